@@ -1,0 +1,40 @@
+# opsbook: `make run` runs the example, `make test` runs the whole suite.
+# Both set up what they need first; nothing has to be installed by hand.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RUNBOOK := examples/tinyweb/RUNBOOK.md
+
+.PHONY: setup run test lint typecheck bench clean system-deps
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Real programs the tests talk to (sshd, chromium...), from Debian's packages.
+system-deps:
+	@sh scripts/system-deps.sh
+
+run: setup
+	$(BIN)/opsbook check $(RUNBOOK)
+	$(BIN)/opsbook render $(RUNBOOK) --format html -o .opsbook-render.html
+	@echo "Rendered runbook: $(CURDIR)/.opsbook-render.html"
+
+test: setup system-deps
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,43 @@
+"""The `opsbook` command: one Typer app, one module per command group.
+
+Command modules import only Typer at the top; everything heavy is imported inside the
+command functions, so `opsbook --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from opsbook import __version__
+from opsbook.cli import document
+
+app = typer.Typer(
+    name="opsbook",
+    help="Operations runbooks that run. Reads your RUNBOOK.md and makes it executable.\n\n"
+    "Example: opsbook check RUNBOOK.md",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+document.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"opsbook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Operations runbooks that run."""
+
+
+def main() -> None:
+    """Run the opsbook command line."""
+    app()

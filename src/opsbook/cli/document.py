@@ -1,0 +1,105 @@
+"""`opsbook init | check | inspect | render`: the runbook document itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import typer
+
+from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json
+
+RUNBOOK_ARG = typer.Argument(
+    None, help="Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).", show_default=False
+)
+JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the document commands to the app."""
+    app.command("init", help="Write a starter RUNBOOK.md.\n\nExample: opsbook init ops/")(init)
+    app.command(help="Validate a runbook and summarise it.\n\nExample: opsbook check RUNBOOK.md")(
+        check
+    )
+    app.command(
+        help="Print the parsed runbook.\n\nExample: opsbook inspect RUNBOOK.md --json"
+    )(inspect)
+    app.command(
+        help="Write the runbook back as Markdown or HTML.\n\n"
+        "Example: opsbook render RUNBOOK.md --format html -o runbook.html"
+    )(render)
+
+
+def init(
+    directory: Path = typer.Argument(Path("."), help="Where to write RUNBOOK.md."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing RUNBOOK.md."),
+) -> None:
+    from opsbook.runbook.starter import starter_text
+
+    target = directory / "RUNBOOK.md"
+    if target.exists() and not force:
+        fail(f"{target} already exists", hint="use --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_text(), encoding="utf-8")
+    console().print(f"Wrote {target}. Next: edit it, then run `opsbook check {target}`.")
+
+
+def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
+    from opsbook.runbook.summary import summarize
+    from opsbook.runbook.validate import validate, warnings
+
+    runbook = load_or_exit(path, as_json)
+    notes = warnings(validate(runbook))
+    counts = summarize(runbook)
+    if as_json:
+        print_json({
+            "path": runbook.path, "ok": True, "counts": counts,
+            "warnings": [{"line": w.line, "message": w.message.removeprefix("warning: "),
+                          "hint": w.hint} for w in notes],
+        })  # fmt: skip
+        return
+    out = console()
+    name = runbook.system.name or runbook.title or runbook.path
+    out.print(f"[bold green]✓[/] {runbook.path}: {name} is valid", markup=True)
+    out.print("  " + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
+    for note in notes:
+        out.print(f"  [yellow]{note.path}:{note.line}: {note.message}[/]", markup=True)
+
+
+def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
+    from opsbook.runbook.serialize import runbook_data
+    from opsbook.runbook.summary import summarize
+
+    runbook = load_or_exit(path, as_json)
+    if as_json:
+        print_json(runbook_data(runbook))
+        return
+    out = console()
+    out.print(f"[bold]{runbook.system.name or runbook.title}[/] ({runbook.path})", markup=True)
+    for proc in runbook.procedures:
+        out.print(f"  procedure [cyan]{proc.id}[/]: {len(proc.steps)} steps", markup=True)
+    for issue in runbook.troubleshooting:
+        out.print(f"  issue [cyan]{issue.id}[/]: {issue.title}", markup=True)
+    out.print("  " + ", ".join(f"{n} {k}" for k, n in summarize(runbook).items() if n))
+
+
+def render(
+    path: Path | None = RUNBOOK_ARG,
+    fmt: str = typer.Option("md", "--format", "-f", help="md or html."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+) -> None:
+    from opsbook.runbook.render_html import render_html
+    from opsbook.runbook.render_md import render_markdown
+
+    if fmt not in ("md", "html"):
+        fail(f'unknown format "{fmt}"', EXIT_BAD_INPUT, hint="use --format md or --format html")
+    chosen: Literal["md", "html"] = "html" if fmt == "html" else "md"
+    runbook = load_or_exit(path)
+    text = render_html(runbook) if chosen == "html" else render_markdown(runbook)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    temporary = output.with_name(output.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(output)
+    console(stderr=True).print(f"Wrote {output}")

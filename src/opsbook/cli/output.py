@@ -1,0 +1,73 @@
+"""What every command shares: the console, JSON output, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from opsbook.runbook.model import Runbook
+    from opsbook.runbook.problems import RunbookError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def console(stderr: bool = False) -> Console:
+    """Return a Rich console: colour only on a terminal, never with NO_COLOR."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, no_color="NO_COLOR" in os.environ, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Write data as indented JSON to stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def fail_bad_input(error: RunbookError, as_json: bool = False) -> NoReturn:
+    """Report every problem in the runbook and exit with status 2."""
+    if as_json:
+        print_json({"error": "invalid runbook", "problems": [
+            {"path": p.path, "line": p.line, "message": p.message, "hint": p.hint}
+            for p in error.problems
+        ]})  # fmt: skip
+    else:
+        err = console(stderr=True)
+        for problem in error.problems:
+            where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            err.print(f"[bold red]{where}[/]: {problem.message}", markup=True)
+            if problem.hint:
+                err.print(f"  [dim]hint: {problem.hint}[/]", markup=True)
+        count = len(error.problems)
+        err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was run or written.")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
+    """Print an error (and a hint) to stderr and exit."""
+    err = console(stderr=True)
+    err.print(f"[bold red]error[/]: {message}", markup=True)
+    if hint:
+        err.print(f"  [dim]hint: {hint}[/]", markup=True)
+    raise typer.Exit(code)
+
+
+def load_or_exit(path: Path | None, as_json: bool = False) -> Runbook:
+    """Load the runbook named on the command line (or the default); exit 2 if it is bad."""
+    from opsbook.runbook.loader import load_runbook, resolve_path
+    from opsbook.runbook.problems import RunbookError
+
+    try:
+        return load_runbook(resolve_path(str(path) if path else None, os.environ))
+    except RunbookError as exc:
+        fail_bad_input(exc, as_json)

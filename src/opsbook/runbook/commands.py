@@ -1,0 +1,156 @@
+"""Steps and checks out of list items: the text, the command and its attributes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from opsbook.runbook.attributes import parse_attrs
+from opsbook.runbook.blocks import inline_source, item_lead, line_of, strip_emphasis
+from opsbook.runbook.model import Attrs, Step
+from opsbook.runbook.problems import ValueProblem
+
+if TYPE_CHECKING:
+    from markdown_it.tree import SyntaxTreeNode
+
+SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session"}
+_CHECKBOX = re.compile(r"^\[[ xX]\]\s*")
+# A code span at the end of the item, optionally followed by `{attributes}`.
+_TRAILING_CODE = re.compile(
+    r"(?P<ticks>`+)(?P<code>.+?)(?P=ticks)\s*(?P<attrs>\{[^{}]*\})?\s*[.;]?\s*$", re.DOTALL
+)
+_PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
+
+
+def step_from_item(item: SyntaxTreeNode) -> Step | None:
+    """Read one list item as a step; None for an empty item (the template's `1. `)."""
+    raw, line = item_lead(item)
+    raw = _CHECKBOX.sub("", raw).strip()
+    try:
+        text, command, attrs = split_command(raw)
+    except ValueProblem as exc:
+        exc.line = line
+        raise
+    fence = next((c for c in item.children if c.type == "fence"), None)
+    if command is None and fence is not None:
+        try:
+            fenced = command_from_fence(fence.info, fence.content)
+        except ValueProblem as exc:
+            exc.line = line_of(fence)
+            raise
+        if fenced is not None:
+            command, attrs = fenced
+    if not text and command is None:
+        return None
+    return Step(
+        text=text or command or "",
+        command=command,
+        attrs=attrs,
+        line=line,
+        placeholders=placeholders(command) if command else (),
+    )
+
+
+def split_command(raw: str) -> tuple[str, str | None, Attrs]:
+    """Split `Start it: \\`cmd\\` {timeout=5s}` into text, command and attributes."""
+    match = _TRAILING_CODE.search(raw)
+    if match is None or "`" in raw[match.end() :]:
+        return strip_emphasis(raw), None, Attrs()
+    code = match.group("code")
+    if match.group("ticks") != "`" and code.startswith(" ") and code.endswith(" "):
+        code = code[1:-1]
+    attrs = parse_attrs(match.group("attrs")) if match.group("attrs") else Attrs()
+    text = raw[: match.start()].rstrip().rstrip(":-–—").rstrip()
+    return strip_emphasis(text), code.strip(), attrs
+
+
+def command_from_fence(info: str, content: str) -> tuple[str, Attrs] | None:
+    """Return the command of a runnable fence and its attributes; None if it is only shown."""
+    language, attrs_text = _split_info(info)
+    if language.lower() not in SHELL_LANGUAGES:
+        return None
+    attrs = parse_attrs(attrs_text) if attrs_text else Attrs()
+    if language.lower() in ("console", "shell-session") or _looks_like_console(content):
+        script = _console_commands(content)
+    else:
+        script = content.strip("\n")
+    if not script.strip():
+        return None
+    return script, attrs
+
+
+def _split_info(info: str) -> tuple[str, str]:
+    info = info.strip()
+    if info.startswith("{"):
+        return "", info
+    language, _, rest = info.partition(" ")
+    if "{" in language:
+        language, _, brace = language.partition("{")
+        rest = "{" + brace + rest
+    return language, rest.strip()
+
+
+def _looks_like_console(content: str) -> bool:
+    lines = [ln for ln in content.splitlines() if ln.strip()]
+    return bool(lines) and lines[0].startswith("$ ")
+
+
+def _console_commands(content: str) -> str:
+    """Keep the `$ ` (or root `# `) lines and their `\\` continuations; the rest is output."""
+    commands: list[str] = []
+    continuing = False
+    for line in content.splitlines():
+        if continuing:
+            commands[-1] += "\n" + line
+        elif line.startswith(("$ ", "# ")):
+            commands.append(line[2:])
+        else:
+            continue
+        continuing = line.rstrip().endswith("\\")
+    return "\n".join(commands)
+
+
+def placeholders(command: str) -> tuple[str, ...]:
+    """Return the `<name>` placeholders of a command, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for name in _PLACEHOLDER.findall(command):
+        seen.setdefault(name, None)
+    return tuple(seen)
+
+
+def steps_from_blocks(
+    blocks: list[SyntaxTreeNode], on_error: Callable[[ValueProblem], None]
+) -> list[Step]:
+    """Read the list items (and bare runnable fences) among the blocks as steps."""
+    out: list[Step] = []
+    said = ""
+    for block in blocks:
+        try:
+            if block.type in ("bullet_list", "ordered_list"):
+                for item in block.children:
+                    try:
+                        step = step_from_item(item)
+                    except ValueProblem as exc:
+                        exc.line = exc.line or line_of(item)
+                        on_error(exc)
+                        continue
+                    if step is not None:
+                        out.append(step)
+            elif block.type == "paragraph":
+                said = strip_emphasis(inline_source(block)).rstrip(":")
+            elif block.type == "fence":
+                fenced = command_from_fence(block.info, block.content)
+                if fenced is not None:
+                    # A bare fence is one step running the whole block; the paragraph
+                    # just before it (if any) says what it does.
+                    command, attrs = fenced
+                    out.append(Step(
+                        text=said or command.splitlines()[0], command=command, attrs=attrs,
+                        line=line_of(block), placeholders=placeholders(command),
+                    ))  # fmt: skip
+                said = ""
+        except ValueProblem as exc:
+            exc.line = exc.line or line_of(block)
+            on_error(exc)
+    return out

@@ -1,0 +1,27 @@
+"""Read a runbook file from disk: the one I/O edge of the document domain."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from opsbook.runbook.model import Runbook
+from opsbook.runbook.parser import parse_runbook
+from opsbook.runbook.problems import Problem, RunbookError
+
+
+def resolve_path(given: str | None, environ: dict[str, str] | os._Environ[str]) -> Path:
+    """Pick the runbook: the path given, else $OPSBOOK_RUNBOOK, else ./RUNBOOK.md."""
+    return Path(given or environ.get("OPSBOOK_RUNBOOK") or "RUNBOOK.md")
+
+
+def load_runbook(path: Path) -> Runbook:
+    """Read and parse a runbook file, raising RunbookError for a missing or bad file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunbookError([Problem(0, "no such file", "give the runbook's path, set "
+                                    "OPSBOOK_RUNBOOK, or run `opsbook init`", str(path))]) from None
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
+        raise RunbookError([Problem(0, f"cannot read the file: {exc}", path=str(path))]) from None
+    return parse_runbook(text, str(path))

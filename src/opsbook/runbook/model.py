@@ -1,0 +1,317 @@
+"""The runbook document as typed, immutable data.
+
+Plain dataclasses rather than pydantic models: the document is parsed on every CLI call
+(`opsbook check` on a 5,000-line runbook must finish in well under half a second), and
+stdlib dataclasses cost nothing to import. API schemas in `web/` use pydantic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Op = Literal[">", ">=", "<", "<=", "==", "!="]
+
+
+@dataclass(frozen=True)
+class Attrs:
+    """Attributes written in braces after a command: `{host=db timeout=5m}`."""
+
+    host: str | None = None
+    timeout: float | None = None
+    retries: int = 0
+    delay: float = 0.0
+    cwd: str | None = None
+    confirm: bool = False
+    approvals: int = 0
+    expect: str | None = None
+    name: str | None = None
+    continue_on_error: bool = False
+    parallel: int | None = None
+
+    def written(self) -> dict[str, Any]:
+        """Return only the attributes that differ from their defaults."""
+        defaults = Attrs()
+        return {k: v for k, v in asdict(self).items() if v != getattr(defaults, k)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """A check or a step: what a person reads, and the command that does it (None: manual)."""
+
+    text: str
+    command: str | None = None
+    attrs: Attrs = field(default_factory=Attrs)
+    line: int = 0
+    # Parameters the command needs that appear as `<placeholder>` in the command text.
+    placeholders: tuple[str, ...] = ()
+
+    @property
+    def manual(self) -> bool:
+        """Say whether a person, not a command, performs this step."""
+        return self.command is None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    required: bool = False
+    description: str = ""
+    default: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How often something happens: a fixed interval, a cron expression, or as needed."""
+
+    text: str
+    every_seconds: float | None = None
+    cron: str | None = None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    name: str
+    id: str
+    line: int = 0
+    objective: str = ""
+    frequency: Schedule | None = None
+    parameters: tuple[Parameter, ...] = ()
+    prerequisites: tuple[Step, ...] = ()
+    steps: tuple[Step, ...] = ()
+    validation: tuple[Step, ...] = ()
+    rollback: tuple[Step, ...] = ()
+    # "Run the Shutdown Procedure" as a rollback names another procedure by id.
+    rollback_procedure: str | None = None
+    rollback_text: str = ""
+    restore_test_schedule: Schedule | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    role: str
+    name: str = ""
+    contact: str = ""
+    backup: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    address: str
+    user: str | None = None
+    port: int = 22
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    source: str
+    id: str = ""
+    description: str = ""
+    line: int = 0
+
+    @property
+    def kind(self) -> str:
+        """Return the source kind: host, http, prom or cmd."""
+        return self.source.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    op: Op
+    value: float
+
+
+@dataclass(frozen=True)
+class Action:
+    """What an alert rule does when it fires: run, notify, incident, or text for a person."""
+
+    kind: Literal["run", "notify", "incident", "text"]
+    target: str
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    metric: str
+    warning: Threshold | None = None
+    critical: Threshold | None = None
+    action: str = ""
+    actions: tuple[Action, ...] = ()
+    for_seconds: float = 0.0
+    line: int = 0
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    critical: float | None = None
+    high: float | None = None
+    medium: float | None = None
+    low: float | None = None
+
+
+@dataclass(frozen=True)
+class TroubleshootingIssue:
+    title: str
+    id: str
+    line: int = 0
+    symptoms: tuple[str, ...] = ()
+    diagnosis: tuple[Step, ...] = ()
+    resolution: tuple[Step, ...] = ()
+    prevention: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeverityLevel:
+    level: str
+    description: str = ""
+    response_seconds: float | None = None
+    example: str = ""
+    response_text: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessPhase:
+    name: str
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaintenanceTask:
+    task: str
+    frequency: Schedule | None = None
+    owner: str = ""
+    last_completed: str = ""
+    next_due: str = ""
+    line: int = 0
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    file: str
+    location: str = ""
+    purpose: str = ""
+    backup: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    required: bool = False
+    default: str = ""
+    description: str = ""
+    secret: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class DisasterRecovery:
+    rto_seconds: float | None = None
+    rpo_seconds: float | None = None
+    rto_text: str = ""
+    rpo_text: str = ""
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class UsefulCommand:
+    name: str
+    command: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    version: str
+    date: str = ""
+    author: str = ""
+    changes: str = ""
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    name: str = ""
+    version: str = ""
+    owner: str = ""
+    last_updated: str = ""
+    on_call: str = ""
+
+
+@dataclass(frozen=True)
+class SecurityResponse:
+    steps: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """Prose under a heading that opsbook keeps but does not interpret."""
+
+    title: str
+    level: int
+    body: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """A whole runbook: every section of the template, parsed."""
+
+    path: str = "RUNBOOK.md"
+    title: str = ""
+    purpose: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    system: SystemInfo = field(default_factory=SystemInfo)
+    contacts: tuple[Contact, ...] = ()
+    hosts: dict[str, Host] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dashboard: str = ""
+    procedures: tuple[Procedure, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    alert_rules: tuple[AlertRule, ...] = ()
+    response_times: ResponseTimes = field(default_factory=ResponseTimes)
+    troubleshooting: tuple[TroubleshootingIssue, ...] = ()
+    severity_levels: tuple[SeverityLevel, ...] = ()
+    incident_process: tuple[ProcessPhase, ...] = ()
+    security_response: SecurityResponse = field(default_factory=SecurityResponse)
+    maintenance_tasks: tuple[MaintenanceTask, ...] = ()
+    config_files: tuple[ConfigFile, ...] = ()
+    env_vars: tuple[EnvVar, ...] = ()
+    disaster_recovery: DisasterRecovery = field(default_factory=DisasterRecovery)
+    useful_commands: tuple[UsefulCommand, ...] = ()
+    log_locations: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    version_history: tuple[VersionEntry, ...] = ()
+    extra_sections: tuple[Section, ...] = ()
+
+    def procedure(self, ident: str) -> Procedure | None:
+        """Find a procedure by id or by name, ignoring case."""
+        wanted = ident.strip().lower()
+        for proc in self.procedures:
+            if proc.id == wanted or proc.name.lower() == wanted:
+                return proc
+        return None
+
+    def issue(self, ident: str) -> TroubleshootingIssue | None:
+        """Find a troubleshooting issue by id or title, ignoring case."""
+        wanted = ident.strip().lower()
+        for item in self.troubleshooting:
+            if item.id == wanted or item.title.lower() == wanted:
+                return item
+        return None
+
+    def hosts_for(self, target: str) -> tuple[str, ...]:
+        """Resolve a host, a group or `all` to host names; unknown names resolve to ()."""
+        if target == "all":
+            return tuple(self.hosts)
+        if target in self.groups:
+            return self.groups[target]
+        if target in self.hosts or target in ("local", "localhost"):
+            return (target,)
+        return ()

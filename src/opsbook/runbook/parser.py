@@ -1,0 +1,523 @@
+"""Read a runbook's Markdown into a `Runbook`, collecting every problem with its line.
+
+Headings are matched by meaning, at any level. A heading (or a bold `**Label**:`) names a
+part; the part's kind decides how the blocks under it are read. Inside a procedure or a
+troubleshooting issue, parts fill that procedure or issue; elsewhere they fill the runbook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from opsbook.runbook import tables
+from opsbook.runbook.blocks import Document, Heading, Part, read_document, strip_emphasis, walk
+from opsbook.runbook.commands import steps_from_blocks
+from opsbook.runbook.durations import parse_optional_duration, parse_schedule
+from opsbook.runbook.frontmatter import read_front_matter
+from opsbook.runbook.ids import procedure_id, slug
+from opsbook.runbook.model import (
+    AlertRule,
+    ConfigFile,
+    Contact,
+    DisasterRecovery,
+    EnvVar,
+    Host,
+    MaintenanceTask,
+    Metric,
+    Parameter,
+    ProcessPhase,
+    Procedure,
+    ResponseTimes,
+    Runbook,
+    Schedule,
+    Section,
+    SecurityResponse,
+    SeverityLevel,
+    Step,
+    SystemInfo,
+    TroubleshootingIssue,
+    UsefulCommand,
+    VersionEntry,
+)
+from opsbook.runbook.problems import Problem, RunbookError, ValueProblem
+
+if TYPE_CHECKING:
+    from markdown_it.tree import SyntaxTreeNode
+
+PROCEDURE_PARTS = {
+    "objective": "objective", "purpose": "objective", "goal": "objective",
+    "frequency": "frequency", "schedule": "frequency",
+    "parameters": "parameters", "inputs": "parameters",
+    "prerequisites": "prerequisites", "pre requisites": "prerequisites",
+    "preflight checks": "prerequisites", "pre flight checks": "prerequisites",
+    "steps": "steps", "instructions": "steps",
+    "validation": "validation", "post operation checks": "validation",
+    "verification": "validation", "validation checks": "validation",
+    "rollback": "rollback", "rollback plan": "rollback", "rollback steps": "rollback",
+    "restore test schedule": "restore_test_schedule",
+}  # fmt: skip
+ISSUE_PARTS = {
+    "symptoms": "symptoms", "meaning": "symptoms", "impact": "symptoms",
+    "diagnosis steps": "diagnosis", "diagnosis": "diagnosis", "possible checks": "diagnosis",
+    "resolution": "resolution", "mitigation": "resolution", "resolution steps": "resolution",
+    "remediation": "resolution", "prevention": "prevention",
+}  # fmt: skip
+RUNBOOK_PARTS = {
+    "purpose": "purpose", "system information": "system",
+    "emergency contacts": "contacts", "contacts": "contacts",
+    "system status dashboard": "dashboard", "dashboard": "dashboard",
+    "key metrics": "metrics", "key metrics to monitor": "metrics",
+    "alert thresholds": "alert_rules", "alert response time": "response_times",
+    "alert response times": "response_times", "severity levels": "severity_levels",
+    "incident response process": "incident_process",
+    "if security incident suspected": "security", "security incident response": "security",
+    "evidence collection": "evidence",
+    "regular maintenance tasks": "maintenance_tasks", "maintenance tasks": "maintenance_tasks",
+    "configuration files": "config_files", "environment variables": "env_vars",
+    "recovery time objective rto": "rto", "recovery time objective": "rto", "rto": "rto",
+    "recovery point objective rpo": "rpo", "recovery point objective": "rpo", "rpo": "rpo",
+    "disaster recovery steps": "dr_steps", "useful commands": "useful_commands",
+    "log locations": "log_locations", "references": "references",
+    "version history": "version_history",
+}  # fmt: skip
+# Headings that only group others; their own prose, if any, is kept as a section.
+CONTAINERS = {
+    "quick reference", "standard operating procedures", "monitoring and alerting",
+    "monitoring", "troubleshooting guide", "troubleshooting", "common issues",
+    "incident response", "maintenance procedures", "maintenance", "configuration management",
+    "disaster recovery", "appendix",
+}  # fmt: skip
+_PARAMETER = re.compile(
+    r"^`(?P<name>[A-Za-z_][A-Za-z0-9_]*)`\s*(?:\((?P<flags>[^)]*)\))?\s*[:\-–—]?\s*(?P<desc>.*)$"
+)
+_RUN_PROCEDURE = re.compile(r"\brun\s+(?:the\s+)?(.+?\bprocedure)\b", re.IGNORECASE)
+
+
+def norm(title: str) -> str:
+    """Normalise a heading or label for matching: `Monitoring & Alerting` → `monitoring and alerting`."""
+    text = strip_emphasis(title).lower().replace("&", " and ")
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+@dataclass
+class _ProcedureDraft:
+    name: str
+    line: int
+    objective: str = ""
+    frequency: Schedule | None = None
+    restore_test_schedule: Schedule | None = None
+    parameters: list[Parameter] = field(default_factory=list)
+    prerequisites: list[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    validation: list[Step] = field(default_factory=list)
+    rollback: list[Step] = field(default_factory=list)
+    rollback_procedure: str | None = None
+    rollback_text: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def build(self) -> Procedure:
+        return Procedure(
+            name=self.name, id=procedure_id(self.name), line=self.line,
+            objective=self.objective, frequency=self.frequency,
+            parameters=tuple(self.parameters), prerequisites=tuple(self.prerequisites),
+            steps=tuple(self.steps), validation=tuple(self.validation),
+            rollback=tuple(self.rollback), rollback_procedure=self.rollback_procedure,
+            rollback_text=self.rollback_text, restore_test_schedule=self.restore_test_schedule,
+            notes="\n\n".join(self.notes),
+        )  # fmt: skip
+
+
+@dataclass
+class _IssueDraft:
+    title: str
+    line: int
+    symptoms: list[str] = field(default_factory=list)
+    diagnosis: list[Step] = field(default_factory=list)
+    resolution: list[Step] = field(default_factory=list)
+    prevention: list[str] = field(default_factory=list)
+
+    def build(self) -> TroubleshootingIssue:
+        return TroubleshootingIssue(
+            title=self.title, id=slug(self.title), line=self.line,
+            symptoms=tuple(self.symptoms), diagnosis=tuple(self.diagnosis),
+            resolution=tuple(self.resolution), prevention=tuple(self.prevention),
+        )  # fmt: skip
+
+
+@dataclass
+class _RunbookDraft:
+    """What the runbook-level parts have filled in so far."""
+
+    title: str = ""
+    purpose: str = ""
+    dashboard: str = ""
+    system: SystemInfo = field(default_factory=SystemInfo)
+    contacts: list[Contact] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    alert_rules: list[AlertRule] = field(default_factory=list)
+    response_times: ResponseTimes = field(default_factory=ResponseTimes)
+    severity_levels: list[SeverityLevel] = field(default_factory=list)
+    incident_process: list[ProcessPhase] = field(default_factory=list)
+    security: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    maintenance_tasks: list[MaintenanceTask] = field(default_factory=list)
+    config_files: list[ConfigFile] = field(default_factory=list)
+    env_vars: list[EnvVar] = field(default_factory=list)
+    rto: tuple[str, float | None] = ("", None)
+    rpo: tuple[str, float | None] = ("", None)
+    dr_steps: list[Step] = field(default_factory=list)
+    useful_commands: list[UsefulCommand] = field(default_factory=list)
+    log_locations: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    version_history: list[VersionEntry] = field(default_factory=list)
+
+
+class _Reader:
+    """One pass over the document, filling drafts and collecting problems."""
+
+    def __init__(self, doc: Document, path: str) -> None:
+        self.doc = doc
+        self.path = path
+        self.problems: list[Problem] = []
+        self.values = _RunbookDraft()
+        self.procedures: list[_ProcedureDraft] = []
+        self.issues: list[_IssueDraft] = []
+        self.sections: list[Section] = []
+        self.owner: dict[int, _ProcedureDraft | _IssueDraft] = {}
+
+    def error(self, exc: ValueProblem, line: int = 0) -> None:
+        self.problems.append(Problem(exc.line or line, exc.message, exc.hint, self.path))
+
+    def read(self) -> None:
+        for heading in walk(self.doc.headings):
+            self.read_heading(heading)
+
+    def read_heading(self, heading: Heading) -> None:
+        title = norm(heading.title)
+        parent = self.owner.get(id(heading.parent)) if heading.parent else None
+        parts = heading.parts()
+        parts[0].label = heading.title
+        if isinstance(parent, _ProcedureDraft) and title in PROCEDURE_PARTS:
+            self.owner[id(heading)] = parent
+            self.fill_procedure(parent, parts)
+        elif isinstance(parent, _IssueDraft) and title in ISSUE_PARTS:
+            self.owner[id(heading)] = parent
+            self.fill_issue(parent, parts)
+        elif title.endswith("procedure") and title != "procedure":
+            draft = _ProcedureDraft(name=strip_emphasis(heading.title), line=heading.line)
+            self.procedures.append(draft)
+            self.owner[id(heading)] = draft
+            parts[0].label = "steps" if _only_ordered_lists(parts[0].blocks) else ""
+            self.fill_procedure(draft, parts)
+        elif self.is_issue(heading, title):
+            issue = _IssueDraft(title=_issue_title(heading.title), line=heading.line)
+            self.issues.append(issue)
+            self.owner[id(heading)] = issue
+            parts[0].label = ""
+            self.fill_issue(issue, parts)
+        else:
+            self.fill_runbook(heading, parts)
+
+    def is_issue(self, heading: Heading, title: str) -> bool:
+        if title.startswith("issue "):
+            return True
+        children = {norm(c.title) for c in heading.children}
+        if len(children & set(ISSUE_PARTS)) >= 2:
+            return True
+        labels = {norm(p.label) for p in heading.parts()[1:]}
+        under_guide = heading.parent is not None and norm(heading.parent.title) in (
+            "common issues", "troubleshooting guide", "troubleshooting",
+        )  # fmt: skip
+        return under_guide and bool(labels & set(ISSUE_PARTS))
+
+    def steps(self, blocks: list[SyntaxTreeNode]) -> list[Step]:
+        return steps_from_blocks(blocks, self.error)
+
+    def fill_procedure(self, draft: _ProcedureDraft, parts: list[Part]) -> None:
+        for part in parts:
+            kind = PROCEDURE_PARTS.get(norm(part.label))
+            text = _joined(strip_emphasis(part.inline), self.doc.source(part.blocks))
+            try:
+                if kind == "objective":
+                    draft.objective = text
+                elif kind == "frequency":
+                    draft.frequency = _schedule(text)
+                elif kind == "restore_test_schedule":
+                    draft.restore_test_schedule = _schedule(text)
+                elif kind == "parameters":
+                    draft.parameters.extend(_parameters(part.blocks))
+                elif kind in ("prerequisites", "steps", "validation", "rollback"):
+                    getattr(draft, kind).extend(self.steps(part.blocks))
+                    if kind == "rollback":
+                        self.rollback_reference(draft, strip_emphasis(part.inline))
+                else:
+                    self.keep_note(draft, part)
+            except ValueProblem as exc:
+                self.error(exc, part.line)
+
+    def rollback_reference(self, draft: _ProcedureDraft, inline: str) -> None:
+        draft.rollback_text = inline
+        named = _RUN_PROCEDURE.search(inline)
+        if named:
+            draft.rollback_procedure = procedure_id(named.group(1))
+
+    def keep_note(self, draft: _ProcedureDraft, part: Part) -> None:
+        body = self.doc.source(part.blocks)
+        label = f"**{part.label}**: {part.inline}".rstrip() if part.label else ""
+        text = "\n\n".join(t for t in (label, body) if t)
+        if text:
+            draft.notes.append(text)
+
+    def fill_issue(self, issue: _IssueDraft, parts: list[Part]) -> None:
+        for part in parts:
+            kind = ISSUE_PARTS.get(norm(part.label))
+            if kind == "symptoms" or kind == "prevention":
+                target = issue.symptoms if kind == "symptoms" else issue.prevention
+                target.extend(_texts(part.inline, part.blocks))
+            elif kind == "diagnosis":
+                issue.diagnosis.extend(self.steps(part.blocks))
+            elif kind == "resolution":
+                issue.resolution.extend(self.steps(part.blocks))
+
+    def fill_runbook(self, heading: Heading, parts: list[Part]) -> None:
+        if heading.level == 1 and not self.values.title:
+            self.values.title = strip_emphasis(heading.title)
+            parts[0].label = ""
+        for part in parts:
+            kind = RUNBOOK_PARTS.get(norm(part.label))
+            try:
+                if kind is None:
+                    self.keep_section(heading, part)
+                else:
+                    self.read_part(kind, part)
+            except ValueProblem as exc:
+                self.error(exc, part.line)
+
+    def keep_section(self, heading: Heading, part: Part) -> None:
+        body = self.doc.source(part.blocks)
+        if part.label and norm(part.label) != norm(heading.title):
+            body = f"**{part.label}**: {part.inline}".rstrip() + ("\n\n" + body if body else "")
+        if body and not (norm(heading.title) in CONTAINERS and not body.strip()):
+            title = strip_emphasis(heading.title)
+            self.sections.append(Section(title, heading.level, body, part.line))
+
+    def read_part(self, kind: str, part: Part) -> None:
+        blocks, draft = part.blocks, self.values
+        text = _joined(strip_emphasis(part.inline), self.doc.source(blocks))
+        readers: dict[str, Callable[[], object]] = {
+            "purpose": lambda: text,
+            "dashboard": lambda: text,
+            "system": lambda: _system(blocks),
+            "contacts": lambda: tables.contacts(blocks),
+            "metrics": lambda: [tables.metric_from_item(r, ln) for ln, r, _ in tables.items(blocks)],
+            "alert_rules": lambda: tables.alert_rules(blocks, self.error),
+            "response_times": lambda: _response_times(blocks, self.error),
+            "severity_levels": lambda: tables.severity_levels(blocks, self.error),
+            "incident_process": lambda: _process(blocks),
+            "security": lambda: _texts("", blocks),
+            "evidence": lambda: _texts("", blocks),
+            "maintenance_tasks": lambda: tables.maintenance_tasks(blocks, self.error),
+            "config_files": lambda: tables.config_files(blocks),
+            "env_vars": lambda: tables.env_vars(blocks),
+            "rto": lambda: _objective_text(text, "rto"),
+            "rpo": lambda: _objective_text(text, "rpo"),
+            "dr_steps": lambda: self.steps(blocks),
+            "useful_commands": lambda: _useful_commands(blocks),
+            "log_locations": lambda: _texts("", blocks),
+            "references": lambda: _texts("", blocks, keep_markup=True),
+            "version_history": lambda: tables.version_history(blocks),
+        }
+        value = readers[kind]()
+        current = getattr(draft, kind)
+        if isinstance(current, list) and isinstance(value, list):
+            current.extend(value)
+        else:
+            setattr(draft, kind, value)
+
+
+def _only_ordered_lists(blocks: list[SyntaxTreeNode]) -> bool:
+    return bool(blocks) and all(b.type == "ordered_list" for b in blocks)
+
+
+def _issue_title(title: str) -> str:
+    text = strip_emphasis(title)
+    return re.sub(r"^issue\s*:\s*", "", text, flags=re.IGNORECASE).strip() or text
+
+
+def _joined(inline: str, body: str) -> str:
+    return "\n\n".join(t for t in (inline.strip(), body.strip()) if t)
+
+
+def _schedule(text: str) -> Schedule | None:
+    try:
+        return parse_schedule(text)
+    except ValueProblem:
+        # "Monthly, restore into staging": the first phrase is the frequency.
+        head = re.split(r"[,;(]| - | — ", text, maxsplit=1)[0]
+        if head != text:
+            parsed = parse_schedule(head)
+            return replace(parsed, text=text) if parsed else None
+        raise
+
+
+def _parameters(blocks: list[SyntaxTreeNode]) -> list[Parameter]:
+    params: list[Parameter] = []
+    for line, raw, _ in tables.items(blocks):
+        match = _PARAMETER.match(raw)
+        if not match:
+            raise ValueProblem(
+                f'cannot read parameter "{raw}"',
+                "write it as - `NAME` (required): what it is  (or `(default: x)`)",
+                line=line,
+            )
+        flags = (match.group("flags") or "").strip()
+        default = re.search(r"default\s*[:=]\s*(.+)", flags, re.IGNORECASE)
+        params.append(Parameter(
+            name=match.group("name"), required="required" in flags.lower(),
+            description=strip_emphasis(match.group("desc")),
+            default=tables.unquote(default.group(1)) if default else None, line=line,
+        ))  # fmt: skip
+    return params
+
+
+def _texts(inline: str, blocks: list[SyntaxTreeNode], keep_markup: bool = False) -> list[str]:
+    out = [strip_emphasis(inline)] if inline.strip() else []
+    for block in blocks:
+        if block.type in ("bullet_list", "ordered_list"):
+            out.extend(raw if keep_markup else strip_emphasis(raw) for _, raw, _ in
+                       tables.items([block]))  # fmt: skip
+        elif block.type == "paragraph":
+            raw = block.children[0].content if block.children else ""
+            out.extend(ln.strip() for ln in raw.splitlines() if ln.strip())
+        elif block.type in ("fence", "code_block"):
+            out.extend(ln.strip() for ln in block.content.splitlines() if ln.strip())
+    return out
+
+
+def _system(blocks: list[SyntaxTreeNode]) -> SystemInfo:
+    keys = {
+        "system name": "name", "name": "name", "version": "version", "owner": "owner",
+        "last updated": "last_updated", "on call contact": "on_call", "on call": "on_call",
+    }  # fmt: skip
+    values: dict[str, str] = {}
+    for _, raw, _ in tables.items(blocks):
+        label, _, value = strip_emphasis(raw).partition(":")
+        key = keys.get(norm(label))
+        if key:
+            values[key] = value.strip()
+    return SystemInfo(**values)
+
+
+def _response_times(blocks: list[SyntaxTreeNode], on_error: tables.OnError) -> ResponseTimes:
+    values: dict[str, float | None] = {}
+    for line, raw, _ in tables.items(blocks):
+        label, _, value = strip_emphasis(raw).partition(":")
+        key = norm(label)
+        if key in ("critical", "high", "medium", "low"):
+            try:
+                values[key] = parse_optional_duration(value)
+            except ValueProblem as exc:
+                exc.line = line
+                on_error(exc)
+    return ResponseTimes(**values)
+
+
+def _process(blocks: list[SyntaxTreeNode]) -> list[ProcessPhase]:
+    phases: list[ProcessPhase] = []
+    for _, raw, item in tables.items(blocks):
+        nested = [c for c in item.children if c.type in ("bullet_list", "ordered_list")]
+        name = strip_emphasis(raw)
+        phases.append(ProcessPhase(name=name, actions=tuple(_texts("", nested))))
+    return phases
+
+
+def _objective_text(text: str, kind: str) -> tuple[str, float | None]:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    first = re.sub(rf"^\s*{kind}\s*[:=-]\s*", "", strip_emphasis(first), flags=re.IGNORECASE)
+    return first, parse_optional_duration(first)
+
+
+def _useful_commands(blocks: list[SyntaxTreeNode]) -> list[UsefulCommand]:
+    found: list[UsefulCommand] = []
+    for block in blocks:
+        if block.type == "fence":
+            found.extend(_commands_in_fence(block.content, (block.map or (0,))[0] + 2))
+        for line, raw, _ in tables.items([block]):
+            from opsbook.runbook.commands import split_command
+
+            text, command, _ = split_command(raw)
+            if command:
+                found.append(UsefulCommand(name=text or command, command=command, line=line))
+    return found
+
+
+def _commands_in_fence(content: str, first_line: int) -> list[UsefulCommand]:
+    """Each `# comment` names the command lines under it, as the template's `# Command 1`."""
+    found: list[UsefulCommand] = []
+    name, lines, start = "", [], first_line
+    for offset, line in enumerate([*content.splitlines(), "#"]):
+        if line.startswith("#"):
+            if lines:
+                command = "\n".join(lines)
+                found.append(UsefulCommand(name=name or lines[0], command=command, line=start))
+            name, lines, start = line.lstrip("#").strip(), [], first_line + offset
+        elif line.strip():
+            lines.append(line.rstrip())
+    return found
+
+
+def parse_runbook(text: str, path: str = "RUNBOOK.md") -> Runbook:
+    """Parse runbook Markdown into the model; raise RunbookError listing every problem."""
+    from opsbook.runbook.validate import validate
+
+    doc = read_document(text)
+    reader = _Reader(doc, path)
+    try:
+        settings, hosts, groups = read_front_matter(doc.front_matter, doc.front_matter_line)
+    except ValueProblem as exc:
+        reader.error(exc, doc.front_matter_line)
+        settings, hosts, groups = {}, {}, {}
+    reader.read()
+    runbook = _assemble(reader, path, settings, hosts, groups)
+    problems = reader.problems + [p for p in validate(runbook) if p.message and not _warning(p)]
+    if problems:
+        raise RunbookError(problems)
+    return runbook
+
+
+def _warning(problem: Problem) -> bool:
+    return problem.message.startswith("warning:")
+
+
+def _assemble(
+    reader: _Reader,
+    path: str,
+    settings: dict[str, Any],
+    hosts: dict[str, Host],
+    groups: dict[str, tuple[str, ...]],
+) -> Runbook:
+    d = reader.values
+    return Runbook(
+        path=path, title=d.title, purpose=d.purpose, settings=settings,
+        system=d.system, contacts=tuple(d.contacts), hosts=hosts, groups=groups,
+        dashboard=d.dashboard,
+        procedures=tuple(p.build() for p in reader.procedures),
+        metrics=tuple(d.metrics), alert_rules=tuple(d.alert_rules),
+        response_times=d.response_times,
+        troubleshooting=tuple(i.build() for i in reader.issues),
+        severity_levels=tuple(d.severity_levels),
+        incident_process=tuple(d.incident_process),
+        security_response=SecurityResponse(steps=tuple(d.security), evidence=tuple(d.evidence)),
+        maintenance_tasks=tuple(d.maintenance_tasks), config_files=tuple(d.config_files),
+        env_vars=tuple(d.env_vars),
+        disaster_recovery=DisasterRecovery(
+            rto_text=d.rto[0], rto_seconds=d.rto[1], rpo_text=d.rpo[0], rpo_seconds=d.rpo[1],
+            steps=tuple(d.dr_steps),
+        ),
+        useful_commands=tuple(d.useful_commands), log_locations=tuple(d.log_locations),
+        references=tuple(d.references), version_history=tuple(d.version_history),
+        extra_sections=tuple(reader.sections),
+    )  # fmt: skip

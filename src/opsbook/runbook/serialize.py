@@ -1,0 +1,124 @@
+"""The runbook model as plain JSON data: the `opsbook inspect --json` contract."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from opsbook.runbook.model import Procedure, Runbook, Schedule, Step, TroubleshootingIssue
+
+
+def step_data(step: Step) -> dict[str, Any]:
+    """Return a check or step as `{text, command, attrs, line}` (+ placeholders)."""
+    return {
+        "text": step.text,
+        "command": step.command,
+        "attrs": step.attrs.written(),
+        "line": step.line,
+        "placeholders": list(step.placeholders),
+    }
+
+
+def schedule_data(schedule: Schedule | None) -> dict[str, Any] | None:
+    return None if schedule is None else asdict(schedule)
+
+
+def procedure_data(proc: Procedure) -> dict[str, Any]:
+    return {
+        "name": proc.name,
+        "id": proc.id,
+        "line": proc.line,
+        "objective": proc.objective,
+        "frequency": proc.frequency.text if proc.frequency else None,
+        "schedule": schedule_data(proc.frequency),
+        "parameters": [asdict(p) for p in proc.parameters],
+        "prerequisites": [step_data(s) for s in proc.prerequisites],
+        "steps": [step_data(s) for s in proc.steps],
+        "validation": [step_data(s) for s in proc.validation],
+        "rollback": [step_data(s) for s in proc.rollback],
+        "rollback_procedure": proc.rollback_procedure,
+        "restore_test_schedule": proc.restore_test_schedule.text
+        if proc.restore_test_schedule
+        else None,
+        "notes": proc.notes,
+    }
+
+
+def issue_data(issue: TroubleshootingIssue) -> dict[str, Any]:
+    return {
+        "title": issue.title,
+        "id": issue.id,
+        "line": issue.line,
+        "symptoms": list(issue.symptoms),
+        "diagnosis": [step_data(s) for s in issue.diagnosis],
+        "resolution": [step_data(s) for s in issue.resolution],
+        "prevention": list(issue.prevention),
+    }
+
+
+def runbook_data(runbook: Runbook) -> dict[str, Any]:
+    """Return the whole model as JSON-ready data."""
+    dr = runbook.disaster_recovery
+    return {
+        "path": runbook.path,
+        "title": runbook.title,
+        "purpose": runbook.purpose,
+        "system": asdict(runbook.system),
+        "contacts": [asdict(c) for c in runbook.contacts],
+        "hosts": {
+            name: {"address": h.address, "user": h.user, "port": h.port}
+            for name, h in runbook.hosts.items()
+        },
+        "groups": {name: list(members) for name, members in runbook.groups.items()},
+        "settings": runbook.settings,
+        "dashboard": runbook.dashboard,
+        "procedures": [procedure_data(p) for p in runbook.procedures],
+        "metrics": [
+            {"name": m.name, "id": m.id, "source": m.source, "kind": m.kind if m.source else None,
+             "description": m.description, "line": m.line}
+            for m in runbook.metrics
+        ],  # fmt: skip
+        "alert_rules": [
+            {
+                "metric": r.metric,
+                "warning": asdict(r.warning) if r.warning else None,
+                "critical": asdict(r.critical) if r.critical else None,
+                "action": r.action,
+                "actions": [asdict(a) for a in r.actions],
+                "for_seconds": r.for_seconds,
+                "line": r.line,
+            }
+            for r in runbook.alert_rules
+        ],
+        "response_times": asdict(runbook.response_times),
+        "troubleshooting": [issue_data(i) for i in runbook.troubleshooting],
+        "severity_levels": [asdict(s) for s in runbook.severity_levels],
+        "incident_process": [asdict(p) for p in runbook.incident_process],
+        "security_response": asdict(runbook.security_response),
+        "maintenance_tasks": [
+            {
+                "task": t.task,
+                "frequency": t.frequency.text if t.frequency else None,
+                "schedule": schedule_data(t.frequency),
+                "owner": t.owner,
+                "last_completed": t.last_completed,
+                "next_due": t.next_due,
+                "line": t.line,
+            }
+            for t in runbook.maintenance_tasks
+        ],
+        "config_files": [asdict(c) for c in runbook.config_files],
+        "env_vars": [asdict(e) for e in runbook.env_vars],
+        "disaster_recovery": {
+            "rto_seconds": dr.rto_seconds,
+            "rpo_seconds": dr.rpo_seconds,
+            "rto_text": dr.rto_text,
+            "rpo_text": dr.rpo_text,
+            "steps": [step_data(s) for s in dr.steps],
+        },
+        "log_locations": list(runbook.log_locations),
+        "useful_commands": [asdict(c) for c in runbook.useful_commands],
+        "references": list(runbook.references),
+        "version_history": [asdict(v) for v in runbook.version_history],
+        "extra_sections": [asdict(s) for s in runbook.extra_sections],
+    }
