@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import typer
 
@@ -21,9 +20,9 @@ def register(app: typer.Typer) -> None:
     app.command(help="Validate a runbook and summarise it.\n\nExample: opsbook check RUNBOOK.md")(
         check
     )
-    app.command(
-        help="Print the parsed runbook.\n\nExample: opsbook inspect RUNBOOK.md --json"
-    )(inspect)
+    app.command(help="Print the parsed runbook.\n\nExample: opsbook inspect RUNBOOK.md --json")(
+        inspect
+    )
     app.command(
         help="Write the runbook back as Markdown or HTML.\n\n"
         "Example: opsbook render RUNBOOK.md --format html -o runbook.html"
@@ -52,11 +51,17 @@ def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
     notes = warnings(validate(runbook))
     counts = summarize(runbook)
     if as_json:
-        print_json({
-            "path": runbook.path, "ok": True, "counts": counts,
-            "warnings": [{"line": w.line, "message": w.message.removeprefix("warning: "),
-                          "hint": w.hint} for w in notes],
-        })  # fmt: skip
+        print_json(
+            {
+                "path": runbook.path,
+                "ok": True,
+                "counts": counts,
+                "warnings": [
+                    {"line": w.line, "message": w.message.removeprefix("warning: "), "hint": w.hint}
+                    for w in notes
+                ],
+            }
+        )
         return
     out = console()
     name = runbook.system.name or runbook.title or runbook.path
@@ -86,16 +91,21 @@ def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
 def render(
     path: Path | None = RUNBOOK_ARG,
     fmt: str = typer.Option("md", "--format", "-f", help="md or html."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="File to write (default: stdout)."
+    ),
 ) -> None:
-    from opsbook.runbook.render_html import render_html
-    from opsbook.runbook.render_md import render_markdown
-
     if fmt not in ("md", "html"):
         fail(f'unknown format "{fmt}"', EXIT_BAD_INPUT, hint="use --format md or --format html")
-    chosen: Literal["md", "html"] = "html" if fmt == "html" else "md"
     runbook = load_or_exit(path)
-    text = render_html(runbook) if chosen == "html" else render_markdown(runbook)
+    if fmt == "html":
+        from opsbook.runbook.render_html import render_html
+
+        text = render_html(runbook)
+    else:
+        from opsbook.runbook.render_md import render_markdown
+
+        text = render_markdown(runbook)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -37,17 +37,22 @@ def print_json(data: Any) -> None:
 def fail_bad_input(error: RunbookError, as_json: bool = False) -> NoReturn:
     """Report every problem in the runbook and exit with status 2."""
     if as_json:
-        print_json({"error": "invalid runbook", "problems": [
-            {"path": p.path, "line": p.line, "message": p.message, "hint": p.hint}
-            for p in error.problems
-        ]})  # fmt: skip
+        print_json(
+            {
+                "error": "invalid runbook",
+                "problems": [
+                    {"path": p.path, "line": p.line, "message": p.message, "hint": p.hint}
+                    for p in error.problems
+                ],
+            }
+        )
     else:
         err = console(stderr=True)
         for problem in error.problems:
             where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-            err.print(f"[bold red]{where}[/]: {problem.message}", markup=True)
+            err.print(f"[bold red]{where}[/]: {problem.message}", markup=True, soft_wrap=True)
             if problem.hint:
-                err.print(f"  [dim]hint: {problem.hint}[/]", markup=True)
+                err.print(f"  [dim]hint: {problem.hint}[/]", markup=True, soft_wrap=True)
         count = len(error.problems)
         err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was run or written.")
     raise typer.Exit(EXIT_BAD_INPUT)
@@ -56,9 +61,9 @@ def fail_bad_input(error: RunbookError, as_json: bool = False) -> NoReturn:
 def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
     """Print an error (and a hint) to stderr and exit."""
     err = console(stderr=True)
-    err.print(f"[bold red]error[/]: {message}", markup=True)
+    err.print(f"[bold red]error[/]: {message}", markup=True, soft_wrap=True)
     if hint:
-        err.print(f"  [dim]hint: {hint}[/]", markup=True)
+        err.print(f"  [dim]hint: {hint}[/]", markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 

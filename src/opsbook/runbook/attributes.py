@@ -12,9 +12,18 @@ from opsbook.runbook.model import Attrs
 from opsbook.runbook.problems import ValueProblem
 
 KNOWN_KEYS = (
-    "host", "timeout", "retries", "delay", "cwd", "confirm", "approvals",
-    "expect", "name", "continue_on_error", "parallel",
-)  # fmt: skip
+    "host",
+    "timeout",
+    "retries",
+    "delay",
+    "cwd",
+    "confirm",
+    "approvals",
+    "expect",
+    "name",
+    "continue_on_error",
+    "parallel",
+)
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -44,7 +53,9 @@ def _read_pairs(body: str) -> dict[str, Any]:
     try:
         words = shlex.split(body.replace(",", " "))
     except ValueError as exc:
-        raise ValueProblem(f"cannot read attributes: {exc}", 'quote values with spaces: "a b"')
+        raise ValueProblem(
+            f"cannot read attributes: {exc}", 'quote values with spaces: "a b"'
+        ) from None
     pairs: dict[str, Any] = {}
     for word in words:
         key, sep, value = word.partition("=")

@@ -98,9 +98,11 @@ def read_document(text: str) -> Document:
             while stack and stack[-1].level >= level:
                 stack.pop()
             heading = Heading(
-                title=inline_text(node), level=level, line=line_of(node),
+                title=inline_text(node),
+                level=level,
+                line=line_of(node),
                 parent=stack[-1] if stack else None,
-            )  # fmt: skip
+            )
             (stack[-1].children if stack else roots).append(heading)
             stack.append(heading)
         elif stack:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from opsbook.runbook.attributes import parse_attrs
@@ -33,6 +34,8 @@ def step_from_item(item: SyntaxTreeNode) -> Step | None:
         exc.line = line
         raise
     fence = next((c for c in item.children if c.type == "fence"), None)
+    if command is None:
+        text, attrs = split_trailing_attrs(text, line)
     if command is None and fence is not None:
         try:
             fenced = command_from_fence(fence.info, fence.content)
@@ -40,7 +43,8 @@ def step_from_item(item: SyntaxTreeNode) -> Step | None:
             exc.line = line_of(fence)
             raise
         if fenced is not None:
-            command, attrs = fenced
+            command, fence_attrs = fenced
+            attrs = replace(attrs, **fence_attrs.written())
     if not text and command is None:
         return None
     return Step(
@@ -63,6 +67,22 @@ def split_command(raw: str) -> tuple[str, str | None, Attrs]:
     attrs = parse_attrs(match.group("attrs")) if match.group("attrs") else Attrs()
     text = raw[: match.start()].rstrip().rstrip(":-–—").rstrip()
     return strip_emphasis(text), code.strip(), attrs
+
+
+_TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+
+
+def split_trailing_attrs(text: str, line: int = 0) -> tuple[str, Attrs]:
+    """Split `Warm caches {host=web}` into the text and its attributes."""
+    match = _TRAILING_ATTRS.search(text)
+    if match is None or ("=" not in match.group(1) and '"' not in match.group(1)):
+        return text, Attrs()
+    try:
+        attrs = parse_attrs(match.group(1))
+    except ValueProblem as exc:
+        exc.line = exc.line or line
+        raise
+    return text[: match.start()].rstrip(), attrs
 
 
 def command_from_fence(info: str, content: str) -> tuple[str, Attrs] | None:
@@ -145,10 +165,15 @@ def steps_from_blocks(
                     # A bare fence is one step running the whole block; the paragraph
                     # just before it (if any) says what it does.
                     command, attrs = fenced
-                    out.append(Step(
-                        text=said or command.splitlines()[0], command=command, attrs=attrs,
-                        line=line_of(block), placeholders=placeholders(command),
-                    ))  # fmt: skip
+                    out.append(
+                        Step(
+                            text=said or command.splitlines()[0],
+                            command=command,
+                            attrs=attrs,
+                            line=line_of(block),
+                            placeholders=placeholders(command),
+                        )
+                    )
                 said = ""
         except ValueProblem as exc:
             exc.line = exc.line or line_of(block)

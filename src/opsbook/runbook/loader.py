@@ -20,8 +20,16 @@ def load_runbook(path: Path) -> Runbook:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RunbookError([Problem(0, "no such file", "give the runbook's path, set "
-                                    "OPSBOOK_RUNBOOK, or run `opsbook init`", str(path))]) from None
+        raise RunbookError(
+            [
+                Problem(
+                    0,
+                    "no such file",
+                    "give the runbook's path, set OPSBOOK_RUNBOOK, or run `opsbook init`",
+                    str(path),
+                )
+            ]
+        ) from None
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
         raise RunbookError([Problem(0, f"cannot read the file: {exc}", path=str(path))]) from None
     return parse_runbook(text, str(path))

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
+ActionKind = Literal["run", "notify", "incident", "text"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class Metric:
     id: str = ""
     description: str = ""
     line: int = 0
+    attrs: Attrs = field(default_factory=Attrs)
 
     @property
     def kind(self) -> str:
@@ -130,7 +132,7 @@ class Threshold:
 class Action:
     """What an alert rule does when it fires: run, notify, incident, or text for a person."""
 
-    kind: Literal["run", "notify", "incident", "text"]
+    kind: ActionKind
     target: str
 
 

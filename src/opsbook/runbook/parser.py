@@ -28,8 +28,8 @@ from opsbook.runbook.model import (
     MaintenanceTask,
     Metric,
     Parameter,
-    ProcessPhase,
     Procedure,
+    ProcessPhase,
     ResponseTimes,
     Runbook,
     Schedule,
@@ -48,48 +48,74 @@ if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
 
 PROCEDURE_PARTS = {
-    "objective": "objective", "purpose": "objective", "goal": "objective",
-    "frequency": "frequency", "schedule": "frequency",
-    "parameters": "parameters", "inputs": "parameters",
-    "prerequisites": "prerequisites", "pre requisites": "prerequisites",
-    "preflight checks": "prerequisites", "pre flight checks": "prerequisites",
-    "steps": "steps", "instructions": "steps",
-    "validation": "validation", "post operation checks": "validation",
-    "verification": "validation", "validation checks": "validation",
-    "rollback": "rollback", "rollback plan": "rollback", "rollback steps": "rollback",
+    "objective": "objective",
+    "purpose": "objective",
+    "goal": "objective",
+    "frequency": "frequency",
+    "schedule": "frequency",
+    "parameters": "parameters",
+    "inputs": "parameters",
+    "prerequisites": "prerequisites",
+    "pre requisites": "prerequisites",
+    "preflight checks": "prerequisites",
+    "pre flight checks": "prerequisites",
+    "steps": "steps",
+    "instructions": "steps",
+    "validation": "validation",
+    "post operation checks": "validation",
+    "verification": "validation",
+    "validation checks": "validation",
+    "rollback": "rollback",
+    "rollback plan": "rollback",
+    "rollback steps": "rollback",
     "restore test schedule": "restore_test_schedule",
-}  # fmt: skip
+}
 ISSUE_PARTS = {
-    "symptoms": "symptoms", "meaning": "symptoms", "impact": "symptoms",
-    "diagnosis steps": "diagnosis", "diagnosis": "diagnosis", "possible checks": "diagnosis",
-    "resolution": "resolution", "mitigation": "resolution", "resolution steps": "resolution",
-    "remediation": "resolution", "prevention": "prevention",
-}  # fmt: skip
+    "symptoms": "symptoms",
+    "meaning": "symptoms",
+    "impact": "symptoms",
+    "diagnosis steps": "diagnosis",
+    "diagnosis": "diagnosis",
+    "possible checks": "diagnosis",
+    "resolution": "resolution",
+    "mitigation": "resolution",
+    "resolution steps": "resolution",
+    "remediation": "resolution",
+    "prevention": "prevention",
+}
 RUNBOOK_PARTS = {
-    "purpose": "purpose", "system information": "system",
-    "emergency contacts": "contacts", "contacts": "contacts",
-    "system status dashboard": "dashboard", "dashboard": "dashboard",
-    "key metrics": "metrics", "key metrics to monitor": "metrics",
-    "alert thresholds": "alert_rules", "alert response time": "response_times",
-    "alert response times": "response_times", "severity levels": "severity_levels",
+    "purpose": "purpose",
+    "system information": "system",
+    "emergency contacts": "contacts",
+    "contacts": "contacts",
+    "system status dashboard": "dashboard",
+    "dashboard": "dashboard",
+    "key metrics": "metrics",
+    "key metrics to monitor": "metrics",
+    "alert thresholds": "alert_rules",
+    "alert response time": "response_times",
+    "alert response times": "response_times",
+    "severity levels": "severity_levels",
     "incident response process": "incident_process",
-    "if security incident suspected": "security", "security incident response": "security",
+    "if security incident suspected": "security",
+    "security incident response": "security",
     "evidence collection": "evidence",
-    "regular maintenance tasks": "maintenance_tasks", "maintenance tasks": "maintenance_tasks",
-    "configuration files": "config_files", "environment variables": "env_vars",
-    "recovery time objective rto": "rto", "recovery time objective": "rto", "rto": "rto",
-    "recovery point objective rpo": "rpo", "recovery point objective": "rpo", "rpo": "rpo",
-    "disaster recovery steps": "dr_steps", "useful commands": "useful_commands",
-    "log locations": "log_locations", "references": "references",
+    "regular maintenance tasks": "maintenance_tasks",
+    "maintenance tasks": "maintenance_tasks",
+    "configuration files": "config_files",
+    "environment variables": "env_vars",
+    "recovery time objective rto": "rto",
+    "recovery time objective": "rto",
+    "rto": "rto",
+    "recovery point objective rpo": "rpo",
+    "recovery point objective": "rpo",
+    "rpo": "rpo",
+    "disaster recovery steps": "dr_steps",
+    "useful commands": "useful_commands",
+    "log locations": "log_locations",
+    "references": "references",
     "version history": "version_history",
-}  # fmt: skip
-# Headings that only group others; their own prose, if any, is kept as a section.
-CONTAINERS = {
-    "quick reference", "standard operating procedures", "monitoring and alerting",
-    "monitoring", "troubleshooting guide", "troubleshooting", "common issues",
-    "incident response", "maintenance procedures", "maintenance", "configuration management",
-    "disaster recovery", "appendix",
-}  # fmt: skip
+}
 _PARAMETER = re.compile(
     r"^`(?P<name>[A-Za-z_][A-Za-z0-9_]*)`\s*(?:\((?P<flags>[^)]*)\))?\s*[:\-–—]?\s*(?P<desc>.*)$"
 )
@@ -97,7 +123,7 @@ _RUN_PROCEDURE = re.compile(r"\brun\s+(?:the\s+)?(.+?\bprocedure)\b", re.IGNOREC
 
 
 def norm(title: str) -> str:
-    """Normalise a heading or label for matching: `Monitoring & Alerting` → `monitoring and alerting`."""
+    """Normalise a heading or label: `Monitoring & Alerting` → `monitoring and alerting`."""
     text = strip_emphasis(title).lower().replace("&", " and ")
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
@@ -120,14 +146,21 @@ class _ProcedureDraft:
 
     def build(self) -> Procedure:
         return Procedure(
-            name=self.name, id=procedure_id(self.name), line=self.line,
-            objective=self.objective, frequency=self.frequency,
-            parameters=tuple(self.parameters), prerequisites=tuple(self.prerequisites),
-            steps=tuple(self.steps), validation=tuple(self.validation),
-            rollback=tuple(self.rollback), rollback_procedure=self.rollback_procedure,
-            rollback_text=self.rollback_text, restore_test_schedule=self.restore_test_schedule,
+            name=self.name,
+            id=procedure_id(self.name),
+            line=self.line,
+            objective=self.objective,
+            frequency=self.frequency,
+            parameters=tuple(self.parameters),
+            prerequisites=tuple(self.prerequisites),
+            steps=tuple(self.steps),
+            validation=tuple(self.validation),
+            rollback=tuple(self.rollback),
+            rollback_procedure=self.rollback_procedure,
+            rollback_text=self.rollback_text,
+            restore_test_schedule=self.restore_test_schedule,
             notes="\n\n".join(self.notes),
-        )  # fmt: skip
+        )
 
 
 @dataclass
@@ -141,10 +174,14 @@ class _IssueDraft:
 
     def build(self) -> TroubleshootingIssue:
         return TroubleshootingIssue(
-            title=self.title, id=slug(self.title), line=self.line,
-            symptoms=tuple(self.symptoms), diagnosis=tuple(self.diagnosis),
-            resolution=tuple(self.resolution), prevention=tuple(self.prevention),
-        )  # fmt: skip
+            title=self.title,
+            id=slug(self.title),
+            line=self.line,
+            symptoms=tuple(self.symptoms),
+            diagnosis=tuple(self.diagnosis),
+            resolution=tuple(self.resolution),
+            prevention=tuple(self.prevention),
+        )
 
 
 @dataclass
@@ -192,6 +229,12 @@ class _Reader:
         self.problems.append(Problem(exc.line or line, exc.message, exc.hint, self.path))
 
     def read(self) -> None:
+        if self.doc.lead:
+            # Text before the first heading still counts: `**Key Metrics**:` may sit there.
+            self.fill_runbook(
+                Heading(title="", level=0, line=1, blocks=self.doc.lead),
+                Heading("", 0, 1, self.doc.lead).parts(),
+            )
         for heading in walk(self.doc.headings):
             self.read_heading(heading)
 
@@ -229,9 +272,20 @@ class _Reader:
             return True
         labels = {norm(p.label) for p in heading.parts()[1:]}
         under_guide = heading.parent is not None and norm(heading.parent.title) in (
-            "common issues", "troubleshooting guide", "troubleshooting",
-        )  # fmt: skip
+            "common issues",
+            "troubleshooting guide",
+            "troubleshooting",
+        )
         return under_guide and bool(labels & set(ISSUE_PARTS))
+
+    def metrics(self, blocks: list[SyntaxTreeNode]) -> list[Metric]:
+        found: list[Metric] = []
+        for line, raw, _ in tables.items(blocks):
+            try:
+                found.append(tables.metric_from_item(raw, line))
+            except ValueProblem as exc:
+                self.error(exc, line)
+        return found
 
     def steps(self, blocks: list[SyntaxTreeNode]) -> list[Step]:
         return steps_from_blocks(blocks, self.error)
@@ -300,7 +354,7 @@ class _Reader:
         body = self.doc.source(part.blocks)
         if part.label and norm(part.label) != norm(heading.title):
             body = f"**{part.label}**: {part.inline}".rstrip() + ("\n\n" + body if body else "")
-        if body and not (norm(heading.title) in CONTAINERS and not body.strip()):
+        if body:
             title = strip_emphasis(heading.title)
             self.sections.append(Section(title, heading.level, body, part.line))
 
@@ -312,7 +366,7 @@ class _Reader:
             "dashboard": lambda: text,
             "system": lambda: _system(blocks),
             "contacts": lambda: tables.contacts(blocks),
-            "metrics": lambda: [tables.metric_from_item(r, ln) for ln, r, _ in tables.items(blocks)],
+            "metrics": lambda: self.metrics(blocks),
             "alert_rules": lambda: tables.alert_rules(blocks, self.error),
             "response_times": lambda: _response_times(blocks, self.error),
             "severity_levels": lambda: tables.severity_levels(blocks, self.error),
@@ -326,7 +380,7 @@ class _Reader:
             "rpo": lambda: _objective_text(text, "rpo"),
             "dr_steps": lambda: self.steps(blocks),
             "useful_commands": lambda: _useful_commands(blocks),
-            "log_locations": lambda: _texts("", blocks),
+            "log_locations": lambda: [tables.unquote(t) for t in _texts("", blocks)],
             "references": lambda: _texts("", blocks, keep_markup=True),
             "version_history": lambda: tables.version_history(blocks),
         }
@@ -375,11 +429,15 @@ def _parameters(blocks: list[SyntaxTreeNode]) -> list[Parameter]:
             )
         flags = (match.group("flags") or "").strip()
         default = re.search(r"default\s*[:=]\s*(.+)", flags, re.IGNORECASE)
-        params.append(Parameter(
-            name=match.group("name"), required="required" in flags.lower(),
-            description=strip_emphasis(match.group("desc")),
-            default=tables.unquote(default.group(1)) if default else None, line=line,
-        ))  # fmt: skip
+        params.append(
+            Parameter(
+                name=match.group("name"),
+                required="required" in flags.lower(),
+                description=strip_emphasis(match.group("desc")),
+                default=tables.unquote(default.group(1)) if default else None,
+                line=line,
+            )
+        )
     return params
 
 
@@ -387,8 +445,9 @@ def _texts(inline: str, blocks: list[SyntaxTreeNode], keep_markup: bool = False)
     out = [strip_emphasis(inline)] if inline.strip() else []
     for block in blocks:
         if block.type in ("bullet_list", "ordered_list"):
-            out.extend(raw if keep_markup else strip_emphasis(raw) for _, raw, _ in
-                       tables.items([block]))  # fmt: skip
+            out.extend(
+                raw if keep_markup else strip_emphasis(raw) for _, raw, _ in tables.items([block])
+            )
         elif block.type == "paragraph":
             raw = block.children[0].content if block.children else ""
             out.extend(ln.strip() for ln in raw.splitlines() if ln.strip())
@@ -399,9 +458,14 @@ def _texts(inline: str, blocks: list[SyntaxTreeNode], keep_markup: bool = False)
 
 def _system(blocks: list[SyntaxTreeNode]) -> SystemInfo:
     keys = {
-        "system name": "name", "name": "name", "version": "version", "owner": "owner",
-        "last updated": "last_updated", "on call contact": "on_call", "on call": "on_call",
-    }  # fmt: skip
+        "system name": "name",
+        "name": "name",
+        "version": "version",
+        "owner": "owner",
+        "last updated": "last_updated",
+        "on call contact": "on_call",
+        "on call": "on_call",
+    }
     values: dict[str, str] = {}
     for _, raw, _ in tables.items(blocks):
         label, _, value = strip_emphasis(raw).partition(":")
@@ -457,13 +521,15 @@ def _useful_commands(blocks: list[SyntaxTreeNode]) -> list[UsefulCommand]:
 def _commands_in_fence(content: str, first_line: int) -> list[UsefulCommand]:
     """Each `# comment` names the command lines under it, as the template's `# Command 1`."""
     found: list[UsefulCommand] = []
-    name, lines, start = "", [], first_line
+    name, start = "", first_line
+    lines: list[str] = []
     for offset, line in enumerate([*content.splitlines(), "#"]):
         if line.startswith("#"):
             if lines:
                 command = "\n".join(lines)
                 found.append(UsefulCommand(name=name or lines[0], command=command, line=start))
-            name, lines, start = line.lstrip("#").strip(), [], first_line + offset
+            name, start = line.lstrip("#").strip(), first_line + offset
+            lines = []
         elif line.strip():
             lines.append(line.rstrip())
     return found
@@ -501,23 +567,36 @@ def _assemble(
 ) -> Runbook:
     d = reader.values
     return Runbook(
-        path=path, title=d.title, purpose=d.purpose, settings=settings,
-        system=d.system, contacts=tuple(d.contacts), hosts=hosts, groups=groups,
+        path=path,
+        title=d.title,
+        purpose=d.purpose,
+        settings=settings,
+        system=d.system,
+        contacts=tuple(d.contacts),
+        hosts=hosts,
+        groups=groups,
         dashboard=d.dashboard,
         procedures=tuple(p.build() for p in reader.procedures),
-        metrics=tuple(d.metrics), alert_rules=tuple(d.alert_rules),
+        metrics=tuple(d.metrics),
+        alert_rules=tuple(d.alert_rules),
         response_times=d.response_times,
         troubleshooting=tuple(i.build() for i in reader.issues),
         severity_levels=tuple(d.severity_levels),
         incident_process=tuple(d.incident_process),
         security_response=SecurityResponse(steps=tuple(d.security), evidence=tuple(d.evidence)),
-        maintenance_tasks=tuple(d.maintenance_tasks), config_files=tuple(d.config_files),
+        maintenance_tasks=tuple(d.maintenance_tasks),
+        config_files=tuple(d.config_files),
         env_vars=tuple(d.env_vars),
         disaster_recovery=DisasterRecovery(
-            rto_text=d.rto[0], rto_seconds=d.rto[1], rpo_text=d.rpo[0], rpo_seconds=d.rpo[1],
+            rto_text=d.rto[0],
+            rto_seconds=d.rto[1],
+            rpo_text=d.rpo[0],
+            rpo_seconds=d.rpo[1],
             steps=tuple(d.dr_steps),
         ),
-        useful_commands=tuple(d.useful_commands), log_locations=tuple(d.log_locations),
-        references=tuple(d.references), version_history=tuple(d.version_history),
+        useful_commands=tuple(d.useful_commands),
+        log_locations=tuple(d.log_locations),
+        references=tuple(d.references),
+        version_history=tuple(d.version_history),
         extra_sections=tuple(reader.sections),
-    )  # fmt: skip
+    )

@@ -74,10 +74,17 @@ def runbook_data(runbook: Runbook) -> dict[str, Any]:
         "dashboard": runbook.dashboard,
         "procedures": [procedure_data(p) for p in runbook.procedures],
         "metrics": [
-            {"name": m.name, "id": m.id, "source": m.source, "kind": m.kind if m.source else None,
-             "description": m.description, "line": m.line}
+            {
+                "name": m.name,
+                "id": m.id,
+                "source": m.source,
+                "kind": m.kind if m.source else None,
+                "description": m.description,
+                "attrs": m.attrs.written(),
+                "line": m.line,
+            }
             for m in runbook.metrics
-        ],  # fmt: skip
+        ],
         "alert_rules": [
             {
                 "metric": r.metric,

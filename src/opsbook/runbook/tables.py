@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, cast
 
+from opsbook.runbook.attributes import parse_attrs
 from opsbook.runbook.blocks import (
     cells_by_header,
     item_lead,
@@ -17,7 +18,9 @@ from opsbook.runbook.durations import parse_duration, parse_optional_duration, p
 from opsbook.runbook.ids import slug
 from opsbook.runbook.model import (
     Action,
+    ActionKind,
     AlertRule,
+    Attrs,
     ConfigFile,
     Contact,
     EnvVar,
@@ -83,9 +86,12 @@ def items(blocks: list[SyntaxTreeNode]) -> Iterator[tuple[int, str, SyntaxTreeNo
 def contacts(blocks: list[SyntaxTreeNode]) -> list[Contact]:
     return [
         Contact(
-            role=pick(c, "role"), name=pick(c, "name"),
-            contact=pick(c, "contact", "phone", "email"), backup=pick(c, "backup"), line=line,
-        )  # fmt: skip
+            role=pick(c, "role"),
+            name=pick(c, "name"),
+            contact=pick(c, "contact", "phone", "email"),
+            backup=pick(c, "backup"),
+            line=line,
+        )
         for line, c, _ in rows(blocks)
         if pick(c, "role")
     ]
@@ -97,9 +103,16 @@ def metric_from_item(raw: str, line: int) -> Metric:
         code = match.group(2).strip()
         if code.split(":", 1)[0] in METRIC_KINDS and ":" in code:
             name = strip_emphasis(raw[: match.start()]).strip().rstrip(":-–— ").strip()
-            desc = strip_emphasis(raw[match.end() :]).strip().lstrip(":-–— ").strip()
+            rest = strip_emphasis(raw[match.end() :]).strip()
+            attrs = Attrs()
+            if rest.startswith("{"):
+                end = rest.find("}") + 1
+                attrs, rest = parse_attrs(rest[:end]), rest[end:]
+            desc = rest.strip().lstrip(":-–— ").strip()
             name = name or code.split(":", 1)[1]
-            return Metric(name=name, source=code, id=slug(name), description=desc, line=line)
+            return Metric(
+                name=name, source=code, id=slug(name), description=desc, line=line, attrs=attrs
+            )
     name = strip_emphasis(raw).strip()
     return Metric(name=name, source="", id=slug(name), line=line)
 
@@ -130,7 +143,7 @@ def actions(text: str) -> tuple[Action, ...]:
         if match:
             kind = match.group(1).lower()
             kind = "notify" if kind == "page" else kind
-            out.append(Action(kind=cast("type[Action]", kind), target=match.group(2).strip()))  # type: ignore[arg-type]
+            out.append(Action(kind=cast(ActionKind, kind), target=match.group(2).strip()))
         else:
             out.append(Action(kind="text", target=piece))
     return tuple(out)
@@ -153,11 +166,18 @@ def alert_rules(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[AlertRu
             on_error(exc)
             continue
         action = strip_emphasis(cells.get("action", "").strip())
-        rules.append(AlertRule(
-            metric=metric, warning=warning, critical=critical, action=action,
-            actions=actions(action), for_seconds=for_seconds, line=line,
-            extra=extras(cells, known),
-        ))  # fmt: skip
+        rules.append(
+            AlertRule(
+                metric=metric,
+                warning=warning,
+                critical=critical,
+                action=action,
+                actions=actions(action),
+                for_seconds=for_seconds,
+                line=line,
+                extra=extras(cells, known),
+            )
+        )
     return rules
 
 
@@ -171,10 +191,15 @@ def severity_levels(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[Sev
             exc.line = line
             on_error(exc)
             continue
-        levels.append(SeverityLevel(
-            level=pick(cells, "level", "severity"), description=pick(cells, "description"),
-            response_seconds=seconds, example=pick(cells, "example"), response_text=response,
-        ))  # fmt: skip
+        levels.append(
+            SeverityLevel(
+                level=pick(cells, "level", "severity"),
+                description=pick(cells, "description"),
+                response_seconds=seconds,
+                example=pick(cells, "example"),
+                response_text=response,
+            )
+        )
     return levels
 
 
@@ -188,20 +213,29 @@ def maintenance_tasks(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[M
             exc.line = line
             on_error(exc)
             continue
-        tasks.append(MaintenanceTask(
-            task=pick(cells, "task"), frequency=schedule, owner=pick(cells, "owner"),
-            last_completed=pick(cells, "last completed"), next_due=pick(cells, "next due"),
-            line=line, extra=extras(cells, known),
-        ))  # fmt: skip
+        tasks.append(
+            MaintenanceTask(
+                task=pick(cells, "task"),
+                frequency=schedule,
+                owner=pick(cells, "owner"),
+                last_completed=pick(cells, "last completed"),
+                next_due=pick(cells, "next due"),
+                line=line,
+                extra=extras(cells, known),
+            )
+        )
     return tasks
 
 
 def config_files(blocks: list[SyntaxTreeNode]) -> list[ConfigFile]:
     return [
         ConfigFile(
-            file=pick(c, "file"), location=pick(c, "location"),
-            purpose=pick(c, "purpose"), backup=pick(c, "backup"), line=line,
-        )  # fmt: skip
+            file=pick(c, "file"),
+            location=pick(c, "location"),
+            purpose=pick(c, "purpose"),
+            backup=pick(c, "backup"),
+            line=line,
+        )
         for line, c, _ in rows(blocks)
         if pick(c, "file")
     ]
@@ -214,22 +248,27 @@ def env_vars(blocks: list[SyntaxTreeNode]) -> list[EnvVar]:
         if not name:
             continue
         secret_cell = pick(cells, "secret", "sensitive").lower()
-        out.append(EnvVar(
-            name=name,
-            required=pick(cells, "required").lower() in ("yes", "y", "true", "required"),
-            default=pick(cells, "default"),
-            description=pick(cells, "description"),
-            secret=secret_cell in ("yes", "y", "true") or name.upper().endswith(SECRET_SUFFIXES),
-            line=line,
-        ))  # fmt: skip
+        out.append(
+            EnvVar(
+                name=name,
+                required=pick(cells, "required").lower() in ("yes", "y", "true", "required"),
+                default=pick(cells, "default"),
+                description=pick(cells, "description"),
+                secret=secret_cell in ("yes", "y", "true")
+                or name.upper().endswith(SECRET_SUFFIXES),
+                line=line,
+            )
+        )
     return out
 
 
 def version_history(blocks: list[SyntaxTreeNode]) -> list[VersionEntry]:
     return [
         VersionEntry(
-            version=pick(c, "version"), date=pick(c, "date"),
-            author=pick(c, "author"), changes=pick(c, "changes"),
-        )  # fmt: skip
+            version=pick(c, "version"),
+            date=pick(c, "date"),
+            author=pick(c, "author"),
+            changes=pick(c, "changes"),
+        )
         for _, c, _ in rows(blocks)
     ]

@@ -100,8 +100,11 @@ def _unknown_procedure_references(runbook: Runbook) -> Iterator[Problem]:
     for proc in runbook.procedures:
         target = proc.rollback_procedure
         if target and runbook.procedure(target) is None:
-            yield Problem(proc.line, f'rollback of "{proc.name}" runs unknown procedure '
-                          f'"{target}"', f"known procedures: {ids}")  # fmt: skip
+            yield Problem(
+                proc.line,
+                f'rollback of "{proc.name}" runs unknown procedure "{target}"',
+                f"known procedures: {ids}",
+            )
     for rule in runbook.alert_rules:
         yield from _rule_actions(runbook, rule, ids)
 
@@ -109,11 +112,17 @@ def _unknown_procedure_references(runbook: Runbook) -> Iterator[Problem]:
 def _rule_actions(runbook: Runbook, rule: AlertRule, ids: str) -> Iterator[Problem]:
     for action in rule.actions:
         if action.kind == "run" and runbook.procedure(_procedure_ref(action.target)) is None:
-            yield Problem(rule.line, f'alert action runs unknown procedure "{action.target}"',
-                          f"known procedures: {ids}")  # fmt: skip
+            yield Problem(
+                rule.line,
+                f'alert action runs unknown procedure "{action.target}"',
+                f"known procedures: {ids}",
+            )
         if action.kind == "incident" and not re.fullmatch(r"SEV-?\d", action.target, re.I):
-            yield Problem(rule.line, f'alert action opens incident "{action.target}", '
-                          "which is not a severity", "write incident: SEV-1 .. SEV-4")  # fmt: skip
+            yield Problem(
+                rule.line,
+                f'alert action opens incident "{action.target}", which is not a severity',
+                "write incident: SEV-1 .. SEV-4",
+            )
 
 
 def _procedure_ref(text: str) -> str:
@@ -127,21 +136,32 @@ def _warnings(runbook: Runbook) -> Iterator[Problem]:
         if not proc.steps:
             yield Problem(proc.line, f'{WARNING}procedure "{proc.name}" has no steps')
         elif not proc.validation:
-            yield Problem(proc.line, f'{WARNING}procedure "{proc.name}" has no validation '
-                          "checks", "add **Validation**: with checks that prove it worked")  # fmt: skip
+            yield Problem(
+                proc.line,
+                f'{WARNING}procedure "{proc.name}" has no validation checks',
+                "add **Validation**: with checks that prove it worked",
+            )
     for contact in runbook.contacts:
         if contact.name and not contact.backup:
-            yield Problem(contact.line, f'{WARNING}contact "{contact.role}" has no backup',
-                          "escalation needs someone to page when the primary does not answer")  # fmt: skip
+            yield Problem(
+                contact.line,
+                f'{WARNING}contact "{contact.role}" has no backup',
+                "escalation needs someone to page when the primary does not answer",
+            )
     for metric in runbook.metrics:
         if not metric.source:
-            yield Problem(metric.line, f'{WARNING}metric "{metric.name}" has no source and '
-                          "will not be collected", "add one such as `host:cpu_percent`")  # fmt: skip
+            yield Problem(
+                metric.line,
+                f'{WARNING}metric "{metric.name}" has no source and will not be collected',
+                "add one such as `host:cpu_percent`",
+            )
     for rule in runbook.alert_rules:
         for action in rule.actions:
             if action.kind == "notify" and not _has_role(runbook, action.target):
-                yield Problem(rule.line, f'{WARNING}alert notifies "{action.target}", '
-                              "who is not in Emergency Contacts")  # fmt: skip
+                yield Problem(
+                    rule.line,
+                    f'{WARNING}alert notifies "{action.target}", who is not in Emergency Contacts',
+                )
 
 
 def _has_role(runbook: Runbook, role: str) -> bool:
