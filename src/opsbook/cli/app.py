@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from opsbook import __version__
-from opsbook.cli import document
+from opsbook.cli import document, run
 
 app = typer.Typer(
     name="opsbook",
@@ -21,6 +21,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 document.register(app)
+run.register(app)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,331 @@
+"""`opsbook run | resume`: run a procedure of the runbook, or go on with a stopped run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    from opsbook.procedures.confirm import Confirmer
+    from opsbook.procedures.engine import Plan
+    from opsbook.procedures.plan import PlanError
+    from opsbook.procedures.service import Me, RunEnd
+    from opsbook.runbook.model import Runbook
+    from opsbook.store.database import Database
+
+EXIT_INTERRUPTED = 130
+
+
+def register(app: typer.Typer) -> None:
+    """Add `run`, `resume` and the `runs` group to the app."""
+    from opsbook.cli import runs
+
+    app.command(
+        "run",
+        help="Run a procedure, a troubleshooting issue or the disaster recovery steps.\n\n"
+        "Example: opsbook run RUNBOOK.md startup --param VERSION=1.4 --yes",
+    )(run)
+    app.command(
+        "resume",
+        help="Go on with an interrupted or waiting run from the step where it stopped.\n\n"
+        "Example: opsbook resume 12 --yes",
+    )(resume)
+    runs.register(app)
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f'--param "{pair}" is not NAME=VALUE', hint="for example --param VERSION=1.4")
+        values[name.strip()] = value
+    return values
+
+
+def me() -> Me:
+    """Describe this process: the user, this machine, and our pid with its start time."""
+    import getpass
+    import socket
+
+    import psutil
+
+    from opsbook.procedures.service import Me
+
+    user = os.environ.get("OPSBOOK_USER") or getpass.getuser()
+    pid = os.getpid()
+    return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def _plan_failed(error: PlanError, as_json: bool) -> None:
+    if as_json:
+        print_json({"error": "cannot run", "problems": error.problems, "hint": error.hint})
+        raise typer.Exit(EXIT_BAD_INPUT)
+    err = console(stderr=True)
+    from rich.markup import escape
+
+    for problem in error.problems:
+        err.print(f"[bold red]error[/]: {escape(problem)}", markup=True)
+    if error.hint:
+        err.print(f"  [dim]hint: {escape(error.hint)}[/]", markup=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _confirmer(yes: bool, user: str) -> Confirmer:
+    import sys
+
+    from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer, TerminalConfirmer
+
+    if yes:
+        return AutoConfirmer(user)
+    if sys.stdin.isatty():
+        return TerminalConfirmer(user, lambda q: console(stderr=True).input(q))
+    return NobodyConfirmer()
+
+
+def run(
+    runbook_or_id: str = typer.Argument(
+        ..., metavar="[RUNBOOK.md] ID", help="Runbook file (optional) and the id to run."
+    ),
+    ident: str | None = typer.Argument(None, hidden=True),
+    param: list[str] = typer.Option([], "--param", "-p", help="A parameter, NAME=VALUE."),
+    host: str | None = typer.Option(None, "--host", help="Run on this host or group only."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    from opsbook.procedures.plan import PlanError, build_plan
+
+    path, target = (Path(runbook_or_id), ident) if ident else (None, runbook_or_id)
+    values = _params(param)
+    runbook = load_or_exit(path, as_json)
+    try:
+        plan = build_plan(runbook, target=target, params=values, environ=os.environ, host=host)
+    except PlanError as exc:
+        _plan_failed(exc, as_json)
+        return
+    if dry_run:
+        _print_plan(plan, runbook, as_json)
+        return
+    from opsbook.procedures.service import start_run
+
+    who = me()
+    db = _database(Path(runbook.path))
+    run_id = start_run(db=db, plan=plan, me=who, now=_now)
+    end = _drive(db, plan, runbook, run_id, who, yes, as_json, resumed=False)
+    _finish(db, end, as_json)
+
+
+def resume(
+    run_id: int = typer.Argument(..., help="The run to go on with (see `opsbook runs list`)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
+    runbook: Path | None = typer.Option(
+        None, "--runbook", "-f", help="Runbook whose state holds the run."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    from opsbook.cli.output import fail_bad_input
+    from opsbook.procedures.plan import PlanError
+    from opsbook.procedures.service import ResumeRefused, prepare_resume
+    from opsbook.runbook.loader import load_runbook, resolve_path
+    from opsbook.runbook.problems import RunbookError
+
+    who = me()
+    db = _database(resolve_path(str(runbook) if runbook else None, os.environ))
+    try:
+        state = prepare_resume(db=db, run_id=run_id, me=who, environ=os.environ, now=_now)
+    except ResumeRefused as exc:
+        fail(exc.message, EXIT_BAD_INPUT, exc.hint)
+    except PlanError as exc:
+        _plan_failed(exc, as_json)
+        return
+    except RunbookError as exc:
+        fail_bad_input(exc, as_json)
+    book = load_runbook(Path(state.plan.runbook_path))
+    if not as_json:
+        done = len(state.outcomes)
+        console().print(
+            f"Resuming run {run_id} ({state.previous}); {done} finished "
+            f"step{'s' if done != 1 else ''} will not run again."
+        )
+    end = _drive(
+        db,
+        state.plan,
+        book,
+        run_id,
+        who,
+        yes,
+        as_json,
+        resumed=True,
+        outcomes=state.outcomes,
+        passed_hosts=state.passed_hosts,
+    )
+    _finish(db, end, as_json)
+
+
+def _database(runbook_path: Path) -> Database:
+    from opsbook.store.database import open_for
+
+    return open_for(runbook_path)
+
+
+def _drive(
+    db: Database,
+    plan: Plan,
+    runbook: Runbook,
+    run_id: int,
+    who: Me,
+    yes: bool,
+    as_json: bool,
+    resumed: bool,
+    **state: Any,
+) -> RunEnd:
+    import asyncio
+    import signal
+
+    from opsbook.cli.run_view import QuietView, StepView
+    from opsbook.procedures.local import LocalExecutor
+    from opsbook.procedures.remote import SshHosts
+    from opsbook.procedures.service import execute_run
+
+    out = console()
+    view: StepView | QuietView = QuietView() if as_json else StepView(out, plan, out.is_terminal)
+    if not as_json:
+        from rich.markup import escape
+
+        verb = "Resumed" if resumed else "Run"
+        out.print(
+            f"[bold]{verb} {run_id}[/]: {escape(plan.title)} "
+            f"[dim]({escape(_shown(plan.runbook_path))}, by {escape(who.user)})[/]",
+            markup=True,
+            highlight=False,
+        )
+
+    async def main() -> RunEnd:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await execute_run(
+            db=db,
+            plan=plan,
+            run_id=run_id,
+            confirmer=_confirmer(yes, who.user),
+            reporter=view,
+            local=LocalExecutor(),
+            remote=SshHosts(runbook),
+            now=_now,
+            **state,
+        )
+
+    try:
+        return asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        console(stderr=True).print(
+            f"Run {run_id} interrupted; its running step was stopped. "
+            f"Continue with: opsbook resume {run_id}"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _finish(db: Database, end: RunEnd, as_json: bool) -> None:
+    from opsbook.procedures.engine import RunStatus
+
+    code = 0 if end.status is RunStatus.SUCCEEDED else EXIT_FAILED
+    if as_json:
+        from opsbook.cli.runs import show_data
+
+        print_json(show_data(db, end.run_id))
+        raise typer.Exit(code)
+    from rich.markup import escape
+
+    out = console()
+    reason = escape(end.reason)
+    if end.status is RunStatus.SUCCEEDED:
+        out.print(f"[bold green]Run {end.run_id} succeeded[/]: {reason}", markup=True)
+    elif end.status is RunStatus.ROLLED_BACK:
+        out.print(
+            f"[bold red]Run {end.run_id} failed and was rolled back[/]: {reason}", markup=True
+        )
+    elif end.status is RunStatus.WAITING:
+        out.print(f"[bold yellow]Run {end.run_id} is waiting[/]: {reason}.", markup=True)
+        out.print(
+            f"  Nobody can answer here (no terminal, no --yes). Continue with: "
+            f"opsbook resume {end.run_id} (on a terminal, or with --yes)"
+        )
+    else:
+        out.print(f"[bold red]Run {end.run_id} failed[/] (not rolled back): {reason}", markup=True)
+    raise typer.Exit(code)
+
+
+def _print_plan(plan: Plan, runbook: Runbook, as_json: bool) -> None:
+    from rich.markup import escape
+
+    from opsbook.procedures.plan import plan_data
+
+    data = plan_data(plan, runbook)
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    out.print(
+        f"[bold]Plan[/] for {escape(plan.title)} [dim]({escape(runbook.path)})[/] "
+        "— dry run, nothing will run",
+        markup=True,
+    )
+    for title, values in (("Parameters", data["params"]), ("Environment", data["env"])):
+        if isinstance(values, dict) and values:
+            out.print(f"[bold]{title}[/]", markup=True)
+            for name, value in values.items():
+                out.print(f"  {escape(name)} = {escape(str(value))}", markup=True)
+    phase = ""
+    items = data["items"]
+    assert isinstance(items, list)
+    for item in items:
+        if item["phase"] != phase:
+            phase = item["phase"]
+            source = (
+                f" (from the {item['from_procedure']} procedure)" if item["from_procedure"] else ""
+            )
+            out.print(f"[bold]{phase.capitalize()}[/]{source}", markup=True)
+        hosts = (
+            ", ".join(
+                f"{h['name']}"
+                + (
+                    f" ({h.get('user') + '@' if h.get('user') else ''}{h['address']}:{h['port']})"
+                    if "address" in h
+                    else ""
+                )
+                for h in item["hosts"]
+            )
+            or "no host (skipped by --host)"
+        )
+        attrs = " ".join(f"{k}={v}" for k, v in item["attrs"].items())
+        out.print(
+            f"  {item['label']} {escape(item['text'])} [dim]on {escape(hosts)}"
+            f"{' ' + escape(attrs) if attrs else ''}[/]",
+            markup=True,
+        )
+        if item["command"] is None:
+            out.print("      [yellow]manual: a person confirms it[/]", markup=True)
+        else:
+            for line in str(item["command"]).splitlines():
+                out.print(f"      [cyan]$ {escape(line)}[/]", markup=True)
+    if plan.rollback_text:
+        out.print(f"[bold]Rollback[/]: {escape(plan.rollback_text)}", markup=True)
+
+
+def _shown(path: str) -> str:
+    """Return the runbook's path relative to here when it is below here."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative

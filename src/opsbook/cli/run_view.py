@@ -1,0 +1,157 @@
+"""What a person sees while a procedure runs: a live Rich display, or plain lines.
+
+On a terminal the current step shows with a spinner and its elapsed time; finished steps
+stay above it with pass/fail and, on failure, the tail of their output. Off a terminal the
+same lines are printed one by one, without the spinner.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.live import Live
+
+    from opsbook.procedures.engine import Outcome, Plan, PlanItem
+    from opsbook.procedures.executor import CommandResult
+
+TAIL_LINES = 12
+MARKS = {
+    "passed": "[green]✓[/]",
+    "failed": "[bold red]✗[/]",
+    "skipped": "[yellow]–[/]",
+    "failed-ignored": "[yellow]![/]",
+    "aborted": "[bold red]■[/]",
+}
+
+
+def _duration(results: Mapping[str, CommandResult]) -> str:
+    if not results:
+        return ""
+    return f"{max(r.duration for r in results.values()):.2f}s"
+
+
+def _why(result: CommandResult) -> str:
+    if result.error:
+        return result.error
+    return f"exit {result.exit_code}"
+
+
+def tail(result: CommandResult, lines: int = TAIL_LINES) -> list[str]:
+    """Return the last lines of a result's output, stderr after stdout."""
+    text = "\n".join(t.rstrip("\n") for t in (result.stdout, result.stderr) if t.strip())
+    return text.splitlines()[-lines:]
+
+
+class _Current:
+    """The spinner line of the step running now."""
+
+    def __init__(self) -> None:
+        from rich.spinner import Spinner
+
+        self.spinner = Spinner("dots")
+        self.text = ""
+        self.started = time.monotonic()
+
+    def __rich__(self) -> RenderableType:
+        from rich.text import Text
+
+        self.spinner.text = Text(f"{self.text}  {time.monotonic() - self.started:.1f}s")
+        return self.spinner
+
+
+class StepView:
+    """Reports a run to a console; live when the console is a terminal."""
+
+    def __init__(self, console: Console, plan: Plan, live: bool) -> None:
+        self.console = console
+        self.plan = plan
+        self.phase = ""
+        self.current = _Current()
+        self.live: Live | None = None
+        if live:
+            from rich.live import Live
+
+            self.live = Live(self.current, console=console, refresh_per_second=10, transient=True)
+
+    def print(self, text: str) -> None:
+        self.console.print(text, markup=True, highlight=False, soft_wrap=True)
+
+    def step_started(self, item: PlanItem) -> None:
+        from rich.markup import escape
+
+        if str(item.phase) != self.phase:
+            self.phase = str(item.phase)
+            source = f" (from the {item.source} procedure)" if item.source else ""
+            self.print(f"[bold]{self.phase.capitalize()}[/]{source}")
+        where = "" if item.local else f" [dim]on {', '.join(item.hosts) or 'no host'}[/]"
+        self.current.text = f"{item.label} {item.step.text}"
+        self.current.started = time.monotonic()
+        if self.live is not None:
+            self.live.start()
+        else:
+            self.print(f"  [dim]…[/] {item.label} {escape(item.step.text)}{where}")
+
+    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        from rich.markup import escape
+
+        why = "; ".join(
+            f"{h}: {_why(r)}" if len(failed) > 1 else _why(r) for h, r in failed.items()
+        )
+        delay = item.step.attrs.delay
+        self.print(
+            f"    [yellow]↻[/] attempt {attempt} failed ({escape(why)}); retrying in {delay:g}s"
+        )
+
+    def step_finished(
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
+    ) -> None:
+        from rich.markup import escape
+
+        if self.live is not None:
+            self.live.stop()
+        mark = MARKS.get(str(outcome), "?")
+        took = _duration(results)
+        bad = {h: r for h, r in results.items() if not (r.exit_code == 0 and r.error is None)}
+        detail = note
+        if str(outcome) in ("failed", "failed-ignored") and bad:
+            detail = "; ".join(
+                f"{h}: {_why(r)}" if not item.local else _why(r) for h, r in bad.items()
+            ) + (f"; {note}" if note else "")
+        hosts = f" [dim]({len(results)} hosts)[/]" if len(results) > 1 else ""
+        extra = f"  [dim]{escape(detail)}[/]" if detail else ""
+        self.print(f"  {mark} {item.label} {escape(item.step.text)}{hosts}  [dim]{took}[/]{extra}")
+        if str(outcome) in ("failed", "failed-ignored"):
+            for host, result in bad.items():
+                prefix = "" if item.local else f"{host}: "
+                for line in tail(result):
+                    self.print(f"      [dim]│ {escape(prefix + line)}[/]")
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        if self.live is not None:
+            self.live.stop()
+        yield
+
+
+class QuietView:
+    """Reports nothing: `--json` prints the run record at the end instead."""
+
+    def step_started(self, item: PlanItem) -> None:
+        return None
+
+    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        return None
+
+    def step_finished(
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
+    ) -> None:
+        return None
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        yield

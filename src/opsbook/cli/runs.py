@@ -1,0 +1,179 @@
+"""`opsbook runs list | show`: the audit trail of procedure runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, print_json
+
+if TYPE_CHECKING:
+    from opsbook.store.database import Database
+
+RUNBOOK_OPT = typer.Option(None, "--runbook", "-f", help="Runbook whose state holds the runs.")
+JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
+STATUS_STYLE = {
+    "succeeded": "green",
+    "failed": "bold red",
+    "rolled-back": "red",
+    "running": "cyan",
+    "waiting": "yellow",
+    "interrupted": "magenta",
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `runs` group to the app."""
+    group = typer.Typer(help="The record of procedure runs.", no_args_is_help=True)
+    group.command("list", help="List recent runs.\n\nExample: opsbook runs list --json")(list_)
+    group.command(
+        "show", help="Show one run with every step attempt.\n\nExample: opsbook runs show 12"
+    )(show)
+    app.add_typer(group, name="runs")
+
+
+def database_for(runbook: Path | None) -> Database | None:
+    """Open the runs database of a runbook; None if it has never been written."""
+    from opsbook.runbook.loader import resolve_path
+    from opsbook.store.database import database_url, open_database, state_dir
+
+    path = resolve_path(str(runbook) if runbook else None, os.environ)
+    url = database_url(state_dir(path, os.environ), os.environ)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    return open_database(url)
+
+
+def _machine() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def show_data(db: Database, run_id: int) -> dict[str, Any] | None:
+    """Return one run with its attempts, as `runs show --json` prints it."""
+    from opsbook.procedures.service import show_run
+
+    return show_run(db=db, run_id=run_id, machine=_machine(), now=_now)
+
+
+def list_(
+    runbook: Path | None = RUNBOOK_OPT,
+    limit: int = typer.Option(50, "--limit", "-n", help="How many runs, newest first."),
+    procedure: str | None = typer.Option(None, "--procedure", help="Only runs of this id."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    from opsbook.procedures.service import list_runs
+
+    db = database_for(runbook)
+    rows = (
+        []
+        if db is None
+        else list_runs(db=db, machine=_machine(), now=_now, limit=limit, procedure=procedure)
+    )
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console().print("No runs yet. Start one with: opsbook run RUNBOOK.md ID")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("ID", "PROCEDURE", "STATUS", "STARTED", "TOOK", "BY"):
+        table.add_column(column)
+    for row in rows:
+        style = STATUS_STYLE.get(row["status"], "")
+        table.add_row(
+            str(row["id"]),
+            row["procedure"],
+            f"[{style}]{row['status']}[/]",
+            _short(row["started_at"]),
+            _took(row),
+            row["started_by"],
+        )
+    console().print(table)
+
+
+def _short(iso: str | None) -> str:
+    return (iso or "")[:19].replace("T", " ")
+
+
+def _took(row: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    if not row.get("finished_at"):
+        return ""
+    seconds = (
+        datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["started_at"])
+    ).total_seconds()
+    return f"{seconds:.1f}s"
+
+
+def show(
+    run_id: int = typer.Argument(..., help="The run's id (see `opsbook runs list`)."),
+    runbook: Path | None = RUNBOOK_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    db = database_for(runbook)
+    data = None if db is None else show_data(db, run_id)
+    if data is None:
+        fail(f"no run {run_id}", EXIT_BAD_INPUT, "list runs with `opsbook runs list`")
+    if as_json:
+        print_json(data)
+        return
+    from rich.markup import escape
+
+    out = console()
+    style = STATUS_STYLE.get(data["status"], "")
+    out.print(
+        f"[bold]Run {data['id']}[/]: {escape(data['title'])} — [{style}]{data['status']}[/]",
+        markup=True,
+    )
+    out.print(f"  {escape(data['message'])}", markup=True)
+    out.print(
+        f"  started {_short(data['started_at'])} by {escape(data['started_by'])}"
+        f"{', finished ' + _short(data['finished_at']) if data['finished_at'] else ''}",
+        markup=True,
+    )
+    if data["params"]:
+        out.print(
+            "  params: " + escape(", ".join(f"{k}={v}" for k, v in data["params"].items())),
+            markup=True,
+        )
+    for attempt in data["attempts"]:
+        astyle = {"passed": "green", "confirmed": "green", "running": "cyan"}.get(
+            attempt["status"], "red"
+        )
+        retry = f" (attempt {attempt['attempt']})" if attempt["attempt"] > 1 else ""
+        took = f" {attempt['duration']:.2f}s" if attempt["duration"] is not None else ""
+        code = f" exit {attempt['exit_code']}" if attempt["exit_code"] not in (None, 0) else ""
+        out.print(
+            f"  [{astyle}]{attempt['status']:>11}[/] {attempt['phase']} {attempt['number']} "
+            f"{escape(attempt['text'])} [dim]@{escape(attempt['host'])}{retry}{code}{took}[/]",
+            markup=True,
+        )
+        if attempt["status"] not in ("passed", "confirmed", "skipped", "running"):
+            text = "\n".join(
+                t
+                for t in (attempt["stdout"], attempt["stderr"], attempt["error"] or "")
+                if t.strip()
+            )
+            for line in text.splitlines()[-12:]:
+                out.print(f"              [dim]│ {escape(line)}[/]", markup=True)
+    for c in data["confirmations"]:
+        who = f" by {c['by']}" if c["by"] else ""
+        out.print(
+            f"  confirmation {c['step']}: {c['decision']}{escape(who)}"
+            f"{' via ' + c['via'] if c['via'] else ''}",
+            markup=True,
+        )

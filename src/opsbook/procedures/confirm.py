@@ -1,0 +1,96 @@
+"""Who answers a manual step: a person at the terminal, `--yes`, the web, or nobody yet.
+
+A step with no command, or with `confirm=true`, needs a person. The answer is a
+`Confirmation`; `WAITING` means nobody can answer now and the run stops cleanly at that
+step. A decision recorded in the database (by the web dashboard) is read first, so a run
+resumed after someone confirmed in the browser goes on without asking again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from opsbook.procedures.engine import PlanItem
+
+
+class Decision(StrEnum):
+    CONFIRMED = "confirmed"
+    SKIPPED = "skipped"
+    ABORTED = "aborted"
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    decision: Decision
+    by: str = ""
+    via: str = ""
+
+    @property
+    def said(self) -> str:
+        """Say who decided and how: `confirmed by alice with --yes`."""
+        how = {"yes": " with --yes", "terminal": " at the terminal", "web": " in the browser"}
+        return f"{self.decision} by {self.by}{how.get(self.via, '')}" if self.by else self.decision
+
+
+class Confirmer(Protocol):
+    """Asks whoever can answer whether a manual step is done (or may run)."""
+
+    async def confirm(self, item: PlanItem) -> Confirmation:
+        """Return the decision for the step; WAITING when nobody can answer now."""
+        ...
+
+
+class AutoConfirmer:
+    """`--yes`: every manual step is confirmed by the user who ran the command."""
+
+    def __init__(self, user: str) -> None:
+        self.user = user
+
+    async def confirm(self, item: PlanItem) -> Confirmation:
+        return Confirmation(Decision.CONFIRMED, self.user, "yes")
+
+
+class NobodyConfirmer:
+    """No terminal and no `--yes`: the run waits for a person at the step."""
+
+    async def confirm(self, item: PlanItem) -> Confirmation:
+        return Confirmation(Decision.WAITING)
+
+
+ANSWERS = {
+    "c": Decision.CONFIRMED,
+    "confirm": Decision.CONFIRMED,
+    "y": Decision.CONFIRMED,
+    "yes": Decision.CONFIRMED,
+    "s": Decision.SKIPPED,
+    "skip": Decision.SKIPPED,
+    "a": Decision.ABORTED,
+    "abort": Decision.ABORTED,
+    "n": Decision.ABORTED,
+    "no": Decision.ABORTED,
+}
+
+
+class TerminalConfirmer:
+    """Asks the person at the terminal: confirm, skip or abort."""
+
+    def __init__(self, user: str, ask: Callable[[str], str]) -> None:
+        self.user = user
+        self.ask = ask
+
+    async def confirm(self, item: PlanItem) -> Confirmation:
+        verb = "done" if item.command is None else "ready to run"
+        question = f"{item.label} {item.step.text!r}: {verb}? [c]onfirm / [s]kip / [a]bort: "
+        while True:
+            try:
+                answer = await asyncio.to_thread(self.ask, question)
+            except EOFError:
+                return Confirmation(Decision.WAITING)
+            decision = ANSWERS.get(answer.strip().lower())
+            if decision is not None:
+                return Confirmation(decision, self.user, "terminal")

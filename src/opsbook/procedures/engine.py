@@ -1,0 +1,233 @@
+"""The run state machine and the plan it walks: pure rules, no I/O, no clock.
+
+A run walks its plan phase by phase: prerequisites -> steps -> validation, and on a failed
+step or a failed validation check, the rollback. `decide` looks at the outcomes recorded so
+far and says what comes next, so a resumed run continues exactly where the record stops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from opsbook.runbook.model import Step
+
+LOCAL = "local"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    WAITING = "waiting"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"
+    INTERRUPTED = "interrupted"
+
+
+class Event(StrEnum):
+    SUCCEED = "succeed"
+    FAIL = "fail"
+    ROLL_BACK = "roll back"
+    WAIT = "wait for a person"
+    RESUME = "resume"
+    INTERRUPT = "interrupt"
+
+
+TRANSITIONS: dict[RunStatus, dict[Event, RunStatus]] = {
+    RunStatus.RUNNING: {
+        Event.SUCCEED: RunStatus.SUCCEEDED,
+        Event.FAIL: RunStatus.FAILED,
+        Event.ROLL_BACK: RunStatus.ROLLED_BACK,
+        Event.WAIT: RunStatus.WAITING,
+        Event.INTERRUPT: RunStatus.INTERRUPTED,
+    },
+    RunStatus.WAITING: {
+        Event.RESUME: RunStatus.RUNNING,
+        Event.FAIL: RunStatus.FAILED,
+        Event.INTERRUPT: RunStatus.INTERRUPTED,
+    },
+    RunStatus.INTERRUPTED: {Event.RESUME: RunStatus.RUNNING, Event.FAIL: RunStatus.FAILED},
+}
+FINISHED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.ROLLED_BACK})
+
+
+class TransitionRefused(ValueError):
+    """A transition the table does not allow; the message says why."""
+
+
+def apply(status: RunStatus, event: Event) -> RunStatus:
+    """Return the status after the event, or raise TransitionRefused saying why not."""
+    allowed = TRANSITIONS.get(status, {})
+    if event in allowed:
+        return allowed[event]
+    if status in FINISHED:
+        reason = f"the run already finished ({status}); start a new run instead"
+    else:
+        can = ", ".join(str(e) for e in allowed) or "nothing"
+        reason = f"a {status} run cannot {event} (it can: {can})"
+    raise TransitionRefused(reason)
+
+
+class Phase(StrEnum):
+    PREREQUISITES = "prerequisites"
+    DIAGNOSIS = "diagnosis"
+    STEPS = "steps"
+    RESOLUTION = "resolution"
+    VALIDATION = "validation"
+    ROLLBACK = "rollback"
+
+    @property
+    def checks(self) -> bool:
+        """Say whether every item of the phase runs before the phase is judged."""
+        return self in (Phase.PREREQUISITES, Phase.VALIDATION, Phase.DIAGNOSIS)
+
+    @property
+    def singular(self) -> str:
+        return {
+            Phase.PREREQUISITES: "prerequisite",
+            Phase.DIAGNOSIS: "diagnosis",
+            Phase.STEPS: "step",
+            Phase.RESOLUTION: "resolution",
+            Phase.VALIDATION: "validation",
+            Phase.ROLLBACK: "rollback",
+        }[self]
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    # Failed, but the step says continue_on_error.
+    IGNORED = "failed-ignored"
+    ABORTED = "aborted"
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One step or check as it will run: where, with which command, in which phase."""
+
+    key: str
+    phase: Phase
+    number: int
+    of: int
+    step: Step
+    command: str | None
+    hosts: tuple[str, ...]
+    cwd: str | None = None
+    # The procedure a rollback item comes from when the rollback runs another procedure.
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.phase.singular} {self.number}/{self.of}"
+
+    @property
+    def needs_person(self) -> bool:
+        return self.command is None or self.step.attrs.confirm
+
+    @property
+    def local(self) -> bool:
+        return self.hosts == (LOCAL,)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run needs, resolved: items in order, parameters and environment."""
+
+    target: str
+    title: str
+    kind: str
+    runbook_path: str
+    items: tuple[PlanItem, ...]
+    params: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    secret_names: frozenset[str] = frozenset()
+    rollback_text: str = ""
+    host_filter: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """Fingerprint the items, so a resume can tell the runbook changed under it."""
+        text = "\n".join(f"{i.key}\t{i.command}\t{','.join(i.hosts)}" for i in self.items)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def item(self, key: str) -> PlanItem | None:
+        return next((i for i in self.items if i.key == key), None)
+
+
+@dataclass(frozen=True)
+class RunItem:
+    item: PlanItem
+
+
+@dataclass(frozen=True)
+class Finish:
+    event: Event
+    reason: str
+
+
+def decide(plan: Plan, outcomes: Mapping[str, Outcome]) -> RunItem | Finish:
+    """Say what the run does next, given the outcomes recorded so far."""
+    forward = [i for i in plan.items if i.phase is not Phase.ROLLBACK]
+    phases = list(dict.fromkeys(i.phase for i in forward))
+    failed_at: PlanItem | None = None
+    for phase in phases:
+        items = [i for i in forward if i.phase is phase]
+        for item in items:
+            outcome = outcomes.get(item.key)
+            if outcome is None:
+                return RunItem(item)
+            if outcome is Outcome.ABORTED:
+                return Finish(Event.FAIL, f"aborted at {_name(item)}; nothing after it ran")
+            if outcome is Outcome.FAILED and not phase.checks:
+                failed_at = item
+                break
+        if failed_at is None and phase.checks:
+            failed = [i for i in items if outcomes[i.key] is Outcome.FAILED]
+            if failed and phase is Phase.PREREQUISITES:
+                names = ", ".join(_name(i) for i in failed)
+                return Finish(Event.FAIL, f"{names} failed; no step ran")
+            if failed and phase is Phase.VALIDATION:
+                failed_at = failed[0]
+            elif failed and phase is Phase.DIAGNOSIS and Phase.RESOLUTION not in phases:
+                names = ", ".join(_name(i) for i in failed)
+                return Finish(Event.FAIL, f"diagnosis found problems: {names} failed")
+        if failed_at is not None:
+            break
+    if failed_at is None:
+        count = len(forward)
+        return Finish(Event.SUCCEED, f"all {count} item{'s' if count != 1 else ''} passed")
+    return _rollback(plan, outcomes, failed_at)
+
+
+def _rollback(plan: Plan, outcomes: Mapping[str, Outcome], failed_at: PlanItem) -> Finish | RunItem:
+    rollback = [i for i in plan.items if i.phase is Phase.ROLLBACK]
+    if not rollback:
+        return Finish(Event.FAIL, f"{_name(failed_at)} failed; no rollback is defined")
+    for item in rollback:
+        outcome = outcomes.get(item.key)
+        if outcome is None:
+            return RunItem(item)
+        if outcome in (Outcome.FAILED, Outcome.ABORTED):
+            return Finish(
+                Event.FAIL,
+                f"{_name(failed_at)} failed, and the rollback failed at {_name(item)}; "
+                "the system may be half-changed",
+            )
+    return Finish(Event.ROLL_BACK, f"{_name(failed_at)} failed; rolled back")
+
+
+def _name(item: PlanItem) -> str:
+    return f'{item.label} "{item.step.text}"'
+
+
+def passed(expect: str | None, exit_code: int | None, stdout: str) -> bool:
+    """Judge a finished command: exit 0, or the exit code / stdout regex `expect` names."""
+    if expect is None or expect == "":
+        return exit_code == 0
+    if re.fullmatch(r"-?\d+", expect.strip()):
+        return exit_code == int(expect)
+    return re.search(expect, stdout, re.MULTILINE) is not None

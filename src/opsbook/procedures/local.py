@@ -1,0 +1,146 @@
+"""LocalExecutor: a command as a child process on this machine.
+
+The command runs under bash (sh when bash is missing) in a session of its own, so a timeout
+or a cancelled run kills the whole process tree, not only the shell. Output is read as it
+comes and kept bounded: the head and the tail of each stream, the middle dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import time
+from collections.abc import Mapping, Sequence
+
+from opsbook.procedures.executor import CommandResult, CommandSpec
+
+# After the shell exits, how long to wait for background children that still hold its
+# output pipes (a step that starts a daemon): their output is not waited for.
+PIPE_GRACE = 0.2
+# Between SIGTERM to the process group and SIGKILL.
+KILL_GRACE = 2.0
+READ_CHUNK = 65536
+
+
+class BoundedOutput:
+    """Keeps the first and last `limit // 2` bytes of a stream and counts what it drops."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(limit // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            extra = len(self.tail) - self.half
+            if extra > 0:
+                del self.tail[:extra]
+                self.dropped += extra
+
+    def text(self) -> str:
+        head = self.head.decode("utf-8", errors="replace")
+        tail = self.tail.decode("utf-8", errors="replace")
+        if self.dropped:
+            return f"{head}\n[... {self.dropped} bytes dropped ...]\n{tail}"
+        return head + tail
+
+
+class LocalExecutor:
+    """Runs commands on this machine; `env` is added to this process's environment."""
+
+    def __init__(self, base_env: Mapping[str, str] | None = None, shell: str | None = None):
+        self.host = "local"
+        self.base_env = dict(os.environ if base_env is None else base_env)
+        self.shell = shell or shutil.which("bash") or "/bin/sh"
+
+    async def run(self, spec: CommandSpec) -> CommandResult:
+        """Run the command to its end or its timeout; a cancelled run kills the tree."""
+        started = time.monotonic()
+        env = {**self.base_env, **spec.env}
+        try:
+            process = await asyncio.create_subprocess_exec(
+                self.shell,
+                "-c",
+                spec.command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=spec.cwd,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            where = f" in {spec.cwd}" if spec.cwd else ""
+            return CommandResult(None, error=f"cannot start the command{where}: {exc.strerror}")
+        out, err = BoundedOutput(spec.output_limit), BoundedOutput(spec.output_limit)
+        assert process.stdout is not None and process.stderr is not None
+        readers = [
+            asyncio.ensure_future(_pump(process.stdout, out)),
+            asyncio.ensure_future(_pump(process.stderr, err)),
+        ]
+        timed_out = False
+        try:
+            await asyncio.wait_for(process.wait(), spec.timeout)
+        except TimeoutError:
+            timed_out = True
+            await _kill_tree(process)
+        except asyncio.CancelledError:
+            await _kill_tree(process)
+            for reader in readers:
+                reader.cancel()
+            raise
+        await _finish_reading(readers)
+        return CommandResult(
+            exit_code=None if timed_out else process.returncode,
+            stdout=out.text(),
+            stderr=err.text(),
+            duration=time.monotonic() - started,
+            timed_out=timed_out,
+            error=f"timed out after {spec.timeout:g}s; its process tree was killed"
+            if timed_out and spec.timeout is not None
+            else None,
+        )
+
+    async def close(self) -> None:
+        """Nothing to release: every command is its own process."""
+
+
+async def _pump(stream: asyncio.StreamReader, into: BoundedOutput) -> None:
+    while chunk := await stream.read(READ_CHUNK):
+        into.add(chunk)
+
+
+async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:
+    _done, pending = await asyncio.wait(readers, timeout=PIPE_GRACE)
+    for reader in pending:
+        reader.cancel()
+    if pending:
+        await asyncio.wait(pending)
+
+
+async def _kill_tree(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after a grace period."""
+    for sig, grace in ((signal.SIGTERM, KILL_GRACE), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        if grace is None:
+            break
+        try:
+            await asyncio.wait_for(asyncio.shield(process.wait()), grace)
+        except TimeoutError:
+            continue
+        # The shell is gone; its children may still be alive in the group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        break
+    with contextlib.suppress(ProcessLookupError):
+        await process.wait()

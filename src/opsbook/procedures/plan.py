@@ -1,0 +1,313 @@
+"""Build the plan of a run from the runbook: what runs, where, with which values.
+
+Everything that could stop a run for bad input is found here, before anything runs: an
+unknown procedure or host, a missing parameter, placeholder or required environment
+variable, a `$VAR` nothing declares, an `expect` that is not a valid pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsbook.procedures.engine import LOCAL, Phase, Plan, PlanItem
+from opsbook.procedures.secrets import Masker, is_secret_name
+from opsbook.procedures.shellvars import env_name, placeholders_as_variables, undeclared
+from opsbook.runbook.model import Procedure, Runbook, Step
+
+
+class PlanError(Exception):
+    """The run cannot start; every reason is listed, nothing has run."""
+
+    def __init__(self, problems: Sequence[str], hint: str = "") -> None:
+        self.problems = list(problems)
+        self.hint = hint
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Target:
+    """What `opsbook run` was asked to run, read from the runbook."""
+
+    id: str
+    title: str
+    kind: str
+    phases: tuple[tuple[Phase, tuple[Step, ...]], ...]
+    procedure: Procedure | None = None
+
+
+DR_IDS = ("disaster-recovery", "dr")
+# What people write in a Default cell to say there is none.
+EMPTY_DEFAULTS = ("", "-", "\u2014", "none", "n/a", "(none)")
+
+
+def known_targets(runbook: Runbook) -> list[str]:
+    """Return every id `opsbook run` accepts for this runbook."""
+    ids = [p.id for p in runbook.procedures]
+    for issue in runbook.troubleshooting:
+        ids += [issue.id, f"{issue.id}:diagnosis", f"{issue.id}:resolution"]
+    if runbook.disaster_recovery.steps:
+        ids.append("disaster-recovery")
+    return ids
+
+
+def find_target(runbook: Runbook, ident: str) -> Target:
+    """Resolve a procedure, issue (`ID`, `ID:diagnosis`, `ID:resolution`) or DR id."""
+    proc = runbook.procedure(ident)
+    if proc is not None:
+        phases = (
+            (Phase.PREREQUISITES, proc.prerequisites),
+            (Phase.STEPS, proc.steps),
+            (Phase.VALIDATION, proc.validation),
+        )
+        return Target(proc.id, proc.name, "procedure", phases, proc)
+    if ident.lower() in DR_IDS and runbook.disaster_recovery.steps:
+        steps = ((Phase.STEPS, runbook.disaster_recovery.steps),)
+        return Target("disaster-recovery", "Disaster Recovery", "disaster-recovery", steps)
+    base, _, part = ident.partition(":")
+    issue = runbook.issue(base)
+    if issue is not None and part.lower() in ("", "diagnosis", "resolution"):
+        chosen = {
+            "": ((Phase.DIAGNOSIS, issue.diagnosis), (Phase.RESOLUTION, issue.resolution)),
+            "diagnosis": ((Phase.DIAGNOSIS, issue.diagnosis),),
+            "resolution": ((Phase.RESOLUTION, issue.resolution),),
+        }[part.lower()]
+        suffix = f":{part.lower()}" if part else ""
+        return Target(issue.id + suffix, f"Issue: {issue.title}", "issue", chosen)
+    raise PlanError(
+        [f'{runbook.path}: nothing named "{ident}" to run'],
+        "known ids: "
+        + (", ".join(known_targets(runbook)) or "none (the runbook has no procedures)"),
+    )
+
+
+def build_plan(
+    runbook: Runbook,
+    *,
+    target: str,
+    params: Mapping[str, str],
+    environ: Mapping[str, str],
+    host: str | None = None,
+) -> Plan:
+    """Resolve the target into a plan, or raise PlanError listing every problem."""
+    chosen = find_target(runbook, target)
+    problems: list[str] = []
+    if host is not None and not runbook.hosts_for(host):
+        known = ", ".join([*runbook.hosts, *runbook.groups, "all"])
+        problems.append(
+            f'--host "{host}" is not a host or group of {runbook.path} (known: {known})'
+        )
+    rollback_proc = _rollback_procedure(runbook, chosen)
+    phases = list(chosen.phases)
+    if chosen.procedure is not None:
+        phases.append((Phase.ROLLBACK, chosen.procedure.rollback))
+    base_dir = str(Path(runbook.path).resolve().parent)
+    items: list[PlanItem] = []
+    for phase, steps in phases:
+        items += _items(runbook, phase, steps, host, base_dir, "")
+    if rollback_proc is not None:
+        steps = (*rollback_proc.steps, *rollback_proc.validation)
+        offset = sum(1 for i in items if i.phase is Phase.ROLLBACK)
+        extra = _items(runbook, Phase.ROLLBACK, steps, host, base_dir, rollback_proc.id, offset)
+        items = [i for i in items if i.phase is not Phase.ROLLBACK] + _renumber(
+            [i for i in items if i.phase is Phase.ROLLBACK] + extra
+        )
+    values, declared = _values(runbook, chosen, rollback_proc, items, params, problems)
+    env, env_declared = _environment(runbook, environ, problems)
+    known_names = declared | env_declared
+    for item in items:
+        if item.command is not None:
+            for name in undeclared(item.command, known_names, environ):
+                problems.append(
+                    f"{runbook.path}:{item.step.line}: {item.label} uses ${name}, which is not "
+                    "a parameter, not in the Environment Variables table and not set"
+                )
+        expect = item.step.attrs.expect
+        if expect and not re.fullmatch(r"-?\d+", expect.strip()):
+            try:
+                re.compile(expect)
+            except re.error as exc:
+                problems.append(
+                    f"{runbook.path}:{item.step.line}: expect={expect!r} is not a "
+                    f"valid pattern ({exc})"
+                )
+    if problems:
+        raise PlanError(
+            problems,
+            "give parameters with --param NAME=VALUE and set variables "
+            "in the environment; nothing was run",
+        )
+    secret_names = {n for n in values if is_secret_name(n)}
+    secret_names |= {v.name for v in runbook.env_vars if v.secret or is_secret_name(v.name)}
+    return Plan(
+        target=chosen.id,
+        title=chosen.title,
+        kind=chosen.kind,
+        runbook_path=str(Path(runbook.path).resolve()),
+        items=tuple(items),
+        params=values,
+        env={**env, **{env_name(k): v for k, v in values.items()}},
+        secret_names=frozenset(secret_names),
+        rollback_text=chosen.procedure.rollback_text if chosen.procedure else "",
+        host_filter=host,
+    )
+
+
+def _rollback_procedure(runbook: Runbook, chosen: Target) -> Procedure | None:
+    proc = chosen.procedure
+    if proc is None or not proc.rollback_procedure:
+        return None
+    other = runbook.procedure(proc.rollback_procedure)
+    return other if other is not None and other.id != proc.id else None
+
+
+def _items(
+    runbook: Runbook,
+    phase: Phase,
+    steps: Sequence[Step],
+    host: str | None,
+    base_dir: str,
+    source: str,
+    offset: int = 0,
+) -> list[PlanItem]:
+    out: list[PlanItem] = []
+    for number, step in enumerate(steps, start=1 + offset):
+        hosts = _hosts(runbook, step.attrs.host, host)
+        cwd = step.attrs.cwd
+        if hosts == (LOCAL,):
+            cwd = str(Path(base_dir, cwd)) if cwd else base_dir
+        key = f"{phase}:{source}:{number}" if source else f"{phase}:{number}"
+        command = placeholders_as_variables(step.command) if step.command else None
+        out.append(
+            PlanItem(key, phase, number, len(steps) + offset, step, command, hosts, cwd, source)
+        )
+    return out
+
+
+def _renumber(items: list[PlanItem]) -> list[PlanItem]:
+    from dataclasses import replace
+
+    return [replace(item, number=n, of=len(items)) for n, item in enumerate(items, start=1)]
+
+
+def _hosts(runbook: Runbook, wanted: str | None, chosen: str | None) -> tuple[str, ...]:
+    """Where a step runs: its `host=`, narrowed by --host; no host means here (or --host)."""
+    if wanted in (None, "", LOCAL, "localhost"):
+        return runbook.hosts_for(chosen) if chosen else (LOCAL,)
+    names = runbook.hosts_for(wanted or "")
+    if chosen:
+        allowed = set(runbook.hosts_for(chosen))
+        names = tuple(n for n in names if n in allowed)
+    return names
+
+
+def _values(
+    runbook: Runbook,
+    chosen: Target,
+    rollback: Procedure | None,
+    items: list[PlanItem],
+    given: Mapping[str, str],
+    problems: list[str],
+) -> tuple[dict[str, str], set[str]]:
+    """Check the given parameters against the declared ones and the placeholders."""
+    declared = [*(chosen.procedure.parameters if chosen.procedure else ())]
+    declared += [*(rollback.parameters if rollback else ())]
+    names = {p.name for p in declared}
+    placeholder_names: dict[str, PlanItem] = {}
+    for item in items:
+        for name in item.step.placeholders:
+            placeholder_names.setdefault(name, item)
+    for name in given:
+        if name not in names and name not in placeholder_names:
+            takes = ", ".join(sorted(names | set(placeholder_names))) or "none"
+            problems.append(f'{chosen.title} has no parameter "{name}" (it takes: {takes})')
+    values: dict[str, str] = {}
+    for param in declared:
+        if param.name in given:
+            values[param.name] = given[param.name]
+        elif param.default is not None:
+            values[param.name] = param.default
+        elif param.required:
+            problems.append(
+                f"{runbook.path}:{param.line}: parameter {param.name} is required: "
+                f"give --param {param.name}=VALUE"
+            )
+    for name, item in placeholder_names.items():
+        if name in given:
+            values[name] = given[name]
+        elif name not in values:
+            problems.append(
+                f"{runbook.path}:{item.step.line}: {item.label} needs <{name}>: "
+                f"give --param {name}=VALUE"
+            )
+    return values, {env_name(n) for n in names | set(placeholder_names)} | names
+
+
+def _environment(
+    runbook: Runbook, environ: Mapping[str, str], problems: list[str]
+) -> tuple[dict[str, str], set[str]]:
+    """Values of the runbook's Environment Variables table: the environment, else default."""
+    env: dict[str, str] = {}
+    for var in runbook.env_vars:
+        default = "" if var.default.strip().lower() in EMPTY_DEFAULTS else var.default
+        value = environ.get(var.name) or default
+        if value:
+            env[var.name] = value
+        elif var.required:
+            problems.append(
+                f"{runbook.path}:{var.line}: environment variable {var.name} is "
+                "required and not set"
+            )
+    return env, {v.name for v in runbook.env_vars}
+
+
+def masker_for(plan: Plan) -> Masker:
+    """Return the masker that hides this plan's secret values."""
+    secrets = [v for k, v in plan.env.items() if k in plan.secret_names or is_secret_name(k)]
+    secrets += [v for k, v in plan.params.items() if k in plan.secret_names or is_secret_name(k)]
+    return Masker.of(secrets)
+
+
+def plan_data(plan: Plan, runbook: Runbook) -> dict[str, object]:
+    """Return the plan as JSON-ready data with secrets masked (`run --dry-run --json`)."""
+    masker = masker_for(plan)
+
+    def where(name: str) -> dict[str, object]:
+        host = runbook.hosts.get(name)
+        if host is None:
+            return {"name": name}
+        return {"name": name, "address": host.address, "user": host.user, "port": host.port}
+
+    return {
+        "target": plan.target,
+        "title": plan.title,
+        "kind": plan.kind,
+        "runbook": plan.runbook_path,
+        "host_filter": plan.host_filter,
+        "params": masker.mask_values(plan.params, plan.secret_names),
+        "env": masker.mask_values(
+            {v.name: plan.env[v.name] for v in runbook.env_vars if v.name in plan.env},
+            plan.secret_names,
+        ),
+        "rollback": plan.rollback_text,
+        "items": [
+            {
+                "key": i.key,
+                "phase": str(i.phase),
+                "number": i.number,
+                "of": i.of,
+                "label": i.label,
+                "text": masker.mask(i.step.text),
+                "command": i.command,
+                "line": i.step.line,
+                "hosts": [where(h) for h in i.hosts],
+                "cwd": i.cwd,
+                "attrs": i.step.attrs.written(),
+                "needs_person": i.needs_person,
+                "from_procedure": i.source or None,
+            }
+            for i in plan.items
+        ],
+    }

@@ -1,0 +1,139 @@
+"""The audit trail of procedure runs: tables and the store code that fills them.
+
+One row per run, one per finished step (its outcome, which `decide` reads on resume), one
+per attempt of a step on a host, one per confirmation asked or given. Store code flushes;
+the use case in `service.py` owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from opsbook.store.base import Base
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    procedure: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40))
+    runbook_path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_by: Mapped[str] = mapped_column(String(200))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    host_filter: Mapped[str | None] = mapped_column(String(200))
+    plan_digest: Mapped[str] = mapped_column(String(64))
+    waiting_step: Mapped[str | None] = mapped_column(String(200))
+    # Which process drives the run, so a run whose process died shows as interrupted.
+    machine: Mapped[str] = mapped_column(String(255), default="")
+    pid: Mapped[int | None] = mapped_column(Integer)
+    process_started: Mapped[float | None] = mapped_column(Float)
+
+
+class RunStepRow(Base):
+    __tablename__ = "run_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    step_key: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(20))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttemptRow(Base):
+    __tablename__ = "step_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    step_key: Mapped[str] = mapped_column(String(200))
+    phase: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    command: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20))
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration: Mapped[float | None] = mapped_column(Float)
+    stdout: Mapped[str] = mapped_column(Text, default="")
+    stderr: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ConfirmationRow(Base):
+    __tablename__ = "run_confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    step_key: Mapped[str] = mapped_column(String(200))
+    # waiting until someone answers; then confirmed, skipped or aborted.
+    decision: Mapped[str] = mapped_column(String(20))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    via: Mapped[str | None] = mapped_column(String(20))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Return the moment as aware UTC (SQLite hands back naive datetimes)."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def get_run(session: Session, run_id: int) -> RunRow | None:
+    return session.get(RunRow, run_id)
+
+
+def attempts_of(session: Session, run_id: int) -> list[AttemptRow]:
+    query = select(AttemptRow).where(AttemptRow.run_id == run_id).order_by(AttemptRow.id)
+    return list(session.scalars(query))
+
+
+def outcomes_of(session: Session, run_id: int) -> dict[str, str]:
+    """Return the recorded outcome of each finished step (the last one wins)."""
+    query = select(RunStepRow).where(RunStepRow.run_id == run_id).order_by(RunStepRow.id)
+    return {row.step_key: row.outcome for row in session.scalars(query)}
+
+
+def confirmations_of(session: Session, run_id: int) -> list[ConfirmationRow]:
+    query = select(ConfirmationRow).where(ConfirmationRow.run_id == run_id)
+    return list(session.scalars(query.order_by(ConfirmationRow.id)))
+
+
+def open_confirmation(session: Session, run_id: int, key: str) -> ConfirmationRow | None:
+    """Return the latest confirmation asked for a step, answered or not."""
+    query = (
+        select(ConfirmationRow)
+        .where(ConfirmationRow.run_id == run_id, ConfirmationRow.step_key == key)
+        .order_by(ConfirmationRow.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def recent_runs(session: Session, limit: int, procedure: str | None = None) -> list[RunRow]:
+    query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
+    if procedure:
+        query = query.where(RunRow.procedure == procedure)
+    return list(session.scalars(query))
+
+
+def live_runs(session: Session) -> list[RunRow]:
+    return list(session.scalars(select(RunRow).where(RunRow.status == "running")))
+
+
+def add(session: Session, row: Base) -> None:
+    session.add(row)
+    session.flush()

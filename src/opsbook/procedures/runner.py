@@ -1,0 +1,190 @@
+"""The async driver: asks the engine what is next, runs it, records it, repeats.
+
+Commands go to the local executor or, for `host=`, to the remote host runner (SSH fan-out).
+Every attempt is recorded as it starts and as it ends, through `RunLog`; what the person
+sees goes through `Reporter`. Secret values are masked before either sees any output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
+from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide, passed
+from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
+from opsbook.procedures.secrets import Masker
+
+DEFAULT_PARALLEL = 10
+
+
+class RunLog(Protocol):
+    """Where a run writes its audit trail; every call is durable when it returns."""
+
+    def attempt_started(self, item: PlanItem, host: str, attempt: int) -> int: ...
+
+    def attempt_finished(
+        self, attempt_id: int, status: str, result: CommandResult | None
+    ) -> None: ...
+
+    def step_finished(self, item: PlanItem, outcome: Outcome) -> None: ...
+
+    def decided(self, item: PlanItem) -> Confirmation | None: ...
+
+    def confirmation(self, item: PlanItem, answer: Confirmation) -> None: ...
+
+
+class Reporter(Protocol):
+    """What the person watching sees."""
+
+    def step_started(self, item: PlanItem) -> None: ...
+
+    def retrying(
+        self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]
+    ) -> None: ...
+
+    def step_finished(
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
+    ) -> None: ...
+
+    def asking(self) -> AbstractContextManager[None]: ...
+
+
+class HostRunner(Protocol):
+    """Runs one command on several named hosts with a concurrency limit."""
+
+    async def run(
+        self, hosts: Sequence[str], spec: CommandSpec, limit: int
+    ) -> dict[str, CommandResult]: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The run stopped at a step that waits for a person."""
+
+    item: PlanItem
+
+
+def attempt_status(ok: bool, result: CommandResult) -> str:
+    """Name an attempt's end for the record: passed, failed, timed-out or error."""
+    if ok:
+        return "passed"
+    if result.timed_out:
+        return "timed-out"
+    return "error" if result.error else "failed"
+
+
+@dataclass
+class Runner:
+    plan: Plan
+    run_id: int
+    log: RunLog
+    reporter: Reporter
+    confirmer: Confirmer
+    local: Executor
+    remote: HostRunner
+    masker: Masker
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # Hosts that already passed a step in an earlier process (resume of a fan-out step).
+    passed_hosts: dict[str, set[str]] = field(default_factory=dict)
+
+    async def run(self, outcomes: dict[str, Outcome]) -> Finish | Waiting:
+        """Run items until the engine says the run is finished or a person must answer."""
+        while True:
+            nxt = decide(self.plan, outcomes)
+            if not isinstance(nxt, RunItem):
+                return nxt
+            item = nxt.item
+            outcome = await self.run_item(item)
+            if outcome is None:
+                return Waiting(item)
+            outcomes[item.key] = outcome
+            self.log.step_finished(item, outcome)
+
+    async def run_item(self, item: PlanItem) -> Outcome | None:
+        """Run one item; None when it waits for a person."""
+        self.reporter.step_started(item)
+        if not item.hosts:
+            self.reporter.step_finished(item, Outcome.SKIPPED, {}, "none of its hosts is in --host")
+            return Outcome.SKIPPED
+        if item.needs_person:
+            answer = self.log.decided(item)
+            if answer is None:
+                with self.reporter.asking():
+                    answer = await self.confirmer.confirm(item)
+            self.log.confirmation(item, answer)
+            if answer.decision is Decision.WAITING:
+                return None
+            if answer.decision is not Decision.CONFIRMED or item.command is None:
+                return self._answered(item, answer)
+        return await self._execute(item)
+
+    def _answered(self, item: PlanItem, answer: Confirmation) -> Outcome:
+        outcome = {
+            Decision.CONFIRMED: Outcome.PASSED,
+            Decision.SKIPPED: Outcome.SKIPPED,
+            Decision.ABORTED: Outcome.ABORTED,
+        }[answer.decision]
+        attempt = self.log.attempt_started(item, "person", 1)
+        self.log.attempt_finished(attempt, str(answer.decision), None)
+        self.reporter.step_finished(item, outcome, {}, answer.said)
+        return outcome
+
+    async def _execute(self, item: PlanItem) -> Outcome:
+        attrs = item.step.attrs
+        assert item.command is not None
+        spec = CommandSpec(
+            command=item.command,
+            env={**self.plan.env, "OPSBOOK_RUN_ID": str(self.run_id), "OPSBOOK_STEP": item.key},
+            cwd=item.cwd,
+            timeout=attrs.timeout,
+        )
+        done = self.passed_hosts.get(item.key, set())
+        pending = [h for h in item.hosts if h not in done]
+        results: dict[str, CommandResult] = {}
+        for attempt in range(1, attrs.retries + 2):
+            ids = {host: self.log.attempt_started(item, host, attempt) for host in pending}
+            got = await self._on_hosts(item, pending, spec)
+            failed: dict[str, CommandResult] = {}
+            for host in pending:
+                result = self._masked(got.get(host) or CommandResult(None, error="no result"))
+                ok = (
+                    result.error is None
+                    and not result.timed_out
+                    and passed(attrs.expect, result.exit_code, result.stdout)
+                )
+                self.log.attempt_finished(ids[host], attempt_status(ok, result), result)
+                results[host] = result
+                if not ok:
+                    failed[host] = result
+            pending = list(failed)
+            if not pending:
+                break
+            if attempt <= attrs.retries:
+                self.reporter.retrying(item, attempt, failed)
+                await self.sleep(attrs.delay)
+        if not pending:
+            outcome = Outcome.PASSED
+        else:
+            outcome = Outcome.IGNORED if attrs.continue_on_error else Outcome.FAILED
+        note = "continue_on_error: going on" if outcome is Outcome.IGNORED else ""
+        self.reporter.step_finished(item, outcome, results, note)
+        return outcome
+
+    async def _on_hosts(
+        self, item: PlanItem, hosts: list[str], spec: CommandSpec
+    ) -> dict[str, CommandResult]:
+        if item.local:
+            return {item.hosts[0]: await self.local.run(spec)}
+        limit = item.step.attrs.parallel or DEFAULT_PARALLEL
+        return await self.remote.run(hosts, spec, limit)
+
+    def _masked(self, result: CommandResult) -> CommandResult:
+        mask = self.masker.mask
+        error = mask(result.error) if result.error else None
+        return replace(result, stdout=mask(result.stdout), stderr=mask(result.stderr), error=error)

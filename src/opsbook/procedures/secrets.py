@@ -1,0 +1,45 @@
+"""Secret values never leave a run unmasked: they show as `****` wherever text goes out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+MASK = "****"
+SECRET_SUFFIXES = ("_PASSWORD", "_TOKEN", "_SECRET", "_KEY", "_PASSWD", "_CREDENTIALS")
+SECRET_NAMES = frozenset({"PASSWORD", "TOKEN", "SECRET", "PASSWD", "API_KEY"})
+
+
+def is_secret_name(name: str) -> bool:
+    """Say whether a variable or parameter name marks its value as a secret."""
+    upper = name.upper().replace("-", "_")
+    return upper in SECRET_NAMES or upper.endswith(SECRET_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Masker:
+    """Replaces every known secret value in a text with `****`."""
+
+    values: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, secrets: Iterable[str]) -> Masker:
+        """Build a masker; longer values first so one secret inside another still masks."""
+        unique = {v for v in secrets if v}
+        return cls(tuple(sorted(unique, key=len, reverse=True)))
+
+    def mask(self, text: str) -> str:
+        """Return the text with every secret value replaced by `****`."""
+        if not text or not self.values:
+            return text
+        for value in self.values:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+    def mask_values(self, data: Mapping[str, str], secret_names: Iterable[str]) -> dict[str, str]:
+        """Return the mapping with secret names' values as `****` and others masked."""
+        names = set(secret_names)
+        return {
+            k: MASK if k in names or is_secret_name(k) else self.mask(v) for k, v in data.items()
+        }

@@ -1,0 +1,413 @@
+"""Use cases of the procedure domain: run, resume, list and show runs.
+
+Every write is its own short transaction, committed before the work it describes goes on:
+an attempt is on disk as it starts and as it ends, so a run killed with -9 loses nothing and
+shows as interrupted at the exact step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from opsbook.procedures import records
+from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
+from opsbook.procedures.engine import (
+    Event,
+    Finish,
+    Outcome,
+    Plan,
+    PlanItem,
+    RunStatus,
+    TransitionRefused,
+    apply,
+)
+from opsbook.procedures.executor import CommandResult, Executor
+from opsbook.procedures.plan import build_plan, masker_for
+from opsbook.procedures.records import AttemptRow, ConfirmationRow, RunRow, RunStepRow
+from opsbook.procedures.runner import HostRunner, Reporter, Runner, Waiting
+from opsbook.procedures.secrets import MASK, Masker
+
+if TYPE_CHECKING:
+    from opsbook.store.database import Database
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Me:
+    """The process driving a run: who started it, and how to tell later that it died."""
+
+    user: str
+    machine: str
+    pid: int
+    process_started: float
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    run_id: int
+    status: RunStatus
+    reason: str
+    waiting: PlanItem | None = None
+
+
+class ResumeRefused(Exception):
+    """A run cannot be resumed; the message says why and what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class Journal:
+    """The RunLog of one run: each call is one committed transaction."""
+
+    def __init__(self, db: Database, run_id: int, masker: Masker, now: Clock) -> None:
+        self.db = db
+        self.run_id = run_id
+        self.masker = masker
+        self.now = now
+
+    def attempt_started(self, item: PlanItem, host: str, attempt: int) -> int:
+        row = AttemptRow(
+            run_id=self.run_id,
+            step_key=item.key,
+            phase=str(item.phase),
+            number=item.number,
+            text=self.masker.mask(item.step.text),
+            command=item.command,
+            host=host,
+            attempt=attempt,
+            status="running",
+            started_at=self.now(),
+            stdout="",
+            stderr="",
+        )
+        with self.db.transaction() as session:
+            records.add(session, row)
+            return row.id
+
+    def attempt_finished(self, attempt_id: int, status: str, result: CommandResult | None) -> None:
+        with self.db.transaction() as session:
+            row = session.get(AttemptRow, attempt_id)
+            assert row is not None
+            row.status = status
+            row.finished_at = self.now()
+            if result is not None:
+                row.exit_code = result.exit_code
+                row.duration = round(result.duration, 4)
+                row.stdout = self.masker.mask(result.stdout)
+                row.stderr = self.masker.mask(result.stderr)
+                row.error = self.masker.mask(result.error) if result.error else None
+
+    def step_finished(self, item: PlanItem, outcome: Outcome) -> None:
+        row = RunStepRow(
+            run_id=self.run_id, step_key=item.key, outcome=str(outcome), finished_at=self.now()
+        )
+        with self.db.transaction() as session:
+            records.add(session, row)
+
+    def decided(self, item: PlanItem) -> Confirmation | None:
+        with self.db.transaction() as session:
+            row = records.open_confirmation(session, self.run_id, item.key)
+            if row is None or row.decision == Decision.WAITING:
+                return None
+            if row.via not in ("web",):
+                return None
+            return Confirmation(Decision(row.decision), row.decided_by or "", row.via or "")
+
+    def confirmation(self, item: PlanItem, answer: Confirmation) -> None:
+        now = self.now()
+        with self.db.transaction() as session:
+            row = records.open_confirmation(session, self.run_id, item.key)
+            if answer.decision is Decision.WAITING:
+                if row is None or row.decision != Decision.WAITING:
+                    records.add(
+                        session,
+                        ConfirmationRow(
+                            run_id=self.run_id,
+                            step_key=item.key,
+                            decision="waiting",
+                            requested_at=now,
+                        ),
+                    )
+                return
+            if row is not None and row.decision == Decision.WAITING:
+                row.decision, row.decided_by = str(answer.decision), answer.by
+                row.via, row.decided_at = answer.via, now
+            elif row is None or row.via != "web":
+                records.add(
+                    session,
+                    ConfirmationRow(
+                        run_id=self.run_id,
+                        step_key=item.key,
+                        decision=str(answer.decision),
+                        decided_by=answer.by,
+                        via=answer.via,
+                        requested_at=now,
+                        decided_at=now,
+                    ),
+                )
+
+
+def start_run(*, db: Database, plan: Plan, me: Me, now: Clock) -> int:
+    """Record a new run (status running) and return its id."""
+    masker = masker_for(plan)
+    row = RunRow(
+        procedure=plan.target,
+        title=plan.title,
+        kind=plan.kind,
+        runbook_path=plan.runbook_path,
+        status=str(RunStatus.RUNNING),
+        message="",
+        started_at=now(),
+        started_by=me.user,
+        params=masker.mask_values(plan.params, plan.secret_names),
+        host_filter=plan.host_filter,
+        plan_digest=plan.digest,
+        machine=me.machine,
+        pid=me.pid,
+        process_started=me.process_started,
+    )
+    with db.transaction() as session:
+        records.add(session, row)
+        return row.id
+
+
+async def execute_run(
+    *,
+    db: Database,
+    plan: Plan,
+    run_id: int,
+    confirmer: Confirmer,
+    reporter: Reporter,
+    local: Executor,
+    remote: HostRunner,
+    now: Clock,
+    outcomes: Mapping[str, Outcome] | None = None,
+    passed_hosts: Mapping[str, set[str]] | None = None,
+) -> RunEnd:
+    """Drive a recorded run to its end (or to a step that waits for a person)."""
+    masker = masker_for(plan)
+    journal = Journal(db, run_id, masker, now)
+    runner = Runner(
+        plan,
+        run_id,
+        journal,
+        reporter,
+        confirmer,
+        local,
+        remote,
+        masker,
+        passed_hosts=dict(passed_hosts or {}),
+    )
+    try:
+        end = await runner.run(dict(outcomes or {}))
+    except asyncio.CancelledError:
+        _mark_interrupted(db, run_id, "stopped by a signal", now)
+        raise
+    finally:
+        await remote.close()
+    if isinstance(end, Waiting):
+        message = f'{end.item.label} "{end.item.step.text}" waits for a person'
+        _transition(db, run_id, Event.WAIT, message, now, waiting=end.item.key)
+        return RunEnd(run_id, RunStatus.WAITING, message, end.item)
+    assert isinstance(end, Finish)
+    status = _transition(db, run_id, end.event, end.reason, now)
+    return RunEnd(run_id, status, end.reason)
+
+
+def _transition(
+    db: Database, run_id: int, event: Event, message: str, now: Clock, waiting: str | None = None
+) -> RunStatus:
+    with db.transaction() as session:
+        row = session.get(RunRow, run_id)
+        assert row is not None
+        status = apply(RunStatus(row.status), event)
+        row.status, row.message, row.waiting_step = str(status), message, waiting
+        if status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.ROLLED_BACK):
+            row.finished_at = now()
+        return status
+
+
+def _mark_interrupted(db: Database, run_id: int, why: str, now: Clock) -> None:
+    with db.transaction() as session:
+        row = session.get(RunRow, run_id)
+        if row is not None:
+            _interrupt(session, row, why, now)
+
+
+def _interrupt(session: Any, row: RunRow, why: str, now: Clock) -> None:
+    row.status = str(apply(RunStatus(row.status), Event.INTERRUPT))
+    attempts = [a for a in records.attempts_of(session, row.id) if a.status == "running"]
+    for attempt in attempts:
+        attempt.status = "interrupted"
+    where = f' at {attempts[0].phase} {attempts[0].number} "{attempts[0].text}"' if attempts else ""
+    row.message = f"interrupted{where}: {why}"
+    session.flush()
+
+
+def owner_alive(row: RunRow, machine: str) -> bool:
+    """Say whether the process that drives a running run still exists."""
+    if row.machine != machine or row.pid is None:
+        return True
+    import psutil
+
+    try:
+        started = psutil.Process(row.pid).create_time()
+    except psutil.Error:
+        return False
+    return row.process_started is None or abs(started - row.process_started) < 1.0
+
+
+def reap_dead_runs(*, db: Database, machine: str, now: Clock) -> int:
+    """Mark running runs whose process died (kill -9, power loss) as interrupted."""
+    reaped = 0
+    with db.transaction() as session:
+        for row in records.live_runs(session):
+            if not owner_alive(row, machine):
+                _interrupt(session, row, "its process died", now)
+                reaped += 1
+    return reaped
+
+
+@dataclass(frozen=True)
+class Resumable:
+    plan: Plan
+    outcomes: dict[str, Outcome]
+    passed_hosts: dict[str, set[str]]
+    previous: RunStatus
+
+
+def prepare_resume(
+    *, db: Database, run_id: int, me: Me, environ: Mapping[str, str], now: Clock
+) -> Resumable:
+    """Check a run can go on, rebuild its plan, and claim it for this process."""
+    from opsbook.runbook.loader import load_runbook
+
+    reap_dead_runs(db=db, machine=me.machine, now=now)
+    with db.transaction() as session:
+        row = records.get_run(session, run_id)
+        if row is None:
+            raise ResumeRefused(f"no run {run_id}", "list runs with `opsbook runs list`")
+        previous = RunStatus(row.status)
+        if previous is RunStatus.RUNNING:
+            raise ResumeRefused(f"run {run_id} is still running (pid {row.pid} on {row.machine})")
+        try:
+            apply(previous, Event.RESUME)
+        except TransitionRefused as exc:
+            raise ResumeRefused(f"run {run_id} cannot be resumed: {exc}") from None
+        path, stored, host = Path(row.runbook_path), dict(row.params), row.host_filter
+        digest, target = row.plan_digest, row.procedure
+        outcomes = {k: Outcome(v) for k, v in records.outcomes_of(session, run_id).items()}
+        passed_hosts: dict[str, set[str]] = {}
+        for attempt in records.attempts_of(session, run_id):
+            if attempt.status == "passed" and attempt.step_key not in outcomes:
+                passed_hosts.setdefault(attempt.step_key, set()).add(attempt.host)
+    params: dict[str, str] = {}
+    for name, value in stored.items():
+        if value == MASK:
+            if name not in environ:
+                raise ResumeRefused(
+                    f"parameter {name} is a secret and was not stored",
+                    f"set {name} in the environment to resume run {run_id}",
+                )
+            params[name] = environ[name]
+        else:
+            params[name] = str(value)
+    plan = build_plan(load_runbook(path), target=target, params=params, environ=environ, host=host)
+    if plan.digest != digest:
+        raise ResumeRefused(
+            f"{path} changed since run {run_id} started: its steps differ",
+            "start a new run instead",
+        )
+    with db.transaction() as session:
+        row = records.get_run(session, run_id)
+        assert row is not None
+        row.status = str(apply(RunStatus(row.status), Event.RESUME))
+        row.pid, row.machine, row.process_started = me.pid, me.machine, me.process_started
+        row.waiting_step = None
+    return Resumable(plan, outcomes, passed_hosts, previous)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    aware = records.utc(moment)
+    return aware.isoformat() if aware else None
+
+
+def run_data(row: RunRow) -> dict[str, Any]:
+    """Return a run as JSON-ready data (the `runs list --json` contract)."""
+    return {
+        "id": row.id,
+        "procedure": row.procedure,
+        "title": row.title,
+        "kind": row.kind,
+        "runbook": row.runbook_path,
+        "status": row.status,
+        "message": row.message,
+        "started_at": _iso(row.started_at),
+        "finished_at": _iso(row.finished_at),
+        "started_by": row.started_by,
+        "params": row.params,
+        "host": row.host_filter,
+        "waiting_step": row.waiting_step,
+    }
+
+
+def attempt_data(row: AttemptRow) -> dict[str, Any]:
+    return {
+        "step": row.step_key,
+        "phase": row.phase,
+        "number": row.number,
+        "text": row.text,
+        "command": row.command,
+        "host": row.host,
+        "attempt": row.attempt,
+        "status": row.status,
+        "exit_code": row.exit_code,
+        "started_at": _iso(row.started_at),
+        "finished_at": _iso(row.finished_at),
+        "duration": row.duration,
+        "stdout": row.stdout,
+        "stderr": row.stderr,
+        "error": row.error,
+    }
+
+
+def list_runs(
+    *, db: Database, machine: str, now: Clock, limit: int = 50, procedure: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the latest runs, newest first, with dead ones shown as interrupted."""
+    reap_dead_runs(db=db, machine=machine, now=now)
+    with db.transaction() as session:
+        return [run_data(r) for r in records.recent_runs(session, limit, procedure)]
+
+
+def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> dict[str, Any] | None:
+    """Return one run with its steps, attempts and confirmations; None if there is none."""
+    reap_dead_runs(db=db, machine=machine, now=now)
+    with db.transaction() as session:
+        row = records.get_run(session, run_id)
+        if row is None:
+            return None
+        data = run_data(row)
+        data["steps"] = records.outcomes_of(session, run_id)
+        data["attempts"] = [attempt_data(a) for a in records.attempts_of(session, run_id)]
+        data["confirmations"] = [
+            {
+                "step": c.step_key,
+                "decision": c.decision,
+                "by": c.decided_by,
+                "via": c.via,
+                "requested_at": _iso(c.requested_at),
+                "decided_at": _iso(c.decided_at),
+            }
+            for c in records.confirmations_of(session, run_id)
+        ]
+        return data
