@@ -14,9 +14,51 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
-    from markdown_it.tree import SyntaxTreeNode
+    from markdown_it.token import Token
 
 _LABEL = re.compile(r"^\*\*(?P<label>[^*\n]+?):?\*\*:?[ \t]*(?P<rest>.*)$", re.DOTALL)
+
+
+class Node:
+    """A block of the Markdown tree: `paragraph`, `bullet_list`, `list_item`, `fence`, ...
+
+    Built straight from markdown-it's token stream; lighter than its Node, which
+    cost a fifth of the time of `opsbook check` on a large runbook.
+    """
+
+    __slots__ = ("children", "content", "info", "map", "tag", "type")
+
+    def __init__(
+        self,
+        type: str,
+        tag: str = "",
+        content: str = "",
+        info: str = "",
+        map: list[int] | None = None,
+    ) -> None:
+        self.type = type
+        self.tag = tag
+        self.content = content
+        self.info = info
+        self.map = map
+        self.children: list[Node] = []
+
+
+def build_tree(tokens: list[Token]) -> Node:
+    """Nest the flat token stream into blocks: `x_open` ... `x_close` become one Node."""
+    root = Node("root")
+    stack = [root]
+    for token in tokens:
+        if token.nesting == 1:
+            node = Node(token.type.removesuffix("_open"), token.tag, "", token.info, token.map)
+            stack[-1].children.append(node)
+            stack.append(node)
+        elif token.nesting == -1:
+            stack.pop()
+        else:
+            leaf = Node(token.type, token.tag, token.content, token.info, token.map)
+            stack[-1].children.append(leaf)
+    return root
 
 
 @dataclass
@@ -26,7 +68,7 @@ class Part:
     label: str
     inline: str
     line: int
-    blocks: list[SyntaxTreeNode] = field(default_factory=list)
+    blocks: list[Node] = field(default_factory=list)
 
 
 @dataclass
@@ -34,7 +76,7 @@ class Heading:
     title: str
     level: int
     line: int
-    blocks: list[SyntaxTreeNode] = field(default_factory=list)
+    blocks: list[Node] = field(default_factory=list)
     children: list[Heading] = field(default_factory=list)
     parent: Heading | None = None
     end_line: int = 0
@@ -57,11 +99,11 @@ class Heading:
 class Document:
     front_matter: str | None
     front_matter_line: int
-    lead: list[SyntaxTreeNode]
+    lead: list[Node]
     headings: list[Heading]
     lines: list[str]
 
-    def source(self, blocks: list[SyntaxTreeNode]) -> str:
+    def source(self, blocks: list[Node]) -> str:
         """Return the original Markdown of the given blocks, lines as written."""
         spans = [b.map for b in blocks if b.map]
         if not spans:
@@ -85,12 +127,10 @@ def _markdown() -> MarkdownIt:
 
 def read_document(text: str) -> Document:
     """Parse Markdown into front matter and a tree of headings keeping line numbers."""
-    from markdown_it.tree import SyntaxTreeNode
-
-    root = SyntaxTreeNode(_markdown().parse(_blank_empty_items(text)))
+    root = build_tree(_markdown().parse(_blank_empty_items(text)))
     front: str | None = None
     front_line = 0
-    lead: list[SyntaxTreeNode] = []
+    lead: list[Node] = []
     roots: list[Heading] = []
     stack: list[Heading] = []
     for node in root.children:
@@ -146,12 +186,12 @@ def walk(headings: list[Heading]) -> list[Heading]:
     return out
 
 
-def line_of(node: SyntaxTreeNode) -> int:
+def line_of(node: Node) -> int:
     """Return the 1-based line where a block starts (0 when unknown)."""
     return node.map[0] + 1 if node.map else 0
 
 
-def inline_source(node: SyntaxTreeNode) -> str:
+def inline_source(node: Node) -> str:
     """Return the raw inline Markdown of a paragraph, heading or table cell."""
     for child in node.children:
         if child.type == "inline":
@@ -159,7 +199,7 @@ def inline_source(node: SyntaxTreeNode) -> str:
     return node.content.strip() if node.type == "inline" else ""
 
 
-def inline_text(node: SyntaxTreeNode) -> str:
+def inline_text(node: Node) -> str:
     """Return the inline Markdown of a heading with emphasis markers removed."""
     return strip_emphasis(inline_source(node))
 
@@ -169,7 +209,7 @@ def strip_emphasis(text: str) -> str:
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
 
 
-def label_of(block: SyntaxTreeNode) -> tuple[str, str] | None:
+def label_of(block: Node) -> tuple[str, str] | None:
     """Return (label, rest) for a paragraph that starts with a bold label, else None."""
     if block.type != "paragraph":
         return None
@@ -179,14 +219,14 @@ def label_of(block: SyntaxTreeNode) -> tuple[str, str] | None:
     return match.group("label").strip(), match.group("rest").strip()
 
 
-def list_items(block: SyntaxTreeNode) -> list[SyntaxTreeNode]:
+def list_items(block: Node) -> list[Node]:
     """Return the items of a list block, or [] for any other block."""
     if block.type not in ("bullet_list", "ordered_list"):
         return []
     return [child for child in block.children if child.type == "list_item"]
 
 
-def item_lead(item: SyntaxTreeNode) -> tuple[str, int]:
+def item_lead(item: Node) -> tuple[str, int]:
     """Return the first paragraph's inline Markdown of a list item and its line."""
     for child in item.children:
         if child.type == "paragraph":
@@ -194,7 +234,7 @@ def item_lead(item: SyntaxTreeNode) -> tuple[str, int]:
     return "", line_of(item)
 
 
-def table_rows(block: SyntaxTreeNode) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def table_rows(block: Node) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Return a table's header names (lower case) and its rows as (line, cells)."""
     header: list[str] = []
     rows: list[tuple[int, list[str]]] = []
@@ -214,6 +254,6 @@ def cells_by_header(header: list[str], cells: list[str]) -> dict[str, str]:
     return {name: value.strip() for name, value in zip(header, padded, strict=False)}
 
 
-def node_attr(node: SyntaxTreeNode, name: str) -> Any:
+def node_attr(node: Node, name: str) -> Any:
     """Return a token attribute (such as a fence's info string)."""
     return getattr(node, name, "")

@@ -13,18 +13,21 @@ from opsbook.runbook.model import Attrs, Step
 from opsbook.runbook.problems import ValueProblem
 
 if TYPE_CHECKING:
-    from markdown_it.tree import SyntaxTreeNode
+    from opsbook.runbook.blocks import Node
 
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session"}
 _CHECKBOX = re.compile(r"^\[[ xX]\]\s*")
-# A code span at the end of the item, optionally followed by `{attributes}`.
+# A code span at the end of the item, optionally followed by `{attributes}`. The code may
+# not contain its own backtick run, so in "Restart `nginx`: `cmd`" the last span is the command.
 _TRAILING_CODE = re.compile(
-    r"(?P<ticks>`+)(?P<code>.+?)(?P=ticks)\s*(?P<attrs>\{[^{}]*\})?\s*[.;]?\s*$", re.DOTALL
+    r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>(?:(?!(?P=ticks)).)+?)(?P=ticks)"
+    r"\s*(?P<attrs>\{[^{}]*\})?\s*[.;]?\s*$",
+    re.DOTALL,
 )
 _PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 
 
-def step_from_item(item: SyntaxTreeNode) -> Step | None:
+def step_from_item(item: Node) -> Step | None:
     """Read one list item as a step; None for an empty item (the template's `1. `)."""
     raw, line = item_lead(item)
     raw = _CHECKBOX.sub("", raw).strip()
@@ -140,7 +143,7 @@ def placeholders(command: str) -> tuple[str, ...]:
 
 
 def steps_from_blocks(
-    blocks: list[SyntaxTreeNode], on_error: Callable[[ValueProblem], None]
+    blocks: list[Node], on_error: Callable[[ValueProblem], None]
 ) -> list[Step]:
     """Read the list items (and bare runnable fences) among the blocks as steps."""
     out: list[Step] = []

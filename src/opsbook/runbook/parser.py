@@ -45,7 +45,7 @@ from opsbook.runbook.model import (
 from opsbook.runbook.problems import Problem, RunbookError, ValueProblem
 
 if TYPE_CHECKING:
-    from markdown_it.tree import SyntaxTreeNode
+    from opsbook.runbook.blocks import Node
 
 PROCEDURE_PARTS = {
     "objective": "objective",
@@ -278,7 +278,7 @@ class _Reader:
         )
         return under_guide and bool(labels & set(ISSUE_PARTS))
 
-    def metrics(self, blocks: list[SyntaxTreeNode]) -> list[Metric]:
+    def metrics(self, blocks: list[Node]) -> list[Metric]:
         found: list[Metric] = []
         for line, raw, _ in tables.items(blocks):
             try:
@@ -287,7 +287,7 @@ class _Reader:
                 self.error(exc, line)
         return found
 
-    def steps(self, blocks: list[SyntaxTreeNode]) -> list[Step]:
+    def steps(self, blocks: list[Node]) -> list[Step]:
         return steps_from_blocks(blocks, self.error)
 
     def fill_procedure(self, draft: _ProcedureDraft, parts: list[Part]) -> None:
@@ -392,7 +392,7 @@ class _Reader:
             setattr(draft, kind, value)
 
 
-def _only_ordered_lists(blocks: list[SyntaxTreeNode]) -> bool:
+def _only_ordered_lists(blocks: list[Node]) -> bool:
     return bool(blocks) and all(b.type == "ordered_list" for b in blocks)
 
 
@@ -417,7 +417,7 @@ def _schedule(text: str) -> Schedule | None:
         raise
 
 
-def _parameters(blocks: list[SyntaxTreeNode]) -> list[Parameter]:
+def _parameters(blocks: list[Node]) -> list[Parameter]:
     params: list[Parameter] = []
     for line, raw, _ in tables.items(blocks):
         match = _PARAMETER.match(raw)
@@ -441,7 +441,7 @@ def _parameters(blocks: list[SyntaxTreeNode]) -> list[Parameter]:
     return params
 
 
-def _texts(inline: str, blocks: list[SyntaxTreeNode], keep_markup: bool = False) -> list[str]:
+def _texts(inline: str, blocks: list[Node], keep_markup: bool = False) -> list[str]:
     out = [strip_emphasis(inline)] if inline.strip() else []
     for block in blocks:
         if block.type in ("bullet_list", "ordered_list"):
@@ -456,7 +456,7 @@ def _texts(inline: str, blocks: list[SyntaxTreeNode], keep_markup: bool = False)
     return out
 
 
-def _system(blocks: list[SyntaxTreeNode]) -> SystemInfo:
+def _system(blocks: list[Node]) -> SystemInfo:
     keys = {
         "system name": "name",
         "name": "name",
@@ -475,7 +475,7 @@ def _system(blocks: list[SyntaxTreeNode]) -> SystemInfo:
     return SystemInfo(**values)
 
 
-def _response_times(blocks: list[SyntaxTreeNode], on_error: tables.OnError) -> ResponseTimes:
+def _response_times(blocks: list[Node], on_error: tables.OnError) -> ResponseTimes:
     values: dict[str, float | None] = {}
     for line, raw, _ in tables.items(blocks):
         label, _, value = strip_emphasis(raw).partition(":")
@@ -489,7 +489,7 @@ def _response_times(blocks: list[SyntaxTreeNode], on_error: tables.OnError) -> R
     return ResponseTimes(**values)
 
 
-def _process(blocks: list[SyntaxTreeNode]) -> list[ProcessPhase]:
+def _process(blocks: list[Node]) -> list[ProcessPhase]:
     phases: list[ProcessPhase] = []
     for _, raw, item in tables.items(blocks):
         nested = [c for c in item.children if c.type in ("bullet_list", "ordered_list")]
@@ -504,7 +504,7 @@ def _objective_text(text: str, kind: str) -> tuple[str, float | None]:
     return first, parse_optional_duration(first)
 
 
-def _useful_commands(blocks: list[SyntaxTreeNode]) -> list[UsefulCommand]:
+def _useful_commands(blocks: list[Node]) -> list[UsefulCommand]:
     found: list[UsefulCommand] = []
     for block in blocks:
         if block.type == "fence":

@@ -34,7 +34,7 @@ from opsbook.runbook.model import (
 from opsbook.runbook.problems import ValueProblem
 
 if TYPE_CHECKING:
-    from markdown_it.tree import SyntaxTreeNode
+    from opsbook.runbook.blocks import Node
 
 OnError = Callable[[ValueProblem], None]
 SECRET_SUFFIXES = ("_PASSWORD", "_TOKEN", "_SECRET", "_KEY")
@@ -44,7 +44,7 @@ _CODE = re.compile(r"(`+)(.+?)\1")
 _ACTION = re.compile(r"^(run|notify|page|incident)\s*:\s*(.+)$", re.IGNORECASE)
 
 
-def rows(blocks: list[SyntaxTreeNode]) -> Iterator[tuple[int, dict[str, str], list[str]]]:
+def rows(blocks: list[Node]) -> Iterator[tuple[int, dict[str, str], list[str]]]:
     """Yield (line, cells by lower-case header, header) for each row of each table."""
     for block in blocks:
         if block.type == "table":
@@ -74,7 +74,7 @@ def extras(cells: dict[str, str], known: tuple[str, ...]) -> tuple[tuple[str, st
     return tuple((k, v) for k, v in cells.items() if k not in known and k)
 
 
-def items(blocks: list[SyntaxTreeNode]) -> Iterator[tuple[int, str, SyntaxTreeNode]]:
+def items(blocks: list[Node]) -> Iterator[tuple[int, str, Node]]:
     """Yield (line, inline Markdown, item) of every list item, skipping empty ones."""
     for block in blocks:
         for item in list_items(block):
@@ -83,7 +83,7 @@ def items(blocks: list[SyntaxTreeNode]) -> Iterator[tuple[int, str, SyntaxTreeNo
                 yield line, raw.strip(), item
 
 
-def contacts(blocks: list[SyntaxTreeNode]) -> list[Contact]:
+def contacts(blocks: list[Node]) -> list[Contact]:
     return [
         Contact(
             role=pick(c, "role"),
@@ -149,7 +149,7 @@ def actions(text: str) -> tuple[Action, ...]:
     return tuple(out)
 
 
-def alert_rules(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[AlertRule]:
+def alert_rules(blocks: list[Node], on_error: OnError) -> list[AlertRule]:
     rules: list[AlertRule] = []
     known = ("metric", "warning", "critical", "action", "for", "duration", "hold")
     for line, cells, _ in rows(blocks):
@@ -181,7 +181,7 @@ def alert_rules(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[AlertRu
     return rules
 
 
-def severity_levels(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[SeverityLevel]:
+def severity_levels(blocks: list[Node], on_error: OnError) -> list[SeverityLevel]:
     levels: list[SeverityLevel] = []
     for line, cells, _ in rows(blocks):
         response = pick(cells, "response time", "response")
@@ -203,7 +203,7 @@ def severity_levels(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[Sev
     return levels
 
 
-def maintenance_tasks(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[MaintenanceTask]:
+def maintenance_tasks(blocks: list[Node], on_error: OnError) -> list[MaintenanceTask]:
     tasks: list[MaintenanceTask] = []
     known = ("task", "frequency", "owner", "last completed", "next due")
     for line, cells, _ in rows(blocks):
@@ -227,7 +227,7 @@ def maintenance_tasks(blocks: list[SyntaxTreeNode], on_error: OnError) -> list[M
     return tasks
 
 
-def config_files(blocks: list[SyntaxTreeNode]) -> list[ConfigFile]:
+def config_files(blocks: list[Node]) -> list[ConfigFile]:
     return [
         ConfigFile(
             file=pick(c, "file"),
@@ -241,7 +241,7 @@ def config_files(blocks: list[SyntaxTreeNode]) -> list[ConfigFile]:
     ]
 
 
-def env_vars(blocks: list[SyntaxTreeNode]) -> list[EnvVar]:
+def env_vars(blocks: list[Node]) -> list[EnvVar]:
     out: list[EnvVar] = []
     for line, cells, _ in rows(blocks):
         name = pick(cells, "variable", "name")
@@ -262,7 +262,7 @@ def env_vars(blocks: list[SyntaxTreeNode]) -> list[EnvVar]:
     return out
 
 
-def version_history(blocks: list[SyntaxTreeNode]) -> list[VersionEntry]:
+def version_history(blocks: list[Node]) -> list[VersionEntry]:
     return [
         VersionEntry(
             version=pick(c, "version"),
