@@ -1,1 +1,1 @@
-"""opsbook.incidents."""
+"""Incidents: lifecycle and response timers, escalation, triage, post-mortems."""
