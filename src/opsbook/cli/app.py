@@ -10,6 +10,8 @@ import typer
 
 from opsbook import __version__
 from opsbook.cli import document, run
+from opsbook.cli import serve as serve_command
+from opsbook.cli import token as token_command
 
 app = typer.Typer(
     name="opsbook",
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 document.register(app)
 run.register(app)
+serve_command.register(app)
+token_command.register(app)
 
 
 def _version(value: bool) -> None:

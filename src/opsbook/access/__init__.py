@@ -1,0 +1,1 @@
+"""Access control: users, API tokens, browser sessions and roles."""

@@ -1,0 +1,220 @@
+"""Access use cases: tokens, users, logins and sessions. Each owns its transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+
+from opsbook.access.credentials import (
+    check_password,
+    hash_password,
+    new_secret,
+    new_token,
+    same,
+    token_hash,
+)
+from opsbook.access.model import Principal, TokenInfo, UserInfo
+from opsbook.access.roles import Role
+from opsbook.access.tables import SessionRow, TokenRow, UserRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from opsbook.store.database import Database
+
+SESSION_TTL = timedelta(hours=12)
+# Writing last_used_at on every request would turn each read into a write.
+_TOUCH_EVERY = timedelta(minutes=1)
+_NAME_MAX = 100
+
+
+class AccessError(ValueError):
+    """A request about access that cannot be done, with the reason."""
+
+
+def _naive(moment: datetime) -> datetime:
+    # Stored as UTC without an offset (SQLite keeps no offset); compare like with like.
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > _NAME_MAX:
+        raise AccessError(f"a name must be 1 to {_NAME_MAX} characters")
+    return name
+
+
+def _token_info(row: TokenRow) -> TokenInfo:
+    return TokenInfo(
+        row.id,
+        row.name,
+        Role(row.role),
+        row.created_at,
+        row.created_by,
+        row.revoked_at,
+        row.last_used_at,
+    )
+
+
+def create_token(
+    db: Database, *, name: str, role: Role, created_by: str, now: datetime
+) -> tuple[TokenInfo, str]:
+    """Create an API token; return its record and the token, which is never stored."""
+    token = new_token()
+    with db.transaction() as session:
+        row = TokenRow(
+            name=_check_name(name),
+            role=role.value,
+            token_hash=token_hash(token),
+            created_at=_naive(now),
+            created_by=created_by,
+        )
+        session.add(row)
+        session.flush()
+        return _token_info(row), token
+
+
+def list_tokens(db: Database, *, include_revoked: bool = True) -> list[TokenInfo]:
+    """List tokens, newest first."""
+    with db.transaction() as session:
+        query = select(TokenRow).order_by(TokenRow.id.desc())
+        if not include_revoked:
+            query = query.where(TokenRow.revoked_at.is_(None))
+        return [_token_info(row) for row in session.scalars(query)]
+
+
+def revoke_token(
+    db: Database, *, now: datetime, token_id: int | None = None, name: str | None = None
+) -> list[TokenInfo]:
+    """Revoke the token with this id, or every active token with this name; end their sessions."""
+    with db.transaction() as session:
+        query = select(TokenRow).where(TokenRow.revoked_at.is_(None))
+        if token_id is not None:
+            query = query.where(TokenRow.id == token_id)
+        elif name is not None:
+            query = query.where(TokenRow.name == name)
+        else:
+            raise AccessError("say which token: its id or its name")
+        rows = list(session.scalars(query))
+        for row in rows:
+            row.revoked_at = _naive(now)
+        if rows:
+            session.execute(delete(SessionRow).where(SessionRow.token_id.in_([r.id for r in rows])))
+        session.flush()
+        return [_token_info(row) for row in rows]
+
+
+def authenticate_token(db: Database, *, token: str, now: datetime) -> Principal | None:
+    """Return the principal an API token stands for, or None if unknown or revoked."""
+    digest = token_hash(token)
+    with db.transaction() as session:
+        row = session.scalars(select(TokenRow).where(TokenRow.token_hash == digest)).first()
+        if row is None or row.revoked_at is not None or not same(row.token_hash, digest):
+            return None
+        moment = _naive(now)
+        if row.last_used_at is None or moment - _naive(row.last_used_at) > _TOUCH_EVERY:
+            row.last_used_at = moment
+        return Principal(row.name, Role(row.role), "token")
+
+
+def create_user(db: Database, *, name: str, role: Role, password: str, now: datetime) -> UserInfo:
+    """Create a user who signs in with a name and password."""
+    if len(password) < 8:
+        raise AccessError("a password must be at least 8 characters")
+    name = _check_name(name)
+    with db.transaction() as session:
+        if session.scalars(select(UserRow).where(UserRow.name == name)).first():
+            raise AccessError(f"a user named {name!r} already exists")
+        row = UserRow(
+            name=name,
+            role=role.value,
+            password_hash=hash_password(password),
+            created_at=_naive(now),
+        )
+        session.add(row)
+        session.flush()
+        return UserInfo(row.id, row.name, role, row.created_at, False)
+
+
+def list_users(db: Database) -> list[UserInfo]:
+    """List users by name."""
+    with db.transaction() as session:
+        rows = session.scalars(select(UserRow).order_by(UserRow.name))
+        return [
+            UserInfo(r.id, r.name, Role(r.role), r.created_at, r.disabled_at is not None)
+            for r in rows
+        ]
+
+
+def _open_session(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    *,
+    token_id: int | None,
+    user_id: int | None,
+) -> tuple[Principal, str]:
+    session_id = new_secret()
+    csrf = new_secret()
+    moment = _naive(now)
+    session.execute(delete(SessionRow).where(SessionRow.expires_at < moment))
+    session.add(
+        SessionRow(
+            session_hash=token_hash(session_id),
+            principal=principal.name,
+            role=principal.role.value,
+            csrf=csrf,
+            token_id=token_id,
+            user_id=user_id,
+            created_at=moment,
+            expires_at=moment + SESSION_TTL,
+        )
+    )
+    session.flush()
+    return Principal(principal.name, principal.role, "session", csrf), session_id
+
+
+def login(db: Database, *, name: str, secret: str, now: datetime) -> tuple[Principal, str] | None:
+    """Sign in with an access token (name ignored) or a name and password; open a session."""
+    with db.transaction() as session:
+        if secret.startswith("opsb_"):
+            digest = token_hash(secret)
+            token = session.scalars(select(TokenRow).where(TokenRow.token_hash == digest)).first()
+            if token is None or token.revoked_at is not None:
+                return None
+            who = Principal(token.name, Role(token.role), "token")
+            return _open_session(session, who, now, token_id=token.id, user_id=None)
+        user = session.scalars(select(UserRow).where(UserRow.name == name.strip())).first()
+        if user is None:
+            hash_password(secret)  # the same work either way: no timing hint that a name exists
+            return None
+        if user.disabled_at is not None or not check_password(secret, user.password_hash):
+            return None
+        who = Principal(user.name, Role(user.role), "session")
+        return _open_session(session, who, now, token_id=None, user_id=user.id)
+
+
+def authenticate_session(db: Database, *, session_id: str, now: datetime) -> Principal | None:
+    """Return the principal of a live browser session, or None."""
+    digest = token_hash(session_id)
+    with db.transaction() as session:
+        row = session.scalars(select(SessionRow).where(SessionRow.session_hash == digest)).first()
+        if row is None or _naive(row.expires_at) <= _naive(now):
+            return None
+        if row.token_id is not None:
+            token = session.get(TokenRow, row.token_id)
+            if token is None or token.revoked_at is not None:
+                return None
+        if row.user_id is not None:
+            user = session.get(UserRow, row.user_id)
+            if user is None or user.disabled_at is not None:
+                return None
+        return Principal(row.principal, Role(row.role), "session", row.csrf)
+
+
+def logout(db: Database, *, session_id: str) -> None:
+    """End a browser session."""
+    with db.transaction() as session:
+        session.execute(delete(SessionRow).where(SessionRow.session_hash == token_hash(session_id)))

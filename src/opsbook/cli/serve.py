@@ -1,0 +1,86 @@
+"""`opsbook serve`: the dashboard, the REST API and the background worker in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, fail_bad_input
+
+if TYPE_CHECKING:
+    from opsbook.web.state import AppState
+
+
+def register(app: typer.Typer) -> None:
+    """Add `opsbook serve` to the app."""
+    app.command(
+        help="Serve the dashboard and REST API for a runbook, with the background worker.\n\n"
+        "Example: opsbook serve RUNBOOK.md --port 8080"
+    )(serve)
+
+
+def serve(
+    path: Path | None = typer.Argument(
+        None,
+        help="Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).",
+        show_default=False,
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port to listen on."),
+    bootstrap_admin: str = typer.Option(
+        "",
+        "--bootstrap-admin",
+        metavar="NAME",
+        help="Replace the admin token NAME with a new one and print it (for `make run`).",
+    ),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, help="Jobs run at once."),
+) -> None:
+    import os
+
+    from opsbook.runbook.loader import resolve_path
+    from opsbook.runbook.problems import RunbookError
+    from opsbook.store.database import open_for
+    from opsbook.web.server import ServeOptions, build_state
+    from opsbook.web.server import serve as run_server
+
+    runbook_path = resolve_path(str(path) if path else None, os.environ)
+    try:
+        db = open_for(runbook_path)
+    except Exception as exc:  # a bad URL or an unreachable database: say so, exit 2
+        fail(
+            f"cannot open the database: {exc}",
+            EXIT_BAD_INPUT,
+            hint="check OPSBOOK_DATABASE_URL or OPSBOOK_HOME",
+        )
+    try:
+        state = build_state(runbook_path, db)
+    except RunbookError as exc:
+        fail_bad_input(exc)
+    if state.worker is not None:
+        state.worker.concurrency = concurrency
+    out = console()
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    if bootstrap_admin:
+        token = _bootstrap_admin(state, bootstrap_admin)
+        out.print(f"Admin token ({bootstrap_admin}): [bold]{token}[/]", markup=True)
+    name = state.source.runbook.system.name or runbook_path.name
+    out.print(
+        f"Serving [bold]{name}[/] on [link]http://{shown}:{port}/[/] "
+        f"(runbook {runbook_path}; Ctrl-C to stop)",
+        markup=True,
+    )
+    run_server(state, ServeOptions(host=host, port=port, concurrency=concurrency))
+
+
+def _bootstrap_admin(state: AppState, name: str) -> str:
+    from opsbook.access import service
+    from opsbook.access.roles import Role
+
+    now = state.clock()
+    service.revoke_token(state.db, name=name, now=now)
+    _, token = service.create_token(
+        state.db, name=name, role=Role.ADMIN, created_by="serve", now=now
+    )
+    return token

@@ -1,0 +1,171 @@
+"""`opsbook token create | list | revoke`: API tokens; only their hashes are stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, print_json
+
+if TYPE_CHECKING:
+    from opsbook.access.model import TokenInfo
+    from opsbook.store.database import Database
+
+token_app = typer.Typer(
+    help="Create, list and revoke API tokens for the server and its API.\n\n"
+    "Example: opsbook token create --name ci --role operator",
+    no_args_is_help=True,
+)
+RUNBOOK_OPT = typer.Option(
+    None,
+    "--runbook",
+    "-r",
+    help="Runbook whose state holds the tokens (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).",
+    show_default=False,
+)
+JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the token commands to the app."""
+    app.add_typer(token_app, name="token")
+
+
+def _database(runbook: Path | None) -> Database:
+    import os
+
+    from opsbook.runbook.loader import resolve_path
+    from opsbook.store.database import open_for
+
+    try:
+        return open_for(resolve_path(str(runbook) if runbook else None, os.environ))
+    except Exception as exc:  # a bad URL or unreachable database: say so, exit 2
+        fail(
+            f"cannot open the database: {exc}",
+            EXIT_BAD_INPUT,
+            hint="check OPSBOOK_DATABASE_URL or OPSBOOK_HOME",
+        )
+
+
+def _data(info: TokenInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "name": info.name,
+        "role": info.role.value,
+        "created_at": info.created_at.isoformat(),
+        "created_by": info.created_by,
+        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
+        "last_used_at": info.last_used_at.isoformat() if info.last_used_at else None,
+        "active": info.active,
+    }
+
+
+@token_app.command(
+    help="Create a token and print it once.\n\n"
+    "Example: opsbook token create --name alice --role operator"
+)
+def create(
+    name: str = typer.Option(..., "--name", help="Who or what uses the token."),
+    role: str = typer.Option(..., "--role", help="viewer, operator, admin or ingest."),
+    runbook: Path | None = RUNBOOK_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    from datetime import UTC, datetime
+
+    from opsbook.access import service
+    from opsbook.access.roles import parse_role
+
+    try:
+        parsed = parse_role(role)
+    except ValueError as exc:
+        fail(f"--role: {exc}")
+    import getpass
+
+    try:
+        info, token = service.create_token(
+            _database(runbook),
+            name=name,
+            role=parsed,
+            created_by=getpass.getuser(),
+            now=datetime.now(UTC),
+        )
+    except service.AccessError as exc:
+        fail(f"--name: {exc}")
+    if as_json:
+        print_json({"token": token, **_data(info)})
+        return
+    out = console()
+    out.print(f"Created {parsed.value} token [bold]{info.name}[/] (id {info.id}):", markup=True)
+    out.print(token, markup=False, soft_wrap=True)
+    out.print(
+        "[dim]Copy it now: only its hash is stored, it cannot be shown again.[/]", markup=True
+    )
+
+
+@token_app.command(
+    "list", help="List tokens (never the tokens themselves).\n\nExample: opsbook token list --json"
+)
+def list_(
+    runbook: Path | None = RUNBOOK_OPT,
+    include_revoked: bool = typer.Option(False, "--all", help="Include revoked tokens."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    from opsbook.access import service
+
+    tokens = service.list_tokens(_database(runbook), include_revoked=include_revoked)
+    if as_json:
+        print_json([_data(t) for t in tokens])
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", "role", "created", "last used", "state", box=None)
+    for t in tokens:
+        table.add_row(
+            str(t.id),
+            t.name,
+            t.role.value,
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
+            "active" if t.active else "revoked",
+        )
+    out = console()
+    if tokens:
+        out.print(table)
+    else:
+        out.print("No tokens. Create one: opsbook token create --name NAME --role operator")
+
+
+@token_app.command(
+    help="Revoke a token by id, or every active token with a name. It stops "
+    "working at once.\n\nExample: opsbook token revoke 3"
+)
+def revoke(
+    ident: str = typer.Argument(..., metavar="ID|NAME", help="The token's id or name."),
+    runbook: Path | None = RUNBOOK_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    from datetime import UTC, datetime
+
+    from opsbook.access import service
+
+    db = _database(runbook)
+    now = datetime.now(UTC)
+    if ident.isdigit():
+        revoked = service.revoke_token(db, token_id=int(ident), now=now)
+    else:
+        revoked = service.revoke_token(db, name=ident, now=now)
+    if as_json:
+        print_json([_data(t) for t in revoked])
+    if not revoked:
+        if not as_json:
+            fail(
+                f"no active token with id or name {ident!r}",
+                EXIT_FAILED,
+                hint="see `opsbook token list`",
+            )
+        raise typer.Exit(EXIT_FAILED)
+    if not as_json:
+        for t in revoked:
+            console().print(f"Revoked token {t.id} ({t.name}, {t.role.value}).")

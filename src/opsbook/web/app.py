@@ -1,0 +1,102 @@
+"""The FastAPI application: API routes, dashboard pages, static files, and the lifespan
+that runs the background worker loop beside the web server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import RedirectResponse, Response
+
+from opsbook import __version__
+from opsbook.web.middleware import ServerMiddleware
+from opsbook.web.state import AppState
+
+API_DESCRIPTION = """The opsbook server: the runbook, its procedures and their runs.
+
+Every route except `/api/v1/health` and `/metrics` needs `Authorization: Bearer <token>`
+(`opsbook token create --name NAME --role viewer|operator|admin`) or a browser session.
+"""
+
+
+def create_app(state: AppState) -> FastAPI:
+    """Build the app around one AppState (database, live runbook, clock, worker)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if state.worker is not None and state.run_worker:
+            task = asyncio.create_task(state.worker.run(), name="opsbook-worker")
+        try:
+            yield
+        finally:
+            if task is not None and state.worker is not None:
+                state.worker.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(
+        title="opsbook",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.opsbook = state
+    for router in routers():
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_middleware(ServerMiddleware, metrics=state.metrics)
+    return app
+
+
+def routers() -> list[APIRouter]:
+    """Return every router the app serves (API and pages)."""
+    from opsbook.web.routes import api_meta, api_procedures, api_tokens, login, pages
+
+    return [m.router for m in (api_meta, api_procedures, api_tokens, login, pages)]
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if _wants_html(request):
+        if exc.status_code == 401:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            from urllib.parse import quote
+
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        from opsbook.web.templating import page
+
+        principal = getattr(request.state, "principal", None)
+        return page(
+            request, "error.html", principal, status_code=exc.status_code, detail=exc.detail
+        )
+    return JSONResponse(
+        {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    errors = [
+        {
+            "loc": list(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)

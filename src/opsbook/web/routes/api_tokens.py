@@ -1,0 +1,65 @@
+"""API tokens: list, create (shown once), revoke. Admins only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from opsbook.access import service
+from opsbook.access.model import Principal, TokenInfo
+from opsbook.web.auth import admin
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.schemas import TokenCreatedOut, TokenIn, TokenOut
+from opsbook.web.state import app_state
+
+router = APIRouter(tags=["access"])
+
+
+def token_out(info: TokenInfo) -> TokenOut:
+    return TokenOut(
+        id=info.id,
+        name=info.name,
+        role=info.role,
+        created_at=info.created_at,
+        created_by=info.created_by,
+        revoked_at=info.revoked_at,
+        last_used_at=info.last_used_at,
+        active=info.active,
+    )
+
+
+@router.get("/api/v1/tokens", response_model=list[TokenOut], responses=AUTH)
+def list_tokens(request: Request, _: Principal = Depends(admin)) -> list[TokenOut]:
+    """List API tokens (never the tokens themselves)."""
+    return [token_out(t) for t in service.list_tokens(app_state(request).db)]
+
+
+@router.post(
+    "/api/v1/tokens",
+    response_model=TokenCreatedOut,
+    status_code=201,
+    responses={**AUTH, **INVALID},
+)
+def create_token(
+    body: TokenIn, request: Request, principal: Principal = Depends(admin)
+) -> TokenCreatedOut:
+    """Create an API token; the response carries it this once."""
+    state = app_state(request)
+    try:
+        info, token = service.create_token(
+            state.db, name=body.name, role=body.role, created_by=principal.name, now=state.clock()
+        )
+    except service.AccessError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return TokenCreatedOut(token=token, info=token_out(info))
+
+
+@router.delete(
+    "/api/v1/tokens/{token_id}", response_model=TokenOut, responses={**AUTH, **NOT_FOUND}
+)
+def revoke_token(token_id: int, request: Request, _: Principal = Depends(admin)) -> TokenOut:
+    """Revoke a token at once; its sessions end too."""
+    state = app_state(request)
+    match = service.revoke_token(state.db, token_id=token_id, now=state.clock())
+    if not match:
+        raise HTTPException(404, f"no active token with id {token_id}")
+    return token_out(match[0])

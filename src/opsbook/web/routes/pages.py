@@ -1,0 +1,80 @@
+"""Dashboard pages: overview, procedures, the rendered runbook."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from opsbook.access.model import Principal
+from opsbook.web.auth import viewer
+from opsbook.web.panels import panels
+from opsbook.web.routes.api_procedures import find_procedure, summary
+from opsbook.web.runbook_page import runbook_html
+from opsbook.web.runs_view import last_runs, recent_runs_of
+from opsbook.web.state import app_state
+from opsbook.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def overview(request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Show the system's status at a glance."""
+    state = app_state(request)
+    runbook = state.source.runbook
+    return page(
+        request,
+        "overview.html",
+        principal,
+        runbook=runbook,
+        procedures=[summary(p) for p in runbook.procedures],
+        last=last_runs(state),
+        panels=panels(state),
+    )
+
+
+@router.get("/partials/procedure-status")
+def procedure_status(request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Return the overview's procedure-status table (polled by htmx)."""
+    state = app_state(request)
+    runbook = state.source.runbook
+    return page(
+        request,
+        "partials/procedure_status.html",
+        principal,
+        procedures=[summary(p) for p in runbook.procedures],
+        last=last_runs(state),
+    )
+
+
+@router.get("/procedures")
+def procedures(request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """List the runbook's procedures."""
+    state = app_state(request)
+    runbook = state.source.runbook
+    return page(
+        request,
+        "procedures.html",
+        principal,
+        procedures=[summary(p) for p in runbook.procedures],
+        last=last_runs(state),
+    )
+
+
+@router.get("/procedures/{procedure_id}")
+def procedure(
+    procedure_id: str, request: Request, principal: Principal = Depends(viewer)
+) -> Response:
+    """Show a procedure's steps, a form to start it, and its recent runs."""
+    state = app_state(request)
+    proc = find_procedure(request, procedure_id)
+    return page(
+        request, "procedure.html", principal, proc=proc, runs=recent_runs_of(state, proc.id, 20)
+    )
+
+
+@router.get("/runbook")
+def runbook(request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Show the runbook document, rendered."""
+    state = app_state(request)
+    return page(request, "runbook.html", principal, body=runbook_html(state.source))

@@ -1,0 +1,18 @@
+"""Error responses every protected route documents in the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsbook.web.schemas import ErrorOut
+
+AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No valid token or session."},
+    403: {"model": ErrorOut, "description": "The caller's role may not do this."},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such item."},
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "The request is not valid."},
+}

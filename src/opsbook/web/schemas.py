@@ -1,0 +1,108 @@
+"""The API's request and response bodies (pydantic), as published in /openapi.json."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsbook.access.roles import Role
+
+
+class ErrorOut(BaseModel):
+    detail: str | list[dict[str, Any]]
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="`ok` while the server runs.")
+    version: str
+    runbook: str = Field(description="Path of the runbook being served.")
+    runbook_refused: bool = Field(description="A newer runbook file was refused (see problems).")
+
+
+class ProblemOut(BaseModel):
+    path: str
+    line: int
+    message: str
+    hint: str
+
+
+class RunbookStatusOut(BaseModel):
+    path: str
+    title: str
+    loaded_at: datetime
+    refused_at: datetime | None
+    problems: list[ProblemOut] = Field(description="Why the newest file was refused, if it was.")
+
+
+class MeOut(BaseModel):
+    name: str
+    role: Role
+    via: str
+
+
+class ParameterOut(BaseModel):
+    name: str
+    required: bool
+    description: str
+    default: str | None
+    line: int
+
+
+class StepOut(BaseModel):
+    text: str
+    command: str | None
+    attrs: dict[str, Any]
+    line: int
+    placeholders: list[str]
+
+
+class ProcedureOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    id: str
+    line: int
+    objective: str
+    frequency: str | None
+    parameters: list[ParameterOut]
+    prerequisites: list[StepOut]
+    steps: list[StepOut]
+    validation: list[StepOut]
+    rollback: list[StepOut]
+    rollback_procedure: str | None
+    notes: str
+
+
+class ProcedureSummaryOut(BaseModel):
+    id: str
+    name: str
+    objective: str
+    steps: int
+    checks: int
+    manual_steps: int
+    parameters: list[ParameterOut]
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    role: Role
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    active: bool
+
+
+class TokenCreatedOut(BaseModel):
+    token: str = Field(description="The token itself: shown this once, only its hash is kept.")
+    info: TokenOut

@@ -1,0 +1,67 @@
+"""`opsbook serve`: one process running Uvicorn and the background worker loop together.
+
+Uvicorn handles SIGTERM and SIGINT: it stops accepting requests, finishes the ones in
+flight, then the app's lifespan stops the worker loop, which gives running jobs a grace
+period and then cancels them, so their records say they were interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsbook.store.database import Database
+from opsbook.web.runbook_source import RunbookSource
+from opsbook.web.state import AppState, utc_now
+from opsbook.worker.loop import Periodic, WorkerLoop
+
+RELOAD_EVERY = 1.0
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    concurrency: int = 4
+    log_level: str = "warning"
+
+
+def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_now) -> AppState:
+    """Load the runbook (RunbookError if it is bad) and wire the worker loop."""
+    now = utc_now()
+    source = RunbookSource.load(path, now)
+    state = AppState(db=db, source=source)
+
+    async def reload() -> None:
+        source.reload_if_changed(state.clock())
+
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    state.worker = WorkerLoop(
+        db,
+        name=name,
+        handlers={},
+        clock=state.clock,
+        periodic=(Periodic("reload runbook", RELOAD_EVERY, reload),),
+    )
+    return state
+
+
+def serve(state: AppState, options: ServeOptions) -> None:
+    """Run the server until SIGTERM or SIGINT."""
+    import uvicorn
+
+    from opsbook.web.app import create_app
+
+    config = uvicorn.Config(
+        create_app(state),
+        host=options.host,
+        port=options.port,
+        log_level=options.log_level,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=True,
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,82 @@
+"""Jinja2 templates for the dashboard, with the filters the pages use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from opsbook import __version__
+from opsbook.access.model import Principal
+from opsbook.access.roles import Role, allows
+from opsbook.web.state import app_state
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+TONES = {
+    "succeeded": "ok",
+    "passed": "ok",
+    "done": "ok",
+    "confirmed": "ok",
+    "approved": "ok",
+    "running": "run",
+    "waiting": "warn",
+    "queued": "run",
+    "skipped": "muted",
+    "failed": "bad",
+    "rolled-back": "bad",
+    "interrupted": "warn",
+    "aborted": "bad",
+    "failed-ignored": "warn",
+}
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min"
+
+
+TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.filters["duration"] = _duration
+TEMPLATES.env.filters["tone"] = lambda status: TONES.get(str(status), "muted")
+TEMPLATES.env.globals["version"] = __version__
+
+
+def page(
+    request: Request,
+    name: str,
+    principal: Principal | None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """Render a dashboard page with what every page shows (system, user, banner)."""
+    state = app_state(request)
+    runbook = state.source.runbook
+    base = {
+        "principal": principal,
+        "csrf": principal.csrf if principal else "",
+        "can_operate": principal is not None and allows(principal.role, Role.OPERATOR),
+        "is_admin": principal is not None and allows(principal.role, Role.ADMIN),
+        "system": runbook.system,
+        "system_name": runbook.system.name or runbook.title or "opsbook",
+        "source": state.source,
+        "path": request.url.path,
+    }
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

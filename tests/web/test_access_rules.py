@@ -1,0 +1,56 @@
+"""Pure access rules: role order, password hashing, the failed-login limiter."""
+
+from __future__ import annotations
+
+import pytest
+
+from opsbook.access.credentials import check_password, hash_password, new_token, token_hash
+from opsbook.access.ratelimit import FailureLimiter
+from opsbook.access.roles import Role, allows, parse_role
+
+
+def test_roles_are_ordered_viewer_operator_admin() -> None:
+    assert allows(Role.ADMIN, Role.OPERATOR) and allows(Role.OPERATOR, Role.VIEWER)
+    assert not allows(Role.VIEWER, Role.OPERATOR)
+    assert not allows(Role.OPERATOR, Role.ADMIN)
+
+
+def test_ingest_role_reads_nothing_and_only_admin_shares_it() -> None:
+    assert not allows(Role.INGEST, Role.VIEWER)
+    assert allows(Role.INGEST, Role.INGEST) and allows(Role.ADMIN, Role.INGEST)
+    assert not allows(Role.OPERATOR, Role.INGEST)
+
+
+def test_unknown_role_names_the_allowed_ones() -> None:
+    with pytest.raises(ValueError, match="viewer, operator, admin, ingest"):
+        parse_role("root")
+
+
+def test_tokens_are_random_and_only_their_hash_is_kept() -> None:
+    a, b = new_token(), new_token()
+    assert a != b and a.startswith("opsb_") and len(a) > 40
+    assert token_hash(a) != token_hash(b) and a not in token_hash(a)
+
+
+def test_password_hash_checks_the_password_and_nothing_else() -> None:
+    stored = hash_password("correct horse")
+    assert check_password("correct horse", stored)
+    assert not check_password("correct horsf", stored)
+    assert not check_password("correct horse", "garbage")
+
+
+def test_limiter_refuses_after_the_limit_and_forgets_after_the_window() -> None:
+    limiter = FailureLimiter(limit=3, window=60)
+    for t in (0.0, 1.0, 2.0):
+        assert limiter.retry_after("ip:1", t) == 0
+        limiter.record_failure("ip:1", t)
+    assert limiter.retry_after("ip:1", 3.0) == pytest.approx(57.0)
+    assert limiter.retry_after("ip:2", 3.0) == 0
+    assert limiter.retry_after("ip:1", 60.5) == 0
+
+
+def test_limiter_reset_clears_a_key() -> None:
+    limiter = FailureLimiter(limit=1, window=60)
+    limiter.record_failure("k", 0.0)
+    limiter.reset("k")
+    assert limiter.retry_after("k", 1.0) == 0

@@ -1,0 +1,199 @@
+"""Access control over HTTP: 401 without credentials, 403 for the wrong role, revocation,
+CSRF on session requests, login cookies and the failed-login rate limit."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from opsbook.access import service
+from opsbook.web.app import routers
+from opsbook.web.state import AppState
+from tests.web.conftest import bearer
+
+PUBLIC = {("GET", "/api/v1/health"), ("GET", "/metrics"), ("GET", "/login"),
+          ("POST", "/login"), ("POST", "/logout")}  # fmt: skip
+
+
+def protected_routes() -> list[tuple[str, str]]:
+    found = []
+    for route in (r for router in routers() for r in router.routes):
+        assert isinstance(route, APIRoute)
+        for method in route.methods:
+            if method != "HEAD" and (method, route.path) not in PUBLIC:
+                found.append((method, re.sub(r"\{[^}]+\}", "1", route.path)))
+    return sorted(found)
+
+
+def test_every_route_but_health_metrics_and_login_needs_credentials(client: TestClient) -> None:
+    routes = protected_routes()
+    assert ("GET", "/api/v1/runbook") in routes and ("GET", "/") in routes
+    for method, path in routes:
+        response = client.request(method, path)
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_public_routes_answer_without_credentials(client: TestClient) -> None:
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and "opsbook_http_requests_total" in metrics.text
+    assert client.get("/login").status_code == 200
+
+
+def test_a_browser_without_a_session_is_sent_to_the_login_page(client: TestClient) -> None:
+    response = client.get("/procedures", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/procedures"
+
+
+def test_a_wrong_token_gets_401(client: TestClient) -> None:
+    response = client.get("/api/v1/runbook", headers=bearer("opsb_not-a-real-token"))
+    assert response.status_code == 401
+    assert "not valid" in response.json()["detail"]
+
+
+def test_viewer_reads_but_may_not_manage_tokens(client: TestClient, tokens: dict[str, str]) -> None:
+    viewer = bearer(tokens["viewer"])
+    assert client.get("/api/v1/procedures", headers=viewer).status_code == 200
+    assert client.get("/api/v1/runbook", headers=viewer).json()["system"]["name"] == "Demo Service"
+    assert client.get("/api/v1/tokens", headers=viewer).status_code == 403
+    created = client.post("/api/v1/tokens", headers=viewer, json={"name": "x", "role": "admin"})
+    assert created.status_code == 403
+    assert "needs the admin role" in created.json()["detail"]
+
+
+def test_operator_may_not_manage_tokens(client: TestClient, tokens: dict[str, str]) -> None:
+    operator = bearer(tokens["operator"])
+    assert client.get("/api/v1/tokens", headers=operator).status_code == 403
+    assert client.delete("/api/v1/tokens/1", headers=operator).status_code == 403
+
+
+def test_ingest_token_reads_nothing(client: TestClient, tokens: dict[str, str]) -> None:
+    assert client.get("/api/v1/runbook", headers=bearer(tokens["ingest"])).status_code == 403
+
+
+def test_a_revoked_token_stops_working_at_once(client: TestClient, tokens: dict[str, str]) -> None:
+    admin = bearer(tokens["admin"])
+    created = client.post("/api/v1/tokens", headers=admin, json={"name": "ci", "role": "viewer"})
+    assert created.status_code == 201
+    token, token_id = created.json()["token"], created.json()["info"]["id"]
+    assert client.get("/api/v1/me", headers=bearer(token)).json()["name"] == "ci"
+    revoked = client.delete(f"/api/v1/tokens/{token_id}", headers=admin)
+    assert revoked.json()["active"] is False
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+    listed = client.get("/api/v1/tokens", headers=admin).json()
+    assert all("token" not in row for row in listed)
+
+
+def test_token_list_never_shows_a_token_or_its_hash(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    body = client.get("/api/v1/tokens", headers=bearer(tokens["admin"])).text
+    for token in tokens.values():
+        assert token not in body
+    assert "hash" not in body
+
+
+def _login(client: TestClient, secret: str, name: str = "") -> tuple[int, str]:
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    response = client.post("/login", data={"name": name, "secret": secret,
+                           "csrf_token": csrf.group(1), "next": "/procedures"},
+                           follow_redirects=False)  # fmt: skip
+    return response.status_code, response.headers.get("set-cookie", "")
+
+
+def test_login_with_a_token_opens_a_strict_httponly_session(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    status, cookie = _login(client, tokens["operator"])
+    assert status == 303
+    assert "opsbook_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain http on loopback; https sets Secure
+    page = client.get("/procedures")
+    assert page.status_code == 200 and "Startup Procedure" in page.text
+
+
+def test_login_over_https_marks_the_cookie_secure(state: AppState, tokens: dict[str, str]) -> None:
+    from opsbook.web.app import create_app
+
+    with TestClient(create_app(state), base_url="https://127.0.0.1") as secure:
+        status, cookie = _login(secure, tokens["viewer"])
+    assert status == 303 and "Secure" in cookie
+
+
+def test_login_with_name_and_password(client: TestClient, state: AppState) -> None:
+    from opsbook.access.roles import Role
+
+    service.create_user(state.db, name="alice", role=Role.OPERATOR, password="s3cret-pass",
+                        now=datetime.now(UTC))  # fmt: skip
+    assert _login(client, "wrong-pass", "alice")[0] == 401
+    assert _login(client, "s3cret-pass", "alice")[0] == 303
+    assert client.get("/api/v1/me").json() == {"name": "alice", "role": "operator",
+                                                "via": "session"}  # fmt: skip
+
+
+def test_login_form_without_its_csrf_token_is_refused(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"secret": tokens["admin"], "csrf_token": "forged"},
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 403
+    assert "opsbook_session" not in response.headers.get("set-cookie", "")
+
+
+def test_session_post_without_csrf_token_is_refused(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    _login(client, tokens["admin"])
+    refused = client.post("/api/v1/tokens", json={"name": "x", "role": "viewer"})
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    page = client.get("/")
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
+    assert csrf is not None
+    accepted = client.post("/api/v1/tokens", json={"name": "x", "role": "viewer"},
+                           headers={"X-CSRF-Token": csrf.group(1)})  # fmt: skip
+    assert accepted.status_code == 201
+
+
+def test_revoking_a_token_ends_the_sessions_it_opened(
+    client: TestClient, state: AppState, tokens: dict[str, str]
+) -> None:
+    _login(client, tokens["viewer"])
+    assert client.get("/api/v1/me").status_code == 200
+    service.revoke_token(state.db, name="viewer-user", now=datetime.now(UTC))
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("limit", [5])
+def test_failed_logins_are_rate_limited(
+    client: TestClient, tokens: dict[str, str], limit: int
+) -> None:
+    for _ in range(limit):
+        assert _login(client, "opsb_wrong")[0] == 401
+    status, _ = _login(client, tokens["admin"])
+    assert status == 429  # even the right token waits once the limit is reached
+    response = client.get("/login")
+    assert response.status_code == 200
+
+
+def test_logout_ends_the_session(client: TestClient, tokens: dict[str, str]) -> None:
+    _login(client, tokens["viewer"])
+    page = client.get("/")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    client.post("/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    response = client.get("/login")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
