@@ -1,0 +1,339 @@
+"""Use cases of incidents: open, acknowledge, mitigate, resolve, close, notes, severity,
+status updates, action items, linked runs, list and show. Each owns its transaction.
+
+Every change of an incident locks its row first (see store.py), so an acknowledgement and a
+resolution arriving at the same moment are applied one after the other: whichever comes
+second sees the first's result. Acknowledge-then-resolve ends resolved; resolve-then-
+acknowledge ends resolved too, the acknowledgement refused. Nothing ever reopens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from opsbook.incidents import store
+from opsbook.incidents.data import (
+    action_data,
+    event_data,
+    evidence_data,
+    incident_data,
+    page_data,
+)
+from opsbook.incidents.escalation import Recipient, due, next_due, person, policy
+from opsbook.incidents.lifecycle import Event, Status, TransitionRefused, apply
+from opsbook.incidents.severity import UnknownSeverity, severity
+from opsbook.incidents.tables import ActionItemRow, IncidentRow, PageRow
+
+if TYPE_CHECKING:
+    from opsbook.runbook.model import Runbook
+    from opsbook.store.database import Database
+
+NOTE_KINDS = ("note", "root-cause", "trigger", "impact", "lesson", "resolution")
+MAX_TITLE = 500
+
+
+class IncidentError(Exception):
+    """A use case refused; `kind` says how (not-found, refused, bad-input)."""
+
+    kind = "refused"
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class NotFound(IncidentError):
+    kind = "not-found"
+
+
+class Refused(IncidentError):
+    kind = "refused"
+
+
+class BadInput(IncidentError):
+    kind = "bad-input"
+
+
+@dataclass(frozen=True)
+class Opened:
+    incident: dict[str, Any]
+    # True when an alert of the same cause joined an incident that was already open.
+    attached: bool = False
+
+
+def _locked(session: Session, incident_id: int) -> IncidentRow:
+    row = store.lock_incident(session, incident_id)
+    if row is None:
+        raise NotFound(f"no incident {incident_id}", "list incidents with `opsbook incidents list`")
+    return row
+
+
+def _join(row: IncidentRow, actor: str) -> None:
+    if actor and actor not in (row.participants or []):
+        row.participants = [*(row.participants or []), actor]
+
+
+def _queue_page(
+    session: Session, row: IncidentRow, who: Recipient, level: int, reason: str, now: datetime
+) -> None:
+    store.add(session, PageRow(incident_id=row.id, level=level, role=who.role, name=who.name,
+                               address=who.address, reason=reason, status="queued", attempts=0,
+                               not_before=now, created_at=now))  # fmt: skip
+
+
+def escalate(session: Session, row: IncidentRow, runbook: Runbook, now: datetime) -> int:
+    """Queue the pages of every escalation level now due; store when the next falls due."""
+    levels = policy(runbook, window_seconds=row.window_seconds, security=row.security)
+    opened = store.utc(row.opened_at)
+    assert opened is not None
+    queued = 0
+    if Status(row.status) is Status.DETECTED:
+        for level in due(levels, opened_at=opened, done=row.escalation_done, now=now):
+            for who in level.recipients:
+                _queue_page(session, row, who, level.number, level.reason, now)
+                store.add_event(session, row.id, at=now, actor="opsbook", kind="page",
+                                text=f"Paging {who.label} ({who.role}): {level.reason}",
+                                data={"level": level.number, "role": who.role,
+                                      "name": who.name, "address": who.address})  # fmt: skip
+                queued += 1
+            row.escalation_done = level.number + 1
+        row.next_escalation_at = next_due(levels, opened_at=opened, done=row.escalation_done)
+    else:
+        row.next_escalation_at = None
+    session.flush()
+    return queued
+
+
+def open_incident(
+    *,
+    db: Database,
+    runbook: Runbook,
+    title: str,
+    severity_level: str,
+    actor: str,
+    now: datetime,
+    security: bool = False,
+    cause: str | None = None,
+    alert: str | None = None,
+    commander: str | None = None,
+) -> Opened:
+    """Open an incident (or attach the alert to the open incident of the same cause)."""
+    title = " ".join(title.split())
+    if not title:
+        raise BadInput("the title is empty", 'say what is wrong: --title "checkout returns 500"')
+    if len(title) > MAX_TITLE:
+        raise BadInput(f"the title is {len(title)} characters; at most {MAX_TITLE}")
+    try:
+        level = severity(runbook, severity_level)
+    except UnknownSeverity as exc:
+        raise BadInput(str(exc), "use a level of the runbook's Severity Levels table") from None
+    with db.transaction() as session:
+        if cause:
+            existing = store.lock_open_with_cause(session, cause)
+            if existing is not None:
+                store.add_event(session, existing.id, at=now, actor=actor, kind="alert",
+                                text=alert or title, data={"cause": cause})  # fmt: skip
+                return Opened(incident_data(existing), attached=True)
+        row = IncidentRow(
+            title=title, severity=level.level, status=str(Status.DETECTED), security=security,
+            cause=cause, commander=commander, participants=[actor], opened_at=now,
+            opened_by=actor, window_seconds=level.response_seconds,
+            respond_by=level.respond_by(now), escalation_done=0, next_escalation_at=now,
+        )  # fmt: skip
+        store.add(session, row)
+        kind = "security incident" if security else "incident"
+        store.add_event(session, row.id, at=now, actor=actor, kind="opened",
+                        text=f"Opened {level.level} {kind}: {title}",
+                        data={"severity": level.level, "security": security,
+                              "respond_by": level.respond_by(now).isoformat()})  # fmt: skip
+        if alert:
+            store.add_event(session, row.id, at=now, actor=actor, kind="alert", text=alert,
+                            data={"cause": cause})  # fmt: skip
+        escalate(session, row, runbook, now)
+        return Opened(incident_data(row))
+
+
+_STAMPS = {
+    Event.ACKNOWLEDGE: "acknowledged",
+    Event.MITIGATE: "mitigated",
+    Event.RESOLVE: "resolved",
+    Event.CLOSE: "closed",
+}
+
+
+def transition(
+    *, db: Database, incident_id: int, event: Event, actor: str, now: datetime, text: str = ""
+) -> dict[str, Any]:
+    """Apply a lifecycle event to an incident under its row lock; Refused says why not."""
+    with db.transaction() as session:
+        row = _locked(session, incident_id)
+        try:
+            status = apply(Status(row.status), event)
+        except TransitionRefused as exc:
+            raise Refused(f"incident {incident_id}: {exc}") from None
+        row.status = str(status)
+        if event is Event.ACKNOWLEDGE or (event is Event.MITIGATE and not row.acknowledged_at):
+            row.acknowledged_at, row.acknowledged_by = now, actor
+            row.commander = row.commander or actor
+        if event is Event.MITIGATE:
+            row.mitigated_at = now
+        if event is Event.RESOLVE:
+            row.resolved_at, row.resolved_by = now, actor
+        if event is Event.CLOSE:
+            row.closed_at = now
+        row.next_escalation_at = None  # anyone acting on it stops the escalation
+        _join(row, actor)
+        stamp = _STAMPS[event]
+        store.add_event(session, row.id, at=now, actor=actor, kind=stamp,
+                        text=f"{stamp.capitalize()} by {actor}" + (f": {text}" if text else ""),
+                        data={"status": str(status)})  # fmt: skip
+        return incident_data(row)
+
+
+def acknowledge(*, db: Database, incident_id: int, actor: str, now: datetime) -> dict[str, Any]:
+    """Acknowledge an incident: someone has it; escalation stops."""
+    return transition(db=db, incident_id=incident_id, event=Event.ACKNOWLEDGE, actor=actor,
+                      now=now)  # fmt: skip
+
+
+def resolve(
+    *, db: Database, incident_id: int, actor: str, now: datetime, text: str = ""
+) -> dict[str, Any]:
+    """Resolve an incident (from any open state)."""
+    return transition(db=db, incident_id=incident_id, event=Event.RESOLVE, actor=actor, now=now,
+                      text=text)  # fmt: skip
+
+
+def add_note(
+    *, db: Database, incident_id: int, text: str, actor: str, now: datetime, kind: str = "note"
+) -> dict[str, Any]:
+    """Add a note (or a root cause, trigger, impact, lesson, resolution) to the timeline."""
+    text = text.strip()
+    if not text:
+        raise BadInput("the note is empty")
+    if kind not in NOTE_KINDS:
+        raise BadInput(f'note kind "{kind}" is not one of: {", ".join(NOTE_KINDS)}')
+    with db.transaction() as session:
+        row = _locked(session, incident_id)
+        _join(row, actor)
+        return event_data(store.add_event(session, row.id, at=now, actor=actor, kind=kind,
+                                          text=text))  # fmt: skip
+
+
+def change_severity(
+    *, db: Database, runbook: Runbook, incident_id: int, severity_level: str, actor: str,
+    now: datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """Change an open incident's severity; respond-by and escalation follow the new level."""
+    try:
+        level = severity(runbook, severity_level)
+    except UnknownSeverity as exc:
+        raise BadInput(str(exc)) from None
+    with db.transaction() as session:
+        row = _locked(session, incident_id)
+        if Status(row.status) not in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED):
+            raise Refused(f"incident {incident_id} is {row.status}; its severity is final")
+        before = row.severity
+        opened = store.utc(row.opened_at)
+        assert opened is not None
+        row.severity, row.window_seconds = level.level, level.response_seconds
+        row.respond_by = level.respond_by(opened)
+        _join(row, actor)
+        store.add_event(session, row.id, at=now, actor=actor, kind="severity",
+                        text=f"Severity {before} → {level.level}",
+                        data={"from": before, "to": level.level})  # fmt: skip
+        escalate(session, row, runbook, now)
+        return incident_data(row)
+
+
+def post_status_update(
+    *, db: Database, runbook: Runbook, incident_id: int, text: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Record a status update in the timeline and send it to every emergency contact."""
+    text = text.strip()
+    if not text:
+        raise BadInput("the status update is empty")
+    with db.transaction() as session:
+        row = _locked(session, incident_id)
+        _join(row, actor)
+        event = store.add_event(session, row.id, at=now, actor=actor, kind="status-update",
+                                text=text)  # fmt: skip
+        for contact in runbook.contacts:
+            name, address = person(contact.contact)
+            if address:
+                who = Recipient(contact.role, contact.name or name, address)
+                _queue_page(session, row, who, -1, f"status update: {text}", now)
+        return event_data(event)
+
+
+def link_run(
+    *, db: Database, incident_id: int, run_id: int, text: str, actor: str, now: datetime,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Record a procedure run (and what it printed) in the incident's timeline."""
+    with db.transaction() as session:
+        row = _locked(session, incident_id)
+        _join(row, actor)
+        event = store.add_event(session, row.id, at=now, actor=actor, kind="run", text=text,
+                                data={"run_id": run_id, **(data or {})})  # fmt: skip
+        return event_data(event)
+
+
+def add_action_item(
+    *, db: Database, incident_id: int, text: str, owner: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Track a follow-up action of the post-mortem, with its owner."""
+    if not text.strip() or not owner.strip():
+        raise BadInput("an action item needs a text and an owner", '--owner "Ana Ruiz"')
+    with db.transaction() as session:
+        row = _locked(session, incident_id)
+        item = ActionItemRow(incident_id=row.id, text=text.strip(), owner=owner.strip(),
+                             status="open", created_at=now)  # fmt: skip
+        store.add(session, item)
+        store.add_event(session, row.id, at=now, actor=actor, kind="action",
+                        text=f"Action item {item.id} for {item.owner}: {item.text}")  # fmt: skip
+        return action_data(item)
+
+
+def complete_action_item(
+    *, db: Database, incident_id: int, item_id: int, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Mark an action item done."""
+    with db.transaction() as session:
+        _locked(session, incident_id)
+        item = session.get(ActionItemRow, item_id)
+        if item is None or item.incident_id != incident_id:
+            raise NotFound(f"incident {incident_id} has no action item {item_id}")
+        if item.status != "done":
+            item.status, item.done_at = "done", now
+            store.add_event(session, incident_id, at=now, actor=actor, kind="action",
+                            text=f"Action item {item.id} done: {item.text}")  # fmt: skip
+        return action_data(item)
+
+
+def list_incidents(
+    *, db: Database, only_open: bool = False, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Return incidents, newest first."""
+    with db.transaction() as session:
+        rows = store.incidents(session, only_open=only_open, limit=limit)
+        return [incident_data(r) for r in rows]
+
+
+def show_incident(*, db: Database, incident_id: int) -> dict[str, Any]:
+    """Return one incident with its timeline, pages, action items and evidence."""
+    with db.transaction() as session:
+        row = session.get(IncidentRow, incident_id)
+        if row is None:
+            raise NotFound(f"no incident {incident_id}", "list them: opsbook incidents list")
+        data = incident_data(row)
+        data["timeline"] = [event_data(e) for e in store.events_of(session, incident_id)]
+        data["pages"] = [page_data(p) for p in store.pages_of(session, incident_id)]
+        data["action_items"] = [action_data(a) for a in store.actions_of(session, incident_id)]
+        data["evidence"] = [evidence_data(e) for e in store.evidence_of(session, incident_id)]
+        return data

@@ -1,0 +1,152 @@
+"""Store code for incidents: queries and row locks. It flushes; the use case commits.
+
+Row locks: on PostgreSQL `SELECT ... FOR UPDATE` (and `SKIP LOCKED` where a worker only
+wants rows nobody else holds). SQLite has one writer at a time; a no-op UPDATE first takes
+that write lock (waiting up to the busy timeout) so that what we read next cannot change
+under us and the write that follows cannot fail with "database is locked".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from opsbook.incidents.lifecycle import OPEN
+from opsbook.incidents.tables import (
+    ActionItemRow,
+    EventRow,
+    EvidenceRow,
+    IncidentRow,
+    PageRow,
+)
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Return the moment as aware UTC (SQLite hands back naive datetimes)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _take_sqlite_write_lock(session: Session) -> None:
+    session.execute(update(IncidentRow).where(IncidentRow.id == -1).values(status="detected"))
+
+
+def lock_incident(session: Session, incident_id: int) -> IncidentRow | None:
+    """Return the incident, locked for this transaction; None if there is none."""
+    query = select(IncidentRow).where(IncidentRow.id == incident_id)
+    if _postgres(session):
+        query = query.with_for_update()
+    else:
+        _take_sqlite_write_lock(session)
+    return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def lock_open_with_cause(session: Session, cause: str) -> IncidentRow | None:
+    """Return the open incident raised by `cause`, locked; None if there is none."""
+    query = (
+        select(IncidentRow)
+        .where(IncidentRow.cause == cause, IncidentRow.status.in_([str(s) for s in OPEN]))
+        .order_by(IncidentRow.id.desc())
+        .limit(1)
+    )
+    if _postgres(session):
+        query = query.with_for_update()
+    else:
+        _take_sqlite_write_lock(session)
+    return session.scalars(query).first()
+
+
+def lock_due_escalations(session: Session, now: datetime, limit: int) -> list[IncidentRow]:
+    """Return unacknowledged incidents whose next escalation is due, locked, skipping any
+    another worker holds."""
+    query = (
+        select(IncidentRow)
+        .where(IncidentRow.status == "detected", IncidentRow.next_escalation_at <= now)
+        .order_by(IncidentRow.next_escalation_at)
+        .limit(limit)
+    )
+    if _postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    else:
+        _take_sqlite_write_lock(session)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def claim_pages(session: Session, now: datetime, limit: int) -> list[PageRow]:
+    """Return queued pages that may be sent now, locked, skipping those another worker holds."""
+    query = (
+        select(PageRow)
+        .where(PageRow.status == "queued", PageRow.not_before <= now)
+        .order_by(PageRow.id)
+        .limit(limit)
+    )
+    if _postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    else:
+        _take_sqlite_write_lock(session)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def add_event(
+    session: Session,
+    incident_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+) -> EventRow:
+    """Append one event to an incident's timeline."""
+    row = EventRow(incident_id=incident_id, at=at, actor=actor, kind=kind, text=text,
+                   data=data or {})  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add(session: Session, row: Any) -> None:
+    session.add(row)
+    session.flush()
+
+
+def incidents(session: Session, *, only_open: bool, limit: int) -> list[IncidentRow]:
+    query = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit)
+    if only_open:
+        query = query.where(IncidentRow.status.in_([str(s) for s in OPEN]))
+    return list(session.scalars(query))
+
+
+def open_security_incidents(session: Session) -> list[IncidentRow]:
+    query = select(IncidentRow).where(
+        IncidentRow.security.is_(True), IncidentRow.status.in_([str(s) for s in OPEN])
+    )
+    return list(session.scalars(query.order_by(IncidentRow.id)))
+
+
+def events_of(session: Session, incident_id: int) -> list[EventRow]:
+    query = select(EventRow).where(EventRow.incident_id == incident_id)
+    return list(session.scalars(query.order_by(EventRow.at, EventRow.id)))
+
+
+def pages_of(session: Session, incident_id: int) -> list[PageRow]:
+    query = select(PageRow).where(PageRow.incident_id == incident_id)
+    return list(session.scalars(query.order_by(PageRow.id)))
+
+
+def actions_of(session: Session, incident_id: int) -> list[ActionItemRow]:
+    query = select(ActionItemRow).where(ActionItemRow.incident_id == incident_id)
+    return list(session.scalars(query.order_by(ActionItemRow.id)))
+
+
+def evidence_of(session: Session, incident_id: int) -> list[EvidenceRow]:
+    query = select(EvidenceRow).where(EvidenceRow.incident_id == incident_id)
+    return list(session.scalars(query.order_by(EvidenceRow.id)))
