@@ -134,16 +134,10 @@ def _start(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError(f"could not start sshd: {problem}")
 
 
-@pytest.fixture(scope="session")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    """Run a real OpenSSH server on 127.0.0.1 for the whole test session."""
-    if not os.access(SSHD, os.X_OK):
-        _missing(f"{SSHD} not found; install openssh-server (scripts/system-deps.sh)")
-    if shutil.which("ssh-keygen") is None:
-        _missing("ssh-keygen not found; install openssh-client (scripts/system-deps.sh)")
+def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], SshServer]:
+    """Start sshd with fresh keys kept in directory; return its process and how to reach it."""
     if os.getuid() == 0 and not PRIVSEP_DIR.is_dir():
         PRIVSEP_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
-    directory = tmp_path_factory.mktemp("sshd")
     host_key_line = generate_key(directory / "host_ed25519")
     client_key = directory / "client_ed25519"
     (directory / "authorized_keys").write_text(generate_key(client_key) + "\n")
@@ -158,12 +152,28 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
         log=directory / "sshd.log",
     )
     server.known_hosts.write_text(server.known_hosts_line())
+    return proc, server
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop sshd (TERM, then KILL if it lingers)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """Run a real OpenSSH server on 127.0.0.1 for the whole test session."""
+    if not os.access(SSHD, os.X_OK):
+        _missing(f"{SSHD} not found; install openssh-server (scripts/system-deps.sh)")
+    if shutil.which("ssh-keygen") is None:
+        _missing("ssh-keygen not found; install openssh-client (scripts/system-deps.sh)")
+    proc, server = start_server(tmp_path_factory.mktemp("sshd"))
     try:
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)

@@ -221,6 +221,29 @@ def test_timeout_kills_the_remote_process_tree(sshd: SshServer) -> None:
     assert processes_with(tag) == []
 
 
+def test_abandoned_run_ends_the_remote_command(sshd: SshServer) -> None:
+    tag = f"{time.time_ns() % 1_000_000}"
+    ex = executor(sshd)
+
+    async def abandon() -> list[psutil.Process]:
+        task = asyncio.create_task(ex.run(CommandSpec(f"sleep 9004.{tag} & sleep 9005.{tag}")))
+        deadline = time.monotonic() + 10
+        while len(processes_with(tag)) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The connection stays open: only the cancelled step's channel was closed.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and processes_with(tag):
+            await asyncio.sleep(0.1)
+        left = processes_with(tag)
+        await ex.close()
+        return left
+
+    assert asyncio.run(abandon()) == []
+
+
 def test_output_is_bounded_keeping_start_and_end(sshd: SshServer) -> None:
     result = run(executor(sshd), CommandSpec("seq 1 100000", output_limit=1000))
 

@@ -267,16 +267,24 @@ class SshExecutor:
             except TimeoutError:
                 process.close()
                 drain.cancel()
+        except asyncio.CancelledError:
+            # The run was abandoned (Ctrl-C): closing the channel ends the remote tree too.
+            process.close()
+            raise
         finally:
             if not drain.done():
                 drain.cancel()
         exit_code = None if timed_out else process.exit_status
         if exit_code is not None and exit_code < 0:
             exit_code = None
-        signal = process.exit_signal
         error = None
         if exit_code is None and not timed_out:
-            error = f"remote command ended without an exit status (signal {signal})"
+            signal = process.exit_signal
+            error = (
+                f"remote command on {self.host} was killed by signal {signal[0]}"
+                if signal
+                else f"remote command on {self.host} ended without an exit status"
+            )
         return CommandResult(
             exit_code=exit_code,
             stdout=out.text(),
