@@ -47,8 +47,9 @@ TRANSITIONS: dict[AlertState, dict[AlertEvent, AlertState]] = {
     },
     AlertState.RESOLVED: {},
 }
-OPEN = frozenset({AlertState.PENDING, AlertState.FIRING, AlertState.ACKNOWLEDGED,
-                  AlertState.SILENCED})  # fmt: skip
+OPEN = frozenset(
+    {AlertState.PENDING, AlertState.FIRING, AlertState.ACKNOWLEDGED, AlertState.SILENCED}
+)
 
 
 class TransitionRefused(ValueError):

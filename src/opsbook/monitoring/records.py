@@ -1,0 +1,123 @@
+"""Alert rows: create, move through the lifecycle, and write history. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsbook.monitoring.lifecycle import AlertEvent, AlertState, apply
+from opsbook.monitoring.silences import Silence, parse_matcher
+from opsbook.monitoring.tables import AlertEventRow, AlertRow, SilenceRow, utc
+
+
+def naive(moment: datetime) -> datetime:
+    """Return a UTC moment without tzinfo, as stored."""
+    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def move(
+    session: Session,
+    row: AlertRow,
+    event: AlertEvent,
+    now: datetime,
+    *,
+    actor: str = "opsbook",
+    detail: str = "",
+) -> AlertState:
+    """Apply a lifecycle event to the alert (TransitionRefused if not allowed) and log it."""
+    state = apply(AlertState(row.state), event)
+    row.state = state.value
+    row.updated_at = naive(now)
+    if state is AlertState.RESOLVED:
+        row.ends_at = row.ends_at or naive(now)
+    note(session, row.id, str(state), now, actor=actor, detail=detail)
+    return state
+
+
+def note(
+    session: Session,
+    alert_id: int,
+    kind: str,
+    now: datetime,
+    *,
+    actor: str = "opsbook",
+    detail: str = "",
+) -> None:
+    """Add a line to an alert's history."""
+    session.add(
+        AlertEventRow(alert_id=alert_id, at=naive(now), kind=kind, actor=actor, detail=detail)
+    )
+
+
+def active_silences(session: Session, now: datetime) -> list[Silence]:
+    """Return the silences in force at `now`."""
+    moment = naive(now)
+    rows = session.scalars(
+        select(SilenceRow).where(SilenceRow.ends_at > moment, SilenceRow.starts_at <= moment)
+    )
+    return [silence_of(row) for row in rows]
+
+
+def silence_of(row: SilenceRow) -> Silence:
+    """Return the pure silence a row stores."""
+    starts, ends = utc(row.starts_at), utc(row.ends_at)
+    assert starts is not None and ends is not None
+    return Silence(
+        tuple(parse_matcher(m) for m in row.matchers),
+        starts,
+        ends,
+        row.id,
+        row.created_by,
+        row.comment,
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    value = utc(moment)
+    return value.isoformat() if value else None
+
+
+def alert_data(row: AlertRow) -> dict[str, Any]:
+    """Return an alert as JSON data (the `alerts list --json` and API contract)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "state": row.state,
+        "severity": row.severity,
+        "origin": row.origin,
+        "summary": row.summary,
+        "labels": row.labels,
+        "annotations": row.annotations,
+        "fingerprint": row.fingerprint,
+        "group_key": row.group_key,
+        "metric": row.metric,
+        "issue": row.issue,
+        "value": row.value,
+        "starts_at": _iso(row.starts_at),
+        "ends_at": _iso(row.ends_at),
+        "updated_at": _iso(row.updated_at),
+        "received": row.received,
+        "generator_url": row.generator_url,
+        "acknowledged_by": row.acknowledged_by,
+        "acknowledged_at": _iso(row.acknowledged_at),
+        "silence_id": row.silence_id,
+        "in_maintenance": row.in_maintenance,
+        "notified_at": _iso(row.notified_at),
+        "escalated_at": _iso(row.escalated_at),
+        "run_id": row.run_id,
+    }
+
+
+def event_data(row: AlertEventRow) -> dict[str, Any]:
+    """Return a history line as JSON data."""
+    return {"at": _iso(row.at), "kind": row.kind, "actor": row.actor, "detail": row.detail}
+
+
+def events_of(session: Session, alert_id: int) -> Sequence[AlertEventRow]:
+    """Return an alert's history, oldest first."""
+    query = select(AlertEventRow).where(AlertEventRow.alert_id == alert_id)
+    return session.scalars(query.order_by(AlertEventRow.id)).all()

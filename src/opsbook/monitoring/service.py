@@ -1,0 +1,404 @@
+"""Use cases of monitoring: record readings, evaluate rules, receive Alertmanager alerts,
+list, acknowledge and silence alerts, find what is overdue for escalation.
+
+Each use case opens the one transaction it needs; the action layer (notifications,
+procedure runs, incidents) runs after it commits, from `monitoring.actions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, insert, or_, select
+
+from opsbook.monitoring.alertmanager import AmPayload
+from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
+from opsbook.monitoring.ingest import IngestResult, store_notification
+from opsbook.monitoring.lifecycle import OPEN, AlertEvent, AlertState
+from opsbook.monitoring.linking import metric_named
+from opsbook.monitoring.notices import Notice, NoticeKind
+from opsbook.monitoring.records import (
+    active_silences,
+    alert_data,
+    event_data,
+    events_of,
+    move,
+    naive,
+    note,
+)
+from opsbook.monitoring.rules import evaluate
+from opsbook.monitoring.silences import parse_matcher, silenced_by
+from opsbook.monitoring.sources.base import Reading
+from opsbook.monitoring.tables import AlertRow, RuleTrackRow, SampleRow, SilenceRow, utc
+from opsbook.monitoring.windows import MaintenanceWindow
+from opsbook.runbook.model import AlertRule, ResponseTimes, Runbook
+
+if TYPE_CHECKING:
+    from opsbook.store.database import Database
+
+
+class AlertNotFound(LookupError):
+    """No alert has that id."""
+
+
+def record_readings(
+    *, db: Database, readings: list[Reading], now: datetime, retention: float
+) -> int:
+    """Store one sample per series (or the error), drop samples past retention; return count."""
+    moment = naive(now)
+    rows: list[dict[str, Any]] = []
+    for reading in readings:
+        if reading.error is not None:
+            rows.append(
+                {
+                    "metric": reading.metric,
+                    "series": "value",
+                    "at": moment,
+                    "value": None,
+                    "error": reading.error[:2000],
+                }
+            )
+        rows += [
+            {
+                "metric": reading.metric,
+                "series": series,
+                "at": moment,
+                "value": value,
+                "error": None,
+            }
+            for series, value in reading.values.items()
+        ]
+    with db.transaction() as session:
+        if rows:
+            session.execute(insert(SampleRow), rows)
+        cutoff = naive(now - timedelta(seconds=retention))
+        session.execute(delete(SampleRow).where(SampleRow.at < cutoff))
+    return len(rows)
+
+
+def evaluate_rules(
+    *,
+    db: Database,
+    runbook: Runbook,
+    readings: Mapping[str, Reading],
+    windows: tuple[MaintenanceWindow, ...],
+    now: datetime,
+) -> list[Notice]:
+    """Advance every rule whose metric was read; return what fired, escalated or resolved."""
+    notices: list[Notice] = []
+    with db.transaction() as session:
+        tracks = {row.metric: row for row in session.scalars(select(RuleTrackRow))}
+        applier = RuleAlerts(session, runbook, active_silences(session, now), windows, now)
+        for rule in runbook.alert_rules:
+            metric = metric_named(runbook, rule.metric)
+            key = metric.id if metric else rule.metric
+            reading = readings.get(key)
+            if reading is None:
+                continue
+            row = tracks.get(key)
+            if row is None:
+                row = RuleTrackRow(metric=key, firing=0)
+                session.add(row)
+                tracks[key] = row
+            outcome = evaluate(rule, track_of(row), reading.value, now)
+            store_track(row, outcome.track)
+            notice = applier.apply(rule, metric, row, outcome)
+            if notice is not None:
+                notices.append(notice)
+    return notices
+
+
+def ingest_alertmanager(
+    *, db: Database, payload: AmPayload, runbook: Runbook, now: datetime
+) -> IngestResult:
+    """Store an Alertmanager webhook notification (dedup, resolve, group, link)."""
+    with db.transaction() as session:
+        return store_notification(session, payload, runbook, active_silences(session, now), now)
+
+
+def list_alerts(
+    *,
+    db: Database,
+    state: str | None = None,
+    text: str | None = None,
+    origin: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Return alerts, newest first: `state` open|any state name, `text` searched in name/summary."""
+    query = select(AlertRow)
+    if state == "open":
+        query = query.where(AlertRow.state.in_([s.value for s in OPEN]))
+    elif state:
+        query = query.where(AlertRow.state == state)
+    if origin:
+        query = query.where(AlertRow.origin == origin)
+    if text:
+        like = f"%{text}%"
+        query = query.where(
+            or_(AlertRow.name.ilike(like), AlertRow.summary.ilike(like), AlertRow.issue.ilike(like))
+        )
+    query = query.order_by(AlertRow.updated_at.desc(), AlertRow.id.desc()).limit(limit)
+    with db.transaction() as session:
+        return [alert_data(row) for row in session.scalars(query)]
+
+
+def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
+    """Return how many alerts are in each state."""
+    query = select(AlertRow.state, func.count()).group_by(AlertRow.state)
+    if origin:
+        query = query.where(AlertRow.origin == origin)
+    with db.transaction() as session:
+        return {state: int(n) for state, n in session.execute(query)}
+
+
+def show_alert(*, db: Database, alert_id: int) -> dict[str, Any]:
+    """Return one alert with its history and notification attempts."""
+    from opsbook.notify.tables import AttemptRow
+
+    with db.transaction() as session:
+        row = session.get(AlertRow, alert_id)
+        if row is None:
+            raise AlertNotFound(f"no alert {alert_id}; see `opsbook alerts list`")
+        data = alert_data(row)
+        data["history"] = [event_data(e) for e in events_of(session, alert_id)]
+        attempts = session.scalars(
+            select(AttemptRow).where(AttemptRow.alert_id == alert_id).order_by(AttemptRow.id)
+        )
+        data["notifications"] = [
+            {
+                "channel": a.channel,
+                "target": a.target,
+                "attempt": a.attempt,
+                "ok": a.ok,
+                "error": a.error,
+                "at": _iso(a.at),
+            }
+            for a in attempts
+        ]
+        return data
+
+
+def _iso(moment: datetime | None) -> str | None:
+    value = utc(moment)
+    return value.isoformat() if value else None
+
+
+def acknowledge(*, db: Database, alert_id: int, by: str, now: datetime) -> dict[str, Any]:
+    """Acknowledge a firing alert (TransitionRefused says why not); stops escalation."""
+    with db.transaction() as session:
+        row = session.get(AlertRow, alert_id)
+        if row is None:
+            raise AlertNotFound(f"no alert {alert_id}; see `opsbook alerts list`")
+        move(session, row, AlertEvent.ACKNOWLEDGE, now, actor=by)
+        row.acknowledged_by, row.acknowledged_at = by, naive(now)
+        return alert_data(row)
+
+
+def add_note(*, db: Database, alert_id: int, text: str, by: str, now: datetime) -> None:
+    """Add a note to an alert's history."""
+    with db.transaction() as session:
+        if session.get(AlertRow, alert_id) is None:
+            raise AlertNotFound(f"no alert {alert_id}; see `opsbook alerts list`")
+        note(session, alert_id, "note", now, actor=by, detail=text)
+
+
+@dataclass(frozen=True)
+class SilenceResult:
+    id: int
+    matchers: tuple[str, ...]
+    starts_at: datetime
+    ends_at: datetime
+    silenced: tuple[int, ...]
+
+    def data(self) -> dict[str, Any]:
+        """Return the silence as JSON data."""
+        return {
+            "id": self.id,
+            "matchers": list(self.matchers),
+            "starts_at": self.starts_at.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+            "silenced_alerts": list(self.silenced),
+        }
+
+
+def add_silence(
+    *, db: Database, matchers: list[str], duration: float, by: str, comment: str, now: datetime
+) -> SilenceResult:
+    """Silence alerts matching every matcher for `duration` seconds; mute open ones now."""
+    parsed = [parse_matcher(m) for m in matchers]  # MatcherError for a bad one
+    if not parsed:
+        raise ValueError('a silence needs at least one matcher, such as alertname="Disk usage"')
+    if duration <= 0:
+        raise ValueError("a silence needs a positive duration, such as 2h")
+    ends = now + timedelta(seconds=duration)
+    silenced: list[int] = []
+    with db.transaction() as session:
+        row = SilenceRow(
+            matchers=[str(m) for m in parsed],
+            starts_at=naive(now),
+            ends_at=naive(ends),
+            created_by=by,
+            comment=comment,
+        )
+        session.add(row)
+        session.flush()
+        from opsbook.monitoring.records import silence_of
+
+        silence = silence_of(row)
+        open_states = [
+            AlertState.FIRING.value,
+            AlertState.ACKNOWLEDGED.value,
+            AlertState.PENDING.value,
+        ]
+        for alert in session.scalars(select(AlertRow).where(AlertRow.state.in_(open_states))):
+            if silenced_by([silence], alert.labels, now):
+                move(
+                    session,
+                    alert,
+                    AlertEvent.SILENCE,
+                    now,
+                    actor=by,
+                    detail=f"silence #{row.id}: {comment}",
+                )
+                alert.silence_id = row.id
+                silenced.append(alert.id)
+        return SilenceResult(row.id, tuple(row.matchers), now, ends, tuple(silenced))
+
+
+def end_silences(*, db: Database, now: datetime) -> list[Notice]:
+    """Bring back alerts whose silence ended; they fire again and notify."""
+    notices: list[Notice] = []
+    with db.transaction() as session:
+        live = {s.id for s in active_silences(session, now)}
+        query = select(AlertRow).where(AlertRow.state == AlertState.SILENCED.value)
+        for row in session.scalars(query):
+            if row.silence_id in live:
+                continue
+            move(session, row, AlertEvent.UNSILENCE, now, detail=f"silence #{row.silence_id} ended")
+            row.silence_id = None
+            if row.origin == "rule":
+                notices.append(
+                    Notice(
+                        NoticeKind.FIRED,
+                        row.id,
+                        row.name,
+                        row.severity,
+                        row.summary,
+                        None,
+                        row.issue,
+                    )
+                )
+    return notices
+
+
+RESPONSE_BY_SEVERITY = {
+    "critical": "critical",
+    "high": "high",
+    "error": "high",
+    "warning": "medium",
+    "medium": "medium",
+    "low": "low",
+    "info": "low",
+}
+
+
+def response_time(times: ResponseTimes, severity: str) -> float | None:
+    """Return the runbook's alert response time for a severity (critical -> Critical, ...)."""
+    priority = RESPONSE_BY_SEVERITY.get(severity.lower(), "medium")
+    value: float | None = getattr(times, priority)
+    return value
+
+
+def mark_notified(*, db: Database, alert_id: int, now: datetime) -> None:
+    """Record that people were notified of an alert (the response time starts)."""
+    with db.transaction() as session:
+        row = session.get(AlertRow, alert_id)
+        if row is not None and row.notified_at is None:
+            row.notified_at = naive(now)
+
+
+def due_escalations(*, db: Database, runbook: Runbook, now: datetime) -> list[Notice]:
+    """Return firing rule alerts nobody acknowledged within their response time (once each)."""
+    notices: list[Notice] = []
+    with db.transaction() as session:
+        query = select(AlertRow).where(
+            AlertRow.state == AlertState.FIRING.value,
+            AlertRow.notified_at.is_not(None),
+            AlertRow.escalated_at.is_(None),
+        )
+        for row in session.scalars(query):
+            limit = response_time(runbook.response_times, row.severity)
+            notified = utc(row.notified_at)
+            if limit is None or notified is None or (now - notified).total_seconds() < limit:
+                continue
+            row.escalated_at = naive(now)
+            note(
+                session,
+                row.id,
+                "escalated",
+                now,
+                detail=f"not acknowledged within {limit:g}s; paging the backup contact",
+            )
+            rule = _rule_of(runbook, row.metric)
+            notices.append(
+                Notice(
+                    NoticeKind.UNACKNOWLEDGED,
+                    row.id,
+                    row.name,
+                    row.severity,
+                    row.summary,
+                    rule,
+                    row.issue,
+                )
+            )
+    return notices
+
+
+def _rule_of(runbook: Runbook, metric_id: str | None) -> AlertRule | None:
+    for rule in runbook.alert_rules:
+        metric = metric_named(runbook, rule.metric)
+        if metric is not None and metric.id == metric_id:
+            return rule
+    return None
+
+
+def metric_status(
+    *, db: Database, runbook: Runbook, now: datetime, stale_after: float
+) -> list[dict[str, Any]]:
+    """Return each Key Metric's latest value, error, and whether it is stale."""
+    out = []
+    with db.transaction() as session:
+        for metric in runbook.metrics:
+            query = select(SampleRow).where(
+                SampleRow.metric == metric.id, SampleRow.series == "value"
+            )
+            last = session.scalars(query.order_by(SampleRow.at.desc()).limit(1)).first()
+            at = utc(last.at) if last else None
+            stale = at is None or (now - at).total_seconds() > stale_after
+            out.append(
+                {
+                    "metric": metric.id,
+                    "name": metric.name,
+                    "source": metric.source,
+                    "value": last.value if last else None,
+                    "error": last.error if last else None,
+                    "at": at.isoformat() if at else None,
+                    "stale": stale,
+                }
+            )
+    return out
+
+
+def series(
+    *, db: Database, metric: str, since: datetime, name: str = "value"
+) -> list[tuple[datetime, float | None]]:
+    """Return a metric's samples since a moment, oldest first (None where reading failed)."""
+    query = select(SampleRow.at, SampleRow.value).where(
+        SampleRow.metric == metric, SampleRow.series == name, SampleRow.at >= naive(since)
+    )
+    with db.transaction() as session:
+        rows = session.execute(query.order_by(SampleRow.at)).all()
+    return [(utc(at) or at, value) for at, value in rows]

@@ -1,0 +1,1 @@
+"""Metric sources: one module per kind (host, http, prom, cmd) behind one Protocol."""
