@@ -27,6 +27,7 @@ from opsbook.incidents.escalation import Recipient, due, next_due, person, polic
 from opsbook.incidents.lifecycle import Event, Status, TransitionRefused, apply
 from opsbook.incidents.severity import UnknownSeverity, severity
 from opsbook.incidents.tables import ActionItemRow, IncidentRow, PageRow
+from opsbook.incidents.triage import Match, best_matches
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
@@ -154,6 +155,12 @@ def open_incident(
         if alert:
             store.add_event(session, row.id, at=now, actor=actor, kind="alert", text=alert,
                             data={"cause": cause})  # fmt: skip
+        matches = best_matches(runbook, title=title, alerts=[alert] if alert else [])
+        if matches:
+            store.add_event(session, row.id, at=now, actor="opsbook", kind="triage",
+                            text="Matching troubleshooting issues: "
+                            + "; ".join(f"{m.title} ({m.issue_id})" for m in matches),
+                            data={"matches": [m.issue_id for m in matches]})  # fmt: skip
         escalate(session, row, runbook, now)
         return Opened(incident_data(row))
 
@@ -314,6 +321,16 @@ def complete_action_item(
             store.add_event(session, incident_id, at=now, actor=actor, kind="action",
                             text=f"Action item {item.id} done: {item.text}")  # fmt: skip
         return action_data(item)
+
+
+def suggestions(*, db: Database, runbook: Runbook, incident_id: int) -> list[Match]:
+    """Return the troubleshooting issues that best match an incident and its alerts."""
+    with db.transaction() as session:
+        row = session.get(IncidentRow, incident_id)
+        if row is None:
+            raise NotFound(f"no incident {incident_id}")
+        alerts = [e.text for e in store.events_of(session, incident_id) if e.kind == "alert"]
+        return best_matches(runbook, title=row.title, alerts=alerts)
 
 
 def list_incidents(

@@ -1,0 +1,117 @@
+"""Run a troubleshooting issue's diagnosis steps for an incident, through the procedure
+engine's service, and put the run and what it printed into the incident's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from opsbook.incidents.service import BadInput, NotFound, link_run, suggestions
+
+if TYPE_CHECKING:
+    from opsbook.procedures.confirm import Confirmer
+    from opsbook.procedures.engine import Outcome, PlanItem
+    from opsbook.procedures.executor import CommandResult, Executor
+    from opsbook.procedures.runner import HostRunner, Reporter
+    from opsbook.procedures.service import Me
+    from opsbook.runbook.model import Runbook
+    from opsbook.store.database import Database
+
+OUTPUT_TAIL = 2000  # characters of each step's output kept in the timeline
+
+
+def choose_issue(*, db: Database, runbook: Runbook, incident_id: int, issue: str | None) -> str:
+    """Return the issue id to diagnose: the one asked for, else the best match."""
+    if issue:
+        found = runbook.issue(issue)
+        if found is None:
+            known = ", ".join(i.id for i in runbook.troubleshooting) or "none"
+            raise BadInput(f'no troubleshooting issue "{issue}" in {runbook.path}',
+                           f"known issues: {known}")  # fmt: skip
+        return found.id
+    matches = [m for m in suggestions(db=db, runbook=runbook, incident_id=incident_id)
+               if m.runnable]  # fmt: skip
+    if not matches:
+        raise NotFound(f"no troubleshooting issue matches incident {incident_id}",
+                       "name one: opsbook incidents diagnose ID ISSUE")  # fmt: skip
+    return matches[0].issue_id
+
+
+def _tail(text: str) -> str:
+    return text if len(text) <= OUTPUT_TAIL else "…" + text[-OUTPUT_TAIL:]
+
+
+def run_summary(run: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return each attempt of a run as the timeline keeps it: command, exit, output tail."""
+    return [
+        {"step": a["number"], "text": a["text"], "command": a["command"], "host": a["host"],
+         "status": a["status"], "exit_code": a["exit_code"], "stdout": _tail(a["stdout"]),
+         "stderr": _tail(a["stderr"])}
+        for a in run["attempts"]
+    ]  # fmt: skip
+
+
+async def run_diagnosis(
+    *,
+    db: Database,
+    runbook: Runbook,
+    incident_id: int,
+    issue: str | None,
+    me: Me,
+    environ: Mapping[str, str],
+    confirmer: Confirmer,
+    reporter: Reporter,
+    local: Executor,
+    remote: HostRunner,
+    now: Callable[[], datetime],
+) -> dict[str, Any]:
+    """Run the diagnosis steps of `issue` (default: the best match); return the timeline event."""
+    from opsbook.procedures.plan import build_plan
+    from opsbook.procedures.service import execute_run, show_run, start_run
+
+    issue_id = choose_issue(db=db, runbook=runbook, incident_id=incident_id, issue=issue)
+    target = f"{issue_id}:diagnosis"
+    plan = build_plan(runbook, target=target, params={}, environ=environ)
+    run_id = start_run(db=db, plan=plan, me=me, now=now)
+    end = await execute_run(db=db, plan=plan, run_id=run_id, confirmer=confirmer,
+                            reporter=reporter, local=local, remote=remote, now=now)  # fmt: skip
+    run = show_run(db=db, run_id=run_id, machine=me.machine, now=now)
+    assert run is not None
+    text = f"Ran {plan.title} (diagnosis), run {run_id}: {end.status}"
+    return link_run(db=db, incident_id=incident_id, run_id=run_id, text=text, actor=me.user,
+                    now=now(), data={"target": target, "status": str(end.status),
+                                     "attempts": run_summary(run)})  # fmt: skip
+
+
+class SilentReporter:
+    """Reports nothing as the run goes: the timeline gets the whole run at the end."""
+
+    def step_started(self, item: PlanItem) -> None:
+        return None
+
+    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        return None
+
+    def step_finished(
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
+    ) -> None:
+        return None
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        yield
+
+
+def this_process(user: str) -> Me:
+    """Describe this process as the one driving a run."""
+    import os
+    import socket
+
+    import psutil
+
+    from opsbook.procedures.service import Me
+
+    pid = os.getpid()
+    return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
