@@ -35,7 +35,7 @@ def test_opening_sets_respond_by_from_severity_and_pages_the_primary(
     assert data["respond_by"] == "2026-11-27T04:00:00+00:00"
     assert [(p["name"], p["status"]) for p in data["pages"]] == [("Ana Ruiz", "queued")]
     assert data["next_escalation_at"] == data["respond_by"]
-    assert _kinds(db, incident_id) == ["opened", "page"]
+    assert _kinds(db, incident_id) == ["opened", "triage", "page"]
 
 
 def test_every_transition_is_stamped_with_time_and_actor(db: Database, book: Runbook) -> None:
@@ -57,10 +57,10 @@ def test_every_transition_is_stamped_with_time_and_actor(db: Database, book: Run
     assert closed["resolved_at"] == "2026-11-27T03:15:00+00:00"
     assert closed["participants"] == ["ana", "sam", "lena"]
     timeline = service.show_incident(db=db, incident_id=incident_id)["timeline"]
-    assert [(e["kind"], e["actor"]) for e in timeline[2:]] == [
+    assert [(e["kind"], e["actor"]) for e in timeline[3:]] == [
         ("acknowledged", "sam"), ("mitigated", "sam"), ("resolved", "lena"), ("closed", "lena"),
     ]  # fmt: skip
-    assert timeline[4]["text"] == "Resolved by lena: restarted"
+    assert timeline[5]["text"] == "Resolved by lena: restarted"
 
 
 def test_acknowledging_after_resolve_is_refused_and_changes_nothing(
@@ -141,7 +141,7 @@ def test_alerts_of_the_same_cause_attach_to_the_open_incident(db: Database, book
     clock.advance(minutes=3)
     again = _alert(db, book, clock, "Items stored = 612")
     assert again.attached and again.incident["id"] == first.incident["id"]
-    assert _kinds(db, first.incident["id"]) == ["opened", "alert", "page", "alert"]
+    assert _kinds(db, first.incident["id"]) == ["opened", "alert", "triage", "page", "alert"]
     service.resolve(db=db, incident_id=first.incident["id"], actor="ana", now=clock())
     later = _alert(db, book, clock, None)
     assert not later.attached and later.incident["id"] != first.incident["id"]
@@ -177,7 +177,7 @@ def test_notes_actions_and_status_updates_land_in_the_timeline(db: Database, boo
     service.post_status_update(db=db, runbook=book, incident_id=incident_id,
                                text="Mitigated; watching", actor="sam", now=clock())  # fmt: skip
     data = service.show_incident(db=db, incident_id=incident_id)
-    assert [e["kind"] for e in data["timeline"]][2:] == [
+    assert [e["kind"] for e in data["timeline"]][3:] == [
         "root-cause", "action", "action", "status-update",
     ]  # fmt: skip
     assert {p["name"] for p in data["pages"] if p["level"] == -1} == {
