@@ -90,7 +90,9 @@ def _confirmer(yes: bool, user: str) -> Confirmer:
     if yes:
         return AutoConfirmer(user)
     if sys.stdin.isatty():
-        return TerminalConfirmer(user, lambda q: console(stderr=True).input(q))
+        from rich.text import Text
+
+        return TerminalConfirmer(user, lambda q: console(stderr=True).input(Text(q, style="bold")))
     return NobodyConfirmer()
 
 

@@ -126,7 +126,8 @@ class PlanItem:
 
     @property
     def needs_person(self) -> bool:
-        return self.command is None or self.step.attrs.confirm
+        # approvals=N: the step waits for N people's approval (recorded by the web server).
+        return self.command is None or self.step.attrs.confirm or self.step.attrs.approvals > 0
 
     @property
     def local(self) -> bool:

@@ -66,26 +66,28 @@ class LocalExecutor:
         """Run the command to its end or its timeout; a cancelled run kills the tree."""
         started = time.monotonic()
         env = {**self.base_env, **spec.env}
+        # Our own pipes, not asyncio's: its process.wait() also waits for the pipes to
+        # close, which a daemon started by the step would hold open for its whole life.
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
-                self.shell,
-                "-c",
-                spec.command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                cwd=spec.cwd,
-                env=env,
-                start_new_session=True,
-            )
+                self.shell, "-c", spec.command,
+                stdin=asyncio.subprocess.DEVNULL, stdout=out_w, stderr=err_w,
+                cwd=spec.cwd, env=env, start_new_session=True,
+            )  # fmt: skip
         except OSError as exc:
+            for fd in (out_r, err_r):
+                os.close(fd)
             where = f" in {spec.cwd}" if spec.cwd else ""
             return CommandResult(None, error=f"cannot start the command{where}: {exc.strerror}")
+        finally:
+            os.close(out_w)
+            os.close(err_w)
         out, err = BoundedOutput(spec.output_limit), BoundedOutput(spec.output_limit)
-        assert process.stdout is not None and process.stderr is not None
         readers = [
-            asyncio.ensure_future(_pump(process.stdout, out)),
-            asyncio.ensure_future(_pump(process.stderr, err)),
+            asyncio.ensure_future(_pump(out_r, out)),
+            asyncio.ensure_future(_pump(err_r, err)),
         ]
         timed_out = False
         try:
@@ -114,9 +116,17 @@ class LocalExecutor:
         """Nothing to release: every command is its own process."""
 
 
-async def _pump(stream: asyncio.StreamReader, into: BoundedOutput) -> None:
-    while chunk := await stream.read(READ_CHUNK):
-        into.add(chunk)
+async def _pump(fd: int, into: BoundedOutput) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=READ_CHUNK)
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", 0)
+    )
+    try:
+        while chunk := await reader.read(READ_CHUNK):
+            into.add(chunk)
+    finally:
+        transport.close()
 
 
 async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:

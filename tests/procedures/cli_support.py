@@ -1,0 +1,53 @@
+"""Run the real `opsbook` command on a runbook written into a temporary directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+OPSBOOK = str(Path(sys.executable).parent / "opsbook")
+HEADER = "# Test system\n\n"
+
+
+def write_runbook(directory: Path, body: str, env_table: str = "") -> Path:
+    """Write RUNBOOK.md from procedure Markdown (and an optional env var table)."""
+    text = HEADER
+    if env_table:
+        text += "## Environment Variables\n\n" + env_table.strip() + "\n\n"
+    text += "## Standard Operating Procedures\n\n" + body.strip() + "\n"
+    path = directory / "RUNBOOK.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cli_env(state: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOOK_")}
+    env.update(OPSBOOK_HOME=str(state), OPSBOOK_USER="alice", NO_COLOR="1", COLUMNS="200")
+    env.update(extra)
+    return env
+
+
+def opsbook(
+    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run opsbook with no terminal (stdin from /dev/null)."""
+    return subprocess.run(
+        [OPSBOOK, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_json(*args: str, env: dict[str, str]) -> Any:
+    done = opsbook(*args, "--json", env=env)
+    assert done.stdout, done.stderr
+    return json.loads(done.stdout)

@@ -1,0 +1,144 @@
+"""Manual steps (terminal, --yes, no terminal) and kill -9 then resume, via the real CLI."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, run_json, write_runbook
+
+MANUAL_BOOK = """
+### Release Procedure
+
+**Steps**:
+1. Build: `echo build >> log.txt`
+2. Check the dashboard is green
+3. Publish: `echo publish >> log.txt` {confirm=true}
+4. Announce: `echo announce >> log.txt`
+"""
+
+
+def test_manual_step_without_terminal_stops_cleanly_naming_the_step(tmp_path: Path) -> None:
+    book = write_runbook(tmp_path, MANUAL_BOOK)
+    env = cli_env(tmp_path / "state")
+    done = opsbook("run", str(book), "release", env=env)
+    assert done.returncode == 1
+    assert 'step 2/4 "Check the dashboard is green" waits for a person' in done.stdout
+    assert "opsbook resume 1" in done.stdout
+    run = run_json("runs", "show", "1", env=env)
+    assert run["status"] == "waiting" and run["waiting_step"] == "steps:2"
+    assert (tmp_path / "log.txt").read_text() == "build\n"
+
+
+def test_yes_confirms_manual_steps_as_the_user_with_yes(tmp_path: Path) -> None:
+    book = write_runbook(tmp_path, MANUAL_BOOK)
+    env = cli_env(tmp_path / "state")
+    done = opsbook("run", str(book), "release", "--yes", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "confirmed by alice with --yes" in done.stdout
+    run = run_json("runs", "show", "1", env=env)
+    assert [(c["step"], c["decision"], c["by"], c["via"]) for c in run["confirmations"]] == [
+        ("steps:2", "confirmed", "alice", "yes"),
+        ("steps:3", "confirmed", "alice", "yes"),
+    ]
+    assert (tmp_path / "log.txt").read_text() == "build\npublish\nannounce\n"
+
+
+def test_waiting_run_resumed_with_yes_does_not_repeat_finished_steps(tmp_path: Path) -> None:
+    book = write_runbook(tmp_path, MANUAL_BOOK)
+    env = cli_env(tmp_path / "state")
+    assert opsbook("run", str(book), "release", env=env).returncode == 1
+    done = opsbook("resume", "1", "--yes", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "log.txt").read_text() == "build\npublish\nannounce\n"
+    assert run_json("runs", "show", "1", env=env)["status"] == "succeeded"
+    again = opsbook("resume", "1", env=env)
+    assert again.returncode == 2 and "already finished" in again.stderr
+
+
+def _converse(args: list[str], env: dict[str, str], answers: list[str]) -> tuple[int, str]:
+    """Run opsbook on a pseudo-terminal, answering each confirmation prompt in turn."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([OPSBOOK, *args], stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    seen, pending = b"", list(answers)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if pending and seen.count(b"[a]bort") > len(answers) - len(pending):
+                os.write(master, pending.pop(0).encode() + b"\n")
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    return proc.wait(timeout=30), seen.decode(errors="replace")
+
+
+def test_person_at_the_terminal_confirms_skips_or_aborts(tmp_path: Path) -> None:
+    book = write_runbook(tmp_path, MANUAL_BOOK)
+    env = cli_env(tmp_path / "state", TERM="xterm")
+    code, screen = _converse(["run", str(book), "release"], env, ["c", "s"])
+    assert code == 0, screen
+    assert "confirmed by alice at the terminal" in screen
+    assert (tmp_path / "log.txt").read_text() == "build\nannounce\n", "skipped step did not run"
+    code, screen = _converse(["run", str(book), "release"], env, ["abort"])
+    assert code == 1 and "aborted at step 2/4" in screen
+    run = run_json("runs", "show", "2", env=env)
+    assert run["status"] == "failed" and run["confirmations"][0]["decision"] == "aborted"
+
+
+def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(tmp_path: Path) -> None:
+    book = write_runbook(
+        tmp_path,
+        """
+### Migrate Procedure
+
+**Steps**:
+1. Copy: `echo copy >> log.txt`
+2. Transform: `test -f resumed-ok && exit 0; echo $$ > step2.pid; sleep 120`
+3. Switch over: `echo switch >> log.txt`
+""",
+    )
+    env = cli_env(tmp_path / "state")
+    proc = subprocess.Popen(
+        [OPSBOOK, "run", str(book), "migrate"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+    pidfile = tmp_path / "step2.pid"
+    deadline = time.monotonic() + 30
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert time.monotonic() < deadline, "step 2 never started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+    run = run_json("runs", "show", "1", env=env)
+    assert run["status"] == "interrupted"
+    assert 'interrupted at steps 2 "Transform"' in run["message"]
+    assert [(a["step"], a["status"]) for a in run["attempts"]] == [
+        ("steps:1", "passed"),
+        ("steps:2", "interrupted"),
+    ]
+    assert run_json("runs", "list", env=env)[0]["status"] == "interrupted"
+    (tmp_path / "resumed-ok").touch()
+    done = opsbook("resume", "1", "--yes", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 finished step will not run again" in done.stdout
+    assert (tmp_path / "log.txt").read_text() == "copy\nswitch\n"
+    run = run_json("runs", "show", "1", env=env)
+    assert run["status"] == "succeeded"
+    assert [a["step"] for a in run["attempts"]].count("steps:1") == 1
