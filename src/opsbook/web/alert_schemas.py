@@ -1,0 +1,102 @@
+"""API schemas of monitoring: alerts, silences, metrics and the Alertmanager receiver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class IngestOut(BaseModel):
+    received: int = Field(description="Alerts in the payload.")
+    created: int = Field(description="Alerts seen for the first time.")
+    updated: int = Field(description="Alerts already stored (deduplicated by fingerprint).")
+    resolved: int = Field(description="Stored alerts this payload resolved.")
+
+
+class AlertOut(BaseModel):
+    id: int
+    name: str
+    state: str
+    severity: str
+    origin: str
+    summary: str
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    fingerprint: str
+    group_key: str | None
+    metric: str | None
+    issue: str | None
+    value: float | None
+    starts_at: str | None
+    ends_at: str | None
+    updated_at: str | None
+    received: int
+    generator_url: str
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    silence_id: int | None
+    in_maintenance: bool
+    notified_at: str | None
+    escalated_at: str | None
+    run_id: int | None
+
+
+class HistoryOut(BaseModel):
+    at: str | None
+    kind: str
+    actor: str
+    detail: str
+
+
+class AttemptOut(BaseModel):
+    channel: str
+    target: str
+    attempt: int
+    ok: bool
+    error: str | None
+    at: str | None
+
+
+class AlertDetailOut(AlertOut):
+    history: list[HistoryOut]
+    notifications: list[AttemptOut]
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class SilenceIn(BaseModel):
+    matchers: list[str] = Field(min_length=1, max_length=20, examples=[['alertname="Disk usage"']])
+    duration: str = Field(min_length=1, max_length=50, examples=["2h"])
+    comment: str = Field(default="", max_length=2000)
+
+
+class SilenceOut(BaseModel):
+    id: int
+    matchers: list[str]
+    starts_at: str
+    ends_at: str
+    silenced_alerts: list[int]
+
+
+class MetricOut(BaseModel):
+    metric: str
+    name: str
+    source: str
+    value: float | None
+    error: str | None
+    at: str | None
+    stale: bool
+    warning: str | None
+    critical: str | None
+
+
+class SeriesOut(BaseModel):
+    metric: str
+    series: str
+    times: list[float] = Field(description="Unix seconds.")
+    values: list[float | None]
+    warning: float | None
+    critical: float | None

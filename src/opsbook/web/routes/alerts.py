@@ -1,0 +1,236 @@
+"""Monitoring over HTTP: the Alertmanager receiver, alerts, silences, metrics and their pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from opsbook.access.model import Principal
+from opsbook.access.roles import Role
+from opsbook.monitoring.alertmanager import AmPayload
+from opsbook.web.alert_schemas import (
+    AlertDetailOut,
+    AlertOut,
+    IngestOut,
+    MetricOut,
+    NoteIn,
+    SeriesOut,
+    SilenceIn,
+    SilenceOut,
+)
+from opsbook.web.auth import operator, require, viewer
+from opsbook.web.monitoring_view import chart_data, metric_rows, register_panels
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.schemas import ErrorOut
+from opsbook.web.state import app_state
+from opsbook.web.templating import page
+
+router = APIRouter(tags=["alerts"])
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The alert's state does not allow this."},
+}
+ingest = require(Role.INGEST)
+register_panels()
+STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved")
+
+
+@router.post("/api/v1/alertmanager", response_model=IngestOut, responses={**AUTH, **INVALID})
+def alertmanager(
+    payload: AmPayload, request: Request, principal: Principal = Depends(ingest)
+) -> IngestOut:
+    """Receive an Alertmanager webhook (version 4): dedup by fingerprint, resolve, group."""
+    from opsbook.monitoring.service import ingest_alertmanager
+
+    state = app_state(request)
+    result = ingest_alertmanager(
+        db=state.db, payload=payload, runbook=state.source.runbook, now=state.clock()
+    )
+    return IngestOut(**result.data())
+
+
+@router.get("/api/v1/alerts", response_model=list[AlertOut], responses=AUTH)
+def alerts(
+    request: Request,
+    state: str | None = Query(None, description=", ".join(STATES)),
+    q: str | None = Query(None, max_length=200, description="Search name and summary."),
+    limit: int = Query(100, ge=1, le=1000),
+    principal: Principal = Depends(viewer),
+) -> list[dict[str, Any]]:
+    """List alerts, newest first; filter by state and search text."""
+    from opsbook.monitoring.service import list_alerts
+
+    if state is not None and state not in STATES:
+        raise HTTPException(422, f"state must be one of: {', '.join(STATES)}")
+    return list_alerts(db=app_state(request).db, state=state, text=q, limit=limit)
+
+
+@router.get(
+    "/api/v1/alerts/{alert_id}", response_model=AlertDetailOut, responses={**AUTH, **NOT_FOUND}
+)
+def alert(
+    alert_id: int, request: Request, principal: Principal = Depends(viewer)
+) -> dict[str, Any]:
+    """Show one alert with its history and notification attempts."""
+    from opsbook.monitoring.service import AlertNotFound, show_alert
+
+    try:
+        return show_alert(db=app_state(request).db, alert_id=alert_id)
+    except AlertNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post(
+    "/api/v1/alerts/{alert_id}/ack",
+    response_model=AlertOut,
+    responses={**AUTH, **NOT_FOUND, **CONFLICT},
+)
+def acknowledge(
+    alert_id: int, request: Request, principal: Principal = Depends(operator)
+) -> dict[str, Any]:
+    """Acknowledge a firing alert: people are on it, escalation stops."""
+    from opsbook.monitoring.lifecycle import TransitionRefused
+    from opsbook.monitoring.service import AlertNotFound
+    from opsbook.monitoring.service import acknowledge as ack
+
+    state = app_state(request)
+    try:
+        return ack(db=state.db, alert_id=alert_id, by=principal.name, now=state.clock())
+    except AlertNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except TransitionRefused as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+@router.post("/api/v1/alerts/{alert_id}/notes", status_code=204, responses={**AUTH, **NOT_FOUND})
+def add_note(
+    alert_id: int, body: NoteIn, request: Request, principal: Principal = Depends(operator)
+) -> Response:
+    """Add a note to an alert's history."""
+    from opsbook.monitoring.service import AlertNotFound
+    from opsbook.monitoring.service import add_note as note
+
+    state = app_state(request)
+    try:
+        note(db=state.db, alert_id=alert_id, text=body.text, by=principal.name, now=state.clock())
+    except AlertNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)
+
+
+@router.post(
+    "/api/v1/silences", response_model=SilenceOut, status_code=201, responses={**AUTH, **INVALID}
+)
+def silence(
+    body: SilenceIn, request: Request, principal: Principal = Depends(operator)
+) -> dict[str, Any]:
+    """Silence alerts whose labels match every matcher, for a duration (`2h`, `30 minutes`)."""
+    from opsbook.monitoring.service import add_silence
+    from opsbook.monitoring.silences import MatcherError
+    from opsbook.runbook.durations import parse_duration
+    from opsbook.runbook.problems import ValueProblem
+
+    state = app_state(request)
+    try:
+        seconds = parse_duration(body.duration)
+        result = add_silence(
+            db=state.db,
+            matchers=body.matchers,
+            duration=seconds,
+            by=principal.name,
+            comment=body.comment,
+            now=state.clock(),
+        )
+    except (MatcherError, ValueProblem, ValueError) as exc:
+        raise HTTPException(422, f"duration/matchers: {exc}") from None
+    return result.data()
+
+
+@router.get("/api/v1/monitoring/metrics", response_model=list[MetricOut], responses=AUTH)
+def metrics(request: Request, principal: Principal = Depends(viewer)) -> list[dict[str, Any]]:
+    """Each Key Metric's latest value or error, whether it is stale, and its thresholds."""
+    return metric_rows(app_state(request))
+
+
+@router.get(
+    "/api/v1/monitoring/metrics/{metric_id}/series",
+    response_model=SeriesOut,
+    responses={**AUTH, **NOT_FOUND},
+)
+def metric_series(
+    metric_id: str,
+    request: Request,
+    hours: float = Query(6, gt=0, le=24 * 31),
+    series: str = Query("value", max_length=50),
+    principal: Principal = Depends(viewer),
+) -> dict[str, Any]:
+    """A metric's samples for the last `hours`, with its warning and critical lines."""
+    found = chart_data(app_state(request), metric_id, timedelta(hours=hours), series)
+    if found is None:
+        raise HTTPException(404, f"no metric {metric_id!r} in the runbook's Key Metrics")
+    return found
+
+
+@router.get("/alerts", include_in_schema=False)
+def alerts_page(
+    request: Request, state: str = "open", q: str = "", principal: Principal = Depends(viewer)
+) -> Response:
+    """Show alerts with their state, and buttons to acknowledge."""
+    from opsbook.monitoring.service import count_alerts, list_alerts
+
+    app = app_state(request)
+    chosen = state if state in STATES or state == "all" else "open"
+    rows = list_alerts(
+        db=app.db, state=None if chosen == "all" else chosen, text=q or None, limit=200
+    )
+    return page(
+        request,
+        "alerts.html",
+        principal,
+        alerts=rows,
+        chosen=chosen,
+        q=q,
+        states=(*STATES, "all"),
+        counts=count_alerts(db=app.db),
+    )
+
+
+@router.get("/alerts/{alert_id}", include_in_schema=False)
+def alert_page(alert_id: int, request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Show one alert, its history and the troubleshooting issue it links to."""
+    data = alert(alert_id, request, principal)
+    runbook = app_state(request).source.runbook
+    issue = runbook.issue(data["issue"]) if data["issue"] else None
+    return page(request, "alert.html", principal, alert=data, issue=issue)
+
+
+@router.get("/monitoring", include_in_schema=False)
+def monitoring_page(request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Show every Key Metric as a chart with its warning and critical lines."""
+    return page(request, "monitoring.html", principal, metrics=metric_rows(app_state(request)))
+
+
+@router.post("/alerts/{alert_id}/ack", include_in_schema=False)
+def acknowledge_form(
+    alert_id: int, request: Request, principal: Principal = Depends(operator)
+) -> Response:
+    """Acknowledge from the alert page's form, then show the alert again."""
+    acknowledge(alert_id, request, principal)
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+
+@router.get("/troubleshooting/{issue_id}", include_in_schema=False)
+def troubleshooting_page(
+    issue_id: str, request: Request, principal: Principal = Depends(viewer)
+) -> Response:
+    """Show a troubleshooting issue of the runbook and the alerts linked to it."""
+    from opsbook.monitoring.service import list_alerts
+
+    app = app_state(request)
+    issue = app.source.runbook.issue(issue_id)
+    if issue is None:
+        raise HTTPException(404, f"no troubleshooting issue {issue_id!r} in the runbook")
+    linked = [a for a in list_alerts(db=app.db, text=issue.id, limit=50) if a["issue"] == issue.id]
+    return page(request, "troubleshooting.html", principal, issue=issue, alerts=linked)
