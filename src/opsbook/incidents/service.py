@@ -67,7 +67,7 @@ class Opened:
     attached: bool = False
 
 
-def _locked(session: Session, incident_id: int) -> IncidentRow:
+def locked(session: Session, incident_id: int) -> IncidentRow:
     row = store.lock_incident(session, incident_id)
     if row is None:
         raise NotFound(f"no incident {incident_id}", "list incidents with `opsbook incidents list`")
@@ -178,7 +178,7 @@ def transition(
 ) -> dict[str, Any]:
     """Apply a lifecycle event to an incident under its row lock; Refused says why not."""
     with db.transaction() as session:
-        row = _locked(session, incident_id)
+        row = locked(session, incident_id)
         try:
             status = apply(Status(row.status), event)
         except TransitionRefused as exc:
@@ -226,7 +226,7 @@ def add_note(
     if kind not in NOTE_KINDS:
         raise BadInput(f'note kind "{kind}" is not one of: {", ".join(NOTE_KINDS)}')
     with db.transaction() as session:
-        row = _locked(session, incident_id)
+        row = locked(session, incident_id)
         _join(row, actor)
         return event_data(store.add_event(session, row.id, at=now, actor=actor, kind=kind,
                                           text=text))  # fmt: skip
@@ -242,7 +242,7 @@ def change_severity(
     except UnknownSeverity as exc:
         raise BadInput(str(exc)) from None
     with db.transaction() as session:
-        row = _locked(session, incident_id)
+        row = locked(session, incident_id)
         if Status(row.status) not in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED):
             raise Refused(f"incident {incident_id} is {row.status}; its severity is final")
         before = row.severity
@@ -266,7 +266,7 @@ def post_status_update(
     if not text:
         raise BadInput("the status update is empty")
     with db.transaction() as session:
-        row = _locked(session, incident_id)
+        row = locked(session, incident_id)
         _join(row, actor)
         event = store.add_event(session, row.id, at=now, actor=actor, kind="status-update",
                                 text=text)  # fmt: skip
@@ -284,7 +284,7 @@ def link_run(
 ) -> dict[str, Any]:  # fmt: skip
     """Record a procedure run (and what it printed) in the incident's timeline."""
     with db.transaction() as session:
-        row = _locked(session, incident_id)
+        row = locked(session, incident_id)
         _join(row, actor)
         event = store.add_event(session, row.id, at=now, actor=actor, kind="run", text=text,
                                 data={"run_id": run_id, **(data or {})})  # fmt: skip
@@ -298,7 +298,7 @@ def add_action_item(
     if not text.strip() or not owner.strip():
         raise BadInput("an action item needs a text and an owner", '--owner "Ana Ruiz"')
     with db.transaction() as session:
-        row = _locked(session, incident_id)
+        row = locked(session, incident_id)
         item = ActionItemRow(incident_id=row.id, text=text.strip(), owner=owner.strip(),
                              status="open", created_at=now)  # fmt: skip
         store.add(session, item)
@@ -312,7 +312,7 @@ def complete_action_item(
 ) -> dict[str, Any]:
     """Mark an action item done."""
     with db.transaction() as session:
-        _locked(session, incident_id)
+        locked(session, incident_id)
         item = session.get(ActionItemRow, item_id)
         if item is None or item.incident_id != incident_id:
             raise NotFound(f"incident {incident_id} has no action item {item_id}")

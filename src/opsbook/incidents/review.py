@@ -1,0 +1,79 @@
+"""Use cases of the post-incident review: write the post-mortem, teach the runbook."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from opsbook.incidents import store
+from opsbook.incidents.postmortem import issue_from, render
+from opsbook.incidents.service import BadInput, locked, show_incident
+from opsbook.incidents.severity import UnknownSeverity, severity
+from opsbook.runbook.editor import EditRefused, VersionRow, add_troubleshooting_issue
+
+if TYPE_CHECKING:
+    from opsbook.runbook.model import Runbook
+    from opsbook.store.database import Database
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_postmortem(
+    *, db: Database, runbook: Runbook, incident_id: int, target: Path, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Write the incident's post-mortem (Markdown) to `target`; record it in the timeline."""
+    data = show_incident(db=db, incident_id=incident_id)
+    try:
+        level = severity(runbook, data["severity"])
+        severity_text = level.description
+    except UnknownSeverity:
+        severity_text = ""
+    text = render(data, severity_text=severity_text,
+                  generated_at=now.strftime("%Y-%m-%d %H:%M UTC"))  # fmt: skip
+    _write_atomically(target, text)
+    with db.transaction() as session:
+        locked(session, incident_id)
+        store.add_event(session, incident_id, at=now, actor=actor, kind="postmortem",
+                        text=f"Post-mortem written to {target}",
+                        data={"path": str(target)})  # fmt: skip
+    return {"incident": incident_id, "path": str(target), "markdown": text}
+
+
+def teach_runbook(
+    *, db: Database, runbook_path: Path, incident_id: int, actor: str, now: datetime,
+    title: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Add the incident's lesson as a new troubleshooting issue to the runbook file, in
+    place, with a Version History row; record it in the timeline."""
+    data = show_incident(db=db, incident_id=incident_id)
+    issue = issue_from(data, title)
+    row = VersionRow(date=now.strftime("%Y-%m-%d"), author=actor,
+                     changes=f'Added troubleshooting issue "{issue.title}" from the '
+                     f"post-mortem of incident {incident_id}")  # fmt: skip
+    try:
+        edit = add_troubleshooting_issue(runbook_path, issue, row)
+    except EditRefused as exc:
+        raise BadInput(f"{runbook_path}: {exc}") from None
+    with db.transaction() as session:
+        locked(session, incident_id)
+        store.add_event(session, incident_id, at=now, actor=actor, kind="runbook",
+                        text=f'Added troubleshooting issue "{issue.title}" to {runbook_path} '
+                        f"(version {edit.version})",
+                        data={"path": str(runbook_path), "version": edit.version})  # fmt: skip
+    return {"incident": incident_id, "path": str(runbook_path), "issue": issue.title,
+            "version": edit.version}  # fmt: skip
