@@ -29,6 +29,8 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -127,8 +129,10 @@ class Counters:
 
 
 class TinyServer(ThreadingHTTPServer):
-    daemon_threads = False  # finish requests in flight on shutdown
-    block_on_close = True
+    # Idle or silent connections must not hold up a stop: their threads die with the
+    # process. Requests being answered are counted, and a stop waits for them to finish.
+    daemon_threads = True
+    block_on_close = False
 
     def __init__(self, address: tuple[str, int], data_dir: Path, state_dir: Path) -> None:
         super().__init__(address, Handler)
@@ -138,6 +142,25 @@ class TinyServer(ThreadingHTTPServer):
         self.started = time.monotonic()
         self.release = read_release(state_dir)
         self.admin_token = os.environ.get("TINYWEB_ADMIN_TOKEN", "")
+        self.busy = 0
+        self.busy_lock = threading.Condition()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count a request as in flight while the block runs."""
+        with self.busy_lock:
+            self.busy += 1
+        try:
+            yield
+        finally:
+            with self.busy_lock:
+                self.busy -= 1
+                self.busy_lock.notify_all()
+
+    def drain(self, seconds: float) -> bool:
+        """Wait until no request is in flight; False if some still are after the wait."""
+        with self.busy_lock:
+            return self.busy_lock.wait_for(lambda: self.busy == 0, timeout=seconds)
 
 
 def read_release(state_dir: Path) -> str:
@@ -151,7 +174,11 @@ def read_release(state_dir: Path) -> str:
 class Handler(BaseHTTPRequestHandler):
     server: TinyServer
     server_version = "tinyweb"
-    protocol_version = "HTTP/1.1"
+    # HTTP/1.0: one request per connection, so an idle keep-alive client (a scraper, a
+    # monitoring client) can never hold up a graceful stop. The timeout drops clients that
+    # connect and then say nothing.
+    protocol_version = "HTTP/1.0"
+    timeout = 30
 
     def log_message(self, format: str, *args: Any) -> None:
         log("INFO", f"{self.client_address[0]} {format % args}")
@@ -179,6 +206,18 @@ class Handler(BaseHTTPRequestHandler):
         return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
     def do_GET(self) -> None:
+        with self.server.answering():
+            self.answer_get()
+
+    def do_POST(self) -> None:
+        with self.server.answering():
+            self.answer_post()
+
+    def do_DELETE(self) -> None:
+        with self.server.answering():
+            self.answer_delete()
+
+    def answer_get(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/health":
             self.reply_json(200, self.health())
@@ -191,7 +230,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.error(404, f"no such path {path}; try /health, /items, /metrics or /cache")
 
-    def do_POST(self) -> None:
+    def answer_post(self) -> None:
         if self.path.split("?", 1)[0] != "/items":
             self.error(404, "POST only to /items")
             return
@@ -223,7 +262,7 @@ class Handler(BaseHTTPRequestHandler):
         self.server.cache.clear()
         self.reply_json(201, item)
 
-    def do_DELETE(self) -> None:
+    def answer_delete(self) -> None:
         if self.path.split("?", 1)[0] != "/cache":
             self.error(404, "DELETE only on /cache")
             return
@@ -300,6 +339,9 @@ def serve() -> int:
     log("INFO", f"listening on http://{host}:{server.server_address[1]} data={data_dir}")
     server.serve_forever(poll_interval=0.2)
     server.server_close()
+    if not server.drain(10):
+        log("ERROR", "requests still in flight after 10s; exiting anyway")
+        return 1
     log("INFO", "stopped cleanly")
     return 0
 

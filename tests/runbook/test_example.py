@@ -244,6 +244,30 @@ def test_tinyweb_starts_stores_an_item_backs_up_and_stops(tinyweb: Tinyweb) -> N
     assert "received SIGTERM" in log and log.rstrip().endswith("stopped cleanly")
 
 
+def test_stop_lets_a_request_in_flight_finish_and_ignores_idle_clients(tinyweb: Tinyweb) -> None:
+    assert tinyweb.control("start").returncode == 0
+    body = b'{"name": "late"}'
+    with socket.create_connection(("127.0.0.1", tinyweb.port)) as idle, \
+         socket.create_connection(("127.0.0.1", tinyweb.port)) as writer:  # fmt: skip
+        writer.sendall(b"POST /items HTTP/1.0\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n" % len(body))  # fmt: skip
+        time.sleep(0.5)  # the server is now reading the body of a request in flight
+        stopping = subprocess.Popen(
+            [str(CONTROL), "stop", "--timeout", "20"], env=tinyweb.env, cwd=EXAMPLE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1.0)
+        assert stopping.poll() is None, "stop must wait for the request in flight"
+        writer.sendall(body)
+        answer = writer.makefile("rb").read()
+        stopped_in = time.monotonic()
+        assert stopping.wait(timeout=20) == 0, stopping.communicate()
+        assert time.monotonic() - stopped_in < 10, "an idle connection held up the stop"
+        assert idle.fileno() >= 0
+    assert answer.startswith(b"HTTP/1.0 201")
+    assert tinyweb.control("count").stdout.strip() == "1"
+
+
 def test_restore_brings_back_a_deleted_item(tinyweb: Tinyweb) -> None:
     assert tinyweb.control("start").returncode == 0
     _, item = tinyweb.call("/items", b'{"name": "pear"}')
