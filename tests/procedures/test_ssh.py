@@ -244,6 +244,21 @@ def test_abandoned_run_ends_the_remote_command(sshd: SshServer) -> None:
     assert asyncio.run(abandon()) == []
 
 
+def test_step_that_starts_a_background_daemon_finishes_when_its_shell_exits(
+    sshd: SshServer,
+) -> None:
+    tag = f"{time.time_ns() % 1_000_000}"
+    # The background sleep keeps the session's stdout open, as a daemon started by a step can.
+    command = f"sleep 3.{tag} & echo started"
+    started = time.monotonic()
+
+    result = run(executor(sshd), CommandSpec(command, timeout=30))
+
+    assert (result.exit_code, result.stdout, result.timed_out) == (0, "started\n", False)
+    assert time.monotonic() - started < 2
+    assert processes_with(tag) != []  # the daemon is left running, as locally
+
+
 def test_output_is_bounded_keeping_start_and_end(sshd: SshServer) -> None:
     result = run(executor(sshd), CommandSpec("seq 1 100000", output_limit=1000))
 

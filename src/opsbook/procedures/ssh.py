@@ -41,11 +41,17 @@ from typing import Any
 import asyncssh
 
 from opsbook.procedures.executor import CommandResult, CommandSpec
+from opsbook.procedures.local import BoundedOutput
 from opsbook.runbook.model import Host
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 # After stdin closes the watcher sends TERM, then KILL two seconds later.
 KILL_GRACE = 4.0
+# Once the remote shell has exited, how long to wait for output still held open by its
+# background children (a step that starts a daemon); as for local steps.
+PIPE_GRACE = 0.2
+# How often to look whether the remote shell has exited while its output is still open.
+EXIT_POLL = 0.05
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # POSIX sh, one line and no single quotes so any login shell passes it through unchanged.
@@ -61,36 +67,6 @@ WRAPPER = (
 COMMAND_LINE = (
     f"sh -c 'command -v bash >/dev/null 2>&1 && exec bash -c \"$0\"; exec sh -c \"$0\"' '{WRAPPER}'"
 )
-
-
-class BoundedOutput:
-    """Keep at most `limit` bytes of a stream: its start and its end, with a marker between."""
-
-    def __init__(self, limit: int) -> None:
-        self._head_limit = limit // 2
-        self._tail_limit = limit - self._head_limit
-        self._head = bytearray()
-        self._tail = bytearray()
-        self._dropped = 0
-
-    def add(self, data: bytes) -> None:
-        """Append data, dropping from the middle once over the limit."""
-        room = self._head_limit - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-            data = data[room:]
-        self._tail += data
-        excess = len(self._tail) - self._tail_limit
-        if excess > 0:
-            del self._tail[:excess]
-            self._dropped += excess
-
-    def text(self) -> str:
-        """Return what was kept, decoded as UTF-8 (undecodable bytes replaced)."""
-        if not self._dropped:
-            return (self._head + self._tail).decode("utf-8", "replace")
-        marker = f"\n[... {self._dropped} bytes dropped ...]\n".encode()
-        return (self._head + marker + self._tail).decode("utf-8", "replace")
 
 
 def stdin_script(spec: CommandSpec) -> bytes:
@@ -257,16 +233,13 @@ class SshExecutor:
         )
         timed_out = False
         try:
-            await asyncio.wait_for(asyncio.shield(drain), spec.timeout)
+            await asyncio.wait_for(_until_exit(process, drain), spec.timeout)
         except TimeoutError:
             timed_out = True
             # Closing stdin makes the remote watcher kill the session's process group.
             process.stdin.write_eof()
-            try:
-                await asyncio.wait_for(asyncio.shield(drain), KILL_GRACE)
-            except TimeoutError:
+            if not (await asyncio.wait([drain], timeout=KILL_GRACE))[0]:
                 process.close()
-                drain.cancel()
         except asyncio.CancelledError:
             # The run was abandoned (Ctrl-C): closing the channel ends the remote tree too.
             process.close()
@@ -309,6 +282,20 @@ class SshExecutor:
 
 class ConnectFailed(Exception):
     """The host could not be reached, trusted or logged into; the message says which."""
+
+
+async def _until_exit(
+    process: asyncssh.SSHClientProcess[bytes], drain: asyncio.Future[Any]
+) -> None:
+    """Wait for the output to end, or for the shell to exit and PIPE_GRACE to pass."""
+    while not drain.done():
+        if process.exit_status is not None or process.exit_signal is not None:
+            if not (await asyncio.wait([drain], timeout=PIPE_GRACE))[0]:
+                # Background children keep running; their later output is not waited for.
+                process.close()
+                await asyncio.wait([drain], timeout=PIPE_GRACE)
+            return
+        await asyncio.wait([drain], timeout=EXIT_POLL)
 
 
 async def _pump(stream: asyncssh.SSHReader[bytes], sink: BoundedOutput) -> None:
