@@ -50,8 +50,13 @@ def _read_json(body: str) -> dict[str, Any]:
 
 
 def _read_pairs(body: str) -> dict[str, Any]:
+    # Commas separate pairs like spaces do, but not inside quotes: {expect="a,b"}.
+    lexer = shlex.shlex(body, posix=True)
+    lexer.whitespace += ","
+    lexer.whitespace_split = True
+    lexer.commenters = ""
     try:
-        words = shlex.split(body.replace(",", " "))
+        words = list(lexer)
     except ValueError as exc:
         raise ValueProblem(
             f"cannot read attributes: {exc}", 'quote values with spaces: "a b"'
@@ -117,7 +122,7 @@ def format_attrs(attrs: Attrs) -> str:
             text = "true" if value else "false"
         else:
             text = str(value)
-        if not re.fullmatch(r"[^\s\"'{}=,]+", text):
+        if not re.fullmatch(r"[^\s\"'{}=,\\]+", text):
             text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
         parts.append(f"{key}={text}")
     return "{" + " ".join(parts) + "}" if parts else ""

@@ -1,0 +1,170 @@
+"""Small pieces of runbook Markdown: code spans, fences, list items, steps, tables.
+
+Each writer produces text that the parser reads back to the same value. Where a value has
+more than one spelling, the writer checks its first choice with the parser's own functions
+and falls back to a safer one (bold text, a fenced block) when the first would misread.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from opsbook.runbook.attributes import format_attrs
+from opsbook.runbook.blocks import strip_emphasis
+from opsbook.runbook.commands import split_command, split_trailing_attrs
+from opsbook.runbook.model import Attrs, Step, Threshold
+from opsbook.runbook.problems import ValueProblem
+
+_LABEL_START = re.compile(r"^\*\*[^*\n]+?:?\*\*")
+_WORD_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def code_span(text: str) -> str:
+    """Wrap text in a code span whose backtick run is longer than any inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def fence(content: str, info: str = "bash", indent: str = "") -> str:
+    """Write a fenced block, its fence longer than any run of the same character inside."""
+    char = "~" if "`" in info else "`"
+    longest = max((len(run) for run in re.findall(re.escape(char) + "+", content)), default=0)
+    marks = char * max(3, longest + 1)
+    lines = [f"{marks}{info}", *content.split("\n"), marks]
+    return "\n".join(indent + line if line else "" for line in lines)
+
+
+def bolded(text: str) -> str | None:
+    """Return `**text**` when the parser's emphasis stripping gives the text back."""
+    wrapped = f"**{text}**"
+    return wrapped if text and strip_emphasis(wrapped) == text else None
+
+
+def item(marker: str, text: str) -> str:
+    """Write a list item, continuation lines indented under its text."""
+    pad = " " * (len(marker) + 1)
+    first, *rest = text.split("\n")
+    return "\n".join([f"{marker} {first}".rstrip(), *(pad + line if line else "" for line in rest)])
+
+
+def bullets(texts: tuple[str, ...] | list[str]) -> str:
+    """Write texts as a bullet list."""
+    return "\n".join(item("-", text) for text in texts)
+
+
+def starts_with_label(text: str) -> bool:
+    """Say whether text opens with a bold `**Label**` the parser takes as a new part."""
+    return bool(_LABEL_START.match(text))
+
+
+def text_part(label: str, text: str) -> str:
+    """Write `**Label**: text`, or the text as its own blocks when it is more than a line."""
+    if not text:
+        return ""
+    if "\n" not in text and strip_emphasis(text) == text:
+        return f"**{label}**: {text}"
+    return f"**{label}**:\n\n{text}"
+
+
+def number(value: float) -> str:
+    """Write a number without exponent: 80.0 → `80`, 1e-05 → `0.00001`."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+def threshold(value: Threshold | None) -> str:
+    """Write a threshold cell: `> 80`, or `-` when there is none."""
+    return "-" if value is None else f"{value.op} {number(value.value)}"
+
+
+def duration_words(seconds: float) -> str:
+    """Write seconds in words people use: 900 → `15 minutes`, 86400 → `1 day`."""
+    from opsbook.runbook.durations import format_duration
+
+    for unit, size in _WORD_UNITS:
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return format_duration(seconds)
+
+
+def cell(text: str) -> str:
+    """Escape a table cell: pipes would split it."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """Write a GFM table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def step_item(step: Step, marker: str, check: bool = False) -> str:
+    """Write a check (`- [ ] ...`) or a numbered step with its command and attributes."""
+    prefix = "[ ] " if check else ""
+    indent = " " * (len(marker) + 1)
+    attrs = format_attrs(step.attrs)
+    if step.command is None:
+        lead = _manual_lead(step.text, attrs, step.attrs)
+        return item(marker, prefix + lead)
+    inline = _inline_lead(step, attrs)
+    if inline is not None:
+        return item(marker, prefix + inline)
+    info = "bash" + (f" {attrs}" if attrs else "")
+    block = fence(step.command, info, indent)
+    if step.text == step.command:
+        # No lead text at all: the parser then takes the whole command as the text.
+        if check:
+            return f"{marker} [ ]\n{block}"
+        return f"{marker} {block.lstrip()}"
+    lead = _plain_lead(step.text)
+    return item(marker, prefix + lead) + "\n" + block
+
+
+def _reads_as(lead: str, text: str, command: str | None, attrs: Attrs) -> bool:
+    try:
+        got_text, got_command, got_attrs = split_command(lead)
+        if got_command is None:
+            got_text, got_attrs = split_trailing_attrs(got_text)
+    except ValueProblem:
+        return False
+    return (got_text or got_command or "", got_command, got_attrs) == (text, command, attrs)
+
+
+def _manual_lead(text: str, written: str, attrs: Attrs) -> str:
+    suffix = f" {written}" if written else ""
+    candidates = [text + suffix]
+    bold = bolded(text)
+    if bold:
+        candidates.append(bold + suffix)
+    return next((c for c in candidates if _reads_as(c, text, None, attrs)), candidates[0])
+
+
+def _plain_lead(text: str) -> str:
+    """Lead text for a fenced step: it must not read as a command or attributes itself."""
+    candidates = [text]
+    bold = bolded(text)
+    if bold:
+        candidates.append(bold)
+    return next((c for c in candidates if _reads_as(c, text, None, Attrs())), candidates[0])
+
+
+def _inline_lead(step: Step, written: str) -> str | None:
+    command = step.command or ""
+    if "\n" in command or "`" in command or command != command.strip() or not command:
+        return None
+    if "{" in written[1:-1] or "}" in written[1:-1] or "`" in written:
+        return None
+    tail = code_span(command) + (f" {written}" if written else "")
+    candidates = [tail] if step.text == command else []
+    if step.text:
+        candidates.append(f"{step.text}: {tail}")
+        bold = bolded(step.text)
+        if bold:
+            candidates.append(f"{bold} {tail}")
+    return next((c for c in candidates if _reads_as(c, step.text, command, step.attrs)), None)

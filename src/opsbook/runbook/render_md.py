@@ -1,0 +1,379 @@
+"""Write a `Runbook` back as Markdown, in the template's structure and order.
+
+The key property: `parse_runbook(render_markdown(rb))` equals `rb`, line numbers aside.
+Prose the parser kept as sections goes back under the heading it came from when that
+heading is one the template has; other sections go before Version History.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from opsbook.runbook import markdown_pieces as md
+from opsbook.runbook.model import Procedure, Runbook, Section, Step, TroubleshootingIssue
+from opsbook.runbook.parser import RUNBOOK_PARTS, norm
+from opsbook.runbook.render_md_parts import (
+    alert_tables,
+    config_table,
+    contacts_table,
+    env_table,
+    front_matter,
+    incident_process,
+    maintenance_tables,
+    metric_items,
+    parameter_item,
+    response_times,
+    severity_table,
+    system_items,
+    useful_commands,
+    version_table,
+)
+
+# Reading these again under a second heading would overwrite them, so their sections
+# must stay under the one heading that also holds their content.
+_SCALAR_KINDS = {"purpose", "dashboard", "system", "response_times", "rto", "rpo"}
+_CONTAINERS = {
+    "quick reference": "quick_reference",
+    "standard operating procedures": "sop",
+    "monitoring and alerting": "monitoring",
+    "monitoring": "monitoring",
+    "troubleshooting guide": "guide",
+    "troubleshooting": "guide",
+    "common issues": "common_issues",
+    "incident response": "incident_response",
+    "maintenance procedures": "maintenance",
+    "maintenance": "maintenance",
+    "configuration management": "configuration",
+    "disaster recovery": "disaster_recovery",
+    "appendix": "appendix",
+}
+
+Blocks = Callable[[], list[str]]
+
+
+def _none() -> list[str]:
+    return []
+
+
+@dataclass
+class _Slot:
+    """A place in the document: a heading (or a bold label) with its content and children."""
+
+    key: str
+    title: str | None
+    level: int
+    content: Blocks = _none
+    children: list[_Slot] = field(default_factory=list)
+    label: bool = False
+
+
+def render_markdown(runbook: Runbook) -> str:
+    """Write the runbook as Markdown that parses back to the same model."""
+    slots = _slots(runbook)
+    order = [s.key for s in _walk(slots) if s.title is not None or s.key == "end"]
+    placed = _place(runbook, runbook.extra_sections, order)
+    blocks: list[str] = []
+    front = front_matter(runbook)
+    if front:
+        blocks.append(front)
+    writer = _Writer(runbook, placed)
+    for slot in slots:
+        blocks.extend(writer.render(slot))
+    return "\n\n".join(b for b in blocks if b) + "\n"
+
+
+def _walk(slots: list[_Slot]) -> list[_Slot]:
+    out: list[_Slot] = []
+    for slot in slots:
+        out.append(slot)
+        out.extend(_walk(slot.children))
+    return out
+
+
+def _preferred(runbook: Runbook, section: Section) -> tuple[str | None, bool]:
+    """Return the slot a section belongs in and whether it must go exactly there."""
+    if section.level == 0:
+        return "lead", True
+    if section.level == 1 and section.title == runbook.title:
+        return "title", True
+    kind = RUNBOOK_PARTS.get(norm(section.title))
+    if kind is not None:
+        return kind, kind in _SCALAR_KINDS
+    return _CONTAINERS.get(norm(section.title)), False
+
+
+def _place(
+    runbook: Runbook, sections: tuple[Section, ...], order: list[str]
+) -> dict[str, list[Section]]:
+    """Assign each section a slot, keeping the sections' order through the document."""
+    index = {key: i for i, key in enumerate(order)}
+    prefs = [_preferred(runbook, s) for s in sections]
+    limit = [len(order) - 1] * len(sections)
+    upcoming = len(order) - 1
+    for i in range(len(sections) - 1, -1, -1):
+        limit[i] = upcoming
+        key, must = prefs[i]
+        if must and key in index:
+            upcoming = min(upcoming, index[key])
+    placed: dict[str, list[Section]] = {}
+    current = 0
+    for i, section in enumerate(sections):
+        key, must = prefs[i]
+        wanted = index.get(key or "end", index["end"])
+        # A free section goes before the next pinned one's slot, not into it, so that the
+        # pinned section can still sit right under its heading.
+        slot = wanted if must else max(current, min(wanted, limit[i] - 1))
+        current = max(current, slot)
+        placed.setdefault(order[slot], []).append(section)
+    return placed
+
+
+class _Writer:
+    def __init__(self, runbook: Runbook, placed: dict[str, list[Section]]) -> None:
+        self.runbook = runbook
+        self.placed = placed
+
+    def preferred(self, section: Section) -> str | None:
+        return _preferred(self.runbook, section)[0]
+
+    def render(self, slot: _Slot) -> list[str]:
+        own = slot.content()
+        sections = self.placed.get(slot.key, [])
+        kids = [b for child in slot.children for b in self.render(child)]
+        if slot.title is None:
+            return own + [b for s in sections for b in self.heading_and_body(s, slot)]
+        if not own and not sections and not kids and not (slot.key == "title" and slot.title):
+            return []
+        title, level = slot.title, slot.level
+        first_is_own = bool(sections) and self.preferred(sections[0]) == slot.key
+        if first_is_own:
+            title, level = sections[0].title, sections[0].level
+        out: list[str] = []
+        if slot.label and not first_is_own:
+            glue = "\n\n" if own and own[0].startswith("|") else "\n"
+            out.extend([f"**{title}**:{glue}{own[0]}", *own[1:]] if own else [])
+        else:
+            out.append(_heading(title, level))
+            out.extend(own)
+        current = (title, level)
+        for i, section in enumerate(sections):
+            joins = (section.title, section.level) == current and (
+                (i == 0 and first_is_own) or md.starts_with_label(section.body)
+            )
+            if joins and self.preferred(section) == slot.key:
+                out.append(section.body)
+                continue
+            out.extend(self.heading_and_body(section, slot))
+            current = (section.title, section.level)
+        return out + kids
+
+    def heading_and_body(self, section: Section, slot: _Slot) -> list[str]:
+        again = slot.content() if self.preferred(section) == slot.key else []
+        scalar = RUNBOOK_PARTS.get(norm(section.title)) in _SCALAR_KINDS
+        return [_heading(section.title, section.level), *(again if scalar else []), section.body]
+
+
+def _heading(title: str, level: int) -> str:
+    return ("#" * level + " " + title).rstrip() if level else ""
+
+
+def _slots(rb: Runbook) -> list[_Slot]:
+    deploy_from = len(rb.procedures)
+    while deploy_from > 0 and "deploy" in rb.procedures[deploy_from - 1].id:
+        deploy_from -= 1
+    sops, deploys = rb.procedures[:deploy_from], rb.procedures[deploy_from:]
+    sr, dr = rb.security_response, rb.disaster_recovery
+
+    def const(*blocks: str) -> Blocks:
+        return lambda: [b for b in blocks if b]
+
+    def slot(key: str, title: str, level: int, *blocks: str, label: bool = False) -> _Slot:
+        return _Slot(key, title, level, const(*blocks), label=label)
+
+    def group(key: str, title: str, level: int, *children: _Slot) -> _Slot:
+        return _Slot(key, title, level, children=list(children))
+
+    def chunk(key: str, *blocks: str) -> _Slot:
+        return _Slot(key, None, 0, const(*blocks))
+
+    return [
+        _Slot("lead", "", 0),
+        slot("title", rb.title, 1),
+        slot("purpose", "Purpose", 2, rb.purpose),
+        slot("system", "System Information", 2, system_items(rb.system)),
+        group(
+            "quick_reference",
+            "Quick Reference",
+            2,
+            slot("contacts", "Emergency Contacts", 3, contacts_table(rb.contacts)),
+            slot("dashboard", "System Status Dashboard", 3, rb.dashboard),
+        ),
+        group(
+            "sop",
+            "Standard Operating Procedures",
+            2,
+            chunk("procedures", *(procedure(p) for p in sops)),
+            group(
+                "monitoring",
+                "Monitoring & Alerting",
+                3,
+                slot("metrics", "Key Metrics to Monitor", 4, metric_items(rb.metrics), label=True),
+                slot(
+                    "alert_rules", "Alert Thresholds", 4, *alert_tables(rb.alert_rules), label=True
+                ),
+                slot(
+                    "response_times",
+                    "Alert Response Time",
+                    4,
+                    response_times(rb.response_times),
+                    label=True,
+                ),
+            ),
+        ),
+        group(
+            "guide",
+            "Troubleshooting Guide",
+            2,
+            group(
+                "common_issues",
+                "Common Issues",
+                3,
+                chunk("issues", *(issue(i) for i in rb.troubleshooting)),
+            ),
+            group(
+                "incident_response",
+                "Incident Response",
+                3,
+                slot("severity_levels", "Severity Levels", 4, severity_table(rb.severity_levels)),
+                slot(
+                    "incident_process",
+                    "Incident Response Process",
+                    4,
+                    incident_process(rb.incident_process),
+                ),
+            ),
+            _Slot(
+                "security",
+                "Security Incident Response",
+                3,
+                const(_labelled_list("If security incident suspected", sr.steps, "1.")),
+                children=[
+                    slot("evidence", "Evidence Collection", 4, md.bullets(sr.evidence), label=True)
+                ],
+            ),
+        ),
+        group(
+            "maintenance",
+            "Maintenance Procedures",
+            2,
+            slot(
+                "maintenance_tasks",
+                "Regular Maintenance Tasks",
+                3,
+                *maintenance_tables(rb.maintenance_tasks),
+            ),
+            chunk("deployments", *(procedure(p) for p in deploys)),
+        ),
+        group(
+            "configuration",
+            "Configuration Management",
+            2,
+            slot("config_files", "Configuration Files", 3, config_table(rb.config_files)),
+            slot("env_vars", "Environment Variables", 3, env_table(rb.env_vars)),
+        ),
+        group(
+            "disaster_recovery",
+            "Disaster Recovery",
+            2,
+            slot("rto", "Recovery Time Objective (RTO)", 3, dr.rto_text),
+            slot("rpo", "Recovery Point Objective (RPO)", 3, dr.rpo_text),
+            slot("dr_steps", "Disaster Recovery Steps", 3, _steps(dr.steps)),
+        ),
+        group(
+            "appendix",
+            "Appendix",
+            2,
+            slot("useful_commands", "Useful Commands", 3, *useful_commands(rb.useful_commands)),
+            slot(
+                "log_locations", "Log Locations", 3, md.bullets([_log(p) for p in rb.log_locations])
+            ),
+            slot("references", "References", 3, md.bullets(rb.references)),
+        ),
+        _Slot("end", None, 0),
+        slot("version_history", "Version History", 2, version_table(rb.version_history)),
+    ]
+
+
+def _log(path: str) -> str:
+    from opsbook.runbook.tables import unquote
+
+    spanned = md.code_span(path)
+    return spanned if "`" not in path and unquote(spanned) == path else path
+
+
+def _labelled_list(label: str, texts: tuple[str, ...], marker: str) -> str:
+    if not texts:
+        return ""
+    items = [md.item(f"{i}." if marker == "1." else marker, t) for i, t in enumerate(texts, 1)]
+    return f"**{label}**:\n" + "\n".join(items)
+
+
+def _steps(steps: tuple[Step, ...]) -> str:
+    return "\n".join(md.step_item(s, f"{i}.") for i, s in enumerate(steps, 1))
+
+
+def _checks(label: str, checks: tuple[Step, ...]) -> str:
+    if not checks:
+        return ""
+    return f"**{label}**:\n" + "\n".join(md.step_item(s, "-", check=True) for s in checks)
+
+
+def procedure(proc: Procedure) -> str:
+    """Write one procedure: heading, objective, parameters, checks, steps, rollback."""
+    lead_note, labelled_notes = _split_notes(proc.notes)
+    blocks = [f"### {proc.name}", lead_note]
+    blocks.append(md.text_part("Objective", proc.objective))
+    if proc.frequency is not None:
+        blocks.append(md.text_part("Frequency", proc.frequency.text))
+    if proc.parameters:
+        blocks.append("**Parameters**:\n" + "\n".join(parameter_item(p) for p in proc.parameters))
+    blocks.append(_checks("Prerequisites", proc.prerequisites))
+    if proc.steps:
+        blocks.append("**Steps**:\n" + _steps(proc.steps))
+    blocks.append(_checks("Validation", proc.validation))
+    if proc.rollback or proc.rollback_text:
+        label = "Rollback Plan" if "deploy" in proc.id else "Rollback"
+        head = f"**{label}**: {proc.rollback_text}".rstrip()
+        blocks.append(head + ("\n" + _steps(proc.rollback) if proc.rollback else ""))
+    if proc.restore_test_schedule is not None:
+        blocks.append(md.text_part("Restore Test Schedule", proc.restore_test_schedule.text))
+    blocks.append(labelled_notes)
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _split_notes(notes: str) -> tuple[str, str]:
+    """Split a procedure's notes into the prose under its heading and the labelled notes."""
+    if md.starts_with_label(notes):
+        return "", notes
+    for match in re.finditer(r"\n\n(?=\*\*)", notes):
+        head, tail = notes[: match.start()], notes[match.end() :]
+        fences = re.findall(r"^[ \t]*(?:```|~~~)", head, re.MULTILINE)
+        if md.starts_with_label(tail) and len(fences) % 2 == 0:
+            return head, tail
+    return notes, ""
+
+
+def issue(item: TroubleshootingIssue) -> str:
+    """Write one troubleshooting issue with its symptoms, diagnosis and resolution."""
+    blocks = [f"#### Issue: {item.title}"]
+    if item.symptoms:
+        blocks.append("**Symptoms**:\n" + md.bullets(item.symptoms))
+    if item.diagnosis:
+        blocks.append("**Diagnosis Steps**:\n" + _steps(item.diagnosis))
+    if item.resolution:
+        blocks.append("**Resolution**:\n" + _steps(item.resolution))
+    if item.prevention:
+        blocks.append("**Prevention**:\n" + md.bullets(item.prevention))
+    return "\n\n".join(blocks)
