@@ -144,6 +144,15 @@ def test_changed_host_key_is_refused(sshd: SshServer, tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+def test_missing_known_hosts_file_is_named_in_the_error(sshd: SshServer, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "known_hosts"
+
+    result = run(executor(sshd, known_hosts=missing), CommandSpec("true"))
+
+    assert result.exit_code is None
+    assert result.error is not None and f"known_hosts file {missing}" in result.error
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty home directory, so ~/.ssh is the test's own."""

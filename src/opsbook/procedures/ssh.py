@@ -22,7 +22,9 @@ older servers ignore them), so the wrapper keeps a watcher reading the rest of s
 timeout the client closes stdin; the watcher then sends TERM, and two seconds later KILL,
 to the session's process group (sshd starts every session in a new one), which takes down
 the whole remote process tree. The same happens if the connection drops, so a crashed
-opsbook leaves no remote commands behind.
+opsbook leaves no remote commands behind. A step whose shell exits while a background
+child still holds its output (it started a daemon) is finished PIPE_GRACE later, as a
+local step is; the child keeps running.
 
 Connections: one per executor (one host), opened on first use, reused by every step and
 closed by `close()`; a broken connection is reopened on the next step.
@@ -151,12 +153,13 @@ class SshExecutor:
         paths = self._known_hosts_paths(options)
         names = ", ".join(paths)
         scan = f"ssh-keyscan -p {port} {address}" if port != 22 else f"ssh-keyscan {address}"
+        entry = f"'[{address}]:{port}'" if port != 22 else address
         if known_hosts_entries(paths, address, address, port):
             return (
                 f"host key of {self.host} ({self.where}) has CHANGED: it does not match the "
                 f"key recorded in {names}; this may be a man-in-the-middle attack. If the host "
                 "was rebuilt, check its new fingerprint, then replace the old line "
-                f"(ssh-keygen -R '[{address}]:{port}'; {scan} >> known_hosts)"
+                f"(ssh-keygen -R {entry}; {scan} >> known_hosts)"
             )
         return (
             f"host key of {self.host} ({self.where}) is unknown: it is not in {names}; "
@@ -167,6 +170,11 @@ class SshExecutor:
         async with self._lock:
             if self._conn is not None and not self._conn.is_closed():
                 return self._conn
+            if self._known_hosts is not None and not os.access(self._known_hosts, os.R_OK):
+                raise ConnectFailed(
+                    f"known_hosts file {self._known_hosts} for {self.host} cannot be read; "
+                    "create it with the host's key (ssh-keyscan) or fix the path"
+                )
             options = self._options()
             try:
                 self._conn = await asyncssh.connect(self._target.address, options=options)
