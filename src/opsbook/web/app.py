@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from opsbook import __version__
+from opsbook.procedures.plan import PlanError
 from opsbook.web.middleware import ServerMiddleware
 from opsbook.web.state import AppState
 
@@ -55,15 +56,26 @@ def create_app(state: AppState) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(PlanError, _cannot_run)  # type: ignore[arg-type]
     app.add_middleware(ServerMiddleware, metrics=state.metrics)
     return app
 
 
 def routers() -> list[APIRouter]:
     """Return every router the app serves (API and pages)."""
-    from opsbook.web.routes import api_meta, api_procedures, api_tokens, login, pages
+    from opsbook.web.routes import (
+        alerts,
+        api_meta,
+        api_procedures,
+        api_runs,
+        api_tokens,
+        login,
+        pages,
+        run_pages,
+    )
 
-    return [m.router for m in (api_meta, api_procedures, api_tokens, login, pages)]
+    modules = (api_meta, api_procedures, api_runs, api_tokens, login, pages, run_pages, alerts)
+    return [m.router for m in modules]
 
 
 def _wants_html(request: Request) -> bool:
@@ -100,3 +112,10 @@ async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         for e in exc.errors()
     ]
     return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def _cannot_run(request: Request, exc: PlanError) -> Response:
+    return JSONResponse(
+        {"detail": "the run cannot start; nothing was run", "problems": exc.problems},
+        status_code=422,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,3 +106,86 @@ class TokenOut(BaseModel):
 class TokenCreatedOut(BaseModel):
     token: str = Field(description="The token itself: shown this once, only its hash is kept.")
     info: TokenOut
+
+
+class RunOut(BaseModel):
+    id: int
+    procedure: str
+    title: str
+    kind: str
+    runbook: str
+    status: str = Field(description="running, waiting, succeeded, failed, rolled-back, interrupted")
+    message: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    started_by: str
+    params: dict[str, Any]
+    host: str | None
+    waiting_step: str | None
+
+
+class RunPageOut(BaseModel):
+    runs: list[RunOut]
+    total: int = Field(description="How many runs match the filters in all.")
+    next_before: int | None = Field(description="Pass as `before` for the next page.")
+
+
+class AttemptOut(BaseModel):
+    step: str
+    phase: str
+    number: int
+    text: str
+    command: str | None
+    host: str
+    attempt: int
+    status: str
+    exit_code: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration: float | None
+    stdout: str
+    stderr: str
+    error: str | None
+
+
+class ConfirmationOut(BaseModel):
+    step: str
+    decision: str
+    by: str | None
+    via: str | None
+    requested_at: datetime | None
+    decided_at: datetime | None
+
+
+class WaitingOut(BaseModel):
+    key: str
+    label: str
+    text: str
+    command: str | None
+    approvals_needed: int
+    approved_by: list[str]
+
+
+class RunDetailOut(RunOut):
+    steps: dict[str, str] = Field(description="Outcome of each finished step, by step key.")
+    attempts: list[AttemptOut]
+    confirmations: list[ConfirmationOut]
+    waiting: WaitingOut | None
+
+
+class StartRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    params: dict[str, str] = Field(default_factory=dict)
+    host: str | None = Field(default=None, description="Run on this host or group only.")
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirm", "skip", "abort"]
+
+
+class PlanProblemsOut(BaseModel):
+    detail: str
+    problems: list[str]

@@ -7,6 +7,7 @@ period and then cancels them, so their records say they were interrupted.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from opsbook.web.state import AppState, utc_now
 from opsbook.worker.loop import Periodic, WorkerLoop
 
 RELOAD_EVERY = 1.0
+REAP_EVERY = 15.0
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,21 @@ class ServeOptions:
 
 def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_now) -> AppState:
     """Load the runbook (RunbookError if it is bad) and wire the worker loop."""
+    from opsbook.procedures.service import reap_dead_runs
+    from opsbook.web.runs.driver import register
+
     now = utc_now()
     source = RunbookSource.load(path, now)
-    state = AppState(db=db, source=source)
+    state = AppState(db=db, source=source, environ=dict(os.environ))
 
     async def reload() -> None:
         source.reload_if_changed(state.clock())
+
+    async def reap() -> None:
+        # Runs whose process died (kill -9, power loss) show as interrupted, not running.
+        await asyncio.to_thread(
+            reap_dead_runs, db=db, machine=socket.gethostname(), now=state.clock
+        )
 
     name = f"{socket.gethostname()}:{os.getpid()}"
     state.worker = WorkerLoop(
@@ -44,8 +55,12 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
         name=name,
         handlers={},
         clock=state.clock,
-        periodic=(Periodic("reload runbook", RELOAD_EVERY, reload),),
+        periodic=(
+            Periodic("reload runbook", RELOAD_EVERY, reload),
+            Periodic("reap dead runs", REAP_EVERY, reap),
+        ),
     )
+    register(state)
     return state
 
 

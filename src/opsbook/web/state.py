@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -36,6 +37,13 @@ class AppState:
     started_at: datetime = field(default_factory=utc_now)
     # Set by the serve command: whether the background loop runs in this app's lifespan.
     run_worker: bool = True
+    # The server's environment: commands of runs see it, and plans are checked against it.
+    environ: Mapping[str, str] = field(default_factory=dict)
+    # Runs this process drives now, so an abort can stop one; and who aborted which.
+    run_tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    aborted: dict[int, str] = field(default_factory=dict)
+    # Secret parameter values of runs started here: kept in memory only, never stored.
+    run_secrets: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 def app_state(request: Request) -> AppState:

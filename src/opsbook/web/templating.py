@@ -35,9 +35,11 @@ TONES = {
 }
 
 
-def _when(value: datetime | None) -> str:
-    if value is None:
+def _when(value: datetime | str | None) -> str:
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -62,6 +62,11 @@ class WorkerLoop:
         self._stopping: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """Return the event loop the worker runs on (None before it starts)."""
+        return self._loop
+
     def add_handler(self, kind: str, handler: Handler) -> None:
         """Run `handler` for jobs of this kind."""
         self.handlers[kind] = handler

@@ -10,7 +10,7 @@ from opsbook.web.auth import viewer
 from opsbook.web.panels import panels
 from opsbook.web.routes.api_procedures import find_procedure, summary
 from opsbook.web.runbook_page import runbook_html
-from opsbook.web.runs_view import last_runs, recent_runs_of
+from opsbook.web.runs.control import last_runs, runs_page
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
@@ -28,7 +28,7 @@ def overview(request: Request, principal: Principal = Depends(viewer)) -> Respon
         principal,
         runbook=runbook,
         procedures=[summary(p) for p in runbook.procedures],
-        last=last_runs(state),
+        last=last_runs(state.db, [p.id for p in runbook.procedures]),
         panels=panels(state),
     )
 
@@ -43,7 +43,7 @@ def procedure_status(request: Request, principal: Principal = Depends(viewer)) -
         "partials/procedure_status.html",
         principal,
         procedures=[summary(p) for p in runbook.procedures],
-        last=last_runs(state),
+        last=last_runs(state.db, [p.id for p in runbook.procedures]),
     )
 
 
@@ -57,7 +57,7 @@ def procedures(request: Request, principal: Principal = Depends(viewer)) -> Resp
         "procedures.html",
         principal,
         procedures=[summary(p) for p in runbook.procedures],
-        last=last_runs(state),
+        last=last_runs(state.db, [p.id for p in runbook.procedures]),
     )
 
 
@@ -68,9 +68,8 @@ def procedure(
     """Show a procedure's steps, a form to start it, and its recent runs."""
     state = app_state(request)
     proc = find_procedure(request, procedure_id)
-    return page(
-        request, "procedure.html", principal, proc=proc, runs=recent_runs_of(state, proc.id, 20)
-    )
+    runs, _ = runs_page(state.db, limit=15, procedure=proc.id)
+    return page(request, "procedure.html", principal, proc=proc, runs=runs, problems=[], values={})
 
 
 @router.get("/runbook")

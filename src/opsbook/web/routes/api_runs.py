@@ -1,0 +1,136 @@
+"""Runs over the API: list, start, show, confirm, approve, abort, resume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from opsbook.access.model import Principal
+from opsbook.procedures.confirm import Decision
+from opsbook.web.auth import operator, viewer
+from opsbook.web.routes.api_procedures import find_procedure
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.runs import actions
+from opsbook.web.runs.control import runs_page
+from opsbook.web.runs.views import run_detail
+from opsbook.web.schemas import (
+    AnswerIn,
+    ErrorOut,
+    PlanProblemsOut,
+    RunDetailOut,
+    RunOut,
+    RunPageOut,
+    StartRunIn,
+)
+from opsbook.web.state import app_state
+
+router = APIRouter(tags=["runs"])
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The run is not in a state that allows this."},
+}
+DECISIONS = {"confirm": Decision.CONFIRMED, "skip": Decision.SKIPPED, "abort": Decision.ABORTED}
+
+
+@router.get("/api/v1/runs", response_model=RunPageOut, responses={**AUTH, **INVALID})
+def list_runs(
+    request: Request,
+    _: Principal = Depends(viewer),
+    limit: int = Query(50, ge=1, le=500),
+    before: int | None = Query(None, ge=1, le=2**31 - 1, description="Runs older than this id."),
+    procedure: str | None = Query(None, max_length=200),
+    status: str | None = Query(None, max_length=20),
+) -> RunPageOut:
+    """List runs, newest first, a page at a time."""
+    rows, total = runs_page(
+        app_state(request).db, limit=limit, before=before, procedure=procedure, status=status
+    )
+    nxt = rows[-1]["id"] if len(rows) == limit else None
+    return RunPageOut(runs=[RunOut(**r) for r in rows], total=total, next_before=nxt)
+
+
+@router.post(
+    "/api/v1/procedures/{procedure_id}/runs",
+    response_model=RunOut,
+    status_code=202,
+    responses={
+        **AUTH,
+        **NOT_FOUND,
+        422: {"model": PlanProblemsOut | ErrorOut, "description": "The run cannot start."},
+    },
+)
+def start_run(
+    procedure_id: str,
+    body: StartRunIn,
+    request: Request,
+    principal: Principal = Depends(operator),
+) -> RunOut:
+    """Start a run; the server's worker runs it. Watch it with GET /api/v1/runs/{id}."""
+    proc = find_procedure(request, procedure_id)
+    run_id = actions.start(app_state(request), proc.id, body.params, body.host, principal)
+    detail = run_detail(app_state(request), run_id)
+    assert detail is not None
+    return RunOut(**{k: v for k, v in detail.items() if k in RunOut.model_fields})
+
+
+def _detail(request: Request, run_id: int) -> RunDetailOut:
+    data = run_detail(app_state(request), run_id)
+    if data is None:
+        raise HTTPException(404, f"no run {run_id}")
+    return RunDetailOut(**data)
+
+
+@router.get("/api/v1/runs/{run_id}", response_model=RunDetailOut, responses={**AUTH, **NOT_FOUND})
+def get_run(run_id: int, request: Request, _: Principal = Depends(viewer)) -> RunDetailOut:
+    """Show a run with every step attempt, its output, and every confirmation."""
+    return _detail(request, run_id)
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/confirm",
+    response_model=RunDetailOut,
+    responses={**AUTH, **NOT_FOUND, **CONFLICT, **INVALID},
+)
+def confirm_step(
+    run_id: int, body: AnswerIn, request: Request, principal: Principal = Depends(operator)
+) -> RunDetailOut:
+    """Confirm, skip or abort the manual step a run waits at; the run goes on."""
+    actions.answer(app_state(request), run_id, DECISIONS[body.decision], principal)
+    return _detail(request, run_id)
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/approve",
+    response_model=RunDetailOut,
+    responses={**AUTH, **NOT_FOUND, **CONFLICT},
+)
+def approve_step(
+    run_id: int, request: Request, principal: Principal = Depends(operator)
+) -> RunDetailOut:
+    """Approve the step a run waits at (`approvals=N`: N operators other than the starter)."""
+    actions.approve(app_state(request), run_id, principal)
+    return _detail(request, run_id)
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/abort",
+    response_model=RunDetailOut,
+    responses={**AUTH, **NOT_FOUND, **CONFLICT},
+)
+def abort_run(
+    run_id: int, request: Request, principal: Principal = Depends(operator)
+) -> RunDetailOut:
+    """Abort a run: a waiting run stops at its step; a running one is stopped."""
+    actions.abort(app_state(request), run_id, principal)
+    return _detail(request, run_id)
+
+
+@router.post(
+    "/api/v1/runs/{run_id}/resume",
+    response_model=RunDetailOut,
+    responses={**AUTH, **NOT_FOUND, **CONFLICT},
+)
+def resume_run(run_id: int, request: Request, _: Principal = Depends(operator)) -> RunDetailOut:
+    """Go on with an interrupted run from the step where it stopped."""
+    actions.resume(app_state(request), run_id)
+    return _detail(request, run_id)

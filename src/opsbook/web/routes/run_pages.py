@@ -1,0 +1,127 @@
+"""Run pages: start a run from a procedure's page, watch it live, answer its steps, history."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.responses import RedirectResponse, Response
+
+from opsbook.access.model import Principal
+from opsbook.procedures.confirm import Decision
+from opsbook.procedures.plan import PlanError
+from opsbook.web.auth import operator, viewer
+from opsbook.web.routes.api_procedures import find_procedure
+from opsbook.web.runs import actions
+from opsbook.web.runs.control import runs_page
+from opsbook.web.runs.views import run_detail
+from opsbook.web.state import app_state
+from opsbook.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+DECISIONS = {"confirm": Decision.CONFIRMED, "skip": Decision.SKIPPED, "abort": Decision.ABORTED}
+PAGE = 50
+
+
+@router.post("/procedures/{procedure_id}/start")
+async def start(
+    procedure_id: str, request: Request, principal: Principal = Depends(operator)
+) -> Response:
+    """Start a run from the procedure page's form, then show the run."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    proc = find_procedure(request, procedure_id)
+    params = {p.name: str(form.get(f"param_{p.name}", "")).strip() for p in proc.parameters}
+    params = {k: v for k, v in params.items() if v}
+    host = str(form.get("host", "")).strip() or None
+    state = app_state(request)
+    try:
+        run_id = await run_in_threadpool(actions.start, state, proc.id, params, host, principal)
+    except PlanError as exc:
+        runs, _ = await run_in_threadpool(runs_page, state.db, limit=15, procedure=proc.id)
+        return page(
+            request,
+            "procedure.html",
+            principal,
+            status_code=422,
+            proc=proc,
+            runs=runs,
+            problems=exc.problems,
+            values=params,
+        )
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.get("/runs")
+def runs(
+    request: Request,
+    principal: Principal = Depends(viewer),
+    before: int | None = None,
+    procedure: str | None = None,
+) -> Response:
+    """List runs, newest first, a page at a time."""
+    rows, total = runs_page(app_state(request).db, limit=PAGE, before=before, procedure=procedure)
+    nxt = rows[-1]["id"] if len(rows) == PAGE else None
+    return page(
+        request,
+        "runs.html",
+        principal,
+        runs=rows,
+        total=total,
+        next_before=nxt,
+        procedure=procedure or "",
+    )
+
+
+def _run_or_404(request: Request, run_id: int) -> dict[str, object]:
+    data = run_detail(app_state(request), run_id)
+    if data is None:
+        raise HTTPException(404, f"There is no run {run_id}.")
+    return data
+
+
+@router.get("/runs/{run_id}")
+def run(run_id: int, request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Show a run: its status, the step it waits at, and every step's output."""
+    return page(request, "run.html", principal, run=_run_or_404(request, run_id))
+
+
+@router.get("/runs/{run_id}/live")
+def run_live(run_id: int, request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Return the live part of a run's page (polled by htmx while the run is going)."""
+    return page(request, "partials/run_live.html", principal, run=_run_or_404(request, run_id))
+
+
+@router.post("/runs/{run_id}/confirm")
+async def confirm(
+    run_id: int, request: Request, principal: Principal = Depends(operator)
+) -> Response:
+    """Confirm, skip or abort the step the run waits at."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    decision = DECISIONS.get(str(form.get("decision", "")))
+    if decision is None:
+        raise HTTPException(422, "Choose confirm, skip or abort.")
+    await run_in_threadpool(actions.answer, app_state(request), run_id, decision, principal)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/approve")
+def approve(run_id: int, request: Request, principal: Principal = Depends(operator)) -> Response:
+    """Approve the step the run waits at."""
+    actions.approve(app_state(request), run_id, principal)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/abort")
+def abort(run_id: int, request: Request, principal: Principal = Depends(operator)) -> Response:
+    """Abort the run."""
+    actions.abort(app_state(request), run_id, principal)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/resume")
+def resume(run_id: int, request: Request, principal: Principal = Depends(operator)) -> Response:
+    """Go on with an interrupted run."""
+    actions.resume(app_state(request), run_id)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)

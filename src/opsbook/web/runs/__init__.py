@@ -1,0 +1,1 @@
+"""Procedure runs driven from the web: start, watch, confirm, approve, abort."""

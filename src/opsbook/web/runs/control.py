@@ -1,0 +1,273 @@
+"""Use cases of runs driven from the web: start, confirm, approve, abort, list.
+
+A run started here is recorded at once (status running) and queued as a job; a worker of
+`opsbook serve` drives it. A manual step stops the run as `waiting`; a person's answer is
+recorded as a web decision on that step, which the engine reads first when the run goes
+on, and the run is queued again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from opsbook.procedures import records
+from opsbook.procedures.confirm import Decision
+from opsbook.procedures.engine import PlanItem, RunStatus
+from opsbook.procedures.plan import build_plan
+from opsbook.procedures.records import ConfirmationRow, RunRow
+from opsbook.procedures.service import Me, run_data, start_run
+from opsbook.web.runs.tables import ApprovalRow
+from opsbook.worker.queue import enqueue
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from opsbook.runbook.model import Runbook
+    from opsbook.store.database import Database
+
+RUN_JOB = "procedure.run"
+Clock = Callable[[], datetime]
+
+
+class RunRefused(Exception):
+    """The run cannot do what was asked; `status` is the HTTP status that says so."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """The step a waiting run stops at, and what it needs."""
+
+    key: str
+    label: str
+    text: str
+    command: str | None
+    approvals: int
+    approved_by: tuple[str, ...]
+
+
+def start(
+    *,
+    db: Database,
+    runbook: Runbook,
+    procedure: str,
+    params: Mapping[str, str],
+    host: str | None,
+    me: Me,
+    environ: Mapping[str, str],
+    now: Clock,
+) -> int:
+    """Check the plan (PlanError lists every problem) and record the run; `queue` runs it."""
+    plan = build_plan(runbook, target=procedure, params=params, environ=environ, host=host)
+    return start_run(db=db, plan=plan, me=me, now=now)
+
+
+def queue(db: Database, *, run_id: int, resume: bool, now: Clock) -> None:
+    """Queue a run for a worker: a new run, or one that goes on where it stopped."""
+    enqueue(db, kind=RUN_JOB, payload={"run_id": run_id, "resume": resume}, now=now())
+
+
+def status_of(db: Database, run_id: int) -> str:
+    """Return a run's status; RunRefused(404) if there is no such run."""
+    with db.transaction() as session:
+        return _run(session, run_id).status
+
+
+def _run(session: Session, run_id: int) -> RunRow:
+    row = records.get_run(session, run_id)
+    if row is None:
+        raise RunRefused(f"no run {run_id}", 404)
+    return row
+
+
+def waiting_step(
+    runbook: Runbook, row: RunRow, approvals: list[str], environ: Mapping[str, str]
+) -> WaitingStep | None:
+    """Describe the step a waiting run stops at (None if it does not wait)."""
+    if row.status != RunStatus.WAITING or not row.waiting_step:
+        return None
+    item = _plan_item(runbook, row, environ)
+    if item is None:
+        return WaitingStep(row.waiting_step, row.waiting_step, "", None, 0, tuple(approvals))
+    return WaitingStep(
+        item.key,
+        item.label,
+        item.step.text,
+        item.command,
+        item.step.attrs.approvals,
+        tuple(approvals),
+    )
+
+
+def _plan_item(runbook: Runbook, row: RunRow, environ: Mapping[str, str]) -> PlanItem | None:
+    from opsbook.procedures.plan import PlanError
+
+    params = {k: str(v) for k, v in row.params.items()}
+    try:
+        plan = build_plan(
+            runbook, target=row.procedure, params=params, environ=environ, host=row.host_filter
+        )
+    except PlanError:
+        return None
+    return plan.item(row.waiting_step or "")
+
+
+def approvals_of(session: Session, run_id: int, key: str) -> list[str]:
+    query = select(ApprovalRow.approver).where(
+        ApprovalRow.run_id == run_id, ApprovalRow.step_key == key
+    )
+    return list(session.scalars(query.order_by(ApprovalRow.id)))
+
+
+def _decide(session: Session, row: RunRow, decision: Decision, by: str, now: datetime) -> None:
+    # The engine stored a `waiting` confirmation when the run stopped; answer it.
+    key = row.waiting_step or ""
+    open_row = records.open_confirmation(session, row.id, key)
+    if open_row is not None and open_row.decision == Decision.WAITING:
+        open_row.decision, open_row.decided_by = str(decision), by
+        open_row.via, open_row.decided_at = "web", now
+    else:
+        session.add(
+            ConfirmationRow(
+                run_id=row.id,
+                step_key=key,
+                decision=str(decision),
+                decided_by=by,
+                via="web",
+                requested_at=now,
+                decided_at=now,
+            )
+        )
+    row.message = f"{decision} by {by} via the web; going on"
+    session.flush()
+
+
+def answer(
+    *,
+    db: Database,
+    runbook: Runbook,
+    run_id: int,
+    decision: Decision,
+    by: str,
+    environ: Mapping[str, str],
+    now: Clock,
+) -> None:
+    """Confirm, skip or abort the step a run waits at, and queue the run to go on."""
+    if decision is Decision.WAITING:
+        raise RunRefused("answer confirmed, skipped or aborted", 422)
+    with db.transaction() as session:
+        row = _run(session, run_id)
+        done = approvals_of(session, run_id, row.waiting_step or "")
+        step = waiting_step(runbook, row, done, environ)
+        if step is None:
+            raise RunRefused(f"run {run_id} is {row.status}, not waiting for a person")
+        if step.approvals and decision is not Decision.ABORTED:
+            raise RunRefused(
+                f"{step.label} needs {step.approvals} approvals from operators "
+                "other than the one who started the run; approve it instead"
+            )
+        _decide(session, row, decision, by, now())
+        enqueue_in(session, run_id, now())
+
+
+def approve(
+    *,
+    db: Database,
+    runbook: Runbook,
+    run_id: int,
+    by: str,
+    environ: Mapping[str, str],
+    now: Clock,
+) -> list[str]:
+    """Approve the step a run waits at; with enough approvals, queue the run to go on."""
+    with db.transaction() as session:
+        row = _run(session, run_id)
+        done = approvals_of(session, run_id, row.waiting_step or "")
+        step = waiting_step(runbook, row, done, environ)
+        if step is None:
+            raise RunRefused(f"run {run_id} is {row.status}, not waiting for a person")
+        if not step.approvals:
+            raise RunRefused(f"{step.label} needs a confirmation, not approvals")
+        if by == row.started_by:
+            raise RunRefused(
+                f"{by} started run {run_id} and cannot approve it; another operator must", 403
+            )
+        if by in done:
+            raise RunRefused(f"{by} already approved {step.label}")
+        session.add(ApprovalRow(run_id=run_id, step_key=step.key, approver=by, approved_at=now()))
+        done = [*done, by]
+        if len(done) >= step.approvals:
+            _decide(session, row, Decision.CONFIRMED, "approved by " + ", ".join(done), now())
+            enqueue_in(session, run_id, now())
+        else:
+            row.message = (
+                f"{step.label} has {len(done)} of {step.approvals} approvals ({', '.join(done)})"
+            )
+        return done
+
+
+def enqueue_in(session: Session, run_id: int, now: datetime) -> None:
+    """Queue the run to go on, inside the caller's transaction."""
+    import json
+
+    from opsbook.worker.tables import JobRow
+
+    moment = now.replace(tzinfo=None)
+    session.add(
+        JobRow(
+            kind=RUN_JOB,
+            payload=json.dumps({"run_id": run_id, "resume": True}),
+            status="queued",
+            run_after=moment,
+            attempts=0,
+            created_at=moment,
+        )
+    )
+    session.flush()
+
+
+def runs_page(
+    db: Database,
+    *,
+    limit: int,
+    before: int | None = None,
+    procedure: str | None = None,
+    status: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return a page of runs, newest first, and how many match in all."""
+    query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
+    count = select(func.count()).select_from(RunRow)
+    for column, value in ((RunRow.procedure, procedure), (RunRow.status, status)):
+        if value:
+            query, count = query.where(column == value), count.where(column == value)
+    if before is not None:
+        query = query.where(RunRow.id < before)
+    with db.transaction() as session:
+        return [run_data(r) for r in session.scalars(query)], int(session.scalar(count) or 0)
+
+
+def last_runs(db: Database, procedures: list[str]) -> dict[str, dict[str, Any]]:
+    """Return the latest run of each named procedure."""
+    found: dict[str, dict[str, Any]] = {}
+    with db.transaction() as session:
+        for name in procedures:
+            query = select(RunRow).where(RunRow.procedure == name).order_by(RunRow.id.desc())
+            row = session.scalars(query.limit(1)).first()
+            if row is not None:
+                found[name] = run_data(row)
+    return found
+
+
+def approvals_for(db: Database, run_id: int, key: str) -> list[str]:
+    """Return who approved a step of a run, in order."""
+    with db.transaction() as session:
+        return approvals_of(session, run_id, key)

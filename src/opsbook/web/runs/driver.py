@@ -1,0 +1,168 @@
+"""The worker side of web runs: the job handler that drives a run with the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from opsbook.procedures.confirm import NobodyConfirmer
+from opsbook.procedures.engine import Outcome, PlanItem, RunStatus
+from opsbook.procedures.executor import CommandResult
+from opsbook.procedures.records import RunRow
+from opsbook.procedures.service import Me, RunEnd, execute_run, prepare_resume
+from opsbook.web.runs.control import RUN_JOB
+from opsbook.worker.queue import Job
+
+if TYPE_CHECKING:
+    from opsbook.procedures.engine import Plan
+    from opsbook.web.metrics import WebMetrics
+    from opsbook.web.state import AppState
+
+
+class MetricsReporter:
+    """The engine's Reporter for server runs: nobody watches a terminal; time each step."""
+
+    def __init__(self, metrics: WebMetrics, procedure: str) -> None:
+        self.metrics = metrics
+        self.procedure = procedure
+
+    def step_started(self, item: PlanItem) -> None:
+        """Nothing to show: the page reads the run's record."""
+
+    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        """Nothing to show: each attempt is in the run's record."""
+
+    def step_finished(
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
+    ) -> None:
+        for result in results.values():
+            self.metrics.step_seconds.labels(self.procedure).observe(result.duration)
+
+    @contextlib.contextmanager
+    def asking(self) -> Iterator[None]:
+        yield
+
+
+def this_process(user: str) -> Me:
+    """Describe this server process as the driver of a run."""
+    import psutil
+
+    pid = os.getpid()
+    return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
+
+
+def _fresh_plan(state: AppState, run_id: int) -> Plan:
+    """Rebuild a new run's plan in the worker, and make this process its driver."""
+    from opsbook.procedures.plan import build_plan
+    from opsbook.procedures.secrets import MASK
+    from opsbook.runbook.loader import load_runbook
+
+    with state.db.transaction() as session:
+        row = session.get(RunRow, run_id)
+        if row is None:
+            raise LookupError(f"no run {run_id}")
+        me = this_process(row.started_by)
+        row.machine, row.pid, row.process_started = me.machine, me.pid, me.process_started
+        path, target, host, digest = (
+            row.runbook_path,
+            row.procedure,
+            row.host_filter,
+            row.plan_digest,
+        )
+        stored = dict(row.params)
+    secrets = {**state.environ, **state.run_secrets.pop(run_id, {})}
+    params = {k: str(secrets.get(k, v)) if v == MASK else str(v) for k, v in stored.items()}
+    plan = build_plan(
+        load_runbook(Path(path)), target=target, params=params, environ=state.environ, host=host
+    )
+    if plan.digest != digest:
+        raise LookupError(f"{path} changed between starting run {run_id} and running it")
+    return plan
+
+
+async def drive(state: AppState, job: Job) -> None:
+    """Run (or go on with) the run a job names, until it ends or waits for a person."""
+    from opsbook.procedures.local import LocalExecutor
+    from opsbook.procedures.remote import SshHosts
+    from opsbook.runbook.loader import load_runbook
+
+    run_id = int(job.payload["run_id"])
+    outcomes: dict[str, Outcome] = {}
+    passed_hosts: dict[str, set[str]] = {}
+    if job.payload.get("resume"):
+        resumable = await asyncio.to_thread(
+            prepare_resume,
+            db=state.db,
+            run_id=run_id,
+            me=this_process("server"),
+            environ=state.environ,
+            now=state.clock,
+        )
+        plan, outcomes, passed_hosts = (resumable.plan, resumable.outcomes, resumable.passed_hosts)
+    else:
+        plan = await asyncio.to_thread(_fresh_plan, state, run_id)
+    runbook = await asyncio.to_thread(load_runbook, Path(plan.runbook_path))
+    task = asyncio.current_task()
+    assert task is not None
+    state.run_tasks[run_id] = task
+    try:
+        end = await execute_run(
+            db=state.db,
+            plan=plan,
+            run_id=run_id,
+            confirmer=NobodyConfirmer(),
+            reporter=MetricsReporter(state.metrics, plan.target),
+            local=LocalExecutor(base_env=state.environ),
+            remote=SshHosts(runbook),
+            now=state.clock,
+            outcomes=outcomes,
+            passed_hosts=passed_hosts,
+        )
+    except asyncio.CancelledError:
+        by = state.aborted.pop(run_id, None)
+        if by is None:
+            raise
+        await asyncio.to_thread(_say_aborted, state, run_id, by)
+        state.metrics.runs_failed.labels(plan.target).inc()
+        return
+    finally:
+        state.run_tasks.pop(run_id, None)
+    _count_end(state, plan.target, end)
+
+
+def _count_end(state: AppState, procedure: str, end: RunEnd) -> None:
+    if end.status in (RunStatus.FAILED, RunStatus.ROLLED_BACK):
+        state.metrics.runs_failed.labels(procedure).inc()
+
+
+def _say_aborted(state: AppState, run_id: int, by: str) -> None:
+    with state.db.transaction() as session:
+        row = session.get(RunRow, run_id)
+        if row is not None:
+            row.message = f"aborted by {by} in the browser; {row.message}"
+
+
+def request_abort(state: AppState, run_id: int, by: str) -> bool:
+    """Stop a run this process is driving now (safe from any thread); say if one was."""
+    task = state.run_tasks.get(run_id)
+    if task is None or state.worker is None or state.worker.loop is None:
+        return False
+    state.aborted[run_id] = by
+    state.worker.loop.call_soon_threadsafe(task.cancel)
+    return True
+
+
+def register(state: AppState) -> None:
+    """Give the server's worker loop the handler for run jobs."""
+    if state.worker is None:
+        return
+
+    async def handler(job: Job) -> None:
+        await drive(state, job)
+
+    state.worker.add_handler(RUN_JOB, handler)
