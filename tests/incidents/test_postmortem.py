@@ -11,8 +11,18 @@ from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database
 from tests.incidents.clock import FakeClock
 
-SECTIONS = ["Summary", "Impact", "Root Causes", "Trigger", "Resolution", "Detection",
-            "Action Items", "Lessons Learned", "Timeline", "Supporting Evidence"]  # fmt: skip
+SECTIONS = [
+    "Summary",
+    "Impact",
+    "Root Causes",
+    "Trigger",
+    "Resolution",
+    "Detection",
+    "Action Items",
+    "Lessons Learned",
+    "Timeline",
+    "Supporting Evidence",
+]
 
 
 def _worked_incident(db: Database, book: Runbook, clock: FakeClock) -> int:
@@ -30,19 +40,38 @@ def _worked_incident(db: Database, book: Runbook, clock: FakeClock) -> int:
     clock.advance(minutes=12)
     service.acknowledge(db=db, incident_id=incident_id, actor="ana", now=clock())
     service.link_run(
-        db=db, incident_id=incident_id, run_id=41, actor="ana", now=clock(),
+        db=db,
+        incident_id=incident_id,
+        run_id=41,
+        actor="ana",
+        now=clock(),
         text="Ran Issue: x (diagnosis), run 41: succeeded",
-        data={"attempts": [{"text": "Count requests per address",
-                            "command": "bin/tinyweb logs -n 500 | sort | uniq -c"}]},
-    )  # fmt: skip
-    for kind, text in [("root-cause", "No per-client rate limit"),
-                       ("impact", "Slow answers for 20 minutes"),
-                       ("resolution", "Blocked the address at the proxy"),
-                       ("lesson", "Watch the request rate per client")]:  # fmt: skip
-        service.add_note(db=db, incident_id=incident_id, text=text, actor="ana", now=clock(),
-                         kind=kind)  # fmt: skip
-    service.add_action_item(db=db, incident_id=incident_id, text="Rate-limit per client",
-                            owner="Lena Vogel", actor="ana", now=clock())  # fmt: skip
+        data={
+            "attempts": [
+                {
+                    "text": "Count requests per address",
+                    "command": "bin/tinyweb logs -n 500 | sort | uniq -c",
+                }
+            ]
+        },
+    )
+    for kind, text in [
+        ("root-cause", "No per-client rate limit"),
+        ("impact", "Slow answers for 20 minutes"),
+        ("resolution", "Blocked the address at the proxy"),
+        ("lesson", "Watch the request rate per client"),
+    ]:
+        service.add_note(
+            db=db, incident_id=incident_id, text=text, actor="ana", now=clock(), kind=kind
+        )
+    service.add_action_item(
+        db=db,
+        incident_id=incident_id,
+        text="Rate-limit per client",
+        owner="Lena Vogel",
+        actor="ana",
+        now=clock(),
+    )
     clock.advance(minutes=20)
     service.resolve(db=db, incident_id=incident_id, actor="ana", now=clock())
     return incident_id
@@ -54,8 +83,9 @@ def test_postmortem_has_every_section_pre_filled(
     clock = FakeClock()
     incident_id = _worked_incident(db, book, clock)
     target = tmp_path / "pm" / f"incident-{incident_id}.md"
-    result = write_postmortem(db=db, runbook=book, incident_id=incident_id, target=target,
-                              actor="ana", now=clock())  # fmt: skip
+    result = write_postmortem(
+        db=db, runbook=book, incident_id=incident_id, target=target, actor="ana", now=clock()
+    )
     text = target.read_text()
     assert result["markdown"] == text
     headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
@@ -77,8 +107,9 @@ def test_update_runbook_adds_the_lesson_as_a_troubleshooting_issue(
     clock = FakeClock()
     incident_id = _worked_incident(db, book, clock)
     before = book_path.read_bytes()
-    result = teach_runbook(db=db, runbook_path=book_path, incident_id=incident_id, actor="ana",
-                           now=clock())  # fmt: skip
+    result = teach_runbook(
+        db=db, runbook_path=book_path, incident_id=incident_id, actor="ana", now=clock()
+    )
     assert result["version"] == "1.1"
     taught = load_runbook(book_path)
     issue = taught.issue("request-flood-from-one-client")
@@ -91,8 +122,9 @@ def test_update_runbook_adds_the_lesson_as_a_troubleshooting_issue(
     after = book_path.read_bytes()
     assert len(after) > len(before) and after.startswith(before[:4000])
     try:
-        teach_runbook(db=db, runbook_path=book_path, incident_id=incident_id, actor="ana",
-                      now=clock())  # fmt: skip
+        teach_runbook(
+            db=db, runbook_path=book_path, incident_id=incident_id, actor="ana", now=clock()
+        )
     except service.BadInput as exc:
         assert "already has an issue" in str(exc)
     else:

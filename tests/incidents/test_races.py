@@ -39,8 +39,9 @@ def _race_ack_and_resolve(db: Database, book: Runbook, rounds: int) -> None:
     clock = FakeClock()
     outcomes = set()
     for _ in range(rounds):
-        opened = service.open_incident(db=db, runbook=book, title="race", severity_level="SEV-1",
-                                       actor="ana", now=clock())  # fmt: skip
+        opened = service.open_incident(
+            db=db, runbook=book, title="race", severity_level="SEV-1", actor="ana", now=clock()
+        )
         incident_id = opened.incident["id"]
         errors = _together(
             lambda i=incident_id: service.acknowledge(
@@ -86,10 +87,16 @@ def test_two_workers_escalating_at_once_never_page_twice(
     first, second = open_database(url), open_database(url)
     clock = FakeClock()
     ids = [
-        service.open_incident(db=first, runbook=book, title=f"outage {n}", severity_level="SEV-1",
-                              actor="ana", now=clock()).incident["id"]
+        service.open_incident(
+            db=first,
+            runbook=book,
+            title=f"outage {n}",
+            severity_level="SEV-1",
+            actor="ana",
+            now=clock(),
+        ).incident["id"]
         for n in range(25)
-    ]  # fmt: skip
+    ]
     clock.advance(minutes=16)
     counts = [0, 0]
 

@@ -15,9 +15,15 @@ from tests.incidents.clock import FakeClock
 
 
 def _open(db: Database, book: Runbook, clock: FakeClock, **kw: object) -> int:
-    opened = service.open_incident(db=db, runbook=book, title=str(kw.pop("title", "Items lost")),
-                                   severity_level=str(kw.pop("severity", "SEV-2")),
-                                   actor="ana", now=clock(), **kw)  # type: ignore[arg-type]  # fmt: skip
+    opened = service.open_incident(
+        db=db,
+        runbook=book,
+        title=str(kw.pop("title", "Items lost")),
+        severity_level=str(kw.pop("severity", "SEV-2")),
+        actor="ana",
+        now=clock(),
+        **kw,
+    )  # type: ignore[arg-type]
     return int(opened.incident["id"])
 
 
@@ -44,13 +50,15 @@ def test_every_transition_is_stamped_with_time_and_actor(db: Database, book: Run
     clock.advance(minutes=5)
     service.acknowledge(db=db, incident_id=incident_id, actor="sam", now=clock())
     clock.advance(minutes=5)
-    service.transition(db=db, incident_id=incident_id, event=Event.MITIGATE, actor="sam",
-                       now=clock())  # fmt: skip
+    service.transition(
+        db=db, incident_id=incident_id, event=Event.MITIGATE, actor="sam", now=clock()
+    )
     clock.advance(minutes=5)
     service.resolve(db=db, incident_id=incident_id, actor="lena", now=clock(), text="restarted")
     clock.advance(minutes=5)
-    closed = service.transition(db=db, incident_id=incident_id, event=Event.CLOSE, actor="lena",
-                                now=clock())  # fmt: skip
+    closed = service.transition(
+        db=db, incident_id=incident_id, event=Event.CLOSE, actor="lena", now=clock()
+    )
     assert closed["status"] == "closed"
     assert closed["acknowledged_by"] == "sam" and closed["commander"] == "sam"
     assert closed["acknowledged_at"] == "2026-11-27T03:05:00+00:00"
@@ -58,8 +66,11 @@ def test_every_transition_is_stamped_with_time_and_actor(db: Database, book: Run
     assert closed["participants"] == ["ana", "sam", "lena"]
     timeline = service.show_incident(db=db, incident_id=incident_id)["timeline"]
     assert [(e["kind"], e["actor"]) for e in timeline[3:]] == [
-        ("acknowledged", "sam"), ("mitigated", "sam"), ("resolved", "lena"), ("closed", "lena"),
-    ]  # fmt: skip
+        ("acknowledged", "sam"),
+        ("mitigated", "sam"),
+        ("resolved", "lena"),
+        ("closed", "lena"),
+    ]
     assert timeline[5]["text"] == "Resolved by lena: restarted"
 
 
@@ -100,8 +111,10 @@ def test_unacknowledged_incident_escalates_to_backup_then_operations_lead(
     assert escalate_due(db=db, runbook=book, now=clock()) == 1
     pages = service.show_incident(db=db, incident_id=incident_id)["pages"]
     assert [(p["level"], p["name"]) for p in pages] == [
-        (0, "Ana Ruiz"), (1, "Sam Okafor"), (2, "Lena Vogel"),
-    ]  # fmt: skip
+        (0, "Ana Ruiz"),
+        (1, "Sam Okafor"),
+        (2, "Lena Vogel"),
+    ]
     assert service.show_incident(db=db, incident_id=incident_id)["next_escalation_at"] is None
 
 
@@ -130,9 +143,16 @@ def test_timers_survive_a_restart(tmp_path: Path, book: Runbook) -> None:
 
 
 def _alert(db: Database, book: Runbook, clock: FakeClock, text: str | None) -> service.Opened:
-    return service.open_incident(db=db, runbook=book, title="Items stored critical",
-                                 severity_level="SEV-2", actor="monitoring", now=clock(),
-                                 cause="rule:items-stored", alert=text)  # fmt: skip
+    return service.open_incident(
+        db=db,
+        runbook=book,
+        title="Items stored critical",
+        severity_level="SEV-2",
+        actor="monitoring",
+        now=clock(),
+        cause="rule:items-stored",
+        alert=text,
+    )
 
 
 def test_alerts_of_the_same_cause_attach_to_the_open_incident(db: Database, book: Runbook) -> None:
@@ -153,8 +173,14 @@ def test_severity_change_moves_respond_by_and_escalates_when_overdue(
     clock = FakeClock()
     incident_id = _open(db, book, clock, severity="SEV-3")
     clock.advance(minutes=20)
-    data = service.change_severity(db=db, runbook=book, incident_id=incident_id,
-                                   severity_level="SEV-1", actor="lena", now=clock())  # fmt: skip
+    data = service.change_severity(
+        db=db,
+        runbook=book,
+        incident_id=incident_id,
+        severity_level="SEV-1",
+        actor="lena",
+        now=clock(),
+    )
     assert data["respond_by"] == "2026-11-27T03:15:00+00:00"
     pages = service.show_incident(db=db, incident_id=incident_id)["pages"]
     assert [p["name"] for p in pages] == ["Ana Ruiz", "Sam Okafor"]  # overdue: backup paged
@@ -164,22 +190,47 @@ def test_severity_change_moves_respond_by_and_escalates_when_overdue(
 def test_notes_actions_and_status_updates_land_in_the_timeline(db: Database, book: Runbook) -> None:
     clock = FakeClock()
     incident_id = _open(db, book, clock)
-    service.add_note(db=db, incident_id=incident_id, text="disk full", actor="sam",
-                     now=clock(), kind="root-cause")  # fmt: skip
+    service.add_note(
+        db=db,
+        incident_id=incident_id,
+        text="disk full",
+        actor="sam",
+        now=clock(),
+        kind="root-cause",
+    )
     with pytest.raises(service.BadInput, match="note kind"):
-        service.add_note(db=db, incident_id=incident_id, text="x", actor="sam", now=clock(),
-                         kind="gossip")  # fmt: skip
-    item = service.add_action_item(db=db, incident_id=incident_id, text="Alert on disk at 70%",
-                                   owner="Lena Vogel", actor="sam", now=clock())  # fmt: skip
-    done = service.complete_action_item(db=db, incident_id=incident_id, item_id=item["id"],
-                                        actor="lena", now=clock())  # fmt: skip
+        service.add_note(
+            db=db, incident_id=incident_id, text="x", actor="sam", now=clock(), kind="gossip"
+        )
+    item = service.add_action_item(
+        db=db,
+        incident_id=incident_id,
+        text="Alert on disk at 70%",
+        owner="Lena Vogel",
+        actor="sam",
+        now=clock(),
+    )
+    done = service.complete_action_item(
+        db=db, incident_id=incident_id, item_id=item["id"], actor="lena", now=clock()
+    )
     assert done["status"] == "done"
-    service.post_status_update(db=db, runbook=book, incident_id=incident_id,
-                               text="Mitigated; watching", actor="sam", now=clock())  # fmt: skip
+    service.post_status_update(
+        db=db,
+        runbook=book,
+        incident_id=incident_id,
+        text="Mitigated; watching",
+        actor="sam",
+        now=clock(),
+    )
     data = service.show_incident(db=db, incident_id=incident_id)
     assert [e["kind"] for e in data["timeline"]][3:] == [
-        "root-cause", "action", "action", "status-update",
-    ]  # fmt: skip
+        "root-cause",
+        "action",
+        "action",
+        "status-update",
+    ]
     assert {p["name"] for p in data["pages"] if p["level"] == -1} == {
-        "Ana Ruiz", "Priya Natarajan", "Lena Vogel",
-    }  # fmt: skip
+        "Ana Ruiz",
+        "Priya Natarajan",
+        "Lena Vogel",
+    }

@@ -62,8 +62,14 @@ def test_diagnosis_runs_through_the_engine_and_its_output_lands_in_the_timeline(
     (book_path.parent / "var" / "backups").mkdir(parents=True)
     (book_path.parent / "var" / "backups" / "tinyweb-1.tar.gz").write_bytes(b"x" * 10)
     clock = FakeClock()
-    opened = service.open_incident(db=db, runbook=book, title="Disk usage at 95%",
-                                   severity_level="SEV-3", actor="ana", now=clock())  # fmt: skip
+    opened = service.open_incident(
+        db=db,
+        runbook=book,
+        title="Disk usage at 95%",
+        severity_level="SEV-3",
+        actor="ana",
+        now=clock(),
+    )
     incident_id = opened.incident["id"]
     event = asyncio.run(
         run_diagnosis(
@@ -92,8 +98,9 @@ def test_diagnosis_runs_through_the_engine_and_its_output_lands_in_the_timeline(
 
 def test_diagnosing_an_unknown_issue_is_bad_input(db: Database, book: Runbook) -> None:
     clock = FakeClock()
-    opened = service.open_incident(db=db, runbook=book, title="x", severity_level="SEV-4",
-                                   actor="ana", now=clock())  # fmt: skip
+    opened = service.open_incident(
+        db=db, runbook=book, title="x", severity_level="SEV-4", actor="ana", now=clock()
+    )
     with pytest.raises(service.BadInput, match="no troubleshooting issue"):
         asyncio.run(
             run_diagnosis(

@@ -77,3 +77,32 @@ def teach_runbook(
                         data={"path": str(runbook_path), "version": edit.version})  # fmt: skip
     return {"incident": incident_id, "path": str(runbook_path), "issue": issue.title,
             "version": edit.version}  # fmt: skip
+
+
+def capture_logs(
+    *, db: Database, runbook: Runbook, incident_id: int, vault: Path, actor: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Copy the runbook's log files into the evidence vault and attach them to the incident."""
+    from opsbook.evidence.capture import capture_all, log_paths
+    from opsbook.incidents.data import evidence_data
+    from opsbook.incidents.tables import EvidenceRow
+
+    base = Path(runbook.path).resolve().parent
+    captured = capture_all(log_paths(runbook.log_locations), base, vault)
+    with db.transaction() as session:
+        locked(session, incident_id)
+        rows = [EvidenceRow(incident_id=incident_id, source=c.source, sha256=c.sha256,
+                            size=c.size, stored_as=c.stored_as, captured_at=now,
+                            problem=c.problem) for c in captured]  # fmt: skip
+        for row in rows:
+            store.add(session, row)
+        kept = sum(1 for c in captured if c.sha256)
+        missing = [f"{c.source} ({c.problem})" for c in captured if c.problem]
+        text = f"Captured {kept} log file{'s' if kept != 1 else ''} as evidence"
+        if missing:
+            text += "; not captured: " + ", ".join(missing)
+        if not captured:
+            text = "No log locations in the runbook to capture"
+        store.add_event(session, incident_id, at=now, actor=actor, kind="evidence", text=text,
+                        data={"files": [c.sha256 for c in captured if c.sha256]})  # fmt: skip
+        return [evidence_data(r) for r in rows]
