@@ -33,6 +33,7 @@ from opsbook.procedures.runner import HostRunner, Reporter, Runner, Waiting
 from opsbook.procedures.secrets import MASK, Masker
 
 if TYPE_CHECKING:
+    from opsbook.incidents.guard import Override
     from opsbook.store.database import Database
 
 Clock = Callable[[], datetime]
@@ -156,8 +157,15 @@ class Journal:
                 )
 
 
-def start_run(*, db: Database, plan: Plan, me: Me, now: Clock) -> int:
+def start_run(
+    *, db: Database, plan: Plan, me: Me, now: Clock, override: Override | None = None
+) -> int:
     """Record a new run (status running) and return its id."""
+    # While a security incident is open, a shutdown is refused (ShutdownRefused is a
+    # PlanError) unless an admin's override says why; see opsbook.incidents.guard.
+    from opsbook.incidents.guard import check_run
+
+    check_run(db=db, plan=plan, now=now(), override=override)
     masker = masker_for(plan)
     row = RunRow(
         procedure=plan.target,
