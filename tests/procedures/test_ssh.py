@@ -52,6 +52,11 @@ def closed_port() -> int:
     return port
 
 
+def unique_tag() -> str:
+    """Return digits to put after `sleep 9001.` so the test finds exactly its own processes."""
+    return f"{uuid.uuid4().int % 10**15:015d}"
+
+
 def processes_with(text: str) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["cmdline"]):
@@ -213,16 +218,20 @@ def test_ssh_agent_keys_are_used(sshd: SshServer, agent: str, home: Path) -> Non
 
 
 def test_timeout_kills_the_remote_process_tree(sshd: SshServer) -> None:
-    tag = f"{time.time_ns() % 1_000_000}"
+    tag = unique_tag()
     plain, stubborn, child = f"9001.{tag}", f"9002.{tag}", f"9003.{tag}"
     # A background child, a grandchild that ignores TERM, and a foreground sleep.
-    command = f"sleep {child} & (trap '' TERM; sleep {stubborn}) & sleep {plain}; echo never"
+    command = (
+        f"sleep {child} & (trap '' TERM; sleep {stubborn}) & echo running; "
+        f"sleep {plain}; echo never"
+    )
     started = time.monotonic()
 
     result = run(executor(sshd), CommandSpec(command, timeout=1))
 
     assert result.timed_out and result.exit_code is None and not result.ok
-    assert "never" not in result.stdout
+    # The sleeps started (a bad interval would show on stderr) and the shell was cut short.
+    assert (result.stdout, result.stderr) == ("running\n", "")
     assert time.monotonic() - started < 1 + KILL_GRACE + 2
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and processes_with(tag):
@@ -231,7 +240,7 @@ def test_timeout_kills_the_remote_process_tree(sshd: SshServer) -> None:
 
 
 def test_abandoned_run_ends_the_remote_command(sshd: SshServer) -> None:
-    tag = f"{time.time_ns() % 1_000_000}"
+    tag = unique_tag()
     ex = executor(sshd)
 
     async def abandon() -> list[psutil.Process]:
@@ -239,6 +248,7 @@ def test_abandoned_run_ends_the_remote_command(sshd: SshServer) -> None:
         deadline = time.monotonic() + 10
         while len(processes_with(tag)) < 2 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        assert len(processes_with(tag)) == 2
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -256,7 +266,7 @@ def test_abandoned_run_ends_the_remote_command(sshd: SshServer) -> None:
 def test_step_that_starts_a_background_daemon_finishes_when_its_shell_exits(
     sshd: SshServer,
 ) -> None:
-    tag = f"{time.time_ns() % 1_000_000}"
+    tag = unique_tag()
     # The background sleep keeps the session's stdout open, as a daemon started by a step can.
     command = f"sleep 3.{tag} & echo started"
     started = time.monotonic()
