@@ -1,0 +1,51 @@
+"""The HTML page: what the person on call needs, escaped, secrets hidden."""
+
+from __future__ import annotations
+
+import re
+
+from opsbook.runbook.parser import parse_runbook
+from opsbook.runbook.render_html import render_html
+from tests.runbook.test_render import RICH
+
+
+def test_html_page_holds_contacts_procedures_and_commands() -> None:
+    page = render_html(parse_runbook(RICH))
+    needles = ["Ana Ruiz", "ana@example.com", "Startup Procedure", "Deployment Procedure"]
+    needles += ["systemctl restart nginx", "Card charges time out", "SEV-1", "4 hours"]
+    for needle in needles:
+        assert needle in page
+    assert 'href="tel:+15550199"' in page and 'href="mailto:ana@example.com"' in page
+    assert page.count('type="checkbox"') == 8  # every prerequisite and validation check
+    assert 'class="badge manual"' in page and 'class="rollback"' in page
+    assert "<!DOCTYPE html>" in page and "@media print" in page
+
+
+def test_html_escapes_markup_in_step_text() -> None:
+    source = RICH.replace("5. Tell #payments the API is up", "5. Paste <script>alert(1)</script>")
+    page = render_html(parse_runbook(source))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_html_never_shows_a_secret_default() -> None:
+    page = render_html(parse_runbook(RICH))
+    assert "s3cr3t-default" not in page and "whsec_example" not in page
+    assert "8080" in page  # a plain default is shown
+    assert re.search(r"PAY_DB_PASSWORD.*?secret", page, re.DOTALL | re.IGNORECASE)
+
+
+def test_html_escapes_raw_html_in_prose_and_hides_settings() -> None:
+    source = """---
+database_url: postgresql://app:pa55word@127.0.0.1/app
+---
+# Tiny
+
+## Purpose
+
+Watch out: <img src=x onerror=alert(1)> and [a link](javascript:alert(1)).
+"""
+    page = render_html(parse_runbook(source))
+    assert "<img" not in page and "&lt;img" in page
+    assert 'href="javascript' not in page
+    assert "pa55word" not in page
