@@ -13,6 +13,7 @@ import pytest
 from opsbook.runbook.loader import load_runbook
 from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database, open_database
+from tests.incidents.smtp import smtp  # noqa: F401  (a fixture: a real SMTP server)
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "tinyweb" / "RUNBOOK.md"
 PG_URL = os.environ.get("OPSBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -10,6 +10,7 @@ import typer
 
 from opsbook import __version__
 from opsbook.cli import document, run
+from opsbook.cli import incidents as incidents_command
 from opsbook.cli import serve as serve_command
 from opsbook.cli import token as token_command
 
@@ -26,6 +27,7 @@ document.register(app)
 run.register(app)
 serve_command.register(app)
 token_command.register(app)
+incidents_command.register(app)
 
 
 def _version(value: bool) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from opsbook.incidents.service import BadInput, NotFound, link_run, suggestions
 
 if TYPE_CHECKING:
+    from opsbook.incidents.guard import Override
     from opsbook.procedures.confirm import Confirmer
     from opsbook.procedures.engine import Outcome, PlanItem
     from opsbook.procedures.executor import CommandResult, Executor
@@ -68,18 +69,67 @@ async def run_diagnosis(
     now: Callable[[], datetime],
 ) -> dict[str, Any]:
     """Run the diagnosis steps of `issue` (default: the best match); return the timeline event."""
+    issue_id = choose_issue(db=db, runbook=runbook, incident_id=incident_id, issue=issue)
+    return await _run_linked(db=db, runbook=runbook, incident_id=incident_id,
+                             target=f"{issue_id}:diagnosis", what="diagnosis", me=me,
+                             environ=environ, confirmer=confirmer, reporter=reporter,
+                             local=local, remote=remote, now=now, override=None)  # fmt: skip
+
+
+async def run_forced(
+    *,
+    db: Database,
+    runbook: Runbook,
+    incident_id: int,
+    target: str,
+    reason: str,
+    me: Me,
+    environ: Mapping[str, str],
+    confirmer: Confirmer,
+    reporter: Reporter,
+    local: Executor,
+    remote: HostRunner,
+    now: Callable[[], datetime],
+    admin: bool = True,
+) -> dict[str, Any]:
+    """Run a procedure the security guard would refuse, as an admin with a written reason."""
+    from opsbook.incidents.guard import Override
+
+    override = Override(me.user, reason, admin)
+    return await _run_linked(db=db, runbook=runbook, incident_id=incident_id, target=target,
+                             what="forced", me=me, environ=environ, confirmer=confirmer,
+                             reporter=reporter, local=local, remote=remote, now=now,
+                             override=override)  # fmt: skip
+
+
+async def _run_linked(
+    *,
+    db: Database,
+    runbook: Runbook,
+    incident_id: int,
+    target: str,
+    what: str,
+    me: Me,
+    environ: Mapping[str, str],
+    confirmer: Confirmer,
+    reporter: Reporter,
+    local: Executor,
+    remote: HostRunner,
+    now: Callable[[], datetime],
+    override: Override | None,
+) -> dict[str, Any]:
+    from opsbook.incidents.service import show_incident
     from opsbook.procedures.plan import build_plan
     from opsbook.procedures.service import execute_run, show_run, start_run
 
-    issue_id = choose_issue(db=db, runbook=runbook, incident_id=incident_id, issue=issue)
-    target = f"{issue_id}:diagnosis"
+    show_incident(db=db, incident_id=incident_id)  # NotFound before anything runs
     plan = build_plan(runbook, target=target, params={}, environ=environ)
-    run_id = start_run(db=db, plan=plan, me=me, now=now)
+    run_id = start_run(db=db, plan=plan, me=me, now=now, override=override)
     end = await execute_run(db=db, plan=plan, run_id=run_id, confirmer=confirmer,
                             reporter=reporter, local=local, remote=remote, now=now)  # fmt: skip
     run = show_run(db=db, run_id=run_id, machine=me.machine, now=now)
     assert run is not None
-    text = f"Ran {plan.title} (diagnosis), run {run_id}: {end.status}"
+    text = f"Ran {plan.title} ({what}), run {run_id}: {end.status}"
     return link_run(db=db, incident_id=incident_id, run_id=run_id, text=text, actor=me.user,
                     now=now(), data={"target": target, "status": str(end.status),
                                      "attempts": run_summary(run)})  # fmt: skip

@@ -1,0 +1,458 @@
+"""`opsbook incidents ...`: open, list, show, acknowledge, note, resolve, close, post-mortem.
+
+Thin: parse, call a use case of `opsbook.incidents`, present. Heavy imports stay inside
+the commands so `opsbook --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import typer
+
+from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from opsbook.runbook.model import Runbook
+    from opsbook.store.database import Database
+
+T = TypeVar("T")
+RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
+JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+ID = typer.Argument(..., help="The incident's id (see `opsbook incidents list`).")
+STYLE = {"detected": "bold red", "acknowledged": "yellow", "mitigated": "cyan",
+         "resolved": "green", "closed": "dim"}  # fmt: skip
+SEV_STYLE = {"SEV-1": "bold white on red", "SEV-2": "bold red", "SEV-3": "yellow"}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `incidents` group to the app."""
+    group = typer.Typer(help="Incidents: response timers, escalation, timeline, post-mortems.",
+                        no_args_is_help=True)  # fmt: skip
+    commands: list[tuple[str, Callable[..., None], str]] = [
+        ("open", open_, 'opsbook incidents open --severity SEV-2 --title "Items lost"'),
+        ("list", list_, "opsbook incidents list --open --json"),
+        ("show", show, "opsbook incidents show 3"),
+        ("ack", ack, "opsbook incidents ack 3"),
+        ("mitigate", mitigate, "opsbook incidents mitigate 3"),
+        ("resolve", resolve, 'opsbook incidents resolve 3 --note "restarted"'),
+        ("close", close, "opsbook incidents close 3"),
+        ("note", note, 'opsbook incidents note 3 "disk was full" --kind root-cause'),
+        ("update", update, 'opsbook incidents update 3 "Mitigated; watching metrics"'),
+        ("severity", severity, "opsbook incidents severity 3 SEV-1"),
+        ("action", action, 'opsbook incidents action 3 "Alert at 70%" --owner "Lena Vogel"'),
+        ("action-done", action_done, "opsbook incidents action-done 3 1"),
+        ("diagnose", diagnose, "opsbook incidents diagnose 3 --yes"),
+        ("force-run", force_run, 'opsbook incidents force-run 3 shutdown --reason "why"'),
+        ("postmortem", postmortem, "opsbook incidents postmortem 3 --update-runbook"),
+        ("escalate", escalate, "opsbook incidents escalate"),
+    ]
+    for name, function, example in commands:
+        summary = (function.__doc__ or "").strip().splitlines()[0]
+        group.command(name, help=f"{summary}\n\nExample: {example}")(function)
+    app.add_typer(group, name="incidents")
+
+
+def _actor() -> str:
+    import getpass
+
+    return os.environ.get("OPSBOOK_USER") or getpass.getuser()
+
+
+def _now() -> datetime:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def _context(runbook: Path | None, as_json: bool) -> tuple[Runbook, Database]:
+    from opsbook.store.database import open_for
+
+    book = load_or_exit(runbook, as_json)
+    return book, open_for(Path(book.path))
+
+
+def _call(action: Callable[[], T]) -> T:
+    """Run a use case; report its refusal the way every command does."""
+    from opsbook.incidents.service import IncidentError
+
+    try:
+        return action()
+    except IncidentError as exc:
+        _refused(exc)
+
+
+def _refused(exc: Any) -> NoReturn:
+    code = EXIT_FAILED if exc.kind == "refused" else EXIT_BAD_INPUT
+    fail(exc.message, code, exc.hint)
+
+
+def _deliver(book: Runbook, db: Database) -> None:
+    """Send queued pages now when the runbook configures a channel (else the server will)."""
+    from opsbook.incidents.channels import pager_for
+    from opsbook.incidents.paging import deliver_pages
+
+    pager = pager_for(book)
+    if pager is not None:
+        deliver_pages(db=db, pager=pager, now=_now())
+
+
+def _countdown(data: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    if data["status"] != "detected":
+        return ""
+    left = (datetime.fromisoformat(data["respond_by"]) - _now()).total_seconds()
+    minutes = abs(int(left // 60)) if left >= 0 else abs(int(-left // 60))
+    text = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+    return f"respond within {text}" if left >= 0 else f"[bold red]overdue {text}[/]"
+
+
+def _line(data: dict[str, Any]) -> str:
+    from rich.markup import escape
+
+    sev, status = data["severity"], data["status"]
+    security = " [bold magenta]SECURITY[/]" if data["security"] else ""
+    return (f"[{SEV_STYLE.get(sev, 'dim')}]{sev}[/] #{data['id']} {escape(data['title'])}"
+            f"{security} — [{STYLE.get(status, '')}]{status}[/] {_countdown(data)}")  # fmt: skip
+
+
+def _print(data: dict[str, Any], as_json: bool, verb: str) -> None:
+    if as_json:
+        print_json(data)
+    else:
+        console().print(f"{verb}: {_line(data)}", markup=True, highlight=False)
+
+
+def open_(
+    severity_level: str = typer.Option(..., "--severity", "-s", help="SEV-1 .. SEV-4."),
+    title: str = typer.Option(..., "--title", "-t", help="What is wrong, in one line."),
+    security: bool = typer.Option(False, "--security", help="A security incident."),
+    commander: str | None = typer.Option(None, "--commander", help="Who leads the response."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Open an incident: respond-by from its severity, the primary contact paged."""
+    from opsbook.incidents import service
+    from opsbook.incidents.review import capture_logs
+    from opsbook.store.database import state_dir
+
+    book, db = _context(runbook, as_json)
+    now, actor = _now(), _actor()
+    opened = _call(lambda: service.open_incident(
+        db=db, runbook=book, title=title, severity_level=severity_level, actor=actor, now=now,
+        security=security, commander=commander))  # fmt: skip
+    incident_id = opened.incident["id"]
+    if security:
+        vault = state_dir(Path(book.path), os.environ) / "evidence"
+        capture_logs(db=db, runbook=book, incident_id=incident_id, vault=vault, actor=actor,
+                     now=now)  # fmt: skip
+    _deliver(book, db)
+    data = service.show_incident(db=db, incident_id=incident_id)
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    out.print(f"Opened: {_line(data)}", markup=True, highlight=False)
+    out.print(f"  respond by {data['respond_by'][:16].replace('T', ' ')} UTC; "
+              f"acknowledge with: opsbook incidents ack {incident_id}")  # fmt: skip
+    for event in data["timeline"]:
+        if event["kind"] in ("page", "triage", "evidence"):
+            out.print(f"  {event['text']}", markup=False, highlight=False)
+    if security:
+        out.print("  [bold]DO NOT shut down systems — preserve evidence.[/]", markup=True)
+
+
+def list_(
+    only_open: bool = typer.Option(False, "--open", help="Only incidents still open."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many, newest first."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """List incidents, newest first."""
+    from opsbook.incidents.service import list_incidents
+
+    _, db = _context(runbook, as_json)
+    rows = list_incidents(db=db, only_open=only_open, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console().print('No incidents. Open one with: opsbook incidents open -s SEV-3 -t "..."')
+    for row in rows:
+        console().print(_line(row), markup=True, highlight=False)
+
+
+def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """Show an incident: phase, timeline, pages, action items, evidence, matching issues."""
+    from rich.markup import escape
+
+    from opsbook.incidents import service
+    from opsbook.incidents.lifecycle import Status
+    from opsbook.incidents.phases import progress
+
+    book, db = _context(runbook, as_json)
+    data = _call(lambda: service.show_incident(db=db, incident_id=incident_id))
+    phases = progress(book, Status(data["status"]))
+    data["phase"] = next((p.name for p in phases if p.state == "current"), phases[-1].name)
+    data["suggestions"] = [
+        {"issue": m.issue_id, "title": m.title, "score": m.score, "reasons": list(m.reasons)}
+        for m in service.suggestions(db=db, runbook=book, incident_id=incident_id)
+    ]
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    out.print(_line(data), markup=True, highlight=False)
+    out.print(f"  phase: [bold]{escape(data['phase'])}[/]  commander: "
+              f"{escape(data['commander'] or '—')}  opened {data['opened_at'][:19]} by "
+              f"{escape(data['opened_by'])}", markup=True)  # fmt: skip
+    for event in data["timeline"]:
+        out.print(f"  [dim]{event['at'][11:19]}[/] {escape(event['actor']):>10} "
+                  f"[bold]{event['kind']:<13}[/] {escape(event['text'])}", markup=True)  # fmt: skip
+    for item in data["action_items"]:
+        out.print(f"  action {item['id']} [{item['status']}] {escape(item['text'])} "
+                  f"— {escape(item['owner'])}", markup=True)  # fmt: skip
+    for match in data["suggestions"]:
+        out.print(f"  suggested: {escape(match['title'])} — opsbook incidents diagnose "
+                  f"{incident_id} {match['issue']}", markup=True)  # fmt: skip
+
+
+def _transition(incident_id: int, runbook: Path | None, as_json: bool, event: str,
+                text: str = "") -> None:  # fmt: skip
+    from opsbook.incidents import service
+    from opsbook.incidents.lifecycle import Event
+
+    _, db = _context(runbook, as_json)
+    data = _call(lambda: service.transition(db=db, incident_id=incident_id, event=Event(event),
+                                            actor=_actor(), now=_now(), text=text))  # fmt: skip
+    _print(data, as_json, event.capitalize().rstrip("e") + "ed")
+
+
+def ack(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """Acknowledge an incident: you have it; escalation stops."""
+    _transition(incident_id, runbook, as_json, "acknowledge")
+
+
+def mitigate(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """Mark an incident mitigated: the impact is contained, the fix is not done yet."""
+    _transition(incident_id, runbook, as_json, "mitigate")
+
+
+def resolve(
+    incident_id: int = ID,
+    text: str = typer.Option("", "--note", help="What fixed it."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Resolve an incident (acknowledging it later will not reopen it)."""
+    _transition(incident_id, runbook, as_json, "resolve", text)
+
+
+def close(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """Close a resolved incident once its post-mortem is done."""
+    _transition(incident_id, runbook, as_json, "close")
+
+
+def note(
+    incident_id: int = ID,
+    text: str = typer.Argument(..., help="The note."),
+    kind: str = typer.Option("note", "--kind", help="note, root-cause, trigger, impact, "
+                             "lesson or resolution (these fill the post-mortem)."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:  # fmt: skip
+    """Add a note to the timeline."""
+    from opsbook.incidents.service import add_note
+
+    _, db = _context(runbook, as_json)
+    event = _call(lambda: add_note(db=db, incident_id=incident_id, text=text, actor=_actor(),
+                                   now=_now(), kind=kind))  # fmt: skip
+    print_json(event) if as_json else console().print(f"Noted on incident {incident_id}.")
+
+
+def update(
+    incident_id: int = ID,
+    text: str = typer.Argument(..., help="The status update for stakeholders."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Send a status update to the emergency contacts and keep it in the timeline."""
+    from opsbook.incidents.service import post_status_update
+
+    book, db = _context(runbook, as_json)
+    event = _call(lambda: post_status_update(db=db, runbook=book, incident_id=incident_id,
+                                             text=text, actor=_actor(), now=_now()))  # fmt: skip
+    _deliver(book, db)
+    print_json(event) if as_json else console().print(f"Status update sent for {incident_id}.")
+
+
+def severity(
+    incident_id: int = ID,
+    level: str = typer.Argument(..., help="The new severity, SEV-1 .. SEV-4."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Change an open incident's severity; respond-by follows."""
+    from opsbook.incidents.service import change_severity
+
+    book, db = _context(runbook, as_json)
+    data = _call(lambda: change_severity(db=db, runbook=book, incident_id=incident_id,
+                                         severity_level=level, actor=_actor(),
+                                         now=_now()))  # fmt: skip
+    _deliver(book, db)
+    _print(data, as_json, "Severity changed")
+
+
+def action(
+    incident_id: int = ID,
+    text: str = typer.Argument(..., help="The follow-up work."),
+    owner: str = typer.Option(..., "--owner", help="Who will do it."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Track a post-mortem action item with its owner."""
+    from opsbook.incidents.service import add_action_item
+
+    _, db = _context(runbook, as_json)
+    item = _call(lambda: add_action_item(db=db, incident_id=incident_id, text=text, owner=owner,
+                                         actor=_actor(), now=_now()))  # fmt: skip
+    print_json(item) if as_json else console().print(f"Action item {item['id']} added.")
+
+
+def action_done(
+    incident_id: int = ID,
+    item_id: int = typer.Argument(..., help="The action item's id."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Mark an action item done."""
+    from opsbook.incidents.service import complete_action_item
+
+    _, db = _context(runbook, as_json)
+    item = _call(lambda: complete_action_item(db=db, incident_id=incident_id, item_id=item_id,
+                                              actor=_actor(), now=_now()))  # fmt: skip
+    print_json(item) if as_json else console().print(f"Action item {item_id} done.")
+
+
+def _run_linked(book: Runbook, db: Database, incident_id: int, yes: bool,
+                start: Callable[..., Any]) -> dict[str, Any]:  # fmt: skip
+    import asyncio
+
+    from opsbook.incidents.diagnosis import SilentReporter, this_process
+    from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
+    from opsbook.procedures.local import LocalExecutor
+    from opsbook.procedures.plan import PlanError
+    from opsbook.procedures.remote import SshHosts
+
+    me = this_process(_actor())
+    confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()
+    try:
+        result: dict[str, Any] = _call(lambda: asyncio.run(start(
+            db=db, runbook=book, incident_id=incident_id, me=me, environ=os.environ,
+            confirmer=confirmer, reporter=SilentReporter(), local=LocalExecutor(),
+            remote=SshHosts(book), now=_now)))  # fmt: skip
+    except PlanError as exc:
+        fail("; ".join(exc.problems), EXIT_BAD_INPUT, exc.hint)
+    return result
+
+
+def _print_run(event: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(event)
+        raise typer.Exit(0 if event["data"]["status"] == "succeeded" else EXIT_FAILED)
+    out = console()
+    out.print(event["text"], markup=False, highlight=False)
+    for attempt in event["data"]["attempts"]:
+        out.print(f"  $ {attempt['command'] or attempt['text']}  → {attempt['status']}",
+                  markup=False, highlight=False)  # fmt: skip
+        for line in (attempt["stdout"] + attempt["stderr"]).splitlines()[-8:]:
+            out.print(f"    │ {line}", markup=False, highlight=False)
+    if event["data"]["status"] != "succeeded":
+        raise typer.Exit(EXIT_FAILED)
+
+
+def diagnose(
+    incident_id: int = ID,
+    issue: str | None = typer.Argument(None, help="Issue id (default: the best match)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Confirm manual steps."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Run a matching issue's diagnosis steps; the output goes into the timeline."""
+    from opsbook.incidents.diagnosis import run_diagnosis
+
+    book, db = _context(runbook, as_json)
+
+    async def start(**kw: Any) -> dict[str, Any]:
+        return await run_diagnosis(issue=issue, **kw)
+
+    _print_run(_run_linked(book, db, incident_id, yes, start), as_json)
+
+
+def force_run(
+    incident_id: int = ID,
+    target: str = typer.Argument(..., help="The procedure to run despite the incident."),
+    reason: str = typer.Option(..., "--reason", help="Why it must run now (kept)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Confirm manual steps."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """As an admin, run a shutdown procedure during a security incident, with a reason."""
+    from opsbook.incidents.diagnosis import run_forced
+
+    book, db = _context(runbook, as_json)
+
+    async def start(**kw: Any) -> dict[str, Any]:
+        return await run_forced(target=target, reason=reason, **kw)
+
+    _print_run(_run_linked(book, db, incident_id, yes, start), as_json)
+
+
+def postmortem(
+    incident_id: int = ID,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Where to write it."),
+    update_runbook: bool = typer.Option(False, "--update-runbook",
+                                        help="Add the lesson to the Troubleshooting Guide."),
+    issue_title: str | None = typer.Option(None, "--issue-title", help="Title of that issue."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:  # fmt: skip
+    """Write the post-mortem (Markdown), pre-filled from the timeline."""
+    from opsbook.incidents.review import teach_runbook, write_postmortem
+    from opsbook.store.database import state_dir
+
+    book, db = _context(runbook, as_json)
+    target = output or state_dir(Path(book.path), os.environ) / "postmortems" / (
+        f"incident-{incident_id}.md")  # fmt: skip
+    now, actor = _now(), _actor()
+    written = _call(lambda: write_postmortem(db=db, runbook=book, incident_id=incident_id,
+                                             target=target, actor=actor, now=now))  # fmt: skip
+    result: dict[str, Any] = {"incident": incident_id, "path": written["path"]}
+    if update_runbook:
+        result["runbook"] = _call(lambda: teach_runbook(
+            db=db, runbook_path=Path(book.path), incident_id=incident_id, actor=actor, now=now,
+            title=issue_title))  # fmt: skip
+    if as_json:
+        print_json(result)
+        return
+    console().print(f"Post-mortem written to {written['path']}", markup=False)
+    if update_runbook:
+        taught = result["runbook"]
+        console().print(f'Added issue "{taught["issue"]}" to {taught["path"]} '
+                        f"(version {taught['version']})", markup=False)  # fmt: skip
+
+
+def escalate(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """Page whoever is due now and send queued pages (the server does this by itself)."""
+    from opsbook.incidents.paging import escalate_due
+
+    book, db = _context(runbook, as_json)
+    queued = escalate_due(db=db, runbook=book, now=_now())
+    _deliver(book, db)
+    print_json({"queued": queued}) if as_json else console().print(f"{queued} page(s) queued.")

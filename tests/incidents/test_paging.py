@@ -1,0 +1,72 @@
+"""Pages as real email through a real SMTP server (aiosmtpd), escalating on a fake clock."""
+
+from __future__ import annotations
+
+from opsbook.incidents import service
+from opsbook.incidents.email_pager import EmailPager, EmailSettings, email_settings
+from opsbook.incidents.paging import deliver_pages, escalate_due
+from opsbook.runbook.model import Runbook
+from opsbook.store.database import Database
+from tests.incidents.clock import FakeClock
+from tests.incidents.smtp import Mailbox
+
+
+def _pager(box: Mailbox) -> EmailPager:
+    return EmailPager(EmailSettings(host=box.host, port=box.port, sender="opsbook@example.com"))
+
+
+def test_nobody_acknowledges_so_the_backup_gets_a_real_email(
+    db: Database, book: Runbook, smtp: Mailbox
+) -> None:
+    clock = FakeClock()
+    opened = service.open_incident(
+        db=db,
+        runbook=book,
+        title="Items lost",
+        severity_level="SEV-2",
+        actor="monitoring",
+        now=clock(),
+    )
+    incident_id = opened.incident["id"]
+    assert deliver_pages(db=db, pager=_pager(smtp), now=clock(), base_url="http://x") == 1
+    first = smtp.to("ana.ruiz@example.com")
+    assert len(first) == 1 and first[0]["Subject"] == f"[SEV-2] Incident {incident_id}: Items lost"
+    assert f"opsbook incidents ack {incident_id}" in first[0].get_payload()
+    assert f"http://x/incidents/{incident_id}" in first[0].get_payload()
+
+    clock.advance(hours=1)  # respond-by passes, nobody acknowledged
+    escalate_due(db=db, runbook=book, now=clock())
+    assert deliver_pages(db=db, pager=_pager(smtp), now=clock()) == 1
+    backup = smtp.to("sam.okafor@example.com")
+    assert len(backup) == 1 and "not acknowledged by respond-by" in backup[0].get_payload()
+
+    service.acknowledge(db=db, incident_id=incident_id, actor="sam", now=clock())
+    clock.advance(hours=2)
+    escalate_due(db=db, runbook=book, now=clock())
+    assert deliver_pages(db=db, pager=_pager(smtp), now=clock()) == 0
+    assert len(smtp.messages) == 2  # the Operations Lead was never paged
+    kinds = [e["kind"] for e in service.show_incident(db=db, incident_id=incident_id)["timeline"]]
+    assert kinds.count("page-sent") == 2
+
+
+def test_a_page_that_cannot_be_sent_is_retried_then_marked_failed(
+    db: Database, book: Runbook
+) -> None:
+    clock = FakeClock()
+    service.open_incident(
+        db=db, runbook=book, title="x", severity_level="SEV-4", actor="a", now=clock()
+    )
+    dead = EmailPager(EmailSettings(host="127.0.0.1", port=1, timeout=2))
+    for _ in range(3):
+        assert deliver_pages(db=db, pager=dead, now=clock()) == 0
+        clock.advance(minutes=5)
+    page = service.show_incident(db=db, incident_id=1)["pages"][0]
+    assert page["status"] == "failed" and page["attempts"] == 3
+    assert "127.0.0.1:1" in page["error"]
+    assert deliver_pages(db=db, pager=dead, now=clock()) == 0
+
+
+def test_email_settings_come_from_the_front_matter() -> None:
+    assert email_settings({}) is None
+    found = email_settings({"notify": {"email": {"host": "mx", "port": "2525", "from": "o@x"}}})
+    assert found == EmailSettings(host="mx", port=2525, sender="o@x")
