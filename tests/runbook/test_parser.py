@@ -214,3 +214,58 @@ def test_the_template_itself_is_a_valid_runbook() -> None:
     assert [p.id for p in runbook.procedures] == ["startup", "shutdown", "backup", "deployment"]
     assert len(runbook.severity_levels) == 4
     assert runbook.response_times.critical == 900
+
+
+def test_only_the_last_code_span_is_the_command() -> None:
+    text = "### Keep Procedure\n\n**Steps**:\n1. Archive `var/data` into backups: `tar czf b.tgz var/data` {timeout=1m}\n"
+    step = parse_runbook(text).procedures[0].steps[0]
+    assert step.command == "tar czf b.tgz var/data"
+    assert step.text == "Archive `var/data` into backups"
+    assert step.attrs.timeout == 60
+
+
+def test_a_code_span_inside_the_text_is_not_a_command() -> None:
+    text = "### Keep Procedure\n\n**Steps**:\n1. Look in `var/log` for errors\n"
+    step = parse_runbook(text).procedures[0].steps[0]
+    assert step.manual and step.text == "Look in `var/log` for errors"
+
+
+def test_nested_items_with_commands_follow_their_parent() -> None:
+    text = (
+        "### Prep Procedure\n\n**Steps**:\n1. Prepare\n   1. Sub one: `echo a`\n"
+        "   2. just a note\n2. Go: `echo b`\n"
+    )
+    steps = parse_runbook(text).procedures[0].steps
+    assert [(s.text, s.command) for s in steps] == [
+        ("Prepare", None),
+        ("Sub one", "echo a"),
+        ("Go", "echo b"),
+    ]
+
+
+def test_rollback_written_as_a_list_item_names_the_procedure() -> None:
+    text = (
+        "### Start Procedure\n\n**Steps**:\n1. Go: `true`\n\n**Rollback**:\n"
+        "1. Run the Stop Procedure.\n\n### Stop Procedure\n\n**Steps**:\n1. Stop: `true`\n"
+    )
+    start = parse_runbook(text).procedures[0]
+    assert start.rollback_procedure == "stop" and start.rollback == ()
+
+
+def test_recovery_objectives_written_in_a_sentence() -> None:
+    text = (
+        "### Recovery Time Objective (RTO)\n\n<!-- how long may we be down -->\n"
+        "Back within 2 hours of the decision to recover.\n\n"
+        "### Recovery Point Objective (RPO)\n\n15 minutes.\n"
+    )
+    dr = parse_runbook(text).disaster_recovery
+    assert (dr.rto_seconds, dr.rpo_seconds) == (7200, 900)
+
+
+def test_recovery_objective_without_a_duration_is_an_error() -> None:
+    from opsbook.runbook.problems import RunbookError
+
+    text = "# X\n\n### Recovery Time Objective (RTO)\n\nas fast as we can\n"
+    with pytest.raises(RunbookError) as caught:
+        parse_runbook(text)
+    assert "cannot find a duration for the RTO" in caught.value.problems[0].message

@@ -17,13 +17,6 @@ if TYPE_CHECKING:
 
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session"}
 _CHECKBOX = re.compile(r"^\[[ xX]\]\s*")
-# A code span at the end of the item, optionally followed by `{attributes}`. The code may
-# not contain its own backtick run, so in "Restart `nginx`: `cmd`" the last span is the command.
-_TRAILING_CODE = re.compile(
-    r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>(?:(?!(?P=ticks)).)+?)(?P=ticks)"
-    r"\s*(?P<attrs>\{[^{}]*\})?\s*[.;]?\s*$",
-    re.DOTALL,
-)
 _PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 
 
@@ -60,16 +53,47 @@ def step_from_item(item: Node) -> Step | None:
 
 
 def split_command(raw: str) -> tuple[str, str | None, Attrs]:
-    """Split `Start it: \\`cmd\\` {timeout=5s}` into text, command and attributes."""
-    match = _TRAILING_CODE.search(raw)
-    if match is None or "`" in raw[match.end() :]:
-        return strip_emphasis(raw), None, Attrs()
-    code = match.group("code")
-    if match.group("ticks") != "`" and code.startswith(" ") and code.endswith(" "):
-        code = code[1:-1]
-    attrs = parse_attrs(match.group("attrs")) if match.group("attrs") else Attrs()
-    text = raw[: match.start()].rstrip().rstrip(":-–—").rstrip()
+    """Split an item such as "Start it: `cmd` {timeout=5s}" into text, command, attributes.
+
+    Only the last code span is the command, and only when nothing but attributes (and a
+    full stop) follow it: "Archive `data/` now: `tar czf b.tgz data`" runs the tar.
+    """
+    spans = code_spans(raw)
+    if not spans:
+        return _plain(raw), None, Attrs()
+    start, end, code = spans[-1]
+    rest = _AFTER_COMMAND.fullmatch(raw[end:])
+    if rest is None:
+        return _plain(raw), None, Attrs()
+    attrs = parse_attrs(rest.group(1)) if rest.group(1) else Attrs()
+    text = raw[:start].rstrip().rstrip(":-–—").rstrip()
     return strip_emphasis(text), code.strip(), attrs
+
+
+_AFTER_COMMAND = re.compile(r"\s*(\{[^{}]*\})?\s*[.;]?\s*", re.DOTALL)
+_TICKS = re.compile(r"`+")
+
+
+def code_spans(raw: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, code) of each code span, closing runs matched by length."""
+    spans: list[tuple[int, int, str]] = []
+    pos = 0
+    while (opener := _TICKS.search(raw, pos)) is not None:
+        ticks = opener.group(0)
+        closer = re.compile(rf"(?<!`){ticks}(?!`)").search(raw, opener.end())
+        if closer is None:
+            pos = opener.end()
+            continue
+        code = raw[opener.end() : closer.start()]
+        if len(ticks) > 1 and code.startswith(" ") and code.endswith(" ") and code.strip():
+            code = code[1:-1]
+        spans.append((opener.start(), closer.end(), code))
+        pos = closer.end()
+    return spans
+
+
+def _plain(raw: str) -> str:
+    return strip_emphasis(raw).rstrip(":").rstrip()
 
 
 _TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
@@ -142,24 +166,32 @@ def placeholders(command: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def steps_from_blocks(
-    blocks: list[Node], on_error: Callable[[ValueProblem], None]
-) -> list[Step]:
+def _list_steps(block: Node, on_error: Callable[[ValueProblem], None]) -> list[Step]:
+    """Read a list's items as steps; nested items that carry a command follow their parent."""
+    out: list[Step] = []
+    for item in block.children:
+        try:
+            step = step_from_item(item)
+        except ValueProblem as exc:
+            exc.line = exc.line or line_of(item)
+            on_error(exc)
+            continue
+        if step is not None:
+            out.append(step)
+        for child in item.children:
+            if child.type in ("bullet_list", "ordered_list"):
+                out.extend(s for s in _list_steps(child, on_error) if s.command is not None)
+    return out
+
+
+def steps_from_blocks(blocks: list[Node], on_error: Callable[[ValueProblem], None]) -> list[Step]:
     """Read the list items (and bare runnable fences) among the blocks as steps."""
     out: list[Step] = []
     said = ""
     for block in blocks:
         try:
             if block.type in ("bullet_list", "ordered_list"):
-                for item in block.children:
-                    try:
-                        step = step_from_item(item)
-                    except ValueProblem as exc:
-                        exc.line = exc.line or line_of(item)
-                        on_error(exc)
-                        continue
-                    if step is not None:
-                        out.append(step)
+                out.extend(_list_steps(block, on_error))
             elif block.type == "paragraph":
                 said = strip_emphasis(inline_source(block)).rstrip(":")
             elif block.type == "fence":

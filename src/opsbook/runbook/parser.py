@@ -315,6 +315,13 @@ class _Reader:
     def rollback_reference(self, draft: _ProcedureDraft, inline: str) -> None:
         draft.rollback_text = inline
         named = _RUN_PROCEDURE.search(inline)
+        only = draft.rollback[0] if len(draft.rollback) == 1 else None
+        if named is None and only is not None and only.manual:
+            # "1. Run the Shutdown Procedure" as the one rollback step names it too.
+            named = _RUN_PROCEDURE.search(only.text)
+            if named:
+                draft.rollback = []
+                draft.rollback_text = only.text
         if named:
             draft.rollback_procedure = procedure_id(named.group(1))
 
@@ -498,10 +505,27 @@ def _process(blocks: list[Node]) -> list[ProcessPhase]:
     return phases
 
 
+_DURATION_PHRASE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)\b",
+    re.IGNORECASE,
+)
+
+
 def _objective_text(text: str, kind: str) -> tuple[str, float | None]:
-    first = text.strip().splitlines()[0] if text.strip() else ""
+    """Read RTO / RPO: the first line's duration, written plainly or inside a sentence."""
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL).strip()
+    first = text.splitlines()[0] if text else ""
     first = re.sub(rf"^\s*{kind}\s*[:=-]\s*", "", strip_emphasis(first), flags=re.IGNORECASE)
-    return first, parse_optional_duration(first)
+    try:
+        return first, parse_optional_duration(first.rstrip("."))
+    except ValueProblem:
+        phrase = _DURATION_PHRASE.search(first)
+        if phrase is None:
+            raise ValueProblem(
+                f'cannot find a duration for the {kind.upper()} in "{first}"',
+                "start it with a duration such as `4 hours` or `15 minutes`",
+            ) from None
+        return first, parse_optional_duration(phrase.group(0))
 
 
 def _useful_commands(blocks: list[Node]) -> list[UsefulCommand]:

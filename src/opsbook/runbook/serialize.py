@@ -93,6 +93,7 @@ def runbook_data(runbook: Runbook) -> dict[str, Any]:
                 "action": r.action,
                 "actions": [asdict(a) for a in r.actions],
                 "for_seconds": r.for_seconds,
+                "extra": dict(r.extra),
                 "line": r.line,
             }
             for r in runbook.alert_rules
@@ -110,6 +111,7 @@ def runbook_data(runbook: Runbook) -> dict[str, Any]:
                 "owner": t.owner,
                 "last_completed": t.last_completed,
                 "next_due": t.next_due,
+                "extra": dict(t.extra),
                 "line": t.line,
             }
             for t in runbook.maintenance_tasks
