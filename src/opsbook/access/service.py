@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
@@ -39,6 +39,10 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > _NAME_MAX:
@@ -47,14 +51,16 @@ def _check_name(name: str) -> str:
 
 
 def _token_info(row: TokenRow) -> TokenInfo:
+    created = _aware(row.created_at)
+    assert created is not None
     return TokenInfo(
         row.id,
         row.name,
         Role(row.role),
-        row.created_at,
+        created,
         row.created_by,
-        row.revoked_at,
-        row.last_used_at,
+        _aware(row.revoked_at),
+        _aware(row.last_used_at),
     )
 
 

@@ -53,6 +53,9 @@ def create_app(state: AppState) -> FastAPI:
     app.state.opsbook = state
     for router in routers():
         app.include_router(router)
+    from opsbook.web.routes import incidents as incident_routes
+
+    app.include_router(incident_routes.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
@@ -72,9 +75,20 @@ def routers() -> list[APIRouter]:
         login,
         pages,
         run_pages,
+        token_pages,
     )
 
-    modules = (api_meta, api_procedures, api_runs, api_tokens, login, pages, run_pages, alerts)
+    modules = (
+        api_meta,
+        api_procedures,
+        api_runs,
+        api_tokens,
+        login,
+        pages,
+        run_pages,
+        token_pages,
+        alerts,
+    )
     return [m.router for m in modules]
 
 

@@ -61,6 +61,9 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
         ),
     )
     register(state)
+    from opsbook.web.incidents_view import incident_tasks
+
+    state.worker.periodic.extend(incident_tasks(state))
     return state
 
 

@@ -10,7 +10,7 @@ from opsbook.access.model import Principal
 from opsbook.procedures.confirm import Decision
 from opsbook.web.auth import operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
-from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.runs import actions
 from opsbook.web.runs.control import runs_page
 from opsbook.web.runs.views import run_detail
@@ -81,7 +81,7 @@ def _detail(request: Request, run_id: int) -> RunDetailOut:
 
 
 @router.get("/api/v1/runs/{run_id}", response_model=RunDetailOut, responses={**AUTH, **NOT_FOUND})
-def get_run(run_id: int, request: Request, _: Principal = Depends(viewer)) -> RunDetailOut:
+def get_run(run_id: ItemId, request: Request, _: Principal = Depends(viewer)) -> RunDetailOut:
     """Show a run with every step attempt, its output, and every confirmation."""
     return _detail(request, run_id)
 
@@ -92,7 +92,7 @@ def get_run(run_id: int, request: Request, _: Principal = Depends(viewer)) -> Ru
     responses={**AUTH, **NOT_FOUND, **CONFLICT, **INVALID},
 )
 def confirm_step(
-    run_id: int, body: AnswerIn, request: Request, principal: Principal = Depends(operator)
+    run_id: ItemId, body: AnswerIn, request: Request, principal: Principal = Depends(operator)
 ) -> RunDetailOut:
     """Confirm, skip or abort the manual step a run waits at; the run goes on."""
     actions.answer(app_state(request), run_id, DECISIONS[body.decision], principal)
@@ -105,7 +105,7 @@ def confirm_step(
     responses={**AUTH, **NOT_FOUND, **CONFLICT},
 )
 def approve_step(
-    run_id: int, request: Request, principal: Principal = Depends(operator)
+    run_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> RunDetailOut:
     """Approve the step a run waits at (`approvals=N`: N operators other than the starter)."""
     actions.approve(app_state(request), run_id, principal)
@@ -118,7 +118,7 @@ def approve_step(
     responses={**AUTH, **NOT_FOUND, **CONFLICT},
 )
 def abort_run(
-    run_id: int, request: Request, principal: Principal = Depends(operator)
+    run_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> RunDetailOut:
     """Abort a run: a waiting run stops at its step; a running one is stopped."""
     actions.abort(app_state(request), run_id, principal)
@@ -130,7 +130,7 @@ def abort_run(
     response_model=RunDetailOut,
     responses={**AUTH, **NOT_FOUND, **CONFLICT},
 )
-def resume_run(run_id: int, request: Request, _: Principal = Depends(operator)) -> RunDetailOut:
+def resume_run(run_id: ItemId, request: Request, _: Principal = Depends(operator)) -> RunDetailOut:
     """Go on with an interrupted run from the step where it stopped."""
     actions.resume(app_state(request), run_id)
     return _detail(request, run_id)

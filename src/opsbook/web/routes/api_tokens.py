@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from opsbook.access import service
 from opsbook.access.model import Principal, TokenInfo
 from opsbook.web.auth import admin
-from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import TokenCreatedOut, TokenIn, TokenOut
 from opsbook.web.state import app_state
 
@@ -56,7 +56,7 @@ def create_token(
 @router.delete(
     "/api/v1/tokens/{token_id}", response_model=TokenOut, responses={**AUTH, **NOT_FOUND}
 )
-def revoke_token(token_id: int, request: Request, _: Principal = Depends(admin)) -> TokenOut:
+def revoke_token(token_id: ItemId, request: Request, _: Principal = Depends(admin)) -> TokenOut:
     """Revoke a token at once; its sessions end too."""
     state = app_state(request)
     match = service.revoke_token(state.db, token_id=token_id, now=state.clock())

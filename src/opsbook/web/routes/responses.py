@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Path
 
 from opsbook.web.schemas import ErrorOut
 
@@ -16,3 +18,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "The request is not valid."},
 }
+
+# Ids are 32-bit database integers; a larger number cannot name anything.
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -10,6 +10,7 @@ from opsbook.procedures.confirm import Decision
 from opsbook.procedures.plan import PlanError
 from opsbook.web.auth import operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
+from opsbook.web.routes.responses import ItemId
 from opsbook.web.runs import actions
 from opsbook.web.runs.control import runs_page
 from opsbook.web.runs.views import run_detail
@@ -80,20 +81,20 @@ def _run_or_404(request: Request, run_id: int) -> dict[str, object]:
 
 
 @router.get("/runs/{run_id}")
-def run(run_id: int, request: Request, principal: Principal = Depends(viewer)) -> Response:
+def run(run_id: ItemId, request: Request, principal: Principal = Depends(viewer)) -> Response:
     """Show a run: its status, the step it waits at, and every step's output."""
     return page(request, "run.html", principal, run=_run_or_404(request, run_id))
 
 
 @router.get("/runs/{run_id}/live")
-def run_live(run_id: int, request: Request, principal: Principal = Depends(viewer)) -> Response:
+def run_live(run_id: ItemId, request: Request, principal: Principal = Depends(viewer)) -> Response:
     """Return the live part of a run's page (polled by htmx while the run is going)."""
     return page(request, "partials/run_live.html", principal, run=_run_or_404(request, run_id))
 
 
 @router.post("/runs/{run_id}/confirm")
 async def confirm(
-    run_id: int, request: Request, principal: Principal = Depends(operator)
+    run_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Confirm, skip or abort the step the run waits at."""
     from starlette.concurrency import run_in_threadpool
@@ -107,21 +108,21 @@ async def confirm(
 
 
 @router.post("/runs/{run_id}/approve")
-def approve(run_id: int, request: Request, principal: Principal = Depends(operator)) -> Response:
+def approve(run_id: ItemId, request: Request, principal: Principal = Depends(operator)) -> Response:
     """Approve the step the run waits at."""
     actions.approve(app_state(request), run_id, principal)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
 @router.post("/runs/{run_id}/abort")
-def abort(run_id: int, request: Request, principal: Principal = Depends(operator)) -> Response:
+def abort(run_id: ItemId, request: Request, principal: Principal = Depends(operator)) -> Response:
     """Abort the run."""
     actions.abort(app_state(request), run_id, principal)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
 @router.post("/runs/{run_id}/resume")
-def resume(run_id: int, request: Request, principal: Principal = Depends(operator)) -> Response:
+def resume(run_id: ItemId, request: Request, principal: Principal = Depends(operator)) -> Response:
     """Go on with an interrupted run."""
     actions.resume(app_state(request), run_id)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)

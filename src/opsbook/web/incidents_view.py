@@ -1,0 +1,105 @@
+"""What the incident pages show, the overview's incidents panel, and the worker's incident
+tasks (escalation from the database, page delivery, settling dashboard-started runs)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from opsbook.incidents import service
+from opsbook.incidents.lifecycle import Status
+from opsbook.incidents.phases import progress
+from opsbook.incidents.severity import UnknownSeverity, severity
+from opsbook.web.panels import Panel, PanelItem, register_panel
+from opsbook.web.state import AppState
+from opsbook.worker.loop import Periodic
+
+ESCALATE_EVERY = 5.0
+SEV_TONE = {0: "bad", 1: "bad", 2: "warn"}
+
+
+def severity_rank(state: AppState, level: str) -> int:
+    """Return the rank of a severity (0 = SEV-1) for its colour; unknown ones rank last."""
+    try:
+        return severity(state.source.runbook, level).rank
+    except UnknownSeverity:
+        return 9
+
+
+def incident_page_data(state: AppState, incident_id: int) -> dict[str, Any]:
+    """Return everything the incident page shows."""
+    from opsbook.incidents.guard import plan_reasons
+    from opsbook.procedures.plan import PlanError, build_plan
+
+    runbook = state.source.runbook
+    data = service.show_incident(db=state.db, incident_id=incident_id)
+    status = Status(data["status"])
+    matches = service.suggestions(db=state.db, runbook=runbook, incident_id=incident_id)
+    shutdowns = []
+    if data["security"] and status in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED):
+        for proc in runbook.procedures:
+            try:
+                plan = build_plan(runbook, target=proc.id, params={}, environ=state.environ)
+            except PlanError:
+                continue
+            if plan_reasons(plan):
+                shutdowns.append(proc)
+    return {
+        "incident": data,
+        "rank": severity_rank(state, data["severity"]),
+        "phases": progress(runbook, status),
+        "matches": matches,
+        "issues": {m.issue_id: runbook.issue(m.issue_id) for m in matches},
+        "shutdowns": shutdowns,
+        "is_open": status in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED),
+        "note_kinds": service.NOTE_KINDS,
+    }
+
+
+def incidents_panel(state: AppState) -> Panel:
+    """The overview's incidents panel: open incidents, worst first."""
+    rows = service.list_incidents(db=state.db, only_open=True, limit=20)
+    rows.sort(key=lambda r: (severity_rank(state, r["severity"]), r["id"]))
+    items = tuple(
+        PanelItem(
+            f"{r['severity']} #{r['id']} {r['title']}",
+            r["status"],
+            SEV_TONE.get(severity_rank(state, r["severity"]), "muted"),
+            f"/incidents/{r['id']}",
+        )
+        for r in rows
+    )
+    note = "" if items else "No open incidents."
+    return Panel("incidents", "Incidents", items, note)
+
+
+def register_incident_panel() -> None:
+    """Make the overview's incidents panel live."""
+    register_panel("incidents", incidents_panel)
+
+
+def incident_tasks(state: AppState) -> tuple[Periodic, ...]:
+    """Return the worker's incident tasks: due escalations (re-read from the database, so
+    they survive a restart), page delivery, and settling runs started from the dashboard."""
+    from opsbook.incidents.channels import pager_for
+    from opsbook.incidents.diagnosis import settle_runs
+    from opsbook.incidents.paging import deliver_pages, escalate_due
+
+    def escalate_and_page() -> None:
+        runbook = state.source.runbook
+        escalate_due(db=state.db, runbook=runbook, now=state.clock())
+        pager = pager_for(runbook)
+        if pager is not None:
+            deliver_pages(
+                db=state.db,
+                pager=pager,
+                now=state.clock(),
+                base_url=state.environ.get("OPSBOOK_URL", ""),
+            )
+        settle_runs(db=state.db, machine=socket.gethostname(), now=state.clock)
+
+    async def tick() -> None:
+        await asyncio.to_thread(escalate_and_page)
+
+    return (Periodic("incidents: escalate, page, settle runs", ESCALATE_EVERY, tick),)

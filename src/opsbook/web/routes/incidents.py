@@ -1,0 +1,372 @@
+"""Incidents over HTTP: the REST API under /api/v1/incidents and the dashboard pages.
+
+Thin: each route parses, calls a use case of `opsbook.incidents`, and presents. Forms carry
+the session's CSRF token (checked by the `operator`/`admin` dependencies).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from opsbook.access.model import Principal
+from opsbook.access.roles import Role, allows
+from opsbook.incidents import service
+from opsbook.incidents.lifecycle import Event
+from opsbook.web.auth import admin, operator, viewer
+from opsbook.web.incidents_view import incident_page_data, register_incident_panel
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.schemas import ErrorOut
+from opsbook.web.state import AppState, app_state
+from opsbook.web.templating import page
+
+router = APIRouter(tags=["incidents"])
+register_incident_panel()
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The incident's status does not allow this."},
+}
+
+
+class IncidentOut(BaseModel):
+    id: int
+    title: str
+    severity: str
+    status: str
+    security: bool
+    cause: str | None
+    commander: str | None
+    participants: list[str]
+    opened_at: str
+    opened_by: str
+    respond_by: str
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    mitigated_at: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+    closed_at: str | None
+    escalation_level: int
+    next_escalation_at: str | None
+
+
+class EventOut(BaseModel):
+    id: int
+    at: str
+    actor: str
+    kind: str
+    text: str
+    data: dict[str, Any]
+
+
+class IncidentDetailOut(IncidentOut):
+    timeline: list[EventOut]
+    pages: list[dict[str, Any]]
+    action_items: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+
+
+class OpenIn(BaseModel):
+    severity: str = Field(min_length=1, max_length=20, description="SEV-1 .. SEV-4.")
+    title: str = Field(min_length=1, max_length=500)
+    security: bool = False
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=10000)
+    kind: str = Field("note", description=", ".join(service.NOTE_KINDS))
+
+
+class TransitionIn(BaseModel):
+    text: str = Field("", max_length=2000)
+
+
+def _refused(exc: service.IncidentError) -> HTTPException:
+    code = {"not-found": 404, "bad-input": 422}.get(exc.kind, 409)
+    return HTTPException(code, exc.message + (f" ({exc.hint})" if exc.hint else ""))
+
+
+def _open(state: AppState, body: OpenIn, by: str) -> dict[str, Any]:
+    from opsbook.incidents.review import capture_logs
+    from opsbook.store.database import state_dir
+
+    runbook, now = state.source.runbook, state.clock()
+    try:
+        opened = service.open_incident(
+            db=state.db,
+            runbook=runbook,
+            title=body.title,
+            severity_level=body.severity,
+            actor=by,
+            now=now,
+            security=body.security,
+        )
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    if body.security:
+        from pathlib import Path
+
+        vault = state_dir(Path(runbook.path), state.environ) / "evidence"
+        capture_logs(
+            db=state.db,
+            runbook=runbook,
+            incident_id=opened.incident["id"],
+            vault=vault,
+            actor=by,
+            now=now,
+        )
+    if state.worker is not None:
+        state.worker.wake()
+    return opened.incident
+
+
+def _transition(state: AppState, incident_id: int, event: Event, by: str, text: str = "") -> Any:
+    try:
+        return service.transition(
+            db=state.db,
+            incident_id=incident_id,
+            event=event,
+            actor=by,
+            now=state.clock(),
+            text=text,
+        )
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+
+
+@router.get("/api/v1/incidents", response_model=list[IncidentOut], responses=AUTH)
+def list_incidents(
+    request: Request, only_open: bool = False, principal: Principal = Depends(viewer)
+) -> list[dict[str, Any]]:
+    """List incidents, newest first (`only_open=true`: those not resolved)."""
+    return service.list_incidents(db=app_state(request).db, only_open=only_open)
+
+
+@router.post(
+    "/api/v1/incidents", response_model=IncidentOut, status_code=201, responses={**AUTH, **INVALID}
+)
+def open_incident(
+    body: OpenIn, request: Request, principal: Principal = Depends(operator)
+) -> dict[str, Any]:
+    """Open an incident: respond-by from its severity; the primary contact is paged."""
+    return _open(app_state(request), body, principal.name)
+
+
+@router.get(
+    "/api/v1/incidents/{incident_id}",
+    response_model=IncidentDetailOut,
+    responses={**AUTH, **NOT_FOUND},
+)
+def show_incident(
+    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+) -> dict[str, Any]:
+    """Show an incident with its timeline, pages, action items and evidence."""
+    try:
+        return service.show_incident(db=app_state(request).db, incident_id=incident_id)
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+
+
+def _api_transition(event: Event) -> Any:
+    def route(
+        incident_id: int,
+        request: Request,
+        body: TransitionIn | None = None,
+        principal: Principal = Depends(operator),
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = _transition(
+            app_state(request), incident_id, event, principal.name, body.text if body else ""
+        )
+        return result
+
+    route.__name__ = f"{event.value}_incident"
+    route.__doc__ = f"{event.value.capitalize()} an incident (409 when its status forbids it)."
+    return route
+
+
+for _event, _verb in (
+    (Event.ACKNOWLEDGE, "ack"),
+    (Event.MITIGATE, "mitigate"),
+    (Event.RESOLVE, "resolve"),
+    (Event.CLOSE, "close"),
+):
+    router.post(
+        f"/api/v1/incidents/{{incident_id}}/{_verb}",
+        response_model=IncidentOut,
+        responses={**AUTH, **NOT_FOUND, **CONFLICT, **INVALID},
+    )(_api_transition(_event))
+
+
+@router.post(
+    "/api/v1/incidents/{incident_id}/notes",
+    response_model=EventOut,
+    status_code=201,
+    responses={**AUTH, **NOT_FOUND, **INVALID},
+)
+def add_note(
+    incident_id: int, body: NoteIn, request: Request, principal: Principal = Depends(operator)
+) -> dict[str, Any]:
+    """Add a note (or root cause, trigger, impact, lesson, resolution) to the timeline."""
+    state = app_state(request)
+    try:
+        return service.add_note(
+            db=state.db,
+            incident_id=incident_id,
+            text=body.text,
+            actor=principal.name,
+            now=state.clock(),
+            kind=body.kind,
+        )
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+@router.get("/incidents", include_in_schema=False)
+def incidents_page(request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """List open and recent incidents with live countdowns; a form to open one."""
+    state = app_state(request)
+    rows = service.list_incidents(db=state.db, limit=100)
+    from opsbook.incidents.severity import levels
+
+    return page(
+        request, "incidents.html", principal, incidents=rows, levels=levels(state.source.runbook)
+    )
+
+
+@router.post("/incidents", include_in_schema=False)
+def open_form(
+    request: Request,
+    severity: str = Form(...),
+    title: str = Form(...),
+    security: bool = Form(False),
+    principal: Principal = Depends(operator),
+) -> Response:
+    """Open an incident from the form, then show it."""
+    try:
+        body = OpenIn(severity=severity, title=title, security=security)
+    except ValueError as exc:
+        raise HTTPException(422, f"severity and title are needed: {exc}") from None
+    opened = _open(app_state(request), body, principal.name)
+    return RedirectResponse(f"/incidents/{opened['id']}", status_code=303)
+
+
+@router.get("/incidents/{incident_id}", include_in_schema=False)
+def incident_page(
+    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+) -> Response:
+    """Show an incident: countdown, phases, actions, suggestions, timeline."""
+    state = app_state(request)
+    try:
+        data = incident_page_data(state, incident_id)
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    return page(request, "incident.html", principal, **data)
+
+
+@router.post("/incidents/{incident_id}/{verb}", include_in_schema=False)
+def transition_form(
+    incident_id: int,
+    verb: str,
+    request: Request,
+    text: str = Form(""),
+    principal: Principal = Depends(operator),
+) -> Response:
+    """Acknowledge, mitigate, resolve or close from the incident page."""
+    events = {
+        "ack": Event.ACKNOWLEDGE,
+        "mitigate": Event.MITIGATE,
+        "resolve": Event.RESOLVE,
+        "close": Event.CLOSE,
+    }
+    if verb not in events:
+        raise HTTPException(404, f"no action {verb!r} on an incident")
+    _transition(app_state(request), incident_id, events[verb], principal.name, text)
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/notes/add", include_in_schema=False)
+def note_form(
+    incident_id: int,
+    request: Request,
+    text: str = Form(...),
+    kind: str = Form("note"),
+    principal: Principal = Depends(operator),
+) -> Response:
+    """Add a note from the incident page."""
+    add_note(incident_id, NoteIn(text=text, kind=kind), request, principal)
+    return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/diagnose/{issue_id}", include_in_schema=False)
+def diagnose_form(
+    incident_id: int, issue_id: str, request: Request, principal: Principal = Depends(operator)
+) -> Response:
+    """Start a troubleshooting issue's diagnosis as a run; its output joins the timeline."""
+    from opsbook.web.runs.actions import start
+
+    state = app_state(request)
+    found = state.source.runbook.issue(issue_id)
+    if found is None:
+        raise HTTPException(404, f"no troubleshooting issue {issue_id!r} in the runbook")
+    service.show_incident(db=state.db, incident_id=incident_id)
+    run_id = start(state, f"{found.id}:diagnosis", {}, None, principal)
+    text = f"Started the diagnosis of {found.title}: run {run_id}"
+    service.link_run(
+        db=state.db,
+        incident_id=incident_id,
+        run_id=run_id,
+        actor=principal.name,
+        now=state.clock(),
+        text=text,
+        data={"target": f"{found.id}:diagnosis", "pending": True},
+    )
+    return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/force", include_in_schema=False)
+def force_form(
+    incident_id: int,
+    request: Request,
+    procedure: str = Form(...),
+    reason: str = Form(...),
+    principal: Principal = Depends(admin),
+) -> Response:
+    """As an admin, start a refused shutdown procedure with a written reason."""
+    from opsbook.incidents.guard import Override
+    from opsbook.procedures.plan import build_plan
+    from opsbook.procedures.service import start_run
+    from opsbook.web.runs import control
+    from opsbook.web.runs.driver import this_process
+
+    state = app_state(request)
+    plan = build_plan(state.source.runbook, target=procedure, params={}, environ=state.environ)
+    override = Override(principal.name, reason, allows(principal.role, Role.ADMIN))
+    run_id = start_run(
+        db=state.db, plan=plan, me=this_process(principal.name), now=state.clock, override=override
+    )
+    control.queue(state.db, run_id=run_id, resume=False, now=state.clock)
+    if state.worker is not None:
+        state.worker.wake()
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.get("/incidents/{incident_id}/postmortem.md", include_in_schema=False)
+async def postmortem_markdown(
+    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+) -> Response:
+    """Return the post-mortem, pre-filled from the timeline, as Markdown."""
+    from opsbook.incidents.postmortem import render
+
+    state = app_state(request)
+    try:
+        data = await run_in_threadpool(service.show_incident, db=state.db, incident_id=incident_id)
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    text = render(data, generated_at=state.clock().strftime("%Y-%m-%d %H:%M UTC"))
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")

@@ -1,0 +1,64 @@
+"""The admin's tokens page: list, create (shown once), revoke."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import RedirectResponse, Response
+
+from opsbook.access import service
+from opsbook.access.model import Principal
+from opsbook.access.roles import Role, parse_role
+from opsbook.web.auth import admin
+from opsbook.web.routes.responses import ItemId
+from opsbook.web.state import app_state
+from opsbook.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _tokens_page(
+    request: Request, principal: Principal, status: int = 200, **extra: object
+) -> Response:
+    tokens = service.list_tokens(app_state(request).db)
+    return page(
+        request,
+        "tokens.html",
+        principal,
+        status_code=status,
+        tokens=tokens,
+        roles=[r.value for r in Role],
+        **extra,
+    )
+
+
+@router.get("/tokens")
+def tokens(request: Request, principal: Principal = Depends(admin)) -> Response:
+    """List API tokens, with a form to create one."""
+    return _tokens_page(request, principal)
+
+
+@router.post("/tokens")
+def create(
+    request: Request,
+    principal: Principal = Depends(admin),
+    name: str = Form(""),
+    role: str = Form(""),
+) -> Response:
+    """Create a token and show it this once."""
+    state = app_state(request)
+    try:
+        info, token = service.create_token(
+            state.db, name=name, role=parse_role(role), created_by=principal.name, now=state.clock()
+        )
+    except ValueError as exc:
+        return _tokens_page(request, principal, 422, error=str(exc))
+    return _tokens_page(request, principal, 201, created=info, token=token)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke(token_id: ItemId, request: Request, principal: Principal = Depends(admin)) -> Response:
+    """Revoke a token at once."""
+    state = app_state(request)
+    if not service.revoke_token(state.db, token_id=token_id, now=state.clock()):
+        raise HTTPException(404, f"There is no active token {token_id}.")
+    return RedirectResponse("/tokens", status_code=303)
