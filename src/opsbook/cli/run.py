@@ -177,9 +177,9 @@ def resume(
 
 
 def _database(runbook_path: Path) -> Database:
-    from opsbook.store.database import open_for
+    from opsbook.procedures.store import open_runs_database
 
-    return open_for(runbook_path)
+    return open_runs_database(runbook_path, os.environ)
 
 
 def _drive(
@@ -300,24 +300,12 @@ def _print_plan(plan: Plan, runbook: Runbook, as_json: bool) -> None:
                 f" (from the {item['from_procedure']} procedure)" if item["from_procedure"] else ""
             )
             out.print(f"[bold]{phase.capitalize()}[/]{source}", markup=True)
-        hosts = (
-            ", ".join(
-                f"{h['name']}"
-                + (
-                    f" ({h.get('user') + '@' if h.get('user') else ''}{h['address']}:{h['port']})"
-                    if "address" in h
-                    else ""
-                )
-                for h in item["hosts"]
-            )
-            or "no host (skipped by --host)"
-        )
-        attrs = " ".join(f"{k}={v}" for k, v in item["attrs"].items())
-        out.print(
-            f"  {item['label']} {escape(item['text'])} [dim]on {escape(hosts)}"
-            f"{' ' + escape(attrs) if attrs else ''}[/]",
-            markup=True,
-        )
+        where = _where(item["hosts"])
+        attrs = " ".join(f"{k}={_value(v)}" for k, v in item["attrs"].items())
+        out.print(f"  {item['label']} {escape(item['text'])}", markup=True)
+        details = " · ".join(t for t in (where, attrs) if t)
+        if details:
+            out.print(f"      [dim]{escape(details)}[/]", markup=True)
         if item["command"] is None:
             out.print("      [yellow]manual: a person confirms it[/]", markup=True)
         else:
@@ -331,3 +319,25 @@ def _shown(path: str) -> str:
     """Return the runbook's path relative to here when it is below here."""
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
+
+
+def _where(hosts: list[dict[str, Any]]) -> str:
+    """Say where an item runs: nothing for this machine, else each host and its address."""
+    if not hosts:
+        return "no host (left out by --host)"
+    if [h["name"] for h in hosts] == ["local"]:
+        return ""
+    named = []
+    for host in hosts:
+        if "address" in host:
+            user = f"{host['user']}@" if host.get("user") else ""
+            named.append(f"{host['name']} ({user}{host['address']}:{host['port']})")
+        else:
+            named.append(str(host["name"]))
+    return "on " + ", ".join(named)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value)}s"
+    return str(value)

@@ -79,7 +79,7 @@ class StepView:
             self.live = Live(self.current, console=console, refresh_per_second=10, transient=True)
 
     def print(self, text: str) -> None:
-        self.console.print(text, markup=True, highlight=False, soft_wrap=True)
+        self.console.print(text, markup=True, highlight=False, overflow="fold")
 
     def step_started(self, item: PlanItem) -> None:
         from rich.markup import escape
@@ -93,7 +93,8 @@ class StepView:
         self.current.started = time.monotonic()
         if self.live is not None:
             self.live.start()
-        else:
+        elif not item.local or item.step.attrs.timeout or item.needs_person:
+            # Off a terminal only the slow kinds say they started; the rest print one line.
             self.print(f"  [dim]…[/] {item.label} {escape(item.step.text)}{where}")
 
     def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:

@@ -37,14 +37,15 @@ def register(app: typer.Typer) -> None:
 
 def database_for(runbook: Path | None) -> Database | None:
     """Open the runs database of a runbook; None if it has never been written."""
+    from opsbook.procedures.store import open_runs_database
     from opsbook.runbook.loader import resolve_path
-    from opsbook.store.database import database_url, open_database, state_dir
+    from opsbook.store.database import database_url, state_dir
 
     path = resolve_path(str(runbook) if runbook else None, os.environ)
     url = database_url(state_dir(path, os.environ), os.environ)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return None
-    return open_database(url)
+    return open_runs_database(path, os.environ)
 
 
 def _machine() -> str:
@@ -133,6 +134,8 @@ def show(
         return
     from rich.markup import escape
 
+    from opsbook.procedures.engine import Phase
+
     out = console()
     style = STATUS_STYLE.get(data["status"], "")
     out.print(
@@ -157,8 +160,9 @@ def show(
         retry = f" (attempt {attempt['attempt']})" if attempt["attempt"] > 1 else ""
         took = f" {attempt['duration']:.2f}s" if attempt["duration"] is not None else ""
         code = f" exit {attempt['exit_code']}" if attempt["exit_code"] not in (None, 0) else ""
+        what = f"{Phase(attempt['phase']).singular} {attempt['number']}"
         out.print(
-            f"  [{astyle}]{attempt['status']:>11}[/] {attempt['phase']} {attempt['number']} "
+            f"  [{astyle}]{attempt['status']:>11}[/] {what} "
             f"{escape(attempt['text'])} [dim]@{escape(attempt['host'])}{retry}{code}{took}[/]",
             markup=True,
         )

@@ -84,8 +84,8 @@ class TerminalConfirmer:
         self.ask = ask
 
     async def confirm(self, item: PlanItem) -> Confirmation:
-        verb = "done" if item.command is None else "ready to run"
-        question = f"{item.label} {item.step.text!r}: {verb}? [c]onfirm / [s]kip / [a]bort: "
+        verb = "Done" if item.command is None else "Run it now"
+        question = f"  ? {item.label} {item.step.text}\n    {verb}? [c]onfirm / [s]kip / [a]bort: "
         while True:
             try:
                 answer = await asyncio.to_thread(self.ask, question)

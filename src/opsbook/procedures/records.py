@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from opsbook.store.base import Base
@@ -137,3 +148,20 @@ def live_runs(session: Session) -> list[RunRow]:
 def add(session: Session, row: Base) -> None:
     session.add(row)
     session.flush()
+
+
+# The hot path of a run (two writes per attempt): Core statements, no unit of work.
+def insert_attempt(session: Session, values: dict[str, Any]) -> int:
+    """Insert an attempt row and return its id."""
+    result = session.execute(insert(AttemptRow).values(**values).returning(AttemptRow.id))
+    return int(result.scalar_one())
+
+
+def update_attempt(session: Session, attempt_id: int, values: dict[str, Any]) -> None:
+    session.execute(update(AttemptRow).where(AttemptRow.id == attempt_id).values(**values))
+
+
+def insert_step(session: Session, run_id: int, key: str, outcome: str, at: datetime) -> None:
+    session.execute(
+        insert(RunStepRow).values(run_id=run_id, step_key=key, outcome=outcome, finished_at=at)
+    )

@@ -27,8 +27,14 @@ class RunLog(Protocol):
     def attempt_started(self, item: PlanItem, host: str, attempt: int) -> int: ...
 
     def attempt_finished(
-        self, attempt_id: int, status: str, result: CommandResult | None
-    ) -> None: ...
+        self,
+        attempt_id: int,
+        status: str,
+        result: CommandResult | None,
+        step: tuple[PlanItem, Outcome] | None = None,
+    ) -> None:
+        """Record an attempt's end (and, when it decides the step, the step's outcome)."""
+        ...
 
     def step_finished(self, item: PlanItem, outcome: Outcome) -> None: ...
 
@@ -92,6 +98,8 @@ class Runner:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     # Hosts that already passed a step in an earlier process (resume of a fan-out step).
     passed_hosts: dict[str, set[str]] = field(default_factory=dict)
+    # Steps whose outcome went to the log with their last attempt, in one write.
+    recorded: set[str] = field(default_factory=set)
 
     async def run(self, outcomes: dict[str, Outcome]) -> Finish | Waiting:
         """Run items until the engine says the run is finished or a person must answer."""
@@ -104,7 +112,8 @@ class Runner:
             if outcome is None:
                 return Waiting(item)
             outcomes[item.key] = outcome
-            self.log.step_finished(item, outcome)
+            if item.key not in self.recorded:
+                self.log.step_finished(item, outcome)
 
     async def run_item(self, item: PlanItem) -> Outcome | None:
         """Run one item; None when it waits for a person."""
@@ -158,7 +167,11 @@ class Runner:
                     and not result.timed_out
                     and passed(attrs.expect, result.exit_code, result.stdout)
                 )
-                self.log.attempt_finished(ids[host], attempt_status(ok, result), result)
+                decided = None
+                if len(pending) == 1 and (ok or attempt > attrs.retries):
+                    decided = (item, _outcome(ok, attrs.continue_on_error))
+                    self.recorded.add(item.key)
+                self.log.attempt_finished(ids[host], attempt_status(ok, result), result, decided)
                 results[host] = result
                 if not ok:
                     failed[host] = result
@@ -168,10 +181,7 @@ class Runner:
             if attempt <= attrs.retries:
                 self.reporter.retrying(item, attempt, failed)
                 await self.sleep(attrs.delay)
-        if not pending:
-            outcome = Outcome.PASSED
-        else:
-            outcome = Outcome.IGNORED if attrs.continue_on_error else Outcome.FAILED
+        outcome = _outcome(not pending, attrs.continue_on_error)
         note = "continue_on_error: going on" if outcome is Outcome.IGNORED else ""
         self.reporter.step_finished(item, outcome, results, note)
         return outcome
@@ -188,3 +198,9 @@ class Runner:
         mask = self.masker.mask
         error = mask(result.error) if result.error else None
         return replace(result, stdout=mask(result.stdout), stderr=mask(result.stderr), error=error)
+
+
+def _outcome(ok: bool, continue_on_error: bool) -> Outcome:
+    if ok:
+        return Outcome.PASSED
+    return Outcome.IGNORED if continue_on_error else Outcome.FAILED

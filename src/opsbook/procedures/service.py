@@ -28,7 +28,7 @@ from opsbook.procedures.engine import (
 )
 from opsbook.procedures.executor import CommandResult, Executor
 from opsbook.procedures.plan import build_plan, masker_for
-from opsbook.procedures.records import AttemptRow, ConfirmationRow, RunRow, RunStepRow
+from opsbook.procedures.records import AttemptRow, ConfirmationRow, RunRow
 from opsbook.procedures.runner import HostRunner, Reporter, Runner, Waiting
 from opsbook.procedures.secrets import MASK, Masker
 
@@ -76,43 +76,39 @@ class Journal:
         self.now = now
 
     def attempt_started(self, item: PlanItem, host: str, attempt: int) -> int:
-        row = AttemptRow(
-            run_id=self.run_id,
-            step_key=item.key,
-            phase=str(item.phase),
-            number=item.number,
-            text=self.masker.mask(item.step.text),
-            command=item.command,
-            host=host,
-            attempt=attempt,
-            status="running",
-            started_at=self.now(),
-            stdout="",
-            stderr="",
-        )
+        values = {
+            "run_id": self.run_id, "step_key": item.key, "phase": str(item.phase),
+            "number": item.number, "text": self.masker.mask(item.step.text),
+            "command": item.command, "host": host, "attempt": attempt, "status": "running",
+            "started_at": self.now(), "stdout": "", "stderr": "",
+        }  # fmt: skip
         with self.db.transaction() as session:
-            records.add(session, row)
-            return row.id
+            return records.insert_attempt(session, values)
 
-    def attempt_finished(self, attempt_id: int, status: str, result: CommandResult | None) -> None:
+    def attempt_finished(
+        self,
+        attempt_id: int,
+        status: str,
+        result: CommandResult | None,
+        step: tuple[PlanItem, Outcome] | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "finished_at": self.now()}
+        if result is not None:
+            mask = self.masker.mask
+            values |= {
+                "exit_code": result.exit_code, "duration": round(result.duration, 4),
+                "stdout": mask(result.stdout), "stderr": mask(result.stderr),
+                "error": mask(result.error) if result.error else None,
+            }  # fmt: skip
         with self.db.transaction() as session:
-            row = session.get(AttemptRow, attempt_id)
-            assert row is not None
-            row.status = status
-            row.finished_at = self.now()
-            if result is not None:
-                row.exit_code = result.exit_code
-                row.duration = round(result.duration, 4)
-                row.stdout = self.masker.mask(result.stdout)
-                row.stderr = self.masker.mask(result.stderr)
-                row.error = self.masker.mask(result.error) if result.error else None
+            records.update_attempt(session, attempt_id, values)
+            if step is not None:
+                item, outcome = step
+                records.insert_step(session, self.run_id, item.key, str(outcome), self.now())
 
     def step_finished(self, item: PlanItem, outcome: Outcome) -> None:
-        row = RunStepRow(
-            run_id=self.run_id, step_key=item.key, outcome=str(outcome), finished_at=self.now()
-        )
         with self.db.transaction() as session:
-            records.add(session, row)
+            records.insert_step(session, self.run_id, item.key, str(outcome), self.now())
 
     def decided(self, item: PlanItem) -> Confirmation | None:
         with self.db.transaction() as session:

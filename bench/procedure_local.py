@@ -1,0 +1,224 @@
+"""The same 100-step local procedure: `opsbook run` vs a bash script vs ansible-playbook.
+
+Run: .venv/bin/python bench/procedure_local.py [--steps 100] [--repeat 7]
+     [--ansible-repeat 3] [--no-ansible] [--profile] [--write]
+
+Each step is a small real command (grep, test, date, ls, an append to a log), the same
+list for every contender:
+
+- opsbook: `opsbook run RUNBOOK.md bench` as a new process, output to a pipe (plain lines),
+  SQLite in a temporary state directory: interpreter start-up, parsing, planning and the
+  full audit trail (every attempt committed as it starts and as it ends) are all in the
+  time. One warm-up run first creates the database, as any earlier run would have.
+- bash: `bash script.sh` with the same commands, `set -e`, nothing recorded.
+- ansible-playbook: one play on localhost, `connection: local`, facts off, one `shell`
+  task per step; ansible-core is installed into the venv from PyPI by this script when it
+  is missing (it is not a dependency of opsbook).
+
+--profile prints where one opsbook run spends its time (cProfile, top functions).
+--write replaces this benchmark's section of docs/benchmarks.md (between its markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- bench:procedure_local:start -->", "<!-- bench:procedure_local:end -->"
+COMMANDS = [
+    "grep -q root /etc/passwd",
+    "test -d /tmp",
+    "date +%s > /dev/null",
+    "ls / > /dev/null",
+    'echo "step {n}" >> log.txt',
+]
+
+
+def commands(steps: int) -> list[str]:
+    return [COMMANDS[i % len(COMMANDS)].format(n=i + 1) for i in range(steps)]
+
+
+def write_inputs(work: Path, steps: int) -> None:
+    listed = commands(steps)
+    lines = [f"{i}. Step {i}: `{c}`" for i, c in enumerate(listed, start=1)]
+    (work / "RUNBOOK.md").write_text(
+        "# Bench\n\n## Standard Operating Procedures\n\n### Bench Procedure\n\n"
+        "**Steps**:\n" + "\n".join(lines) + "\n"
+    )
+    (work / "script.sh").write_text("set -e\n" + "\n".join(listed) + "\n")
+    tasks = "\n".join(f"    - name: Step {i}\n      shell: {_yaml(c)}" for i, c in
+                      enumerate(listed, start=1))  # fmt: skip
+    (work / "playbook.yml").write_text(
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n"
+        + tasks + "\n"
+    )  # fmt: skip
+    (work / "inventory.ini").write_text(
+        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
+    )
+
+
+def _yaml(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def timed(argv: list[str], work: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed ({done.returncode}):\n{done.stdout[-2000:]}"
+                         f"{done.stderr[-2000:]}")  # fmt: skip
+    return took
+
+
+def measure(name: str, once: Callable[[], float], repeat: int) -> tuple[str, list[float]]:
+    once()
+    times = [once() for _ in range(repeat)]
+    print(f"{name}: median {statistics.median(times):.3f} s "
+          f"(min {min(times):.3f}, max {max(times):.3f})", file=sys.stderr)  # fmt: skip
+    return name, times
+
+
+def ansible_playbook() -> Path | None:
+    """Return the venv's ansible-playbook, installing ansible-core from PyPI if missing."""
+    exe = BIN / "ansible-playbook"
+    if not exe.exists():
+        print("installing ansible-core into the venv (pip) ...", file=sys.stderr)
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "ansible-core"]
+        if subprocess.run(pip, check=False).returncode != 0:
+            return None
+    return exe
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = os.getloadavg()[0]
+    return (f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}; load average {load:.1f} when it finished")  # fmt: skip
+
+
+def profile(work: Path, env: dict[str, str]) -> None:
+    code = (
+        "import cProfile, pstats, sys\n"
+        "sys.argv = ['opsbook', 'run', 'RUNBOOK.md', 'bench']\n"
+        "from opsbook.cli.app import main\n"
+        "prof = cProfile.Profile()\n"
+        "try:\n    prof.runcall(main)\nexcept SystemExit:\n    pass\n"
+        "sys.stdout = sys.__stderr__\n"
+        "pstats.Stats(prof).sort_stats('cumulative').print_stats(30)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=work, env=env, stdout=subprocess.DEVNULL,
+                   check=False)  # fmt: skip
+
+
+def section(rows: list[tuple[str, list[float]]], args: argparse.Namespace, note: str) -> str:
+    medians = {name: statistics.median(times) for name, times in rows}
+    ops, bash = medians["opsbook run"], medians["bash script"]
+    table = ["| what | median | min | max | / bash |", "|---|---|---|---|---|"]
+    for name, times in rows:
+        med = medians[name]
+        table.append(f"| {name} | {med:.3f} s | {min(times):.3f} s | {max(times):.3f} s | "
+                     f"{med / bash:.1f}x |")  # fmt: skip
+    verdict = [f"opsbook / bash: {ops / bash:.1f}x (target at most 4x: "
+               f"{'met' if ops <= 4 * bash else 'missed'})."]  # fmt: skip
+    if "ansible-playbook" in medians:
+        ratio = medians["ansible-playbook"] / ops
+        verdict.append(f"ansible-playbook / opsbook: {ratio:.0f}x (target at least 50x: "
+                       f"{'met' if ratio >= 50 else 'missed'}).")  # fmt: skip
+    command = (f".venv/bin/python bench/procedure_local.py --steps {args.steps} "
+               f"--repeat {args.repeat} --ansible-repeat {args.ansible_repeat} --write")  # fmt: skip
+    return "\n".join([
+        START,
+        f"## A {args.steps}-step local procedure: opsbook vs bash vs ansible-playbook",
+        "",
+        "Target (issue 3): opsbook's wall time, start-up and full audit included, at most 4x "
+        "a bash script of the same commands, and at least 50x faster than ansible-playbook.",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Each step is a small real command (`grep`, `test`, `date`, `ls`, an append to a "
+        "file). opsbook runs as a new process with output to a pipe and records every "
+        "attempt in SQLite (WAL) as it starts and as it ends; bash runs the same lines with "
+        "`set -e`; ansible-playbook runs one `shell` task per step on localhost with "
+        f"`connection: local` and facts off. Median of {args.repeat} runs "
+        f"({args.ansible_repeat} for ansible) after one warm-up run.",
+        "",
+        *table,
+        "",
+        *verdict,
+        "",
+        note,
+        END,
+    ])  # fmt: skip
+
+
+def write_section(text: str) -> None:
+    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
+    if START in current and END in current:
+        before, rest = current.split(START, 1)
+        after = rest.split(END, 1)[1]
+        current = before + text + after
+    else:
+        current = current.rstrip("\n") + "\n\n" + text + "\n"
+    BENCHMARKS.write_text(current)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--ansible-repeat", type=int, default=3)
+    parser.add_argument("--no-ansible", action="store_true")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="opsbook-bench-") as tmp:
+        work = Path(tmp)
+        write_inputs(work, args.steps)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOOK_")}
+        env |= {"OPSBOOK_HOME": str(work / "state"), "NO_COLOR": "1"}
+        if args.profile:
+            profile(work, env)
+            return
+        rows = [
+            measure("opsbook run", lambda: timed([str(BIN / "opsbook"), "run", "RUNBOOK.md",
+                                                  "bench"], work, env), args.repeat),
+            measure("bash script", lambda: timed(["bash", "script.sh"], work, env), args.repeat),
+        ]  # fmt: skip
+        note = ""
+        exe = None if args.no_ansible else ansible_playbook()
+        if exe is not None:
+            argv = [str(exe), "-i", "inventory.ini", "playbook.yml"]
+            ansible_env = env | {"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_NOCOLOR": "1"}
+            rows.append(measure("ansible-playbook", lambda: timed(argv, work, ansible_env),
+                                args.ansible_repeat))  # fmt: skip
+            version = subprocess.run([str(exe), "--version"], capture_output=True, text=True,
+                                     check=False).stdout.splitlines()[0]  # fmt: skip
+            note = f"ansible: {version}."
+        elif not args.no_ansible:
+            note = "ansible-core could not be installed from PyPI; no ansible figure."
+    text = section(rows, args, note)
+    print(text)
+    if args.write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
