@@ -165,3 +165,37 @@ def this_process(user: str) -> Me:
 
     pid = os.getpid()
     return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
+
+
+def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> int:
+    """Put the output of finished runs started for incidents (from the dashboard) into
+    their timelines; return how many were settled."""
+    from sqlalchemy import select
+
+    from opsbook.incidents import store
+    from opsbook.incidents.tables import EventRow
+    from opsbook.procedures.service import show_run
+
+    with db.transaction() as session:
+        query = select(EventRow).where(EventRow.kind == "run").order_by(EventRow.id.desc())
+        pending = [(e.id, e.incident_id, dict(e.data)) for e in session.scalars(query.limit(500))
+                   if (e.data or {}).get("pending")]  # fmt: skip
+    settled = 0
+    for event_id, incident_id, data in pending:
+        run = show_run(db=db, run_id=int(data["run_id"]), machine=machine, now=now)
+        if run is not None and run["status"] in ("running", "waiting"):
+            continue
+        with db.transaction() as session:
+            store.lock_incident(session, incident_id)  # one settler at a time per incident
+            row = session.get(EventRow, event_id, populate_existing=True)
+            if row is None or not (row.data or {}).get("pending"):
+                continue  # another worker settled it
+            row.data = {**data, "pending": False}
+            status = run["status"] if run else "missing"
+            store.add_event(session, incident_id, at=now(), actor="opsbook", kind="run",
+                            text=f"Run {data['run_id']} ({data.get('target', '')}) {status}",
+                            data={"run_id": data["run_id"], "target": data.get("target"),
+                                  "status": status,
+                                  "attempts": run_summary(run) if run else []})  # fmt: skip
+            settled += 1
+    return settled

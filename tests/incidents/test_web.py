@@ -1,0 +1,165 @@
+"""Incidents over HTTP on a real app and database: API, roles, pages, the worker's tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opsbook.access import service as access
+from opsbook.access.roles import Role
+from opsbook.store.database import Database
+from opsbook.web.app import create_app
+from opsbook.web.incidents_view import incident_tasks
+from opsbook.web.runbook_source import RunbookSource
+from opsbook.web.state import AppState
+from tests.incidents.clock import FakeClock
+from tests.incidents.smtp import Mailbox
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def state(book_path: Path, db: Database, clock: FakeClock) -> AppState:
+    return AppState(
+        db=db,
+        source=RunbookSource.load(book_path, clock()),
+        clock=clock,
+        environ={"PATH": "/usr/bin:/bin"},
+    )
+
+
+@pytest.fixture
+def client(state: AppState) -> Iterator[TestClient]:
+    with TestClient(create_app(state), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+def _auth(db: Database, role: Role) -> dict[str, str]:
+    _, token = access.create_token(
+        db, name=f"{role.value}-1", role=role, created_by="t", now=FakeClock()()
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_every_incident_route_needs_a_token_and_the_right_role(
+    client: TestClient, db: Database
+) -> None:
+    assert client.get("/api/v1/incidents").status_code == 401
+    assert (
+        client.post("/api/v1/incidents", json={"severity": "SEV-2", "title": "x"}).status_code
+        == 401
+    )
+    viewer = _auth(db, Role.VIEWER)
+    assert client.get("/api/v1/incidents", headers=viewer).json() == []
+    refused = client.post(
+        "/api/v1/incidents", json={"severity": "SEV-2", "title": "x"}, headers=viewer
+    )
+    assert refused.status_code == 403
+
+
+def test_open_ack_resolve_through_the_api(
+    client: TestClient, db: Database, clock: FakeClock
+) -> None:
+    op = _auth(db, Role.OPERATOR)
+    made = client.post(
+        "/api/v1/incidents", json={"severity": "sev1", "title": "tinyweb down"}, headers=op
+    )
+    assert made.status_code == 201
+    body = made.json()
+    assert body["severity"] == "SEV-1" and body["respond_by"] == "2026-11-27T03:15:00+00:00"
+    incident_id = body["id"]
+    bad = client.post("/api/v1/incidents", json={"severity": "SEV-8", "title": "x"}, headers=op)
+    assert bad.status_code == 422 and "SEV-8" in bad.json()["detail"]
+    clock.advance(minutes=3)
+    acked = client.post(f"/api/v1/incidents/{incident_id}/ack", headers=op)
+    assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "operator-1"
+    assert client.post(f"/api/v1/incidents/{incident_id}/ack", headers=op).status_code == 409
+    done = client.post(
+        f"/api/v1/incidents/{incident_id}/resolve", json={"text": "restarted"}, headers=op
+    )
+    assert done.json()["status"] == "resolved"
+    assert client.post(f"/api/v1/incidents/{incident_id}/ack", headers=op).status_code == 409
+    note = client.post(
+        f"/api/v1/incidents/{incident_id}/notes",
+        json={"text": "pid file was stale", "kind": "root-cause"},
+        headers=op,
+    )
+    assert note.status_code == 201
+    shown = client.get(f"/api/v1/incidents/{incident_id}", headers=op).json()
+    assert [e["kind"] for e in shown["timeline"]][-3:] == ["acknowledged", "resolved", "root-cause"]
+    assert client.get("/api/v1/incidents/999", headers=op).status_code == 404
+
+
+def test_pages_show_severity_countdown_timeline_and_the_overview_panel(
+    client: TestClient, db: Database
+) -> None:
+    op = {**_auth(db, Role.OPERATOR), "Accept": "text/html"}
+    made = client.post(
+        "/incidents",
+        data={"severity": "SEV-2", "title": "Disk usage at 95%"},
+        headers=op,
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    where = made.headers["location"]
+    page = client.get(where, headers=op).text
+    assert 'class="sev sev-1"' in page and "SEV-2" in page
+    assert 'data-respond-by="2026-11-27T04:00:00+00:00"' in page
+    assert "Disk filling up" in page and "Run diagnosis" in page
+    listing = client.get("/incidents", headers=op).text
+    assert "Disk usage at 95%" in listing and "data-respond-by" in listing
+    overview = client.get("/", headers=op).text
+    assert "SEV-2 #1 Disk usage at 95%" in overview
+    acked = client.post(f"{where}/ack", headers=op, follow_redirects=False)
+    assert acked.status_code == 303
+    assert 'data-testid="acknowledged"' in client.get(where, headers=op).text
+
+
+def test_a_session_form_without_its_csrf_token_is_refused(client: TestClient, db: Database) -> None:
+    _, token = access.create_token(
+        db, name="ana", role=Role.OPERATOR, created_by="t", now=FakeClock()()
+    )
+    login_page = client.get("/login").text
+    csrf = login_page.split('name="csrf_token" value="')[1].split('"')[0]
+    signed = client.post(
+        "/login", data={"secret": token, "csrf_token": csrf, "next": "/"}, follow_redirects=False
+    )
+    assert signed.status_code in (302, 303)
+    refused = client.post(
+        "/incidents", data={"severity": "SEV-3", "title": "x"}, follow_redirects=False
+    )
+    assert refused.status_code == 403
+    assert client.get("/api/v1/incidents", headers={"Authorization": ""}).json() == []
+
+
+def test_the_worker_escalates_from_the_database_and_emails_the_backup(
+    book_path: Path, db: Database, clock: FakeClock, smtp: Mailbox
+) -> None:
+    text = book_path.read_text().replace(
+        "monitoring:\n",
+        f"notify:\n  email:\n    host: {smtp.host}\n    port: {smtp.port}\nmonitoring:\n",
+        1,
+    )
+    book_path.write_text(text)
+    first = AppState(db=db, source=RunbookSource.load(book_path, clock()), clock=clock)
+    with TestClient(create_app(first), base_url="http://127.0.0.1") as client:
+        client.post(
+            "/api/v1/incidents",
+            json={"severity": "SEV-2", "title": "Items lost"},
+            headers=_auth(db, Role.OPERATOR),
+        )
+    # A new server process (a restart): only the database remembers the timer.
+    second = AppState(db=db, source=RunbookSource.load(book_path, clock()), clock=clock)
+    (tick,) = incident_tasks(second)
+    asyncio.run(tick.action())
+    assert [m["To"] for m in smtp.messages] == ["Ana Ruiz <ana.ruiz@example.com>"]
+    clock.advance(hours=1, seconds=1)
+    asyncio.run(tick.action())
+    assert [m["To"] for m in smtp.messages][1:] == ["Sam Okafor <sam.okafor@example.com>"]
