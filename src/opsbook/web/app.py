@@ -56,9 +56,6 @@ def create_app(state: AppState) -> FastAPI:
     from opsbook.web.routes import incidents as incident_routes
 
     app.include_router(incident_routes.router)
-    from opsbook.web.routes import incidents as incident_routes
-
-    app.include_router(incident_routes.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
