@@ -142,3 +142,42 @@ def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(tmp_path: 
     run = run_json("runs", "show", "1", env=env)
     assert run["status"] == "succeeded"
     assert [a["step"] for a in run["attempts"]].count("steps:1") == 1
+
+
+def test_sigterm_stops_the_step_tree_and_marks_the_run_interrupted(tmp_path: Path) -> None:
+    book = write_runbook(
+        tmp_path,
+        """
+### Long Procedure
+
+**Steps**:
+1. Wait: `sleep 300 & echo $! > child.pid; wait`
+""",
+    )
+    env = cli_env(tmp_path / "state")
+    proc = subprocess.Popen(
+        [OPSBOOK, "run", str(book), "long"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    pidfile = tmp_path / "child.pid"
+    deadline = time.monotonic() + 30
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert time.monotonic() < deadline, "the step never started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Continue with: opsbook resume 1" in err
+    child = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/proc/{child}") and time.monotonic() < deadline:
+        if Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        assert not os.path.exists(f"/proc/{child}"), "the step's child survived SIGTERM"
+    run = run_json("runs", "show", "1", env=env)
+    assert run["status"] == "interrupted" and run["attempts"][0]["status"] == "interrupted"
