@@ -98,11 +98,25 @@ def _confirmer(yes: bool, user: str) -> Confirmer:
 
 def run(
     runbook_or_id: str = typer.Argument(
-        ..., metavar="[RUNBOOK.md] ID", help="Runbook file (optional) and the id to run."
+        ...,
+        metavar="RUNBOOK.md",
+        help="Runbook file. Leave it out to use $OPSBOOK_RUNBOOK or ./RUNBOOK.md; the one "
+        "argument is then the ID.",
     ),
-    ident: str | None = typer.Argument(None, hidden=True),
+    ident: str | None = typer.Argument(
+        None,
+        metavar="ID",
+        help="What to run: a procedure id, an issue id (ID, ID:diagnosis, ID:resolution) or "
+        "disaster-recovery; `opsbook inspect` lists them.",
+        show_default=False,
+    ),
     param: list[str] = typer.Option([], "--param", "-p", help="A parameter, NAME=VALUE."),
-    host: str | None = typer.Option(None, "--host", help="Run on this host or group only."),
+    host: str | None = typer.Option(
+        None,
+        "--host",
+        help="Host or group of the front matter: steps with no host= run there, steps on a "
+        "group run only on its hosts in it.",
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),

@@ -165,3 +165,11 @@ def insert_step(session: Session, run_id: int, key: str, outcome: str, at: datet
     session.execute(
         insert(RunStepRow).values(run_id=run_id, step_key=key, outcome=outcome, finished_at=at)
     )
+
+
+def claim_run(session: Session, run_id: int, status: str, values: dict[str, Any]) -> bool:
+    """Update a run only if it still has the status read before; say whether it did."""
+    result = session.execute(
+        update(RunRow).where(RunRow.id == run_id, RunRow.status == status).values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -77,11 +77,19 @@ class Journal:
 
     def attempt_started(self, item: PlanItem, host: str, attempt: int) -> int:
         values = {
-            "run_id": self.run_id, "step_key": item.key, "phase": str(item.phase),
-            "number": item.number, "text": self.masker.mask(item.step.text),
-            "command": item.command, "host": host, "attempt": attempt, "status": "running",
-            "started_at": self.now(), "stdout": "", "stderr": "",
-        }  # fmt: skip
+            "run_id": self.run_id,
+            "step_key": item.key,
+            "phase": str(item.phase),
+            "number": item.number,
+            "text": self.masker.mask(item.step.text),
+            "command": item.command,
+            "host": host,
+            "attempt": attempt,
+            "status": "running",
+            "started_at": self.now(),
+            "stdout": "",
+            "stderr": "",
+        }
         with self.db.transaction() as session:
             return records.insert_attempt(session, values)
 
@@ -96,10 +104,12 @@ class Journal:
         if result is not None:
             mask = self.masker.mask
             values |= {
-                "exit_code": result.exit_code, "duration": round(result.duration, 4),
-                "stdout": mask(result.stdout), "stderr": mask(result.stderr),
+                "exit_code": result.exit_code,
+                "duration": round(result.duration, 4),
+                "stdout": mask(result.stdout),
+                "stderr": mask(result.stderr),
                 "error": mask(result.error) if result.error else None,
-            }  # fmt: skip
+            }
         with self.db.transaction() as session:
             records.update_attempt(session, attempt_id, values)
             if step is not None:
@@ -331,12 +341,16 @@ def prepare_resume(
             f"{path} changed since run {run_id} started: its steps differ",
             "start a new run instead",
         )
+    claim = {
+        "status": str(apply(previous, Event.RESUME)),
+        "pid": me.pid,
+        "machine": me.machine,
+        "process_started": me.process_started,
+        "waiting_step": None,
+    }
     with db.transaction() as session:
-        row = records.get_run(session, run_id)
-        assert row is not None
-        row.status = str(apply(RunStatus(row.status), Event.RESUME))
-        row.pid, row.machine, row.process_started = me.pid, me.machine, me.process_started
-        row.waiting_step = None
+        if not records.claim_run(session, run_id, str(previous), claim):
+            raise ResumeRefused(f"run {run_id} was resumed by someone else just now")
     return Resumable(plan, outcomes, passed_hosts, previous)
 
 
