@@ -7,11 +7,11 @@ for the rest, all in the caller's transaction.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from opsbook.monitoring.alertmanager import AmAlert, AmPayload, severity_of
@@ -19,7 +19,6 @@ from opsbook.monitoring.lifecycle import OPEN, AlertState
 from opsbook.monitoring.linking import Link, link_alert
 from opsbook.monitoring.records import naive
 from opsbook.monitoring.silences import Silence, silenced_by
-from opsbook.monitoring.tables import AlertEventRow, AlertRow
 from opsbook.runbook.model import Runbook
 
 _CHUNK = 500
@@ -43,14 +42,82 @@ class IngestResult:
         }
 
 
-def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+_COLUMNS = (
+    "key",
+    "origin",
+    "name",
+    "state",
+    "severity",
+    "summary",
+    "labels",
+    "annotations",
+    "fingerprint",
+    "group_key",
+    "metric",
+    "issue",
+    "value",
+    "starts_at",
+    "ends_at",
+    "updated_at",
+    "received",
+    "generator_url",
+    "silence_id",
+    "in_maintenance",
+)
+_JSON = frozenset({"labels", "annotations"})
 
-        return pg_insert(AlertRow).on_conflict_do_nothing(index_elements=["key"])
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(AlertRow).on_conflict_do_nothing(index_elements=["key"])
+class _Writer:
+    """Executemany at the driver level: the ORM costs more than SQLite itself here."""
+
+    def __init__(self, session: Session) -> None:
+        self.connection = session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+        # Alerts of one notification mostly share their start time: format each once.
+        self.formatted: dict[datetime, str] = {}
+        mark = "%s" if self.postgres else "?"
+        cast = "::json" if self.postgres else ""
+        marks = ", ".join(mark + (cast if c in _JSON else "") for c in _COLUMNS)
+        self.insert_sql = (
+            f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES ({marks}) "
+            "ON CONFLICT (key) DO NOTHING"
+        )
+        self.update_sql = (
+            f"UPDATE alerts SET received = received + 1, updated_at = {mark}, "
+            f"annotations = {mark}{cast} WHERE id = {mark}"
+        )
+        self.resolve_sql = f"UPDATE alerts SET state = {mark}, ends_at = {mark} WHERE id = {mark}"
+        self.event_sql = (
+            "INSERT INTO alert_events (alert_id, at, kind, actor, detail) "
+            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})"
+        )
+
+    def moment(self, value: datetime) -> Any:
+        """Return a datetime as the driver should receive it (SQLAlchemy's SQLite format)."""
+        if self.postgres:
+            return value
+        text = self.formatted.get(value)
+        if text is None:
+            text = self.formatted[value] = naive(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return text
+
+    def known(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
+        """Return id, state and received count of the keys already stored."""
+        found: dict[str, tuple[int, str, int]] = {}
+        mark = "%s" if self.postgres else "?"
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            sql = (
+                "SELECT key, id, state, received FROM alerts WHERE key IN "
+                f"({', '.join([mark] * len(chunk))})"
+            )
+            for key, ident, state, received in self.connection.exec_driver_sql(sql, tuple(chunk)):
+                found[key] = (ident, state, received)
+        return found
+
+    def run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.connection.exec_driver_sql(sql, rows)
 
 
 def store_notification(
@@ -60,84 +127,81 @@ def store_notification(
     latest: dict[str, AmAlert] = {}
     for alert in payload.alerts:
         latest[alert.key()] = alert
-    known: dict[str, tuple[int, str, int]] = {}
-    keys = list(latest)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        query = select(AlertRow.key, AlertRow.id, AlertRow.state, AlertRow.received)
-        for key, ident, state, received in session.execute(query.where(AlertRow.key.in_(chunk))):
-            known[key] = (ident, state, received)
-    moment = naive(now)
+    writer = _Writer(session)
+    known = writer.known(list(latest))
+    at = writer.moment(now)
     links: dict[tuple[str, str], Link] = {}
-    fresh, changed, events = [], [], []
+    fresh: list[tuple[Any, ...]] = []
+    bumped: list[tuple[Any, ...]] = []
+    resolved: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
     for key, alert in latest.items():
         if key in known:
-            ident, state, received = known[key]
-            values: dict[str, Any] = {
-                "id": ident,
-                "received": received + 1,
-                "updated_at": moment,
-                "annotations": alert.annotations,
-            }
+            ident, state, _ = known[key]
+            bumped.append((at, json.dumps(alert.annotations), ident))
             if alert.status == "resolved" and AlertState(state) in OPEN:
-                values |= {
-                    "state": AlertState.RESOLVED.value,
-                    "ends_at": naive(alert.ended() or now),
-                }
-                events.append(
-                    {
-                        "alert_id": ident,
-                        "at": moment,
-                        "kind": "resolved",
-                        "actor": f"alertmanager:{payload.receiver}",
-                        "detail": "Alertmanager sent status resolved",
-                    }
+                resolved.append(
+                    (AlertState.RESOLVED.value, writer.moment(alert.ended() or now), ident)
                 )
-            changed.append(values)
+                events.append(
+                    (
+                        ident,
+                        at,
+                        "resolved",
+                        f"alertmanager:{payload.receiver}",
+                        "Alertmanager sent status resolved",
+                    )
+                )
             continue
         link_key = (alert.labels.get("alertname", ""), alert.annotations.get("runbook_url", ""))
         if link_key not in links:
             links[link_key] = link_alert(runbook, alert.labels, alert.annotations)
-        fresh.append(_new_row(key, alert, payload, links[link_key], silences, now))
-    if fresh:
-        session.execute(_insert(session), fresh)
-    if changed:
-        session.execute(update(AlertRow), changed)
-    if events:
-        session.execute(insert(AlertEventRow), events)
-    return IngestResult(len(payload.alerts), len(fresh), len(changed), len(events))
+        fresh.append(_new_row(key, alert, payload, links[link_key], silences, now, writer, at))
+    writer.run(writer.insert_sql, fresh)
+    writer.run(writer.update_sql, bumped)
+    writer.run(writer.resolve_sql, resolved)
+    writer.run(writer.event_sql, events)
+    return IngestResult(len(payload.alerts), len(fresh), len(bumped), len(resolved))
 
 
 def _new_row(
-    key: str, alert: AmAlert, payload: AmPayload, link: Link, silences: list[Silence], now: datetime
-) -> dict[str, Any]:
+    key: str,
+    alert: AmAlert,
+    payload: AmPayload,
+    link: Link,
+    silences: list[Silence],
+    now: datetime,
+    writer: _Writer,
+    at: Any,
+) -> tuple[Any, ...]:
+    """Return the values of a new alert row, in `_COLUMNS` order."""
     resolved = alert.status == "resolved"
-    silence = None if resolved else silenced_by(silences, alert.labels, now)
+    silence = silenced_by(silences, alert.labels, now) if silences and not resolved else None
     state = AlertState.RESOLVED if resolved else AlertState.FIRING
     if silence is not None:
         state = AlertState.SILENCED
     annotations = alert.annotations
     summary = annotations.get("summary") or annotations.get("description") or ""
-    ended = alert.ended()
-    return {
-        "key": key,
-        "origin": "alertmanager",
-        "name": alert.labels.get("alertname", "")[:300] or "(no alertname)",
-        "state": state.value,
-        "severity": severity_of(alert.labels),
-        "summary": summary,
-        "labels": alert.labels,
-        "annotations": annotations,
-        "fingerprint": alert.identity(),
-        "group_key": payload.groupKey,
-        "metric": link.metric,
-        "issue": link.issue,
-        "value": None,
-        "starts_at": naive(alert.startsAt),
-        "ends_at": naive(ended or now) if resolved else None,
-        "updated_at": naive(now),
-        "received": 1,
-        "generator_url": alert.generatorURL,
-        "silence_id": silence.id if silence else None,
-        "in_maintenance": False,
-    }
+    labels = alert.labels
+    return (
+        key,
+        "alertmanager",
+        labels.get("alertname", "")[:300] or "(no alertname)",
+        state.value,
+        severity_of(labels),
+        summary,
+        json.dumps(labels),
+        json.dumps(annotations),
+        alert.identity(),
+        payload.groupKey,
+        link.metric,
+        link.issue,
+        None,
+        writer.moment(alert.startsAt),
+        writer.moment(alert.ended() or now) if resolved else None,
+        at,
+        1,
+        alert.generatorURL,
+        silence.id if silence else None,
+        False,
+    )

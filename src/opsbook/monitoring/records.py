@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from opsbook.monitoring.tables import AlertEventRow, AlertRow, SilenceRow, utc
 
 def naive(moment: datetime) -> datetime:
     """Return a UTC moment without tzinfo, as stored."""
-    return moment.replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def move(
@@ -55,11 +55,22 @@ def note(
 
 def active_silences(session: Session, now: datetime) -> list[Silence]:
     """Return the silences in force at `now`."""
-    moment = naive(now)
-    rows = session.scalars(
-        select(SilenceRow).where(SilenceRow.ends_at > moment, SilenceRow.starts_at <= moment)
+    # Driver-level SQL: this runs for every webhook batch, the ORM would cost more than it.
+    connection = session.connection()
+    moment: Any = naive(now)
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    if mark == "?":
+        moment = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    sql = (
+        "SELECT id, matchers, starts_at, ends_at FROM silences "
+        f"WHERE ends_at > {mark} AND starts_at <= {mark}"
     )
-    return [silence_of(row) for row in rows]
+    rows = connection.exec_driver_sql(sql, (moment, moment)).all()
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    found = session.scalars(select(SilenceRow).where(SilenceRow.id.in_(ids)))
+    return [silence_of(row) for row in found]
 
 
 def silence_of(row: SilenceRow) -> Silence:

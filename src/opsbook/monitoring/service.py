@@ -115,8 +115,16 @@ def ingest_alertmanager(
     *, db: Database, payload: AmPayload, runbook: Runbook, now: datetime
 ) -> IngestResult:
     """Store an Alertmanager webhook notification (dedup, resolve, group, link)."""
+    return ingest_many(db=db, payloads=[payload], runbook=runbook, now=now)[0]
+
+
+def ingest_many(
+    *, db: Database, payloads: list[AmPayload], runbook: Runbook, now: datetime
+) -> list[IngestResult]:
+    """Store several webhook notifications in one transaction (group commit under floods)."""
     with db.transaction() as session:
-        return store_notification(session, payload, runbook, active_silences(session, now), now)
+        silences = active_silences(session, now)
+        return [store_notification(session, p, runbook, silences, now) for p in payloads]
 
 
 def list_alerts(

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role
 from opsbook.monitoring.alertmanager import AmPayload
+from opsbook.monitoring.receiver_queue import ReceiverQueue
 from opsbook.web.alert_schemas import (
     AlertDetailOut,
     AlertOut,
@@ -35,6 +36,16 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 ingest = require(Role.INGEST)
 register_panels()
 STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved")
+
+
+def receiver(request: Request) -> ReceiverQueue:
+    """Return the app's receiver queue (one per app: one writer for all webhook requests)."""
+    queue: ReceiverQueue | None = getattr(request.app.state, "alert_receiver", None)
+    if queue is None:
+        state = app_state(request)
+        queue = ReceiverQueue(state.db, lambda: state.source.runbook, state.clock)
+        request.app.state.alert_receiver = queue
+    return queue
 
 
 def _payload_schema() -> dict[str, Any]:
@@ -73,9 +84,6 @@ _BODY = {
 async def alertmanager(request: Request, principal: Principal = Depends(ingest)) -> Response:
     """Receive an Alertmanager webhook (version 4): dedup by fingerprint, resolve, group."""
     from pydantic import ValidationError
-    from starlette.concurrency import run_in_threadpool
-
-    from opsbook.monitoring.service import ingest_alertmanager
 
     body = await request.body()
     try:
@@ -91,12 +99,7 @@ async def alertmanager(request: Request, principal: Principal = Depends(ingest))
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
-    state = app_state(request)
-    result = await run_in_threadpool(
-        lambda: ingest_alertmanager(
-            db=state.db, payload=payload, runbook=state.source.runbook, now=state.clock()
-        )
-    )
+    result = await receiver(request).submit(payload)
     return JSONResponse(result.data())
 
 

@@ -1,0 +1,80 @@
+"""Group commit for webhook floods: concurrent notifications share one transaction.
+
+Each request hands its validated payload over and waits; one writer takes everything that
+queued up meanwhile (up to `max_batch`) and stores it in a single transaction in a worker
+thread. A request is answered only after its alerts are committed, so none is lost, and
+SQLite sees one writer instead of many threads contending for its lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from opsbook.monitoring.alertmanager import AmPayload
+from opsbook.monitoring.ingest import IngestResult
+from opsbook.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from opsbook.store.database import Database
+
+
+@dataclass
+class _Waiting:
+    payload: AmPayload
+    done: asyncio.Future[IngestResult] = field(default_factory=asyncio.Future)
+
+
+class ReceiverQueue:
+    """Collects payloads from concurrent requests and writes them in shared transactions."""
+
+    def __init__(
+        self,
+        db: Database,
+        runbook: Callable[[], Runbook],
+        clock: Callable[[], datetime],
+        max_batch: int = 50,
+    ) -> None:
+        self.db, self.runbook, self.clock, self.max_batch = db, runbook, clock, max_batch
+        self.waiting: list[_Waiting] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def submit(self, payload: AmPayload) -> IngestResult:
+        """Store the payload (with whatever else is waiting); return its result once committed."""
+        entry = _Waiting(payload)
+        self.waiting.append(entry)
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write())
+        return await entry.done
+
+    async def _write(self) -> None:
+        while self.waiting:
+            group, self.waiting = self.waiting[: self.max_batch], self.waiting[self.max_batch :]
+            try:
+                results = await asyncio.to_thread(self._store, [e.payload for e in group])
+            except Exception:
+                # One bad notification must not fail the others: store them one by one.
+                for entry in group:
+                    await self._store_alone(entry)
+                continue
+            for entry, result in zip(group, results, strict=True):
+                if not entry.done.done():
+                    entry.done.set_result(result)
+
+    async def _store_alone(self, entry: _Waiting) -> None:
+        try:
+            [result] = await asyncio.to_thread(self._store, [entry.payload])
+        except Exception as exc:
+            if not entry.done.done():
+                entry.done.set_exception(exc)
+            return
+        if not entry.done.done():
+            entry.done.set_result(result)
+
+    def _store(self, payloads: list[AmPayload]) -> list[IngestResult]:
+        from opsbook.monitoring.service import ingest_many
+
+        return ingest_many(db=self.db, payloads=payloads, runbook=self.runbook(), now=self.clock())
