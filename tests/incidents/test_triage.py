@@ -117,3 +117,47 @@ def test_diagnosing_an_unknown_issue_is_bad_input(db: Database, book: Runbook) -
                 now=clock,
             )
         )
+
+
+def test_a_run_started_from_the_dashboard_settles_into_the_timeline_when_it_ends(
+    db: Database, book: Runbook
+) -> None:
+    from opsbook.incidents.diagnosis import settle_runs
+    from opsbook.procedures.plan import build_plan
+    from opsbook.procedures.service import execute_run, start_run
+
+    clock = FakeClock()
+    opened = service.open_incident(
+        db=db, runbook=book, title="Disk usage", severity_level="SEV-3", actor="a", now=clock()
+    )
+    incident_id = opened.incident["id"]
+    me = this_process("sam")
+    plan = build_plan(book, target="disk-filling-up:diagnosis", params={}, environ={})
+    run_id = start_run(db=db, plan=plan, me=me, now=clock)
+    service.link_run(
+        db=db,
+        incident_id=incident_id,
+        run_id=run_id,
+        text="started",
+        actor="sam",
+        now=clock(),
+        data={"target": plan.target, "pending": True},
+    )
+    assert settle_runs(db=db, machine=me.machine, now=clock) == 0  # still running
+    asyncio.run(
+        execute_run(
+            db=db,
+            plan=plan,
+            run_id=run_id,
+            confirmer=AutoConfirmer("sam"),
+            reporter=SilentReporter(),
+            local=LocalExecutor(),
+            remote=SshHosts(book),
+            now=clock,
+        )
+    )
+    assert settle_runs(db=db, machine=me.machine, now=clock) == 1
+    assert settle_runs(db=db, machine=me.machine, now=clock) == 0  # only once
+    last = service.show_incident(db=db, incident_id=incident_id)["timeline"][-1]
+    assert last["text"] == f"Run {run_id} (disk-filling-up:diagnosis) succeeded"
+    assert [a["command"].split()[0] for a in last["data"]["attempts"]] == ["du", "ls"]

@@ -163,3 +163,51 @@ def test_the_worker_escalates_from_the_database_and_emails_the_backup(
     clock.advance(hours=1, seconds=1)
     asyncio.run(tick.action())
     assert [m["To"] for m in smtp.messages][1:] == ["Sam Okafor <sam.okafor@example.com>"]
+
+
+def test_a_security_incident_blocks_shutdown_runs_until_an_admin_forces_one(
+    client: TestClient, db: Database
+) -> None:
+    op, boss = _auth(db, Role.OPERATOR), _auth(db, Role.ADMIN)
+    made = client.post(
+        "/api/v1/incidents",
+        json={"severity": "SEV-1", "title": "Odd logins", "security": True},
+        headers=op,
+    )
+    incident_id = made.json()["id"]
+    refused = client.post("/api/v1/procedures/shutdown/runs", json={"params": {}}, headers=op)
+    assert refused.status_code == 422
+    assert "DO NOT shut down systems — preserve evidence" in refused.json()["problems"][0]
+    html = {**boss, "Accept": "text/html"}
+    page = client.get(f"/incidents/{incident_id}", headers=html).text
+    assert "Run anyway" in page and "DO NOT shut down systems" in page
+    form = {"procedure": "shutdown", "reason": "the attacker is deleting data"}
+    as_operator = client.post(f"/incidents/{incident_id}/force", data=form, headers=op)
+    assert as_operator.status_code == 403
+    forced = client.post(
+        f"/incidents/{incident_id}/force", data=form, headers=boss, follow_redirects=False
+    )
+    assert forced.status_code == 303 and forced.headers["location"].startswith("/runs/")
+    timeline = client.get(f"/api/v1/incidents/{incident_id}", headers=op).json()["timeline"]
+    assert timeline[-1]["kind"] == "forced" and timeline[-1]["actor"] == "admin-1"
+    assert timeline[-1]["text"].endswith("the attacker is deleting data")
+
+
+def test_run_diagnosis_button_starts_a_run_linked_to_the_incident(
+    client: TestClient, db: Database
+) -> None:
+    op = _auth(db, Role.OPERATOR)
+    made = client.post(
+        "/api/v1/incidents", json={"severity": "SEV-3", "title": "Disk usage high"}, headers=op
+    )
+    incident_id = made.json()["id"]
+    started = client.post(
+        f"/incidents/{incident_id}/diagnose/disk-filling-up", headers=op, follow_redirects=False
+    )
+    assert started.status_code == 303
+    last = client.get(f"/api/v1/incidents/{incident_id}", headers=op).json()["timeline"][-1]
+    assert last["kind"] == "run" and last["data"]["pending"] is True
+    run = client.get(f"/api/v1/runs/{last['data']['run_id']}", headers=op).json()
+    assert run["procedure"] == "disk-filling-up:diagnosis"
+    missing = client.post(f"/incidents/{incident_id}/diagnose/no-such-issue", headers=op)
+    assert missing.status_code == 404

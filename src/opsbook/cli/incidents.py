@@ -108,7 +108,7 @@ def _countdown(data: dict[str, Any]) -> str:
     if data["status"] != "detected":
         return ""
     left = (datetime.fromisoformat(data["respond_by"]) - _now()).total_seconds()
-    minutes = abs(int(left // 60)) if left >= 0 else abs(int(-left // 60))
+    minutes = int(abs(left) // 60)
     text = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
     return f"respond within {text}" if left >= 0 else f"[bold red]overdue {text}[/]"
 
@@ -163,7 +163,7 @@ def open_(
               f"acknowledge with: opsbook incidents ack {incident_id}")  # fmt: skip
     for event in data["timeline"]:
         if event["kind"] in ("page", "triage", "evidence"):
-            out.print(f"  {event['text']}", markup=False, highlight=False)
+            out.print(f"  {event['text']}", markup=False, highlight=False, soft_wrap=True)
     if security:
         out.print("  [bold]DO NOT shut down systems — preserve evidence.[/]", markup=True)
 
@@ -214,7 +214,8 @@ def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = 
               f"{escape(data['opened_by'])}", markup=True)  # fmt: skip
     for event in data["timeline"]:
         out.print(f"  [dim]{event['at'][11:19]}[/] {escape(event['actor']):>10} "
-                  f"[bold]{event['kind']:<13}[/] {escape(event['text'])}", markup=True)  # fmt: skip
+                  f"[bold]{event['kind']:<13}[/] {escape(event['text'])}", markup=True,
+                  soft_wrap=True)  # fmt: skip
     for item in data["action_items"]:
         out.print(f"  action {item['id']} [{item['status']}] {escape(item['text'])} "
                   f"— {escape(item['owner'])}", markup=True)  # fmt: skip

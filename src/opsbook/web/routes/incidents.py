@@ -269,27 +269,6 @@ def incident_page(
     return page(request, "incident.html", principal, **data)
 
 
-@router.post("/incidents/{incident_id}/{verb}", include_in_schema=False)
-def transition_form(
-    incident_id: int,
-    verb: str,
-    request: Request,
-    text: str = Form(""),
-    principal: Principal = Depends(operator),
-) -> Response:
-    """Acknowledge, mitigate, resolve or close from the incident page."""
-    events = {
-        "ack": Event.ACKNOWLEDGE,
-        "mitigate": Event.MITIGATE,
-        "resolve": Event.RESOLVE,
-        "close": Event.CLOSE,
-    }
-    if verb not in events:
-        raise HTTPException(404, f"no action {verb!r} on an incident")
-    _transition(app_state(request), incident_id, events[verb], principal.name, text)
-    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
-
-
 @router.post("/incidents/{incident_id}/notes/add", include_in_schema=False)
 def note_form(
     incident_id: int,
@@ -370,3 +349,25 @@ async def postmortem_markdown(
         raise _refused(exc) from None
     text = render(data, generated_at=state.clock().strftime("%Y-%m-%d %H:%M UTC"))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+
+
+# Last: its `{verb}` segment would otherwise catch the routes above.
+@router.post("/incidents/{incident_id}/{verb}", include_in_schema=False)
+def transition_form(
+    incident_id: int,
+    verb: str,
+    request: Request,
+    text: str = Form(""),
+    principal: Principal = Depends(operator),
+) -> Response:
+    """Acknowledge, mitigate, resolve or close from the incident page."""
+    events = {
+        "ack": Event.ACKNOWLEDGE,
+        "mitigate": Event.MITIGATE,
+        "resolve": Event.RESOLVE,
+        "close": Event.CLOSE,
+    }
+    if verb not in events:
+        raise HTTPException(404, f"no action {verb!r} on an incident")
+    _transition(app_state(request), incident_id, events[verb], principal.name, text)
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
