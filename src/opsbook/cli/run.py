@@ -138,7 +138,12 @@ def run(
 
     who = me()
     db = _database(Path(runbook.path))
-    run_id = start_run(db=db, plan=plan, me=who, now=_now)
+    try:
+        # A security incident can refuse a shutdown here (ShutdownRefused is a PlanError).
+        run_id = start_run(db=db, plan=plan, me=who, now=_now)
+    except PlanError as exc:
+        _plan_failed(exc, as_json)
+        return
     end = _drive(db, plan, runbook, run_id, who, yes, as_json, resumed=False)
     _finish(db, end, as_json)
 
