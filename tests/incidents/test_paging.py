@@ -70,3 +70,22 @@ def test_email_settings_come_from_the_front_matter() -> None:
     assert email_settings({}) is None
     found = email_settings({"notify": {"email": {"host": "mx", "port": "2525", "from": "o@x"}}})
     assert found == EmailSettings(host="mx", port=2525, sender="o@x")
+
+
+def test_a_page_whose_sender_died_mid_send_is_sent_later(
+    db: Database, book: Runbook, smtp: Mailbox
+) -> None:
+    from opsbook.incidents import store
+
+    clock = FakeClock()
+    service.open_incident(
+        db=db, runbook=book, title="x", severity_level="SEV-4", actor="a", now=clock()
+    )
+    with db.transaction() as session:  # a sender claims the page, then is killed -9
+        (page,) = store.claim_pages(session, clock(), 10)
+        page.status, page.attempts = "sending", 1
+        page.not_before = clock().replace(minute=5)
+    assert deliver_pages(db=db, pager=_pager(smtp), now=clock()) == 0  # not yet: maybe sending
+    clock.advance(minutes=6)
+    assert deliver_pages(db=db, pager=_pager(smtp), now=clock()) == 1
+    assert len(smtp.to("ana.ruiz@example.com")) == 1

@@ -13,6 +13,7 @@ from opsbook.incidents.paging import escalate_due
 from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database, open_database
 from tests.incidents.clock import FakeClock
+from tests.incidents.smtp import Mailbox
 
 
 def _together(*actions: Callable[[], object]) -> list[BaseException | None]:
@@ -112,5 +113,35 @@ def test_two_workers_escalating_at_once_never_page_twice(
     for incident_id in ids:
         pages = service.show_incident(db=first, incident_id=incident_id)["pages"]
         assert [p["level"] for p in pages] == [0, 1]
+    first.dispose()
+    second.dispose()
+
+
+def test_two_workers_delivering_at_once_send_each_page_once_on_postgresql(
+    pg_url: str, book: Runbook, smtp: Mailbox
+) -> None:
+    from opsbook.incidents.email_pager import EmailPager, EmailSettings
+    from opsbook.incidents.paging import deliver_pages
+
+    first, second = open_database(pg_url), open_database(pg_url)
+    clock = FakeClock()
+    for n in range(20):
+        service.open_incident(
+            db=first, runbook=book, title=f"t{n}", severity_level="SEV-3", actor="a", now=clock()
+        )
+    pager = EmailPager(EmailSettings(host=smtp.host, port=smtp.port))
+    sent = [0, 0]
+
+    def work(index: int, db: Database) -> Callable[[], None]:
+        def run() -> None:
+            for _ in range(6):
+                sent[index] += deliver_pages(db=db, pager=pager, now=clock(), limit=3)
+
+        return run
+
+    assert _together(work(0, first), work(1, second)) == [None, None]
+    assert sum(sent) == 20 and len(smtp.messages) == 20
+    subjects = sorted(str(m["Subject"]) for m in smtp.messages)
+    assert len(set(subjects)) == 20  # no incident's page went out twice
     first.dispose()
     second.dispose()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_ATTEMPTS = 3
 RETRY_AFTER = 30.0  # seconds, doubled per attempt
+SENDING_TIMEOUT = 300.0  # seconds a claimed page may stay `sending` before it is retried
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ def deliver_pages(
         messages = []
         for page in claimed:
             page.status, page.attempts = "sending", page.attempts + 1
+            # A sender killed mid-send leaves the page `sending`; after this it is sent again
+            # (a page twice beats a page never).
+            page.not_before = now + timedelta(seconds=SENDING_TIMEOUT)
             incident = session.get(IncidentRow, page.incident_id)
             assert incident is not None
             messages.append((page.id, _message(page, incident, base_url)))

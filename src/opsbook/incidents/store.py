@@ -81,10 +81,11 @@ def lock_due_escalations(session: Session, now: datetime, limit: int) -> list[In
 
 
 def claim_pages(session: Session, now: datetime, limit: int) -> list[PageRow]:
-    """Return queued pages that may be sent now, locked, skipping those another worker holds."""
+    """Return pages that may be sent now (queued, or stuck `sending` past their deadline
+    because their sender died), locked, skipping those another worker holds."""
     query = (
         select(PageRow)
-        .where(PageRow.status == "queued", PageRow.not_before <= now)
+        .where(PageRow.status.in_(("queued", "sending")), PageRow.not_before <= now)
         .order_by(PageRow.id)
         .limit(limit)
     )
