@@ -120,6 +120,8 @@ def test_pages_show_severity_countdown_timeline_and_the_overview_panel(
     acked = client.post(f"{where}/ack", headers=op, follow_redirects=False)
     assert acked.status_code == 303
     assert 'data-testid="acknowledged"' in client.get(where, headers=op).text
+    partial = client.get(f"{where}/timeline", headers=op).text
+    assert partial.lstrip().startswith("<table") and "Acknowledged by operator-1" in partial
 
 
 def test_a_session_form_without_its_csrf_token_is_refused(client: TestClient, db: Database) -> None:
@@ -211,3 +213,28 @@ def test_run_diagnosis_button_starts_a_run_linked_to_the_incident(
     assert run["procedure"] == "disk-filling-up:diagnosis"
     missing = client.post(f"/incidents/{incident_id}/diagnose/no-such-issue", headers=op)
     assert missing.status_code == 404
+
+
+def test_status_updates_reach_the_timeline_and_the_contacts(
+    client: TestClient, db: Database
+) -> None:
+    op = _auth(db, Role.OPERATOR)
+    made = client.post("/api/v1/incidents", json={"severity": "SEV-2", "title": "x"}, headers=op)
+    incident_id = made.json()["id"]
+    posted = client.post(
+        f"/api/v1/incidents/{incident_id}/updates", json={"text": "Mitigated"}, headers=op
+    )
+    assert posted.status_code == 201 and posted.json()["kind"] == "status-update"
+    form = client.post(
+        f"/incidents/{incident_id}/updates/add",
+        data={"text": "Fixed"},
+        headers=op,
+        follow_redirects=False,
+    )
+    assert form.status_code == 303
+    shown = client.get(f"/api/v1/incidents/{incident_id}", headers=op).json()
+    assert [e["text"] for e in shown["timeline"] if e["kind"] == "status-update"] == [
+        "Mitigated",
+        "Fixed",
+    ]
+    assert sum(1 for p in shown["pages"] if p["level"] == -1) == 6  # 3 contacts, 2 updates

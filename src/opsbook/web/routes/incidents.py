@@ -224,6 +224,28 @@ def add_note(
         raise _refused(exc) from None
 
 
+class UpdateIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+@router.post("/api/v1/incidents/{incident_id}/updates", response_model=EventOut, status_code=201,
+             responses={**AUTH, **NOT_FOUND, **INVALID})  # fmt: skip
+def post_update(
+    incident_id: int, body: UpdateIn, request: Request, principal: Principal = Depends(operator)
+) -> dict[str, Any]:
+    """Send a status update to every emergency contact and keep it in the timeline."""
+    state = app_state(request)
+    try:
+        event = service.post_status_update(db=state.db, runbook=state.source.runbook,
+                                           incident_id=incident_id, text=body.text,
+                                           actor=principal.name, now=state.clock())  # fmt: skip
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    if state.worker is not None:
+        state.worker.wake()
+    return event
+
+
 # Pages ------------------------------------------------------------------------------------
 
 
@@ -279,6 +301,28 @@ def note_form(
 ) -> Response:
     """Add a note from the incident page."""
     add_note(incident_id, NoteIn(text=text, kind=kind), request, principal)
+    return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
+
+
+@router.get("/incidents/{incident_id}/timeline", include_in_schema=False)
+def timeline_partial(
+    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+) -> Response:
+    """Return the incident's timeline table (polled by htmx)."""
+    try:
+        data = service.show_incident(db=app_state(request).db, incident_id=incident_id)
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    return page(request, "partials/incident_timeline.html", principal, incident=data)
+
+
+@router.post("/incidents/{incident_id}/updates/add", include_in_schema=False)
+def update_form(
+    incident_id: int, request: Request, text: str = Form(...),
+    principal: Principal = Depends(operator),
+) -> Response:  # fmt: skip
+    """Send a status update from the incident page."""
+    post_update(incident_id, UpdateIn(text=text), request, principal)
     return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
 
 
