@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -98,6 +99,7 @@ SCHEDULES = ["Daily", "Weekly", "Monthly", "Every 6 hours", "As needed", "0 3 * 
 DURATIONS = [0.5, 1.0, 5.0, 30.0, 60.0, 90.0, 300.0, 3600.0, 5400.0, 86400.0]
 
 
+@cache
 def text(min_words: int = 1, max_words: int = 6) -> st.SearchStrategy[str]:
     """Words that start with a plain ASCII word, as headings and list items need."""
     first = st.sampled_from([w for w in WORDS if w.isascii() and w[0].isalnum()])
@@ -105,47 +107,58 @@ def text(min_words: int = 1, max_words: int = 6) -> st.SearchStrategy[str]:
     return st.builds(lambda f, r: " ".join([f, *r]), first, rest)
 
 
+@cache
 def command() -> st.SearchStrategy[str]:
     first = st.sampled_from(["echo", "ls", "systemctl", "curl", "./bin/app", "test"])
     rest = st.lists(st.sampled_from(COMMAND_WORDS), max_size=5)
     return st.builds(lambda f, r: " ".join([f, *r]), first, rest)
 
 
+@cache
 def script() -> st.SearchStrategy[str]:
     return st.lists(command(), min_size=2, max_size=3).map("\n".join)
 
 
-def attrs(hosts: list[str]) -> st.SearchStrategy[Attrs]:
-    return st.builds(
-        Attrs,
-        host=st.sampled_from([None, *hosts]),
-        timeout=st.sampled_from([None, *DURATIONS]),
-        retries=st.integers(0, 3),
-        delay=st.sampled_from([0.0, 1.0, 2.5]),
-        cwd=st.sampled_from([None, "/srv/app", "C:\\app", "my dir"]),
-        confirm=st.booleans(),
-        approvals=st.integers(0, 2),
-        expect=st.sampled_from([None, "0", "ok", "a,b", 'say "hi"', "^up$"]),
-        name=st.sampled_from([None, "warm", "two words"]),
-        continue_on_error=st.booleans(),
-        parallel=st.sampled_from([None, 1, 4]),
-    )
+@cache
+def attrs(hosts: tuple[str, ...]) -> st.SearchStrategy[Attrs]:
+    """Attributes from a fixed menu (one draw each, which keeps generation quick)."""
+    menu = [
+        Attrs(),
+        Attrs(timeout=0.5, retries=2, delay=2.5),
+        Attrs(timeout=5400.0, confirm=True, approvals=2),
+        Attrs(cwd="C:\\app", expect="a,b", name="two words"),
+        Attrs(cwd="my dir", expect='say "hi"', continue_on_error=True, parallel=4),
+        Attrs(expect="^up$", name="warm", parallel=1, delay=1.0),
+        Attrs(timeout=86400.0, retries=3, confirm=True, expect="0", continue_on_error=True),
+    ]
+    with_hosts = [Attrs(host=h, timeout=30.0) for h in hosts]
+    with_hosts += [Attrs(host=h, confirm=True, cwd="/srv/app") for h in hosts]
+    return st.sampled_from(menu + with_hosts)
+
+
+# Texts and commands people really write that need care: code spans in the text (even at
+# its end), a colon inside, braces, backticks inside a command.
+TRICKY_TEXTS = [
+    "Restart `nginx`",
+    "Print the `marker` file",
+    "Check both nodes: now",
+    "Use {braces}",
+]
+TRICKY_COMMANDS = ["echo `date`", "cat '/tmp/`hostname`.txt'", "printf '%s\\n' ``"]
 
 
 @st.composite
-def step(draw: st.DrawFn, hosts: list[str], runnable: bool | None = None) -> Step:
-    kind = draw(
-        st.sampled_from(
-            ["manual", "inline", "script"]
-            if runnable is None
-            else ["inline", "script"]
-            if runnable
-            else ["manual"]
-        )
-    )
-    cmd = None if kind == "manual" else draw(command() if kind == "inline" else script())
-    words = draw(text())
-    label = cmd if cmd is not None and draw(st.booleans()) and kind == "inline" else words
+def step(draw: st.DrawFn, hosts: tuple[str, ...]) -> Step:
+    kind = draw(st.sampled_from(["manual", "inline", "script", "tricky"]))
+    cmd = {
+        "manual": lambda: None,
+        "inline": lambda: draw(command()),
+        "script": lambda: draw(script()),
+        "tricky": lambda: draw(st.sampled_from(TRICKY_COMMANDS)),
+    }[kind]()
+    label = draw(st.one_of(text(), st.sampled_from(TRICKY_TEXTS)))
+    if cmd is not None and "\n" not in cmd and draw(st.booleans()):
+        label = cmd
     return Step(
         text=label,
         command=cmd,
@@ -154,12 +167,13 @@ def step(draw: st.DrawFn, hosts: list[str], runnable: bool | None = None) -> Ste
     )
 
 
-def steps(hosts: list[str], max_size: int = 4) -> st.SearchStrategy[tuple[Step, ...]]:
+@cache
+def steps(hosts: tuple[str, ...], max_size: int = 4) -> st.SearchStrategy[tuple[Step, ...]]:
     return st.lists(step(hosts), max_size=max_size).map(tuple)
 
 
 @st.composite
-def procedures(draw: st.DrawFn, hosts: list[str]) -> tuple[Procedure, ...]:
+def procedures(draw: st.DrawFn, hosts: tuple[str, ...]) -> tuple[Procedure, ...]:
     names = draw(
         st.lists(
             st.sampled_from(
@@ -226,6 +240,7 @@ def _restore(text_: str | None) -> Any:
     return replace(parsed, text=text_) if parsed else None
 
 
+@cache
 def parameter() -> st.SearchStrategy[Parameter]:
     return st.builds(
         Parameter,
@@ -302,7 +317,7 @@ def metrics_and_rules(
 
 
 @st.composite
-def issues(draw: st.DrawFn, hosts: list[str]) -> tuple[TroubleshootingIssue, ...]:
+def issues(draw: st.DrawFn, hosts: tuple[str, ...]) -> tuple[TroubleshootingIssue, ...]:
     titles = draw(st.lists(text(), max_size=3, unique_by=slug))
     return tuple(
         TroubleshootingIssue(
@@ -317,6 +332,7 @@ def issues(draw: st.DrawFn, hosts: list[str]) -> tuple[TroubleshootingIssue, ...
     )
 
 
+@cache
 def severity() -> st.SearchStrategy[SeverityLevel]:
     def build(level: str, desc: str, response: str, example: str) -> SeverityLevel:
         seconds = parse_optional_duration(response)
@@ -327,6 +343,7 @@ def severity() -> st.SearchStrategy[SeverityLevel]:
     return st.builds(build, levels, text(), responses, st.one_of(st.just(""), text()))
 
 
+@cache
 def env_var() -> st.SearchStrategy[EnvVar]:
     def build(name: str, required: bool, default: str, desc: str, marked: bool) -> EnvVar:
         secret = marked or name.endswith(SECRET_SUFFIXES)
@@ -337,6 +354,7 @@ def env_var() -> st.SearchStrategy[EnvVar]:
     return st.builds(build, names, st.booleans(), defaults, text(), st.booleans())
 
 
+@cache
 def schedule_or_none() -> st.SearchStrategy[Any]:
     return st.sampled_from([None, *SCHEDULES]).map(lambda t: parse_schedule(t) if t else None)
 
@@ -378,7 +396,7 @@ def runbooks(draw: st.DrawFn) -> Runbook:
         for i, n in enumerate(host_names)
     }
     groups = {"all-web": tuple(host_names[:2])} if len(host_names) >= 2 else {}
-    targets = [*host_names, *groups, *(["all"] if host_names else [])]
+    targets = (*host_names, *groups, *(["all"] if host_names else []))
     title = draw(text(1, 4))
     contacts = tuple(
         draw(

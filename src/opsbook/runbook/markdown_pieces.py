@@ -61,12 +61,23 @@ def starts_with_label(text: str) -> bool:
 
 
 def text_part(label: str, text: str) -> str:
-    """Write `**Label**: text`, or the text as its own blocks when it is more than a line."""
+    """Write `**Label**: text`, or the text as its own blocks when it reads back differently."""
     if not text:
         return ""
-    if "\n" not in text and strip_emphasis(text) == text:
-        return f"**{label}**: {text}"
+    head, _, rest = text.partition("\n\n")
+    inline = f"**{label}**: {head}"
+    if _one_labelled_paragraph(inline, label, head):
+        return inline + (f"\n\n{rest}" if rest else "")
     return f"**{label}**:\n\n{text}"
+
+
+def _one_labelled_paragraph(source: str, label: str, text: str) -> bool:
+    from opsbook.runbook.blocks import label_of, read_document
+
+    if strip_emphasis(text) != text:
+        return False
+    doc = read_document(source)
+    return len(doc.lead) == 1 and label_of(doc.lead[0]) == (label, text)
 
 
 def number(value: float) -> str:
@@ -98,10 +109,15 @@ def cell(text: str) -> str:
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
-    """Write a GFM table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+    """Write a GFM table, its columns padded to line up in a plain-text view."""
+    body = [[cell(c) for c in row] for row in rows]
+    widths = [max(3, len(h), *(len(r[i]) for r in body)) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *(line(r).rstrip() for r in body)])
 
 
 def step_item(step: Step, marker: str, check: bool = False) -> str:

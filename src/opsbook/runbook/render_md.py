@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from opsbook.runbook import markdown_pieces as md
-from opsbook.runbook.model import Procedure, Runbook, Section, Step, TroubleshootingIssue
+from opsbook.runbook.model import Metric, Procedure, Runbook, Section, Step, TroubleshootingIssue
 from opsbook.runbook.parser import RUNBOOK_PARTS, norm
 from opsbook.runbook.render_md_parts import (
     alert_tables,
@@ -180,10 +181,8 @@ def _heading(title: str, level: int) -> str:
 
 
 def _slots(rb: Runbook) -> list[_Slot]:
-    deploy_from = len(rb.procedures)
-    while deploy_from > 0 and "deploy" in rb.procedures[deploy_from - 1].id:
-        deploy_from -= 1
-    sops, deploys = rb.procedures[:deploy_from], rb.procedures[deploy_from:]
+    sops, deploys = _split_procedures(rb)
+    quick, monitored = _split_metrics(rb)
     sr, dr = rb.security_response, rb.disaster_recovery
 
     def const(*blocks: str) -> Blocks:
@@ -209,6 +208,7 @@ def _slots(rb: Runbook) -> list[_Slot]:
             2,
             slot("contacts", "Emergency Contacts", 3, contacts_table(rb.contacts)),
             slot("dashboard", "System Status Dashboard", 3, rb.dashboard),
+            slot("metrics", "Key Metrics", 3, metric_items(quick)),
         ),
         group(
             "sop",
@@ -219,7 +219,13 @@ def _slots(rb: Runbook) -> list[_Slot]:
                 "monitoring",
                 "Monitoring & Alerting",
                 3,
-                slot("metrics", "Key Metrics to Monitor", 4, metric_items(rb.metrics), label=True),
+                slot(
+                    "monitored_metrics",
+                    "Key Metrics to Monitor",
+                    4,
+                    metric_items(monitored),
+                    label=True,
+                ),
                 slot(
                     "alert_rules", "Alert Thresholds", 4, *alert_tables(rb.alert_rules), label=True
                 ),
@@ -306,6 +312,38 @@ def _slots(rb: Runbook) -> list[_Slot]:
     ]
 
 
+def _after(items: tuple[Any, ...], anchor: int) -> int:
+    """Return where the run of items written after the anchor line begins."""
+    start = len(items)
+    while anchor and start > 0 and items[start - 1].line > anchor:
+        start -= 1
+    return start
+
+
+def _split_procedures(rb: Runbook) -> tuple[tuple[Procedure, ...], tuple[Procedure, ...]]:
+    """Procedures for Standard Operating Procedures, and those after the maintenance tasks.
+
+    Line numbers (when the runbook was parsed) say which procedures sat under Maintenance;
+    without them, trailing deployment procedures go there, as in the template.
+    """
+    procs = rb.procedures
+    task_lines = [t.line for t in rb.maintenance_tasks if t.line]
+    issue_lines = [i.line for i in rb.troubleshooting if i.line]
+    anchor = min(task_lines) if task_lines else max(issue_lines, default=0)
+    split = _after(procs, anchor) if any(p.line for p in procs) else len(procs)
+    if not any(p.line for p in procs):
+        while split > 0 and "deploy" in procs[split - 1].id:
+            split -= 1
+    return procs[:split], procs[split:]
+
+
+def _split_metrics(rb: Runbook) -> tuple[tuple[Metric, ...], tuple[Metric, ...]]:
+    """Metrics for Quick Reference's Key Metrics, and those written under Monitoring."""
+    anchors = [p.line for p in rb.procedures if p.line] + [r.line for r in rb.alert_rules if r.line]
+    split = _after(rb.metrics, min(anchors, default=0))
+    return rb.metrics[:split], rb.metrics[split:]
+
+
 def _log(path: str) -> str:
     from opsbook.runbook.tables import unquote
 
@@ -349,7 +387,7 @@ def procedure(proc: Procedure) -> str:
         blocks.append(head + ("\n" + _steps(proc.rollback) if proc.rollback else ""))
     if proc.restore_test_schedule is not None:
         blocks.append(md.text_part("Restore Test Schedule", proc.restore_test_schedule.text))
-    blocks.append(labelled_notes)
+    blocks.extend([labelled_notes, "---"])
     return "\n\n".join(b for b in blocks if b)
 
 
@@ -376,4 +414,4 @@ def issue(item: TroubleshootingIssue) -> str:
         blocks.append("**Resolution**:\n" + _steps(item.resolution))
     if item.prevention:
         blocks.append("**Prevention**:\n" + md.bullets(item.prevention))
-    return "\n\n".join(blocks)
+    return "\n\n".join([*blocks, "---"])

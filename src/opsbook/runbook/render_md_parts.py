@@ -38,10 +38,13 @@ def front_matter(runbook: Runbook) -> str:
         }
     if runbook.groups:
         data["groups"] = {name: list(members) for name, members in runbook.groups.items()}
-    data.update(runbook.settings)
-    if not data:
+    if not data and not runbook.settings:
         return ""
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    # Hosts read best one to a line ({address: ..., user: ...}); settings as plain YAML.
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    if runbook.settings:
+        settings = yaml.safe_dump(runbook.settings, sort_keys=False, allow_unicode=True)
+        text = (text if data else "") + settings
     return f"---\n{text}---"
 
 
@@ -129,9 +132,7 @@ def alert_tables(rules: Sequence[AlertRule]) -> list[str]:
 
 
 def _hold(seconds: float) -> str:
-    from opsbook.runbook.durations import format_duration
-
-    return format_duration(seconds) if seconds else ""
+    return md.duration_words(seconds) if seconds else ""
 
 
 def response_times(times: ResponseTimes) -> str:
