@@ -163,3 +163,6 @@ def am_payload(
         "externalURL": "http://am:9093",
         "alerts": alerts,
     }
+
+
+from tests.notify.conftest import smtp  # noqa: E402, F401 (the SMTP server fixture, shared)

@@ -410,3 +410,30 @@ def series(
     with db.transaction() as session:
         rows = session.execute(query.order_by(SampleRow.at)).all()
     return [(utc(at) or at, value) for at, value in rows]
+
+
+def add_event(*, db: Database, alert_id: int, kind: str, detail: str, now: datetime) -> None:
+    """Record what opsbook did about an alert (notified, ran, opened an incident)."""
+    with db.transaction() as session:
+        note(session, alert_id, kind, now, detail=detail)
+
+
+def claim_run(*, db: Database, alert_id: int) -> bool:
+    """Reserve the alert's one procedure run; False if it already has one (once per firing)."""
+    from sqlalchemy import update
+
+    claim = update(AlertRow).where(AlertRow.id == alert_id, AlertRow.run_id.is_(None))
+    with db.transaction() as session:
+        result = session.execute(
+            claim.values(run_id=0), execution_options={"synchronize_session": False}
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+def attach_run(*, db: Database, alert_id: int, run_id: int, procedure: str, now: datetime) -> None:
+    """Link the run an alert started, so each shows the other."""
+    with db.transaction() as session:
+        row = session.get(AlertRow, alert_id)
+        if row is not None:
+            row.run_id = run_id
+            note(session, alert_id, "run", now, detail=f"started {procedure}: run {run_id}")

@@ -1,0 +1,78 @@
+"""Start a runbook procedure for an alert through the procedure engine.
+
+The run is recorded like any other (run history, steps, output) with `alert #N` as the one who
+started it; it goes on in the background. Nobody is at a terminal, so a manual step makes the
+run wait for a person on the dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from opsbook.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from opsbook.store.database import Database
+
+log = logging.getLogger("opsbook.monitoring")
+
+
+class EngineStarter:
+    """A ProcedureStarter running procedures on the engine of `opsbook.procedures`."""
+
+    def __init__(
+        self, db: Database, runbook: Callable[[], Runbook], clock: Callable[[], datetime]
+    ) -> None:
+        self.db, self.runbook, self.clock = db, runbook, clock
+        self.tasks: set[asyncio.Task[object]] = set()
+
+    async def start(self, *, procedure: str, alert_id: int, reason: str) -> int:
+        """Record the run now and drive it in a background task; return its id."""
+        import psutil
+
+        from opsbook.procedures.plan import build_plan
+        from opsbook.procedures.service import Me, start_run
+
+        runbook = self.runbook()
+        plan = build_plan(runbook, target=procedure, params={}, environ=os.environ)
+        me = Me(
+            f"alert #{alert_id}",
+            socket.gethostname(),
+            os.getpid(),
+            psutil.Process(os.getpid()).create_time(),
+        )
+        run_id = await asyncio.to_thread(start_run, db=self.db, plan=plan, me=me, now=self.clock)
+        task = asyncio.create_task(self._drive(plan, run_id, runbook))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return run_id
+
+    async def _drive(self, plan: object, run_id: int, runbook: Runbook) -> object:
+        from opsbook.cli.run_view import QuietView
+        from opsbook.procedures.confirm import NobodyConfirmer
+        from opsbook.procedures.engine import Plan
+        from opsbook.procedures.local import LocalExecutor
+        from opsbook.procedures.remote import SshHosts
+        from opsbook.procedures.service import execute_run
+
+        assert isinstance(plan, Plan)
+        try:
+            return await execute_run(
+                db=self.db,
+                plan=plan,
+                run_id=run_id,
+                confirmer=NobodyConfirmer(),
+                reporter=QuietView(),
+                local=LocalExecutor(),
+                remote=SshHosts(runbook),
+                now=self.clock,
+            )
+        except Exception:
+            log.exception("run %s started by an alert failed to run", run_id)
+            return None

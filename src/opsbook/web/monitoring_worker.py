@@ -1,0 +1,31 @@
+"""Hang monitoring on the server's worker loop: collect, evaluate and act every interval."""
+
+from __future__ import annotations
+
+from opsbook.web.state import AppState
+from opsbook.worker.loop import Periodic
+
+# The cycle checks every second whether `monitoring.interval` has passed.
+TICK = 1.0
+
+
+def monitoring_tasks(state: AppState) -> list[Periodic]:
+    """Return the periodic task that runs monitoring for this server."""
+    from opsbook.monitoring.actions import AlertActions
+    from opsbook.monitoring.cycle import MonitoringCycle
+    from opsbook.monitoring.hooks import IncidentOpener
+    from opsbook.monitoring.procedure_runs import EngineStarter
+
+    incidents: IncidentOpener | None = None
+    try:
+        from opsbook.incidents.alerts import IncidentOpener as Incidents
+    except ImportError:
+        pass
+    else:
+        incidents = Incidents(state.db, lambda: state.source.runbook)
+    starter = EngineStarter(state.db, lambda: state.source.runbook, state.clock)
+    actions = AlertActions(
+        state.db, lambda: state.source.runbook, state.clock, starter=starter, incidents=incidents
+    )
+    cycle = MonitoringCycle(state.db, lambda: state.source.runbook, state.clock, actions)
+    return [Periodic("monitoring", TICK, cycle.tick)]
