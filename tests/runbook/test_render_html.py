@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import HealthCheck, given, settings
+from markupsafe import escape
+
+from opsbook.runbook.model import Runbook
 from opsbook.runbook.parser import parse_runbook
 from opsbook.runbook.render_html import render_html
+from tests.runbook.strategies import runbooks
 from tests.runbook.test_render import RICH
 
 
@@ -49,3 +54,17 @@ Watch out: <img src=x onerror=alert(1)> and [a link](javascript:alert(1)).
     assert "<img" not in page and "&lt;img" in page
     assert 'href="javascript' not in page
     assert "pa55word" not in page
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runbooks())
+def test_any_runbook_renders_to_html_with_its_commands_and_no_secret(runbook: Runbook) -> None:
+    page = render_html(runbook)
+    for proc in runbook.procedures:
+        assert f'id="proc-{proc.id}"' in page
+        for step in (*proc.prerequisites, *proc.steps, *proc.validation, *proc.rollback):
+            assert step.command is None or str(escape(step.command)) in page
+    for var in runbook.env_vars:
+        assert str(escape(var.name)) in page
+        if var.secret and var.default:
+            assert var.default not in page

@@ -8,6 +8,7 @@ front matter's settings (which may hold URLs with credentials) are not shown at 
 from __future__ import annotations
 
 import re
+import shlex
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ def render_html(runbook: Runbook) -> str:
         inline=inline_markdown,
         duration=lambda s: "—" if s is None else duration_words(s),
         threshold=lambda v: "—" if v is None else threshold(v),
+        shquote=shlex.quote,
     )
     env.globals.update(badges=attr_badges, reach=reach_link)
     intro, notes = prose(runbook)
