@@ -26,7 +26,7 @@ from opsbook.incidents.data import (
 from opsbook.incidents.escalation import Recipient, due, next_due, person, policy
 from opsbook.incidents.lifecycle import Event, Status, TransitionRefused, apply
 from opsbook.incidents.severity import UnknownSeverity, severity
-from opsbook.incidents.tables import ActionItemRow, IncidentRow, PageRow
+from opsbook.incidents.tables import ActionItemRow, EventRow, IncidentRow, PageRow
 from opsbook.incidents.triage import Match, best_matches
 
 if TYPE_CHECKING:
@@ -82,9 +82,10 @@ def _join(row: IncidentRow, actor: str) -> None:
 def _queue_page(
     session: Session, row: IncidentRow, who: Recipient, level: int, reason: str, now: datetime
 ) -> None:
-    store.add(session, PageRow(incident_id=row.id, level=level, role=who.role, name=who.name,
-                               address=who.address, reason=reason, status="queued", attempts=0,
-                               not_before=now, created_at=now))  # fmt: skip
+    # Added, not flushed: the caller's flush (or commit) writes them all in one go.
+    session.add(PageRow(incident_id=row.id, level=level, role=who.role, name=who.name,
+                        address=who.address, reason=reason, status="queued", attempts=0,
+                        not_before=now, created_at=now))  # fmt: skip
 
 
 def escalate(session: Session, row: IncidentRow, runbook: Runbook, now: datetime) -> int:
@@ -97,17 +98,16 @@ def escalate(session: Session, row: IncidentRow, runbook: Runbook, now: datetime
         for level in due(levels, opened_at=opened, done=row.escalation_done, now=now):
             for who in level.recipients:
                 _queue_page(session, row, who, level.number, level.reason, now)
-                store.add_event(session, row.id, at=now, actor="opsbook", kind="page",
-                                text=f"Paging {who.label} ({who.role}): {level.reason}",
-                                data={"level": level.number, "role": who.role,
-                                      "name": who.name, "address": who.address})  # fmt: skip
+                session.add(EventRow(incident_id=row.id, at=now, actor="opsbook", kind="page",
+                                     text=f"Paging {who.label} ({who.role}): {level.reason}",
+                                     data={"level": level.number, "role": who.role,
+                                           "name": who.name, "address": who.address}))  # fmt: skip
                 queued += 1
             row.escalation_done = level.number + 1
         row.next_escalation_at = next_due(levels, opened_at=opened, done=row.escalation_done)
     else:
         row.next_escalation_at = None
-    session.flush()
-    return queued
+    return queued  # not flushed here: a tick over many incidents writes them all at once
 
 
 def open_incident(
