@@ -20,10 +20,12 @@ $(STAMP): pyproject.toml
 system-deps:
 	@sh scripts/system-deps.sh
 
+# The dashboard on the example system (SQLite beside the runbook); prints the URL and a
+# fresh admin token to sign in with. PORT=9000 make run picks another port.
+PORT ?= 8080
 run: setup
 	$(BIN)/opsbook check $(RUNBOOK)
-	$(BIN)/opsbook render $(RUNBOOK) --format html -o .opsbook-render.html
-	@echo "Rendered runbook: $(CURDIR)/.opsbook-render.html"
+	$(BIN)/opsbook serve $(RUNBOOK) --port $(PORT) --bootstrap-admin make-run
 
 test: setup system-deps
 	$(BIN)/python -m pytest -q

@@ -5,6 +5,9 @@ set -e
 need=""
 command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need="$need openssh-server"
 command -v ssh >/dev/null 2>&1 || need="$need openssh-client"
+# The browser tests drive Debian's Chromium through Playwright (executable_path
+# /usr/bin/chromium); Playwright's own browser download is never used.
+[ -x /usr/bin/chromium ] || need="$need chromium fonts-dejavu-core"
 [ -n "$need" ] || exit 0
 SUDO=""
 [ "$(id -u)" = "0" ] || SUDO="sudo"

@@ -23,8 +23,10 @@ def main(url: str, name: str) -> None:
 
     def record(job: Job) -> None:
         with db.transaction() as session:
-            session.execute(text("INSERT INTO processed (job_id, worker) VALUES (:j, :w)"),
-                            {"j": job.id, "w": name})  # fmt: skip
+            session.execute(
+                text("INSERT INTO processed (job_id, worker) VALUES (:j, :w)"),
+                {"j": job.id, "w": name},
+            )
 
     async def handle(job: Job) -> None:
         await asyncio.to_thread(record, job)
@@ -34,9 +36,15 @@ def main(url: str, name: str) -> None:
         if not left.get("queued") and not loop.in_flight:
             loop.stop()
 
-    loop = WorkerLoop(db, name=name, handlers={"record": handle},
-                      clock=lambda: datetime.now(UTC), poll=0.05, concurrency=4,
-                      periodic=(Periodic("drained?", 0.2, stop_when_drained),))  # fmt: skip
+    loop = WorkerLoop(
+        db,
+        name=name,
+        handlers={"record": handle},
+        clock=lambda: datetime.now(UTC),
+        poll=0.05,
+        concurrency=4,
+        periodic=(Periodic("drained?", 0.2, stop_when_drained),),
+    )
     asyncio.run(loop.run())
     print(loop.processed)
 

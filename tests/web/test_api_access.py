@@ -15,8 +15,13 @@ from opsbook.web.app import routers
 from opsbook.web.state import AppState
 from tests.web.conftest import bearer
 
-PUBLIC = {("GET", "/api/v1/health"), ("GET", "/metrics"), ("GET", "/login"),
-          ("POST", "/login"), ("POST", "/logout")}  # fmt: skip
+PUBLIC = {
+    ("GET", "/api/v1/health"),
+    ("GET", "/metrics"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+}
 
 
 def protected_routes() -> list[tuple[str, str]]:
@@ -103,9 +108,11 @@ def _login(client: TestClient, secret: str, name: str = "") -> tuple[int, str]:
     page = client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf is not None
-    response = client.post("/login", data={"name": name, "secret": secret,
-                           "csrf_token": csrf.group(1), "next": "/procedures"},
-                           follow_redirects=False)  # fmt: skip
+    response = client.post(
+        "/login",
+        data={"name": name, "secret": secret, "csrf_token": csrf.group(1), "next": "/procedures"},
+        follow_redirects=False,
+    )
     return response.status_code, response.headers.get("set-cookie", "")
 
 
@@ -131,20 +138,25 @@ def test_login_over_https_marks_the_cookie_secure(state: AppState, tokens: dict[
 def test_login_with_name_and_password(client: TestClient, state: AppState) -> None:
     from opsbook.access.roles import Role
 
-    service.create_user(state.db, name="alice", role=Role.OPERATOR, password="s3cret-pass",
-                        now=datetime.now(UTC))  # fmt: skip
+    service.create_user(
+        state.db, name="alice", role=Role.OPERATOR, password="s3cret-pass", now=datetime.now(UTC)
+    )
     assert _login(client, "wrong-pass", "alice")[0] == 401
     assert _login(client, "s3cret-pass", "alice")[0] == 303
-    assert client.get("/api/v1/me").json() == {"name": "alice", "role": "operator",
-                                                "via": "session"}  # fmt: skip
+    assert client.get("/api/v1/me").json() == {
+        "name": "alice",
+        "role": "operator",
+        "via": "session",
+    }
 
 
 def test_login_form_without_its_csrf_token_is_refused(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     client.get("/login")
-    response = client.post("/login", data={"secret": tokens["admin"], "csrf_token": "forged"},
-                           follow_redirects=False)  # fmt: skip
+    response = client.post(
+        "/login", data={"secret": tokens["admin"], "csrf_token": "forged"}, follow_redirects=False
+    )
     assert response.status_code == 403
     assert "opsbook_session" not in response.headers.get("set-cookie", "")
 
@@ -158,8 +170,11 @@ def test_session_post_without_csrf_token_is_refused(
     page = client.get("/")
     csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
     assert csrf is not None
-    accepted = client.post("/api/v1/tokens", json={"name": "x", "role": "viewer"},
-                           headers={"X-CSRF-Token": csrf.group(1)})  # fmt: skip
+    accepted = client.post(
+        "/api/v1/tokens",
+        json={"name": "x", "role": "viewer"},
+        headers={"X-CSRF-Token": csrf.group(1)},
+    )
     assert accepted.status_code == 201
 
 

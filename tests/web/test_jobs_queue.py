@@ -75,9 +75,16 @@ def _drain_with_two_workers(url: str, jobs: int) -> tuple[list[tuple[int, str]],
         session.execute(text("CREATE TABLE processed (job_id INTEGER, worker TEXT)"))
     enqueue_many(db, kind="record", payloads=[{"n": i} for i in range(jobs)], now=NOW)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    workers = [subprocess.Popen([sys.executable, "-m", "tests.web.jobs_worker", url, name],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-               for name in ("w1", "w2")]  # fmt: skip
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.web.jobs_worker", url, name],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("w1", "w2")
+    ]
     outputs = [w.communicate(timeout=240)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0]
     with db.transaction() as session:

@@ -21,8 +21,9 @@ def test_every_operation_answers_within_its_schema_and_never_5xx(
     runbook_path: Path, db: Database
 ) -> None:
     state = build_state(runbook_path, db)
-    _, token = service.create_token(db, name="fuzz", role=Role.ADMIN, created_by="test",
-                                    now=datetime.now(UTC))  # fmt: skip
+    _, token = service.create_token(
+        db, name="fuzz", role=Role.ADMIN, created_by="test", now=datetime.now(UTC)
+    )
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(state))
     headers = {"Authorization": f"Bearer {token}"}
     failures: list[str] = []
@@ -33,8 +34,12 @@ def test_every_operation_answers_within_its_schema_and_never_5xx(
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def call(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=headers)
 

@@ -28,8 +28,9 @@ def sign_in(client: TestClient, token: str) -> str:
     form = client.get("/login").text
     login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert login_csrf is not None
-    done = client.post("/login", data={"secret": token, "csrf_token": login_csrf.group(1)},
-                       follow_redirects=False)  # fmt: skip
+    done = client.post(
+        "/login", data={"secret": token, "csrf_token": login_csrf.group(1)}, follow_redirects=False
+    )
     assert done.status_code == 303
     csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/").text)
     assert csrf is not None
@@ -41,8 +42,16 @@ def test_overview_shows_system_contacts_procedures_and_labelled_placeholders(
 ) -> None:
     sign_in(browser, tokens["viewer"])
     page = browser.get("/").text
-    for text in ("Demo Service", "Dana Ops (+1 555 0100)", "dana@example.com", "Startup Procedure",
-                 "never run", "Emergency contacts", "Maintenance due", "Rotate logs"):  # fmt: skip
+    for text in (
+        "Demo Service",
+        "Dana Ops (+1 555 0100)",
+        "dana@example.com",
+        "Startup Procedure",
+        "never run",
+        "Emergency contacts",
+        "Maintenance due",
+        "Rotate logs",
+    ):
         assert text in page, text
     assert 'data-panel="backup"' in page and "not live yet" in page
 
@@ -61,8 +70,9 @@ def test_operator_starts_a_run_from_the_form_and_confirms_its_step(
 ) -> None:
     csrf = sign_in(browser, tokens["operator"])
     assert "Start Startup Procedure" in browser.get("/procedures/startup").text
-    started = browser.post("/procedures/startup/start", data={"csrf_token": csrf},
-                           follow_redirects=False)  # fmt: skip
+    started = browser.post(
+        "/procedures/startup/start", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert started.status_code == 303
     run_url = started.headers["location"]
     deadline = time.monotonic() + 20

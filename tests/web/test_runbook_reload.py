@@ -31,8 +31,9 @@ def test_a_bad_runbook_is_refused_and_the_last_good_one_stays_live(
     runbook_path: Path, state: AppState, client: TestClient, tokens: dict[str, str]
 ) -> None:
     good = runbook_path.read_text()
-    bad = good.replace("1. Write the marker: `echo started`",
-                       "1. Write the marker: `echo started` {nonsense=1}")  # fmt: skip
+    bad = good.replace(
+        "1. Write the marker: `echo started`", "1. Write the marker: `echo started` {nonsense=1}"
+    )
     _write(runbook_path, bad)
     assert state.source.reload_if_changed(datetime.now(UTC)) is False
     viewer = bearer(tokens["viewer"])

@@ -39,8 +39,12 @@ def api(served: AppState) -> Iterator[TestClient]:
 def people(db: Database) -> dict[str, dict[str, str]]:
     now = datetime.now(UTC)
     made = {}
-    for name, role in (("olga", Role.OPERATOR), ("omar", Role.OPERATOR), ("oona", Role.OPERATOR),
-                       ("vic", Role.VIEWER)):  # fmt: skip
+    for name, role in (
+        ("olga", Role.OPERATOR),
+        ("omar", Role.OPERATOR),
+        ("oona", Role.OPERATOR),
+        ("vic", Role.VIEWER),
+    ):
         _, token = service.create_token(db, name=name, role=role, created_by="t", now=now)
         made[name] = bearer(token)
     return made
@@ -66,14 +70,19 @@ def test_a_run_waits_at_its_manual_step_and_finishes_once_confirmed(
     run = wait_for(api, run_id, olga, "waiting")
     assert run["waiting"]["text"] == "Check the console by eye"
     assert [a["stdout"] for a in run["attempts"]] == ["", "started\n"]
-    answered = api.post(f"/api/v1/runs/{run_id}/confirm", headers=olga,
-                        json={"decision": "confirm"})  # fmt: skip
+    answered = api.post(
+        f"/api/v1/runs/{run_id}/confirm", headers=olga, json={"decision": "confirm"}
+    )
     assert answered.status_code == 200
     run = wait_for(api, run_id, olga, "succeeded", "failed")
     assert run["status"] == "succeeded" and run["finished_at"]
     assert run["steps"]["steps:2"] == "passed" and run["steps"]["steps:3"] == "passed"
-    assert run["confirmations"][-1] == {**run["confirmations"][-1], "decision": "confirmed",
-                                        "by": "olga", "via": "web"}  # fmt: skip
+    assert run["confirmations"][-1] == {
+        **run["confirmations"][-1],
+        "decision": "confirmed",
+        "by": "olga",
+        "via": "web",
+    }
     history = api.get("/api/v1/runs", headers=people["vic"]).json()
     assert history["total"] == 1 and history["runs"][0]["status"] == "succeeded"
 
@@ -107,8 +116,9 @@ def test_parameters_reach_commands_as_environment_only(
 ) -> None:
     olga = people["olga"]
     value = "$(touch /tmp/opsbook-web-pwned); `id`"
-    run_id = api.post("/api/v1/procedures/deploy/runs", headers=olga,
-                      json={"params": {"VERSION": value}}).json()["id"]  # fmt: skip
+    run_id = api.post(
+        "/api/v1/procedures/deploy/runs", headers=olga, json={"params": {"VERSION": value}}
+    ).json()["id"]
     run = wait_for(api, run_id, olga, "waiting")
     assert run["attempts"][0]["stdout"] == f"deploying {value}\n"
     assert not Path("/tmp/opsbook-web-pwned").exists()
@@ -118,8 +128,9 @@ def test_approvals_need_n_distinct_operators_other_than_the_starter(
     api: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
     olga, omar, oona = people["olga"], people["omar"], people["oona"]
-    run_id = api.post("/api/v1/procedures/deploy/runs", headers=olga,
-                      json={"params": {"VERSION": "2.0"}}).json()["id"]  # fmt: skip
+    run_id = api.post(
+        "/api/v1/procedures/deploy/runs", headers=olga, json={"params": {"VERSION": "2.0"}}
+    ).json()["id"]
     run = wait_for(api, run_id, olga, "waiting")
     assert run["waiting"]["approvals_needed"] == 2
     own = api.post(f"/api/v1/runs/{run_id}/approve", headers=olga)
@@ -167,8 +178,10 @@ def test_runs_are_paged_newest_first(
     api: TestClient, people: dict[str, dict[str, str]], served: AppState
 ) -> None:
     olga = people["olga"]
-    ids = [api.post("/api/v1/procedures/startup/runs", headers=olga, json={}).json()["id"]
-           for _ in range(3)]  # fmt: skip
+    ids = [
+        api.post("/api/v1/procedures/startup/runs", headers=olga, json={}).json()["id"]
+        for _ in range(3)
+    ]
     page = api.get("/api/v1/runs?limit=2", headers=olga).json()
     assert [r["id"] for r in page["runs"]] == ids[:0:-1] and page["total"] == 3
     rest = api.get(f"/api/v1/runs?limit=2&before={page['next_before']}", headers=olga).json()

@@ -16,8 +16,7 @@ OPSBOOK = str(Path(sys.executable).parent / "opsbook")
 def opsbook(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OPSBOOK_HOME": str(home), "NO_COLOR": "1"}
     env.pop("OPSBOOK_DATABASE_URL", None)
-    return subprocess.run([OPSBOOK, *args], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return subprocess.run([OPSBOOK, *args], env=env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture
@@ -26,8 +25,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_create_prints_the_token_once_and_list_never_shows_it(home: Path) -> None:
-    created = opsbook("token", "create", "--name", "ci", "--role", "operator", "--json",
-                      home=home)  # fmt: skip
+    created = opsbook("token", "create", "--name", "ci", "--role", "operator", "--json", home=home)
     assert created.returncode == 0, created.stderr
     data = json.loads(created.stdout)
     assert data["token"].startswith("opsb_") and data["role"] == "operator"

@@ -64,6 +64,9 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
     from opsbook.web.incidents_view import incident_tasks
 
     state.worker.periodic.extend(incident_tasks(state))
+    from opsbook.web.monitoring_worker import monitoring_tasks
+
+    state.worker.periodic.extend(monitoring_tasks(state))
     return state
 
 
@@ -72,6 +75,7 @@ def serve(state: AppState, options: ServeOptions) -> None:
     import uvicorn
 
     from opsbook.web.app import create_app
+    from opsbook.web.graceful_server import GracefulServer
 
     config = uvicorn.Config(
         create_app(state),
@@ -82,4 +86,4 @@ def serve(state: AppState, options: ServeOptions) -> None:
         lifespan="on",
         proxy_headers=True,
     )
-    uvicorn.Server(config).run()
+    GracefulServer(config).run()
