@@ -9,7 +9,9 @@ from __future__ import annotations
 import typer
 
 from opsbook import __version__
+from opsbook.cli import alerts as alerts_command
 from opsbook.cli import document, run
+from opsbook.cli import export as export_command
 from opsbook.cli import incidents as incidents_command
 from opsbook.cli import serve as serve_command
 from opsbook.cli import token as token_command
@@ -28,6 +30,8 @@ run.register(app)
 serve_command.register(app)
 token_command.register(app)
 incidents_command.register(app)
+alerts_command.register(app)
+export_command.register(app)
 
 
 def _version(value: bool) -> None:

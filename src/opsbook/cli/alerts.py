@@ -1,0 +1,190 @@
+"""`opsbook alerts list | show | ack | silence`: the alert history, from the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, print_json
+
+if TYPE_CHECKING:
+    from opsbook.store.database import Database
+
+alerts_app = typer.Typer(
+    help="List, acknowledge and silence alerts (threshold rules and Alertmanager).\n\n"
+    "Example: opsbook alerts list --state firing",
+    no_args_is_help=True,
+)
+RUNBOOK_OPT = typer.Option(
+    None,
+    "--runbook",
+    "-r",
+    show_default=False,
+    help="Runbook whose state holds the alerts (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).",
+)
+JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
+STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved", "all")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the alerts commands to the app."""
+    app.add_typer(alerts_app, name="alerts")
+
+
+def _database(runbook: Path | None) -> Database:
+    import os
+
+    from opsbook.runbook.loader import resolve_path
+    from opsbook.store.database import open_for
+
+    try:
+        return open_for(resolve_path(str(runbook) if runbook else None, os.environ))
+    except Exception as exc:  # a bad URL or unreachable database: say so, exit 2
+        fail(
+            f"cannot open the database: {exc}",
+            EXIT_BAD_INPUT,
+            hint="check OPSBOOK_DATABASE_URL or OPSBOOK_HOME",
+        )
+
+
+def _who() -> str:
+    import getpass
+    import os
+
+    return os.environ.get("OPSBOOK_USER") or getpass.getuser()
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+@alerts_app.command(
+    "list",
+    help="List alerts, newest first.\n\nExample: opsbook alerts list --state open --search disk",
+)
+def list_(
+    state: str = typer.Option("open", "--state", help=", ".join(STATES)),
+    search: str | None = typer.Option(None, "--search", "-s", help="Text in name or summary."),
+    limit: int = typer.Option(50, "--limit", min=1, max=10000),
+    runbook: Path | None = RUNBOOK_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    from opsbook.monitoring.service import list_alerts
+
+    if state not in STATES:
+        fail(f'--state "{state}" is not one of: {", ".join(STATES)}', EXIT_BAD_INPUT)
+    rows = list_alerts(
+        db=_database(runbook), state=None if state == "all" else state, text=search, limit=limit
+    )
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console().print(f"No {state} alerts.")
+        return
+    from rich.table import Table
+
+    table = Table("ID", "Alert", "State", "Severity", "Summary", "Since", box=None)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["name"],
+            row["state"],
+            row["severity"],
+            row["summary"],
+            (row["starts_at"] or "")[:19],
+        )
+    console().print(table)
+
+
+@alerts_app.command(help="Show one alert with its history.\n\nExample: opsbook alerts show 12")
+def show(
+    alert_id: int = typer.Argument(..., help="The alert's id."),
+    runbook: Path | None = RUNBOOK_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    from opsbook.monitoring.service import AlertNotFound, show_alert
+
+    try:
+        data = show_alert(db=_database(runbook), alert_id=alert_id)
+    except AlertNotFound as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    out.print(f"Alert {data['id']}: {data['name']} — {data['state']} ({data['severity']})")
+    out.print(f"  {data['summary']}")
+    for event in data["history"]:
+        out.print(
+            f"  {(event['at'] or '')[:19]}  {event['kind']:<14} {event['actor']}  {event['detail']}"
+        )
+
+
+@alerts_app.command(
+    help="Acknowledge a firing alert: you are on it, escalation stops.\n\n"
+    "Example: opsbook alerts ack 12"
+)
+def ack(
+    alert_id: int = typer.Argument(..., help="The alert's id."),
+    runbook: Path | None = RUNBOOK_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    from opsbook.monitoring.lifecycle import TransitionRefused
+    from opsbook.monitoring.service import AlertNotFound, acknowledge
+
+    try:
+        data = acknowledge(db=_database(runbook), alert_id=alert_id, by=_who(), now=_now())
+    except AlertNotFound as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    except TransitionRefused as exc:
+        fail(f"alert {alert_id} was not acknowledged: {exc}", EXIT_FAILED)
+    if as_json:
+        print_json(data)
+        return
+    console().print(f"Alert {alert_id} ({data['name']}) acknowledged by {data['acknowledged_by']}.")
+
+
+@alerts_app.command(
+    help="Silence alerts whose labels match every matcher, for a while.\n\n"
+    'Example: opsbook alerts silence alertname="Disk usage" --for 2h '
+    '--comment "resizing the volume"'
+)
+def silence(
+    matchers: list[str] = typer.Argument(..., help='Label matchers: name="value", name=~regex.'),
+    duration: str = typer.Option(..., "--for", help="How long: 30m, 2h, 1 day."),
+    comment: str = typer.Option("", "--comment", "-m", help="Why (kept with the silence)."),
+    runbook: Path | None = RUNBOOK_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    from opsbook.monitoring.service import add_silence
+    from opsbook.monitoring.silences import MatcherError
+    from opsbook.runbook.durations import parse_duration
+    from opsbook.runbook.problems import ValueProblem
+
+    try:
+        seconds = parse_duration(duration)
+    except (ValueProblem, ValueError) as exc:
+        fail(f'--for "{duration}": {exc}', EXIT_BAD_INPUT, hint="write it like 30m, 2h or 1 day")
+    try:
+        result = add_silence(
+            db=_database(runbook),
+            matchers=matchers,
+            duration=seconds,
+            by=_who(),
+            comment=comment,
+            now=_now(),
+        )
+    except (MatcherError, ValueError) as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    if as_json:
+        print_json(result.data())
+        return
+    console().print(
+        f"Silence {result.id} until {result.ends_at:%Y-%m-%d %H:%M} UTC: "
+        f"{' '.join(result.matchers)}; {len(result.silenced)} open alert(s) muted."
+    )
