@@ -342,8 +342,9 @@ def action_done(
 
 
 def _run_linked(book: Runbook, db: Database, incident_id: int, yes: bool,
-                start: Callable[..., Any]) -> dict[str, Any]:  # fmt: skip
+                start: Callable[..., Any], as_json: bool) -> dict[str, Any]:  # fmt: skip
     import asyncio
+    import contextlib
 
     from opsbook.incidents.diagnosis import SilentReporter, this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
@@ -353,13 +354,19 @@ def _run_linked(book: Runbook, db: Database, incident_id: int, yes: bool,
 
     me = this_process(_actor())
     confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()
+    err = console(stderr=True)
+    status = (err.status("Running; the output goes into the incident's timeline…")
+              if err.is_terminal and not as_json else contextlib.nullcontext())  # fmt: skip
     try:
-        result: dict[str, Any] = _call(lambda: asyncio.run(start(
-            db=db, runbook=book, incident_id=incident_id, me=me, environ=os.environ,
-            confirmer=confirmer, reporter=SilentReporter(), local=LocalExecutor(),
-            remote=SshHosts(book), now=_now)))  # fmt: skip
+        with status:
+            result: dict[str, Any] = _call(lambda: asyncio.run(start(
+                db=db, runbook=book, incident_id=incident_id, me=me, environ=os.environ,
+                confirmer=confirmer, reporter=SilentReporter(), local=LocalExecutor(),
+                remote=SshHosts(book), now=_now)))  # fmt: skip
     except PlanError as exc:
-        fail("; ".join(exc.problems), EXIT_BAD_INPUT, exc.hint)
+        for problem in exc.problems[1:]:
+            err.print(problem, markup=False, highlight=False)
+        fail(exc.problems[0], EXIT_BAD_INPUT, exc.hint)
     return result
 
 
@@ -393,7 +400,7 @@ def diagnose(
     async def start(**kw: Any) -> dict[str, Any]:
         return await run_diagnosis(issue=issue, **kw)
 
-    _print_run(_run_linked(book, db, incident_id, yes, start), as_json)
+    _print_run(_run_linked(book, db, incident_id, yes, start, as_json), as_json)
 
 
 def force_run(
@@ -412,7 +419,7 @@ def force_run(
     async def start(**kw: Any) -> dict[str, Any]:
         return await run_forced(target=target, reason=reason, **kw)
 
-    _print_run(_run_linked(book, db, incident_id, yes, start), as_json)
+    _print_run(_run_linked(book, db, incident_id, yes, start, as_json), as_json)
 
 
 def postmortem(
