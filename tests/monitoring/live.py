@@ -54,11 +54,13 @@ def serving(state: Any, *, port: int | None = None) -> Iterator[str]:
 
 
 @contextmanager
-def serving_process(runbook: Path, url: str, *, worker: bool = False) -> Iterator[str]:
+def serving_process(
+    runbook: Path, url: str, *, worker: bool = False, port: int | None = None
+) -> Iterator[str]:
     """Serve in a child process (its own interpreter and GIL); yield its base URL."""
     import httpx
 
-    port = free_port()
+    port = port or free_port()
     args = [sys.executable, "-m", "tests.monitoring.serve_app", str(runbook), url, str(port)]
     child = subprocess.Popen([*args, *(["--worker"] if worker else [])], cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
