@@ -57,6 +57,10 @@ def write_inputs(work: Path, steps: int) -> None:
         "# Bench\n\n## Standard Operating Procedures\n\n### Bench Procedure\n\n"
         "**Steps**:\n" + "\n".join(lines) + "\n"
     )
+    (work / "ONE.md").write_text(
+        "# Bench\n\n## Standard Operating Procedures\n\n### Bench Procedure\n\n"
+        f"**Steps**:\n1. Step 1: `{listed[0]}`\n"
+    )
     (work / "script.sh").write_text("set -e\n" + "\n".join(listed) + "\n")
     tasks = "\n".join(
         f"    - name: Step {i}\n      shell: {_yaml(c)}" for i, c in enumerate(listed, start=1)
@@ -83,12 +87,12 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(argv: list[str], work: Path, env: dict[str, str]) -> float:
+def timed(name: str, argv: list[str], work: Path, env: dict[str, str]) -> float:
     cpu = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, check=False)
     took = time.perf_counter() - started
-    CPU.setdefault(Path(argv[0]).name, []).append(_children_cpu() - cpu)
+    CPU.setdefault(name, []).append(_children_cpu() - cpu)
     if done.returncode != 0:
         raise SystemExit(
             f"{argv[0]} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
@@ -153,14 +157,9 @@ def section(rows: list[tuple[str, list[float]]], args: argparse.Namespace, note:
         "| what | median wall | min | max | / bash | median CPU (user+sys) |",
         "|---|---|---|---|---|---|",
     ]
-    programs = {
-        "opsbook run": "opsbook",
-        "bash script": "bash",
-        "ansible-playbook": "ansible-playbook",
-    }
     for name, times in rows:
         med = medians[name]
-        cpu = statistics.median(CPU.get(programs[name], [0.0]))
+        cpu = statistics.median(CPU.get(name, [0.0]))
         table.append(
             f"| {name} | {med:.3f} s | {min(times):.3f} s | {max(times):.3f} s | "
             f"{med / bash:.1f}x | {cpu:.3f} s |"
@@ -169,6 +168,12 @@ def section(rows: list[tuple[str, list[float]]], args: argparse.Namespace, note:
         f"opsbook / bash: {ops / bash:.1f}x (target at most 4x: "
         f"{'met' if ops <= 4 * bash else 'missed'})."
     ]
+    one = medians["opsbook run, 1 step"]
+    per_step = (ops - one) / max(args.steps - 1, 1)
+    verdict.append(
+        f"Fixed cost of an opsbook run (start-up, parse, plan, database, the run "
+        f"record): {one:.2f} s; each further step: {per_step * 1000:.1f} ms."
+    )
     if "ansible-playbook" in medians:
         ratio = medians["ansible-playbook"] / ops
         verdict.append(
@@ -202,10 +207,33 @@ def section(rows: list[tuple[str, list[float]]], args: argparse.Namespace, note:
             "",
             *verdict,
             "",
+            *WHERE_THE_TIME_GOES,
+            "",
             note,
             END,
         ]
     )
+
+
+# What `--profile` (cProfile) and `python -X importtime` showed; see the figures above.
+WHERE_THE_TIME_GOES = [
+    "Where opsbook's time goes (cProfile and `python -X importtime` of `opsbook run`): "
+    "the fixed cost dominates. Importing SQLAlchemy and its ORM (the run record) costs "
+    "about 0.4-0.5 s of CPU on this machine, Typer, Rich, markdown-it and asyncio most of "
+    "the rest, and the dataclasses and mapped classes of the model are built by `exec` at "
+    "import; Alembic is skipped when the schema is already current. Each step then costs "
+    "a bash process (the step runs in a session of its own so a timeout can kill its "
+    "tree) plus a few milliseconds of Python: two committed SQLite writes (the attempt as "
+    "it starts, and as it ends together with the step's outcome), the asyncio child "
+    "watcher and the output line. bash runs builtins (`test`, `echo`) without a process "
+    "at all, so a 100-line script of small commands finishes in well under 0.2 s, less "
+    "than Python takes to import its libraries: the 4x target is missed by the start-up "
+    "alone, and would need a run that does not import SQLAlchemy (a plain DB-API writer "
+    "for the audit trail) and a run-long shell fed one step at a time instead of a shell "
+    "per step, which gives up per-step process-tree isolation. Against ansible-playbook, "
+    "which spends about half a second of CPU per task, the gap is large but below the 50x "
+    "asked for when opsbook's fixed cost is counted in full.",
+]
 
 
 def write_section(text: str) -> None:
@@ -236,13 +264,23 @@ def main() -> None:
         if args.profile:
             profile(work, env)
             return
+        opsbook = [str(BIN / "opsbook"), "run"]
         rows = [
             measure(
                 "opsbook run",
-                lambda: timed([str(BIN / "opsbook"), "run", "RUNBOOK.md", "bench"], work, env),
+                lambda: timed("opsbook run", [*opsbook, "RUNBOOK.md", "bench"], work, env),
                 args.repeat,
             ),
-            measure("bash script", lambda: timed(["bash", "script.sh"], work, env), args.repeat),
+            measure(
+                "bash script",
+                lambda: timed("bash script", ["bash", "script.sh"], work, env),
+                args.repeat,
+            ),
+            measure(
+                "opsbook run, 1 step",
+                lambda: timed("opsbook run, 1 step", [*opsbook, "ONE.md", "bench"], work, env),
+                args.repeat,
+            ),
         ]
         note = ""
         exe = None if args.no_ansible else ansible_playbook()
@@ -251,7 +289,9 @@ def main() -> None:
             ansible_env = env | {"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_NOCOLOR": "1"}
             rows.append(
                 measure(
-                    "ansible-playbook", lambda: timed(argv, work, ansible_env), args.ansible_repeat
+                    "ansible-playbook",
+                    lambda: timed("ansible-playbook", argv, work, ansible_env),
+                    args.ansible_repeat,
                 )
             )
             version = subprocess.run(

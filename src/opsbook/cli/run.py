@@ -132,7 +132,9 @@ def run(
         _plan_failed(exc, as_json)
         return
     if dry_run:
-        _print_plan(plan, runbook, as_json)
+        from opsbook.cli.plan_view import print_plan
+
+        print_plan(plan, runbook, as_json)
         return
     from opsbook.procedures.service import start_run
 
@@ -159,11 +161,20 @@ def resume(
     from opsbook.cli.output import fail_bad_input
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.service import ResumeRefused, prepare_resume
-    from opsbook.runbook.loader import load_runbook, resolve_path
+    from opsbook.runbook.loader import load_runbook
     from opsbook.runbook.problems import RunbookError
 
     who = me()
-    db = _database(resolve_path(str(runbook) if runbook else None, os.environ))
+    from opsbook.cli.runs import database_for
+
+    db = database_for(runbook)
+    if db is None:
+        fail(
+            f"no run {run_id}: no run was ever recorded here",
+            EXIT_BAD_INPUT,
+            "runs live in .opsbook/ beside the runbook: give it with --runbook, or set "
+            "OPSBOOK_HOME",
+        )
     try:
         state = prepare_resume(db=db, run_id=run_id, me=who, environ=os.environ, now=_now)
     except ResumeRefused as exc:
@@ -289,74 +300,7 @@ def _finish(db: Database, end: RunEnd, as_json: bool) -> None:
     raise typer.Exit(code)
 
 
-def _print_plan(plan: Plan, runbook: Runbook, as_json: bool) -> None:
-    from rich.markup import escape
-
-    from opsbook.procedures.plan import plan_data
-
-    data = plan_data(plan, runbook)
-    if as_json:
-        print_json(data)
-        return
-    out = console()
-    out.print(
-        f"[bold]Plan[/] for {escape(plan.title)} [dim]({escape(runbook.path)})[/] "
-        "— dry run, nothing will run",
-        markup=True,
-    )
-    for title, values in (("Parameters", data["params"]), ("Environment", data["env"])):
-        if isinstance(values, dict) and values:
-            out.print(f"[bold]{title}[/]", markup=True)
-            for name, value in values.items():
-                out.print(f"  {escape(name)} = {escape(str(value))}", markup=True)
-    phase = ""
-    items = data["items"]
-    assert isinstance(items, list)
-    for item in items:
-        if item["phase"] != phase:
-            phase = item["phase"]
-            source = (
-                f" (from the {item['from_procedure']} procedure)" if item["from_procedure"] else ""
-            )
-            out.print(f"[bold]{phase.capitalize()}[/]{source}", markup=True)
-        where = _where(item["hosts"])
-        attrs = " ".join(f"{k}={_value(v)}" for k, v in item["attrs"].items())
-        out.print(f"  {item['label']} {escape(item['text'])}", markup=True)
-        details = " · ".join(t for t in (where, attrs) if t)
-        if details:
-            out.print(f"      [dim]{escape(details)}[/]", markup=True)
-        if item["command"] is None:
-            out.print("      [yellow]manual: a person confirms it[/]", markup=True)
-        else:
-            for line in str(item["command"]).splitlines():
-                out.print(f"      [cyan]$ {escape(line)}[/]", markup=True)
-    if plan.rollback_text:
-        out.print(f"[bold]Rollback[/]: {escape(plan.rollback_text)}", markup=True)
-
-
 def _shown(path: str) -> str:
     """Return the runbook's path relative to here when it is below here."""
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
-
-
-def _where(hosts: list[dict[str, Any]]) -> str:
-    """Say where an item runs: nothing for this machine, else each host and its address."""
-    if not hosts:
-        return "no host (left out by --host)"
-    if [h["name"] for h in hosts] == ["local"]:
-        return ""
-    named = []
-    for host in hosts:
-        if "address" in host:
-            user = f"{host['user']}@" if host.get("user") else ""
-            named.append(f"{host['name']} ({user}{host['address']}:{host['port']})")
-        else:
-            named.append(str(host["name"]))
-    return "on " + ", ".join(named)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value)}s"
-    return str(value)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opsbook.procedures import records
-from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
+from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.engine import (
     Event,
     Finish,
@@ -26,11 +26,12 @@ from opsbook.procedures.engine import (
     TransitionRefused,
     apply,
 )
-from opsbook.procedures.executor import CommandResult, Executor
+from opsbook.procedures.executor import Executor
+from opsbook.procedures.journal import Journal
 from opsbook.procedures.plan import build_plan, masker_for
-from opsbook.procedures.records import AttemptRow, ConfirmationRow, RunRow
+from opsbook.procedures.records import AttemptRow, RunRow
 from opsbook.procedures.runner import HostRunner, Reporter, Runner, Waiting
-from opsbook.procedures.secrets import MASK, Masker
+from opsbook.procedures.secrets import MASK
 
 if TYPE_CHECKING:
     from opsbook.incidents.guard import Override
@@ -64,103 +65,6 @@ class ResumeRefused(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
-
-
-class Journal:
-    """The RunLog of one run: each call is one committed transaction."""
-
-    def __init__(self, db: Database, run_id: int, masker: Masker, now: Clock) -> None:
-        self.db = db
-        self.run_id = run_id
-        self.masker = masker
-        self.now = now
-
-    def attempt_started(self, item: PlanItem, host: str, attempt: int) -> int:
-        values = {
-            "run_id": self.run_id,
-            "step_key": item.key,
-            "phase": str(item.phase),
-            "number": item.number,
-            "text": self.masker.mask(item.step.text),
-            "command": item.command,
-            "host": host,
-            "attempt": attempt,
-            "status": "running",
-            "started_at": self.now(),
-            "stdout": "",
-            "stderr": "",
-        }
-        with self.db.transaction() as session:
-            return records.insert_attempt(session, values)
-
-    def attempt_finished(
-        self,
-        attempt_id: int,
-        status: str,
-        result: CommandResult | None,
-        step: tuple[PlanItem, Outcome] | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"status": status, "finished_at": self.now()}
-        if result is not None:
-            mask = self.masker.mask
-            values |= {
-                "exit_code": result.exit_code,
-                "duration": round(result.duration, 4),
-                "stdout": mask(result.stdout),
-                "stderr": mask(result.stderr),
-                "error": mask(result.error) if result.error else None,
-            }
-        with self.db.transaction() as session:
-            records.update_attempt(session, attempt_id, values)
-            if step is not None:
-                item, outcome = step
-                records.insert_step(session, self.run_id, item.key, str(outcome), self.now())
-
-    def step_finished(self, item: PlanItem, outcome: Outcome) -> None:
-        with self.db.transaction() as session:
-            records.insert_step(session, self.run_id, item.key, str(outcome), self.now())
-
-    def decided(self, item: PlanItem) -> Confirmation | None:
-        with self.db.transaction() as session:
-            row = records.open_confirmation(session, self.run_id, item.key)
-            if row is None or row.decision == Decision.WAITING:
-                return None
-            if row.via not in ("web",):
-                return None
-            return Confirmation(Decision(row.decision), row.decided_by or "", row.via or "")
-
-    def confirmation(self, item: PlanItem, answer: Confirmation) -> None:
-        now = self.now()
-        with self.db.transaction() as session:
-            row = records.open_confirmation(session, self.run_id, item.key)
-            if answer.decision is Decision.WAITING:
-                if row is None or row.decision != Decision.WAITING:
-                    records.add(
-                        session,
-                        ConfirmationRow(
-                            run_id=self.run_id,
-                            step_key=item.key,
-                            decision="waiting",
-                            requested_at=now,
-                        ),
-                    )
-                return
-            if row is not None and row.decision == Decision.WAITING:
-                row.decision, row.decided_by = str(answer.decision), answer.by
-                row.via, row.decided_at = answer.via, now
-            elif row is None or row.via != "web":
-                records.add(
-                    session,
-                    ConfirmationRow(
-                        run_id=self.run_id,
-                        step_key=item.key,
-                        decision=str(answer.decision),
-                        decided_by=answer.by,
-                        via=answer.via,
-                        requested_at=now,
-                        decided_at=now,
-                    ),
-                )
 
 
 def start_run(
