@@ -10,11 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from opsbook.runbook.attributes import format_attrs
 from opsbook.runbook.blocks import strip_emphasis
-from opsbook.runbook.commands import split_command, split_trailing_attrs
-from opsbook.runbook.model import Attrs, Step, Threshold
-from opsbook.runbook.problems import ValueProblem
+from opsbook.runbook.model import Threshold
 
 _LABEL_START = re.compile(r"^\*\*[^*\n]+?:?\*\*")
 _WORD_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
@@ -43,16 +40,11 @@ def bolded(text: str) -> str | None:
     return wrapped if text and strip_emphasis(wrapped) == text else None
 
 
-def item(marker: str, text: str) -> str:
-    """Write a list item, continuation lines indented under its text."""
-    pad = " " * (len(marker) + 1)
+def item(marker: str, text: str, lazy: bool = False) -> str:
+    """Write a list item, continuation lines indented under its text (or not, when lazy)."""
+    pad = "" if lazy else " " * (len(marker) + 1)
     first, *rest = text.split("\n")
     return "\n".join([f"{marker} {first}".rstrip(), *(pad + line if line else "" for line in rest)])
-
-
-def bullets(texts: tuple[str, ...] | list[str]) -> str:
-    """Write texts as a bullet list."""
-    return "\n".join(item("-", text) for text in texts)
 
 
 def starts_with_label(text: str) -> bool:
@@ -118,69 +110,3 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), rule, *(line(r).rstrip() for r in body)])
-
-
-def step_item(step: Step, marker: str, check: bool = False) -> str:
-    """Write a check (`- [ ] ...`) or a numbered step with its command and attributes."""
-    prefix = "[ ] " if check else ""
-    indent = " " * (len(marker) + 1)
-    attrs = format_attrs(step.attrs)
-    if step.command is None:
-        lead = _manual_lead(step.text, attrs, step.attrs)
-        return item(marker, prefix + lead)
-    inline = _inline_lead(step, attrs)
-    if inline is not None:
-        return item(marker, prefix + inline)
-    info = "bash" + (f" {attrs}" if attrs else "")
-    block = fence(step.command, info, indent)
-    if step.text == step.command:
-        # No lead text at all: the parser then takes the whole command as the text.
-        if check:
-            return f"{marker} [ ]\n{block}"
-        return f"{marker} {block.lstrip()}"
-    lead = _plain_lead(step.text)
-    return item(marker, prefix + lead) + "\n" + block
-
-
-def _reads_as(lead: str, text: str, command: str | None, attrs: Attrs) -> bool:
-    try:
-        got_text, got_command, got_attrs = split_command(lead)
-        if got_command is None:
-            got_text, got_attrs = split_trailing_attrs(got_text)
-    except ValueProblem:
-        return False
-    return (got_text or got_command or "", got_command, got_attrs) == (text, command, attrs)
-
-
-def _manual_lead(text: str, written: str, attrs: Attrs) -> str:
-    suffix = f" {written}" if written else ""
-    candidates = [text + suffix]
-    bold = bolded(text)
-    if bold:
-        candidates.append(bold + suffix)
-    return next((c for c in candidates if _reads_as(c, text, None, attrs)), candidates[0])
-
-
-def _plain_lead(text: str) -> str:
-    """Lead text for a fenced step: it must not read as a command or attributes itself."""
-    candidates = [text]
-    bold = bolded(text)
-    if bold:
-        candidates.append(bold)
-    return next((c for c in candidates if _reads_as(c, text, None, Attrs())), candidates[0])
-
-
-def _inline_lead(step: Step, written: str) -> str | None:
-    command = step.command or ""
-    if "\n" in command or "`" in command or command != command.strip() or not command:
-        return None
-    if "{" in written[1:-1] or "}" in written[1:-1] or "`" in written:
-        return None
-    tail = code_span(command) + (f" {written}" if written else "")
-    candidates = [tail] if step.text == command else []
-    if step.text:
-        candidates.append(f"{step.text}: {tail}")
-        bold = bolded(step.text)
-        if bold:
-            candidates.append(f"{bold} {tail}")
-    return next((c for c in candidates if _reads_as(c, step.text, command, step.attrs)), None)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsbook.runbook import markdown_pieces as md
-from opsbook.runbook.model import Metric, Procedure, Runbook, Section, Step, TroubleshootingIssue
+from opsbook.runbook.markdown_steps import labelled, step_list, text_list
+from opsbook.runbook.model import Metric, Procedure, Runbook, Section, TroubleshootingIssue
 from opsbook.runbook.parser import RUNBOOK_PARTS, norm
 from opsbook.runbook.render_md_parts import (
     alert_tables,
@@ -52,6 +53,7 @@ _CONTAINERS = {
 }
 
 Blocks = Callable[[], list[str]]
+SECURITY_LABEL = "If security incident suspected"
 
 
 def _none() -> list[str]:
@@ -153,8 +155,7 @@ class _Writer:
             title, level = sections[0].title, sections[0].level
         out: list[str] = []
         if slot.label and not first_is_own:
-            glue = "\n\n" if own and own[0].startswith("|") else "\n"
-            out.extend([f"**{title}**:{glue}{own[0]}", *own[1:]] if own else [])
+            out.extend([labelled(title, own[0]), *own[1:]] if own else [])
         else:
             out.append(_heading(title, level))
             out.extend(own)
@@ -177,7 +178,11 @@ class _Writer:
 
 
 def _heading(title: str, level: int) -> str:
-    return ("#" * level + " " + title).rstrip() if level else ""
+    if not level:
+        return ""
+    # A title ending in a lone run of # would be taken for the heading's closing sequence.
+    closing = " #" if re.search(r"(^|\s)#+$", title) else ""
+    return ("#" * level + " " + title).rstrip() + closing
 
 
 def _slots(rb: Runbook) -> list[_Slot]:
@@ -264,9 +269,9 @@ def _slots(rb: Runbook) -> list[_Slot]:
                 "security",
                 "Security Incident Response",
                 3,
-                const(_labelled_list("If security incident suspected", sr.steps, "1.")),
+                const(labelled(SECURITY_LABEL, text_list(sr.steps, ordered=True))),
                 children=[
-                    slot("evidence", "Evidence Collection", 4, md.bullets(sr.evidence), label=True)
+                    slot("evidence", "Evidence Collection", 4, text_list(sr.evidence), label=True)
                 ],
             ),
         ),
@@ -295,17 +300,15 @@ def _slots(rb: Runbook) -> list[_Slot]:
             2,
             slot("rto", "Recovery Time Objective (RTO)", 3, dr.rto_text),
             slot("rpo", "Recovery Point Objective (RPO)", 3, dr.rpo_text),
-            slot("dr_steps", "Disaster Recovery Steps", 3, _steps(dr.steps)),
+            slot("dr_steps", "Disaster Recovery Steps", 3, step_list(dr.steps)),
         ),
         group(
             "appendix",
             "Appendix",
             2,
             slot("useful_commands", "Useful Commands", 3, *useful_commands(rb.useful_commands)),
-            slot(
-                "log_locations", "Log Locations", 3, md.bullets([_log(p) for p in rb.log_locations])
-            ),
-            slot("references", "References", 3, md.bullets(rb.references)),
+            slot("log_locations", "Log Locations", 3, text_list(rb.log_locations, unquoted=True)),
+            slot("references", "References", 3, text_list(rb.references, keep_markup=True)),
         ),
         _Slot("end", None, 0),
         slot("version_history", "Version History", 2, version_table(rb.version_history)),
@@ -344,47 +347,23 @@ def _split_metrics(rb: Runbook) -> tuple[tuple[Metric, ...], tuple[Metric, ...]]
     return rb.metrics[:split], rb.metrics[split:]
 
 
-def _log(path: str) -> str:
-    from opsbook.runbook.tables import unquote
-
-    spanned = md.code_span(path)
-    return spanned if "`" not in path and unquote(spanned) == path else path
-
-
-def _labelled_list(label: str, texts: tuple[str, ...], marker: str) -> str:
-    if not texts:
-        return ""
-    items = [md.item(f"{i}." if marker == "1." else marker, t) for i, t in enumerate(texts, 1)]
-    return f"**{label}**:\n" + "\n".join(items)
-
-
-def _steps(steps: tuple[Step, ...]) -> str:
-    return "\n".join(md.step_item(s, f"{i}.") for i, s in enumerate(steps, 1))
-
-
-def _checks(label: str, checks: tuple[Step, ...]) -> str:
-    if not checks:
-        return ""
-    return f"**{label}**:\n" + "\n".join(md.step_item(s, "-", check=True) for s in checks)
-
-
 def procedure(proc: Procedure) -> str:
     """Write one procedure: heading, objective, parameters, checks, steps, rollback."""
     lead_note, labelled_notes = _split_notes(proc.notes)
-    blocks = [f"### {proc.name}", lead_note]
+    blocks = [_heading(proc.name, 3), lead_note]
     blocks.append(md.text_part("Objective", proc.objective))
     if proc.frequency is not None:
         blocks.append(md.text_part("Frequency", proc.frequency.text))
     if proc.parameters:
         blocks.append("**Parameters**:\n" + "\n".join(parameter_item(p) for p in proc.parameters))
-    blocks.append(_checks("Prerequisites", proc.prerequisites))
-    if proc.steps:
-        blocks.append("**Steps**:\n" + _steps(proc.steps))
-    blocks.append(_checks("Validation", proc.validation))
+    blocks.append(labelled("Prerequisites", step_list(proc.prerequisites, check=True)))
+    blocks.append(labelled("Steps", step_list(proc.steps)))
+    blocks.append(labelled("Validation", step_list(proc.validation, check=True)))
     if proc.rollback or proc.rollback_text:
         label = "Rollback Plan" if "deploy" in proc.id else "Rollback"
         head = f"**{label}**: {proc.rollback_text}".rstrip()
-        blocks.append(head + ("\n" + _steps(proc.rollback) if proc.rollback else ""))
+        body = step_list(proc.rollback)
+        blocks.append(head + (("\n" if body[:1].isdigit() else "\n\n") + body if body else ""))
     if proc.restore_test_schedule is not None:
         blocks.append(md.text_part("Restore Test Schedule", proc.restore_test_schedule.text))
     blocks.extend([labelled_notes, "---"])
@@ -405,13 +384,9 @@ def _split_notes(notes: str) -> tuple[str, str]:
 
 def issue(item: TroubleshootingIssue) -> str:
     """Write one troubleshooting issue with its symptoms, diagnosis and resolution."""
-    blocks = [f"#### Issue: {item.title}"]
-    if item.symptoms:
-        blocks.append("**Symptoms**:\n" + md.bullets(item.symptoms))
-    if item.diagnosis:
-        blocks.append("**Diagnosis Steps**:\n" + _steps(item.diagnosis))
-    if item.resolution:
-        blocks.append("**Resolution**:\n" + _steps(item.resolution))
-    if item.prevention:
-        blocks.append("**Prevention**:\n" + md.bullets(item.prevention))
-    return "\n\n".join([*blocks, "---"])
+    blocks = [_heading(f"Issue: {item.title}", 4)]
+    blocks.append(labelled("Symptoms", text_list(item.symptoms)))
+    blocks.append(labelled("Diagnosis Steps", step_list(item.diagnosis)))
+    blocks.append(labelled("Resolution", step_list(item.resolution)))
+    blocks.append(labelled("Prevention", text_list(item.prevention)))
+    return "\n\n".join([*(b for b in blocks if b), "---"])

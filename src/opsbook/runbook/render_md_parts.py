@@ -66,6 +66,8 @@ def system_items(system: SystemInfo) -> str:
         ("Last Updated", system.last_updated),
         ("On-Call Contact", system.on_call),
     ]
+    if not any(value for _, value in pairs):
+        return ""
     return "\n".join(md.item("-", f"**{label}**: {value}".rstrip()) for label, value in pairs)
 
 
