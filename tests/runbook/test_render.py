@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from opsbook.runbook.attributes import format_attrs, parse_attrs
@@ -409,3 +410,23 @@ def test_attribute_values_keep_commas_backslashes_and_quotes() -> None:
     attrs = Attrs(expect="a,b", cwd="C:\\app", name='say "hi"')
     assert parse_attrs(format_attrs(attrs)) == attrs
     assert parse_attrs("{host=db, timeout=5m}") == Attrs(host="db", timeout=300.0)
+
+
+TRICKY = {
+    "a list text that reads as a rule": "# T\n\n## Security Incident Response\n\n"
+    "**Evidence Collection**:\n- Store logs\n\n--\n",
+    "a title ending in #": "# ### #\n\n## Purpose\n\nKeep it up.\n",
+    "a step text continued by =": "# T\n\n### Stop Procedure\n\n**Validation**:\n"
+    "- [ ] Final logs captured\n=\n",
+    "a step whose text is a heading line": "# T\n\n### Disk Procedure\n\n**Steps**:\n\n"
+    "```bash\n#### Mitigation\nrm -rf /tmp/x\n```\n",
+    "a command with backticks and attributes": "# T\n\n### Date Procedure\n\n**Steps**:\n"
+    "1. Print ``echo `date` `` {timeout=5s}\n",
+    "code spans before the command": "# T\n\n### Web Procedure\n\n**Steps**:\n"
+    "1. Restart `nginx` on `web1`: `systemctl restart nginx`\n",
+}
+
+
+@pytest.mark.parametrize("source", TRICKY.values(), ids=list(TRICKY))
+def test_tricky_texts_round_trip(source: str) -> None:
+    assert_round_trip(parse_runbook(source))
