@@ -30,9 +30,9 @@ class AmAlert(BaseModel):
     generatorURL: str = ""
     fingerprint: str = Field(default="", max_length=100)
 
-    def key(self) -> str:
+    def key(self, started: str | None = None) -> str:
         """Return the dedup key: the fingerprint (or the label set) and when it started."""
-        return f"am:{self.identity()}:{self.startsAt.isoformat()}"
+        return f"am:{self.identity()}:{started or self.startsAt.isoformat()}"
 
     def identity(self) -> str:
         """Return Alertmanager's fingerprint, or a hash of the labels when none was sent."""

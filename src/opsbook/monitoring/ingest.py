@@ -65,6 +65,7 @@ _COLUMNS = (
     "in_maintenance",
 )
 _JSON = frozenset({"labels", "annotations"})
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class _Writer:
@@ -125,8 +126,14 @@ def store_notification(
 ) -> IngestResult:
     """Write the payload's alerts; return how many were new, updated and resolved."""
     latest: dict[str, AmAlert] = {}
+    starts: dict[datetime, str] = {}  # one notification's alerts mostly share startsAt
     for alert in payload.alerts:
-        latest[alert.key()] = alert
+        latest[
+            alert.key(
+                starts.get(alert.startsAt)
+                or starts.setdefault(alert.startsAt, alert.startsAt.isoformat())
+            )
+        ] = alert
     writer = _Writer(session)
     known = writer.known(list(latest))
     at = writer.moment(now)
@@ -138,7 +145,7 @@ def store_notification(
     for key, alert in latest.items():
         if key in known:
             ident, state, _ = known[key]
-            bumped.append((at, json.dumps(alert.annotations), ident))
+            bumped.append((at, _dump(alert.annotations), ident))
             if alert.status == "resolved" and AlertState(state) in OPEN:
                 resolved.append(
                     (AlertState.RESOLVED.value, writer.moment(alert.ended() or now), ident)
@@ -190,8 +197,8 @@ def _new_row(
         state.value,
         severity_of(labels),
         summary,
-        json.dumps(labels),
-        json.dumps(annotations),
+        _dump(labels),
+        _dump(annotations),
         alert.identity(),
         payload.groupKey,
         link.metric,

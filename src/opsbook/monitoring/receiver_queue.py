@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from opsbook.store.database import Database
 
 
+# Webhook bodies validated at the same time.
+PARSERS = 2
+
+
 @dataclass
 class _Waiting:
     payload: AmPayload
@@ -41,6 +45,16 @@ class ReceiverQueue:
         self.db, self.runbook, self.clock, self.max_batch = db, runbook, clock, max_batch
         self.waiting: list[_Waiting] = []
         self.writer: asyncio.Task[None] | None = None
+        self.parsing = asyncio.Semaphore(PARSERS)
+
+    async def parse(self, body: bytes) -> AmPayload:
+        """Validate a webhook body (ValidationError if bad), a few at a time, off the loop.
+
+        The limit leaves the server's own thread pool and the CPU to the dashboard's
+        requests while a flood is parsed.
+        """
+        async with self.parsing:
+            return await asyncio.to_thread(AmPayload.model_validate_json, body)
 
     async def submit(self, payload: AmPayload) -> IngestResult:
         """Store the payload (with whatever else is waiting); return its result once committed."""

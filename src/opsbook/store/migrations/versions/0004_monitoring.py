@@ -65,6 +65,8 @@ def upgrade() -> None:
     )
     for column in ("name", "state", "fingerprint", "starts_at"):
         op.create_index(op.f(f"ix_alerts_{column}"), "alerts", [column])
+    # The dashboard lists open alerts, most recently changed first.
+    op.create_index("ix_alerts_state_updated_at", "alerts", ["state", "updated_at"])
     op.create_table(
         "alert_events",
         sa.Column("id", sa.Integer(), primary_key=True),
