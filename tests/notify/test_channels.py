@@ -151,3 +151,32 @@ def test_notify_role_sends_email_and_webhook_and_records_attempts(
 def test_bad_notification_settings_name_the_field(raw: dict[str, object], field: str) -> None:
     with pytest.raises(NotifySettingsError, match=field):
         notify_settings({"notifications": raw})
+
+
+def test_without_any_channel_the_attempt_says_what_to_configure(tmp_path: Path) -> None:
+    from opsbook.notify.settings import NotifySettings
+
+    db = open_database(f"sqlite:///{tmp_path / 'o.db'}")
+    [attempt] = asyncio.run(
+        notify_role(
+            db=db,
+            runbook=RUNBOOK,
+            settings=NotifySettings(),
+            role="Primary Owner",
+            message=MESSAGE,
+            clock=clock,
+        )
+    )
+    assert not attempt.ok and "no channel configured" in (attempt.error or "")
+    [unknown] = asyncio.run(
+        notify_role(
+            db=db,
+            runbook=RUNBOOK,
+            settings=NotifySettings(),
+            role="DBA",
+            message=MESSAGE,
+            clock=clock,
+        )
+    )
+    assert 'no contact for role "DBA"' in (unknown.error or "")
+    db.dispose()

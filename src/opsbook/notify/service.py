@@ -79,11 +79,15 @@ async def notify_role(
         ]
     attempts = [a for batch in await asyncio.gather(*jobs) for a in batch]
     if not jobs:
-        reason = (
-            f'no contact for role "{role}" in Emergency Contacts'
-            if who is None
-            else f"no email address for {who.name or role} and no webhook configured"
-        )
+        if who is None:
+            reason = f'no contact for role "{role}" in Emergency Contacts'
+        elif settings.email is not None:
+            reason = f"no email address for {who.name or role} and no webhook configured"
+        else:
+            reason = (
+                "no channel configured: add `notifications: {email: {host: ...}}` or "
+                "`webhooks:` to the front matter"
+            )
         attempts.append(Attempt("none", role, 1, False, reason, clock()))
     await asyncio.to_thread(record_attempts, db, message.alert_id, message.subject, attempts)
     return attempts
