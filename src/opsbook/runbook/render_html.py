@@ -25,6 +25,20 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def render_html(runbook: Runbook) -> str:
     """Render the runbook as a standalone HTML page."""
+    return _render("runbook.html", runbook)
+
+
+def render_body(runbook: Runbook) -> str:
+    """Render the runbook as a fragment for another page: its styles, scoped, and its body."""
+    return (
+        "<style>\n"
+        + _render("runbook.css", runbook)
+        + "</style>\n"
+        + _render("runbook_body.html", runbook)
+    )
+
+
+def _render(template: str, runbook: Runbook) -> str:
     import jinja2
 
     env = jinja2.Environment(
@@ -43,9 +57,8 @@ def render_html(runbook: Runbook) -> str:
     )
     env.globals.update(badges=attr_badges, reach=reach_link)
     intro, notes = prose(runbook)
-    return env.get_template("runbook.html").render(
-        rb=runbook, toc=contents(runbook, bool(intro), bool(notes)), intro=intro, notes=notes
-    )
+    toc = contents(runbook, bool(intro), bool(notes))
+    return env.get_template(template).render(rb=runbook, toc=toc, intro=intro, notes=notes)
 
 
 @lru_cache(maxsize=1)
