@@ -110,3 +110,12 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), rule, *(line(r).rstrip() for r in body)])
+
+
+def heading(title: str, level: int) -> str:
+    """Write an ATX heading; level 0 (the text before the first heading) has none."""
+    if not level:
+        return ""
+    # A title ending in a lone run of # would be taken for the heading's closing sequence.
+    closing = " #" if re.search(r"(^|\s)#+$", title) else ""
+    return ("#" * level + " " + title).rstrip() + closing
