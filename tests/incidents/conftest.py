@@ -63,3 +63,12 @@ def pg_url() -> Iterator[str]:
         with engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_alert_hook() -> Iterator[None]:
+    """The server registers its incident opener process-wide; leave none behind."""
+    yield
+    from opsbook.monitoring.hooks import set_incident_opener
+
+    set_incident_opener(None)

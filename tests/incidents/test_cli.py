@@ -41,7 +41,7 @@ def _with_email(book_path: Path, box: Mailbox) -> Path:
     text = book_path.read_text()
     text = text.replace(
         "monitoring:\n",
-        f"notify:\n  email:\n    host: {box.host}\n"
+        f"notifications:\n  email:\n    host: {box.host}\n"
         f"    port: {box.port}\n    from: opsbook@example.com\nmonitoring:\n",
         1,
     )

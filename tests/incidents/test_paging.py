@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from opsbook.incidents import service
-from opsbook.incidents.email_pager import EmailPager, EmailSettings, email_settings
+from opsbook.incidents.channels import NotifyPager, pager_for
 from opsbook.incidents.paging import deliver_pages, escalate_due
+from opsbook.notify.email import SmtpSettings
+from opsbook.notify.settings import NotifySettings
 from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database
 from tests.incidents.clock import FakeClock
 from tests.incidents.smtp import Mailbox
 
 
-def _pager(box: Mailbox) -> EmailPager:
-    return EmailPager(EmailSettings(host=box.host, port=box.port, sender="opsbook@example.com"))
+def _pager(box: Mailbox) -> NotifyPager:
+    smtp = SmtpSettings(host=box.host, port=box.port, sender="opsbook@example.com")
+    return NotifyPager(NotifySettings(email=smtp))
 
 
 def test_nobody_acknowledges_so_the_backup_gets_a_real_email(
@@ -56,7 +59,7 @@ def test_a_page_that_cannot_be_sent_is_retried_then_marked_failed(
     service.open_incident(
         db=db, runbook=book, title="x", severity_level="SEV-4", actor="a", now=clock()
     )
-    dead = EmailPager(EmailSettings(host="127.0.0.1", port=1, timeout=2))
+    dead = NotifyPager(NotifySettings(email=SmtpSettings(host="127.0.0.1", port=1, timeout=2)))
     for _ in range(3):
         assert deliver_pages(db=db, pager=dead, now=clock()) == 0
         clock.advance(minutes=5)
@@ -66,10 +69,50 @@ def test_a_page_that_cannot_be_sent_is_retried_then_marked_failed(
     assert deliver_pages(db=db, pager=dead, now=clock()) == 0
 
 
-def test_email_settings_come_from_the_front_matter() -> None:
-    assert email_settings({}) is None
-    found = email_settings({"notify": {"email": {"host": "mx", "port": "2525", "from": "o@x"}}})
-    assert found == EmailSettings(host="mx", port=2525, sender="o@x")
+def test_the_pager_comes_from_the_notifications_front_matter(smtp: Mailbox) -> None:
+    assert pager_for(Runbook()) is None
+    settings = {"notifications": {"email": {"host": smtp.host, "port": smtp.port}}}
+    pager = pager_for(Runbook(settings=settings))
+    assert isinstance(pager, NotifyPager) and pager.email is not None
+
+
+def test_pages_are_posted_to_the_team_webhook_too(db: Database, book: Runbook) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    bodies: list[dict[str, object]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        pager = NotifyPager(NotifySettings(webhooks=(url,)))
+        clock = FakeClock()
+        service.open_incident(
+            db=db,
+            runbook=book,
+            title="Service down",
+            severity_level="SEV-1",
+            actor="a",
+            now=clock(),
+        )
+        assert deliver_pages(db=db, pager=pager, now=clock()) == 1
+    finally:
+        server.shutdown()
+    assert bodies[0]["severity"] == "critical"
+    assert "[SEV-1] Incident 1: Service down" in str(bodies[0]["text"])
+    page = service.show_incident(db=db, incident_id=1)["pages"][0]
+    assert page["status"] == "sent" and page["channel"].startswith("webhook 127.0.0.1:")
 
 
 def test_a_page_whose_sender_died_mid_send_is_sent_later(

@@ -120,8 +120,10 @@ def test_two_workers_escalating_at_once_never_page_twice(
 def test_two_workers_delivering_at_once_send_each_page_once_on_postgresql(
     pg_url: str, book: Runbook, smtp: Mailbox
 ) -> None:
-    from opsbook.incidents.email_pager import EmailPager, EmailSettings
+    from opsbook.incidents.channels import NotifyPager
     from opsbook.incidents.paging import deliver_pages
+    from opsbook.notify.email import SmtpSettings
+    from opsbook.notify.settings import NotifySettings
 
     first, second = open_database(pg_url), open_database(pg_url)
     clock = FakeClock()
@@ -129,7 +131,7 @@ def test_two_workers_delivering_at_once_send_each_page_once_on_postgresql(
         service.open_incident(
             db=first, runbook=book, title=f"t{n}", severity_level="SEV-3", actor="a", now=clock()
         )
-    pager = EmailPager(EmailSettings(host=smtp.host, port=smtp.port))
+    pager = NotifyPager(NotifySettings(email=SmtpSettings(host=smtp.host, port=smtp.port)))
     sent = [0, 0]
 
     def work(index: int, db: Database) -> Callable[[], None]:

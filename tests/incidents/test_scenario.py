@@ -40,7 +40,8 @@ def test_alert_to_postmortem_on_the_example_system(
     book_path.write_text(
         book_path.read_text().replace(
             "monitoring:\n",
-            f"notify:\n  email:\n    host: {smtp.host}\n    port: {smtp.port}\nmonitoring:\n",
+            f"notifications:\n  email:\n    host: {smtp.host}\n    port: {smtp.port}\n"
+            "monitoring:\n",
             1,
         )
     )
@@ -110,3 +111,46 @@ def test_alert_to_postmortem_on_the_example_system(
     assert "- Alert 1 Items stored (critical): Items stored = 612" in text
     asyncio.run(tick.action())
     assert len(smtp.messages) == 2  # acknowledged: the Operations Lead is never paged
+
+
+def test_the_monitoring_cycle_opens_a_sev2_through_the_registered_hook(
+    tmp_path: Path, db: Database
+) -> None:
+    from opsbook.monitoring.actions import AlertActions
+    from opsbook.monitoring.cycle import MonitoringCycle
+    from opsbook.monitoring.settings import monitoring_settings
+
+    system = tmp_path / "tinyweb"
+    shutil.copytree(EXAMPLE, system, ignore=shutil.ignore_patterns("var", ".opsbook"))
+    items = system / "var" / "data" / "items"
+    items.mkdir(parents=True)
+    for n in range(600):  # over the Items stored critical threshold (> 500)
+        (items / f"{n}.json").write_text('{"name": "x"}')
+    clock = FakeClock()
+    state = AppState(
+        db=db,
+        source=RunbookSource.load(system / "RUNBOOK.md", clock()),
+        clock=clock,
+        environ={"PATH": "/usr/bin:/bin"},
+    )
+    incident_tasks(state)  # registers the incidents domain's opener with monitoring
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    book = state.source.runbook
+    cycle = MonitoringCycle(
+        db, lambda: book, clock, AlertActions(db, lambda: book, clock, sleep=no_wait)
+    )
+    settings = monitoring_settings(book.settings)
+    asyncio.run(cycle.run_once(book, settings))  # over the threshold: pending
+    assert service.list_incidents(db=db) == []
+    clock.advance(minutes=2, seconds=1)  # held for the rule's 2 minutes: firing
+    asyncio.run(cycle.run_once(book, settings))
+    opened = {i["severity"]: i for i in service.list_incidents(db=db)}
+    items_incident = opened["SEV-2"]
+    assert items_incident["title"].startswith("Items stored")
+    assert items_incident["cause"] == "alert:Items stored"
+    clock.advance(minutes=1)
+    asyncio.run(cycle.run_once(book, settings))  # still firing: no second incident
+    assert len([i for i in service.list_incidents(db=db) if i["severity"] == "SEV-2"]) == 1

@@ -146,7 +146,7 @@ def test_the_worker_escalates_from_the_database_and_emails_the_backup(
 ) -> None:
     text = book_path.read_text().replace(
         "monitoring:\n",
-        f"notify:\n  email:\n    host: {smtp.host}\n    port: {smtp.port}\nmonitoring:\n",
+        f"notifications:\n  email:\n    host: {smtp.host}\n    port: {smtp.port}\nmonitoring:\n",
         1,
     )
     book_path.write_text(text)

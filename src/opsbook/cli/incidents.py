@@ -96,8 +96,14 @@ def _deliver(book: Runbook, db: Database) -> None:
     """Send queued pages now when the runbook configures a channel (else the server will)."""
     from opsbook.incidents.channels import pager_for
     from opsbook.incidents.paging import deliver_pages
+    from opsbook.notify.settings import NotifySettingsError
 
-    pager = pager_for(book)
+    try:
+        pager = pager_for(book)
+    except NotifySettingsError as exc:
+        console(stderr=True).print(f"warning: pages stay queued: {book.path}: {exc}",
+                                   markup=False, highlight=False)  # fmt: skip
+        return
     if pager is not None:
         deliver_pages(db=db, pager=pager, now=_now())
 

@@ -80,11 +80,17 @@ def register_incident_panel() -> None:
 
 
 def incident_tasks(state: AppState) -> tuple[Periodic, ...]:
-    """Return the worker's incident tasks: due escalations (re-read from the database, so
-    they survive a restart), page delivery, and settling runs started from the dashboard."""
+    """Register the alert hook and return the worker's incident tasks: due escalations
+    (re-read from the database, so they survive a restart), page delivery, and settling
+    runs started from the dashboard."""
+    from opsbook.incidents.alerts import IncidentOpener
     from opsbook.incidents.channels import pager_for
     from opsbook.incidents.diagnosis import settle_runs
     from opsbook.incidents.paging import deliver_pages, escalate_due
+    from opsbook.monitoring.hooks import set_incident_opener
+
+    # Alert rules whose action says `incident: SEV-N` open incidents through this opener.
+    set_incident_opener(IncidentOpener(state.db, lambda: state.source.runbook))
 
     def escalate_and_page() -> None:
         runbook = state.source.runbook
