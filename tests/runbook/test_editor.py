@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opsbook.runbook.editor import (
     EditRefused,
@@ -127,3 +129,39 @@ def test_a_command_with_backticks_survives_the_round_trip(tmp_path: Path) -> Non
     add_troubleshooting_issue(path, issue, ROW)
     found = load_runbook(path).issue("odd-quoting")
     assert found is not None and found.diagnosis[0].command == "echo `date`"
+
+
+_LINE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
+).filter(lambda t: t.strip() != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=_LINE,
+    symptoms=st.lists(_LINE, max_size=3),
+    commands=st.lists(st.tuples(_LINE, st.one_of(st.none(), _LINE)), max_size=3),
+    changes=_LINE,
+)
+def test_any_issue_is_an_insertion_or_a_refusal_that_changes_nothing(
+    tmp_path_factory: pytest.TempPathFactory,
+    title: str,
+    symptoms: list[str],
+    commands: list[tuple[str, str | None]],
+    changes: str,
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "RUNBOOK.md"
+    shutil.copy(EXAMPLE, path)
+    original = path.read_bytes()
+    issue = NewIssue(
+        title=title,
+        symptoms=tuple(symptoms),
+        diagnosis=tuple(NewStep(text, command) for text, command in commands),
+    )
+    try:
+        edit = add_troubleshooting_issue(path, issue, VersionRow("2026-11-27", "fuzz", changes))
+    except EditRefused:
+        assert path.read_bytes() == original
+        return
+    assert _without(path.read_bytes(), edit.insertions) == original
+    load_runbook(path)  # still parses
