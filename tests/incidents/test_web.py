@@ -238,3 +238,40 @@ def test_status_updates_reach_the_timeline_and_the_contacts(
         "Fixed",
     ]
     assert sum(1 for p in shown["pages"] if p["level"] == -1) == 6  # 3 contacts, 2 updates
+
+
+def test_action_items_and_update_runbook_from_the_incident_page(
+    client: TestClient, db: Database, state: AppState, book_path: Path
+) -> None:
+    op, boss = _auth(db, Role.OPERATOR), _auth(db, Role.ADMIN)
+    made = client.post(
+        "/api/v1/incidents",
+        json={"severity": "SEV-3", "title": "Backups fail on Sundays"},
+        headers=op,
+    )
+    incident_id = made.json()["id"]
+    added = client.post(
+        f"/incidents/{incident_id}/actions/add",
+        data={"text": "Move the prune", "owner": "Lena Vogel"},
+        headers=op,
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    item = client.get(f"/api/v1/incidents/{incident_id}", headers=op).json()["action_items"][0]
+    done = client.post(
+        f"/incidents/{incident_id}/actions/{item['id']}/done", headers=op, follow_redirects=False
+    )
+    assert done.status_code == 303
+    client.post(f"/api/v1/incidents/{incident_id}/resolve", headers=op)
+    markdown = client.get(f"/incidents/{incident_id}/postmortem.md", headers=op).text
+    assert "| 1 | Move the prune | Lena Vogel | done |" in markdown
+    before = book_path.read_bytes()
+    assert client.post(f"/incidents/{incident_id}/update-runbook", headers=op).status_code == 403
+    assert book_path.read_bytes() == before
+    taught = client.post(
+        f"/incidents/{incident_id}/update-runbook", headers=boss, follow_redirects=False
+    )
+    assert taught.status_code == 303
+    assert state.source.runbook.issue("backups-fail-on-sundays") is not None  # reloaded live
+    again = client.post(f"/incidents/{incident_id}/update-runbook", headers=boss)
+    assert again.status_code == 422 and "already has an issue" in again.json()["detail"]

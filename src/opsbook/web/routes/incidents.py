@@ -326,6 +326,54 @@ def update_form(
     return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
 
 
+@router.post("/incidents/{incident_id}/actions/add", include_in_schema=False)
+def action_form(
+    incident_id: int, request: Request, text: str = Form(...), owner: str = Form(...),
+    principal: Principal = Depends(operator),
+) -> Response:  # fmt: skip
+    """Track a follow-up action item with its owner."""
+    state = app_state(request)
+    try:
+        service.add_action_item(db=state.db, incident_id=incident_id, text=text, owner=owner,
+                                actor=principal.name, now=state.clock())  # fmt: skip
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    return RedirectResponse(f"/incidents/{incident_id}#actions-h", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/actions/{item_id}/done", include_in_schema=False)
+def action_done_form(
+    incident_id: int, item_id: int, request: Request, principal: Principal = Depends(operator)
+) -> Response:
+    """Mark an action item done."""
+    state = app_state(request)
+    try:
+        service.complete_action_item(db=state.db, incident_id=incident_id, item_id=item_id,
+                                     actor=principal.name, now=state.clock())  # fmt: skip
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    return RedirectResponse(f"/incidents/{incident_id}#actions-h", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/update-runbook", include_in_schema=False)
+def update_runbook_form(
+    incident_id: int, request: Request, title: str = Form(""),
+    principal: Principal = Depends(admin),
+) -> Response:  # fmt: skip
+    """As an admin, add the incident's lesson to the runbook's Troubleshooting Guide."""
+    from opsbook.incidents.review import teach_runbook
+
+    state = app_state(request)
+    try:
+        teach_runbook(db=state.db, runbook_path=state.source.path, incident_id=incident_id,
+                      actor=principal.name, now=state.clock(),
+                      title=title.strip() or None)  # fmt: skip
+    except service.IncidentError as exc:
+        raise _refused(exc) from None
+    state.source.reload_if_changed(state.clock())
+    return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
+
+
 @router.post("/incidents/{incident_id}/diagnose/{issue_id}", include_in_schema=False)
 def diagnose_form(
     incident_id: int, issue_id: str, request: Request, principal: Principal = Depends(operator)
