@@ -34,7 +34,9 @@ def test_html_escapes_markup_in_step_text() -> None:
 
 
 def test_html_never_shows_a_secret_default() -> None:
-    page = render_html(parse_runbook(RICH))
+    source = RICH.replace("- `DRY_RUN`: print only", "- `API_TOKEN` (default: tok-123): a token")
+    page = render_html(parse_runbook(source))
+    assert "tok-123" not in page and "API_TOKEN" in page
     assert "s3cr3t-default" not in page and "whsec_example" not in page
     assert "8080" in page  # a plain default is shown
     assert re.search(r"PAY_DB_PASSWORD.*?secret", page, re.DOTALL | re.IGNORECASE)

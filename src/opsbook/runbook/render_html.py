@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.runbook.markdown_pieces import duration_words, threshold
 from opsbook.runbook.model import Attrs, Runbook, Section, Step
+from opsbook.runbook.tables import SECRET_SUFFIXES
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -55,7 +56,12 @@ def _render(template: str, runbook: Runbook) -> str:
         threshold=lambda v: "—" if v is None else threshold(v),
         shquote=shlex.quote,
     )
-    env.globals.update(badges=attr_badges, reach=reach_link)
+    secrets = {v.name for v in runbook.env_vars if v.secret}
+    env.globals.update(
+        badges=attr_badges,
+        reach=reach_link,
+        secret=lambda name: name in secrets or name.upper().endswith(SECRET_SUFFIXES),
+    )
     intro, notes = prose(runbook)
     toc = contents(runbook, bool(intro), bool(notes))
     return env.get_template(template).render(rb=runbook, toc=toc, intro=intro, notes=notes)
