@@ -17,7 +17,9 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
+    bindparam,
     insert,
     select,
     update,
@@ -150,20 +152,50 @@ def add(session: Session, row: Base) -> None:
     session.flush()
 
 
-# The hot path of a run (two writes per attempt): Core statements, no unit of work.
+# The hot path of a run (two writes per attempt): prepared Core statements on the
+# session's connection, built once, so no statement is rebuilt or re-keyed per step.
+_ATTEMPTS: Table = Base.metadata.tables["step_attempts"]
+_INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
+_FINISH_ATTEMPT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "status",
+                "finished_at",
+                "exit_code",
+                "duration",
+                "stdout",
+                "stderr",
+                "error",
+            )
+        }
+    )
+)
+_MARK_ATTEMPT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"))
+    .values(status=bindparam("status"), finished_at=bindparam("finished_at"))
+)
+_INSERT_STEP = insert(Base.metadata.tables["run_steps"])
+
+
 def insert_attempt(session: Session, values: dict[str, Any]) -> int:
     """Insert an attempt row and return its id."""
-    result = session.execute(insert(AttemptRow).values(**values).returning(AttemptRow.id))
-    return int(result.scalar_one())
+    return int(session.connection().execute(_INSERT_ATTEMPT, values).scalar_one())
 
 
 def update_attempt(session: Session, attempt_id: int, values: dict[str, Any]) -> None:
-    session.execute(update(AttemptRow).where(AttemptRow.id == attempt_id).values(**values))
+    """Record an attempt's end: status and time, and the command's result if it ran."""
+    statement = _FINISH_ATTEMPT if "exit_code" in values else _MARK_ATTEMPT
+    session.connection().execute(statement, {"attempt_id": attempt_id, **values})
 
 
 def insert_step(session: Session, run_id: int, key: str, outcome: str, at: datetime) -> None:
-    session.execute(
-        insert(RunStepRow).values(run_id=run_id, step_key=key, outcome=outcome, finished_at=at)
+    session.connection().execute(
+        _INSERT_STEP, {"run_id": run_id, "step_key": key, "outcome": outcome, "finished_at": at}
     )
 
 
