@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -430,3 +432,39 @@ TRICKY = {
 @pytest.mark.parametrize("source", TRICKY.values(), ids=list(TRICKY))
 def test_tricky_texts_round_trip(source: str) -> None:
     assert_round_trip(parse_runbook(source))
+
+
+def test_cli_render_writes_markdown_that_checks_and_html(tmp_path: Path) -> None:
+    source = tmp_path / "RUNBOOK.md"
+    source.write_text(RICH, encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+    for fmt, name in (("md", "out.md"), ("html", "out.html")):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "opsbook",
+                "render",
+                str(source),
+                "--format",
+                fmt,
+                "-o",
+                str(tmp_path / name),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    written = (tmp_path / "out.md").read_text(encoding="utf-8")
+    assert written == render_markdown(parse_runbook(RICH))
+    checked = subprocess.run(
+        [sys.executable, "-m", "opsbook", "check", str(tmp_path / "out.md")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "<!DOCTYPE html>" in (tmp_path / "out.html").read_text(encoding="utf-8")
