@@ -143,6 +143,10 @@ def test_security_incident_refuses_shutdown_and_admin_forces_it(book_path: Path)
 def test_postmortem_and_update_runbook(book_path: Path) -> None:
     opened = _json(book_path, "open", "-s", "SEV-3", "-t", "Backups fail once a week")
     incident_id = str(opened["id"])
+    raised = _json(book_path, "severity", incident_id, "SEV-2")
+    assert raised["severity"] == "SEV-2" and raised["respond_by"] < opened["respond_by"]
+    assert _json(book_path, "update", incident_id, "Looking at the cron")["kind"] == "status-update"
+    assert _json(book_path, "escalate") == {"queued": 0}  # nothing due yet
     _json(book_path, "note", incident_id, "cron overlaps the prune", "--kind", "root-cause")
     _json(book_path, "action", incident_id, "Move the prune to 04:00", "--owner", "Lena Vogel")
     _json(book_path, "resolve", incident_id)
