@@ -243,6 +243,7 @@ def _drive(
             markup=True,
             highlight=False,
         )
+        out.print(f"[dim]{escape(plan_summary(plan))}[/]", markup=True, highlight=False)
 
     async def main() -> RunEnd:
         task = asyncio.current_task()
@@ -298,6 +299,33 @@ def _finish(db: Database, end: RunEnd, as_json: bool) -> None:
     else:
         out.print(f"[bold red]Run {end.run_id} failed[/] (not rolled back): {reason}", markup=True)
     raise typer.Exit(code)
+
+
+def plan_summary(plan: Plan) -> str:
+    """Say what the run holds: `Plan: 3 prerequisites, 3 steps, 3 validation, rollback 5`."""
+    counts: dict[str, int] = {}
+    for item in plan.items:
+        counts[str(item.phase)] = counts.get(str(item.phase), 0) + 1
+    nouns = {
+        "prerequisites": "prerequisite",
+        "validation": "validation check",
+        "diagnosis": "diagnosis step",
+        "resolution": "resolution step",
+    }
+    parts = [
+        f"{n} {nouns.get(phase, 'step')}{'s' if n != 1 else ''}"
+        for phase, n in counts.items()
+        if phase != "rollback"
+    ]
+    if "rollback" in counts:
+        source = next((i.source for i in plan.items if i.source), "")
+        parts.append(
+            f"rollback: {counts['rollback']}" + (f" (the {source} procedure)" if source else "")
+        )
+    manual = sum(1 for i in plan.items if i.needs_person)
+    if manual:
+        parts.append(f"{manual} for a person to confirm")
+    return "Plan: " + ", ".join(parts)
 
 
 def _shown(path: str) -> str:
