@@ -181,3 +181,41 @@ def test_sigterm_stops_the_step_tree_and_marks_the_run_interrupted(tmp_path: Pat
         assert not os.path.exists(f"/proc/{child}"), "the step's child survived SIGTERM"
     run = run_json("runs", "show", "1", env=env)
     assert run["status"] == "interrupted" and run["attempts"][0]["status"] == "interrupted"
+
+
+def test_terminal_asks_for_missing_parameters_and_placeholders(tmp_path: Path) -> None:
+    book = write_runbook(
+        tmp_path,
+        """
+### Deploy Procedure
+
+**Parameters**:
+- `VERSION` (required): release
+
+**Steps**:
+1. Record: `echo "$VERSION in <namespace>" > out.txt`
+""",
+    )
+    env = cli_env(tmp_path / "state", TERM="xterm")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [OPSBOOK, "run", str(book), "deploy"], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    seen, answers = b"", {b"VERSION: ": b"2.1\n", b"namespace: ": b"prod eu\n"}
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            seen += os.read(master, 4096)
+        except OSError:
+            break
+        for prompt, answer in list(answers.items()):
+            if seen.rstrip(b" ").endswith(prompt.rstrip(b" ")):
+                os.write(master, answer)
+                del answers[prompt]
+    os.close(master)
+    assert proc.wait(timeout=30) == 0, seen.decode(errors="replace")
+    assert (tmp_path / "out.txt").read_text() == "2.1 in prod eu\n"

@@ -82,6 +82,24 @@ def _plan_failed(error: PlanError, as_json: bool) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> bool:
+    """On a terminal, ask for the parameters that have no value; say whether all were given."""
+    import sys
+
+    from opsbook.procedures.secrets import is_secret_name
+
+    only_missing = len(error.missing) == len(error.problems)
+    if not error.missing or not only_missing or as_json or not sys.stdin.isatty():
+        return False
+    err = console(stderr=True)
+    for name in error.missing:
+        answer = err.input(f"{name}: ", password=is_secret_name(name))
+        if not answer:
+            return False
+        values[name] = answer
+    return True
+
+
 def _confirmer(yes: bool, user: str) -> Confirmer:
     import sys
 
@@ -127,7 +145,12 @@ def run(
     values = _params(param)
     runbook = load_or_exit(path, as_json)
     try:
-        plan = build_plan(runbook, target=target, params=values, environ=os.environ, host=host)
+        try:
+            plan = build_plan(runbook, target=target, params=values, environ=os.environ, host=host)
+        except PlanError as exc:
+            if not _ask_missing(exc, values, as_json):
+                raise
+            plan = build_plan(runbook, target=target, params=values, environ=os.environ, host=host)
     except PlanError as exc:
         _plan_failed(exc, as_json)
         return

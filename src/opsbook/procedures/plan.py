@@ -21,9 +21,13 @@ from opsbook.runbook.model import Procedure, Runbook, Step
 class PlanError(Exception):
     """The run cannot start; every reason is listed, nothing has run."""
 
-    def __init__(self, problems: Sequence[str], hint: str = "") -> None:
+    def __init__(
+        self, problems: Sequence[str], hint: str = "", missing: Sequence[str] = ()
+    ) -> None:
         self.problems = list(problems)
         self.hint = hint
+        # Parameters and placeholders with no value (a terminal can ask for them).
+        self.missing = list(missing)
         super().__init__("; ".join(self.problems))
 
 
@@ -114,7 +118,8 @@ def build_plan(
         items = [i for i in items if i.phase is not Phase.ROLLBACK] + _renumber(
             [i for i in items if i.phase is Phase.ROLLBACK] + extra
         )
-    values, declared = _values(runbook, chosen, rollback_proc, items, params, problems)
+    missing: list[str] = []
+    values, declared = _values(runbook, chosen, rollback_proc, items, params, problems, missing)
     env, env_declared = _environment(runbook, environ, problems)
     known_names = declared | env_declared
     for item in items:
@@ -138,6 +143,7 @@ def build_plan(
             problems,
             "give parameters with --param NAME=VALUE and set variables "
             "in the environment; nothing was run",
+            missing,
         )
     secret_names = {n for n in values if is_secret_name(n)}
     secret_names |= {v.name for v in runbook.env_vars if v.secret or is_secret_name(v.name)}
@@ -210,6 +216,7 @@ def _values(
     items: list[PlanItem],
     given: Mapping[str, str],
     problems: list[str],
+    missing: list[str],
 ) -> tuple[dict[str, str], set[str]]:
     """Check the given parameters against the declared ones and the placeholders."""
     declared = [*(chosen.procedure.parameters if chosen.procedure else ())]
@@ -230,6 +237,7 @@ def _values(
         elif param.default is not None:
             values[param.name] = param.default
         elif param.required:
+            missing.append(param.name)
             problems.append(
                 f"{runbook.path}:{param.line}: parameter {param.name} is required: "
                 f"give --param {param.name}=VALUE"
@@ -238,6 +246,7 @@ def _values(
         if name in given:
             values[name] = given[name]
         elif name not in values:
+            missing.append(name)
             problems.append(
                 f"{runbook.path}:{item.step.line}: {item.label} needs <{name}>: "
                 f"give --param {name}=VALUE"
