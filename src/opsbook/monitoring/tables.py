@@ -41,23 +41,26 @@ class AlertRow(Base):
     """One alert occurrence: from a threshold rule, or received from Alertmanager."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_state_updated_at", "state", "updated_at"),)
+    __table_args__ = (
+        Index("ix_alerts_state_updated_at", "state", "updated_at"),
+        Index("ix_alerts_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)
     origin: Mapped[str] = mapped_column(String(20))  # rule | alertmanager
-    name: Mapped[str] = mapped_column(String(300), index=True)
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(20))
     severity: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text, default="")
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     annotations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    fingerprint: Mapped[str] = mapped_column(String(100), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(100))
     group_key: Mapped[str | None] = mapped_column(Text, default=None)
     metric: Mapped[str | None] = mapped_column(String(200), default=None)
     issue: Mapped[str | None] = mapped_column(String(200), default=None)
     value: Mapped[float | None] = mapped_column(Float, default=None)
-    starts_at: Mapped[datetime] = mapped_column(_TS, index=True)
+    starts_at: Mapped[datetime] = mapped_column(_TS)
     ends_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
     updated_at: Mapped[datetime] = mapped_column(_TS)
     received: Mapped[int] = mapped_column(Integer, default=1)

@@ -63,10 +63,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
         sa.UniqueConstraint("key", name=op.f("uq_alerts_key")),
     )
-    for column in ("name", "state", "fingerprint", "starts_at"):
-        op.create_index(op.f(f"ix_alerts_{column}"), "alerts", [column])
-    # The dashboard lists open alerts, most recently changed first.
+    # Few indexes on purpose: every one is another B-tree each received alert updates.
+    # Lookups go by key (unique); lists go by state, most recently changed first.
     op.create_index("ix_alerts_state_updated_at", "alerts", ["state", "updated_at"])
+    op.create_index(op.f("ix_alerts_updated_at"), "alerts", ["updated_at"])
     op.create_table(
         "alert_events",
         sa.Column("id", sa.Integer(), primary_key=True),
