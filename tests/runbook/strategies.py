@@ -528,3 +528,62 @@ def runbooks(draw: st.DrawFn) -> Runbook:
         ),
         extra_sections=draw(sections(title)),
     )
+
+
+def _table(header: str, row: str) -> str:
+    columns = header.count("|") - 1
+    return f"{header}\n|{'---|' * columns}\n{row}"
+
+
+# One piece of content per runbook part, for documents that put the parts in any order.
+PART_CONTENT = {
+    "purpose": "Keep it up.",
+    "system": "- **System Name**: X",
+    "contacts": _table("| Role | Name | Contact | Backup |", "| Owner | A | a@b.c | B |"),
+    "dashboard": "See the board.",
+    "metrics": "- CPU: `host:cpu_percent`",
+    "alert_rules": _table("| Metric | Warning | Critical | Action |", "| CPU | > 1 | > 2 | page |"),
+    "response_times": "- Critical: 15 minutes",
+    "severity_levels": _table(
+        "| Level | Description | Response Time | Example |", "| SEV-1 | a | 15 min | b |"
+    ),
+    "incident_process": "1. **Detect**\n   - look",
+    "security": "1. Call",
+    "evidence": "- Keep logs",
+    "maintenance_tasks": _table(
+        "| Task | Frequency | Owner | Last Completed | Next Due |", "| Patch | Monthly | A | | |"
+    ),
+    "config_files": _table("| File | Location | Purpose | Backup |", "| a.yml | /etc | b | c |"),
+    "env_vars": _table("| Variable | Required | Default | Description |", "| X | Yes | 1 | d |"),
+    "rto": "4 hours",
+    "rpo": "15 minutes",
+    "dr_steps": "1. Restore: `bin/restore`",
+    "useful_commands": "```bash\n# Tail\ntail -f x\n```",
+    "log_locations": "- /var/log/x",
+    "references": "- RFC 1",
+    "version_history": _table("| Version | Date | Author | Changes |", "| 1.0 | d | a | c |"),
+    "Overview": "Some prose.",
+    "Quick Reference": "Start here.",
+    "Appendix": "Odds and ends.",
+    "Disaster Recovery": "When all else fails.",
+}
+
+
+@st.composite
+def part_documents(draw: st.DrawFn) -> str:
+    """Markdown whose headings name runbook parts in any order and level, with extra labels."""
+    from opsbook.runbook.parser import RUNBOOK_PARTS
+
+    titles: dict[str, list[str]] = {}
+    for words, kind in RUNBOOK_PARTS.items():
+        titles.setdefault(kind, []).append(words.title())
+    kinds = draw(st.lists(st.sampled_from(sorted(PART_CONTENT)), min_size=1, max_size=8))
+    lines = ["# Book", ""]
+    for kind in kinds:
+        title = draw(st.sampled_from(titles.get(kind, [kind])))
+        level = draw(st.integers(2, 4))
+        note = draw(
+            st.sampled_from(["", "\n\n**Custom note**: hello", "\n\n**Owner**: ops\n\nmore"])
+        )
+        lines += [f"{'#' * level} {title}", "", PART_CONTENT[kind] + note, ""]
+    return "\n".join(lines)

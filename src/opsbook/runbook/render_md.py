@@ -79,7 +79,7 @@ def render_markdown(runbook: Runbook) -> str:
     front = front_matter(runbook)
     if front:
         blocks.append(front)
-    writer = _Writer(runbook, placed)
+    writer = _Writer(runbook, placed, {s.key: s for s in _walk(slots)})
     for slot in slots:
         blocks.extend(writer.render(slot))
     return "\n\n".join(b for b in blocks if b) + "\n"
@@ -125,16 +125,21 @@ def _place(
         wanted = index.get(key or "end", index["end"])
         # A free section goes before the next pinned one's slot, not into it, so that the
         # pinned section can still sit right under its heading.
-        slot = wanted if must else max(current, min(wanted, limit[i] - 1))
+        # A pinned section written out of the template's order goes where the order has got
+        # to; it then repeats its heading's content, which reads back to the same value.
+        slot = max(current, wanted) if must else max(current, min(wanted, limit[i] - 1))
         current = max(current, slot)
         placed.setdefault(order[slot], []).append(section)
     return placed
 
 
 class _Writer:
-    def __init__(self, runbook: Runbook, placed: dict[str, list[Section]]) -> None:
+    def __init__(
+        self, runbook: Runbook, placed: dict[str, list[Section]], slots: dict[str, _Slot]
+    ) -> None:
         self.runbook = runbook
         self.placed = placed
+        self.slots = slots
 
     def preferred(self, section: Section) -> str | None:
         return _preferred(self.runbook, section)[0]
@@ -144,7 +149,7 @@ class _Writer:
         sections = self.placed.get(slot.key, [])
         kids = [b for child in slot.children for b in self.render(child)]
         if slot.title is None:
-            return own + [b for s in sections for b in self.heading_and_body(s, slot)]
+            return own + [b for s in sections for b in self.heading_and_body(s)]
         if not own and not sections and not kids and not (slot.key == "title" and slot.title):
             return []
         title, level = slot.title, slot.level
@@ -165,14 +170,15 @@ class _Writer:
             if joins and self.preferred(section) == slot.key:
                 out.append(section.body)
                 continue
-            out.extend(self.heading_and_body(section, slot))
+            out.extend(self.heading_and_body(section))
             current = (section.title, section.level)
         return out + kids
 
-    def heading_and_body(self, section: Section, slot: _Slot) -> list[str]:
-        again = slot.content() if self.preferred(section) == slot.key else []
-        scalar = RUNBOOK_PARTS.get(norm(section.title)) in _SCALAR_KINDS
-        return [md.heading(section.title, section.level), *(again if scalar else []), section.body]
+    def heading_and_body(self, section: Section) -> list[str]:
+        kind = RUNBOOK_PARTS.get(norm(section.title))
+        # Read under a second heading, a single value would be overwritten: write it again.
+        again = self.slots[kind].content() if kind in _SCALAR_KINDS else []
+        return [md.heading(section.title, section.level), *again, section.body]
 
 
 def _slots(rb: Runbook) -> list[_Slot]:
