@@ -146,3 +146,36 @@ def test_log_locations_are_captured_as_evidence_named_by_their_hash(
     event = service.show_incident(db=db, incident_id=incident_id)["timeline"][-1]
     assert event["kind"] == "evidence" and event["text"].startswith("Captured 1 log file")
     assert event["data"]["files"] == [digest]
+
+
+def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
+    db: Database, book: Runbook
+) -> None:
+    import asyncio
+
+    from opsbook.incidents.diagnosis import SilentReporter
+    from opsbook.procedures.confirm import NobodyConfirmer
+    from opsbook.procedures.local import LocalExecutor
+    from opsbook.procedures.remote import SshHosts
+    from opsbook.procedures.service import execute_run, prepare_resume
+
+    clock = FakeClock()
+    me = this_process("sam")
+    plan = build_plan(book, target="shutdown", params={}, environ={})
+    run_id = start_run(db=db, plan=plan, me=me, now=clock)
+    end = asyncio.run(
+        execute_run(
+            db=db,
+            plan=plan,
+            run_id=run_id,
+            confirmer=NobodyConfirmer(),
+            reporter=SilentReporter(),
+            local=LocalExecutor(),
+            remote=SshHosts(book),
+            now=clock,
+        )
+    )
+    assert str(end.status) == "waiting"  # the stakeholders check needs a person
+    _open(db, book, clock, security=True)
+    with pytest.raises(ShutdownRefused):
+        prepare_resume(db=db, run_id=run_id, me=me, environ={}, now=clock)

@@ -20,6 +20,7 @@ from opsbook.procedures.engine import (
     Event,
     Finish,
     Outcome,
+    Phase,
     Plan,
     PlanItem,
     RunStatus,
@@ -166,7 +167,8 @@ def _interrupt(session: Any, row: RunRow, why: str, now: Clock) -> None:
     attempts = [a for a in records.attempts_of(session, row.id) if a.status == "running"]
     for attempt in attempts:
         attempt.status = "interrupted"
-    where = f' at {attempts[0].phase} {attempts[0].number} "{attempts[0].text}"' if attempts else ""
+    first = attempts[0] if attempts else None
+    where = f' at {Phase(first.phase).singular} {first.number} "{first.text}"' if first else ""
     row.message = f"interrupted{where}: {why}"
     session.flush()
 
@@ -245,6 +247,9 @@ def prepare_resume(
             f"{path} changed since run {run_id} started: its steps differ",
             "start a new run instead",
         )
+    from opsbook.incidents.guard import check_run
+
+    check_run(db=db, plan=plan, now=now())  # a security incident refuses going on with a shutdown
     claim = {
         "status": str(apply(previous, Event.RESUME)),
         "pid": me.pid,
