@@ -128,7 +128,7 @@ def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(tmp_path: 
     os.killpg(int(pidfile.read_text()), signal.SIGKILL)
     run = run_json("runs", "show", "1", env=env)
     assert run["status"] == "interrupted"
-    assert 'interrupted at steps 2 "Transform"' in run["message"]
+    assert 'interrupted at step 2 "Transform"' in run["message"]
     assert [(a["step"], a["status"]) for a in run["attempts"]] == [
         ("steps:1", "passed"),
         ("steps:2", "interrupted"),

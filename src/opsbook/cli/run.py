@@ -287,6 +287,7 @@ def _drive(
     try:
         return asyncio.run(main())
     except (KeyboardInterrupt, asyncio.CancelledError):
+        view.close()
         console(stderr=True).print(
             f"Run {run_id} interrupted; its running step was stopped. "
             f"Continue with: opsbook resume {run_id}"

@@ -72,6 +72,7 @@ class StepView:
         self.plan = plan
         self.phase = ""
         self.current = _Current()
+        self.running: PlanItem | None = None
         self.live: Live | None = None
         if live:
             from rich.live import Live
@@ -89,6 +90,7 @@ class StepView:
             source = f" (from the {item.source} procedure)" if item.source else ""
             self.print(f"[bold]{self.phase.capitalize()}[/]{source}")
         where = "" if item.local else f" [dim]on {', '.join(item.hosts) or 'no host'}[/]"
+        self.running = item
         self.current.text = f"{item.label} {item.step.text}"
         self.current.started = time.monotonic()
         if self.live is not None:
@@ -115,6 +117,7 @@ class StepView:
 
         if self.live is not None:
             self.live.stop()
+        self.running = None
         mark = MARKS.get(str(outcome), "?")
         took = _duration(results)
         bad = {h: r for h, r in results.items() if not (r.exit_code == 0 and r.error is None)}
@@ -138,6 +141,20 @@ class StepView:
             self.live.stop()
         yield
 
+    def close(self) -> None:
+        """Stop the spinner and say which step was cut short, if one was running."""
+        from rich.markup import escape
+
+        if self.live is not None:
+            self.live.stop()
+        if self.running is not None:
+            item, self.running = self.running, None
+            took = time.monotonic() - self.current.started
+            self.print(
+                f"  [bold magenta]■[/] {item.label} {escape(item.step.text)}  "
+                f"[dim]{took:.2f}s  interrupted[/]"
+            )
+
 
 class QuietView:
     """Reports nothing: `--json` prints the run record at the end instead."""
@@ -156,3 +173,6 @@ class QuietView:
     @contextmanager
     def asking(self) -> Iterator[None]:
         yield
+
+    def close(self) -> None:
+        return None
