@@ -219,3 +219,17 @@ def test_terminal_asks_for_missing_parameters_and_placeholders(tmp_path: Path) -
     os.close(master)
     assert proc.wait(timeout=30) == 0, seen.decode(errors="replace")
     assert (tmp_path / "out.txt").read_text() == "2.1 in prod eu\n"
+
+
+def test_step_needing_approvals_waits_even_with_yes(tmp_path: Path) -> None:
+    book = write_runbook(tmp_path, """
+### Release Procedure
+
+**Steps**:
+1. Ship it: `touch shipped` {approvals=2}
+""")
+    env = cli_env(tmp_path / "state")
+    done = opsbook("run", str(book), "release", "--yes", env=env)
+    assert done.returncode == 1 and "waits for 2 approvals" in done.stdout
+    assert not (tmp_path / "shipped").exists()
+    assert run_json("runs", "show", "1", env=env)["status"] == "waiting"

@@ -123,7 +123,11 @@ class Runner:
             return Outcome.SKIPPED
         if item.needs_person:
             answer = self.log.decided(item)
-            if answer is None:
+            if answer is None and item.step.attrs.approvals:
+                # Approvals come from other operators, through the dashboard; neither the
+                # person at this terminal nor --yes may give them.
+                answer = Confirmation(Decision.WAITING)
+            elif answer is None:
                 with self.reporter.asking():
                     answer = await self.confirmer.confirm(item)
             self.log.confirmation(item, answer)

@@ -134,7 +134,14 @@ async def execute_run(
     finally:
         await remote.close()
     if isinstance(end, Waiting):
-        message = f'{end.item.label} "{end.item.step.text}" waits for a person'
+        needed = end.item.step.attrs.approvals
+        who = (
+            f"{needed} approval{'s' if needed != 1 else ''} from operators other than the one "
+            "who started the run (approve it in the dashboard)"
+            if needed
+            else "a person"
+        )
+        message = f'{end.item.label} "{end.item.step.text}" waits for {who}'
         _transition(db, run_id, Event.WAIT, message, now, waiting=end.item.key)
         return RunEnd(run_id, RunStatus.WAITING, message, end.item)
     assert isinstance(end, Finish)
