@@ -30,17 +30,32 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Start `opsbook serve` on the example runbook; yield its URL and an admin token."""
+    shutil.copytree(
+        ROOT / "examples" / "tinyweb",
+        tmp_path / "tinyweb",
+        ignore=shutil.ignore_patterns("var", ".opsbook"),
+    )
     book = tmp_path / "tinyweb" / "RUNBOOK.md"
-    book.parent.mkdir()
-    shutil.copy(ROOT / "examples" / "tinyweb" / "RUNBOOK.md", book)
     port = _free_port()
     env = {**os.environ, "OPSBOOK_HOME": str(tmp_path / "state"), "NO_COLOR": "1"}
     env.pop("OPSBOOK_DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "opsbook", "serve", str(book), "--port", str(port),
-         "--bootstrap-admin", "browser-admin"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "opsbook",
+            "serve",
+            str(book),
+            "--port",
+            str(port),
+            "--bootstrap-admin",
+            "browser-admin",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     assert process.stdout is not None
     token, url = "", f"http://127.0.0.1:{port}"
     try:
@@ -110,6 +125,16 @@ def test_open_an_incident_see_the_countdown_and_acknowledge_it(
         expect(page.get_by_test_id("acknowledged")).to_contain_text("browser-admin")
         expect(page.get_by_test_id("countdown")).to_have_count(0)
         expect(page.get_by_test_id("timeline")).to_contain_text("Acknowledged by browser-admin")
+
+        # The suggested diagnosis runs on the server's worker; its output joins the timeline.
+        page.get_by_test_id("diagnose-items-missing-or-unreadable").click()
+        timeline = page.get_by_test_id("timeline")
+        expect(timeline).to_contain_text("Started the diagnosis of Items missing or unreadable")
+        expect(timeline).to_contain_text(
+            re.compile(r"Run \d+ \(items-missing-or-unreadable:diagnosis\) succeeded"),
+            timeout=45_000,
+        )
+        expect(timeline).to_contain_text("$ bin/tinyweb count")
         page.screenshot(path=str(ARTIFACTS / "incident.png"), full_page=True)
 
         page.goto(f"{url}/")
