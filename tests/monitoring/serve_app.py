@@ -22,8 +22,14 @@ def main(argv: list[str]) -> None:
 
     runbook, url, port = Path(argv[0]), argv[1], int(argv[2])
     db = open_database(url)
-    state = AppState(db=db, source=RunbookSource.load(runbook, datetime.now(UTC)))
-    state.run_worker = "--worker" in argv
+    if "--worker" in argv:
+        from opsbook.web.server import build_state
+
+        # As `opsbook serve` wires it: the worker loop with every periodic task.
+        state = build_state(runbook, db)
+    else:
+        state = AppState(db=db, source=RunbookSource.load(runbook, datetime.now(UTC)))
+        state.run_worker = False
     uvicorn.run(
         create_app(state), host="127.0.0.1", port=port, log_level="warning", access_log=False
     )
