@@ -248,7 +248,7 @@ WHERE_THE_TIME_GOES = [
     "alone, and would need a run that does not import SQLAlchemy (a plain DB-API writer "
     "for the audit trail) and a run-long shell fed one step at a time instead of a shell "
     "per step, which gives up per-step process-tree isolation. Against ansible-playbook, "
-    "which spends about half a second of CPU per task, the gap is large but below the 50x "
+    "which spends well over half a second of CPU per task, the gap is large but below the 50x "
     "asked for when opsbook's fixed cost is counted in full.",
 ]
 
