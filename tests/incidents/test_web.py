@@ -95,6 +95,8 @@ def test_open_ack_resolve_through_the_api(
     shown = client.get(f"/api/v1/incidents/{incident_id}", headers=op).json()
     assert [e["kind"] for e in shown["timeline"]][-3:] == ["acknowledged", "resolved", "root-cause"]
     assert client.get("/api/v1/incidents/999", headers=op).status_code == 404
+    assert client.get(f"/api/v1/incidents/{2**70}", headers=op).status_code == 422
+    assert client.post(f"/api/v1/incidents/{2**70}/ack", headers=op).status_code == 422
 
 
 def test_pages_show_severity_countdown_timeline_and_the_overview_panel(

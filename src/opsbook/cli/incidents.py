@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
 JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
-ID = typer.Argument(..., help="The incident's id (see `opsbook incidents list`).")
+ID = typer.Argument(
+    ..., min=1, max=2**31 - 1, help="The incident's id (see `opsbook incidents list`)."
+)
 STYLE = {"detected": "bold red", "acknowledged": "yellow", "mitigated": "cyan",
          "resolved": "green", "closed": "dim"}  # fmt: skip
 SEV_STYLE = {"SEV-1": "bold white on red", "SEV-2": "bold red", "SEV-3": "yellow"}
@@ -334,7 +336,7 @@ def action(
 
 def action_done(
     incident_id: int = ID,
-    item_id: int = typer.Argument(..., help="The action item's id."),
+    item_id: int = typer.Argument(..., min=1, max=2**31 - 1, help="The action item's id."),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
 ) -> None:

@@ -19,7 +19,7 @@ from opsbook.incidents import service
 from opsbook.incidents.lifecycle import Event
 from opsbook.web.auth import admin, operator, viewer
 from opsbook.web.incidents_view import incident_page_data, register_incident_panel
-from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import AppState, app_state
 from opsbook.web.templating import page
@@ -123,7 +123,7 @@ def _open(state: AppState, body: OpenIn, by: str) -> dict[str, Any]:
     return opened.incident
 
 
-def _transition(state: AppState, incident_id: int, event: Event, by: str, text: str = "") -> Any:
+def _transition(state: AppState, incident_id: ItemId, event: Event, by: str, text: str = "") -> Any:
     try:
         return service.transition(
             db=state.db,
@@ -161,7 +161,7 @@ def open_incident(
     responses={**AUTH, **NOT_FOUND},
 )
 def show_incident(
-    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+    incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> dict[str, Any]:
     """Show an incident with its timeline, pages, action items and evidence."""
     try:
@@ -172,7 +172,7 @@ def show_incident(
 
 def _api_transition(event: Event) -> Any:
     def route(
-        incident_id: int,
+        incident_id: ItemId,
         request: Request,
         body: TransitionIn | None = None,
         principal: Principal = Depends(operator),
@@ -207,7 +207,7 @@ for _event, _verb in (
     responses={**AUTH, **NOT_FOUND, **INVALID},
 )
 def add_note(
-    incident_id: int, body: NoteIn, request: Request, principal: Principal = Depends(operator)
+    incident_id: ItemId, body: NoteIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Add a note (or root cause, trigger, impact, lesson, resolution) to the timeline."""
     state = app_state(request)
@@ -228,17 +228,26 @@ class UpdateIn(BaseModel):
     text: str = Field(min_length=1, max_length=5000)
 
 
-@router.post("/api/v1/incidents/{incident_id}/updates", response_model=EventOut, status_code=201,
-             responses={**AUTH, **NOT_FOUND, **INVALID})  # fmt: skip
+@router.post(
+    "/api/v1/incidents/{incident_id}/updates",
+    response_model=EventOut,
+    status_code=201,
+    responses={**AUTH, **NOT_FOUND, **INVALID},
+)
 def post_update(
-    incident_id: int, body: UpdateIn, request: Request, principal: Principal = Depends(operator)
+    incident_id: ItemId, body: UpdateIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Send a status update to every emergency contact and keep it in the timeline."""
     state = app_state(request)
     try:
-        event = service.post_status_update(db=state.db, runbook=state.source.runbook,
-                                           incident_id=incident_id, text=body.text,
-                                           actor=principal.name, now=state.clock())  # fmt: skip
+        event = service.post_status_update(
+            db=state.db,
+            runbook=state.source.runbook,
+            incident_id=incident_id,
+            text=body.text,
+            actor=principal.name,
+            now=state.clock(),
+        )
     except service.IncidentError as exc:
         raise _refused(exc) from None
     if state.worker is not None:
@@ -280,7 +289,7 @@ def open_form(
 
 @router.get("/incidents/{incident_id}", include_in_schema=False)
 def incident_page(
-    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+    incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Show an incident: countdown, phases, actions, suggestions, timeline."""
     state = app_state(request)
@@ -293,7 +302,7 @@ def incident_page(
 
 @router.post("/incidents/{incident_id}/notes/add", include_in_schema=False)
 def note_form(
-    incident_id: int,
+    incident_id: ItemId,
     request: Request,
     text: str = Form(...),
     kind: str = Form("note"),
@@ -306,7 +315,7 @@ def note_form(
 
 @router.get("/incidents/{incident_id}/timeline", include_in_schema=False)
 def timeline_partial(
-    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+    incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Return the incident's timeline table (polled by htmx)."""
     try:
@@ -318,9 +327,11 @@ def timeline_partial(
 
 @router.post("/incidents/{incident_id}/updates/add", include_in_schema=False)
 def update_form(
-    incident_id: int, request: Request, text: str = Form(...),
+    incident_id: ItemId,
+    request: Request,
+    text: str = Form(...),
     principal: Principal = Depends(operator),
-) -> Response:  # fmt: skip
+) -> Response:
     """Send a status update from the incident page."""
     post_update(incident_id, UpdateIn(text=text), request, principal)
     return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
@@ -328,14 +339,23 @@ def update_form(
 
 @router.post("/incidents/{incident_id}/actions/add", include_in_schema=False)
 def action_form(
-    incident_id: int, request: Request, text: str = Form(...), owner: str = Form(...),
+    incident_id: ItemId,
+    request: Request,
+    text: str = Form(...),
+    owner: str = Form(...),
     principal: Principal = Depends(operator),
-) -> Response:  # fmt: skip
+) -> Response:
     """Track a follow-up action item with its owner."""
     state = app_state(request)
     try:
-        service.add_action_item(db=state.db, incident_id=incident_id, text=text, owner=owner,
-                                actor=principal.name, now=state.clock())  # fmt: skip
+        service.add_action_item(
+            db=state.db,
+            incident_id=incident_id,
+            text=text,
+            owner=owner,
+            actor=principal.name,
+            now=state.clock(),
+        )
     except service.IncidentError as exc:
         raise _refused(exc) from None
     return RedirectResponse(f"/incidents/{incident_id}#actions-h", status_code=303)
@@ -343,13 +363,18 @@ def action_form(
 
 @router.post("/incidents/{incident_id}/actions/{item_id}/done", include_in_schema=False)
 def action_done_form(
-    incident_id: int, item_id: int, request: Request, principal: Principal = Depends(operator)
+    incident_id: ItemId, item_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Mark an action item done."""
     state = app_state(request)
     try:
-        service.complete_action_item(db=state.db, incident_id=incident_id, item_id=item_id,
-                                     actor=principal.name, now=state.clock())  # fmt: skip
+        service.complete_action_item(
+            db=state.db,
+            incident_id=incident_id,
+            item_id=item_id,
+            actor=principal.name,
+            now=state.clock(),
+        )
     except service.IncidentError as exc:
         raise _refused(exc) from None
     return RedirectResponse(f"/incidents/{incident_id}#actions-h", status_code=303)
@@ -357,17 +382,24 @@ def action_done_form(
 
 @router.post("/incidents/{incident_id}/update-runbook", include_in_schema=False)
 def update_runbook_form(
-    incident_id: int, request: Request, title: str = Form(""),
+    incident_id: ItemId,
+    request: Request,
+    title: str = Form(""),
     principal: Principal = Depends(admin),
-) -> Response:  # fmt: skip
+) -> Response:
     """As an admin, add the incident's lesson to the runbook's Troubleshooting Guide."""
     from opsbook.incidents.review import teach_runbook
 
     state = app_state(request)
     try:
-        teach_runbook(db=state.db, runbook_path=state.source.path, incident_id=incident_id,
-                      actor=principal.name, now=state.clock(),
-                      title=title.strip() or None)  # fmt: skip
+        teach_runbook(
+            db=state.db,
+            runbook_path=state.source.path,
+            incident_id=incident_id,
+            actor=principal.name,
+            now=state.clock(),
+            title=title.strip() or None,
+        )
     except service.IncidentError as exc:
         raise _refused(exc) from None
     state.source.reload_if_changed(state.clock())
@@ -376,7 +408,7 @@ def update_runbook_form(
 
 @router.post("/incidents/{incident_id}/diagnose/{issue_id}", include_in_schema=False)
 def diagnose_form(
-    incident_id: int, issue_id: str, request: Request, principal: Principal = Depends(operator)
+    incident_id: ItemId, issue_id: str, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Start a troubleshooting issue's diagnosis as a run; its output joins the timeline."""
     from opsbook.web.runs.actions import start
@@ -402,7 +434,7 @@ def diagnose_form(
 
 @router.post("/incidents/{incident_id}/force", include_in_schema=False)
 def force_form(
-    incident_id: int,
+    incident_id: ItemId,
     request: Request,
     procedure: str = Form(...),
     reason: str = Form(...),
@@ -429,7 +461,7 @@ def force_form(
 
 @router.get("/incidents/{incident_id}/postmortem.md", include_in_schema=False)
 async def postmortem_markdown(
-    incident_id: int, request: Request, principal: Principal = Depends(viewer)
+    incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Return the post-mortem, pre-filled from the timeline, as Markdown."""
     from opsbook.incidents.postmortem import render
@@ -446,7 +478,7 @@ async def postmortem_markdown(
 # Last: its `{verb}` segment would otherwise catch the routes above.
 @router.post("/incidents/{incident_id}/{verb}", include_in_schema=False)
 def transition_form(
-    incident_id: int,
+    incident_id: ItemId,
     verb: str,
     request: Request,
     text: str = Form(""),
