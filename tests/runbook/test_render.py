@@ -425,6 +425,8 @@ TRICKY = {
     "```bash\n#### Mitigation\nrm -rf /tmp/x\n```\n",
     "a command with backticks and attributes": "# T\n\n### Date Procedure\n\n**Steps**:\n"
     "1. Print ``echo `date` `` {timeout=5s}\n",
+    "prose holding a form feed and a line separator": "# T\n\n## Overview\n\nPage one\x0c"
+    "still one\u2028line\n\n1. \n\nAfter.\n",
     "code spans before the command": "# T\n\n### Web Procedure\n\n**Steps**:\n"
     "1. Restart `nginx` on `web1`: `systemctl restart nginx`\n",
 }

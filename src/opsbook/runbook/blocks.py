@@ -153,7 +153,9 @@ def read_document(text: str) -> Document:
             stack[-1].blocks.append(node)
         else:
             lead.append(node)
-    return Document(front, front_line, lead, roots, text.splitlines())
+    # Split lines as markdown-it does (str.splitlines also breaks at form feeds, \x85 and
+    # \u2028, which would shift every line after them against the token maps).
+    return Document(front, front_line, lead, roots, re.split(r"\r\n?|\n", text))
 
 
 _EMPTY_ITEM = re.compile(r"^[ \t]*([-*+]|\d{1,9}[.)])[ \t]*$")
