@@ -34,6 +34,7 @@ def cause_of(alert: AlertFacts) -> str:
 
 
 def alert_text(alert: AlertFacts) -> str:
+    """Return how an alert appears in the timeline."""
     summary = f": {alert.summary}" if alert.summary else ""
     return f"Alert {alert.alert_id} {alert.name} ({alert.severity}){summary}"
 

@@ -41,6 +41,7 @@ def incident_data(row: IncidentRow) -> dict[str, Any]:
 
 
 def event_data(row: EventRow) -> dict[str, Any]:
+    """Return a timeline event as data."""
     return {
         "id": row.id,
         "at": iso(row.at),
@@ -52,6 +53,7 @@ def event_data(row: EventRow) -> dict[str, Any]:
 
 
 def page_data(row: PageRow) -> dict[str, Any]:
+    """Return a page (one attempt to reach one person) as data."""
     return {
         "id": row.id,
         "level": row.level,
@@ -69,6 +71,7 @@ def page_data(row: PageRow) -> dict[str, Any]:
 
 
 def action_data(row: ActionItemRow) -> dict[str, Any]:
+    """Return an action item as data."""
     return {
         "id": row.id,
         "text": row.text,
@@ -80,6 +83,7 @@ def action_data(row: ActionItemRow) -> dict[str, Any]:
 
 
 def evidence_data(row: EvidenceRow) -> dict[str, Any]:
+    """Return a captured evidence file as data."""
     return {
         "id": row.id,
         "source": row.source,

@@ -25,6 +25,7 @@ class Recipient:
 
     @property
     def label(self) -> str:
+        """Return the name with the address, as pages show it."""
         return f"{self.name} <{self.address}>" if self.address else self.name
 
 
@@ -38,6 +39,7 @@ class Level:
     reason: str
 
     def due_at(self, opened_at: datetime) -> datetime:
+        """Return when this level falls due for an incident opened at `opened_at`."""
         return opened_at + timedelta(seconds=self.after_seconds)
 
 

@@ -68,6 +68,7 @@ class Opened:
 
 
 def locked(session: Session, incident_id: int) -> IncidentRow:
+    """Return the incident locked for this transaction, or raise NotFound."""
     row = store.lock_incident(session, incident_id)
     if row is None:
         raise NotFound(f"no incident {incident_id}", "list incidents with `opsbook incidents list`")

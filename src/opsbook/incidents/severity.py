@@ -32,6 +32,7 @@ class Severity:
 
     @property
     def colour(self) -> str:
+        """Return the dashboard colour of this level."""
         return COLOURS[min(self.rank, len(COLOURS) - 1)]
 
     def respond_by(self, opened_at: datetime) -> datetime:

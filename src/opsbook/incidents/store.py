@@ -115,11 +115,13 @@ def add_event(
 
 
 def add(session: Session, row: Any) -> None:
+    """Add a row and flush it (its id is known afterwards)."""
     session.add(row)
     session.flush()
 
 
 def incidents(session: Session, *, only_open: bool, limit: int) -> list[IncidentRow]:
+    """Return incidents, newest first (only open ones if asked)."""
     query = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit)
     if only_open:
         query = query.where(IncidentRow.status.in_([str(s) for s in OPEN]))
@@ -127,6 +129,7 @@ def incidents(session: Session, *, only_open: bool, limit: int) -> list[Incident
 
 
 def open_security_incidents(session: Session) -> list[IncidentRow]:
+    """Return the open security incidents."""
     query = select(IncidentRow).where(
         IncidentRow.security.is_(True), IncidentRow.status.in_([str(s) for s in OPEN])
     )
@@ -134,20 +137,24 @@ def open_security_incidents(session: Session) -> list[IncidentRow]:
 
 
 def events_of(session: Session, incident_id: int) -> list[EventRow]:
+    """Return an incident's timeline in order."""
     query = select(EventRow).where(EventRow.incident_id == incident_id)
     return list(session.scalars(query.order_by(EventRow.at, EventRow.id)))
 
 
 def pages_of(session: Session, incident_id: int) -> list[PageRow]:
+    """Return an incident's pages in order."""
     query = select(PageRow).where(PageRow.incident_id == incident_id)
     return list(session.scalars(query.order_by(PageRow.id)))
 
 
 def actions_of(session: Session, incident_id: int) -> list[ActionItemRow]:
+    """Return an incident's action items."""
     query = select(ActionItemRow).where(ActionItemRow.incident_id == incident_id)
     return list(session.scalars(query.order_by(ActionItemRow.id)))
 
 
 def evidence_of(session: Session, incident_id: int) -> list[EvidenceRow]:
+    """Return an incident's captured evidence."""
     query = select(EvidenceRow).where(EvidenceRow.incident_id == incident_id)
     return list(session.scalars(query.order_by(EvidenceRow.id)))
