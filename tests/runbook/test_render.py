@@ -375,6 +375,12 @@ def test_example_runbooks_round_trip() -> None:
         assert_round_trip(parse_runbook(path.read_text(encoding="utf-8"), str(path)))
 
 
+def test_starter_runbook_round_trips() -> None:
+    from opsbook.runbook.starter import starter_text
+
+    assert_round_trip(parse_runbook(starter_text()))
+
+
 def test_prose_paragraphs_after_a_label_stay_after_it() -> None:
     source = RICH.replace(
         "**Objective**: Stop payments", "**Objective**: Stop payments\n\nAll of it."
