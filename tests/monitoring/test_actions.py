@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from opsbook.monitoring import service
+from opsbook.monitoring import samples, service
 from opsbook.monitoring.actions import AlertActions
 from opsbook.monitoring.cycle import MonitoringCycle
 from opsbook.monitoring.notices import Notice, NoticeKind
@@ -208,7 +208,7 @@ def test_a_failing_source_is_an_error_reading_and_raises_nothing(
     cycle_once(runbook, cycle)
     status = {
         m["metric"]: m
-        for m in service.metric_status(db=db, runbook=runbook, now=clock(), stale_after=60)
+        for m in samples.metric_status(db=db, runbook=runbook, now=clock(), stale_after=60)
     }
     assert status["items-stored"]["value"] is None
     assert "status 1" in status["items-stored"]["error"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from opsbook.monitoring import service
+from opsbook.monitoring import samples, service
 from opsbook.store.database import Database
 from tests.monitoring.conftest import am_alert, am_payload, bearer
 
@@ -139,7 +139,7 @@ def test_pages_show_alerts_metrics_and_the_overview_panels(
 
     from opsbook.monitoring.sources.base import Reading
 
-    service.record_readings(
+    samples.record_readings(
         db=db,
         readings=[
             Reading("disk-usage", {"value": 42.0}),

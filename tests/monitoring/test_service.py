@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsbook.monitoring import service
+from opsbook.monitoring import samples, service
 from opsbook.monitoring.lifecycle import TransitionRefused
 from opsbook.monitoring.notices import NoticeKind
 from opsbook.monitoring.settings import monitoring_settings
@@ -64,7 +64,7 @@ def test_failed_reading_keeps_the_alert_and_shows_as_error(db: Database, runbook
         )
         == []
     )
-    service.record_readings(
+    samples.record_readings(
         db=db,
         readings=[Reading("disk-usage", error="boom")],
         now=T0 + timedelta(seconds=90),
@@ -72,7 +72,7 @@ def test_failed_reading_keeps_the_alert_and_shows_as_error(db: Database, runbook
     )
     [status] = [
         m
-        for m in service.metric_status(
+        for m in samples.metric_status(
             db=db, runbook=runbook, now=T0 + timedelta(seconds=95), stale_after=60
         )
         if m["metric"] == "disk-usage"
@@ -164,13 +164,13 @@ def test_alert_in_a_maintenance_window_is_recorded_not_notified(
 
 def test_samples_past_retention_are_deleted(db: Database) -> None:
     for minutes in range(10):
-        service.record_readings(
+        samples.record_readings(
             db=db,
             readings=[Reading("cpu", {"value": float(minutes)})],
             now=T0 + timedelta(minutes=minutes),
             retention=300,
         )
-    points = service.series(db=db, metric="cpu", since=T0 - timedelta(hours=1))
+    points = samples.series(db=db, metric="cpu", since=T0 - timedelta(hours=1))
     assert [v for _, v in points] == [4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
 
 

@@ -58,12 +58,12 @@ class MonitoringCycle:
 
     async def run_once(self, runbook: Runbook, settings: MonitoringSettings) -> list[Notice]:
         """Do one full cycle now; return the notices it acted on."""
-        from opsbook.monitoring import service
+        from opsbook.monitoring import samples, service
 
         readings = await self.collect(runbook)
         moment = self.clock()
         await asyncio.to_thread(
-            service.record_readings,
+            samples.record_readings,
             db=self.db,
             readings=readings,
             now=moment,

@@ -1,5 +1,5 @@
-"""Use cases of monitoring: record readings, evaluate rules, receive Alertmanager alerts,
-list, acknowledge and silence alerts, find what is overdue for escalation.
+"""Use cases of alerts: evaluate rules, receive Alertmanager alerts, list, acknowledge and
+silence alerts, find what is overdue for escalation (metric samples: `monitoring.samples`).
 
 Each use case opens the one transaction it needs; the action layer (notifications,
 procedure runs, incidents) runs after it commits, from `monitoring.actions`.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import func, or_, select
 
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
@@ -32,7 +32,7 @@ from opsbook.monitoring.records import (
 from opsbook.monitoring.rules import evaluate
 from opsbook.monitoring.silences import parse_matcher, silenced_by
 from opsbook.monitoring.sources.base import Reading
-from opsbook.monitoring.tables import AlertRow, RuleTrackRow, SampleRow, SilenceRow, utc
+from opsbook.monitoring.tables import AlertRow, RuleTrackRow, SilenceRow, utc
 from opsbook.monitoring.windows import MaintenanceWindow
 from opsbook.runbook.model import AlertRule, ResponseTimes, Runbook
 
@@ -42,41 +42,6 @@ if TYPE_CHECKING:
 
 class AlertNotFound(LookupError):
     """No alert has that id."""
-
-
-def record_readings(
-    *, db: Database, readings: list[Reading], now: datetime, retention: float
-) -> int:
-    """Store one sample per series (or the error), drop samples past retention; return count."""
-    moment = naive(now)
-    rows: list[dict[str, Any]] = []
-    for reading in readings:
-        if reading.error is not None:
-            rows.append(
-                {
-                    "metric": reading.metric,
-                    "series": "value",
-                    "at": moment,
-                    "value": None,
-                    "error": reading.error[:2000],
-                }
-            )
-        rows += [
-            {
-                "metric": reading.metric,
-                "series": series,
-                "at": moment,
-                "value": value,
-                "error": None,
-            }
-            for series, value in reading.values.items()
-        ]
-    with db.transaction() as session:
-        if rows:
-            session.execute(insert(SampleRow), rows)
-        cutoff = naive(now - timedelta(seconds=retention))
-        session.execute(delete(SampleRow).where(SampleRow.at < cutoff))
-    return len(rows)
 
 
 def evaluate_rules(
@@ -371,45 +336,6 @@ def _rule_of(runbook: Runbook, metric_id: str | None) -> AlertRule | None:
         if metric is not None and metric.id == metric_id:
             return rule
     return None
-
-
-def metric_status(
-    *, db: Database, runbook: Runbook, now: datetime, stale_after: float
-) -> list[dict[str, Any]]:
-    """Return each Key Metric's latest value, error, and whether it is stale."""
-    out = []
-    with db.transaction() as session:
-        for metric in runbook.metrics:
-            query = select(SampleRow).where(
-                SampleRow.metric == metric.id, SampleRow.series == "value"
-            )
-            last = session.scalars(query.order_by(SampleRow.at.desc()).limit(1)).first()
-            at = utc(last.at) if last else None
-            stale = at is None or (now - at).total_seconds() > stale_after
-            out.append(
-                {
-                    "metric": metric.id,
-                    "name": metric.name,
-                    "source": metric.source,
-                    "value": last.value if last else None,
-                    "error": last.error if last else None,
-                    "at": at.isoformat() if at else None,
-                    "stale": stale,
-                }
-            )
-    return out
-
-
-def series(
-    *, db: Database, metric: str, since: datetime, name: str = "value"
-) -> list[tuple[datetime, float | None]]:
-    """Return a metric's samples since a moment, oldest first (None where reading failed)."""
-    query = select(SampleRow.at, SampleRow.value).where(
-        SampleRow.metric == metric, SampleRow.series == name, SampleRow.at >= naive(since)
-    )
-    with db.transaction() as session:
-        rows = session.execute(query.order_by(SampleRow.at)).all()
-    return [(utc(at) or at, value) for at, value in rows]
 
 
 def add_event(*, db: Database, alert_id: int, kind: str, detail: str, now: datetime) -> None:

@@ -46,7 +46,7 @@ def stale_after(runbook: Runbook) -> float:
 
 def metric_rows(state: AppState) -> list[dict[str, Any]]:
     """Return each Key Metric's latest reading with its thresholds."""
-    from opsbook.monitoring.service import metric_status
+    from opsbook.monitoring.samples import metric_status
 
     runbook = state.source.runbook
     rows = metric_status(
@@ -63,7 +63,7 @@ def chart_data(
     state: AppState, metric_id: str, span: timedelta, name: str
 ) -> dict[str, Any] | None:
     """Return a metric's samples and threshold lines, or None if the runbook has no such metric."""
-    from opsbook.monitoring.service import series
+    from opsbook.monitoring.samples import series
 
     runbook = state.source.runbook
     metric = next((m for m in runbook.metrics if m.id == metric_id), None)
