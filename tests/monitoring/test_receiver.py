@@ -159,3 +159,31 @@ def test_pages_show_alerts_metrics_and_the_overview_panels(
     assert data["values"] == [42.0] and (data["warning"], data["critical"]) == (80.0, 90.0)
     assert client.get("/api/v1/monitoring/metrics/nope/series", headers=view).status_code == 404
     assert "DiskFull" in client.get("/alerts", headers=view).text
+
+
+def test_alerts_are_listed_by_group_and_silenced_from_the_page_form(
+    client: Any, tokens: dict[str, str], db: Database
+) -> None:
+    ingest = bearer(tokens["ingest"])
+    client.post(URL, json=am_payload([am_alert(1), am_alert(2)], group="g-disk"), headers=ingest)
+    client.post(
+        URL, json=am_payload([am_alert(3, name="CertExpiry")], group="g-cert"), headers=ingest
+    )
+    view = bearer(tokens["viewer"])
+    grouped = client.get("/api/v1/alerts", params={"group": "g-disk"}, headers=view).json()
+    assert sorted(a["fingerprint"] for a in grouped) == [f"{1:016x}", f"{2:016x}"]
+    form = {"matchers": 'alertname="CertExpiry"\n', "duration": "30m", "comment": "renewing"}
+    assert client.post("/alerts/silence", data=form, headers=view).status_code == 403
+    done = client.post(
+        "/alerts/silence", data=form, headers=bearer(tokens["operator"]), follow_redirects=False
+    )
+    assert done.status_code == 303
+    [silence] = client.get("/api/v1/silences", headers=view).json()
+    assert silence["matchers"] == ['alertname="CertExpiry"'] and silence["comment"] == "renewing"
+    assert [a["name"] for a in service.list_alerts(db=db, state="silenced")] == ["CertExpiry"]
+    page = client.get("/alerts", headers=bearer(tokens["operator"])).text
+    assert "renewing" in page and 'action="/alerts/silence"' in page
+    bad = client.post(
+        "/alerts/silence", data={**form, "duration": "soonish"}, headers=bearer(tokens["operator"])
+    )
+    assert bad.status_code == 422

@@ -98,10 +98,14 @@ def list_alerts(
     state: str | None = None,
     text: str | None = None,
     origin: str | None = None,
+    group: str | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Return alerts, newest first: `state` open|any state name, `text` searched in name/summary."""
+    """Return alerts, newest first: `state` open|any state name, `text` searched in name/summary,
+    `group` an Alertmanager groupKey."""
     query = select(AlertRow)
+    if group:
+        query = query.where(AlertRow.group_key == group)
     if state == "open":
         query = query.where(AlertRow.state.in_([s.value for s in OPEN]))
     elif state:
@@ -239,6 +243,25 @@ def add_silence(
                 alert.silence_id = row.id
                 silenced.append(alert.id)
         return SilenceResult(row.id, tuple(row.matchers), now, ends, tuple(silenced))
+
+
+def list_silences(*, db: Database, now: datetime) -> list[dict[str, Any]]:
+    """Return the silences in force, ending soonest first."""
+    moment = naive(now)
+    query = select(SilenceRow).where(SilenceRow.ends_at > moment, SilenceRow.starts_at <= moment)
+    with db.transaction() as session:
+        return [
+            {
+                "id": r.id,
+                "matchers": list(r.matchers),
+                "starts_at": _iso(r.starts_at),
+                "ends_at": _iso(r.ends_at),
+                "created_by": r.created_by,
+                "comment": r.comment,
+                "silenced_alerts": [],
+            }
+            for r in session.scalars(query.order_by(SilenceRow.ends_at))
+        ]
 
 
 def end_silences(*, db: Database, now: datetime) -> list[Notice]:

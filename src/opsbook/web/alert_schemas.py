@@ -78,7 +78,9 @@ class SilenceOut(BaseModel):
     matchers: list[str]
     starts_at: str
     ends_at: str
-    silenced_alerts: list[int]
+    silenced_alerts: list[int] = Field(description="Open alerts the silence muted when made.")
+    created_by: str = ""
+    comment: str = ""
 
 
 class MetricOut(BaseModel):

@@ -108,15 +108,25 @@ def alerts(
     request: Request,
     state: str | None = Query(None, description=", ".join(STATES)),
     q: str | None = Query(None, max_length=200, description="Search name and summary."),
+    group: str | None = Query(None, max_length=2000, description="An Alertmanager groupKey."),
     limit: int = Query(100, ge=1, le=1000),
     principal: Principal = Depends(viewer),
 ) -> list[dict[str, Any]]:
-    """List alerts, newest first; filter by state and search text."""
+    """List alerts, newest first; filter by state, search text and Alertmanager group."""
     from opsbook.monitoring.service import list_alerts
 
     if state is not None and state not in STATES:
         raise HTTPException(422, f"state must be one of: {', '.join(STATES)}")
-    return list_alerts(db=app_state(request).db, state=state, text=q, limit=limit)
+    return list_alerts(db=app_state(request).db, state=state, text=q, group=group, limit=limit)
+
+
+@router.get("/api/v1/silences", response_model=list[SilenceOut], responses=AUTH)
+def silences(request: Request, principal: Principal = Depends(viewer)) -> list[dict[str, Any]]:
+    """List the silences in force."""
+    from opsbook.monitoring.service import list_silences
+
+    state = app_state(request)
+    return list_silences(db=state.db, now=state.clock())
 
 
 @router.get(
@@ -237,10 +247,13 @@ def alerts_page(
     rows = list_alerts(
         db=app.db, state=None if chosen == "all" else chosen, text=q or None, limit=200
     )
+    from opsbook.monitoring.service import list_silences
+
     return page(
         request,
         "alerts.html",
         principal,
+        silences=list_silences(db=app.db, now=app.clock()),
         alerts=rows,
         chosen=chosen,
         q=q,
@@ -286,3 +299,28 @@ def troubleshooting_page(
         raise HTTPException(404, f"no troubleshooting issue {issue_id!r} in the runbook")
     linked = [a for a in list_alerts(db=app.db, text=issue.id, limit=50) if a["issue"] == issue.id]
     return page(request, "troubleshooting.html", principal, issue=issue, alerts=linked)
+
+
+@router.post("/alerts/silence", include_in_schema=False)
+async def silence_form(request: Request, principal: Principal = Depends(operator)) -> Response:
+    """Silence from the alerts page's form (matchers one per line), then show the alerts."""
+    form = await request.form()
+    matchers = [m.strip() for m in str(form.get("matchers", "")).splitlines() if m.strip()]
+    from pydantic import ValidationError
+    from starlette.concurrency import run_in_threadpool
+
+    try:
+        body = SilenceIn.model_validate(
+            {
+                "matchers": matchers or [""],
+                "duration": str(form.get("duration", "")) or "?",
+                "comment": str(form.get("comment", "")),
+            }
+        )
+    except ValidationError as exc:
+        raise HTTPException(
+            422, f"the silence form is not valid: {exc.errors()[0]['msg']}"
+        ) from None
+
+    await run_in_threadpool(silence, body, request, principal)
+    return RedirectResponse("/alerts?state=silenced", status_code=303)
