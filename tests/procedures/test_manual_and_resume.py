@@ -10,6 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, run_json, write_runbook
 
 MANUAL_BOOK = """
@@ -99,7 +101,12 @@ def test_person_at_the_terminal_confirms_skips_or_aborts(tmp_path: Path) -> None
     assert run["status"] == "failed" and run["confirmations"][0]["decision"] == "aborted"
 
 
-def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(tmp_path: Path) -> None:
+@pytest.mark.parametrize("existing_database", [False, True])
+def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(
+    tmp_path: Path, existing_database: bool
+) -> None:
+    # A first run creates the database through SQLAlchemy and Alembic; later runs on a
+    # current schema write through sqlite3 directly. Both must survive kill -9.
     book = write_runbook(
         tmp_path,
         """
@@ -109,9 +116,18 @@ def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(tmp_path: 
 1. Copy: `echo copy >> log.txt`
 2. Transform: `test -f resumed-ok && exit 0; echo $$ > step2.pid; sleep 120`
 3. Switch over: `echo switch >> log.txt`
+
+### Noop Procedure
+
+**Steps**:
+1. Nothing: `true`
 """,
     )
     env = cli_env(tmp_path / "state")
+    first = "1"
+    if existing_database:
+        assert opsbook("run", str(book), "noop", env=env).returncode == 0
+        first = "2"
     proc = subprocess.Popen(
         [OPSBOOK, "run", str(book), "migrate"],
         env=env,
@@ -126,7 +142,7 @@ def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(tmp_path: 
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     os.killpg(int(pidfile.read_text()), signal.SIGKILL)
-    run = run_json("runs", "show", "1", env=env)
+    run = run_json("runs", "show", first, env=env)
     assert run["status"] == "interrupted"
     assert 'interrupted at step 2 "Transform"' in run["message"]
     assert [(a["step"], a["status"]) for a in run["attempts"]] == [
@@ -135,16 +151,19 @@ def test_kill_9_mid_run_then_resume_continues_at_the_interrupted_step(tmp_path: 
     ]
     assert run_json("runs", "list", env=env)[0]["status"] == "interrupted"
     (tmp_path / "resumed-ok").touch()
-    done = opsbook("resume", "1", "--yes", env=env)
+    done = opsbook("resume", first, "--yes", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 finished step will not run again" in done.stdout
     assert (tmp_path / "log.txt").read_text() == "copy\nswitch\n"
-    run = run_json("runs", "show", "1", env=env)
+    run = run_json("runs", "show", first, env=env)
     assert run["status"] == "succeeded"
     assert [a["step"] for a in run["attempts"]].count("steps:1") == 1
 
 
-def test_sigterm_stops_the_step_tree_and_marks_the_run_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("existing_database", [False, True])
+def test_sigterm_stops_the_step_tree_and_marks_the_run_interrupted(
+    tmp_path: Path, existing_database: bool
+) -> None:
     book = write_runbook(
         tmp_path,
         """
@@ -152,9 +171,18 @@ def test_sigterm_stops_the_step_tree_and_marks_the_run_interrupted(tmp_path: Pat
 
 **Steps**:
 1. Wait: `sleep 300 & echo $! > child.pid; wait`
+
+### Noop Procedure
+
+**Steps**:
+1. Nothing: `true`
 """,
     )
     env = cli_env(tmp_path / "state")
+    first = "1"
+    if existing_database:
+        assert opsbook("run", str(book), "noop", env=env).returncode == 0
+        first = "2"
     proc = subprocess.Popen(
         [OPSBOOK, "run", str(book), "long"],
         env=env,
@@ -170,7 +198,7 @@ def test_sigterm_stops_the_step_tree_and_marks_the_run_interrupted(tmp_path: Pat
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130 and "Continue with: opsbook resume 1" in err
+    assert proc.returncode == 130 and f"Continue with: opsbook resume {first}" in err
     child = int(pidfile.read_text())
     deadline = time.monotonic() + 5
     while os.path.exists(f"/proc/{child}") and time.monotonic() < deadline:
@@ -179,7 +207,7 @@ def test_sigterm_stops_the_step_tree_and_marks_the_run_interrupted(tmp_path: Pat
         time.sleep(0.05)
     else:
         assert not os.path.exists(f"/proc/{child}"), "the step's child survived SIGTERM"
-    run = run_json("runs", "show", "1", env=env)
+    run = run_json("runs", "show", first, env=env)
     assert run["status"] == "interrupted" and run["attempts"][0]["status"] == "interrupted"
 
 
@@ -222,12 +250,15 @@ def test_terminal_asks_for_missing_parameters_and_placeholders(tmp_path: Path) -
 
 
 def test_step_needing_approvals_waits_even_with_yes(tmp_path: Path) -> None:
-    book = write_runbook(tmp_path, """
+    book = write_runbook(
+        tmp_path,
+        """
 ### Release Procedure
 
 **Steps**:
 1. Ship it: `touch shipped` {approvals=2}
-""")
+""",
+    )
     env = cli_env(tmp_path / "state")
     done = opsbook("run", str(book), "release", "--yes", env=env)
     assert done.returncode == 1 and "waits for 2 approvals" in done.stdout

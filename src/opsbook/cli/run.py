@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -12,9 +13,10 @@ from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_
 
 if TYPE_CHECKING:
     from opsbook.procedures.confirm import Confirmer
+    from opsbook.procedures.drive import Me, RunEnd, RunStore
     from opsbook.procedures.engine import Plan
     from opsbook.procedures.plan import PlanError
-    from opsbook.procedures.service import Me, RunEnd
+    from opsbook.procedures.sqlite_store import SqliteRunStore
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
@@ -55,7 +57,7 @@ def me() -> Me:
 
     import psutil
 
-    from opsbook.procedures.service import Me
+    from opsbook.procedures.drive import Me
 
     user = os.environ.get("OPSBOOK_USER") or getpass.getuser()
     pid = os.getpid()
@@ -159,9 +161,14 @@ def run(
 
         print_plan(plan, runbook, as_json)
         return
-    from opsbook.procedures.service import start_run
-
     who = me()
+    local = _local_store(Path(runbook.path), plan)
+    if local is not None:
+        run_id = local.start_run(plan, who)
+        end = _drive(local, plan, runbook, run_id, who, yes, as_json, resumed=False)
+        _finish(lambda: _database(Path(runbook.path)), end, as_json)
+    from opsbook.procedures.service import DatabaseRunStore, start_run
+
     db = _database(Path(runbook.path))
     try:
         # A security incident can refuse a shutdown here (ShutdownRefused is a PlanError).
@@ -169,8 +176,28 @@ def run(
     except PlanError as exc:
         _plan_failed(exc, as_json)
         return
-    end = _drive(db, plan, runbook, run_id, who, yes, as_json, resumed=False)
-    _finish(db, end, as_json)
+    end = _drive(DatabaseRunStore(db, _now), plan, runbook, run_id, who, yes, as_json, False)
+    _finish(lambda: db, end, as_json)
+
+
+def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
+    """Return the light SQLite store when it can record this run, else None.
+
+    Not for PostgreSQL, a missing or out-of-date schema (SQLAlchemy and Alembic handle
+    those), nor a shutdown, which the security-incident guard must see first.
+    """
+    from opsbook.incidents.shutdown import shutdown_reasons
+    from opsbook.procedures.sqlite_store import open_sqlite_store
+    from opsbook.procedures.store import current_heads
+    from opsbook.store.database import state_dir
+
+    if os.environ.get("OPSBOOK_DATABASE_URL"):
+        return None
+    commands = [(f"{i.label} ({i.step.text})", i.command) for i in plan.items if i.command]
+    if shutdown_reasons(plan.title, commands):
+        return None
+    path = state_dir(runbook_path, os.environ) / "opsbook.db"
+    return open_sqlite_store(path, current_heads(), _now)
 
 
 def resume(
@@ -214,8 +241,10 @@ def resume(
             f"Resuming run {run_id} ({state.previous}); {done} finished "
             f"step{'s' if done != 1 else ''} will not run again."
         )
+    from opsbook.procedures.service import DatabaseRunStore
+
     end = _drive(
-        db,
+        DatabaseRunStore(db, _now),
         state.plan,
         book,
         run_id,
@@ -226,7 +255,7 @@ def resume(
         outcomes=state.outcomes,
         passed_hosts=state.passed_hosts,
     )
-    _finish(db, end, as_json)
+    _finish(lambda: db, end, as_json)
 
 
 def _database(runbook_path: Path) -> Database:
@@ -236,7 +265,7 @@ def _database(runbook_path: Path) -> Database:
 
 
 def _drive(
-    db: Database,
+    store: RunStore,
     plan: Plan,
     runbook: Runbook,
     run_id: int,
@@ -250,9 +279,9 @@ def _drive(
     import signal
 
     from opsbook.cli.run_view import QuietView, StepView
+    from opsbook.procedures.drive import drive
     from opsbook.procedures.local import LocalExecutor
     from opsbook.procedures.remote import SshHosts
-    from opsbook.procedures.service import execute_run
 
     out = console()
     view: StepView | QuietView = QuietView() if as_json else StepView(out, plan, out.is_terminal)
@@ -272,15 +301,14 @@ def _drive(
         task = asyncio.current_task()
         assert task is not None
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        return await execute_run(
-            db=db,
+        return await drive(
+            store=store,
             plan=plan,
             run_id=run_id,
             confirmer=_confirmer(yes, who.user),
             reporter=view,
             local=LocalExecutor(),
             remote=SshHosts(runbook),
-            now=_now,
             **state,
         )
 
@@ -295,14 +323,14 @@ def _drive(
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _finish(db: Database, end: RunEnd, as_json: bool) -> None:
+def _finish(open_db: Callable[[], Database], end: RunEnd, as_json: bool) -> NoReturn:
     from opsbook.procedures.engine import RunStatus
 
     code = 0 if end.status is RunStatus.SUCCEEDED else EXIT_FAILED
     if as_json:
         from opsbook.cli.runs import show_data
 
-        print_json(show_data(db, end.run_id))
+        print_json(show_data(open_db(), end.run_id))
         raise typer.Exit(code)
     from rich.markup import escape
 

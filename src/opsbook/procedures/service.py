@@ -7,8 +7,7 @@ shows as interrupted at the exact step.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.procedures import records
 from opsbook.procedures.confirm import Confirmer
+from opsbook.procedures.drive import Clock, drive
+from opsbook.procedures.drive import Me as Me  # the web imports Me and RunEnd from here
+from opsbook.procedures.drive import RunEnd as RunEnd
 from opsbook.procedures.engine import (
     Event,
-    Finish,
     Outcome,
     Phase,
     Plan,
-    PlanItem,
     RunStatus,
     TransitionRefused,
     apply,
@@ -31,32 +31,12 @@ from opsbook.procedures.executor import Executor
 from opsbook.procedures.journal import Journal
 from opsbook.procedures.plan import build_plan, masker_for
 from opsbook.procedures.records import AttemptRow, RunRow
-from opsbook.procedures.runner import HostRunner, Reporter, Runner, Waiting
-from opsbook.procedures.secrets import MASK
+from opsbook.procedures.runner import HostRunner, Reporter
+from opsbook.procedures.secrets import MASK, Masker
 
 if TYPE_CHECKING:
     from opsbook.incidents.guard import Override
     from opsbook.store.database import Database
-
-Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Me:
-    """The process driving a run: who started it, and how to tell later that it died."""
-
-    user: str
-    machine: str
-    pid: int
-    process_started: float
-
-
-@dataclass(frozen=True)
-class RunEnd:
-    run_id: int
-    status: RunStatus
-    reason: str
-    waiting: PlanItem | None = None
 
 
 class ResumeRefused(Exception):
@@ -113,40 +93,36 @@ async def execute_run(
     passed_hosts: Mapping[str, set[str]] | None = None,
 ) -> RunEnd:
     """Drive a recorded run to its end (or to a step that waits for a person)."""
-    masker = masker_for(plan)
-    journal = Journal(db, run_id, masker, now)
-    runner = Runner(
-        plan,
-        run_id,
-        journal,
-        reporter,
-        confirmer,
-        local,
-        remote,
-        masker,
-        passed_hosts=dict(passed_hosts or {}),
+    return await drive(
+        store=DatabaseRunStore(db, now),
+        plan=plan,
+        run_id=run_id,
+        confirmer=confirmer,
+        reporter=reporter,
+        local=local,
+        remote=remote,
+        outcomes=outcomes,
+        passed_hosts=passed_hosts,
     )
-    try:
-        end = await runner.run(dict(outcomes or {}))
-    except asyncio.CancelledError:
-        _mark_interrupted(db, run_id, "stopped by a signal", now)
-        raise
-    finally:
-        await remote.close()
-    if isinstance(end, Waiting):
-        needed = end.item.step.attrs.approvals
-        who = (
-            f"{needed} approval{'s' if needed != 1 else ''} from operators other than the one "
-            "who started the run (approve it in the dashboard)"
-            if needed
-            else "a person"
-        )
-        message = f'{end.item.label} "{end.item.step.text}" waits for {who}'
-        _transition(db, run_id, Event.WAIT, message, now, waiting=end.item.key)
-        return RunEnd(run_id, RunStatus.WAITING, message, end.item)
-    assert isinstance(end, Finish)
-    status = _transition(db, run_id, end.event, end.reason, now)
-    return RunEnd(run_id, status, end.reason)
+
+
+class DatabaseRunStore:
+    """The RunStore on the SQLAlchemy database (SQLite or PostgreSQL)."""
+
+    def __init__(self, db: Database, now: Clock) -> None:
+        self.db = db
+        self.now = now
+
+    def journal(self, run_id: int, masker: Masker) -> Journal:
+        return Journal(self.db, run_id, masker, self.now)
+
+    def transition(
+        self, run_id: int, event: Event, message: str, waiting: str | None = None
+    ) -> RunStatus:
+        return _transition(self.db, run_id, event, message, self.now, waiting)
+
+    def interrupted(self, run_id: int, why: str) -> None:
+        _mark_interrupted(self.db, run_id, why, self.now)
 
 
 def _transition(

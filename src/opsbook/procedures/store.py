@@ -37,6 +37,13 @@ def migration_heads(versions: Path) -> set[str]:
     return revisions - parents
 
 
+def current_heads() -> set[str]:
+    """Return the head revisions of opsbook's own migrations."""
+    from opsbook.store import database
+
+    return migration_heads(Path(database.__file__).parent / "migrations" / "versions")
+
+
 def open_runs_database(runbook_path: Path, environ: Mapping[str, str]) -> Database:
     """Open the runbook's database, upgrading the schema only when it is behind."""
     from sqlalchemy import text

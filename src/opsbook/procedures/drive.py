@@ -1,0 +1,111 @@
+"""Drive a recorded run to its end, on any store of runs: the loop without the database.
+
+`service.execute_run` drives runs on the SQLAlchemy database; `opsbook run` on a local
+SQLite file drives them on `sqlite_store.SqliteRunStore`, which needs no SQLAlchemy import
+(half of a run's start-up). Both go through this one function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from opsbook.procedures.confirm import Confirmer
+from opsbook.procedures.engine import Event, Finish, Outcome, Plan, PlanItem, RunStatus
+from opsbook.procedures.executor import Executor
+from opsbook.procedures.plan import masker_for
+from opsbook.procedures.runner import HostRunner, Reporter, RunLog, Runner, Waiting
+from opsbook.procedures.secrets import Masker
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Me:
+    """The process driving a run: who started it, and how to tell later that it died."""
+
+    user: str
+    machine: str
+    pid: int
+    process_started: float
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    run_id: int
+    status: RunStatus
+    reason: str
+    waiting: PlanItem | None = None
+
+
+class RunStore(Protocol):
+    """Where a run's record lives; every call is one committed transaction."""
+
+    def journal(self, run_id: int, masker: Masker) -> RunLog:
+        """Return the log the runner writes attempts, outcomes and confirmations to."""
+        ...
+
+    def transition(
+        self, run_id: int, event: Event, message: str, waiting: str | None = None
+    ) -> RunStatus:
+        """Apply an event to the run's status (engine.apply) and record why."""
+        ...
+
+    def interrupted(self, run_id: int, why: str) -> None:
+        """Mark the run and its running attempts as interrupted."""
+        ...
+
+
+def waiting_message(item: PlanItem) -> str:
+    """Say who the step waits for: a person, or N approvals from other operators."""
+    needed = item.step.attrs.approvals
+    who = (
+        f"{needed} approval{'s' if needed != 1 else ''} from operators other than the one "
+        "who started the run (approve it in the dashboard)"
+        if needed
+        else "a person"
+    )
+    return f'{item.label} "{item.step.text}" waits for {who}'
+
+
+async def drive(
+    *,
+    store: RunStore,
+    plan: Plan,
+    run_id: int,
+    confirmer: Confirmer,
+    reporter: Reporter,
+    local: Executor,
+    remote: HostRunner,
+    outcomes: Mapping[str, Outcome] | None = None,
+    passed_hosts: Mapping[str, set[str]] | None = None,
+) -> RunEnd:
+    """Run the plan's items until the run finishes or waits for a person; record the end."""
+    masker = masker_for(plan)
+    runner = Runner(
+        plan,
+        run_id,
+        store.journal(run_id, masker),
+        reporter,
+        confirmer,
+        local,
+        remote,
+        masker,
+        passed_hosts=dict(passed_hosts or {}),
+    )
+    try:
+        end = await runner.run(dict(outcomes or {}))
+    except asyncio.CancelledError:
+        store.interrupted(run_id, "stopped by a signal")
+        raise
+    finally:
+        await remote.close()
+    if isinstance(end, Waiting):
+        message = waiting_message(end.item)
+        store.transition(run_id, Event.WAIT, message, waiting=end.item.key)
+        return RunEnd(run_id, RunStatus.WAITING, message, end.item)
+    assert isinstance(end, Finish)
+    return RunEnd(run_id, store.transition(run_id, end.event, end.reason), end.reason)
