@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("opsbook.monitoring")
 # No source may hold the cycle longer than this, whatever its own timeout says.
 READ_LIMIT = 60.0
+# A lease outlives a few missed cycles, then another server takes over.
+LEASE_INTERVALS = 3
 
 
 class MonitoringCycle:
@@ -37,8 +39,11 @@ class MonitoringCycle:
         runbook: Callable[[], Runbook],
         clock: Callable[[], datetime],
         actions: AlertActions,
+        holder: str | None = None,
     ) -> None:
         self.db, self.runbook, self.clock, self.actions = db, runbook, clock, actions
+        # Servers sharing a database take turns by lease; None: run without one.
+        self.holder = holder
         self.last_run: float | None = None
         self._sources: tuple[Runbook, dict[str, MetricSource | SourceError]] | None = None
 
@@ -54,6 +59,20 @@ class MonitoringCycle:
         if self.last_run is not None and now - self.last_run < settings.interval:
             return
         self.last_run = now
+        if self.holder is not None:
+            from opsbook.monitoring.samples import hold_lease
+
+            ttl = settings.interval * LEASE_INTERVALS
+            held = await asyncio.to_thread(
+                hold_lease,
+                db=self.db,
+                name="monitoring",
+                holder=self.holder,
+                now=self.clock(),
+                ttl=ttl,
+            )
+            if not held:
+                return
         await self.run_once(runbook, settings)
 
     async def run_once(self, runbook: Runbook, settings: MonitoringSettings) -> list[Notice]:

@@ -88,3 +88,34 @@ def series(
     with db.transaction() as session:
         rows = session.execute(query.order_by(SampleRow.at)).all()
     return [(utc(at) or at, value) for at, value in rows]
+
+
+def hold_lease(*, db: Database, name: str, holder: str, now: datetime, ttl: float) -> bool:
+    """Take or renew the lease `name` for `holder` until now + ttl; False if another holds it.
+
+    With several `opsbook serve` processes on one PostgreSQL, only the holder collects and
+    evaluates, so an alert is never raised (or notified) twice.
+    """
+    from sqlalchemy import or_, update
+    from sqlalchemy.exc import IntegrityError
+
+    from opsbook.monitoring.tables import LeaseRow
+
+    moment, until = naive(now), naive(now + timedelta(seconds=ttl))
+    take = (
+        update(LeaseRow)
+        .where(LeaseRow.name == name, or_(LeaseRow.holder == holder, LeaseRow.expires_at < moment))
+        .values(holder=holder, expires_at=until)
+    )
+    options = {"synchronize_session": False}
+    with db.transaction() as session:
+        if getattr(session.execute(take, execution_options=options), "rowcount", 0):
+            return True
+        if session.get(LeaseRow, name) is not None:
+            return False
+    try:
+        with db.transaction() as session:
+            session.add(LeaseRow(name=name, holder=holder, expires_at=until))
+    except IntegrityError:  # another server created it first
+        return False
+    return True

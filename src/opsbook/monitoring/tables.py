@@ -109,3 +109,13 @@ class RuleTrackRow(Base):
     firing: Mapped[int] = mapped_column(Integer, default=0)
     last_value: Mapped[float | None] = mapped_column(Float, default=None)
     alert_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class LeaseRow(Base):
+    """Which server runs monitoring now: one holder at a time, renewed every cycle."""
+
+    __tablename__ = "monitoring_leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(_TS)

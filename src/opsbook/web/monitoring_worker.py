@@ -27,5 +27,6 @@ def monitoring_tasks(state: AppState) -> list[Periodic]:
     actions = AlertActions(
         state.db, lambda: state.source.runbook, state.clock, starter=starter, incidents=incidents
     )
-    cycle = MonitoringCycle(state.db, lambda: state.source.runbook, state.clock, actions)
+    holder = state.worker.name if state.worker is not None else None
+    cycle = MonitoringCycle(state.db, lambda: state.source.runbook, state.clock, actions, holder)
     return [Periodic("monitoring", TICK, cycle.tick)]

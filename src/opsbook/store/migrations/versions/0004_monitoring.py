@@ -100,6 +100,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("metric", name=op.f("pk_rule_tracks")),
     )
     op.create_table(
+        "monitoring_leases",
+        sa.Column("name", sa.String(50), nullable=False),
+        sa.Column("holder", sa.String(200), nullable=False),
+        sa.Column("expires_at", _TS, nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_monitoring_leases")),
+    )
+    op.create_table(
         "notification_attempts",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("alert_id", sa.Integer(), nullable=True),
@@ -119,6 +126,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the monitoring and notification tables."""
-    for table in ("notification_attempts", "rule_tracks", "silences", "alert_events",
-                  "alerts", "metric_samples"):  # fmt: skip
+    for table in ("notification_attempts", "monitoring_leases", "rule_tracks", "silences",
+                  "alert_events", "alerts", "metric_samples"):  # fmt: skip
         op.drop_table(table)
