@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from opsbook.access.credentials import (
     check_password,
@@ -114,15 +114,44 @@ def revoke_token(
 
 def authenticate_token(db: Database, *, token: str, now: datetime) -> Principal | None:
     """Return the principal an API token stands for, or None if unknown or revoked."""
+    found = find_token(db, token=token, now=now)
+    if found is None:
+        return None
+    principal, token_id = found
+    if token_id is not None:
+        touch_token(db, token_id=token_id, now=now)
+    return principal
+
+
+def find_token(db: Database, *, token: str, now: datetime) -> tuple[Principal, int | None] | None:
+    """Look a token up without writing: its principal, and its id if `last_used_at` is due.
+
+    A Core connection, not an ORM session: this runs on every API request, and a session's
+    bookkeeping costs more than the indexed lookup itself.
+    """
     digest = token_hash(token)
+    query = select(
+        TokenRow.id,
+        TokenRow.name,
+        TokenRow.role,
+        TokenRow.token_hash,
+        TokenRow.revoked_at,
+        TokenRow.last_used_at,
+    ).where(TokenRow.token_hash == digest)
+    with db.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None or row.revoked_at is not None or not same(row.token_hash, digest):
+        return None
+    stale = row.last_used_at is None or _naive(now) - _naive(row.last_used_at) > _TOUCH_EVERY
+    return Principal(row.name, Role(row.role), "token"), row.id if stale else None
+
+
+def touch_token(db: Database, *, token_id: int, now: datetime) -> None:
+    """Record when a token was last used."""
     with db.transaction() as session:
-        row = session.scalars(select(TokenRow).where(TokenRow.token_hash == digest)).first()
-        if row is None or row.revoked_at is not None or not same(row.token_hash, digest):
-            return None
-        moment = _naive(now)
-        if row.last_used_at is None or moment - _naive(row.last_used_at) > _TOUCH_EVERY:
-            row.last_used_at = moment
-        return Principal(row.name, Role(row.role), "token")
+        session.execute(
+            update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=_naive(now))
+        )
 
 
 def create_user(db: Database, *, name: str, role: Role, password: str, now: datetime) -> UserInfo:
@@ -203,21 +232,32 @@ def login(db: Database, *, name: str, secret: str, now: datetime) -> tuple[Princ
 
 
 def authenticate_session(db: Database, *, session_id: str, now: datetime) -> Principal | None:
-    """Return the principal of a live browser session, or None."""
+    """Return the principal of a live browser session, or None (one read, no writes)."""
     digest = token_hash(session_id)
-    with db.transaction() as session:
-        row = session.scalars(select(SessionRow).where(SessionRow.session_hash == digest)).first()
-        if row is None or _naive(row.expires_at) <= _naive(now):
-            return None
-        if row.token_id is not None:
-            token = session.get(TokenRow, row.token_id)
-            if token is None or token.revoked_at is not None:
-                return None
-        if row.user_id is not None:
-            user = session.get(UserRow, row.user_id)
-            if user is None or user.disabled_at is not None:
-                return None
-        return Principal(row.principal, Role(row.role), "session", row.csrf)
+    query = (
+        select(
+            SessionRow.principal,
+            SessionRow.role,
+            SessionRow.csrf,
+            SessionRow.expires_at,
+            SessionRow.token_id,
+            SessionRow.user_id,
+            TokenRow.revoked_at,
+            UserRow.disabled_at,
+        )
+        .outerjoin(TokenRow, TokenRow.id == SessionRow.token_id)
+        .outerjoin(UserRow, UserRow.id == SessionRow.user_id)
+        .where(SessionRow.session_hash == digest)
+    )
+    with db.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None or _naive(row.expires_at) <= _naive(now):
+        return None
+    if row.token_id is not None and row.revoked_at is not None:
+        return None
+    if row.user_id is not None and row.disabled_at is not None:
+        return None
+    return Principal(row.principal, Role(row.role), "session", row.csrf)
 
 
 def logout(db: Database, *, session_id: str) -> None:

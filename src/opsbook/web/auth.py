@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from opsbook.access import service
 from opsbook.access.credentials import same
@@ -30,26 +31,35 @@ def unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     session_id: str | None = Depends(session_cookie),
 ) -> Principal:
-    """Return the caller from a bearer token or a session cookie; 401 if neither is valid."""
+    """Return the caller from a bearer token or a session cookie; 401 if neither is valid.
+
+    The lookups are single indexed reads and run on the event loop: handing each request
+    to a worker thread just to read one row cost more than the read. The rare write
+    (a token's last use) goes to a thread, so a busy database never stalls the loop.
+    """
     state = app_state(request)
     now = state.clock()
     if credentials is not None:
-        found = service.authenticate_token(state.db, token=credentials.credentials, now=now)
+        found = service.find_token(state.db, token=credentials.credentials, now=now)
         if found is None:
             raise unauthorized("the token is not valid or was revoked")
+        principal, touch = found
+        if touch is not None:
+            await run_in_threadpool(service.touch_token, state.db, token_id=touch, now=now)
     elif session_id:
-        found = service.authenticate_session(state.db, session_id=session_id, now=now)
-        if found is None:
+        session = service.authenticate_session(state.db, session_id=session_id, now=now)
+        if session is None:
             raise unauthorized("your session ended; sign in again")
+        principal = session
     else:
         raise unauthorized("sign in, or send an API token as 'Authorization: Bearer <token>'")
-    request.state.principal = found
-    return found
+    request.state.principal = principal
+    return principal
 
 
 async def check_csrf(request: Request, principal: Principal) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from opsbook.access.ratelimit import FailureLimiter
 from opsbook.web.metrics import WebMetrics
+from opsbook.web.ttl_cache import TtlCache
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -44,6 +46,8 @@ class AppState:
     aborted: dict[int, str] = field(default_factory=dict)
     # Secret parameter values of runs started here: kept in memory only, never stored.
     run_secrets: dict[int, dict[str, str]] = field(default_factory=dict)
+    # Overview figures and run counts, at most a second old.
+    cache: TtlCache = field(default_factory=lambda: TtlCache(1.0, time.monotonic))
 
 
 def app_state(request: Request) -> AppState:

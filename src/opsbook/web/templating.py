@@ -16,6 +16,8 @@ from opsbook.access.roles import Role, allows
 from opsbook.web.state import app_state
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Templates ship with the package and never change under a running server: no stat per render.
+TEMPLATES.env.auto_reload = False
 
 TONES = {
     "succeeded": "ok",

@@ -104,7 +104,7 @@ async def logout(request: Request) -> Response:
 
     session_id = request.cookies.get(SESSION_COOKIE, "")
     if session_id:
-        principal = await run_in_threadpool(current_principal, request, None, session_id)
+        principal = await current_principal(request, None, session_id)
         await check_csrf(request, principal)
         await run_in_threadpool(service.logout, app_state(request).db, session_id=session_id)
     response = RedirectResponse("/login", status_code=303)

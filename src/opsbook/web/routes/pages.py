@@ -7,10 +7,9 @@ from starlette.responses import Response
 
 from opsbook.access.model import Principal
 from opsbook.web.auth import viewer
-from opsbook.web.panels import panels
 from opsbook.web.routes.api_procedures import find_procedure, summary
 from opsbook.web.runbook_page import runbook_html
-from opsbook.web.runs.control import last_runs, runs_page
+from opsbook.web.runs.views import latest_runs, overview_panels, runs_listing
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
@@ -28,8 +27,8 @@ def overview(request: Request, principal: Principal = Depends(viewer)) -> Respon
         principal,
         runbook=runbook,
         procedures=[summary(p) for p in runbook.procedures],
-        last=last_runs(state.db, [p.id for p in runbook.procedures]),
-        panels=panels(state),
+        last=latest_runs(state),
+        panels=overview_panels(state),
     )
 
 
@@ -43,7 +42,7 @@ def procedure_status(request: Request, principal: Principal = Depends(viewer)) -
         "partials/procedure_status.html",
         principal,
         procedures=[summary(p) for p in runbook.procedures],
-        last=last_runs(state.db, [p.id for p in runbook.procedures]),
+        last=latest_runs(state),
     )
 
 
@@ -57,7 +56,7 @@ def procedures(request: Request, principal: Principal = Depends(viewer)) -> Resp
         "procedures.html",
         principal,
         procedures=[summary(p) for p in runbook.procedures],
-        last=last_runs(state.db, [p.id for p in runbook.procedures]),
+        last=latest_runs(state),
     )
 
 
@@ -68,7 +67,7 @@ def procedure(
     """Show a procedure's steps, a form to start it, and its recent runs."""
     state = app_state(request)
     proc = find_procedure(request, procedure_id)
-    runs, _ = runs_page(state.db, limit=15, procedure=proc.id)
+    runs, _ = runs_listing(state, limit=15, procedure=proc.id)
     return page(request, "procedure.html", principal, proc=proc, runs=runs, problems=[], values={})
 
 

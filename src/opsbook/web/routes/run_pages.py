@@ -12,8 +12,7 @@ from opsbook.web.auth import operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
 from opsbook.web.routes.responses import ItemId
 from opsbook.web.runs import actions
-from opsbook.web.runs.control import runs_page
-from opsbook.web.runs.views import run_detail
+from opsbook.web.runs.views import run_detail, runs_listing
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
@@ -38,7 +37,7 @@ async def start(
     try:
         run_id = await run_in_threadpool(actions.start, state, proc.id, params, host, principal)
     except PlanError as exc:
-        runs, _ = await run_in_threadpool(runs_page, state.db, limit=15, procedure=proc.id)
+        runs, _ = await run_in_threadpool(runs_listing, state, limit=15, procedure=proc.id)
         return page(
             request,
             "procedure.html",
@@ -60,7 +59,7 @@ def runs(
     procedure: str | None = None,
 ) -> Response:
     """List runs, newest first, a page at a time."""
-    rows, total = runs_page(app_state(request).db, limit=PAGE, before=before, procedure=procedure)
+    rows, total = runs_listing(app_state(request), limit=PAGE, before=before, procedure=procedure)
     nxt = rows[-1]["id"] if len(rows) == PAGE else None
     return page(
         request,

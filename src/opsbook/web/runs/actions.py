@@ -23,6 +23,7 @@ def _refused(exc: control.RunRefused) -> HTTPException:
 
 
 def _wake(state: AppState) -> None:
+    state.cache.clear()
     if state.worker is not None:
         state.worker.wake()
 

@@ -20,11 +20,12 @@ from opsbook.procedures.confirm import Decision
 from opsbook.procedures.engine import PlanItem, RunStatus
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.records import ConfirmationRow, RunRow
-from opsbook.procedures.service import Me, run_data, start_run
+from opsbook.procedures.service import Me, start_run
 from opsbook.web.runs.tables import ApprovalRow
 from opsbook.worker.queue import enqueue
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
     from sqlalchemy.orm import Session
 
     from opsbook.runbook.model import Runbook
@@ -242,28 +243,66 @@ def runs_page(
     before: int | None = None,
     procedure: str | None = None,
     status: str | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """Return a page of runs, newest first, and how many match in all."""
-    query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
-    count = select(func.count()).select_from(RunRow)
-    for column, value in ((RunRow.procedure, procedure), (RunRow.status, status)):
-        if value:
-            query, count = query.where(column == value), count.where(column == value)
+) -> list[dict[str, Any]]:
+    """Return a page of runs, newest first, as `run_data` shapes them."""
+    table = RunRow.__table__
+    query = select(table).order_by(table.c.id.desc()).limit(limit)
+    if procedure:
+        query = query.where(table.c.procedure == procedure)
+    if status:
+        query = query.where(table.c.status == status)
     if before is not None:
-        query = query.where(RunRow.id < before)
-    with db.transaction() as session:
-        return [run_data(r) for r in session.scalars(query)], int(session.scalar(count) or 0)
+        query = query.where(table.c.id < before)
+    # A Core connection, not an ORM session: the list is the dashboard's hottest query.
+    with db.engine.connect() as connection:
+        return [listed_run(row) for row in connection.execute(query).mappings()]
+
+
+def listed_run(row: RowMapping) -> dict[str, Any]:
+    """Return a runs-table row as `procedures.service.run_data` returns a RunRow."""
+
+    def iso(moment: datetime | None) -> str | None:
+        aware = records.utc(moment)
+        return aware.isoformat() if aware else None
+
+    return {
+        "id": row["id"],
+        "procedure": row["procedure"],
+        "title": row["title"],
+        "kind": row["kind"],
+        "runbook": row["runbook_path"],
+        "status": row["status"],
+        "message": row["message"],
+        "started_at": iso(row["started_at"]),
+        "finished_at": iso(row["finished_at"]),
+        "started_by": row["started_by"],
+        "params": row["params"],
+        "host": row["host_filter"],
+        "waiting_step": row["waiting_step"],
+    }
+
+
+def count_runs(db: Database, *, procedure: str | None = None, status: str | None = None) -> int:
+    """Return how many runs match the filters."""
+    query = select(func.count()).select_from(RunRow)
+    if procedure:
+        query = query.where(RunRow.procedure == procedure)
+    if status:
+        query = query.where(RunRow.status == status)
+    with db.engine.connect() as connection:
+        return int(connection.execute(query).scalar() or 0)
 
 
 def last_runs(db: Database, procedures: list[str]) -> dict[str, dict[str, Any]]:
     """Return the latest run of each named procedure."""
+    table = RunRow.__table__
     found: dict[str, dict[str, Any]] = {}
-    with db.transaction() as session:
+    with db.engine.connect() as connection:
         for name in procedures:
-            query = select(RunRow).where(RunRow.procedure == name).order_by(RunRow.id.desc())
-            row = session.scalars(query.limit(1)).first()
+            query = select(table).where(table.c.procedure == name)
+            row = connection.execute(query.order_by(table.c.id.desc()).limit(1)).mappings().first()
             if row is not None:
-                found[name] = run_data(row)
+                found[name] = listed_run(row)
     return found
 
 

@@ -132,6 +132,7 @@ async def drive(state: AppState, job: Job) -> None:
         return
     finally:
         state.run_tasks.pop(run_id, None)
+        state.cache.clear()
     _count_end(state, plan.target, end)
 
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.procedures import records
 from opsbook.procedures.service import show_run
-from opsbook.web.runs.control import approvals_of, waiting_step
+from opsbook.web.panels import Panel, panels
+from opsbook.web.runs.control import approvals_of, count_runs, last_runs, runs_page, waiting_step
 
 if TYPE_CHECKING:
     from opsbook.web.state import AppState
@@ -34,3 +35,37 @@ def run_detail(state: AppState, run_id: int) -> dict[str, Any] | None:
                     "approved_by": list(step.approved_by),
                 }
     return data
+
+
+def runs_listing(
+    state: AppState,
+    *,
+    limit: int,
+    before: int | None = None,
+    procedure: str | None = None,
+    status: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return a page of runs (fresh) and how many match (at most a second old)."""
+    rows = runs_page(state.db, limit=limit, before=before, procedure=procedure, status=status)
+    total = state.cache.get(
+        ("count", procedure, status),
+        lambda: count_runs(state.db, procedure=procedure, status=status),
+    )
+    return rows, int(total)
+
+
+def latest_runs(state: AppState) -> dict[str, dict[str, Any]]:
+    """Return the latest run of each procedure (at most a second old)."""
+    ids = tuple(p.id for p in state.source.runbook.procedures)
+    found: dict[str, dict[str, Any]] = state.cache.get(
+        ("latest", ids), lambda: last_runs(state.db, list(ids))
+    )
+    return found
+
+
+def overview_panels(state: AppState) -> list[Panel]:
+    """Return the overview panels (at most a second old)."""
+    found: list[Panel] = state.cache.get(
+        ("panels", id(state.source.runbook)), lambda: panels(state)
+    )
+    return found
