@@ -84,10 +84,14 @@ class _Writer:
             "ON CONFLICT (key) DO NOTHING"
         )
         self.update_sql = (
-            f"UPDATE alerts SET received = received + 1, updated_at = {mark}, "
+            # A repeat touches no indexed column: SQLite rewrites the row, no index.
+            f"UPDATE alerts SET received = received + 1, last_seen_at = {mark}, "
             f"annotations = {mark}{cast} WHERE id = {mark}"
         )
-        self.resolve_sql = f"UPDATE alerts SET state = {mark}, ends_at = {mark} WHERE id = {mark}"
+        self.resolve_sql = (
+            f"UPDATE alerts SET state = {mark}, ends_at = {mark}, updated_at = {mark} "
+            f"WHERE id = {mark}"
+        )
         self.event_sql = (
             "INSERT INTO alert_events (alert_id, at, kind, actor, detail) "
             f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})"
@@ -148,7 +152,7 @@ def store_notification(
             bumped.append((at, _dump(alert.annotations), ident))
             if alert.status == "resolved" and AlertState(state) in OPEN:
                 resolved.append(
-                    (AlertState.RESOLVED.value, writer.moment(alert.ended() or now), ident)
+                    (AlertState.RESOLVED.value, writer.moment(alert.ended() or now), at, ident)
                 )
                 events.append(
                     (

@@ -111,6 +111,7 @@ def alert_data(row: AlertRow) -> dict[str, Any]:
         "starts_at": _iso(row.starts_at),
         "ends_at": _iso(row.ends_at),
         "updated_at": _iso(row.updated_at),
+        "last_seen_at": _iso(row.last_seen_at),
         "received": row.received,
         "generator_url": row.generator_url,
         "acknowledged_by": row.acknowledged_by,

@@ -62,7 +62,8 @@ class AlertRow(Base):
     value: Mapped[float | None] = mapped_column(Float, default=None)
     starts_at: Mapped[datetime] = mapped_column(_TS)
     ends_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
-    updated_at: Mapped[datetime] = mapped_column(_TS)
+    updated_at: Mapped[datetime] = mapped_column(_TS)  # last change of state
+    last_seen_at: Mapped[datetime | None] = mapped_column(_TS, default=None)  # last repeat
     received: Mapped[int] = mapped_column(Integer, default=1)
     generator_url: Mapped[str] = mapped_column(Text, default="")
     acknowledged_by: Mapped[str | None] = mapped_column(String(200), default=None)

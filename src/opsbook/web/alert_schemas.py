@@ -31,6 +31,9 @@ class AlertOut(BaseModel):
     starts_at: str | None
     ends_at: str | None
     updated_at: str | None
+    last_seen_at: str | None = Field(
+        default=None, description="When Alertmanager last repeated it."
+    )
     received: int
     generator_url: str
     acknowledged_by: str | None

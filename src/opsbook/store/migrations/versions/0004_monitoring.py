@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("starts_at", _TS, nullable=False),
         sa.Column("ends_at", _TS, nullable=True),
         sa.Column("updated_at", _TS, nullable=False),
+        sa.Column("last_seen_at", _TS, nullable=True),
         sa.Column("received", sa.Integer(), nullable=False),
         sa.Column("generator_url", sa.Text(), nullable=False),
         sa.Column("acknowledged_by", sa.String(200), nullable=True),
