@@ -41,10 +41,7 @@ class AlertRow(Base):
     """One alert occurrence: from a threshold rule, or received from Alertmanager."""
 
     __tablename__ = "alerts"
-    __table_args__ = (
-        Index("ix_alerts_state_updated_at", "state", "updated_at"),
-        Index("ix_alerts_updated_at", "updated_at"),
-    )
+    __table_args__ = (Index("ix_alerts_state_updated_at", "state", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)

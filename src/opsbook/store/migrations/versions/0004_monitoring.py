@@ -67,7 +67,6 @@ def upgrade() -> None:
     # Few indexes on purpose: every one is another B-tree each received alert updates.
     # Lookups go by key (unique); lists go by state, most recently changed first.
     op.create_index("ix_alerts_state_updated_at", "alerts", ["state", "updated_at"])
-    op.create_index(op.f("ix_alerts_updated_at"), "alerts", ["updated_at"])
     op.create_table(
         "alert_events",
         sa.Column("id", sa.Integer(), primary_key=True),
