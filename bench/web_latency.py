@@ -133,14 +133,19 @@ async def load(url: str, headers: dict[str, str], rate: float, seconds: float) -
     latencies: list[float] = []
     errors = 0
 
+    kinds: dict[str, int] = {}
+
     async def one(due: float) -> None:
         nonlocal errors
         try:
-            ok = await pool.get() == 200
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            ok = False
+            status = await pool.get()
+            kind = "" if status == 200 else f"HTTP {status}"
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            kind = type(exc).__name__
         latencies.append(time.perf_counter() - due)
-        errors += 0 if ok else 1
+        if kind:
+            errors += 1
+            kinds[kind] = kinds.get(kind, 0) + 1
 
     began = time.perf_counter()
     tasks = []
@@ -153,6 +158,8 @@ async def load(url: str, headers: dict[str, str], rate: float, seconds: float) -
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - began
     pool.close()
+    if kinds:
+        print(f"  errors: {kinds}", flush=True)
     latencies.sort()
 
     def pct(p: float) -> float:

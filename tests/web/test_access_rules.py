@@ -54,3 +54,23 @@ def test_limiter_reset_clears_a_key() -> None:
     limiter.record_failure("k", 0.0)
     limiter.reset("k")
     assert limiter.retry_after("k", 1.0) == 0
+
+
+def test_ttl_cache_recomputes_only_after_its_ttl() -> None:
+    from opsbook.web.ttl_cache import TtlCache
+
+    now = [0.0]
+    calls: list[int] = []
+    cache = TtlCache(1.0, lambda: now[0])
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get("k", compute) == 1
+    now[0] = 0.9
+    assert cache.get("k", compute) == 1
+    now[0] = 1.0
+    assert cache.get("k", compute) == 2
+    cache.clear()
+    assert cache.get("k", compute) == 3

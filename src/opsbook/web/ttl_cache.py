@@ -1,8 +1,9 @@
 """A small time-to-live cache for dashboard figures that may be a second old.
 
-At 200 requests per second, counting 100,000 runs or assembling every overview panel for
-each request would cost more than serving it; these values are computed at most once per
-`ttl` seconds (and dropped at once when this process changes a run).
+At 200 requests per second, counting 100,000 runs, reading the newest page of them or
+assembling every overview panel for each request would cost more than serving it; these
+values are computed at most once per `ttl` seconds (and dropped at once when this process
+changes a run).
 """
 
 from __future__ import annotations

@@ -45,8 +45,15 @@ def runs_listing(
     procedure: str | None = None,
     status: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Return a page of runs (fresh) and how many match (at most a second old)."""
-    rows = runs_page(state.db, limit=limit, before=before, procedure=procedure, status=status)
+    """Return a page of runs and how many match, at most a second old.
+
+    Both are dropped at once when this process starts, answers or finishes a run; a run
+    changed by another process (the CLI, a second server) shows within a second.
+    """
+    rows: list[dict[str, Any]] = state.cache.get(
+        ("runs", limit, before, procedure, status),
+        lambda: runs_page(state.db, limit=limit, before=before, procedure=procedure, status=status),
+    )
     total = state.cache.get(
         ("count", procedure, status),
         lambda: count_runs(state.db, procedure=procedure, status=status),
