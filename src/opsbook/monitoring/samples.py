@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from opsbook.monitoring.records import naive
 from opsbook.monitoring.sources.base import Reading
@@ -56,12 +56,16 @@ def metric_status(
 ) -> list[dict[str, Any]]:
     """Return each Key Metric's latest value, error, and whether it is stale."""
     out = []
+    # One statement per metric, columns only: the overview runs this on every load.
+    query = (
+        select(SampleRow.at, SampleRow.value, SampleRow.error)
+        .where(SampleRow.metric == bindparam("metric"), SampleRow.series == "value")
+        .order_by(SampleRow.at.desc())
+        .limit(1)
+    )
     with db.transaction() as session:
         for metric in runbook.metrics:
-            query = select(SampleRow).where(
-                SampleRow.metric == metric.id, SampleRow.series == "value"
-            )
-            last = session.scalars(query.order_by(SampleRow.at.desc()).limit(1)).first()
+            last = session.execute(query, {"metric": metric.id}).first()
             at = utc(last.at) if last else None
             stale = at is None or (now - at).total_seconds() > stale_after
             out.append(
