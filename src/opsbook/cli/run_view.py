@@ -91,7 +91,10 @@ class StepView:
             self.print(f"[bold]{self.phase.capitalize()}[/]{source}")
         where = "" if item.local else f" [dim]on {', '.join(item.hosts) or 'no host'}[/]"
         self.running = item
-        self.current.text = f"{item.label} {item.step.text}"
+        # One line only: a wrapped spinner line is erased wrongly when the next one starts.
+        room = max(self.console.width - 16, 20)
+        text = f"{item.label} {item.step.text}"
+        self.current.text = text if len(text) <= room else text[: room - 1] + "…"
         self.current.started = time.monotonic()
         if self.live is not None:
             self.live.start()
@@ -127,8 +130,9 @@ class StepView:
                 f"{h}: {_why(r)}" if not item.local else _why(r) for h, r in bad.items()
             ) + (f"; {note}" if note else "")
         hosts = f" [dim]({len(results)} hosts)[/]" if len(results) > 1 else ""
-        extra = f"  [dim]{escape(detail)}[/]" if detail else ""
-        self.print(f"  {mark} {item.label} {escape(item.step.text)}{hosts}  [dim]{took}[/]{extra}")
+        tail_parts = [f"[dim]{part}[/]" for part in (took, escape(detail)) if part]
+        line = f"  {mark} {item.label} {escape(item.step.text)}{hosts}"
+        self.print("  ".join([line, *tail_parts]))
         if str(outcome) in ("failed", "failed-ignored"):
             for host, result in bad.items():
                 prefix = "" if item.local else f"{host}: "
