@@ -179,3 +179,15 @@ def test_search_finds_alerts_by_name_and_state(db: Database, runbook: Runbook) -
     assert len(service.list_alerts(db=db, text="disk")) == 1
     assert service.list_alerts(db=db, text="memory") == []
     assert service.list_alerts(db=db, state="resolved") == []
+
+
+def test_an_alert_that_fired_muted_also_resolves_muted(db: Database, runbook: Runbook) -> None:
+    service.add_silence(
+        db=db, matchers=["metric=disk-usage"], duration=3600, by="ana", comment="", now=T0
+    )
+    step(db, runbook, 95, T0)
+    step(db, runbook, 95, T0 + timedelta(seconds=60))
+    [resolved] = service.evaluate_rules(
+        db=db, runbook=runbook, readings=disk(10), windows=(), now=T0 + timedelta(seconds=90)
+    )
+    assert resolved.kind is NoticeKind.RESOLVED and "silence" in (resolved.muted or "")

@@ -142,9 +142,13 @@ class RuleAlerts:
         self, rule: AlertRule, row: AlertRow, change: Change, level: Level, track_row: RuleTrackRow
     ) -> Notice | None:
         if change is Change.RESOLVED:
+            # Nobody heard it fire (silenced, or in a maintenance window): nobody hears it end.
+            muted = self._muted_reason(row) or (
+                "it fired in a maintenance window" if row.in_maintenance else None
+            )
             move(self.session, row, AlertEvent.RESOLVE, self.now, detail=row.summary)
             track_row.alert_id = None
-            return self._notice(NoticeKind.RESOLVED, rule, row, None)
+            return self._notice(NoticeKind.RESOLVED, rule, row, muted)
         row.severity = level.label
         row.labels = {**row.labels, "severity": level.label}
         if change is Change.FIRED:
