@@ -1,0 +1,80 @@
+"""Two `opsbook serve` processes on one PostgreSQL share the work: every run started
+through one of them is driven exactly once, by one server or the other."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from tests.e2e.dashboard_server import free_port
+from tests.web.test_jobs_queue import pg_url  # noqa: F401  (the fixture)
+
+OPSBOOK = str(Path(sys.executable).parent / "opsbook")
+RUNS = 16
+
+
+def _serve(runbook: Path, url: str, home: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    env = {**os.environ, "OPSBOOK_DATABASE_URL": url, "OPSBOOK_HOME": str(home), "NO_COLOR": "1"}
+    server = subprocess.Popen([OPSBOOK, "serve", str(runbook), "--port", str(port), *extra],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/api/v1/health").status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+        time.sleep(0.1)
+
+
+def test_two_servers_drive_each_run_exactly_once(
+    pg_url: str,  # noqa: F811
+    runbook_path: Path,
+    tmp_path: Path,
+) -> None:
+    first, base = _serve(runbook_path, pg_url, tmp_path / "a", "--bootstrap-admin", "two")
+    second, _ = _serve(runbook_path, pg_url, tmp_path / "b")
+    try:
+        assert first.stdout is not None
+        token = re.search(r"(opsb_[A-Za-z0-9_-]+)", first.stdout.readline())
+        assert token is not None
+        headers = {"Authorization": f"Bearer {token.group(1)}"}
+        ids = [httpx.post(f"{base}/api/v1/procedures/quick/runs", headers=headers,
+                          json={}).json()["id"] for _ in range(RUNS)]  # fmt: skip
+        deadline = time.monotonic() + 120
+        while True:
+            page = httpx.get(f"{base}/api/v1/runs?limit=100&procedure=quick",
+                             headers=headers).json()  # fmt: skip
+            done = [r for r in page["runs"] if r["status"] not in ("running", "waiting")]
+            if len(done) == RUNS:
+                break
+            assert time.monotonic() < deadline, page
+            time.sleep(0.3)
+        assert {r["status"] for r in done} == {"succeeded"}
+    finally:
+        for server in (first, second):
+            server.terminate()
+            server.wait(timeout=30)
+    engine = create_engine(pg_url)
+    with engine.connect() as connection:
+        attempts = connection.execute(text(
+            "SELECT run_id, count(*) FROM step_attempts GROUP BY run_id")).all()  # fmt: skip
+        drivers = connection.execute(text("SELECT DISTINCT pid FROM runs")).scalars().all()
+        jobs = connection.execute(text(
+            "SELECT count(*), count(DISTINCT claimed_by) FROM jobs")).one()  # fmt: skip
+    engine.dispose()
+    assert sorted(run_id for run_id, _ in attempts) == sorted(ids)
+    assert {n for _, n in attempts} == {1}  # each run's one step ran once
+    assert jobs[0] == RUNS
+    assert len(drivers) == 2 and jobs[1] == 2, (drivers, jobs)
