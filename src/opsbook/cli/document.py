@@ -72,12 +72,13 @@ def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
 
 
 def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
+    from opsbook.procedures.plan import known_targets
     from opsbook.runbook.serialize import runbook_data
     from opsbook.runbook.summary import summarize
 
     runbook = load_or_exit(path, as_json)
     if as_json:
-        print_json(runbook_data(runbook))
+        print_json({**runbook_data(runbook), "runnable": known_targets(runbook)})
         return
     out = console()
     out.print(f"[bold]{runbook.system.name or runbook.title}[/] ({runbook.path})", markup=True)
@@ -85,7 +86,11 @@ def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
         out.print(f"  procedure [cyan]{proc.id}[/]: {len(proc.steps)} steps", markup=True)
     for issue in runbook.troubleshooting:
         out.print(f"  issue [cyan]{issue.id}[/]: {issue.title}", markup=True)
+    if runbook.disaster_recovery.steps:
+        steps = len(runbook.disaster_recovery.steps)
+        out.print(f"  disaster recovery [cyan]disaster-recovery[/]: {steps} steps", markup=True)
     out.print("  " + ", ".join(f"{n} {k}" for k, n in summarize(runbook).items() if n))
+    out.print(f"  run any of these with: opsbook run {runbook.path} ID", soft_wrap=True)
 
 
 def render(
