@@ -303,13 +303,20 @@ stored runs; a viewer token; open-loop load from a lean asyncio keep-alive HTTP/
 client on the same machine ({args.rate:g} requests/s for {args.seconds:g} s per endpoint;
 latency counted from when each request was due). The overview runs every panel (alerts, incidents,
 metrics, last run of each procedure); `/api/v1/runs` returns the newest 50 runs and the
-total count. Machine: {machine()}.
+total count. Those figures are cached for at most a second per server (dropped at once when
+the server changes a run), so about one request in 200 recomputes them (counting 100,000
+runs takes 3 to 9 ms here); every request still pays for its token lookup (one indexed
+read), routing, and rendering the page or the JSON. Machine: {machine()}.
 
 "Load average" is the machine's 1-minute load average right after the endpoint's run:
 above 2, other work (other test suites) was competing with the server for the 2 cores.
 "Server CPU" is the server process's CPU time per request over 300 requests sent one at
 a time (user + system, from /proc), which other load barely changes: 200 requests/s
 needs 200 times that per second of one core (the server is one Python process).
+
+The figures depend on what else the 2 cores are doing: runs of the same command while other
+test suites kept the 1-minute load average at 6 to 7 measured p99 of several seconds, since
+at 200 requests/s the server needs most of one core to itself.
 
 | request | achieved rate | errors | p50 | p90 | p99 | max | load average | server CPU |
 |---|---|---|---|---|---|---|---|---|
