@@ -212,3 +212,25 @@ def test_pages_carry_security_headers(client: TestClient) -> None:
     response = client.get("/login")
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_admin_creates_and_disables_a_user_who_signs_in_with_a_password(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    admin = bearer(tokens["admin"])
+    body = {"name": "bea", "role": "operator", "password": "long-enough-pw"}
+    assert (
+        client.post("/api/v1/users", headers=bearer(tokens["operator"]), json=body).status_code
+        == 403
+    )
+    short = client.post("/api/v1/users", headers=admin, json={**body, "password": "short"})
+    assert short.status_code == 422
+    created = client.post("/api/v1/users", headers=admin, json=body)
+    assert created.status_code == 201 and "password" not in created.text
+    assert client.post("/api/v1/users", headers=admin, json=body).status_code == 409
+    assert _login(client, "long-enough-pw", "bea")[0] == 303
+    assert client.get("/api/v1/me").json()["name"] == "bea"
+    gone = client.delete(f"/api/v1/users/{created.json()['id']}", headers=admin)
+    assert gone.json()["disabled"] is True
+    assert client.get("/api/v1/me").status_code == 401
+    assert _login(client, "long-enough-pw", "bea")[0] == 401

@@ -170,17 +170,34 @@ def create_user(db: Database, *, name: str, role: Role, password: str, now: date
         )
         session.add(row)
         session.flush()
-        return UserInfo(row.id, row.name, role, row.created_at, False)
+        created = _aware(row.created_at)
+        assert created is not None
+        return UserInfo(row.id, row.name, role, created, False)
 
 
 def list_users(db: Database) -> list[UserInfo]:
     """List users by name."""
     with db.transaction() as session:
-        rows = session.scalars(select(UserRow).order_by(UserRow.name))
-        return [
-            UserInfo(r.id, r.name, Role(r.role), r.created_at, r.disabled_at is not None)
-            for r in rows
-        ]
+        rows = list(session.scalars(select(UserRow).order_by(UserRow.name)))
+        return [_user_info(r) for r in rows]
+
+
+def _user_info(row: UserRow) -> UserInfo:
+    created = _aware(row.created_at)
+    assert created is not None
+    return UserInfo(row.id, row.name, Role(row.role), created, row.disabled_at is not None)
+
+
+def disable_user(db: Database, *, user_id: int, now: datetime) -> UserInfo | None:
+    """Disable a user at once: no more sign-ins, and their sessions end."""
+    with db.transaction() as session:
+        row = session.get(UserRow, user_id)
+        if row is None or row.disabled_at is not None:
+            return None
+        row.disabled_at = _naive(now)
+        session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+        session.flush()
+        return _user_info(row)
 
 
 def _open_session(

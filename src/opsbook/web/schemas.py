@@ -103,6 +103,22 @@ class TokenOut(BaseModel):
     active: bool
 
 
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    role: Role
+    password: str = Field(min_length=8, max_length=200)
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    disabled: bool
+
+
 class TokenCreatedOut(BaseModel):
     token: str = Field(description="The token itself: shown this once, only its hash is kept.")
     info: TokenOut

@@ -1,14 +1,14 @@
-"""API tokens: list, create (shown once), revoke. Admins only."""
+"""API tokens (list, create shown once, revoke) and users (list, create, disable). Admins only."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from opsbook.access import service
-from opsbook.access.model import Principal, TokenInfo
+from opsbook.access.model import Principal, TokenInfo, UserInfo
 from opsbook.web.auth import admin
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
-from opsbook.web.schemas import TokenCreatedOut, TokenIn, TokenOut
+from opsbook.web.schemas import ErrorOut, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut
 from opsbook.web.state import app_state
 
 router = APIRouter(tags=["access"])
@@ -63,3 +63,47 @@ def revoke_token(token_id: ItemId, request: Request, _: Principal = Depends(admi
     if not match:
         raise HTTPException(404, f"no active token with id {token_id}")
     return token_out(match[0])
+
+
+def user_out(info: UserInfo) -> UserOut:
+    return UserOut(
+        id=info.id,
+        name=info.name,
+        role=info.role,
+        created_at=info.created_at,
+        disabled=info.disabled,
+    )
+
+
+@router.get("/api/v1/users", response_model=list[UserOut], responses=AUTH)
+def list_users(request: Request, _: Principal = Depends(admin)) -> list[UserOut]:
+    """List the users who sign in with a name and password."""
+    return [user_out(u) for u in service.list_users(app_state(request).db)]
+
+
+@router.post(
+    "/api/v1/users",
+    response_model=UserOut,
+    status_code=201,
+    responses={**AUTH, **INVALID, 409: {"model": ErrorOut, "description": "The name is taken."}},
+)
+def create_user(body: UserIn, request: Request, _: Principal = Depends(admin)) -> UserOut:
+    """Create a user who signs in on the login page with this name and password."""
+    state = app_state(request)
+    try:
+        info = service.create_user(
+            state.db, name=body.name, role=body.role, password=body.password, now=state.clock()
+        )
+    except service.AccessError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return user_out(info)
+
+
+@router.delete("/api/v1/users/{user_id}", response_model=UserOut, responses={**AUTH, **NOT_FOUND})
+def disable_user(user_id: ItemId, request: Request, _: Principal = Depends(admin)) -> UserOut:
+    """Disable a user at once; their browser sessions end."""
+    state = app_state(request)
+    info = service.disable_user(state.db, user_id=user_id, now=state.clock())
+    if info is None:
+        raise HTTPException(404, f"no active user with id {user_id}")
+    return user_out(info)
