@@ -222,3 +222,29 @@ def test_the_fast_runs_list_has_the_engines_run_shape(
         assert row is not None
         engine_shape = run_data(row)
     assert runs_page(served.db, limit=1) == [engine_shape]
+
+
+def test_a_run_whose_secret_this_server_lacks_fails_without_running(
+    runbook_path: Path, db: Database
+) -> None:
+    import asyncio
+
+    from opsbook.access.model import Principal
+    from opsbook.procedures.records import RunRow
+    from opsbook.procedures.secrets import MASK
+    from opsbook.web.runs import actions
+    from opsbook.web.runs.driver import drive
+    from opsbook.worker.queue import Job
+
+    state = build_state(runbook_path, db)
+    run_id = actions.start(state, "quick", {}, None, Principal("olga", Role.OPERATOR, "token"))
+    with db.transaction() as session:
+        row = session.get(RunRow, run_id)
+        assert row is not None
+        row.params = {"DEPLOY_TOKEN": MASK}  # as if another server took the request
+    asyncio.run(drive(state, Job(1, "procedure.run", {"run_id": run_id, "resume": False}, 1)))
+    with db.transaction() as session:
+        row = session.get(RunRow, run_id)
+        assert row is not None
+        assert row.status == "failed" and "DEPLOY_TOKEN" in row.message
+        assert row.finished_at is not None

@@ -76,7 +76,15 @@ def _fresh_plan(state: AppState, run_id: int) -> Plan:
         )
         stored = dict(row.params)
     secrets = {**state.environ, **state.run_secrets.pop(run_id, {})}
-    params = {k: str(secrets.get(k, v)) if v == MASK else str(v) for k, v in stored.items()}
+    missing = [k for k, v in stored.items() if v == MASK and k not in secrets]
+    if missing:
+        # Secret values live only in the memory of the server that took the request.
+        raise LookupError(
+            f"run {run_id}: the secret parameter {', '.join(missing)} is not "
+            "known to this server; set it in its environment, or start the "
+            "run again"
+        )
+    params = {k: str(secrets[k]) if v == MASK else str(v) for k, v in stored.items()}
     plan = build_plan(
         load_runbook(Path(path)), target=target, params=params, environ=state.environ, host=host
     )
@@ -105,7 +113,11 @@ async def drive(state: AppState, job: Job) -> None:
         )
         plan, outcomes, passed_hosts = (resumable.plan, resumable.outcomes, resumable.passed_hosts)
     else:
-        plan = await asyncio.to_thread(_fresh_plan, state, run_id)
+        try:
+            plan = await asyncio.to_thread(_fresh_plan, state, run_id)
+        except LookupError as exc:
+            await asyncio.to_thread(_fail_before_start, state, run_id, str(exc))
+            return
     runbook = await asyncio.to_thread(load_runbook, Path(plan.runbook_path))
     task = asyncio.current_task()
     assert task is not None
@@ -139,6 +151,19 @@ async def drive(state: AppState, job: Job) -> None:
 def _count_end(state: AppState, procedure: str, end: RunEnd) -> None:
     if end.status in (RunStatus.FAILED, RunStatus.ROLLED_BACK):
         state.metrics.runs_failed.labels(procedure).inc()
+
+
+def _fail_before_start(state: AppState, run_id: int, why: str) -> None:
+    """Record that a run could not start in this worker, so it does not stay `running`."""
+    from opsbook.procedures.engine import Event, apply
+
+    with state.db.transaction() as session:
+        row = session.get(RunRow, run_id)
+        if row is not None and row.status == RunStatus.RUNNING:
+            row.status = str(apply(RunStatus.RUNNING, Event.FAIL))
+            row.message = f"nothing was run: {why}"
+            row.finished_at = state.clock()
+    state.metrics.runs_failed.labels("unknown" if row is None else row.procedure).inc()
 
 
 def _say_aborted(state: AppState, run_id: int, by: str) -> None:
