@@ -122,3 +122,14 @@ def test_unknown_pages_say_so_in_html(browser: TestClient, tokens: dict[str, str
     missing = browser.get("/procedures/nope", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and "no procedure" in missing.text
     assert browser.get("/tokens", headers={"Accept": "text/html"}).status_code == 403
+
+
+def test_step_attributes_read_as_written(browser: TestClient, tokens: dict[str, str]) -> None:
+    from opsbook.web.templating import TEMPLATES
+
+    attr_text = TEMPLATES.env.globals["attr_text"]
+    assert attr_text("timeout", 60.0) == "timeout=1m"
+    assert attr_text("delay", 2.0) == "delay=2s"
+    assert attr_text("approvals", 2) == "approvals=2"
+    sign_in(browser, tokens["viewer"])
+    assert "<code>approvals=2</code>" in browser.get("/procedures/deploy").text

@@ -57,7 +57,21 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 60:.1f} min"
 
 
+def _attr(name: str, value: object) -> str:
+    """Show a step attribute as it would be written: `timeout=1m`, not `timeout=60.0`."""
+    if name in ("timeout", "delay") and isinstance(value, int | float):
+        seconds = float(value)
+        for unit, size in (("h", 3600), ("m", 60)):
+            if seconds >= size and seconds % size == 0:
+                return f"{name}={int(seconds // size)}{unit}"
+        return f"{name}={seconds:g}s"
+    if isinstance(value, bool):
+        return f"{name}={'true' if value else 'false'}"
+    return f"{name}={value}"
+
+
 TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.globals["attr_text"] = _attr
 TEMPLATES.env.filters["duration"] = _duration
 TEMPLATES.env.filters["tone"] = lambda status: TONES.get(str(status), "muted")
 TEMPLATES.env.globals["version"] = __version__
