@@ -1,6 +1,6 @@
 """A runbook that uses every section and feature, for the parser tests."""
 
-FULL = '''---
+FULL = """---
 hosts:
   web1: {address: 127.0.0.1, user: ops, port: 2222}
   web2: ops@127.0.0.2:22
@@ -278,4 +278,4 @@ Page twice before escalating.
 |---------|------|--------|---------|
 | 1.0 | 2026-01-01 | Ana | Initial runbook |
 | 1.1 | 2026-11-01 | Ben | Added DR |
-'''
+"""

@@ -217,7 +217,10 @@ def test_the_template_itself_is_a_valid_runbook() -> None:
 
 
 def test_only_the_last_code_span_is_the_command() -> None:
-    text = "### Keep Procedure\n\n**Steps**:\n1. Archive `var/data` into backups: `tar czf b.tgz var/data` {timeout=1m}\n"
+    text = (
+        "### Keep Procedure\n\n**Steps**:\n"
+        "1. Archive `var/data` into backups: `tar czf b.tgz var/data` {timeout=1m}\n"
+    )
     step = parse_runbook(text).procedures[0].steps[0]
     assert step.command == "tar czf b.tgz var/data"
     assert step.text == "Archive `var/data` into backups"

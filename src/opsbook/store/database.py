@@ -86,7 +86,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 _VERSIONS = Path(__file__).parent / "migrations" / "versions"
-_REVISION = re.compile(r'^(down_revision|revision)\s*=\s*(.+)$', re.MULTILINE)
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*(.+)$", re.MULTILINE)
 
 
 def known_heads() -> set[str]:
