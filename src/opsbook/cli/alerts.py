@@ -7,10 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, print_json
+from opsbook.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    console,
+    database_or_exit,
+    fail,
+    print_json,
+)
 
 if TYPE_CHECKING:
-    from opsbook.store.database import Database
+    pass
 
 alerts_app = typer.Typer(
     help="List, acknowledge and silence alerts (threshold rules and Alertmanager).\n\n"
@@ -31,22 +38,6 @@ STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved", "
 def register(app: typer.Typer) -> None:
     """Add the alerts commands to the app."""
     app.add_typer(alerts_app, name="alerts")
-
-
-def _database(runbook: Path | None) -> Database:
-    import os
-
-    from opsbook.runbook.loader import resolve_path
-    from opsbook.store.database import open_for
-
-    try:
-        return open_for(resolve_path(str(runbook) if runbook else None, os.environ))
-    except Exception as exc:  # a bad URL or unreachable database: say so, exit 2
-        fail(
-            f"cannot open the database: {exc}",
-            EXIT_BAD_INPUT,
-            hint="check OPSBOOK_DATABASE_URL or OPSBOOK_HOME",
-        )
 
 
 def _who() -> str:
@@ -78,7 +69,10 @@ def list_(
     if state not in STATES:
         fail(f'--state "{state}" is not one of: {", ".join(STATES)}', EXIT_BAD_INPUT)
     rows = list_alerts(
-        db=_database(runbook), state=None if state == "all" else state, text=search, limit=limit
+        db=database_or_exit(runbook),
+        state=None if state == "all" else state,
+        text=search,
+        limit=limit,
     )
     if as_json:
         print_json(rows)
@@ -110,7 +104,7 @@ def show(
     from opsbook.monitoring.service import AlertNotFound, show_alert
 
     try:
-        data = show_alert(db=_database(runbook), alert_id=alert_id)
+        data = show_alert(db=database_or_exit(runbook), alert_id=alert_id)
     except AlertNotFound as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     if as_json:
@@ -138,7 +132,7 @@ def ack(
     from opsbook.monitoring.service import AlertNotFound, acknowledge
 
     try:
-        data = acknowledge(db=_database(runbook), alert_id=alert_id, by=_who(), now=_now())
+        data = acknowledge(db=database_or_exit(runbook), alert_id=alert_id, by=_who(), now=_now())
     except AlertNotFound as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     except TransitionRefused as exc:
@@ -172,7 +166,7 @@ def silence(
         fail(f'--for "{duration}": {exc}', EXIT_BAD_INPUT, hint="write it like 30m, 2h or 1 day")
     try:
         result = add_silence(
-            db=_database(runbook),
+            db=database_or_exit(runbook),
             matchers=matchers,
             duration=seconds,
             by=_who(),

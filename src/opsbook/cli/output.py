@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from opsbook.runbook.model import Runbook
     from opsbook.runbook.problems import RunbookError
+    from opsbook.store.database import Database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -76,3 +77,18 @@ def load_or_exit(path: Path | None, as_json: bool = False) -> Runbook:
         return load_runbook(resolve_path(str(path) if path else None, os.environ))
     except RunbookError as exc:
         fail_bad_input(exc, as_json)
+
+
+def database_or_exit(runbook: Path | None) -> Database:
+    """Open the database of the runbook named (or the default one); exit 2 if it cannot be."""
+    from opsbook.runbook.loader import resolve_path
+    from opsbook.store.database import open_for
+
+    try:
+        return open_for(resolve_path(str(runbook) if runbook else None, os.environ))
+    except Exception as exc:  # a bad URL or unreachable database: say so, exit 2
+        fail(
+            f"cannot open the database: {exc}",
+            EXIT_BAD_INPUT,
+            hint="check OPSBOOK_DATABASE_URL or OPSBOOK_HOME",
+        )

@@ -7,11 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, print_json
+from opsbook.cli.output import (
+    EXIT_FAILED,
+    console,
+    database_or_exit,
+    fail,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from opsbook.access.model import TokenInfo
-    from opsbook.store.database import Database
 
 token_app = typer.Typer(
     help="Create, list and revoke API tokens for the server and its API.\n\n"
@@ -31,22 +36,6 @@ JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
 def register(app: typer.Typer) -> None:
     """Add the token commands to the app."""
     app.add_typer(token_app, name="token")
-
-
-def _database(runbook: Path | None) -> Database:
-    import os
-
-    from opsbook.runbook.loader import resolve_path
-    from opsbook.store.database import open_for
-
-    try:
-        return open_for(resolve_path(str(runbook) if runbook else None, os.environ))
-    except Exception as exc:  # a bad URL or unreachable database: say so, exit 2
-        fail(
-            f"cannot open the database: {exc}",
-            EXIT_BAD_INPUT,
-            hint="check OPSBOOK_DATABASE_URL or OPSBOOK_HOME",
-        )
 
 
 def _data(info: TokenInfo) -> dict[str, Any]:
@@ -85,7 +74,7 @@ def create(
 
     try:
         info, token = service.create_token(
-            _database(runbook),
+            database_or_exit(runbook),
             name=name,
             role=parsed,
             created_by=getpass.getuser(),
@@ -114,7 +103,7 @@ def list_(
 ) -> None:
     from opsbook.access import service
 
-    tokens = service.list_tokens(_database(runbook), include_revoked=include_revoked)
+    tokens = service.list_tokens(database_or_exit(runbook), include_revoked=include_revoked)
     if as_json:
         print_json([_data(t) for t in tokens])
         return
@@ -150,7 +139,7 @@ def revoke(
 
     from opsbook.access import service
 
-    db = _database(runbook)
+    db = database_or_exit(runbook)
     now = datetime.now(UTC)
     if ident.isdigit():
         revoked = service.revoke_token(db, token_id=int(ident), now=now)
