@@ -35,8 +35,10 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# Each benchmark prints its figures; add --write where a script offers it to update
+# docs/benchmarks.md.
 bench: setup
-	$(BIN)/python bench/run_all.py
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
