@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from opsbook.runbook import tables
+from opsbook.runbook import sections, tables
 from opsbook.runbook.blocks import Document, Heading, Part, read_document, strip_emphasis, walk
 from opsbook.runbook.commands import steps_from_blocks
-from opsbook.runbook.durations import parse_optional_duration, parse_schedule
 from opsbook.runbook.frontmatter import read_front_matter
-from opsbook.runbook.ids import procedure_id, slug
+from opsbook.runbook.ids import norm, procedure_id, slug
 from opsbook.runbook.model import (
     AlertRule,
     ConfigFile,
@@ -116,16 +115,7 @@ RUNBOOK_PARTS = {
     "references": "references",
     "version history": "version_history",
 }
-_PARAMETER = re.compile(
-    r"^`(?P<name>[A-Za-z_][A-Za-z0-9_]*)`\s*(?:\((?P<flags>[^)]*)\))?\s*[:\-–—]?\s*(?P<desc>.*)$"
-)
 _RUN_PROCEDURE = re.compile(r"\brun\s+(?:the\s+)?(.+?\bprocedure)\b", re.IGNORECASE)
-
-
-def norm(title: str) -> str:
-    """Normalise a heading or label: `Monitoring & Alerting` → `monitoring and alerting`."""
-    text = strip_emphasis(title).lower().replace("&", " and ")
-    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 @dataclass
@@ -298,11 +288,11 @@ class _Reader:
                 if kind == "objective":
                     draft.objective = text
                 elif kind == "frequency":
-                    draft.frequency = _schedule(text)
+                    draft.frequency = sections.read_schedule(text)
                 elif kind == "restore_test_schedule":
-                    draft.restore_test_schedule = _schedule(text)
+                    draft.restore_test_schedule = sections.read_schedule(text)
                 elif kind == "parameters":
-                    draft.parameters.extend(_parameters(part.blocks))
+                    draft.parameters.extend(sections.read_parameters(part.blocks))
                 elif kind in ("prerequisites", "steps", "validation", "rollback"):
                     getattr(draft, kind).extend(self.steps(part.blocks))
                     if kind == "rollback":
@@ -337,7 +327,7 @@ class _Reader:
             kind = ISSUE_PARTS.get(norm(part.label))
             if kind == "symptoms" or kind == "prevention":
                 target = issue.symptoms if kind == "symptoms" else issue.prevention
-                target.extend(_texts(part.inline, part.blocks))
+                target.extend(sections.read_texts(part.inline, part.blocks))
             elif kind == "diagnosis":
                 issue.diagnosis.extend(self.steps(part.blocks))
             elif kind == "resolution":
@@ -371,24 +361,24 @@ class _Reader:
         readers: dict[str, Callable[[], object]] = {
             "purpose": lambda: text,
             "dashboard": lambda: text,
-            "system": lambda: _system(blocks),
+            "system": lambda: sections.read_system(blocks),
             "contacts": lambda: tables.contacts(blocks),
             "metrics": lambda: self.metrics(blocks),
             "alert_rules": lambda: tables.alert_rules(blocks, self.error),
-            "response_times": lambda: _response_times(blocks, self.error),
+            "response_times": lambda: sections.read_response_times(blocks, self.error),
             "severity_levels": lambda: tables.severity_levels(blocks, self.error),
-            "incident_process": lambda: _process(blocks),
-            "security": lambda: _texts("", blocks),
-            "evidence": lambda: _texts("", blocks),
+            "incident_process": lambda: sections.read_process(blocks),
+            "security": lambda: sections.read_texts("", blocks),
+            "evidence": lambda: sections.read_texts("", blocks),
             "maintenance_tasks": lambda: tables.maintenance_tasks(blocks, self.error),
             "config_files": lambda: tables.config_files(blocks),
             "env_vars": lambda: tables.env_vars(blocks),
-            "rto": lambda: _objective_text(text, "rto"),
-            "rpo": lambda: _objective_text(text, "rpo"),
+            "rto": lambda: sections.read_objective(text, "rto"),
+            "rpo": lambda: sections.read_objective(text, "rpo"),
             "dr_steps": lambda: self.steps(blocks),
-            "useful_commands": lambda: _useful_commands(blocks),
-            "log_locations": lambda: [tables.unquote(t) for t in _texts("", blocks)],
-            "references": lambda: _texts("", blocks, keep_markup=True),
+            "useful_commands": lambda: sections.read_useful_commands(blocks),
+            "log_locations": lambda: [tables.unquote(t) for t in sections.read_texts("", blocks)],
+            "references": lambda: sections.read_texts("", blocks, keep_markup=True),
             "version_history": lambda: tables.version_history(blocks),
         }
         value = readers[kind]()
@@ -410,153 +400,6 @@ def _issue_title(title: str) -> str:
 
 def _joined(inline: str, body: str) -> str:
     return "\n\n".join(t for t in (inline.strip(), body.strip()) if t)
-
-
-def _schedule(text: str) -> Schedule | None:
-    try:
-        return parse_schedule(text)
-    except ValueProblem:
-        # "Monthly, restore into staging": the first phrase is the frequency.
-        head = re.split(r"[,;(]| - | — ", text, maxsplit=1)[0]
-        if head != text:
-            parsed = parse_schedule(head)
-            return replace(parsed, text=text) if parsed else None
-        raise
-
-
-def _parameters(blocks: list[Node]) -> list[Parameter]:
-    params: list[Parameter] = []
-    for line, raw, _ in tables.items(blocks):
-        match = _PARAMETER.match(raw)
-        if not match:
-            raise ValueProblem(
-                f'cannot read parameter "{raw}"',
-                "write it as - `NAME` (required): what it is  (or `(default: x)`)",
-                line=line,
-            )
-        flags = (match.group("flags") or "").strip()
-        default = re.search(r"default\s*[:=]\s*(.+)", flags, re.IGNORECASE)
-        params.append(
-            Parameter(
-                name=match.group("name"),
-                required="required" in flags.lower(),
-                description=strip_emphasis(match.group("desc")),
-                default=tables.unquote(default.group(1)) if default else None,
-                line=line,
-            )
-        )
-    return params
-
-
-def _texts(inline: str, blocks: list[Node], keep_markup: bool = False) -> list[str]:
-    out = [strip_emphasis(inline)] if inline.strip() else []
-    for block in blocks:
-        if block.type in ("bullet_list", "ordered_list"):
-            out.extend(
-                raw if keep_markup else strip_emphasis(raw) for _, raw, _ in tables.items([block])
-            )
-        elif block.type == "paragraph":
-            raw = block.children[0].content if block.children else ""
-            out.extend(ln.strip() for ln in raw.splitlines() if ln.strip())
-        elif block.type in ("fence", "code_block"):
-            out.extend(ln.strip() for ln in block.content.splitlines() if ln.strip())
-    return out
-
-
-def _system(blocks: list[Node]) -> SystemInfo:
-    keys = {
-        "system name": "name",
-        "name": "name",
-        "version": "version",
-        "owner": "owner",
-        "last updated": "last_updated",
-        "on call contact": "on_call",
-        "on call": "on_call",
-    }
-    values: dict[str, str] = {}
-    for _, raw, _ in tables.items(blocks):
-        label, _, value = strip_emphasis(raw).partition(":")
-        key = keys.get(norm(label))
-        if key:
-            values[key] = value.strip()
-    return SystemInfo(**values)
-
-
-def _response_times(blocks: list[Node], on_error: tables.OnError) -> ResponseTimes:
-    values: dict[str, float | None] = {}
-    for line, raw, _ in tables.items(blocks):
-        label, _, value = strip_emphasis(raw).partition(":")
-        key = norm(label)
-        if key in ("critical", "high", "medium", "low"):
-            try:
-                values[key] = parse_optional_duration(value)
-            except ValueProblem as exc:
-                exc.line = line
-                on_error(exc)
-    return ResponseTimes(**values)
-
-
-def _process(blocks: list[Node]) -> list[ProcessPhase]:
-    phases: list[ProcessPhase] = []
-    for _, raw, item in tables.items(blocks):
-        nested = [c for c in item.children if c.type in ("bullet_list", "ordered_list")]
-        name = strip_emphasis(raw)
-        phases.append(ProcessPhase(name=name, actions=tuple(_texts("", nested))))
-    return phases
-
-
-_DURATION_PHRASE = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)\b",
-    re.IGNORECASE,
-)
-
-
-def _objective_text(text: str, kind: str) -> tuple[str, float | None]:
-    """Read RTO / RPO: the first line's duration, written plainly or inside a sentence."""
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL).strip()
-    first = text.splitlines()[0] if text else ""
-    first = re.sub(rf"^\s*{kind}\s*[:=-]\s*", "", strip_emphasis(first), flags=re.IGNORECASE)
-    try:
-        return first, parse_optional_duration(first.rstrip("."))
-    except ValueProblem:
-        phrase = _DURATION_PHRASE.search(first)
-        if phrase is None:
-            raise ValueProblem(
-                f'cannot find a duration for the {kind.upper()} in "{first}"',
-                "start it with a duration such as `4 hours` or `15 minutes`",
-            ) from None
-        return first, parse_optional_duration(phrase.group(0))
-
-
-def _useful_commands(blocks: list[Node]) -> list[UsefulCommand]:
-    found: list[UsefulCommand] = []
-    for block in blocks:
-        if block.type == "fence":
-            found.extend(_commands_in_fence(block.content, (block.map or (0,))[0] + 2))
-        for line, raw, _ in tables.items([block]):
-            from opsbook.runbook.commands import split_command
-
-            text, command, _ = split_command(raw)
-            if command:
-                found.append(UsefulCommand(name=text or command, command=command, line=line))
-    return found
-
-
-def _commands_in_fence(content: str, first_line: int) -> list[UsefulCommand]:
-    """Each `# comment` names the command lines under it, as the template's `# Command 1`."""
-    found: list[UsefulCommand] = []
-    name, start = "", first_line
-    lines: list[str] = []
-    for offset, line in enumerate([*content.splitlines(), "#"]):
-        if line.startswith("#"):
-            if lines:
-                command = "\n".join(lines)
-                found.append(UsefulCommand(name=name or lines[0], command=command, line=start))
-            name, start = line.lstrip("#").strip(), first_line + offset
-            lines = []
-        elif line.strip():
-            lines.append(line.rstrip())
-    return found
 
 
 def parse_runbook(text: str, path: str = "RUNBOOK.md") -> Runbook:

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from opsbook.runbook import markdown_pieces as md
+from opsbook.runbook.ids import norm
 from opsbook.runbook.markdown_steps import labelled, step_list, text_list
 from opsbook.runbook.model import Runbook, Section
-from opsbook.runbook.parser import RUNBOOK_PARTS, norm
+from opsbook.runbook.parser import RUNBOOK_PARTS
 from opsbook.runbook.render_md_parts import (
     alert_tables,
     config_table,
