@@ -183,6 +183,8 @@ def test_alerts_are_listed_by_group_and_silenced_from_the_page_form(
     assert [a["name"] for a in service.list_alerts(db=db, state="silenced")] == ["CertExpiry"]
     page = client.get("/alerts", headers=bearer(tokens["operator"])).text
     assert "renewing" in page and 'action="/alerts/silence"' in page
+    assert "<title>Alerts · opsbook</title>" in page
+    assert page.count('action="/alerts/silence"') == 1
     bad = client.post(
         "/alerts/silence", data={**form, "duration": "soonish"}, headers=bearer(tokens["operator"])
     )
