@@ -161,3 +161,11 @@ def test_render_of_a_bad_runbook_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out.html"
     result = run_cli("render", str(bad), "--format", "html", "-o", str(out))
     assert result.returncode == 2 and not out.exists()
+
+
+def test_messages_with_brackets_are_printed_as_written(tmp_path: Path) -> None:
+    bad = tmp_path / "RUNBOOK.md"
+    bad.write_text("### Go Procedure\n\n**Steps**:\n1. Go: `true` {[x]=1}\n")
+    result = run_cli("check", str(bad))
+    assert result.returncode == 2
+    assert f'{bad}:4: unknown attribute "[x]"' in result.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json
+from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json, say
 
 RUNBOOK_ARG = typer.Argument(
     None, help="Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).", show_default=False
@@ -63,12 +63,11 @@ def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
             }
         )
         return
-    out = console()
     name = runbook.system.name or runbook.title or runbook.path
-    out.print(f"[bold green]✓[/] {runbook.path}: {name} is valid", markup=True)
-    out.print("  " + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
+    say(f"✓ {runbook.path}: {name} is valid", fg="green")
+    say("  " + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
     for note in notes:
-        out.print(f"  [yellow]{note.path}:{note.line}: {note.message}[/]", markup=True)
+        say(f"  {note.path}:{note.line}: {note.message}", fg="yellow")
 
 
 def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:

@@ -35,6 +35,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def say(text: str, *, err: bool = False, **style: Any) -> None:
+    """Print a line, styled (`fg="red"`, `bold=True`) only on a terminal without NO_COLOR.
+
+    Plain Typer output, not Rich: a message may hold user text such as `[x]` that Rich
+    would read as markup, and the commands that only report need not import Rich.
+    """
+    stream = sys.stderr if err else sys.stdout
+    if style and "NO_COLOR" not in os.environ and stream.isatty():
+        text = typer.style(text, **style)
+    typer.echo(text, err=err)
+
+
 def fail_bad_input(error: RunbookError, as_json: bool = False) -> NoReturn:
     """Report every problem in the runbook and exit with status 2."""
     if as_json:
@@ -48,23 +60,21 @@ def fail_bad_input(error: RunbookError, as_json: bool = False) -> NoReturn:
             }
         )
     else:
-        err = console(stderr=True)
         for problem in error.problems:
             where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-            err.print(f"[bold red]{where}[/]: {problem.message}", markup=True, soft_wrap=True)
+            say(f"{where}: {problem.message}", err=True, fg="red", bold=True)
             if problem.hint:
-                err.print(f"  [dim]hint: {problem.hint}[/]", markup=True, soft_wrap=True)
+                say(f"  hint: {problem.hint}", err=True, dim=True)
         count = len(error.problems)
-        err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was run or written.")
+        say(f"{count} problem{'s' if count != 1 else ''}; nothing was run or written.", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
     """Print an error (and a hint) to stderr and exit."""
-    err = console(stderr=True)
-    err.print(f"[bold red]error[/]: {message}", markup=True, soft_wrap=True)
+    say(f"error: {message}", err=True, fg="red", bold=True)
     if hint:
-        err.print(f"  [dim]hint: {hint}[/]", markup=True, soft_wrap=True)
+        say(f"  hint: {hint}", err=True, dim=True)
     raise typer.Exit(code)
 
 
