@@ -55,3 +55,10 @@ def test_every_command_has_help_with_an_example() -> None:
         result = opsbook(command, "--help")
         assert result.returncode == 0
         assert "Example" in result.stdout or "example" in result.stdout, command
+
+
+def test_inspect_shows_bracketed_titles_as_written() -> None:
+    template = Path(__file__).parents[1] / "runbook" / "data" / "runbook-template.md"
+    result = opsbook("inspect", str(template))
+    assert result.returncode == 0
+    assert "issue problem-description: [Problem Description]" in result.stdout

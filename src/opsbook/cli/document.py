@@ -71,6 +71,8 @@ def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
 
 
 def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
+    from rich.markup import escape
+
     from opsbook.procedures.plan import known_targets
     from opsbook.runbook.serialize import runbook_data
     from opsbook.runbook.summary import summarize
@@ -80,11 +82,12 @@ def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
         print_json({**runbook_data(runbook), "runnable": known_targets(runbook)})
         return
     out = console()
-    out.print(f"[bold]{runbook.system.name or runbook.title}[/] ({runbook.path})", markup=True)
+    name = escape(runbook.system.name or runbook.title)
+    out.print(f"[bold]{name}[/] ({escape(runbook.path)})", markup=True)
     for proc in runbook.procedures:
         out.print(f"  procedure [cyan]{proc.id}[/]: {len(proc.steps)} steps", markup=True)
     for issue in runbook.troubleshooting:
-        out.print(f"  issue [cyan]{issue.id}[/]: {issue.title}", markup=True)
+        out.print(f"  issue [cyan]{issue.id}[/]: {escape(issue.title)}", markup=True)
     if runbook.disaster_recovery.steps:
         steps = len(runbook.disaster_recovery.steps)
         out.print(f"  disaster recovery [cyan]disaster-recovery[/]: {steps} steps", markup=True)
