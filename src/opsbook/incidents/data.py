@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from opsbook.incidents.store import utc
 from opsbook.incidents.tables import ActionItemRow, EventRow, EvidenceRow, IncidentRow, PageRow
-
-
-def iso(moment: datetime | None) -> str | None:
-    """Return an ISO 8601 UTC string, or None."""
-    aware = utc(moment)
-    return aware.isoformat() if aware else None
+from opsbook.store.timestamps import iso
 
 
 def incident_data(row: IncidentRow) -> dict[str, Any]:

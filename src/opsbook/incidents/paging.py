@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from opsbook.incidents import store
 from opsbook.incidents.service import escalate
 from opsbook.incidents.tables import IncidentRow, PageRow
+from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
@@ -56,7 +57,7 @@ def escalate_due(*, db: Database, runbook: Runbook, now: datetime, limit: int = 
 
 
 def _message(page: PageRow, incident: IncidentRow, base_url: str) -> PageMessage:
-    respond_by = store.utc(incident.respond_by)
+    respond_by = utc(incident.respond_by)
     assert respond_by is not None
     where = f"{base_url.rstrip('/')}/incidents/{incident.id}" if base_url else ""
     kind = "SECURITY incident" if incident.security else "Incident"

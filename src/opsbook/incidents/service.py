@@ -28,6 +28,7 @@ from opsbook.incidents.lifecycle import Event, Status, TransitionRefused, apply
 from opsbook.incidents.severity import UnknownSeverity, severity
 from opsbook.incidents.tables import ActionItemRow, EventRow, IncidentRow, PageRow
 from opsbook.incidents.triage import Match, best_matches
+from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
@@ -92,7 +93,7 @@ def _queue_page(
 def escalate(session: Session, row: IncidentRow, runbook: Runbook, now: datetime) -> int:
     """Queue the pages of every escalation level now due; store when the next falls due."""
     levels = policy(runbook, window_seconds=row.window_seconds, security=row.security)
-    opened = store.utc(row.opened_at)
+    opened = utc(row.opened_at)
     assert opened is not None
     queued = 0
     if Status(row.status) is Status.DETECTED:
@@ -247,7 +248,7 @@ def change_severity(
         if Status(row.status) not in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED):
             raise Refused(f"incident {incident_id} is {row.status}; its severity is final")
         before = row.severity
-        opened = store.utc(row.opened_at)
+        opened = utc(row.opened_at)
         assert opened is not None
         row.severity, row.window_seconds = level.level, level.response_seconds
         row.respond_by = level.respond_by(opened)

@@ -8,7 +8,7 @@ under us and the write that follows cannot fail with "database is locked".
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -22,13 +22,6 @@ from opsbook.incidents.tables import (
     IncidentRow,
     PageRow,
 )
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """Return the moment as aware UTC (SQLite hands back naive datetimes)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _postgres(session: Session) -> bool:

@@ -15,9 +15,10 @@ from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.records import move, naive, note
 from opsbook.monitoring.rules import Change, Level, Outcome, Track
 from opsbook.monitoring.silences import Silence, silenced_by
-from opsbook.monitoring.tables import AlertRow, RuleTrackRow, utc
+from opsbook.monitoring.tables import AlertRow, RuleTrackRow
 from opsbook.monitoring.windows import MaintenanceWindow, in_maintenance
 from opsbook.runbook.model import AlertRule, Metric, Runbook
+from opsbook.store.timestamps import utc
 
 
 def track_of(row: RuleTrackRow) -> Track:

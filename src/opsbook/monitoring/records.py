@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from opsbook.monitoring.lifecycle import AlertEvent, AlertState, apply
 from opsbook.monitoring.silences import Silence, parse_matcher
-from opsbook.monitoring.tables import AlertEventRow, AlertRow, SilenceRow, utc
+from opsbook.monitoring.tables import AlertEventRow, AlertRow, SilenceRow
+from opsbook.store.timestamps import iso, utc
 
 
 def naive(moment: datetime) -> datetime:
@@ -87,11 +88,6 @@ def silence_of(row: SilenceRow) -> Silence:
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    value = utc(moment)
-    return value.isoformat() if value else None
-
-
 def alert_data(row: AlertRow) -> dict[str, Any]:
     """Return an alert as JSON data (the `alerts list --json` and API contract)."""
     return {
@@ -108,25 +104,25 @@ def alert_data(row: AlertRow) -> dict[str, Any]:
         "metric": row.metric,
         "issue": row.issue,
         "value": row.value,
-        "starts_at": _iso(row.starts_at),
-        "ends_at": _iso(row.ends_at),
-        "updated_at": _iso(row.updated_at),
-        "last_seen_at": _iso(row.last_seen_at),
+        "starts_at": iso(row.starts_at),
+        "ends_at": iso(row.ends_at),
+        "updated_at": iso(row.updated_at),
+        "last_seen_at": iso(row.last_seen_at),
         "received": row.received,
         "generator_url": row.generator_url,
         "acknowledged_by": row.acknowledged_by,
-        "acknowledged_at": _iso(row.acknowledged_at),
+        "acknowledged_at": iso(row.acknowledged_at),
         "silence_id": row.silence_id,
         "in_maintenance": row.in_maintenance,
-        "notified_at": _iso(row.notified_at),
-        "escalated_at": _iso(row.escalated_at),
+        "notified_at": iso(row.notified_at),
+        "escalated_at": iso(row.escalated_at),
         "run_id": row.run_id,
     }
 
 
 def event_data(row: AlertEventRow) -> dict[str, Any]:
     """Return a history line as JSON data."""
-    return {"at": _iso(row.at), "kind": row.kind, "actor": row.actor, "detail": row.detail}
+    return {"at": iso(row.at), "kind": row.kind, "actor": row.actor, "detail": row.detail}
 
 
 def events_of(session: Session, alert_id: int) -> Sequence[AlertEventRow]:

@@ -9,8 +9,9 @@ from sqlalchemy import bindparam, delete, insert, select
 
 from opsbook.monitoring.records import naive
 from opsbook.monitoring.sources.base import Reading
-from opsbook.monitoring.tables import SampleRow, utc
+from opsbook.monitoring.tables import SampleRow
 from opsbook.runbook.model import Runbook
+from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
     from opsbook.store.database import Database

@@ -32,9 +32,10 @@ from opsbook.monitoring.records import (
 from opsbook.monitoring.rules import evaluate
 from opsbook.monitoring.silences import parse_matcher, silenced_by
 from opsbook.monitoring.sources.base import Reading
-from opsbook.monitoring.tables import AlertRow, RuleTrackRow, SilenceRow, utc
+from opsbook.monitoring.tables import AlertRow, RuleTrackRow, SilenceRow
 from opsbook.monitoring.windows import MaintenanceWindow
 from opsbook.runbook.model import AlertRule, ResponseTimes, Runbook
+from opsbook.store.timestamps import iso, utc
 
 if TYPE_CHECKING:
     from opsbook.store.database import Database
@@ -151,16 +152,11 @@ def show_alert(*, db: Database, alert_id: int) -> dict[str, Any]:
                 "attempt": a.attempt,
                 "ok": a.ok,
                 "error": a.error,
-                "at": _iso(a.at),
+                "at": iso(a.at),
             }
             for a in attempts
         ]
         return data
-
-
-def _iso(moment: datetime | None) -> str | None:
-    value = utc(moment)
-    return value.isoformat() if value else None
 
 
 def acknowledge(*, db: Database, alert_id: int, by: str, now: datetime) -> dict[str, Any]:
@@ -254,8 +250,8 @@ def list_silences(*, db: Database, now: datetime) -> list[dict[str, Any]]:
             {
                 "id": r.id,
                 "matchers": list(r.matchers),
-                "starts_at": _iso(r.starts_at),
-                "ends_at": _iso(r.ends_at),
+                "starts_at": iso(r.starts_at),
+                "ends_at": iso(r.ends_at),
                 "created_by": r.created_by,
                 "comment": r.comment,
                 "silenced_alerts": [],

@@ -5,7 +5,7 @@ Times are stored as UTC; SQLite hands them back naive, `utc()` makes them aware 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text
@@ -14,13 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from opsbook.store.base import Base
 
 _TS = DateTime(timezone=True)
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """Return the moment as aware UTC (SQLite hands back naive datetimes)."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class SampleRow(Base):

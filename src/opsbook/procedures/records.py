@@ -7,7 +7,7 @@ the use case in `service.py` owns the transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -96,13 +96,6 @@ class ConfirmationRow(Base):
     via: Mapped[str | None] = mapped_column(String(20))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """Return the moment as aware UTC (SQLite hands back naive datetimes)."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def get_run(session: Session, run_id: int) -> RunRow | None:

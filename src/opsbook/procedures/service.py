@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from opsbook.procedures.plan import build_plan, masker_for
 from opsbook.procedures.records import AttemptRow, RunRow
 from opsbook.procedures.runner import HostRunner, Reporter
 from opsbook.procedures.secrets import MASK, Masker
+from opsbook.store.timestamps import iso
 
 if TYPE_CHECKING:
     from opsbook.incidents.guard import Override
@@ -246,11 +246,6 @@ def prepare_resume(
     return Resumable(plan, outcomes, passed_hosts, previous)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    aware = records.utc(moment)
-    return aware.isoformat() if aware else None
-
-
 def run_data(row: RunRow) -> dict[str, Any]:
     """Return a run as JSON-ready data (the `runs list --json` contract)."""
     return {
@@ -261,8 +256,8 @@ def run_data(row: RunRow) -> dict[str, Any]:
         "runbook": row.runbook_path,
         "status": row.status,
         "message": row.message,
-        "started_at": _iso(row.started_at),
-        "finished_at": _iso(row.finished_at),
+        "started_at": iso(row.started_at),
+        "finished_at": iso(row.finished_at),
         "started_by": row.started_by,
         "params": row.params,
         "host": row.host_filter,
@@ -281,8 +276,8 @@ def attempt_data(row: AttemptRow) -> dict[str, Any]:
         "attempt": row.attempt,
         "status": row.status,
         "exit_code": row.exit_code,
-        "started_at": _iso(row.started_at),
-        "finished_at": _iso(row.finished_at),
+        "started_at": iso(row.started_at),
+        "finished_at": iso(row.finished_at),
         "duration": row.duration,
         "stdout": row.stdout,
         "stderr": row.stderr,
@@ -315,8 +310,8 @@ def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> dict[str
                 "decision": c.decision,
                 "by": c.decided_by,
                 "via": c.via,
-                "requested_at": _iso(c.requested_at),
-                "decided_at": _iso(c.decided_at),
+                "requested_at": iso(c.requested_at),
+                "decided_at": iso(c.decided_at),
             }
             for c in records.confirmations_of(session, run_id)
         ]

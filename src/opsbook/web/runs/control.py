@@ -21,6 +21,7 @@ from opsbook.procedures.engine import PlanItem, RunStatus
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.records import ConfirmationRow, RunRow
 from opsbook.procedures.service import Me, start_run
+from opsbook.store.timestamps import iso
 from opsbook.web.runs.tables import ApprovalRow
 from opsbook.worker.queue import enqueue
 
@@ -260,10 +261,6 @@ def runs_page(
 
 def listed_run(row: RowMapping) -> dict[str, Any]:
     """Return a runs-table row as `procedures.service.run_data` returns a RunRow."""
-
-    def iso(moment: datetime | None) -> str | None:
-        aware = records.utc(moment)
-        return aware.isoformat() if aware else None
 
     return {
         "id": row["id"],
