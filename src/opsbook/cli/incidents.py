@@ -356,9 +356,9 @@ def _run_linked(book: Runbook, db: Database, incident_id: int, yes: bool,
 
     from opsbook.incidents.diagnosis import SilentReporter, this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
-    from opsbook.procedures.local import LocalExecutor
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.remote import SshHosts
+    from opsbook.procedures.session_shell import local_executor
 
     me = this_process(_actor())
     confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()
@@ -369,7 +369,7 @@ def _run_linked(book: Runbook, db: Database, incident_id: int, yes: bool,
         with status:
             result: dict[str, Any] = _call(lambda: asyncio.run(start(
                 db=db, runbook=book, incident_id=incident_id, me=me, environ=os.environ,
-                confirmer=confirmer, reporter=SilentReporter(), local=LocalExecutor(),
+                confirmer=confirmer, reporter=SilentReporter(), local=local_executor(book.settings),
                 remote=SshHosts(book), now=_now)))  # fmt: skip
     except PlanError as exc:
         for problem in exc.problems[1:]:

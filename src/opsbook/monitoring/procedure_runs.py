@@ -57,9 +57,9 @@ class EngineStarter:
         from opsbook.cli.run_view import QuietView
         from opsbook.procedures.confirm import NobodyConfirmer
         from opsbook.procedures.engine import Plan
-        from opsbook.procedures.local import LocalExecutor
         from opsbook.procedures.remote import SshHosts
         from opsbook.procedures.service import execute_run
+        from opsbook.procedures.session_shell import local_executor
 
         assert isinstance(plan, Plan)
         try:
@@ -69,7 +69,7 @@ class EngineStarter:
                 run_id=run_id,
                 confirmer=NobodyConfirmer(),
                 reporter=QuietView(),
-                local=LocalExecutor(),
+                local=local_executor(runbook.settings),
                 remote=SshHosts(runbook),
                 now=self.clock,
             )

@@ -102,6 +102,7 @@ async def drive(
         store.interrupted(run_id, "stopped by a signal")
         raise
     finally:
+        await local.close()
         await remote.close()
     if isinstance(end, Waiting):
         message = waiting_message(end.item)

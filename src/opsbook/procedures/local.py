@@ -14,6 +14,7 @@ import shutil
 import signal
 import time
 from collections.abc import Mapping, Sequence
+from typing import BinaryIO
 
 from opsbook.procedures.executor import CommandResult, CommandSpec
 
@@ -45,6 +46,18 @@ class BoundedOutput:
             if extra > 0:
                 del self.tail[:extra]
                 self.dropped += extra
+
+    @classmethod
+    def read(cls, stream: BinaryIO, limit: int) -> BoundedOutput:
+        """Keep a file's head and tail the same way, reading only those two parts."""
+        kept = cls(limit)
+        size = os.fstat(stream.fileno()).st_size
+        kept.add(stream.read(kept.half))
+        if size > 2 * kept.half:
+            kept.dropped = size - 2 * kept.half
+            stream.seek(size - kept.half)
+        kept.add(stream.read())
+        return kept
 
     def text(self) -> str:
         head = self.head.decode("utf-8", errors="replace")

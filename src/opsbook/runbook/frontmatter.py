@@ -40,6 +40,13 @@ def read_front_matter(
     hosts = _hosts(data.get("hosts") or {}, first_line)
     groups = _groups(data.get("groups") or {}, hosts, first_line)
     settings = {k: v for k, v in data.items() if k not in ("hosts", "groups")}
+    if settings.get("shell", "session") not in ("session", "per-step"):
+        raise ValueProblem(
+            f"front matter `shell: {settings['shell']}` is not a shell mode",
+            "write `shell: session` (the run's local steps share one bash, the default) or "
+            "`shell: per-step` (a new bash for every step)",
+            line=first_line,
+        )
     return settings, hosts, groups
 
 

@@ -95,8 +95,8 @@ def _fresh_plan(state: AppState, run_id: int) -> Plan:
 
 async def drive(state: AppState, job: Job) -> None:
     """Run (or go on with) the run a job names, until it ends or waits for a person."""
-    from opsbook.procedures.local import LocalExecutor
     from opsbook.procedures.remote import SshHosts
+    from opsbook.procedures.session_shell import local_executor
     from opsbook.runbook.loader import load_runbook
 
     run_id = int(job.payload["run_id"])
@@ -129,7 +129,7 @@ async def drive(state: AppState, job: Job) -> None:
             run_id=run_id,
             confirmer=NobodyConfirmer(),
             reporter=MetricsReporter(state.metrics, plan.target),
-            local=LocalExecutor(base_env=state.environ),
+            local=local_executor(runbook.settings, state.environ),
             remote=SshHosts(runbook),
             now=state.clock,
             outcomes=outcomes,
