@@ -55,13 +55,12 @@ def me() -> Me:
     import getpass
     import socket
 
-    import psutil
-
     from opsbook.procedures.drive import Me
+    from opsbook.procedures.process_start import process_started
 
     user = os.environ.get("OPSBOOK_USER") or getpass.getuser()
     pid = os.getpid()
-    return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
+    return Me(user, socket.gethostname(), pid, process_started(pid))
 
 
 def _now() -> Any:
