@@ -277,24 +277,22 @@ def _drive(
     import asyncio
     import signal
 
+    from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import QuietView, StepView
     from opsbook.procedures.drive import drive
     from opsbook.procedures.local import LocalExecutor
     from opsbook.procedures.remote import SshHosts
 
-    out = console()
-    view: StepView | QuietView = QuietView() if as_json else StepView(out, plan, out.is_terminal)
+    out = Lines()
+    view: StepView | QuietView = QuietView() if as_json else StepView(out, plan)
     if not as_json:
-        from rich.markup import escape
-
         verb = "Resumed" if resumed else "Run"
         out.print(
-            f"[bold]{verb} {run_id}[/]: {escape(plan.title)} "
-            f"[dim]({escape(_shown(plan.runbook_path))}, by {escape(who.user)})[/]",
-            markup=True,
-            highlight=False,
+            (f"{verb} {run_id}", "bold"),
+            (f": {plan.title} ", ""),
+            (f"({_shown(plan.runbook_path)}, by {who.user})", "dim"),
         )
-        out.print(f"[dim]{escape(plan_summary(plan))}[/]", markup=True, highlight=False)
+        out.print((plan_summary(plan), "dim"))
 
     async def main() -> RunEnd:
         task = asyncio.current_task()
@@ -331,24 +329,25 @@ def _finish(open_db: Callable[[], Database], end: RunEnd, as_json: bool) -> NoRe
 
         print_json(show_data(open_db(), end.run_id))
         raise typer.Exit(code)
-    from rich.markup import escape
+    from opsbook.cli.lines import Lines
 
-    out = console()
-    reason = escape(end.reason)
+    out = Lines()
+    reason = end.reason
     if end.status is RunStatus.SUCCEEDED:
-        out.print(f"[bold green]Run {end.run_id} succeeded[/]: {reason}", markup=True)
+        out.print((f"Run {end.run_id} succeeded", "bold green"), (f": {reason}", ""))
     elif end.status is RunStatus.ROLLED_BACK:
-        out.print(
-            f"[bold red]Run {end.run_id} failed and was rolled back[/]: {reason}", markup=True
-        )
+        out.print((f"Run {end.run_id} failed and was rolled back", "bold red"), (f": {reason}", ""))
     elif end.status is RunStatus.WAITING:
-        out.print(f"[bold yellow]Run {end.run_id} is waiting[/]: {reason}.", markup=True)
+        out.print((f"Run {end.run_id} is waiting", "bold yellow"), (f": {reason}.", ""))
         out.print(
-            f"  Nobody can answer here (no terminal, no --yes). Continue with: "
-            f"opsbook resume {end.run_id} (on a terminal, or with --yes)"
+            (
+                f"  Nobody can answer here (no terminal, no --yes). Continue with: "
+                f"opsbook resume {end.run_id} (on a terminal, or with --yes)",
+                "",
+            )
         )
     else:
-        out.print(f"[bold red]Run {end.run_id} failed[/] (not rolled back): {reason}", markup=True)
+        out.print((f"Run {end.run_id} failed", "bold red"), (f" (not rolled back): {reason}", ""))
     raise typer.Exit(code)
 
 

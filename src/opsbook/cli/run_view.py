@@ -2,7 +2,8 @@
 
 On a terminal the current step shows with a spinner and its elapsed time; finished steps
 stay above it with pass/fail and, on failure, the tail of their output. Off a terminal the
-same lines are printed one by one, without the spinner.
+same lines are printed one by one, without the spinner (and, mostly, without Rich: see
+`lines.py`).
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from opsbook.cli.lines import Lines, Piece
+
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import RenderableType
     from rich.live import Live
 
     from opsbook.procedures.engine import Outcome, Plan, PlanItem
     from opsbook.procedures.executor import CommandResult
 
 TAIL_LINES = 12
-MARKS = {
-    "passed": "[green]✓[/]",
-    "failed": "[bold red]✗[/]",
-    "skipped": "[yellow]–[/]",
-    "failed-ignored": "[yellow]![/]",
-    "aborted": "[bold red]■[/]",
+MARKS: dict[str, Piece] = {
+    "passed": ("✓", "green"),
+    "failed": ("✗", "bold red"),
+    "skipped": ("–", "yellow"),
+    "failed-ignored": ("!", "yellow"),
+    "aborted": ("■", "bold red"),
 }
 
 
@@ -65,63 +68,65 @@ class _Current:
 
 
 class StepView:
-    """Reports a run to a console; live when the console is a terminal."""
+    """Reports a run to stdout; live when stdout is a terminal."""
 
-    def __init__(self, console: Console, plan: Plan, live: bool) -> None:
-        self.console = console
+    def __init__(self, lines: Lines, plan: Plan) -> None:
+        self.lines = lines
         self.plan = plan
         self.phase = ""
-        self.current = _Current()
+        self.started = time.monotonic()
         self.running: PlanItem | None = None
+        self.current: _Current | None = None
         self.live: Live | None = None
-        if live:
+        if lines.is_terminal:
             from rich.live import Live
 
-            self.live = Live(self.current, console=console, refresh_per_second=10, transient=True)
+            self.current = _Current()
+            self.live = Live(
+                self.current, console=lines.console, refresh_per_second=10, transient=True
+            )
 
-    def print(self, text: str) -> None:
-        self.console.print(text, markup=True, highlight=False, overflow="fold")
+    def print(self, *pieces: Piece) -> None:
+        self.lines.print(*pieces)
 
     def step_started(self, item: PlanItem) -> None:
-        from rich.markup import escape
-
         if str(item.phase) != self.phase:
             self.phase = str(item.phase)
             source = f" (from the {item.source} procedure)" if item.source else ""
-            self.print(f"[bold]{self.phase.capitalize()}[/]{source}")
-        where = "" if item.local else f" [dim]on {', '.join(item.hosts) or 'no host'}[/]"
+            self.print((self.phase.capitalize(), "bold"), (source, ""))
         self.running = item
-        # One line only: a wrapped spinner line is erased wrongly when the next one starts.
-        room = max(self.console.width - 16, 20)
-        text = f"{item.label} {item.step.text}"
-        self.current.text = text if len(text) <= room else text[: room - 1] + "…"
-        self.current.started = time.monotonic()
-        if self.live is not None:
+        self.started = time.monotonic()
+        if self.live is not None and self.current is not None:
+            # One line only: a wrapped spinner line is erased wrongly when the next one starts.
+            room = max(self.lines.console.width - 16, 20)
+            text = f"{item.label} {item.step.text}"
+            self.current.text = text if len(text) <= room else text[: room - 1] + "…"
+            self.current.started = self.started
             self.live.start()
         elif not item.local or item.step.attrs.timeout or item.needs_person:
             # Off a terminal only the slow kinds say they started; the rest print one line.
-            self.print(f"  [dim]…[/] {item.label} {escape(item.step.text)}{where}")
+            where: list[Piece] = []
+            if not item.local:
+                where = [(" ", ""), (f"on {', '.join(item.hosts) or 'no host'}", "dim")]
+            self.print(("  ", ""), ("…", "dim"), (f" {item.label} {item.step.text}", ""), *where)
 
     def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
-        from rich.markup import escape
-
         why = "; ".join(
             f"{h}: {_why(r)}" if len(failed) > 1 else _why(r) for h, r in failed.items()
         )
         delay = item.step.attrs.delay
         self.print(
-            f"    [yellow]↻[/] attempt {attempt} failed ({escape(why)}); retrying in {delay:g}s"
+            ("    ", ""),
+            ("↻", "yellow"),
+            (f" attempt {attempt} failed ({why}); retrying in {delay:g}s", ""),
         )
 
     def step_finished(
         self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
     ) -> None:
-        from rich.markup import escape
-
         if self.live is not None:
             self.live.stop()
         self.running = None
-        mark = MARKS.get(str(outcome), "?")
         took = _duration(results)
         bad = {h: r for h, r in results.items() if not (r.exit_code == 0 and r.error is None)}
         detail = note
@@ -129,15 +134,22 @@ class StepView:
             detail = "; ".join(
                 f"{h}: {_why(r)}" if not item.local else _why(r) for h, r in bad.items()
             ) + (f"; {note}" if note else "")
-        hosts = f" [dim]({len(results)} hosts)[/]" if len(results) > 1 else ""
-        tail_parts = [f"[dim]{part}[/]" for part in (took, escape(detail)) if part]
-        line = f"  {mark} {item.label} {escape(item.step.text)}{hosts}"
-        self.print("  ".join([line, *tail_parts]))
+        line: list[Piece] = [
+            ("  ", ""),
+            MARKS.get(str(outcome), ("?", "")),
+            (f" {item.label} {item.step.text}", ""),
+        ]
+        if len(results) > 1:
+            line += [(" ", ""), (f"({len(results)} hosts)", "dim")]
+        for part in (took, detail):
+            if part:
+                line += [("  ", ""), (part, "dim")]
+        self.print(*line)
         if str(outcome) in ("failed", "failed-ignored"):
             for host, result in bad.items():
                 prefix = "" if item.local else f"{host}: "
-                for line in tail(result):
-                    self.print(f"      [dim]│ {escape(prefix + line)}[/]")
+                for text in tail(result):
+                    self.print(("      ", ""), (f"│ {prefix}{text}", "dim"))
 
     @contextmanager
     def asking(self) -> Iterator[None]:
@@ -147,16 +159,16 @@ class StepView:
 
     def close(self) -> None:
         """Stop the spinner and say which step was cut short, if one was running."""
-        from rich.markup import escape
-
         if self.live is not None:
             self.live.stop()
         if self.running is not None:
             item, self.running = self.running, None
-            took = time.monotonic() - self.current.started
+            took = time.monotonic() - self.started
             self.print(
-                f"  [bold magenta]■[/] {item.label} {escape(item.step.text)}  "
-                f"[dim]{took:.2f}s  interrupted[/]"
+                ("  ", ""),
+                ("■", "bold magenta"),
+                (f" {item.label} {item.step.text}  ", ""),
+                (f"{took:.2f}s  interrupted", "dim"),
             )
 
 
