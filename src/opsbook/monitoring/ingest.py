@@ -1,8 +1,9 @@
-"""Store one Alertmanager notification: dedup by fingerprint, resolve, group, link.
+"""Store Alertmanager notifications: dedup by fingerprint, resolve, group, link.
 
-Built for floods: one SELECT for the keys already known, one multi-row INSERT for new alerts
-(a key that appears meanwhile is skipped by the database, never duplicated), one bulk UPDATE
-for the rest, all in the caller's transaction.
+Built for floods: the notifications of one group commit are written together, with one
+SELECT for the keys already stored, then one executemany each for new alerts, repeats,
+resolutions and history lines, all in the caller's transaction. An alert that is new in
+this group and seen again later in it is folded into its pending row instead of updated.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,8 +23,6 @@ from opsbook.monitoring.records import naive
 from opsbook.monitoring.silences import Silence, silenced_by
 from opsbook.runbook.model import Runbook
 
-_CHUNK = 500
-
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -30,7 +30,6 @@ class IngestResult:
     created: int
     updated: int
     resolved: int
-    new_ids: tuple[int, ...] = ()
 
     def data(self) -> dict[str, Any]:
         """Return the result as JSON data."""
@@ -59,29 +58,52 @@ _COLUMNS = (
     "starts_at",
     "ends_at",
     "updated_at",
+    "last_seen_at",
     "received",
     "generator_url",
     "silence_id",
     "in_maintenance",
 )
 _JSON = frozenset({"labels", "annotations"})
-_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Positions in a pending row that a repeat or a resolution of the same alert changes.
+_STATE, _ANNOTATIONS, _ENDS, _UPDATED, _SEEN, _RECEIVED = (
+    _COLUMNS.index(c)
+    for c in ("state", "annotations", "ends_at", "updated_at", "last_seen_at", "received")
+)
+_OPEN = frozenset(s.value for s in OPEN)
+_RESOLVED = AlertState.RESOLVED.value
+
+
+def _dump(values: dict[str, str]) -> str:
+    """Return a validated str-to-str mapping as compact JSON (twice as fast as json.dumps)."""
+    return (
+        "{"
+        + ",".join([encode_basestring(k) + ":" + encode_basestring(v) for k, v in values.items()])
+        + "}"
+    )
 
 
 class _Writer:
-    """Executemany at the driver level: the ORM costs more than SQLite itself here."""
+    """Statements at the driver level: the ORM costs more than the database itself here."""
 
     def __init__(self, session: Session) -> None:
         self.connection = session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
-        # Alerts of one notification mostly share their start time: format each once.
+        # Alerts of one flood mostly share their start time: format each moment once.
         self.formatted: dict[datetime, str] = {}
         mark = "%s" if self.postgres else "?"
         cast = "::json" if self.postgres else ""
         marks = ", ".join(mark + (cast if c in _JSON else "") for c in _COLUMNS)
+        self.known_sql = (
+            "SELECT key, id, state FROM alerts WHERE key = ANY(%s)"
+            if self.postgres
+            else "SELECT key, id, state FROM alerts WHERE key IN (SELECT value FROM json_each(?))"
+        )
         self.insert_sql = (
             f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES ({marks}) "
-            "ON CONFLICT (key) DO NOTHING"
+            # A key another server stored meanwhile counts as a repeat, never a second row.
+            "ON CONFLICT (key) DO UPDATE SET received = alerts.received + 1, "
+            "last_seen_at = excluded.updated_at, annotations = excluded.annotations"
         )
         self.update_sql = (
             # A repeat touches no indexed column: SQLite rewrites the row, no index.
@@ -92,9 +114,10 @@ class _Writer:
             f"UPDATE alerts SET state = {mark}, ends_at = {mark}, updated_at = {mark} "
             f"WHERE id = {mark}"
         )
+        # By key: an alert created in the same group has no id until its row is inserted.
         self.event_sql = (
             "INSERT INTO alert_events (alert_id, at, kind, actor, detail) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})"
+            f"SELECT id, {mark}, {mark}, {mark}, {mark} FROM alerts WHERE key = {mark}"
         )
 
     def moment(self, value: datetime) -> Any:
@@ -106,73 +129,90 @@ class _Writer:
             text = self.formatted[value] = naive(value).strftime("%Y-%m-%d %H:%M:%S.%f")
         return text
 
-    def known(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
-        """Return id, state and received count of the keys already stored."""
-        found: dict[str, tuple[int, str, int]] = {}
-        mark = "%s" if self.postgres else "?"
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            sql = (
-                "SELECT key, id, state, received FROM alerts WHERE key IN "
-                f"({', '.join([mark] * len(chunk))})"
-            )
-            for key, ident, state, received in self.connection.exec_driver_sql(sql, tuple(chunk)):
-                found[key] = (ident, state, received)
-        return found
+    def known(self, keys: list[str]) -> dict[str, tuple[int, str]]:
+        """Return the id and state of each of these keys already stored."""
+        if not keys:
+            return {}
+        param = keys if self.postgres else json.dumps(keys)
+        rows = self.connection.exec_driver_sql(self.known_sql, (param,))
+        return {key: (ident, state) for key, ident, state in rows}
 
-    def run(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def run(self, sql: str, rows: list[Any]) -> None:
         if rows:
             self.connection.exec_driver_sql(sql, rows)
 
 
-def store_notification(
-    session: Session, payload: AmPayload, runbook: Runbook, silences: list[Silence], now: datetime
-) -> IngestResult:
-    """Write the payload's alerts; return how many were new, updated and resolved."""
+def _latest(payload: AmPayload) -> dict[str, AmAlert]:
+    """Return the payload's alerts by dedup key, the last one winning."""
     latest: dict[str, AmAlert] = {}
     starts: dict[datetime, str] = {}  # one notification's alerts mostly share startsAt
     for alert in payload.alerts:
-        latest[
-            alert.key(
-                starts.get(alert.startsAt)
-                or starts.setdefault(alert.startsAt, alert.startsAt.isoformat())
-            )
-        ] = alert
+        started = starts.get(alert.startsAt)
+        if started is None:
+            started = starts[alert.startsAt] = alert.startsAt.isoformat()
+        latest[alert.key(started)] = alert
+    return latest
+
+
+def store_notifications(
+    session: Session,
+    payloads: list[AmPayload],
+    runbook: Runbook,
+    silences: list[Silence],
+    now: datetime,
+) -> list[IngestResult]:
+    """Write the payloads' alerts, in order; return each one's new, updated and resolved."""
     writer = _Writer(session)
-    known = writer.known(list(latest))
+    by_payload = [_latest(p) for p in payloads]
+    known = writer.known(list({key for latest in by_payload for key in latest}))
     at = writer.moment(now)
     links: dict[tuple[str, str], Link] = {}
-    fresh: list[tuple[Any, ...]] = []
+    pending: dict[str, list[Any]] = {}  # rows new in this group, not inserted yet
+    states: dict[str, str] = {}  # state of stored alerts as this group leaves them
     bumped: list[tuple[Any, ...]] = []
     resolved: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
-    for key, alert in latest.items():
-        if key in known:
-            ident, state, _ = known[key]
+    results: list[IngestResult] = []
+    for payload, latest in zip(payloads, by_payload, strict=True):
+        created = updated = closed = 0
+        actor = f"alertmanager:{payload.receiver}"
+        for key, alert in latest.items():
+            row = pending.get(key)
+            if row is None and key not in known:
+                link_key = (
+                    alert.labels.get("alertname", ""),
+                    alert.annotations.get("runbook_url", ""),
+                )
+                link = links.get(link_key)
+                if link is None:
+                    link = links[link_key] = link_alert(runbook, alert.labels, alert.annotations)
+                pending[key] = _new_row(key, alert, payload, link, silences, now, writer, at)
+                created += 1
+                continue
+            updated += 1
+            closing = alert.status == "resolved"
+            ends = writer.moment(alert.ended() or now) if closing else None
+            if row is not None:
+                row[_RECEIVED] += 1
+                row[_SEEN], row[_ANNOTATIONS] = at, _dump(alert.annotations)
+                if closing and row[_STATE] in _OPEN:
+                    row[_STATE], row[_ENDS], row[_UPDATED] = _RESOLVED, ends, at
+                    events.append((at, "resolved", actor, "Alertmanager sent status resolved", key))
+                    closed += 1
+                continue
+            ident, state = known[key]
             bumped.append((at, _dump(alert.annotations), ident))
-            if alert.status == "resolved" and AlertState(state) in OPEN:
-                resolved.append(
-                    (AlertState.RESOLVED.value, writer.moment(alert.ended() or now), at, ident)
-                )
-                events.append(
-                    (
-                        ident,
-                        at,
-                        "resolved",
-                        f"alertmanager:{payload.receiver}",
-                        "Alertmanager sent status resolved",
-                    )
-                )
-            continue
-        link_key = (alert.labels.get("alertname", ""), alert.annotations.get("runbook_url", ""))
-        if link_key not in links:
-            links[link_key] = link_alert(runbook, alert.labels, alert.annotations)
-        fresh.append(_new_row(key, alert, payload, links[link_key], silences, now, writer, at))
-    writer.run(writer.insert_sql, fresh)
+            if closing and states.get(key, state) in _OPEN:
+                states[key] = _RESOLVED
+                resolved.append((_RESOLVED, ends, at, ident))
+                events.append((at, "resolved", actor, "Alertmanager sent status resolved", key))
+                closed += 1
+        results.append(IngestResult(len(payload.alerts), created, updated, closed))
+    writer.run(writer.insert_sql, [tuple(row) for row in pending.values()])
     writer.run(writer.update_sql, bumped)
     writer.run(writer.resolve_sql, resolved)
     writer.run(writer.event_sql, events)
-    return IngestResult(len(payload.alerts), len(fresh), len(bumped), len(resolved))
+    return results
 
 
 def _new_row(
@@ -184,7 +224,7 @@ def _new_row(
     now: datetime,
     writer: _Writer,
     at: Any,
-) -> tuple[Any, ...]:
+) -> list[Any]:
     """Return the values of a new alert row, in `_COLUMNS` order."""
     resolved = alert.status == "resolved"
     silence = silenced_by(silences, alert.labels, now) if silences and not resolved else None
@@ -194,7 +234,7 @@ def _new_row(
     annotations = alert.annotations
     summary = annotations.get("summary") or annotations.get("description") or ""
     labels = alert.labels
-    return (
+    return [
         key,
         "alertmanager",
         labels.get("alertname", "")[:300] or "(no alertname)",
@@ -211,8 +251,9 @@ def _new_row(
         writer.moment(alert.startsAt),
         writer.moment(alert.ended() or now) if resolved else None,
         at,
+        None,
         1,
         alert.generatorURL,
         silence.id if silence else None,
         False,
-    )
+    ]

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
-from opsbook.monitoring.ingest import IngestResult, store_notification
+from opsbook.monitoring.ingest import IngestResult, store_notifications
 from opsbook.monitoring.lifecycle import OPEN, AlertEvent, AlertState
 from opsbook.monitoring.linking import metric_named
 from opsbook.monitoring.notices import Notice, NoticeKind
@@ -90,7 +90,7 @@ def ingest_many(
     """Store several webhook notifications in one transaction (group commit under floods)."""
     with db.transaction() as session:
         silences = active_silences(session, now)
-        return [store_notification(session, p, runbook, silences, now) for p in payloads]
+        return store_notifications(session, payloads, runbook, silences, now)
 
 
 def list_alerts(
