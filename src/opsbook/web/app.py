@@ -67,6 +67,7 @@ def create_app(state: AppState) -> FastAPI:
 def routers() -> list[APIRouter]:
     """Return every router the app serves (API and pages)."""
     from opsbook.web.routes import (
+        alertmanager,
         alerts,
         api_meta,
         api_procedures,
@@ -78,7 +79,9 @@ def routers() -> list[APIRouter]:
         token_pages,
     )
 
+    # The webhook first: routes are tried in order, and it is the one that takes floods.
     modules = (
+        alertmanager,
         api_meta,
         api_procedures,
         api_runs,

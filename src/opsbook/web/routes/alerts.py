@@ -1,4 +1,4 @@
-"""Monitoring over HTTP: the Alertmanager receiver, alerts, silences, metrics and their pages."""
+"""Monitoring over HTTP: alerts, silences, metrics and their pages (webhook: alertmanager.py)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,19 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from opsbook.access.model import Principal
-from opsbook.access.roles import Role
-from opsbook.monitoring.alertmanager import AmPayload
-from opsbook.monitoring.receiver_queue import ReceiverQueue
 from opsbook.web.alert_schemas import (
     AlertDetailOut,
     AlertOut,
-    IngestOut,
     MetricOut,
     NoteIn,
     SeriesOut,
     SilenceIn,
     SilenceOut,
 )
-from opsbook.web.auth import operator, require, viewer
+from opsbook.web.auth import operator, viewer
 from opsbook.web.monitoring_view import chart_data, metric_rows, register_panels
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
 from opsbook.web.schemas import ErrorOut
@@ -33,74 +29,8 @@ router = APIRouter(tags=["alerts"])
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "The alert's state does not allow this."},
 }
-ingest = require(Role.INGEST)
 register_panels()
 STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved")
-
-
-def receiver(request: Request) -> ReceiverQueue:
-    """Return the app's receiver queue (one per app: one writer for all webhook requests)."""
-    queue: ReceiverQueue | None = getattr(request.app.state, "alert_receiver", None)
-    if queue is None:
-        state = app_state(request)
-        queue = ReceiverQueue(state.db, lambda: state.source.runbook, state.clock)
-        request.app.state.alert_receiver = queue
-    return queue
-
-
-def _payload_schema() -> dict[str, Any]:
-    """Return AmPayload's JSON schema with its sub-models inlined (for the OpenAPI body)."""
-    schema = AmPayload.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {k: inline(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [inline(v) for v in node]
-        return node
-
-    result: dict[str, Any] = inline(schema)
-    return result
-
-
-_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": _payload_schema()}},
-    }
-}
-
-
-@router.post(
-    "/api/v1/alertmanager",
-    response_model=IngestOut,
-    openapi_extra=_BODY,
-    responses={**AUTH, **INVALID},
-)
-async def alertmanager(request: Request, principal: Principal = Depends(ingest)) -> Response:
-    """Receive an Alertmanager webhook (version 4): dedup by fingerprint, resolve, group."""
-    from pydantic import ValidationError
-
-    body = await request.body()
-    try:
-        # Straight from bytes, in a worker thread: the event loop keeps serving the dashboard.
-        payload = await receiver(request).parse(body)
-    except ValidationError as exc:
-        errors = [
-            {
-                "loc": ["body", *e.get("loc", ())],
-                "msg": str(e.get("msg", "")),
-                "type": str(e.get("type", "")),
-            }
-            for e in exc.errors()
-        ]
-        return JSONResponse({"detail": errors}, status_code=422)
-    result = await receiver(request).submit(payload)
-    return JSONResponse(result.data())
 
 
 @router.get("/api/v1/alerts", response_model=list[AlertOut], responses=AUTH)
