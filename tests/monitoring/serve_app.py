@@ -13,26 +13,21 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> None:
-    import uvicorn
-
     from opsbook.store.database import open_database
-    from opsbook.web.app import create_app
     from opsbook.web.runbook_source import RunbookSource
+    from opsbook.web.server import ServeOptions, build_state, serve
     from opsbook.web.state import AppState
 
     runbook, url, port = Path(argv[0]), argv[1], int(argv[2])
     db = open_database(url)
     if "--worker" in argv:
-        from opsbook.web.server import build_state
-
         # As `opsbook serve` wires it: the worker loop with every periodic task.
         state = build_state(runbook, db)
     else:
         state = AppState(db=db, source=RunbookSource.load(runbook, datetime.now(UTC)))
         state.run_worker = False
-    uvicorn.run(
-        create_app(state), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
+    # As `opsbook serve` runs it: the same Uvicorn settings and process set-up.
+    serve(state, ServeOptions(port=port))
 
 
 if __name__ == "__main__":

@@ -72,13 +72,20 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
 
 def serve(state: AppState, options: ServeOptions) -> None:
     """Run the server until SIGTERM or SIGINT."""
+    import gc
+
     import uvicorn
 
     from opsbook.web.app import create_app
     from opsbook.web.graceful_server import GracefulServer
 
+    app = create_app(state)
+    # What start-up built (modules, routes, schemas) lives as long as the process. Frozen,
+    # it is left out of the full collections that a webhook flood's allocations set off.
+    gc.collect()
+    gc.freeze()
     config = uvicorn.Config(
-        create_app(state),
+        app,
         host=options.host,
         port=options.port,
         log_level=options.log_level,
