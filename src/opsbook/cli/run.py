@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -165,7 +166,10 @@ def run(
     if local is not None:
         run_id = local.start_run(plan, who)
         end = _drive(local, plan, runbook, run_id, who, yes, as_json, resumed=False)
-        _finish(lambda: _database(Path(runbook.path)), end, as_json)
+        from opsbook.procedures.sqlite_show import show_recorded_run
+
+        _finish(partial(show_recorded_run, local.connection), end, as_json)
+    from opsbook.cli.runs import show_data
     from opsbook.procedures.service import DatabaseRunStore, start_run
 
     db = _database(Path(runbook.path))
@@ -176,7 +180,7 @@ def run(
         _plan_failed(exc, as_json)
         return
     end = _drive(DatabaseRunStore(db, _now), plan, runbook, run_id, who, yes, as_json, False)
-    _finish(lambda: db, end, as_json)
+    _finish(partial(show_data, db), end, as_json)
 
 
 def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
@@ -214,7 +218,7 @@ def resume(
     from opsbook.runbook.problems import RunbookError
 
     who = me()
-    from opsbook.cli.runs import database_for
+    from opsbook.cli.runs import database_for, show_data
 
     db = database_for(runbook)
     if db is None:
@@ -254,7 +258,7 @@ def resume(
         outcomes=state.outcomes,
         passed_hosts=state.passed_hosts,
     )
-    _finish(lambda: db, end, as_json)
+    _finish(partial(show_data, db), end, as_json)
 
 
 def _database(runbook_path: Path) -> Database:
@@ -280,8 +284,8 @@ def _drive(
     from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import QuietView, StepView
     from opsbook.procedures.drive import drive
-    from opsbook.procedures.local import LocalExecutor
     from opsbook.procedures.remote import SshHosts
+    from opsbook.procedures.session_shell import local_executor
 
     out = Lines()
     view: StepView | QuietView = QuietView() if as_json else StepView(out, plan)
@@ -304,7 +308,7 @@ def _drive(
             run_id=run_id,
             confirmer=_confirmer(yes, who.user),
             reporter=view,
-            local=LocalExecutor(),
+            local=local_executor(runbook.settings),
             remote=SshHosts(runbook),
             **state,
         )
@@ -320,14 +324,13 @@ def _drive(
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _finish(open_db: Callable[[], Database], end: RunEnd, as_json: bool) -> NoReturn:
+def _finish(show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: bool) -> NoReturn:
+    """Print how the run ended (with --json: its whole record, read by `show`); exit."""
     from opsbook.procedures.engine import RunStatus
 
     code = 0 if end.status is RunStatus.SUCCEEDED else EXIT_FAILED
     if as_json:
-        from opsbook.cli.runs import show_data
-
-        print_json(show_data(open_db(), end.run_id))
+        print_json(show(end.run_id))
         raise typer.Exit(code)
     from opsbook.cli.lines import Lines
 
