@@ -7,9 +7,11 @@ Each step is a small real command (grep, test, date, ls, an append to a log), th
 list for every contender:
 
 - opsbook: `opsbook run RUNBOOK.md bench` as a new process, output to a pipe (plain lines),
-  SQLite in a temporary state directory: interpreter start-up, parsing, planning and the
+  the run's local steps in one bash session (the default), SQLite in a temporary state
+  directory: interpreter start-up, parsing, planning and the
   full audit trail (every attempt committed as it starts and as it ends) are all in the
   time. One warm-up run first creates the database, as any earlier run would have.
+- opsbook with `shell: per-step` in the front matter: a new bash for every step.
 - bash: `bash script.sh` with the same commands, `set -e`, nothing recorded.
 - ansible-playbook: one play on localhost, `connection: local`, facts off, one `shell`
   task per step; ansible-core is installed into the venv from PyPI by this script when it
@@ -56,6 +58,9 @@ def write_inputs(work: Path, steps: int) -> None:
     (work / "RUNBOOK.md").write_text(
         "# Bench\n\n## Standard Operating Procedures\n\n### Bench Procedure\n\n"
         "**Steps**:\n" + "\n".join(lines) + "\n"
+    )
+    (work / "PERSTEP.md").write_text(
+        "---\nshell: per-step\n---\n" + (work / "RUNBOOK.md").read_text()
     )
     (work / "ONE.md").write_text(
         "# Bench\n\n## Standard Operating Procedures\n\n### Bench Procedure\n\n"
@@ -293,6 +298,13 @@ def main() -> None:
             measure(
                 "bash script",
                 lambda: timed("bash script", ["bash", "script.sh"], work, env),
+                args.repeat,
+            ),
+            measure(
+                "opsbook run, shell: per-step",
+                lambda: timed(
+                    "opsbook run, shell: per-step", [*opsbook, "PERSTEP.md", "bench"], work, env
+                ),
                 args.repeat,
             ),
             measure(
