@@ -27,6 +27,7 @@ def write_runbook(directory: Path, body: str, env_table: str = "") -> Path:
 def cli_env(state: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOOK_")}
     env.update(OPSBOOK_HOME=str(state), OPSBOOK_USER="alice", NO_COLOR="1", COLUMNS="200")
+    env["XDG_CACHE_HOME"] = f"{state}-cache"  # parsed runbooks: not in the user's own cache
     env.update(extra)
     return env
 

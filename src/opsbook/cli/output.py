@@ -78,13 +78,21 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_or_exit(path: Path | None, as_json: bool = False) -> Runbook:
-    """Load the runbook named on the command line (or the default); exit 2 if it is bad."""
+def load_or_exit(path: Path | None, as_json: bool = False, *, cached: bool = False) -> Runbook:
+    """Load the runbook named on the command line (or the default); exit 2 if it is bad.
+
+    `cached`: keep the parsed runbook in the user's cache (see `runbook/parse_cache.py`).
+    """
     from opsbook.runbook.loader import load_runbook, resolve_path
     from opsbook.runbook.problems import RunbookError
 
+    cache = None
+    if cached:
+        from opsbook.runbook.parse_cache import cache_dir
+
+        cache = cache_dir(os.environ)
     try:
-        return load_runbook(resolve_path(str(path) if path else None, os.environ))
+        return load_runbook(resolve_path(str(path) if path else None, os.environ), cache=cache)
     except RunbookError as exc:
         fail_bad_input(exc, as_json)
 

@@ -145,7 +145,7 @@ def run(
 
     path, target = (Path(runbook_or_id), ident) if ident else (None, runbook_or_id)
     values = _params(param)
-    runbook = load_or_exit(path, as_json)
+    runbook = load_or_exit(path, as_json, cached=True)
     try:
         try:
             plan = build_plan(runbook, target=target, params=values, environ=os.environ, host=host)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opsbook.runbook.model import Runbook
-from opsbook.runbook.parser import parse_runbook
 from opsbook.runbook.problems import Problem, RunbookError
+
+if TYPE_CHECKING:
+    from opsbook.runbook.model import Runbook
 
 
 def resolve_path(given: str | None, environ: dict[str, str] | os._Environ[str]) -> Path:
@@ -16,8 +18,12 @@ def resolve_path(given: str | None, environ: dict[str, str] | os._Environ[str]) 
     return Path(given or environ.get("OPSBOOK_RUNBOOK") or "RUNBOOK.md")
 
 
-def load_runbook(path: Path) -> Runbook:
-    """Read and parse a runbook file, raising RunbookError for a missing or bad file."""
+def load_runbook(path: Path, *, cache: Path | None = None) -> Runbook:
+    """Read and parse a runbook file, raising RunbookError for a missing or bad file.
+
+    With `cache` (see `parse_cache.py`) a file parsed before by the same code is not parsed
+    again: the parser and markdown-it are then not even imported.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -33,13 +39,23 @@ def load_runbook(path: Path) -> Runbook:
         ) from None
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
         raise RunbookError([Problem(0, f"cannot read the file: {exc}", path=str(path))]) from None
+    if cache is not None:
+        from opsbook.runbook.parse_cache import cached_parse
+
+        return cached_parse(text, str(path), cache, _parse)
+    return _parse(text, str(path))
+
+
+def _parse(text: str, path: str) -> Runbook:
+    from opsbook.runbook.parser import parse_runbook
+
     # The parse makes some hundred thousand short-lived objects; the cyclic collector's
     # passes over them cost a fifth of `opsbook check` on a large runbook, and none of them
     # outlive the parse but the model, so the collector waits until it is done.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return parse_runbook(text, str(path))
+        return parse_runbook(text, path)
     finally:
         if collecting:
             gc.enable()
