@@ -56,9 +56,15 @@ def _root(
 
 def main() -> None:
     """Run the opsbook command line."""
+    import gc
     import sys
 
-    narrowed(sys.argv[1] if len(sys.argv) > 1 else "")()
+    try:
+        narrowed(sys.argv[1] if len(sys.argv) > 1 else "")()
+    finally:
+        # The process ends here. Python's collections while it shuts down would walk every
+        # object of the start-up (Typer, the model, asyncio) for nothing: tens of ms.
+        gc.freeze()
 
 
 def narrowed(word: str) -> typer.Typer:
