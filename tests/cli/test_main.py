@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+from tests.procedures.cli_support import cli_env, opsbook, write_runbook
 
 
 def test_main_freezes_the_heap_before_the_process_ends() -> None:
@@ -16,3 +19,14 @@ def test_main_freezes_the_heap_before_the_process_ends() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[-2] == "0 True", done.stdout + done.stderr
+
+
+def test_a_run_leaves_its_database_closed_on_both_stores(tmp_path: Path) -> None:
+    # SQLite removes the -wal file when the last connection closes: a file left behind
+    # means a connection was left for the (frozen) collector.
+    book = write_runbook(tmp_path, "### Hello Procedure\n\n**Steps**:\n1. Say: `echo hi`\n")
+    env = cli_env(tmp_path / "state")
+    for store in ("SQLAlchemy, first run", "sqlite3, later runs"):
+        done = opsbook("run", str(book), "hello", env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["opsbook.db"], store

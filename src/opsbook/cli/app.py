@@ -63,8 +63,12 @@ def main() -> None:
         narrowed(sys.argv[1] if len(sys.argv) > 1 else "")()
     finally:
         # The process ends here. Python's collections while it shuts down would walk every
-        # object of the start-up (Typer, the model, asyncio) for nothing: tens of ms.
-        gc.freeze()
+        # object of the start-up (Typer, the model, asyncio) for nothing: tens of ms. Frozen
+        # objects in reference cycles are never finalized, so not when SQLAlchemy is loaded:
+        # its pooled connections are closed only by those collections (a SQLite file keeps
+        # its -wal beside it otherwise).
+        if "sqlalchemy" not in sys.modules:
+            gc.freeze()
 
 
 def narrowed(word: str) -> typer.Typer:

@@ -168,7 +168,10 @@ def run(
         end = _drive(local, plan, runbook, run_id, who, yes, as_json, resumed=False)
         from opsbook.procedures.sqlite_show import show_recorded_run
 
-        _finish(partial(show_recorded_run, local.connection), end, as_json)
+        try:
+            _finish(partial(show_recorded_run, local.connection), end, as_json)
+        finally:
+            local.connection.close()  # now, not whenever the collector would reach it
     from opsbook.cli.runs import show_data
     from opsbook.procedures.service import DatabaseRunStore, start_run
 
