@@ -1,27 +1,36 @@
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from opsbook.cli.app import app, narrowed
+from opsbook.cli.app import MODULES, REGISTERED_BY, app, build, narrowed
 
 NAMES = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def _one(name: str) -> object:
+    return narrowed(build([REGISTERED_BY[name]]), name)
 
 
 def _same(argv: list[str]) -> None:
     runner = CliRunner()
     whole = runner.invoke(app, argv, prog_name="opsbook")
-    one = runner.invoke(narrowed(argv[0]), argv, prog_name="opsbook")
+    one = runner.invoke(_one(argv[0]), argv, prog_name="opsbook")  # type: ignore[arg-type]
     assert (one.exit_code, one.output) == (whole.exit_code, whole.output)
 
 
-def test_every_command_and_group_is_found() -> None:
+def test_every_command_and_group_is_in_the_table_with_its_module() -> None:
     assert {"run", "resume", "check", "inspect", "serve", "runs", "incidents"} <= set(NAMES)
+    assert sorted(REGISTERED_BY) == NAMES
+    assert set(REGISTERED_BY.values()) == set(MODULES)
     for name in NAMES:
-        assert narrowed(name) is not app, name
+        assert _one(name) is not None, name
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -40,6 +49,22 @@ def test_a_subcommand_of_a_group_is_the_same() -> None:
     _same(["incidents", "open", "--no-such-option"])
 
 
-def test_anything_else_gets_the_whole_app() -> None:
+def test_anything_else_is_not_narrowed() -> None:
     for word in ("", "--help", "--version", "rnu", "-h"):
-        assert narrowed(word) is app
+        assert narrowed(app, word) is None
+
+
+def test_a_command_line_loads_only_the_module_of_its_command() -> None:
+    code = (
+        "import json, sys\n"
+        "from opsbook.cli.app import main\n"
+        "sys.argv = ['opsbook', 'run', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    print(json.dumps(sorted(m for m in sys.modules if m.startswith('opsbook.cli.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert "opsbook.cli.run" in loaded
+    assert not {"opsbook.cli.incidents", "opsbook.cli.serve", "opsbook.cli.alerts"} & set(loaded)
