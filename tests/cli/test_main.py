@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.procedures.cli_support import cli_env, opsbook, write_runbook
+from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, write_runbook
 
 
 def test_main_freezes_the_heap_before_the_process_ends() -> None:
@@ -30,3 +32,29 @@ def test_a_run_leaves_its_database_closed_on_both_stores(tmp_path: Path) -> None
         done = opsbook("run", str(book), "hello", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["opsbook.db"], store
+
+
+def test_an_interrupted_run_leaves_its_database_closed(tmp_path: Path) -> None:
+    book = write_runbook(
+        tmp_path,
+        "### Noop Procedure\n\n**Steps**:\n1. Nothing: `true`\n\n"
+        "### Long Procedure\n\n**Steps**:\n1. Wait: `touch started; sleep 300`\n",
+    )
+    env = cli_env(tmp_path / "state")
+    assert opsbook("run", str(book), "noop", env=env).returncode == 0
+    proc = subprocess.Popen(
+        [OPSBOOK, "run", str(book), "long"],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "started").exists():
+        assert time.monotonic() < deadline, "the step never started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["opsbook.db"]

@@ -164,11 +164,11 @@ def run(
     who = me()
     local = _local_store(Path(runbook.path), plan)
     if local is not None:
-        run_id = local.start_run(plan, who)
-        end = _drive(local, plan, runbook, run_id, who, yes, as_json, resumed=False)
-        from opsbook.procedures.sqlite_show import show_recorded_run
-
         try:
+            run_id = local.start_run(plan, who)
+            end = _drive(local, plan, runbook, run_id, who, yes, as_json, resumed=False)
+            from opsbook.procedures.sqlite_show import show_recorded_run
+
             _finish(partial(show_recorded_run, local.connection), end, as_json)
         finally:
             local.connection.close()  # now, not whenever the collector would reach it
