@@ -8,9 +8,10 @@ list for every contender:
 
 - opsbook: `opsbook run RUNBOOK.md bench` as a new process, output to a pipe (plain lines),
   the run's local steps in one bash session (the default), SQLite in a temporary state
-  directory: interpreter start-up, parsing, planning and the
-  full audit trail (every attempt committed as it starts and as it ends) are all in the
-  time. One warm-up run first creates the database, as any earlier run would have.
+  directory: interpreter start-up, parsing, planning and the full audit trail (every
+  attempt committed as it starts and as it ends) are all in the time. One warm-up run
+  first creates the database and the bytecode caches, as any earlier run (or pip's
+  install) would have; PYTHONDONTWRITEBYTECODE is taken out of its environment.
 - opsbook with `shell: per-step` in the front matter: a new bash for every step.
 - bash: `bash script.sh` with the same commands, `set -e`, nothing recorded.
 - ansible-playbook: one play on localhost, `connection: local`, facts off, one `shell`
@@ -105,15 +106,27 @@ def timed(name: str, argv: list[str], work: Path, env: dict[str, str]) -> float:
     return took
 
 
-def measure(name: str, once: Callable[[], float], repeat: int) -> tuple[str, list[float]]:
-    once()
-    times = [once() for _ in range(repeat)]
-    print(
-        f"{name}: median {statistics.median(times):.3f} s "
-        f"(min {min(times):.3f}, max {max(times):.3f})",
-        file=sys.stderr,
-    )
-    return name, times
+def measure(
+    contenders: dict[str, Callable[[], float]], repeat: int
+) -> list[tuple[str, list[float]]]:
+    """Time each contender `repeat` times, taking turns round by round after a warm-up each.
+
+    Taking turns spreads whatever else the shared machine does over all contenders alike,
+    so their ratio holds better than if each ran its repeats in one block.
+    """
+    for once in contenders.values():
+        once()
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeat):
+        for name, once in contenders.items():
+            times[name].append(once())
+    for name, took in times.items():
+        print(
+            f"{name}: median {statistics.median(took):.3f} s "
+            f"(min {min(took):.3f}, max {max(took):.3f})",
+            file=sys.stderr,
+        )
+    return list(times.items())
 
 
 def ansible_playbook() -> Path | None:
@@ -223,7 +236,8 @@ def section(rows: list[tuple[str, list[float]]], args: argparse.Namespace, note:
             "attempt in SQLite (WAL) as it starts and as it ends; bash runs the same lines with "
             "`set -e`; ansible-playbook runs one `shell` task per step on localhost with "
             f"`connection: local` and facts off. Median of {args.repeat} runs "
-            f"({args.ansible_repeat} for ansible) after one warm-up run.",
+            f"({args.ansible_repeat} for ansible) after one warm-up run each; the opsbook "
+            "and bash runs take turns, round by round.",
             "",
             *table,
             "",
@@ -283,47 +297,42 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="opsbook-bench-") as tmp:
         work = Path(tmp)
         write_inputs(work, args.steps)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OPSBOOK_")}
+        # Bytecode caches on, as an installed opsbook has them (pip compiles on install);
+        # the warm-up run writes them for a source checkout. PYTHONDONTWRITEBYTECODE, set
+        # in some shells, would recompile opsbook's modules in every run (about 40 ms).
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("OPSBOOK_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
         env |= {"OPSBOOK_HOME": str(work / "state"), "NO_COLOR": "1"}
         if args.profile:
             profile(work, env)
             return
         opsbook = [str(BIN / "opsbook"), "run"]
-        rows = [
-            measure(
-                "opsbook run",
-                lambda: timed("opsbook run", [*opsbook, "RUNBOOK.md", "bench"], work, env),
-                args.repeat,
-            ),
-            measure(
-                "bash script",
-                lambda: timed("bash script", ["bash", "script.sh"], work, env),
-                args.repeat,
-            ),
-            measure(
-                "opsbook run, shell: per-step",
-                lambda: timed(
+        rows = measure(
+            {
+                "opsbook run": lambda: timed(
+                    "opsbook run", [*opsbook, "RUNBOOK.md", "bench"], work, env
+                ),
+                "bash script": lambda: timed("bash script", ["bash", "script.sh"], work, env),
+                "opsbook run, shell: per-step": lambda: timed(
                     "opsbook run, shell: per-step", [*opsbook, "PERSTEP.md", "bench"], work, env
                 ),
-                args.repeat,
-            ),
-            measure(
-                "opsbook run, 1 step",
-                lambda: timed("opsbook run, 1 step", [*opsbook, "ONE.md", "bench"], work, env),
-                args.repeat,
-            ),
-        ]
+                "opsbook run, 1 step": lambda: timed(
+                    "opsbook run, 1 step", [*opsbook, "ONE.md", "bench"], work, env
+                ),
+            },
+            args.repeat,
+        )
         note = ""
         exe = None if args.no_ansible else ansible_playbook()
         if exe is not None:
             argv = [str(exe), "-i", "inventory.ini", "playbook.yml"]
             ansible_env = env | {"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_NOCOLOR": "1"}
-            rows.append(
-                measure(
-                    "ansible-playbook",
-                    lambda: timed("ansible-playbook", argv, work, ansible_env),
-                    args.ansible_repeat,
-                )
+            rows += measure(
+                {"ansible-playbook": lambda: timed("ansible-playbook", argv, work, ansible_env)},
+                args.ansible_repeat,
             )
             version = subprocess.run(
                 [str(exe), "--version"], capture_output=True, text=True, check=False

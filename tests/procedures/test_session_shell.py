@@ -95,6 +95,28 @@ def test_exit_ends_the_step_with_its_status_and_the_session_goes_on() -> None:
     assert after.ok and after.stdout == "next\n"
 
 
+def test_a_step_reading_stdin_gets_nothing_and_the_next_request_arrives_whole() -> None:
+    reader, after = run_all([CommandSpec("cat; echo read-done"), CommandSpec("echo next")])
+    assert reader.ok and reader.stdout == "read-done\n"
+    assert after.ok and after.stdout == "next\n"
+
+
+def test_exit_after_an_earlier_daemon_still_ends_the_step(tmp_path: Path) -> None:
+    # The daemon inherits the shell's descriptors; the step must not wait for it.
+    pidfile = tmp_path / "daemon.pid"
+    started = time.monotonic()
+    _, exited, after = run_all(
+        [
+            CommandSpec(f"sleep 300 & echo $! > {pidfile}"),
+            CommandSpec("exit 3"),
+            CommandSpec("echo on"),
+        ]
+    )
+    assert exited.exit_code == 3 and after.stdout == "on\n"
+    assert time.monotonic() - started < 5
+    psutil.Process(int(pidfile.read_text())).kill()
+
+
 def test_shell_options_do_not_leak_into_the_next_step() -> None:
     strict, relaxed = run_all(
         [CommandSpec("set -euo pipefail; true"), CommandSpec('false; echo "${UNSET-}" went on')]

@@ -12,11 +12,12 @@ group of its own: a timeout kills the step's groups and the shell, and nothing e
 daemon started by an earlier step keeps running). A step that ends the shell (`exit 3`, a
 timeout) ends with that status, and the next step gets a new shell.
 
-Wire format, shell's stdin: NUL-terminated fields `command, cwd, output-prefix, N` and then
+Wire format, shell's stdin (moved to a spare descriptor at once, so that steps read
+/dev/null, not the next request): NUL-terminated fields `command, cwd, output-prefix, N` and then
 N `NAME=VALUE` fields. Values are data: `export -- "$kv"` assigns without evaluating, and
-names are checked here first. Shell's stdout: the exit status, the process ids of its
-background jobs (`jobs -p`), then a line `.`. Each step's output goes to two files, read
-when it ends: a daemon that keeps them open holds nothing up.
+names are checked here first. Shell's stdout: the process ids of its background jobs
+(`jobs -p`, usually none), then `=` and the exit status. Each step's output goes to two
+files, read when it ends: a daemon that keeps them open holds nothing up.
 """
 
 from __future__ import annotations
@@ -38,23 +39,27 @@ from opsbook.procedures.local import KILL_GRACE, BoundedOutput, LocalExecutor
 # `__opsbook_` names keep the driver's variables out of the steps' way.
 DRIVER = r"""
 set -m
-while IFS= read -r -d '' __opsbook_cmd && IFS= read -r -d '' __opsbook_cwd &&
-      IFS= read -r -d '' __opsbook_out && IFS= read -r -d '' __opsbook_n; do
+exec {__opsbook_in}<&0 </dev/null
+while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
+      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cwd &&
+      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_out &&
+      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_n; do
   __opsbook_vars=()
   while (( __opsbook_n-- > 0 )); do
-    IFS= read -r -d '' __opsbook_kv && __opsbook_vars+=("$__opsbook_kv")
+    IFS= read -r -u "$__opsbook_in" -d '' __opsbook_kv && __opsbook_vars+=("$__opsbook_kv")
   done
   if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
-  if [[ -n $__opsbook_cwd ]] && ! builtin cd -- "$__opsbook_cwd" 2>/dev/null; then
-    printf 'nodir\n.\n'
+  if [[ -n $__opsbook_cwd && $__opsbook_cwd != "$PWD" ]] &&
+     ! builtin cd -- "$__opsbook_cwd" 2>/dev/null; then
+    printf '=nodir\n'
     continue
   fi
-  eval "$__opsbook_cmd" </dev/null >"$__opsbook_out.out" 2>"$__opsbook_out.err"
+  eval "$__opsbook_cmd" >"$__opsbook_out.out" 2>"$__opsbook_out.err"
   __opsbook_rc=$?
-  set +o errexit +o nounset +o xtrace +o pipefail +o noglob
-  printf '%d\n' "$__opsbook_rc"
+  case $- in *[efux]*) set +efux ;; esac
+  if [[ -o pipefail ]]; then set +o pipefail; fi
   jobs -p
-  printf '.\n'
+  printf '=%d\n' "$__opsbook_rc"
 done
 """
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -131,16 +136,15 @@ class SessionShell:
         return self.process
 
     async def _reply(self, process: asyncio.subprocess.Process) -> str:
-        """Read the step's status and the shell's background jobs; the exit status if it ended."""
+        """Read the shell's background jobs and the step's status; the exit status if it ended."""
         assert process.stdout is not None
-        status = (await process.stdout.readline()).decode().strip()
-        if not status:
-            return str(await process.wait())
         jobs: set[int] = set()
-        while (line := (await process.stdout.readline()).decode().strip()) not in (".", ""):
+        while line := (await process.stdout.readline()).decode().strip():
+            if line.startswith("="):
+                self.jobs = jobs
+                return line[1:]
             jobs.add(int(line))
-        self.jobs = jobs
-        return status
+        return str(await process.wait())
 
     async def _stop_step(
         self, process: asyncio.subprocess.Process, answer: asyncio.Future[str]
