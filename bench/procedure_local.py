@@ -253,24 +253,20 @@ def section(rows: list[tuple[str, list[float]]], args: argparse.Namespace, note:
 
 # What `--profile` (cProfile) and `python -X importtime` showed; see the figures above.
 WHERE_THE_TIME_GOES = [
-    "Where opsbook's time goes (cProfile and `python -X importtime` of `opsbook run`): a run "
-    "on an existing local database records through the standard library's sqlite3, so its "
-    "start-up is the interpreter with Typer, Rich, markdown-it and asyncio plus parsing and "
-    "planning; the SQLAlchemy ORM (PostgreSQL, a first run that creates the schema, `runs "
-    "show`, the dashboard) would add about 0.8 s of CPU on this machine, and did until it "
-    "was taken off this path. Each step then costs about 2 ms of Python (two committed "
-    "SQLite writes: the attempt as it starts, and as it ends with the step's outcome; the "
-    "asyncio child watcher; the output line) plus a bash process of its own: the step runs "
-    "as `bash -c` in a new session, so that a timeout kills its whole process tree. A bash "
-    "script runs builtins (`test`, `echo`) without any process and starts each external "
-    "command once; opsbook starts a bash for every step and then the command, so each "
-    "step costs it at least twice what the line costs bash (measured in process: about 6 "
-    "ms a step against 3 ms for an external command in bash), and its fixed start-up "
-    "alone is several times bash's whole run. Closing the rest "
-    "of the gap to 4x would take a run-long shell fed one step at a time instead of a shell "
-    "per step, which gives up per-step process-tree isolation; the numbers above are for "
-    "the cheapest possible steps, and real steps (a service start, an HTTP check) take "
-    "long enough to hide the difference.",
+    "Where opsbook's time goes (in-process timings and `python -X importtime` of `opsbook "
+    "run`, 2026-11-27). The fixed cost (the one-step row) is almost all interpreter start-up "
+    "and imports: Typer about 45-60 ms, asyncio about 15-20 ms (it brings logging and ssl), "
+    "the runbook model's frozen dataclasses about 15 ms; the work itself (reading the parsed "
+    "runbook from the parse cache, the plan, the run record through the standard library's "
+    "sqlite3, plain output lines without Rich) is about 20 ms. Each further step costs about "
+    "2 ms: the line's own work in bash (about 0.9 ms, what the bash script spends on it), "
+    "the session shell's share (about 0.4 ms of bash CPU: reading the request, exporting the "
+    "run's variables, the redirections to the step's output files, job control so that a "
+    "timeout kills only the step's process groups) and about 0.5 ms of Python (two committed "
+    "SQLite writes, the attempt as it starts and as it ends, about 0.17 ms; the request and "
+    "reply and reading the output files, about 0.25 ms; deciding the next item and printing "
+    "its line). With `shell: per-step` every step also starts a bash of its own, about 1 ms "
+    "more.",
 ]
 
 
