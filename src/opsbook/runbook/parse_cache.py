@@ -4,8 +4,8 @@ A parse needs markdown-it and the parser's modules, about 30 ms of imports in a 
 yet its result depends only on the file's text, its path as given, and the code that
 parses. An entry is keyed by a SHA-256 of all of them: the text, the path, the Python
 version, the source of every module of `opsbook.runbook`, and the `__init__.py` (which holds
-the version) of markdown-it and of its plugins package. Any change to one of them is a miss,
-and a miss parses as before. Only a runbook that parsed without error is kept.
+the version) of markdown-it, of its plugins package and of PyYAML. Any change to one of them
+is a miss, and a miss parses as before. Only a runbook that parsed without error is kept.
 
 Entries are pickles, so they live in the user's own cache directory ($XDG_CACHE_HOME or
 ~/.cache, then opsbook/parsed, made 0700), one file per runbook path, replaced atomically,
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
 
 FORMAT = b"opsbook parsed runbook 1\n"
-# The packages besides opsbook.runbook whose code decides what a parse returns.
-DEPENDENCIES = ("markdown_it", "mdit_py_plugins")
+# The packages besides opsbook.runbook whose code decides what a parse returns (PyYAML
+# reads the front matter).
+DEPENDENCIES = ("markdown_it", "mdit_py_plugins", "yaml")
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path | None:
