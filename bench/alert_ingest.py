@@ -29,10 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from doc_section import markers, replace_section
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench:alert_ingest:start -->", "<!-- bench:alert_ingest:end -->"
+START, END = markers("alert_ingest")
 TARGET = 20_000
 
 RUNBOOK = "# Bench Runbook\n\n## Purpose\n\nBenchmark.\n"
@@ -251,16 +252,6 @@ def section(args: argparse.Namespace, runs: list[Run], loads: tuple[str, str]) -
     ])  # fmt: skip
 
 
-def write_section(text: str) -> None:
-    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        current = before + text + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    BENCHMARKS.write_text(current)
-
-
 def load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -290,7 +281,7 @@ def main() -> None:
     text = section(args, runs, (started, load()))
     print(text)
     if args.write:
-        write_section(text)
+        replace_section(START, END, text)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from doc_section import markers, replace_section
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench:incident_escalation:start -->", "<!-- bench:incident_escalation:end -->"
+START, END = markers("incident_escalation")
 EXAMPLE = ROOT / "examples" / "tinyweb" / "RUNBOOK.md"
 
 
@@ -124,13 +125,7 @@ def main() -> None:
     ])  # fmt: skip
     print(text)
     if args.write:
-        current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-        if START in current and END in current:
-            before, rest = current.split(START, 1)
-            current = before + text + rest.split(END, 1)[1]
-        else:
-            current = current.rstrip("\n") + "\n\n" + text + "\n"
-        BENCHMARKS.write_text(current)
+        replace_section(START, END, text)
 
 
 if __name__ == "__main__":

@@ -36,10 +36,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from doc_section import markers, replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench:procedure_local:start -->", "<!-- bench:procedure_local:end -->"
+START, END = markers("procedure_local")
 COMMANDS = [
     "grep -q root /etc/passwd",
     "test -d /tmp",
@@ -270,17 +271,6 @@ WHERE_THE_TIME_GOES = [
 ]
 
 
-def write_section(text: str) -> None:
-    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        current = before + text + after
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    BENCHMARKS.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
@@ -339,7 +329,7 @@ def main() -> None:
     text = section(rows, args, note)
     print(text)
     if args.write:
-        write_section(text)
+        replace_section(START, END, text)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from doc_section import markers, replace_section  # noqa: E402
 from tests.e2e.sshd import SshServer, start_server, stop_server  # noqa: E402
 
 from opsbook.procedures.executor import CommandSpec  # noqa: E402
@@ -46,11 +47,10 @@ from opsbook.procedures.fanout import run_on_hosts  # noqa: E402
 from opsbook.procedures.ssh import SshExecutor  # noqa: E402
 from opsbook.runbook.model import Host  # noqa: E402
 
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 # What asyncssh negotiates with OpenSSH 9.2 (which lacks ML-KEM); OpenSSH's own client
 # prefers sntrup761x25519, a post-quantum exchange that costs far more CPU per connection.
 SAME_KEX = "curve25519-sha256"
-START, END = "<!-- bench:ssh_fanout:start -->", "<!-- bench:ssh_fanout:end -->"
+START, END = markers("ssh_fanout")
 
 CHILD = """
 import asyncio, sys
@@ -288,17 +288,6 @@ def section(rows: list[tuple[str, list[float]]], args: argparse.Namespace, note:
     )
 
 
-def write_section(text: str) -> None:
-    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    BENCHMARKS.write_text(updated)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--hosts", type=int, default=20)
@@ -357,7 +346,7 @@ def main() -> None:
     text = section(rows, args, note)
     print(text)
     if args.write:
-        write_section(text)
+        replace_section(START, END, text)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
@@ -29,11 +28,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from doc_section import markers, replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench:web_latency:start -->", "<!-- bench:web_latency:end -->"
+START, END = markers("web_latency")
 EXAMPLE = ROOT / "examples" / "tinyweb"
 TARGET_P99 = 0.100
 
@@ -322,14 +321,7 @@ at 200 requests/s the server needs most of one core to itself.
 |---|---|---|---|---|---|---|---|---|
 {rows}
 {END}"""
-    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = re.sub(
-            re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    BENCHMARKS.write_text(text, encoding="utf-8")
+    replace_section(START, END, section)
 
 
 if __name__ == "__main__":

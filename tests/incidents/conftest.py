@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +12,9 @@ from opsbook.runbook.loader import load_runbook
 from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database, open_database
 from tests.incidents.smtp import smtp  # noqa: F401  (a fixture: a real SMTP server)
+from tests.postgres import fresh_schema
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "tinyweb" / "RUNBOOK.md"
-PG_URL = os.environ.get("OPSBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -43,26 +41,8 @@ def db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_URL)
-    try:
-        with engine.connect():
-            pass
-    except Exception as exc:  # an unreachable server
-        engine.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; CI needs it: {exc}")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
-    schema = f"incidents_{uuid.uuid4().hex[:10]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with fresh_schema("incidents") as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +12,7 @@ import pytest
 from opsbook.runbook.model import Runbook
 from opsbook.runbook.parser import parse_runbook
 from opsbook.store.database import Database, open_database
-
-PG_URL = os.environ.get("OPSBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.postgres import fresh_schema
 
 RUNBOOK = """---
 monitoring:
@@ -95,28 +92,12 @@ def db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def pg() -> Iterator[Database]:
     """A database on PostgreSQL in a fresh schema, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_URL)
-    try:
-        with engine.connect():
-            pass
-    except Exception as exc:
-        engine.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; CI needs it: {exc}")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
-    schema = f"monitoring_{uuid.uuid4().hex[:10]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = open_database(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    try:
-        yield database
-    finally:
-        database.dispose()
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with fresh_schema("monitoring") as url:
+        database = open_database(url)
+        try:
+            yield database
+        finally:
+            database.dispose()
 
 
 @pytest.fixture

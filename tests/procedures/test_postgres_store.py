@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.postgres import PG_URL, fresh_schema
 from tests.procedures.cli_support import cli_env, opsbook, run_json, write_runbook
 
-SERVER = os.environ.get("OPSBOOK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# psycopg's own URL form of the same server.
+SERVER = PG_URL.replace("postgresql+psycopg://", "postgresql://")
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    import psycopg
-
-    schema = f"proc_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(SERVER, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is needed at {SERVER}: {exc}")
-        pytest.skip(f"no PostgreSQL at {SERVER}")
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield SERVER.replace("postgresql://", "postgresql+psycopg://") + (
-            f"?options=-csearch_path%3D{schema}"
-        )
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
+    with fresh_schema("proc") as url:
+        yield url
 
 
 def test_runs_are_recorded_in_postgresql(tmp_path: Path, pg_url: str) -> None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from opsbook.store.database import Database, open_database
 from opsbook.worker.queue import claim, counts, enqueue, enqueue_many, finish
+from tests.postgres import fresh_schema
 
-PG_URL = os.environ.get("OPSBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -44,29 +43,10 @@ def test_a_job_finishes_once(db: Database) -> None:
     assert counts(db) == {"failed": 1}
 
 
-def _pg_available() -> bool:
-    try:
-        with create_engine(PG_URL).connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception:
-        return False
-    return True
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    if not _pg_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; CI needs it")
-        pytest.skip("PostgreSQL is not reachable")
-    schema = f"jobs_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with fresh_schema("jobs") as url:
+        yield url
 
 
 def _drain_with_two_workers(url: str, jobs: int) -> tuple[list[tuple[int, str]], list[str]]:
