@@ -166,14 +166,18 @@ def test_missing_directory_is_an_error_and_the_session_goes_on(tmp_path: Path) -
     assert after.stdout == "ok\n"
 
 
-def test_close_removes_the_output_files() -> None:
-    async def go() -> Path:
+def test_close_removes_the_output_files_and_an_unused_shell_leaves_none() -> None:
+    async def go() -> Path | None:
         shell = SessionShell()
         await shell.run(CommandSpec("echo hi"))
+        used = shell.workdir
+        assert used is not None and used.exists()
         await shell.close()
-        return shell.workdir
+        return used
 
-    assert not asyncio.run(go()).exists()
+    used = asyncio.run(go())
+    assert used is not None and not used.exists()
+    assert SessionShell().workdir is None
 
 
 RUNBOOK = "---\nshell: {mode}\n---\n# Shells\n"

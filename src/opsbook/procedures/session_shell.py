@@ -78,7 +78,8 @@ class SessionShell:
             raise FileNotFoundError("bash is not installed")
         self.bash = found
         self.process: asyncio.subprocess.Process | None = None
-        self.workdir = Path(tempfile.mkdtemp(prefix="opsbook-steps-"))
+        # Made with the first shell, so an executor that never runs a step leaves nothing.
+        self.workdir: Path | None = None
         # Background jobs the shell reported: spared when a later step is killed.
         self.jobs: set[int] = set()
         self.count = 0
@@ -98,6 +99,7 @@ class SessionShell:
             process = await self._shell()
         except OSError as exc:
             return CommandResult(None, error=f"cannot start bash: {exc.strerror}")
+        assert self.workdir is not None
         self.count += 1
         prefix = str(self.workdir / str(self.count))
         fields = [spec.command, spec.cwd or "", prefix, str(len(spec.env))]
@@ -128,6 +130,8 @@ class SessionShell:
         if self.process is not None and self.process.returncode is None:
             return self.process
         self.jobs.clear()
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="opsbook-steps-"))
         self.process = await asyncio.create_subprocess_exec(
             self.bash, "--noprofile", "--norc", "-c", DRIVER,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -189,7 +193,9 @@ class SessionShell:
             except TimeoutError:
                 process.kill()
                 await process.wait()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
 
 
 def _groups_of_session(session: int) -> set[int]:
