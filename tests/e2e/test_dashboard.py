@@ -3,15 +3,13 @@ manual step, watch it finish, read its history, stop it again."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.chromium import launched_chromium
 from tests.e2e.dashboard_server import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
     Served,
     serve_example,
@@ -31,16 +29,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; `make system-deps` installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (make system-deps installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launched_chromium()
 
 
 def run_procedure(page: object, name: str, manual_text: str) -> str:

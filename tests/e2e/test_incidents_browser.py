@@ -12,11 +12,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.e2e.chromium import launched_chromium
+
 ROOT = Path(__file__).parents[2]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.e2e
 
@@ -83,61 +85,59 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
             process.kill()
 
 
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    yield from launched_chromium()
+
+
 def test_open_an_incident_see_the_countdown_and_acknowledge_it(
-    server: tuple[str, str], tmp_path: Path
+    server: tuple[str, str], tmp_path: Path, browser: Any
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; CI needs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     url, token = server
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{url}/login?next=/incidents")
-        page.fill("#secret", token)
-        page.locator("form[action='/login'] button[type=submit]").click()
-        page.wait_for_url(f"{url}/incidents")
+    page = browser.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{url}/login?next=/incidents")
+    page.fill("#secret", token)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(f"{url}/incidents")
 
-        page.select_option("[data-testid=severity]", "SEV-2")
-        page.fill("[data-testid=title]", "Items missing after deploy")
-        page.locator("[data-testid=open-form] button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*/incidents/\d+$"))
-        expect(page.locator("h1")).to_contain_text("Items missing after deploy")
-        expect(page.get_by_test_id("severity")).to_have_text("SEV-2")
-        expect(page.get_by_test_id("status")).to_have_text("detected")
+    page.select_option("[data-testid=severity]", "SEV-2")
+    page.fill("[data-testid=title]", "Items missing after deploy")
+    page.locator("[data-testid=open-form] button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/incidents/\d+$"))
+    expect(page.locator("h1")).to_contain_text("Items missing after deploy")
+    expect(page.get_by_test_id("severity")).to_have_text("SEV-2")
+    expect(page.get_by_test_id("status")).to_have_text("detected")
 
-        countdown = page.get_by_test_id("countdown")
-        expect(countdown).to_have_text(re.compile(r"^respond within 59:\d\d$"))
-        first = countdown.inner_text()
-        page.wait_for_timeout(2100)
-        assert countdown.inner_text() != first  # it is live, ticking down
+    countdown = page.get_by_test_id("countdown")
+    expect(countdown).to_have_text(re.compile(r"^respond within 59:\d\d$"))
+    first = countdown.inner_text()
+    page.wait_for_timeout(2100)
+    assert countdown.inner_text() != first  # it is live, ticking down
 
-        page.get_by_test_id("ack").click()
-        expect(page.get_by_test_id("status")).to_have_text("acknowledged")
-        expect(page.get_by_test_id("acknowledged")).to_contain_text("browser-admin")
-        expect(page.get_by_test_id("countdown")).to_have_count(0)
-        expect(page.get_by_test_id("timeline")).to_contain_text("Acknowledged by browser-admin")
+    page.get_by_test_id("ack").click()
+    expect(page.get_by_test_id("status")).to_have_text("acknowledged")
+    expect(page.get_by_test_id("acknowledged")).to_contain_text("browser-admin")
+    expect(page.get_by_test_id("countdown")).to_have_count(0)
+    expect(page.get_by_test_id("timeline")).to_contain_text("Acknowledged by browser-admin")
 
-        # The suggested diagnosis runs on the server's worker; its output joins the timeline.
-        page.get_by_test_id("diagnose-items-missing-or-unreadable").click()
-        timeline = page.get_by_test_id("timeline")
-        expect(timeline).to_contain_text("Started the diagnosis of Items missing or unreadable")
-        expect(timeline).to_contain_text(
-            re.compile(r"Run \d+ \(items-missing-or-unreadable:diagnosis\) succeeded"),
-            timeout=45_000,
-        )
-        expect(timeline).to_contain_text("$ bin/tinyweb count")
-        page.screenshot(path=str(ARTIFACTS / "incident.png"), full_page=True)
+    # The suggested diagnosis runs on the server's worker; its output joins the timeline.
+    page.get_by_test_id("diagnose-items-missing-or-unreadable").click()
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline).to_contain_text("Started the diagnosis of Items missing or unreadable")
+    expect(timeline).to_contain_text(
+        re.compile(r"Run \d+ \(items-missing-or-unreadable:diagnosis\) succeeded"),
+        timeout=45_000,
+    )
+    expect(timeline).to_contain_text("$ bin/tinyweb count")
+    page.screenshot(path=str(ARTIFACTS / "incident.png"), full_page=True)
 
-        page.goto(f"{url}/")
-        expect(page.locator("[data-panel=incidents]")).to_contain_text("Items missing after deploy")
-        browser.close()
+    page.goto(f"{url}/")
+    expect(page.locator("[data-panel=incidents]")).to_contain_text("Items missing after deploy")
     assert errors == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 
 from opsbook.runbook.parser import parse_runbook
 from opsbook.runbook.render_html import render_html
-from tests.e2e.dashboard_server import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.chromium import launched_chromium
 from tests.runbook.test_render import RICH
 
 pytestmark = pytest.mark.e2e
@@ -19,16 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; `make system-deps` installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (make system-deps installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launched_chromium()
 
 
 PAGE = render_html(parse_runbook(RICH))

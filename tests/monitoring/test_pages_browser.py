@@ -4,7 +4,6 @@ alert resolves; the chart draws with its thresholds and the console stays clean.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from opsbook.access import service as access
 from opsbook.access.roles import Role
 from opsbook.store.database import Database
-from tests.e2e.dashboard_server import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.chromium import launched_chromium
 from tests.monitoring.live import serving_process
 
 pytestmark = pytest.mark.e2e
@@ -56,16 +55,7 @@ monitoring: {interval: 1s}
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; `make system-deps` installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (make system-deps installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launched_chromium()
 
 
 def test_alert_fires_is_acknowledged_and_resolves_on_the_dashboard(
