@@ -35,6 +35,7 @@ from pathlib import Path
 
 from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
 from opsbook.procedures.local import KILL_GRACE, BoundedOutput, LocalExecutor
+from opsbook.runbook.frontmatter import PER_STEP_SHELL
 
 # `__opsbook_` names keep the driver's variables out of the steps' way.
 DRIVER = r"""
@@ -63,8 +64,6 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
 done
 """
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Front matter `shell:` values: one bash for the run's local steps, or a bash per step.
-SESSION, PER_STEP = "session", "per-step"
 
 
 class SessionShell:
@@ -219,6 +218,7 @@ def local_executor(
     settings: Mapping[str, object], base_env: Mapping[str, str] | None = None
 ) -> Executor:
     """Return the runbook's local executor: one session (the default) or a bash per step."""
-    if settings.get("shell") == PER_STEP or shutil.which("bash") is None:
+    bash = shutil.which("bash")
+    if settings.get("shell") == PER_STEP_SHELL or bash is None:
         return LocalExecutor(base_env)
-    return SessionShell(base_env)
+    return SessionShell(base_env, bash)

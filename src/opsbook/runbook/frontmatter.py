@@ -7,6 +7,10 @@ from typing import Any
 from opsbook.runbook.model import Host
 from opsbook.runbook.problems import ValueProblem
 
+# Front matter `shell:` values: the run's local steps in one bash (the default), or a bash
+# for every step.
+SESSION_SHELL, PER_STEP_SHELL = "session", "per-step"
+SHELL_MODES = (SESSION_SHELL, PER_STEP_SHELL)
 _HOST_HINT = "write hosts as `NAME: {address: 10.0.0.5, user: ops, port: 22}`"
 
 
@@ -40,7 +44,7 @@ def read_front_matter(
     hosts = _hosts(data.get("hosts") or {}, first_line)
     groups = _groups(data.get("groups") or {}, hosts, first_line)
     settings = {k: v for k, v in data.items() if k not in ("hosts", "groups")}
-    if settings.get("shell", "session") not in ("session", "per-step"):
+    if settings.get("shell", SESSION_SHELL) not in SHELL_MODES:
         raise ValueProblem(
             f"front matter `shell: {settings['shell']}` is not a shell mode",
             "write `shell: session` (the run's local steps share one bash, the default) or "
