@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import psutil
@@ -12,25 +13,35 @@ import pytest
 
 from opsbook.procedures.executor import CommandResult, CommandSpec
 from opsbook.procedures.local import LocalExecutor
+from opsbook.procedures.loop_free import run_loop_free
 from opsbook.procedures.session_shell import SessionShell, local_executor
 from opsbook.runbook.loader import load_runbook
 from opsbook.runbook.problems import RunbookError
 from tests.procedures.test_local import gone, wait_gone
 
+RunAll = Callable[[Sequence[CommandSpec]], list[CommandResult]]
 
-def run_all(specs: Sequence[CommandSpec]) -> list[CommandResult]:
-    async def go() -> list[CommandResult]:
-        shell = SessionShell()
+
+@pytest.fixture(params=["in-loop", "blocking"])
+def run_all(request: pytest.FixtureRequest) -> RunAll:
+    """Run specs one after the other in one session: on an event loop, or without one."""
+    blocking = request.param == "blocking"
+
+    async def go(specs: Sequence[CommandSpec]) -> list[CommandResult]:
+        shell = SessionShell(blocking=blocking)
         try:
             return [await shell.run(spec) for spec in specs]
         finally:
             await shell.close()
 
-    return asyncio.run(go())
+    def run(specs: Sequence[CommandSpec]) -> list[CommandResult]:
+        return run_loop_free(go(specs)) if blocking else asyncio.run(go(specs))
+
+    return run
 
 
 def test_variables_and_functions_carry_over_but_each_step_starts_in_its_cwd(
-    tmp_path: Path,
+    tmp_path: Path, run_all: RunAll
 ) -> None:
     (tmp_path / "a").mkdir()
     first, second = run_all(
@@ -43,7 +54,7 @@ def test_variables_and_functions_carry_over_but_each_step_starts_in_its_cwd(
     assert second.stdout == f"blue\nhello\n{tmp_path}\n"
 
 
-def test_parameter_values_are_data_not_shell_text(tmp_path: Path) -> None:
+def test_parameter_values_are_data_not_shell_text(tmp_path: Path, run_all: RunAll) -> None:
     marker = tmp_path / "pwned"
     value = f"$(touch {marker}); rm -rf {tmp_path}"
     [result] = run_all([CommandSpec('printf "%s" "$VERSION"', env={"VERSION": value})])
@@ -51,14 +62,18 @@ def test_parameter_values_are_data_not_shell_text(tmp_path: Path) -> None:
     assert not marker.exists() and tmp_path.exists()
 
 
-def test_a_bad_variable_name_is_refused_before_anything_runs(tmp_path: Path) -> None:
+def test_a_bad_variable_name_is_refused_before_anything_runs(
+    tmp_path: Path, run_all: RunAll
+) -> None:
     marker = tmp_path / "ran"
     [result] = run_all([CommandSpec(f"touch {marker}", env={"a[$(id)]": "x"})])
     assert result.error and "not a variable name" in result.error
     assert not marker.exists()
 
 
-def test_timeout_kills_the_step_and_its_tree_but_not_an_earlier_daemon(tmp_path: Path) -> None:
+def test_timeout_kills_the_step_and_its_tree_but_not_an_earlier_daemon(
+    tmp_path: Path, run_all: RunAll
+) -> None:
     daemon_pid, child_pid = tmp_path / "daemon.pid", tmp_path / "child.pid"
     started = time.monotonic()
     daemon, timed, after = run_all(
@@ -77,7 +92,9 @@ def test_timeout_kills_the_step_and_its_tree_but_not_an_earlier_daemon(tmp_path:
     psutil.Process(kept).kill()
 
 
-def test_a_busy_loop_inside_the_shell_times_out_and_the_next_step_gets_a_new_shell() -> None:
+def test_a_busy_loop_inside_the_shell_times_out_and_the_next_step_gets_a_new_shell(
+    run_all: RunAll,
+) -> None:
     set_var, loop, after = run_all(
         [
             CommandSpec("KEPT=1"),
@@ -89,19 +106,21 @@ def test_a_busy_loop_inside_the_shell_times_out_and_the_next_step_gets_a_new_she
     assert after.ok and after.stdout == "gone\n"
 
 
-def test_exit_ends_the_step_with_its_status_and_the_session_goes_on() -> None:
+def test_exit_ends_the_step_with_its_status_and_the_session_goes_on(run_all: RunAll) -> None:
     exited, after = run_all([CommandSpec("echo bye; exit 3"), CommandSpec("echo next")])
     assert exited.exit_code == 3 and exited.stdout == "bye\n"
     assert after.ok and after.stdout == "next\n"
 
 
-def test_a_step_reading_stdin_gets_nothing_and_the_next_request_arrives_whole() -> None:
+def test_a_step_reading_stdin_gets_nothing_and_the_next_request_arrives_whole(
+    run_all: RunAll,
+) -> None:
     reader, after = run_all([CommandSpec("cat; echo read-done"), CommandSpec("echo next")])
     assert reader.ok and reader.stdout == "read-done\n"
     assert after.ok and after.stdout == "next\n"
 
 
-def test_exit_after_an_earlier_daemon_still_ends_the_step(tmp_path: Path) -> None:
+def test_exit_after_an_earlier_daemon_still_ends_the_step(tmp_path: Path, run_all: RunAll) -> None:
     # The daemon inherits the shell's descriptors; the step must not wait for it.
     pidfile = tmp_path / "daemon.pid"
     started = time.monotonic()
@@ -117,7 +136,7 @@ def test_exit_after_an_earlier_daemon_still_ends_the_step(tmp_path: Path) -> Non
     psutil.Process(int(pidfile.read_text())).kill()
 
 
-def test_shell_options_do_not_leak_into_the_next_step() -> None:
+def test_shell_options_do_not_leak_into_the_next_step(run_all: RunAll) -> None:
     strict, relaxed = run_all(
         [CommandSpec("set -euo pipefail; true"), CommandSpec('false; echo "${UNSET-}" went on')]
     )
@@ -144,7 +163,26 @@ def test_cancelled_step_kills_its_process_tree(tmp_path: Path) -> None:
     assert wait_gone(int(pidfile.read_text()))
 
 
-def test_output_is_bounded_and_stderr_kept_apart() -> None:
+def test_ctrl_c_in_a_blocking_session_kills_the_step_tree_and_goes_on_up(tmp_path: Path) -> None:
+    pidfile = tmp_path / "grandchild.pid"
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    shell = SessionShell(blocking=True)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_loop_free(shell.run(CommandSpec(f"sleep 300 & echo $! > {pidfile}; wait")))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        run_loop_free(shell.close())
+    assert wait_gone(int(pidfile.read_text()))
+
+
+def test_output_is_bounded_and_stderr_kept_apart(run_all: RunAll) -> None:
     [result] = run_all(
         [
             CommandSpec(
@@ -158,7 +196,9 @@ def test_output_is_bounded_and_stderr_kept_apart() -> None:
     assert "bytes dropped" in result.stdout and len(result.stdout) < 1200
 
 
-def test_missing_directory_is_an_error_and_the_session_goes_on(tmp_path: Path) -> None:
+def test_missing_directory_is_an_error_and_the_session_goes_on(
+    tmp_path: Path, run_all: RunAll
+) -> None:
     missing, after = run_all(
         [CommandSpec("true", cwd=str(tmp_path / "no")), CommandSpec("echo ok")]
     )

@@ -8,7 +8,6 @@ resumed after someone confirmed in the browser goes on without asking again.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -77,18 +76,30 @@ ANSWERS = {
 
 
 class TerminalConfirmer:
-    """Asks the person at the terminal: confirm, skip or abort."""
+    """Asks the person at the terminal: confirm, skip or abort.
 
-    def __init__(self, user: str, ask: Callable[[str], str]) -> None:
+    On an event loop the question waits in a thread, so the loop goes on meanwhile (SSH
+    connections, signals); `in_thread=False` asks directly, for a run without a loop.
+    """
+
+    def __init__(self, user: str, ask: Callable[[str], str], *, in_thread: bool = True) -> None:
         self.user = user
         self.ask = ask
+        self.in_thread = in_thread
+
+    async def _answer(self, question: str) -> str:
+        if not self.in_thread:
+            return self.ask(question)
+        import asyncio
+
+        return await asyncio.to_thread(self.ask, question)
 
     async def confirm(self, item: PlanItem) -> Confirmation:
         verb = "Done" if item.command is None else "Run it now"
         question = f"  ? {item.label} {item.step.text}\n    {verb}? [c]onfirm / [s]kip / [a]bort: "
         while True:
             try:
-                answer = await asyncio.to_thread(self.ask, question)
+                answer = await self._answer(question)
             except EOFError:
                 return Confirmation(Decision.WAITING)
             decision = ANSWERS.get(answer.strip().lower())

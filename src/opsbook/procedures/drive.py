@@ -7,8 +7,8 @@ SQLite file drives them on `sqlite_store.SqliteRunStore`, which needs no SQLAlch
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -17,7 +17,7 @@ from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.engine import Event, Finish, Outcome, Plan, PlanItem, RunStatus
 from opsbook.procedures.executor import Executor
 from opsbook.procedures.plan import masker_for
-from opsbook.procedures.runner import HostRunner, Reporter, RunLog, Runner, Waiting
+from opsbook.procedures.runner import HostRunner, Reporter, RunLog, Runner, Waiting, loop_sleep
 from opsbook.procedures.secrets import Masker
 
 Clock = Callable[[], datetime]
@@ -59,6 +59,14 @@ class RunStore(Protocol):
         ...
 
 
+def _stopped(exc: BaseException) -> bool:
+    """Say whether the run was stopped from outside: a cancelled task, Ctrl-C, a signal."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    asyncio = sys.modules.get("asyncio")  # not loaded by a loop-free run: nothing to cancel
+    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
+
+
 def waiting_message(item: PlanItem) -> str:
     """Say who the step waits for: a person, or N approvals from other operators."""
     needed = item.step.attrs.approvals
@@ -82,6 +90,7 @@ async def drive(
     remote: HostRunner,
     outcomes: Mapping[str, Outcome] | None = None,
     passed_hosts: Mapping[str, set[str]] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = loop_sleep,
 ) -> RunEnd:
     """Run the plan's items until the run finishes or waits for a person; record the end."""
     masker = masker_for(plan)
@@ -95,11 +104,13 @@ async def drive(
         remote,
         masker,
         passed_hosts=dict(passed_hosts or {}),
+        sleep=sleep,
     )
     try:
         end = await runner.run(dict(outcomes or {}))
-    except asyncio.CancelledError:
-        store.interrupted(run_id, "stopped by a signal")
+    except BaseException as exc:
+        if _stopped(exc):
+            store.interrupted(run_id, "stopped by a signal")
         raise
     finally:
         await local.close()

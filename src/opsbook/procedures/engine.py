@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from opsbook.runbook.model import Step
 
@@ -158,6 +159,15 @@ class Plan:
     def item(self, key: str) -> PlanItem | None:
         return next((i for i in self.items if i.key == key), None)
 
+    @cached_property
+    def forward(self) -> tuple[tuple[Phase, tuple[PlanItem, ...]], ...]:
+        """Group the items before any rollback by phase, in order (`decide` reads it often)."""
+        phases: dict[Phase, list[PlanItem]] = {}
+        for item in self.items:
+            if item.phase is not Phase.ROLLBACK:
+                phases.setdefault(item.phase, []).append(item)
+        return tuple((phase, tuple(items)) for phase, items in phases.items())
+
 
 @dataclass(frozen=True)
 class RunItem:
@@ -172,11 +182,9 @@ class Finish:
 
 def decide(plan: Plan, outcomes: Mapping[str, Outcome]) -> RunItem | Finish:
     """Say what the run does next, given the outcomes recorded so far."""
-    forward = [i for i in plan.items if i.phase is not Phase.ROLLBACK]
-    phases = list(dict.fromkeys(i.phase for i in forward))
+    phases = [phase for phase, _ in plan.forward]
     failed_at: PlanItem | None = None
-    for phase in phases:
-        items = [i for i in forward if i.phase is phase]
+    for phase, items in plan.forward:
         for item in items:
             outcome = outcomes.get(item.key)
             if outcome is None:
@@ -199,7 +207,7 @@ def decide(plan: Plan, outcomes: Mapping[str, Outcome]) -> RunItem | Finish:
         if failed_at is not None:
             break
     if failed_at is None:
-        count = len(forward)
+        count = sum(len(items) for _, items in plan.forward)
         return Finish(Event.SUCCEED, f"all {count} item{'s' if count != 1 else ''} passed")
     return _rollback(plan, outcomes, failed_at)
 

@@ -7,7 +7,6 @@ sees goes through `Reporter`. Secret values are masked before either sees any ou
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -69,6 +68,13 @@ class HostRunner(Protocol):
     async def close(self) -> None: ...
 
 
+async def loop_sleep(seconds: float) -> None:
+    """Sleep on the event loop (asyncio is imported only by runs that have one)."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 @dataclass(frozen=True)
 class Waiting:
     """The run stopped at a step that waits for a person."""
@@ -95,7 +101,8 @@ class Runner:
     local: Executor
     remote: HostRunner
     masker: Masker
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The delay between retries; loop_free.blocking_sleep when there is no event loop.
+    sleep: Callable[[float], Awaitable[None]] = loop_sleep
     # Hosts that already passed a step in an earlier process (resume of a fan-out step).
     passed_hosts: dict[str, set[str]] = field(default_factory=dict)
     # Steps whose outcome went to the log with their last attempt, in one write.

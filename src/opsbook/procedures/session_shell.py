@@ -2,156 +2,214 @@
 
 Starting a new bash for every step costs more than most steps do (here about 2 ms, against
 1 ms for a `grep` started by a shell that is already running), so a run keeps one bash and
-sends it its steps. As in a terminal, variables and functions a step defines are seen by
-later steps; unlike a terminal, each step starts in its own directory (`cwd=`, else the
-runbook's), with the run's parameters and variables exported afresh and with the default
-shell options (`set -e` in one step does not leak into the next).
+sends it its steps (the wire is in `session_wire.py`). As in a terminal, variables and
+functions a step defines are seen by later steps; unlike a terminal, each step starts in
+its own directory (`cwd=`, else the runbook's), with the run's parameters and variables
+exported afresh and with the default shell options (`set -e` in one step does not leak into
+the next).
 
 The shell runs with job control on (`set -m`), so every pipeline a step starts is a process
 group of its own: a timeout kills the step's groups and the shell, and nothing else (a
 daemon started by an earlier step keeps running). A step that ends the shell (`exit 3`, a
 timeout) ends with that status, and the next step gets a new shell.
 
-Wire format, shell's stdin (moved to a spare descriptor at once, so that steps read
-/dev/null, not the next request): NUL-terminated fields `command, cwd, output-prefix, N` and then
-N `NAME=VALUE` fields. Values are data: `export -- "$kv"` assigns without evaluating, and
-names are checked here first. Shell's stdout: the process ids of its background jobs
-(`jobs -p`, usually none), then `=` and the exit status. Each step's output goes to two
-files, read when it ends: a daemon that keeps them open holds nothing up.
+Two ways to wait for a step, chosen when the shell is made:
+- `blocking=True`: `run` blocks in `poll(2)` and never yields to an event loop, so a run
+  whose steps are all local can be driven without one (see `loop_free.py`); Ctrl-C or a
+  signal handler's exception stops the step and goes on up.
+- otherwise the event loop watches the shell's output (`add_reader`) and goes on with other
+  work meanwhile, as the dashboard needs; cancelling the task stops the step.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import re
+import select
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
 from opsbook.procedures.local import KILL_GRACE, BoundedOutput, LocalExecutor
+from opsbook.procedures.session_wire import (
+    DRIVER,
+    NO_DIRECTORY,
+    Reply,
+    ReplyReader,
+    bad_names,
+    encode_request,
+)
 from opsbook.runbook.frontmatter import PER_STEP_SHELL
 
-# `__opsbook_` names keep the driver's variables out of the steps' way.
-DRIVER = r"""
-set -m
-exec {__opsbook_in}<&0 </dev/null
-while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
-      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cwd &&
-      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_out &&
-      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_n; do
-  __opsbook_vars=()
-  while (( __opsbook_n-- > 0 )); do
-    IFS= read -r -u "$__opsbook_in" -d '' __opsbook_kv && __opsbook_vars+=("$__opsbook_kv")
-  done
-  if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
-  if [[ -n $__opsbook_cwd && $__opsbook_cwd != "$PWD" ]] &&
-     ! builtin cd -- "$__opsbook_cwd" 2>/dev/null; then
-    printf '=nodir\n'
-    continue
-  fi
-  eval "$__opsbook_cmd" >"$__opsbook_out.out" 2>"$__opsbook_out.err"
-  __opsbook_rc=$?
-  case $- in *[efux]*) set +efux ;; esac
-  if [[ -o pipefail ]]; then set +o pipefail; fi
-  jobs -p
-  printf '=%d\n' "$__opsbook_rc"
-done
-"""
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+if TYPE_CHECKING:
+    import asyncio
+
+READ_CHUNK = 4096
 
 
 class SessionShell:
     """Runs local commands one at a time in a run-long bash; `close()` ends it."""
 
-    def __init__(self, base_env: Mapping[str, str] | None = None, bash: str | None = None):
+    def __init__(
+        self,
+        base_env: Mapping[str, str] | None = None,
+        bash: str | None = None,
+        *,
+        blocking: bool = False,
+    ):
         self.host = "local"
         self.base_env = dict(os.environ if base_env is None else base_env)
         found = bash or shutil.which("bash")
         if found is None:
             raise FileNotFoundError("bash is not installed")
         self.bash = found
-        self.process: asyncio.subprocess.Process | None = None
+        self.blocking = blocking
+        self.process: subprocess.Popen[bytes] | None = None
         # Made with the first shell, so an executor that never runs a step leaves nothing.
         self.workdir: Path | None = None
         # Background jobs the shell reported: spared when a later step is killed.
-        self.jobs: set[int] = set()
+        self.jobs: frozenset[int] = frozenset()
         self.count = 0
-        self.lock = asyncio.Lock()
+        self.lock: asyncio.Lock | None = None
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command in the session to its end or its timeout; cancelling kills it."""
-        bad = [name for name in spec.env if not NAME.fullmatch(name)]
+        bad = bad_names(spec.env)
         if bad:
             return CommandResult(None, error=f"not a variable name: {bad[0]!r}")
-        async with self.lock:
-            return await self._run(spec)
+        if self.blocking:
+            return self._run_blocking(spec)
+        import asyncio
 
-    async def _run(self, spec: CommandSpec) -> CommandResult:
-        started = time.monotonic()
+        self.lock = self.lock or asyncio.Lock()
+        async with self.lock:
+            return await self._run_in_loop(spec)
+
+    def _send(self, spec: CommandSpec) -> tuple[subprocess.Popen[bytes], str] | CommandResult:
+        """Start the shell if it is not running and send it the request."""
         try:
-            process = await self._shell()
+            process = self._shell()
         except OSError as exc:
             return CommandResult(None, error=f"cannot start bash: {exc.strerror}")
-        assert self.workdir is not None
+        assert self.workdir is not None and process.stdin is not None
         self.count += 1
         prefix = str(self.workdir / str(self.count))
-        fields = [spec.command, spec.cwd or "", prefix, str(len(spec.env))]
-        fields += [f"{k}={v}" for k, v in spec.env.items()]
-        assert process.stdin is not None
-        process.stdin.write(b"".join(f.encode() + b"\0" for f in fields))
-        answer = asyncio.ensure_future(self._reply(process))
         try:
-            reply = await asyncio.wait_for(asyncio.shield(answer), spec.timeout)
+            process.stdin.write(encode_request(spec.command, spec.cwd, prefix, spec.env))
+            process.stdin.flush()
+        except BrokenPipeError:
+            return CommandResult(None, error="the session's bash ended before the step")
+        return process, prefix
+
+    def _run_blocking(self, spec: CommandSpec) -> CommandResult:
+        started = time.monotonic()
+        sent = self._send(spec)
+        if isinstance(sent, CommandResult):
+            return sent
+        process, prefix = sent
+        try:
+            reply = self._wait(process, spec.timeout)
+        except BaseException:
+            self._stop_step(process)
+            self._output(prefix, spec.output_limit)
+            raise
+        if reply is None:
+            self._stop_step(process)
+        return self._result(spec, prefix, reply, started)
+
+    async def _run_in_loop(self, spec: CommandSpec) -> CommandResult:
+        import asyncio
+
+        started = time.monotonic()
+        sent = self._send(spec)
+        if isinstance(sent, CommandResult):
+            return sent
+        process, prefix = sent
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Reply | None] = loop.create_future()  # None: the shell ended
+        reader = ReplyReader()
+        fd = _stdout(process)
+
+        def readable() -> None:
+            chunk = os.read(fd, READ_CHUNK)
+            got = reader.feed(chunk) if chunk else None
+            if (got is not None or not chunk) and not answer.done():
+                loop.remove_reader(fd)
+                answer.set_result(got)
+
+        loop.add_reader(fd, readable)
+        reply: Reply | None
+        try:
+            got = await asyncio.wait_for(answer, spec.timeout)
+            reply = got if isinstance(got, Reply) else await asyncio.to_thread(self._ended, process)
         except TimeoutError:
-            await self._stop_step(process, answer)
-            out, err = self._output(prefix, spec.output_limit)
+            reply = None
+            await asyncio.to_thread(self._stop_step, process)
+        except asyncio.CancelledError:
+            await asyncio.to_thread(self._stop_step, process)
+            self._output(prefix, spec.output_limit)
+            raise
+        finally:
+            loop.remove_reader(fd)
+        return self._result(spec, prefix, reply, started)
+
+    def _result(
+        self, spec: CommandSpec, prefix: str, reply: Reply | None, started: float
+    ) -> CommandResult:
+        out, err = self._output(prefix, spec.output_limit)
+        if reply is None:
             return CommandResult(
                 None, out, err, time.monotonic() - started, timed_out=True,
                 error=f"timed out after {spec.timeout:g}s; its process tree was killed",
             )  # fmt: skip
-        except asyncio.CancelledError:
-            await self._stop_step(process, answer)
-            self._output(prefix, spec.output_limit)
-            raise
-        if reply == "nodir":
+        if reply.status == NO_DIRECTORY:
             where = f"cannot start the command in {spec.cwd}"
             return CommandResult(None, error=f"{where}: no such directory")
-        out, err = self._output(prefix, spec.output_limit)
-        return CommandResult(int(reply), out, err, time.monotonic() - started)
+        self.jobs = reply.jobs
+        return CommandResult(int(reply.status), out, err, time.monotonic() - started)
 
-    async def _shell(self) -> asyncio.subprocess.Process:
-        if self.process is not None and self.process.returncode is None:
+    def _shell(self) -> subprocess.Popen[bytes]:
+        if self.process is not None and self.process.poll() is None:
             return self.process
-        self.jobs.clear()
+        self.jobs = frozenset()
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="opsbook-steps-"))
-        self.process = await asyncio.create_subprocess_exec(
-            self.bash, "--noprofile", "--norc", "-c", DRIVER,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL, env=self.base_env, start_new_session=True,
+        self.process = subprocess.Popen(
+            [self.bash, "--noprofile", "--norc", "-c", DRIVER],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=self.base_env, start_new_session=True,
         )  # fmt: skip
         return self.process
 
-    async def _reply(self, process: asyncio.subprocess.Process) -> str:
-        """Read the shell's background jobs and the step's status; the exit status if it ended."""
-        assert process.stdout is not None
-        jobs: set[int] = set()
-        while line := (await process.stdout.readline()).decode().strip():
-            if line.startswith("="):
-                self.jobs = jobs
-                return line[1:]
-            jobs.add(int(line))
-        return str(await process.wait())
+    def _wait(self, process: subprocess.Popen[bytes], timeout: float | None) -> Reply | None:
+        """Block until the reply (None when the timeout comes first)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = _stdout(process)
+        reader = ReplyReader()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not poller.poll(None if left is None else left * 1000):
+                return None
+            chunk = os.read(fd, READ_CHUNK)
+            if not chunk:
+                return self._ended(process)
+            reply = reader.feed(chunk)
+            if reply is not None:
+                return reply
 
-    async def _stop_step(
-        self, process: asyncio.subprocess.Process, answer: asyncio.Future[str]
-    ) -> None:
+    def _ended(self, process: subprocess.Popen[bytes]) -> Reply:
+        """The shell closed its output: the step ended the shell, with this status."""
+        return Reply(str(process.wait()), frozenset())
+
+    def _stop_step(self, process: subprocess.Popen[bytes]) -> None:
         """Kill the step's process groups and the shell; the next step gets a new shell.
 
         The shell goes too: it would otherwise go on with the rest of the step's commands.
@@ -160,14 +218,11 @@ class SessionShell:
             for group in _groups_of_session(process.pid) - self.jobs:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(group, sig)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(process.wait()), KILL_GRACE)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(KILL_GRACE)
                 if not _groups_of_session(process.pid) - self.jobs:
                     break
-        await process.wait()
-        answer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await answer
+        process.wait()
 
     def _output(self, prefix: str, limit: int) -> tuple[str, str]:
         texts = []
@@ -184,17 +239,24 @@ class SessionShell:
     async def close(self) -> None:
         """End the shell (daemons that steps started keep running); remove the output files."""
         process, self.process = self.process, None
-        if process is not None and process.returncode is None:
+        if process is not None and process.poll() is None:
             assert process.stdin is not None
             process.stdin.close()
             try:
-                await asyncio.wait_for(process.wait(), KILL_GRACE)
-            except TimeoutError:
+                process.wait(KILL_GRACE)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                await process.wait()
+                process.wait()
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
+
+
+def _stdout(process: subprocess.Popen[bytes]) -> int:
+    assert process.stdout is not None
+    return process.stdout.fileno()
 
 
 def _groups_of_session(session: int) -> set[int]:
@@ -215,10 +277,17 @@ def _groups_of_session(session: int) -> set[int]:
 
 
 def local_executor(
-    settings: Mapping[str, object], base_env: Mapping[str, str] | None = None
+    settings: Mapping[str, object],
+    base_env: Mapping[str, str] | None = None,
+    *,
+    blocking: bool = False,
 ) -> Executor:
-    """Return the runbook's local executor: one session (the default) or a bash per step."""
+    """Return the runbook's local executor: one session (the default) or a bash per step.
+
+    `blocking`: the session never yields to an event loop (for `loop_free.run_loop_free`);
+    a bash per step always needs one.
+    """
     bash = shutil.which("bash")
     if settings.get("shell") == PER_STEP_SHELL or bash is None:
         return LocalExecutor(base_env)
-    return SessionShell(base_env, bash)
+    return SessionShell(base_env, bash, blocking=blocking)

@@ -1,0 +1,52 @@
+"""run_loop_free: a coroutine whose awaits complete at once runs without an event loop."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Generator
+
+import pytest
+
+from opsbook.procedures.loop_free import NeedsEventLoop, blocking_sleep, run_loop_free
+
+
+def test_a_coroutine_that_never_waits_on_a_loop_returns_its_value() -> None:
+    async def inner() -> int:
+        await blocking_sleep(0.05)
+        return 41
+
+    async def outer() -> int:
+        return await inner() + 1
+
+    started = time.monotonic()
+    assert run_loop_free(outer()) == 42
+    assert time.monotonic() - started >= 0.05
+
+
+def test_a_coroutine_that_waits_on_a_loop_is_refused_and_closed() -> None:
+    closed = []
+
+    class Pending:
+        """What a future does when awaited: yield to the loop until it is done."""
+
+        def __await__(self) -> Generator[str, None, None]:
+            yield "a future"
+
+    async def needs_loop() -> None:
+        try:
+            await Pending()
+        finally:
+            closed.append(True)
+
+    with pytest.raises(NeedsEventLoop):
+        run_loop_free(needs_loop())
+    assert closed == [True]
+
+
+def test_importing_it_does_not_load_asyncio() -> None:
+    import subprocess
+
+    code = "import sys, opsbook.procedures.loop_free; print('asyncio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
