@@ -8,7 +8,14 @@ from collections.abc import Generator
 
 import pytest
 
-from opsbook.procedures.loop_free import NeedsEventLoop, blocking_sleep, run_loop_free
+from opsbook.procedures.engine import Phase, Plan, PlanItem
+from opsbook.procedures.loop_free import (
+    NeedsEventLoop,
+    blocking_sleep,
+    needs_no_loop,
+    run_loop_free,
+)
+from opsbook.runbook.model import Step
 
 
 def test_a_coroutine_that_never_waits_on_a_loop_returns_its_value() -> None:
@@ -50,3 +57,18 @@ def test_importing_it_does_not_load_asyncio() -> None:
     code = "import sys, opsbook.procedures.loop_free; print('asyncio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def plan_on(*hosts: tuple[str, ...]) -> Plan:
+    step = Step(text="step", command="true")
+    items = tuple(
+        PlanItem(f"s{n}", Phase.STEPS, n, len(hosts), step, "true", on)
+        for n, on in enumerate(hosts, start=1)
+    )
+    return Plan("t", "T", "procedure", "RUNBOOK.md", items)
+
+
+def test_only_a_plan_all_here_in_a_session_shell_goes_without_a_loop() -> None:
+    assert needs_no_loop(plan_on(("local",), ()), {})
+    assert not needs_no_loop(plan_on(("local",), ("web1", "web2")), {})
+    assert not needs_no_loop(plan_on(("local",)), {"shell": "per-step"})

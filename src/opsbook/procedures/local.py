@@ -7,16 +7,18 @@ comes and kept bounded: the head and the tail of each stream, the middle dropped
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shutil
 import signal
 import time
 from collections.abc import Mapping, Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from opsbook.procedures.executor import CommandResult, CommandSpec
+
+if TYPE_CHECKING:
+    import asyncio
 
 # After the shell exits, how long to wait for background children that still hold its
 # output pipes (a step that starts a daemon): their output is not waited for.
@@ -77,6 +79,8 @@ class LocalExecutor:
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command to its end or its timeout; a cancelled run kills the tree."""
+        import asyncio  # here: a run whose shell is a session never needs it
+
         started = time.monotonic()
         env = {**self.base_env, **spec.env}
         # Our own pipes, not asyncio's: its process.wait() also waits for the pipes to
@@ -130,6 +134,8 @@ class LocalExecutor:
 
 
 async def _pump(fd: int, into: BoundedOutput) -> None:
+    import asyncio
+
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=READ_CHUNK)
     transport, _ = await loop.connect_read_pipe(
@@ -143,6 +149,8 @@ async def _pump(fd: int, into: BoundedOutput) -> None:
 
 
 async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:
+    import asyncio
+
     _done, pending = await asyncio.wait(readers, timeout=PIPE_GRACE)
     for reader in pending:
         reader.cancel()
@@ -152,6 +160,8 @@ async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:
 
 async def _kill_tree(process: asyncio.subprocess.Process) -> None:
     """SIGTERM the process group, then SIGKILL what is left after a grace period."""
+    import asyncio
+
     for sig, grace in ((signal.SIGTERM, KILL_GRACE), (signal.SIGKILL, None)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, sig)

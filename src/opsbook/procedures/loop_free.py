@@ -13,14 +13,23 @@ its loop for every step (about 25 ms and 0.1 ms a step here).
 from __future__ import annotations
 
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
+
+from opsbook.procedures.engine import LOCAL, Plan
+from opsbook.runbook.frontmatter import PER_STEP_SHELL
 
 T = TypeVar("T")
 
 
 class NeedsEventLoop(RuntimeError):
     """The coroutine waited for something only an event loop can give."""
+
+
+def needs_no_loop(plan: Plan, settings: Mapping[str, object]) -> bool:
+    """Say whether the run can go loop-free: every item here, in a session shell."""
+    local = all(item.hosts in ((), (LOCAL,)) for item in plan.items)
+    return local and settings.get("shell") != PER_STEP_SHELL
 
 
 def run_loop_free(coroutine: Coroutine[Any, Any, T]) -> T:
