@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, write_runbook
@@ -58,3 +61,46 @@ def test_an_interrupted_run_leaves_its_database_closed(tmp_path: Path) -> None:
     proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["opsbook.db"]
+
+
+def test_a_plain_run_runs_without_typer_and_is_recorded(tmp_path: Path) -> None:
+    book = write_runbook(
+        tmp_path,
+        "### Hello Procedure\n\n**Parameters**:\n- `NAME` (required): who\n\n"
+        '**Steps**:\n1. Greet: `echo "hi $NAME" > out.txt`\n',
+    )
+    env = cli_env(tmp_path / "state")
+    # The first run creates the database (through SQLAlchemy); the second is on the light path.
+    assert opsbook("run", str(book), "hello", "-p", "NAME=me", env=env).returncode == 0
+    code = (
+        "import json, sys\n"
+        "from opsbook.cli.app import main\n"
+        f"sys.argv = ['opsbook', 'run', {str(book)!r}, 'hello', '--param=NAME=you']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    print(json.dumps([exc.code, 'typer' in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == [0, False], done.stdout + done.stderr
+    assert "Run 2 succeeded" in done.stdout
+    assert (tmp_path / "out.txt").read_text() == "hi you\n"
+    with closing(sqlite3.connect(tmp_path / "state" / "opsbook.db")) as db:
+        runs = db.execute("SELECT id, status, params FROM runs ORDER BY id").fetchall()
+    assert [(i, status, json.loads(params)) for i, status, params in runs] == [
+        (1, "succeeded", {"NAME": "me"}),
+        (2, "succeeded", {"NAME": "you"}),
+    ]
+
+
+def test_help_and_mistakes_on_run_are_still_typer_s(tmp_path: Path) -> None:
+    env = cli_env(tmp_path / "state")
+    helped = opsbook("run", "--help", env=env)
+    assert helped.returncode == 0
+    assert helped.stdout.startswith("Usage: opsbook run [OPTIONS] {RUNBOOK.md} [ID]")
+    assert "--param" in helped.stdout and "--dry-run" in helped.stdout
+    wrong = opsbook("run", "startup", "--yes=1", env=env)
+    assert wrong.returncode == 2
+    assert "Option '--yes' does not take a value." in wrong.stderr

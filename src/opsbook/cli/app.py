@@ -2,7 +2,8 @@
 
 Command modules import only Typer at the top; everything heavy is imported inside the
 command functions, so `opsbook --help` stays fast. A command line that names a command
-loads only the module that registers it (see `main`).
+loads only the module that registers it (see `main`). A plain `opsbook run` command line
+does not load Typer at all (see run_args.py).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import typer
-
 from opsbook import __version__
 
 if TYPE_CHECKING:
+    import typer
     from typer.models import CommandInfo
 
 # The command modules, in the order `opsbook --help` lists their commands.
@@ -39,21 +39,24 @@ REGISTERED_BY = {
 
 
 def _version(value: bool) -> None:
+    import typer
+
     if value:
         typer.echo(f"opsbook {__version__}")
         raise typer.Exit()
 
 
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version."
-    ),
-) -> None:
-    """Operations runbooks that run."""
-
-
 def build(modules: Iterable[str] = MODULES) -> typer.Typer:
     """Return the opsbook app with the commands of these modules."""
+    import typer
+
+    def _root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version."
+        ),
+    ) -> None:
+        """Operations runbooks that run."""
+
     app = typer.Typer(
         name="opsbook",
         help="Operations runbooks that run. Reads your RUNBOOK.md and makes it executable.\n\n"
@@ -85,6 +88,8 @@ def main() -> None:
 
     word = sys.argv[1] if len(sys.argv) > 1 else ""
     try:
+        if word == "run":
+            _run_directly(sys.argv[2:])
         module = REGISTERED_BY.get(word)
         one = narrowed(build([module]), word) if module else None
         (one if one is not None else build())()
@@ -96,6 +101,37 @@ def main() -> None:
         # its -wal beside it otherwise).
         if "sqlalchemy" not in sys.modules:
             gc.freeze()
+
+
+def _run_directly(argv: list[str]) -> None:
+    """Run a plain `opsbook run` command line without Typer and exit; return if it is not one.
+
+    It ends as under Typer (typer.core._main): Ctrl-C exits with 130, the end of the input
+    at a question says Aborted! and exits with 1, and so does a reader that went away.
+    """
+    import os
+    import sys
+
+    from opsbook.cli.run_args import parse_run_args
+
+    args = parse_run_args(argv)
+    # Typer answers a shell's completion request (_OPSBOOK_COMPLETE) before anything else.
+    if args is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return
+    from opsbook.cli.run import run_procedure
+
+    try:
+        run_procedure(args)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except EOFError:
+        sys.stderr.write("\nAborted!\n")
+        raise SystemExit(1) from None
+    except BrokenPipeError:
+        # What is left in stdout's buffer goes nowhere, not into a second error at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
+    raise SystemExit(0)
 
 
 def narrowed(app: typer.Typer, word: str) -> typer.Typer | None:

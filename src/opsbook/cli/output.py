@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
-
-import typer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,6 +20,11 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+# The codes click.style writes for the colours `say` is given.
+_COLORS = {"black": 30, "red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35}
+# Escape sequences, as click.echo takes them out of text that is not for a terminal.
+_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
 
 
 def console(stderr: bool = False) -> Console:
@@ -38,13 +42,25 @@ def print_json(data: Any) -> None:
 def say(text: str, *, err: bool = False, **style: Any) -> None:
     """Print a line, styled (`fg="red"`, `bold=True`) only on a terminal without NO_COLOR.
 
-    Plain Typer output, not Rich: a message may hold user text such as `[x]` that Rich
-    would read as markup, and the commands that only report need not import Rich.
+    Plain output, not Rich: a message may hold user text such as `[x]` that Rich would
+    read as markup, and the commands that only report need not import Rich. Written as
+    typer.echo and typer.style would, without importing Typer (see run_args.py).
     """
     stream = sys.stderr if err else sys.stdout
-    if style and "NO_COLOR" not in os.environ and stream.isatty():
-        text = typer.style(text, **style)
-    typer.echo(text, err=err)
+    if not stream.isatty():
+        text = _ANSI.sub("", text)
+    elif style and "NO_COLOR" not in os.environ:
+        text = _styled(text, **style)
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def _styled(text: str, fg: str = "", bold: bool | None = None, dim: bool | None = None) -> str:
+    """Return the text with the escape codes click.style gives these styles."""
+    codes = [_COLORS[fg]] if fg else []
+    codes += [1 if bold else 22] if bold is not None else []
+    codes += [2 if dim else 22] if dim is not None else []
+    return "".join(f"\033[{code}m" for code in codes) + text + "\033[0m"
 
 
 def fail_bad_input(error: RunbookError, as_json: bool = False) -> NoReturn:
@@ -67,7 +83,7 @@ def fail_bad_input(error: RunbookError, as_json: bool = False) -> NoReturn:
                 say(f"  hint: {problem.hint}", err=True, dim=True)
         count = len(error.problems)
         say(f"{count} problem{'s' if count != 1 else ''}; nothing was run or written.", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+    raise SystemExit(EXIT_BAD_INPUT)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
@@ -75,7 +91,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
     say(f"error: {message}", err=True, fg="red", bold=True)
     if hint:
         say(f"  hint: {hint}", err=True, dim=True)
-    raise typer.Exit(code)
+    raise SystemExit(code)
 
 
 def load_or_exit(path: Path | None, as_json: bool = False, *, cached: bool = False) -> Runbook:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
-
 from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+from opsbook.cli.run_args import RunArgs
 
 if TYPE_CHECKING:
+    import typer
+
     from opsbook.procedures.confirm import Confirmer
     from opsbook.procedures.drive import Me, RunEnd, RunStore
     from opsbook.procedures.engine import Plan
@@ -25,8 +26,52 @@ EXIT_INTERRUPTED = 130
 
 
 def register(app: typer.Typer) -> None:
-    """Add `run`, `resume` and the `runs` group to the app."""
+    """Add `run`, `resume` and the `runs` group to the app.
+
+    Their Typer faces are made here: `main` runs a plain `opsbook run` command line through
+    `run_procedure` without importing Typer (see run_args.py), and so imports this module.
+    """
+    import typer
+
     from opsbook.cli import runs
+
+    def run(
+        runbook_or_id: str = typer.Argument(
+            ...,
+            metavar="RUNBOOK.md",
+            help="Runbook file. Leave it out to use $OPSBOOK_RUNBOOK or ./RUNBOOK.md; the one "
+            "argument is then the ID.",
+        ),
+        ident: str | None = typer.Argument(
+            None,
+            metavar="ID",
+            help="What to run: a procedure id, an issue id (ID, ID:diagnosis, ID:resolution) "
+            "or disaster-recovery; `opsbook inspect` lists them.",
+            show_default=False,
+        ),
+        param: list[str] = typer.Option([], "--param", "-p", help="A parameter, NAME=VALUE."),
+        host: str | None = typer.Option(
+            None,
+            "--host",
+            help="Host or group of the front matter: steps with no host= run there, steps on "
+            "a group run only on its hosts in it.",
+        ),
+        yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run nothing."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    ) -> None:
+        args = RunArgs(runbook_or_id, ident, tuple(param), host, yes, dry_run, as_json)
+        run_procedure(args)
+
+    def resume(
+        run_id: int = typer.Argument(..., help="The run to go on with (see `opsbook runs list`)."),
+        yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
+        runbook: Path | None = typer.Option(
+            None, "--runbook", "-f", help="Runbook whose state holds the run."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    ) -> None:
+        resume_run(run_id, yes, runbook, as_json)
 
     app.command(
         "run",
@@ -41,7 +86,7 @@ def register(app: typer.Typer) -> None:
     runs.register(app)
 
 
-def _params(pairs: list[str]) -> dict[str, str]:
+def _params(pairs: Iterable[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -73,7 +118,7 @@ def _now() -> Any:
 def _plan_failed(error: PlanError, as_json: bool) -> None:
     if as_json:
         print_json({"error": "cannot run", "problems": error.problems, "hint": error.hint})
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise SystemExit(EXIT_BAD_INPUT)
     err = console(stderr=True)
     from rich.markup import escape
 
@@ -81,7 +126,7 @@ def _plan_failed(error: PlanError, as_json: bool) -> None:
         err.print(f"[bold red]error[/]: {escape(problem)}", markup=True)
     if error.hint:
         err.print(f"  [dim]hint: {escape(error.hint)}[/]", markup=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+    raise SystemExit(EXIT_BAD_INPUT)
 
 
 def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> bool:
@@ -116,35 +161,13 @@ def _confirmer(yes: bool, user: str) -> Confirmer:
     return NobodyConfirmer()
 
 
-def run(
-    runbook_or_id: str = typer.Argument(
-        ...,
-        metavar="RUNBOOK.md",
-        help="Runbook file. Leave it out to use $OPSBOOK_RUNBOOK or ./RUNBOOK.md; the one "
-        "argument is then the ID.",
-    ),
-    ident: str | None = typer.Argument(
-        None,
-        metavar="ID",
-        help="What to run: a procedure id, an issue id (ID, ID:diagnosis, ID:resolution) or "
-        "disaster-recovery; `opsbook inspect` lists them.",
-        show_default=False,
-    ),
-    param: list[str] = typer.Option([], "--param", "-p", help="A parameter, NAME=VALUE."),
-    host: str | None = typer.Option(
-        None,
-        "--host",
-        help="Host or group of the front matter: steps with no host= run there, steps on a "
-        "group run only on its hosts in it.",
-    ),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; run nothing."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
-) -> None:
+def run_procedure(args: RunArgs) -> None:
+    """Run what `opsbook run` was asked: plan it, drive it, record it, print how it ended."""
     from opsbook.procedures.plan import PlanError, build_plan
 
+    runbook_or_id, ident, host, as_json = args.runbook_or_id, args.ident, args.host, args.as_json
     path, target = (Path(runbook_or_id), ident) if ident else (None, runbook_or_id)
-    values = _params(param)
+    values = _params(args.param)
     runbook = load_or_exit(path, as_json, cached=True)
     try:
         try:
@@ -156,7 +179,7 @@ def run(
     except PlanError as exc:
         _plan_failed(exc, as_json)
         return
-    if dry_run:
+    if args.dry_run:
         from opsbook.cli.plan_view import print_plan
 
         print_plan(plan, runbook, as_json)
@@ -166,7 +189,7 @@ def run(
     if local is not None:
         try:
             run_id = local.start_run(plan, who)
-            end = _drive(local, plan, runbook, run_id, who, yes, as_json, resumed=False)
+            end = _drive(local, plan, runbook, run_id, who, args.yes, as_json, resumed=False)
             from opsbook.procedures.sqlite_show import show_recorded_run
 
             _finish(partial(show_recorded_run, local.connection), end, as_json)
@@ -182,7 +205,7 @@ def run(
     except PlanError as exc:
         _plan_failed(exc, as_json)
         return
-    end = _drive(DatabaseRunStore(db, _now), plan, runbook, run_id, who, yes, as_json, False)
+    end = _drive(DatabaseRunStore(db, _now), plan, runbook, run_id, who, args.yes, as_json, False)
     _finish(partial(show_data, db), end, as_json)
 
 
@@ -206,14 +229,8 @@ def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
     return open_sqlite_store(path, current_heads(), _now)
 
 
-def resume(
-    run_id: int = typer.Argument(..., help="The run to go on with (see `opsbook runs list`)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
-    runbook: Path | None = typer.Option(
-        None, "--runbook", "-f", help="Runbook whose state holds the run."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
-) -> None:
+def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> None:
+    """Go on with a stopped run from the step where it stopped (`opsbook resume`)."""
     from opsbook.cli.output import fail_bad_input
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.service import ResumeRefused, prepare_resume
@@ -324,7 +341,7 @@ def _drive(
             f"Run {run_id} interrupted; its running step was stopped. "
             f"Continue with: opsbook resume {run_id}"
         )
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 def _finish(show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: bool) -> NoReturn:
@@ -334,7 +351,7 @@ def _finish(show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: 
     code = 0 if end.status is RunStatus.SUCCEEDED else EXIT_FAILED
     if as_json:
         print_json(show(end.run_id))
-        raise typer.Exit(code)
+        raise SystemExit(code)
     from opsbook.cli.lines import Lines
 
     out = Lines()
@@ -354,7 +371,7 @@ def _finish(show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: 
         )
     else:
         out.print((f"Run {end.run_id} failed", "bold red"), (f" (not rolled back): {reason}", ""))
-    raise typer.Exit(code)
+    raise SystemExit(code)
 
 
 def plan_summary(plan: Plan) -> str:
