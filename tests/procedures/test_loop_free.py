@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from collections.abc import Generator
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,7 @@ from opsbook.procedures.loop_free import (
     run_loop_free,
 )
 from opsbook.runbook.model import Step
+from tests.procedures.cli_support import cli_env, opsbook, write_runbook
 
 
 def test_a_coroutine_that_never_waits_on_a_loop_returns_its_value() -> None:
@@ -52,8 +56,6 @@ def test_a_coroutine_that_waits_on_a_loop_is_refused_and_closed() -> None:
 
 
 def test_importing_it_does_not_load_asyncio() -> None:
-    import subprocess
-
     code = "import sys, opsbook.procedures.loop_free; print('asyncio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -72,3 +74,27 @@ def test_only_a_plan_all_here_in_a_session_shell_goes_without_a_loop() -> None:
     assert needs_no_loop(plan_on(("local",), ()), {})
     assert not needs_no_loop(plan_on(("local",), ("web1", "web2")), {})
     assert not needs_no_loop(plan_on(("local",)), {"shell": "per-step"})
+
+
+def test_a_run_with_every_step_here_never_loads_asyncio(tmp_path: Path) -> None:
+    book = write_runbook(
+        tmp_path,
+        "### Hello Procedure\n\n**Steps**:\n1. Greet: `echo hi > out.txt`\n"
+        "2. Check: `grep -q hi out.txt`\n",
+    )
+    env = cli_env(tmp_path / "state")
+    assert opsbook("run", str(book), "hello", env=env).returncode == 0  # creates the database
+    code = (
+        "import json, sys\n"
+        "from opsbook.cli.app import main\n"
+        f"sys.argv = ['opsbook', 'run', {str(book)!r}, 'hello']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    print(json.dumps([exc.code, 'asyncio' in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == [0, False], done.stdout + done.stderr
+    assert "Run 2 succeeded: all 2 items passed" in done.stdout

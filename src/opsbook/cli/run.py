@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -147,7 +147,7 @@ def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> boo
     return True
 
 
-def _confirmer(yes: bool, user: str) -> Confirmer:
+def _confirmer(yes: bool, user: str, *, in_thread: bool = True) -> Confirmer:
     import sys
 
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer, TerminalConfirmer
@@ -157,7 +157,9 @@ def _confirmer(yes: bool, user: str) -> Confirmer:
     if sys.stdin.isatty():
         from rich.text import Text
 
-        return TerminalConfirmer(user, lambda q: console(stderr=True).input(Text(q, style="bold")))
+        return TerminalConfirmer(
+            user, lambda q: console(stderr=True).input(Text(q, style="bold")), in_thread=in_thread
+        )
     return NobodyConfirmer()
 
 
@@ -298,13 +300,14 @@ def _drive(
     resumed: bool,
     **state: Any,
 ) -> RunEnd:
-    import asyncio
     import signal
 
     from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import QuietView, StepView
     from opsbook.procedures.drive import drive
+    from opsbook.procedures.loop_free import blocking_sleep, needs_no_loop, run_loop_free
     from opsbook.procedures.remote import SshHosts
+    from opsbook.procedures.runner import loop_sleep
     from opsbook.procedures.session_shell import local_executor
 
     out = Lines()
@@ -317,31 +320,50 @@ def _drive(
             (f"({_shown(plan.runbook_path)}, by {who.user})", "dim"),
         )
         out.print((plan_summary(plan), "dim"))
-
-    async def main() -> RunEnd:
-        task = asyncio.current_task()
-        assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        return await drive(
-            store=store,
-            plan=plan,
-            run_id=run_id,
-            confirmer=_confirmer(yes, who.user),
-            reporter=view,
-            local=local_executor(runbook.settings),
-            remote=SshHosts(runbook),
-            **state,
-        )
-
+    # A run with every step here needs no event loop (procedures/loop_free.py): it blocks
+    # on its shell, and SIGTERM stops it as Ctrl-C does.
+    loop_free = needs_no_loop(plan, runbook.settings)
+    running = drive(
+        store=store,
+        plan=plan,
+        run_id=run_id,
+        confirmer=_confirmer(yes, who.user, in_thread=not loop_free),
+        reporter=view,
+        local=local_executor(runbook.settings, blocking=loop_free),
+        remote=SshHosts(runbook),
+        sleep=blocking_sleep if loop_free else loop_sleep,
+        **state,
+    )
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if loop_free else None
     try:
-        return asyncio.run(main())
-    except (KeyboardInterrupt, asyncio.CancelledError):
+        return run_loop_free(running) if loop_free else _on_event_loop(running)
+    except KeyboardInterrupt:
         view.close()
         console(stderr=True).print(
             f"Run {run_id} interrupted; its running step was stopped. "
             f"Continue with: opsbook resume {run_id}"
         )
         raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_event_loop(running: Coroutine[Any, Any, RunEnd]) -> RunEnd:
+    """Run the drive on an event loop, SIGTERM cancelling it; a stop is KeyboardInterrupt."""
+    import asyncio
+    import signal
+
+    async def main() -> RunEnd:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await running
+
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
 
 
 def _finish(show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: bool) -> NoReturn:
