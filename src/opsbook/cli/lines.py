@@ -73,6 +73,8 @@ class Lines:
         self.is_terminal = rich_is_terminal(self.stream)
         # Windows consoles have their own width and rendering rules: leave them to Rich.
         self.plain = os.name == "posix" and not self.is_terminal
+        # Off a terminal the width cannot change while we print: read it once.
+        self.plain_width = rich_width() if self.plain else 0
         self.quiet = False
         self._console: Console | None = None
 
@@ -108,7 +110,7 @@ class Lines:
         self.console.print(markup(pieces), markup=True, highlight=False, overflow="fold")
 
     def _unchanged_by_rich(self, text: str) -> bool:
-        width = rich_width()
+        width = self.plain_width
         return (
             width > 0
             and len(text) <= width

@@ -97,16 +97,22 @@ def _params(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def me() -> Me:
-    """Describe this process: the user, this machine, and our pid with its start time."""
-    import getpass
-    import socket
+    """Describe this process: the user, this machine, and our pid with its start time.
 
+    As `getpass.getuser()` and `socket.gethostname()` say, without importing either
+    (socket builds its enums on import): several ms of a short run.
+    """
     from opsbook.procedures.drive import Me
     from opsbook.procedures.process_start import process_started
 
-    user = os.environ.get("OPSBOOK_USER") or getpass.getuser()
+    names = ("OPSBOOK_USER", "LOGNAME", "USER", "LNAME", "USERNAME")
+    user = next((os.environ[n] for n in names if os.environ.get(n)), "")
+    if not user:
+        import pwd
+
+        user = pwd.getpwuid(os.getuid()).pw_name
     pid = os.getpid()
-    return Me(user, socket.gethostname(), pid, process_started(pid))
+    return Me(user, os.uname().nodename, pid, process_started(pid))
 
 
 def _now() -> Any:

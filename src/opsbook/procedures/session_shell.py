@@ -99,7 +99,7 @@ class SessionShell:
             return CommandResult(None, error=f"cannot start bash: {exc.strerror}")
         assert self.workdir is not None and process.stdin is not None
         self.count += 1
-        prefix = str(self.workdir / str(self.count))
+        prefix = f"{self.workdir}/{self.count}"
         try:
             process.stdin.write(encode_request(spec.command, spec.cwd, prefix, spec.env))
             process.stdin.flush()
@@ -229,8 +229,11 @@ class SessionShell:
         for suffix in (".out", ".err"):
             path = prefix + suffix
             try:
-                with open(path, "rb") as stream:
-                    texts.append(BoundedOutput.read(stream, limit).text())
+                if os.stat(path).st_size:  # most steps write nothing to one stream or both
+                    with open(path, "rb") as stream:
+                        texts.append(BoundedOutput.read(stream, limit).text())
+                else:
+                    texts.append("")
                 os.unlink(path)
             except FileNotFoundError:
                 texts.append("")
@@ -242,6 +245,11 @@ class SessionShell:
         if process is not None and process.poll() is None:
             assert process.stdin is not None
             process.stdin.close()
+            # The shell ends at the end of its requests; its output closing says so at once,
+            # where wait(timeout) would poll in sleeps.
+            poller = select.poll()
+            poller.register(_stdout(process), select.POLLIN)
+            poller.poll(KILL_GRACE * 1000)
             try:
                 process.wait(KILL_GRACE)
             except subprocess.TimeoutExpired:
