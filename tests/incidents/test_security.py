@@ -31,6 +31,11 @@ from tests.incidents.clock import FakeClock
         ("echo stop", None),
         ("bin/tinyweb status --stopped", None),
         ("bin/tinyweb start", None),
+        # Quotes and backslashes do not hide a verb (the quick check strips them first).
+        ('systemctl st""op web', "systemctl stop"),
+        ("docker 'stop' web", "docker stop"),
+        ("service web s\\top", "service web stop"),
+        ("grep -q root /etc/passwd", None),
     ],
 )
 def test_commands_that_shut_something_down_are_recognised(command: str, found: str | None) -> None:

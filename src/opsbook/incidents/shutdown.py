@@ -23,6 +23,10 @@ STOPPING_VERBS = frozenset({"stop", "shutdown", "halt", "poweroff", "kill"})
 HARMLESS = frozenset({"echo", "printf", "grep", "egrep", "test", "[", "true", "false", ":"})
 PREFIXES = frozenset({"sudo", "exec", "nohup", "env", "time", "command", "doas"})
 _SEPARATORS = re.compile(r"&&|\|\||[;|&\n]")
+# Every word shlex makes is made of the command's characters less quotes and backslashes,
+# so a command whose text, stripped of those, holds no stopping word needs no parsing.
+_STOPPING = re.compile("|".join(sorted(STOPPING_PROGRAMS | STOPPING_VERBS)))
+_QUOTING = str.maketrans("", "", "\"'\\")
 
 
 def _words(part: str) -> list[str]:
@@ -34,6 +38,8 @@ def _words(part: str) -> list[str]:
 
 def command_stops(command: str) -> str | None:
     """Return the piece of the command that shuts something down, or None."""
+    if not _STOPPING.search(command.translate(_QUOTING)):
+        return None
     for part in _SEPARATORS.split(command):
         words = _words(part)
         while words and (words[0] in PREFIXES or re.fullmatch(r"\w+=.*", words[0])):

@@ -25,6 +25,8 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class Confirmation:
+    """A person's answer to a manual step, who gave it and how."""
+
     decision: Decision
     by: str = ""
     via: str = ""

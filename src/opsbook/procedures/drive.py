@@ -35,6 +35,8 @@ class Me:
 
 @dataclass(frozen=True)
 class RunEnd:
+    """How a drive ended: the run's status, why, and the step it waits at if any."""
+
     run_id: int
     status: RunStatus
     reason: str

@@ -171,11 +171,15 @@ class Plan:
 
 @dataclass(frozen=True)
 class RunItem:
+    """The engine's answer: run this item next."""
+
     item: PlanItem
 
 
 @dataclass(frozen=True)
 class Finish:
+    """The engine's answer: the run is over, by this event, for this reason."""
+
     event: Event
     reason: str
 

@@ -93,6 +93,8 @@ def attempt_status(ok: bool, result: CommandResult) -> str:
 
 @dataclass
 class Runner:
+    """Runs one run's plan item by item, recording and reporting every attempt."""
+
     plan: Plan
     run_id: int
     log: RunLog

@@ -55,6 +55,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Parameter:
+    """A value a procedure takes (`--param NAME=VALUE`), required or with a default."""
+
     name: str
     required: bool = False
     description: str = ""
@@ -73,6 +75,8 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Procedure:
+    """A standard operating procedure: prerequisites, steps, validation and rollback."""
+
     name: str
     id: str
     line: int = 0
@@ -92,6 +96,8 @@ class Procedure:
 
 @dataclass(frozen=True)
 class Contact:
+    """A row of the contacts table: a role, who holds it, how to reach them, the backup."""
+
     role: str
     name: str = ""
     contact: str = ""
@@ -101,6 +107,8 @@ class Contact:
 
 @dataclass(frozen=True)
 class Host:
+    """A machine of the front matter that steps reach over SSH (`host=`)."""
+
     name: str
     address: str
     user: str | None = None
@@ -109,6 +117,8 @@ class Host:
 
 @dataclass(frozen=True)
 class Metric:
+    """A key metric: what is measured and where it comes from (`host:`, `http:`, ...)."""
+
     name: str
     source: str
     id: str = ""
@@ -124,6 +134,8 @@ class Metric:
 
 @dataclass(frozen=True)
 class Threshold:
+    """A comparison of a metric's value: `> 90`, `<= 0.5`."""
+
     op: Op
     value: float
 
@@ -138,6 +150,8 @@ class Action:
 
 @dataclass(frozen=True)
 class AlertRule:
+    """A row of the alert rules: a metric's warning and critical thresholds and actions."""
+
     metric: str
     warning: Threshold | None = None
     critical: Threshold | None = None
@@ -150,6 +164,8 @@ class AlertRule:
 
 @dataclass(frozen=True)
 class ResponseTimes:
+    """How soon each severity must be acknowledged, in seconds."""
+
     critical: float | None = None
     high: float | None = None
     medium: float | None = None
@@ -158,6 +174,8 @@ class ResponseTimes:
 
 @dataclass(frozen=True)
 class TroubleshootingIssue:
+    """A known problem: its symptoms, diagnosis and resolution steps, prevention."""
+
     title: str
     id: str
     line: int = 0
@@ -169,6 +187,8 @@ class TroubleshootingIssue:
 
 @dataclass(frozen=True)
 class SeverityLevel:
+    """A severity of the incident response table, with its response time."""
+
     level: str
     description: str = ""
     response_seconds: float | None = None
@@ -178,12 +198,16 @@ class SeverityLevel:
 
 @dataclass(frozen=True)
 class ProcessPhase:
+    """A phase of the incident response process and what is done in it."""
+
     name: str
     actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class MaintenanceTask:
+    """A recurring maintenance task: how often, who owns it, when it is due."""
+
     task: str
     frequency: Schedule | None = None
     owner: str = ""
@@ -195,6 +219,8 @@ class MaintenanceTask:
 
 @dataclass(frozen=True)
 class ConfigFile:
+    """A configuration file the runbook names: where it is, what it is for, its backup."""
+
     file: str
     location: str = ""
     purpose: str = ""
@@ -204,6 +230,8 @@ class ConfigFile:
 
 @dataclass(frozen=True)
 class EnvVar:
+    """An environment variable steps need: required or defaulted, secret or not."""
+
     name: str
     required: bool = False
     default: str = ""
@@ -214,6 +242,8 @@ class EnvVar:
 
 @dataclass(frozen=True)
 class DisasterRecovery:
+    """The recovery objectives (RTO, RPO) and the steps that restore service."""
+
     rto_seconds: float | None = None
     rpo_seconds: float | None = None
     rto_text: str = ""
@@ -223,6 +253,8 @@ class DisasterRecovery:
 
 @dataclass(frozen=True)
 class UsefulCommand:
+    """A named command of the quick reference."""
+
     name: str
     command: str
     line: int = 0
@@ -230,6 +262,8 @@ class UsefulCommand:
 
 @dataclass(frozen=True)
 class VersionEntry:
+    """A row of the runbook's version history."""
+
     version: str
     date: str = ""
     author: str = ""
@@ -238,6 +272,8 @@ class VersionEntry:
 
 @dataclass(frozen=True)
 class SystemInfo:
+    """The runbook's header: the system's name and version, its owner, on-call."""
+
     name: str = ""
     version: str = ""
     owner: str = ""
@@ -247,6 +283,8 @@ class SystemInfo:
 
 @dataclass(frozen=True)
 class SecurityResponse:
+    """What to do in a security incident, and which evidence to keep."""
+
     steps: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
 
