@@ -308,6 +308,7 @@ def _drive(
 ) -> RunEnd:
     import signal
 
+    from opsbook.cli.app import collect_again
     from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import QuietView, StepView
     from opsbook.procedures.drive import drive
@@ -341,6 +342,7 @@ def _drive(
         **state,
     )
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if loop_free else None
+    collect_again()
     try:
         return run_loop_free(running) if loop_free else _on_event_loop(running)
     except KeyboardInterrupt:

@@ -2,7 +2,9 @@
 
 Plain dataclasses rather than pydantic models: the document is parsed on every CLI call
 (`opsbook check` on a 5,000-line runbook must finish in well under half a second), and
-stdlib dataclasses cost nothing to import. API schemas in `web/` use pydantic.
+stdlib dataclasses import fast. Their equality, hash and repr come from `Record`, written
+once, rather than compiled for each class at import (see record.py). API schemas in `web/`
+use pydantic.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from opsbook.runbook.record import Record
+
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
 ActionKind = Literal["run", "notify", "incident", "text"]
 
 
-@dataclass(frozen=True)
-class Attrs:
+@dataclass(frozen=True, eq=False, repr=False)
+class Attrs(Record):
     """Attributes written in braces after a command: `{host=db timeout=5m}`."""
 
     host: str | None = None
@@ -36,8 +40,8 @@ class Attrs:
         return {k: v for k, v in asdict(self).items() if v != getattr(defaults, k)}
 
 
-@dataclass(frozen=True)
-class Step:
+@dataclass(frozen=True, eq=False, repr=False)
+class Step(Record):
     """A check or a step: what a person reads, and the command that does it (None: manual)."""
 
     text: str
@@ -53,8 +57,8 @@ class Step:
         return self.command is None
 
 
-@dataclass(frozen=True)
-class Parameter:
+@dataclass(frozen=True, eq=False, repr=False)
+class Parameter(Record):
     """A value a procedure takes (`--param NAME=VALUE`), required or with a default."""
 
     name: str
@@ -64,8 +68,8 @@ class Parameter:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class Schedule:
+@dataclass(frozen=True, eq=False, repr=False)
+class Schedule(Record):
     """How often something happens: a fixed interval, a cron expression, or as needed."""
 
     text: str
@@ -73,8 +77,8 @@ class Schedule:
     cron: str | None = None
 
 
-@dataclass(frozen=True)
-class Procedure:
+@dataclass(frozen=True, eq=False, repr=False)
+class Procedure(Record):
     """A standard operating procedure: prerequisites, steps, validation and rollback."""
 
     name: str
@@ -94,8 +98,8 @@ class Procedure:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class Contact:
+@dataclass(frozen=True, eq=False, repr=False)
+class Contact(Record):
     """A row of the contacts table: a role, who holds it, how to reach them, the backup."""
 
     role: str
@@ -105,8 +109,8 @@ class Contact:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class Host:
+@dataclass(frozen=True, eq=False, repr=False)
+class Host(Record):
     """A machine of the front matter that steps reach over SSH (`host=`)."""
 
     name: str
@@ -115,8 +119,8 @@ class Host:
     port: int = 22
 
 
-@dataclass(frozen=True)
-class Metric:
+@dataclass(frozen=True, eq=False, repr=False)
+class Metric(Record):
     """A key metric: what is measured and where it comes from (`host:`, `http:`, ...)."""
 
     name: str
@@ -132,24 +136,24 @@ class Metric:
         return self.source.split(":", 1)[0]
 
 
-@dataclass(frozen=True)
-class Threshold:
+@dataclass(frozen=True, eq=False, repr=False)
+class Threshold(Record):
     """A comparison of a metric's value: `> 90`, `<= 0.5`."""
 
     op: Op
     value: float
 
 
-@dataclass(frozen=True)
-class Action:
+@dataclass(frozen=True, eq=False, repr=False)
+class Action(Record):
     """What an alert rule does when it fires: run, notify, incident, or text for a person."""
 
     kind: ActionKind
     target: str
 
 
-@dataclass(frozen=True)
-class AlertRule:
+@dataclass(frozen=True, eq=False, repr=False)
+class AlertRule(Record):
     """A row of the alert rules: a metric's warning and critical thresholds and actions."""
 
     metric: str
@@ -162,8 +166,8 @@ class AlertRule:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class ResponseTimes:
+@dataclass(frozen=True, eq=False, repr=False)
+class ResponseTimes(Record):
     """How soon each severity must be acknowledged, in seconds."""
 
     critical: float | None = None
@@ -172,8 +176,8 @@ class ResponseTimes:
     low: float | None = None
 
 
-@dataclass(frozen=True)
-class TroubleshootingIssue:
+@dataclass(frozen=True, eq=False, repr=False)
+class TroubleshootingIssue(Record):
     """A known problem: its symptoms, diagnosis and resolution steps, prevention."""
 
     title: str
@@ -185,8 +189,8 @@ class TroubleshootingIssue:
     prevention: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SeverityLevel:
+@dataclass(frozen=True, eq=False, repr=False)
+class SeverityLevel(Record):
     """A severity of the incident response table, with its response time."""
 
     level: str
@@ -196,16 +200,16 @@ class SeverityLevel:
     response_text: str = ""
 
 
-@dataclass(frozen=True)
-class ProcessPhase:
+@dataclass(frozen=True, eq=False, repr=False)
+class ProcessPhase(Record):
     """A phase of the incident response process and what is done in it."""
 
     name: str
     actions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class MaintenanceTask:
+@dataclass(frozen=True, eq=False, repr=False)
+class MaintenanceTask(Record):
     """A recurring maintenance task: how often, who owns it, when it is due."""
 
     task: str
@@ -217,8 +221,8 @@ class MaintenanceTask:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+@dataclass(frozen=True, eq=False, repr=False)
+class ConfigFile(Record):
     """A configuration file the runbook names: where it is, what it is for, its backup."""
 
     file: str
@@ -228,8 +232,8 @@ class ConfigFile:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class EnvVar:
+@dataclass(frozen=True, eq=False, repr=False)
+class EnvVar(Record):
     """An environment variable steps need: required or defaulted, secret or not."""
 
     name: str
@@ -240,8 +244,8 @@ class EnvVar:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class DisasterRecovery:
+@dataclass(frozen=True, eq=False, repr=False)
+class DisasterRecovery(Record):
     """The recovery objectives (RTO, RPO) and the steps that restore service."""
 
     rto_seconds: float | None = None
@@ -251,8 +255,8 @@ class DisasterRecovery:
     steps: tuple[Step, ...] = ()
 
 
-@dataclass(frozen=True)
-class UsefulCommand:
+@dataclass(frozen=True, eq=False, repr=False)
+class UsefulCommand(Record):
     """A named command of the quick reference."""
 
     name: str
@@ -260,8 +264,8 @@ class UsefulCommand:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class VersionEntry:
+@dataclass(frozen=True, eq=False, repr=False)
+class VersionEntry(Record):
     """A row of the runbook's version history."""
 
     version: str
@@ -270,8 +274,8 @@ class VersionEntry:
     changes: str = ""
 
 
-@dataclass(frozen=True)
-class SystemInfo:
+@dataclass(frozen=True, eq=False, repr=False)
+class SystemInfo(Record):
     """The runbook's header: the system's name and version, its owner, on-call."""
 
     name: str = ""
@@ -281,16 +285,16 @@ class SystemInfo:
     on_call: str = ""
 
 
-@dataclass(frozen=True)
-class SecurityResponse:
+@dataclass(frozen=True, eq=False, repr=False)
+class SecurityResponse(Record):
     """What to do in a security incident, and which evidence to keep."""
 
     steps: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Section:
+@dataclass(frozen=True, eq=False, repr=False)
+class Section(Record):
     """Prose under a heading that opsbook keeps but does not interpret."""
 
     title: str
@@ -299,8 +303,8 @@ class Section:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class Runbook:
+@dataclass(frozen=True, eq=False, repr=False)
+class Runbook(Record):
     """A whole runbook: every section of the template, parsed."""
 
     path: str = "RUNBOOK.md"
