@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from opsbook.runbook.record import Record
 
-@dataclass(frozen=True)
-class RunArgs:
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RunArgs(Record):
     """What `opsbook run` was asked: the parameters of its Typer command, by name."""
 
     runbook_or_id: str

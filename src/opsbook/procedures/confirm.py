@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from opsbook.procedures.engine import PlanItem
+from opsbook.runbook.record import Record
 
 
 class Decision(StrEnum):
@@ -23,8 +24,8 @@ class Decision(StrEnum):
     WAITING = "waiting"
 
 
-@dataclass(frozen=True)
-class Confirmation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Confirmation(Record):
     """A person's answer to a manual step, who gave it and how."""
 
     decision: Decision

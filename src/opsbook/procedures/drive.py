@@ -19,12 +19,13 @@ from opsbook.procedures.executor import Executor
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.runner import HostRunner, Reporter, RunLog, Runner, Waiting, loop_sleep
 from opsbook.procedures.secrets import Masker
+from opsbook.runbook.record import Record
 
 Clock = Callable[[], datetime]
 
 
-@dataclass(frozen=True)
-class Me:
+@dataclass(frozen=True, eq=False, repr=False)
+class Me(Record):
     """The process driving a run: who started it, and how to tell later that it died."""
 
     user: str
@@ -33,8 +34,8 @@ class Me:
     process_started: float
 
 
-@dataclass(frozen=True)
-class RunEnd:
+@dataclass(frozen=True, eq=False, repr=False)
+class RunEnd(Record):
     """How a drive ended: the run's status, why, and the step it waits at if any."""
 
     run_id: int

@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from opsbook.runbook.model import Step
+from opsbook.runbook.record import Record
 
 LOCAL = "local"
 
@@ -106,8 +107,8 @@ class Outcome(StrEnum):
     ABORTED = "aborted"
 
 
-@dataclass(frozen=True)
-class PlanItem:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlanItem(Record):
     """One step or check as it will run: where, with which command, in which phase."""
 
     key: str
@@ -135,8 +136,8 @@ class PlanItem:
         return self.hosts == (LOCAL,)
 
 
-@dataclass(frozen=True)
-class Plan:
+@dataclass(frozen=True, eq=False, repr=False)
+class Plan(Record):
     """Everything a run needs, resolved: items in order, parameters and environment."""
 
     target: str
@@ -169,15 +170,15 @@ class Plan:
         return tuple((phase, tuple(items)) for phase, items in phases.items())
 
 
-@dataclass(frozen=True)
-class RunItem:
+@dataclass(frozen=True, eq=False, repr=False)
+class RunItem(Record):
     """The engine's answer: run this item next."""
 
     item: PlanItem
 
 
-@dataclass(frozen=True)
-class Finish:
+@dataclass(frozen=True, eq=False, repr=False)
+class Finish(Record):
     """The engine's answer: the run is over, by this event, for this reason."""
 
     event: Event

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from opsbook.runbook.record import Record
 
-@dataclass(frozen=True)
-class CommandSpec:
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CommandSpec(Record):
     """A command to run: parameters and variables travel in `env`, never in `command`."""
 
     command: str
@@ -23,8 +25,8 @@ class CommandSpec:
     output_limit: int = 64 * 1024
 
 
-@dataclass(frozen=True)
-class CommandResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CommandResult(Record):
     """What happened: exit status (None if it never ran to an end), output, time taken."""
 
     exit_code: int | None

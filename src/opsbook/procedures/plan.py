@@ -16,6 +16,7 @@ from opsbook.procedures.engine import LOCAL, Phase, Plan, PlanItem
 from opsbook.procedures.secrets import Masker, is_secret_name
 from opsbook.procedures.shellvars import env_name, placeholders_as_variables, undeclared
 from opsbook.runbook.model import Procedure, Runbook, Step
+from opsbook.runbook.record import Record
 
 
 class PlanError(Exception):
@@ -31,8 +32,8 @@ class PlanError(Exception):
         super().__init__("; ".join(self.problems))
 
 
-@dataclass(frozen=True)
-class Target:
+@dataclass(frozen=True, eq=False, repr=False)
+class Target(Record):
     """What `opsbook run` was asked to run, read from the runbook."""
 
     id: str

@@ -16,6 +16,7 @@ from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
 from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide, passed
 from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
 from opsbook.procedures.secrets import Masker
+from opsbook.runbook.record import Record
 
 DEFAULT_PARALLEL = 10
 
@@ -75,8 +76,8 @@ async def loop_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-@dataclass(frozen=True)
-class Waiting:
+@dataclass(frozen=True, eq=False, repr=False)
+class Waiting(Record):
     """The run stopped at a step that waits for a person."""
 
     item: PlanItem

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from opsbook.runbook.record import Record
+
 MASK = "****"
 SECRET_SUFFIXES = ("_PASSWORD", "_TOKEN", "_SECRET", "_KEY", "_PASSWD", "_CREDENTIALS")
 SECRET_NAMES = frozenset({"PASSWORD", "TOKEN", "SECRET", "PASSWD", "API_KEY"})
@@ -16,8 +18,8 @@ def is_secret_name(name: str) -> bool:
     return upper in SECRET_NAMES or upper.endswith(SECRET_SUFFIXES)
 
 
-@dataclass(frozen=True)
-class Masker:
+@dataclass(frozen=True, eq=False, repr=False)
+class Masker(Record):
     """Replaces every known secret value in a text with `****`."""
 
     values: tuple[str, ...] = ()

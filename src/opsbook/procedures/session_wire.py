@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from opsbook.runbook.record import Record
+
 # `__opsbook_` names keep the driver's variables out of the steps' way.
 DRIVER = r"""
 set -m
@@ -60,8 +62,8 @@ def encode_request(command: str, cwd: str | None, prefix: str, env: Mapping[str,
     return b"".join(f.encode() + b"\0" for f in fields)
 
 
-@dataclass(frozen=True)
-class Reply:
+@dataclass(frozen=True, eq=False, repr=False)
+class Reply(Record):
     """The shell's answer to a request: the step's status and its background jobs."""
 
     status: str

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opsbook.runbook.record import Record
 
-@dataclass(frozen=True)
-class Problem:
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Problem(Record):
     """One thing wrong (or worth a warning) at one line of the runbook."""
 
     line: int
