@@ -203,7 +203,12 @@ def test_aborting_a_running_run_stops_its_command(
     assert api.post(f"/api/v1/runs/{run_id}/abort", headers=people["omar"]).status_code == 200
     run = wait_for(api, run_id, olga, "interrupted", "failed")
     assert time.monotonic() - started < 10
-    assert run["message"].startswith("aborted by omar")
+    # Who aborted it is written with the interruption itself, in one write.
+    assert (
+        run["message"]
+        == 'interrupted at step 1 "Wait half a minute": aborted by omar in the browser'
+    )
+
     assert run["attempts"][0]["status"] == "interrupted"
 
 

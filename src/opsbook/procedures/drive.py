@@ -62,12 +62,19 @@ class RunStore(Protocol):
         ...
 
 
-def _stopped(exc: BaseException) -> bool:
-    """Say whether the run was stopped from outside: a cancelled task, Ctrl-C, a signal."""
+def _stopped(exc: BaseException) -> str | None:
+    """Say why the run was stopped from outside (a cancelled task, Ctrl-C, a signal), or None.
+
+    A task cancelled with a message (`task.cancel("aborted by omar in the browser")`) gives
+    that message, so the run's record says who stopped it in the same write.
+    """
     if isinstance(exc, KeyboardInterrupt):
-        return True
+        return "stopped by a signal"
     asyncio = sys.modules.get("asyncio")  # not loaded by a loop-free run: nothing to cancel
-    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
+    if asyncio is None or not isinstance(exc, asyncio.CancelledError):
+        return None
+    said = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
+    return said or "stopped by a signal"
 
 
 def waiting_message(item: PlanItem) -> str:
@@ -112,8 +119,9 @@ async def drive(
     try:
         end = await runner.run(dict(outcomes or {}))
     except BaseException as exc:
-        if _stopped(exc):
-            store.interrupted(run_id, "stopped by a signal")
+        why = _stopped(exc)
+        if why is not None:
+            store.interrupted(run_id, why)
         raise
     finally:
         await local.close()

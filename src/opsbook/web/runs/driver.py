@@ -167,10 +167,12 @@ def _fail_before_start(state: AppState, run_id: int, why: str) -> None:
 
 
 def _say_aborted(state: AppState, run_id: int, by: str) -> None:
+    """Say who aborted the run, when the cancel's message did not reach its record."""
+    said = f"aborted by {by} in the browser"
     with state.db.transaction() as session:
         row = session.get(RunRow, run_id)
-        if row is not None:
-            row.message = f"aborted by {by} in the browser; {row.message}"
+        if row is not None and said not in row.message:
+            row.message = f"{said}; {row.message}"
 
 
 def request_abort(state: AppState, run_id: int, by: str) -> bool:
@@ -179,7 +181,8 @@ def request_abort(state: AppState, run_id: int, by: str) -> bool:
     if task is None or state.worker is None or state.worker.loop is None:
         return False
     state.aborted[run_id] = by
-    state.worker.loop.call_soon_threadsafe(task.cancel)
+    # The message reaches the run's record with its interruption, in one write.
+    state.worker.loop.call_soon_threadsafe(task.cancel, f"aborted by {by} in the browser")
     return True
 
 
