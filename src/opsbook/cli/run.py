@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json
 from opsbook.cli.run_args import RunArgs
+from opsbook.cli.run_drive import drive_run, finish_run
 
 if TYPE_CHECKING:
     import typer
 
-    from opsbook.procedures.confirm import Confirmer
-    from opsbook.procedures.drive import Me, RunEnd, RunStore
+    from opsbook.procedures.drive import Me
     from opsbook.procedures.engine import Plan
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.sqlite_store import SqliteRunStore
-    from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
-
-EXIT_INTERRUPTED = 130
 
 
 def register(app: typer.Typer) -> None:
@@ -153,22 +150,6 @@ def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> boo
     return True
 
 
-def _confirmer(yes: bool, user: str, *, in_thread: bool = True) -> Confirmer:
-    import sys
-
-    from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer, TerminalConfirmer
-
-    if yes:
-        return AutoConfirmer(user)
-    if sys.stdin.isatty():
-        from rich.text import Text
-
-        return TerminalConfirmer(
-            user, lambda q: console(stderr=True).input(Text(q, style="bold")), in_thread=in_thread
-        )
-    return NobodyConfirmer()
-
-
 def run_procedure(args: RunArgs) -> None:
     """Run what `opsbook run` was asked: plan it, drive it, record it, print how it ended."""
     from opsbook.procedures.plan import PlanError, build_plan
@@ -197,10 +178,10 @@ def run_procedure(args: RunArgs) -> None:
     if local is not None:
         try:
             run_id = local.start_run(plan, who)
-            end = _drive(local, plan, runbook, run_id, who, args.yes, as_json, resumed=False)
+            end = drive_run(local, plan, runbook, run_id, who, args.yes, as_json, resumed=False)
             from opsbook.procedures.sqlite_show import show_recorded_run
 
-            _finish(partial(show_recorded_run, local.connection), end, as_json)
+            finish_run(partial(show_recorded_run, local.connection), end, as_json)
         finally:
             local.connection.close()  # now, not whenever the collector would reach it
     from opsbook.cli.runs import show_data
@@ -213,8 +194,10 @@ def run_procedure(args: RunArgs) -> None:
     except PlanError as exc:
         _plan_failed(exc, as_json)
         return
-    end = _drive(DatabaseRunStore(db, _now), plan, runbook, run_id, who, args.yes, as_json, False)
-    _finish(partial(show_data, db), end, as_json)
+    end = drive_run(
+        DatabaseRunStore(db, _now), plan, runbook, run_id, who, args.yes, as_json, False
+    )
+    finish_run(partial(show_data, db), end, as_json)
 
 
 def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
@@ -274,7 +257,7 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
         )
     from opsbook.procedures.service import DatabaseRunStore
 
-    end = _drive(
+    end = drive_run(
         DatabaseRunStore(db, _now),
         state.plan,
         book,
@@ -286,152 +269,10 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
         outcomes=state.outcomes,
         passed_hosts=state.passed_hosts,
     )
-    _finish(partial(show_data, db), end, as_json)
+    finish_run(partial(show_data, db), end, as_json)
 
 
 def _database(runbook_path: Path) -> Database:
     from opsbook.procedures.store import open_runs_database
 
     return open_runs_database(runbook_path, os.environ)
-
-
-def _drive(
-    store: RunStore,
-    plan: Plan,
-    runbook: Runbook,
-    run_id: int,
-    who: Me,
-    yes: bool,
-    as_json: bool,
-    resumed: bool,
-    **state: Any,
-) -> RunEnd:
-    import signal
-
-    from opsbook.cli.app import collect_again
-    from opsbook.cli.lines import Lines
-    from opsbook.cli.run_view import QuietView, StepView
-    from opsbook.procedures.drive import drive
-    from opsbook.procedures.loop_free import blocking_sleep, needs_no_loop, run_loop_free
-    from opsbook.procedures.remote import SshHosts
-    from opsbook.procedures.runner import loop_sleep
-    from opsbook.procedures.session_shell import local_executor
-
-    out = Lines()
-    view: StepView | QuietView = QuietView() if as_json else StepView(out, plan)
-    if not as_json:
-        verb = "Resumed" if resumed else "Run"
-        out.print(
-            (f"{verb} {run_id}", "bold"),
-            (f": {plan.title} ", ""),
-            (f"({_shown(plan.runbook_path)}, by {who.user})", "dim"),
-        )
-        out.print((plan_summary(plan), "dim"))
-    # A run with every step here needs no event loop (procedures/loop_free.py): it blocks
-    # on its shell, and SIGTERM stops it as Ctrl-C does.
-    loop_free = needs_no_loop(plan, runbook.settings)
-    running = drive(
-        store=store,
-        plan=plan,
-        run_id=run_id,
-        confirmer=_confirmer(yes, who.user, in_thread=not loop_free),
-        reporter=view,
-        local=local_executor(runbook.settings, blocking=loop_free),
-        remote=SshHosts(runbook),
-        sleep=blocking_sleep if loop_free else loop_sleep,
-        **state,
-    )
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if loop_free else None
-    collect_again()
-    try:
-        return run_loop_free(running) if loop_free else _on_event_loop(running)
-    except KeyboardInterrupt:
-        view.close()
-        console(stderr=True).print(
-            f"Run {run_id} interrupted; its running step was stopped. "
-            f"Continue with: opsbook resume {run_id}"
-        )
-        raise SystemExit(EXIT_INTERRUPTED) from None
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _on_event_loop(running: Coroutine[Any, Any, RunEnd]) -> RunEnd:
-    """Run the drive on an event loop, SIGTERM cancelling it; a stop is KeyboardInterrupt."""
-    import asyncio
-    import signal
-
-    async def main() -> RunEnd:
-        task = asyncio.current_task()
-        assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        return await running
-
-    try:
-        return asyncio.run(main())
-    except asyncio.CancelledError:
-        raise KeyboardInterrupt from None
-
-
-def _finish(show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: bool) -> NoReturn:
-    """Print how the run ended (with --json: its whole record, read by `show`); exit."""
-    from opsbook.procedures.engine import RunStatus
-
-    code = 0 if end.status is RunStatus.SUCCEEDED else EXIT_FAILED
-    if as_json:
-        print_json(show(end.run_id))
-        raise SystemExit(code)
-    from opsbook.cli.lines import Lines
-
-    out = Lines()
-    reason = end.reason
-    if end.status is RunStatus.SUCCEEDED:
-        out.print((f"Run {end.run_id} succeeded", "bold green"), (f": {reason}", ""))
-    elif end.status is RunStatus.ROLLED_BACK:
-        out.print((f"Run {end.run_id} failed and was rolled back", "bold red"), (f": {reason}", ""))
-    elif end.status is RunStatus.WAITING:
-        out.print((f"Run {end.run_id} is waiting", "bold yellow"), (f": {reason}.", ""))
-        out.print(
-            (
-                f"  Nobody can answer here (no terminal, no --yes). Continue with: "
-                f"opsbook resume {end.run_id} (on a terminal, or with --yes)",
-                "",
-            )
-        )
-    else:
-        out.print((f"Run {end.run_id} failed", "bold red"), (f" (not rolled back): {reason}", ""))
-    raise SystemExit(code)
-
-
-def plan_summary(plan: Plan) -> str:
-    """Say what the run holds: `Plan: 3 prerequisites, 3 steps, 3 validation, rollback 5`."""
-    counts: dict[str, int] = {}
-    for item in plan.items:
-        counts[str(item.phase)] = counts.get(str(item.phase), 0) + 1
-    nouns = {
-        "prerequisites": "prerequisite",
-        "validation": "validation check",
-        "diagnosis": "diagnosis step",
-        "resolution": "resolution step",
-    }
-    parts = [
-        f"{n} {nouns.get(phase, 'step')}{'s' if n != 1 else ''}"
-        for phase, n in counts.items()
-        if phase != "rollback"
-    ]
-    if "rollback" in counts:
-        source = next((i.source for i in plan.items if i.source), "")
-        parts.append(
-            f"rollback: {counts['rollback']}" + (f" (the {source} procedure)" if source else "")
-        )
-    manual = sum(1 for i in plan.items if i.needs_person)
-    if manual:
-        parts.append(f"{manual} for a person to confirm")
-    return "Plan: " + ", ".join(parts)
-
-
-def _shown(path: str) -> str:
-    """Return the runbook's path relative to here when it is below here."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
