@@ -9,7 +9,13 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, write_runbook
+from tests.procedures.cli_support import (
+    OPSBOOK,
+    cli_env,
+    main_in_new_process,
+    opsbook,
+    write_runbook,
+)
 
 
 def test_main_freezes_the_heap_before_the_process_ends() -> None:
@@ -72,20 +78,9 @@ def test_a_plain_run_runs_without_typer_and_is_recorded(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "state")
     # The first run creates the database (through SQLAlchemy); the second is on the light path.
     assert opsbook("run", str(book), "hello", "-p", "NAME=me", env=env).returncode == 0
-    code = (
-        "import json, sys\n"
-        "from opsbook.cli.app import main\n"
-        f"sys.argv = ['opsbook', 'run', {str(book)!r}, 'hello', '--param=NAME=you']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    print(json.dumps([exc.code, 'typer' in sys.modules]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert json.loads(done.stdout.splitlines()[-1]) == [0, False], done.stdout + done.stderr
-    assert "Run 2 succeeded" in done.stdout
+    status, modules, out = main_in_new_process(["run", str(book), "hello", "--param=NAME=you"], env)
+    assert status == 0 and "typer" not in modules, out
+    assert "Run 2 succeeded" in out
     assert (tmp_path / "out.txt").read_text() == "hi you\n"
     with closing(sqlite3.connect(tmp_path / "state" / "opsbook.db")) as db:
         runs = db.execute("SELECT id, status, params FROM runs ORDER BY id").fetchall()

@@ -52,3 +52,22 @@ def run_json(*args: str, env: dict[str, str]) -> Any:
     done = opsbook(*args, "--json", env=env)
     assert done.stdout, done.stderr
     return json.loads(done.stdout)
+
+
+def main_in_new_process(argv: list[str], env: dict[str, str]) -> tuple[int, set[str], str]:
+    """Run opsbook's `main` with `argv` in a new Python; its exit status, modules and output."""
+    code = (
+        "import json, sys\n"
+        "from opsbook.cli.app import main\n"
+        f"sys.argv = ['opsbook', *{argv!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    print(json.dumps([exc.code, sorted(sys.modules)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    *printed, last = done.stdout.splitlines()
+    status, modules = json.loads(last)
+    return status, set(modules), "\n".join(printed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from opsbook.procedures.loop_free import (
     run_loop_free,
 )
 from opsbook.runbook.model import Step
-from tests.procedures.cli_support import cli_env, opsbook, write_runbook
+from tests.procedures.cli_support import cli_env, main_in_new_process, opsbook, write_runbook
 
 
 def test_a_coroutine_that_never_waits_on_a_loop_returns_its_value() -> None:
@@ -84,17 +83,6 @@ def test_a_run_with_every_step_here_never_loads_asyncio(tmp_path: Path) -> None:
     )
     env = cli_env(tmp_path / "state")
     assert opsbook("run", str(book), "hello", env=env).returncode == 0  # creates the database
-    code = (
-        "import json, sys\n"
-        "from opsbook.cli.app import main\n"
-        f"sys.argv = ['opsbook', 'run', {str(book)!r}, 'hello']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    print(json.dumps([exc.code, 'asyncio' in sys.modules]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert json.loads(done.stdout.splitlines()[-1]) == [0, False], done.stdout + done.stderr
-    assert "Run 2 succeeded: all 2 items passed" in done.stdout
+    status, modules, out = main_in_new_process(["run", str(book), "hello"], env)
+    assert status == 0 and "asyncio" not in modules, out
+    assert "Run 2 succeeded: all 2 items passed" in out
