@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 
 from opsbook.procedures.engine import Phase, Plan, PlanItem
+from opsbook.procedures.local import LocalExecutor
 from opsbook.procedures.loop_free import (
     NeedsEventLoop,
+    all_here,
     blocking_sleep,
     needs_no_loop,
     run_loop_free,
 )
+from opsbook.procedures.session_shell import SessionShell
 from opsbook.runbook.model import Step
 from tests.procedures.cli_support import cli_env, main_in_new_process, opsbook, write_runbook
 
@@ -70,9 +73,12 @@ def plan_on(*hosts: tuple[str, ...]) -> Plan:
 
 
 def test_only_a_plan_all_here_in_a_session_shell_goes_without_a_loop() -> None:
-    assert needs_no_loop(plan_on(("local",), ()), {})
-    assert not needs_no_loop(plan_on(("local",), ("web1", "web2")), {})
-    assert not needs_no_loop(plan_on(("local",)), {"shell": "per-step"})
+    here, fanned = plan_on(("local",), ()), plan_on(("local",), ("web1", "web2"))
+    assert all_here(here) and not all_here(fanned)
+    assert needs_no_loop(here, SessionShell(blocking=True))
+    assert not needs_no_loop(fanned, SessionShell(blocking=True))
+    assert not needs_no_loop(here, SessionShell())
+    assert not needs_no_loop(here, LocalExecutor())  # shell: per-step, or no bash at all
 
 
 def test_a_run_with_every_step_here_never_loads_asyncio(tmp_path: Path) -> None:

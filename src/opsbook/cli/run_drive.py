@@ -54,7 +54,12 @@ def drive_run(
     from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import QuietView, StepView
     from opsbook.procedures.drive import drive
-    from opsbook.procedures.loop_free import blocking_sleep, needs_no_loop, run_loop_free
+    from opsbook.procedures.loop_free import (
+        all_here,
+        blocking_sleep,
+        needs_no_loop,
+        run_loop_free,
+    )
     from opsbook.procedures.remote import SshHosts
     from opsbook.procedures.runner import loop_sleep
     from opsbook.procedures.session_shell import local_executor
@@ -71,14 +76,15 @@ def drive_run(
         out.print((plan_summary(plan), "dim"))
     # A run with every step here needs no event loop (procedures/loop_free.py): it blocks
     # on its shell, and SIGTERM stops it as Ctrl-C does.
-    loop_free = needs_no_loop(plan, runbook.settings)
+    local = local_executor(runbook.settings, blocking=all_here(plan))
+    loop_free = needs_no_loop(plan, local)
     running = drive(
         store=store,
         plan=plan,
         run_id=run_id,
         confirmer=_confirmer(yes, who.user, in_thread=not loop_free),
         reporter=view,
-        local=local_executor(runbook.settings, blocking=loop_free),
+        local=local,
         remote=SshHosts(runbook),
         sleep=blocking_sleep if loop_free else loop_sleep,
         **state,

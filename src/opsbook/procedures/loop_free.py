@@ -13,11 +13,11 @@ its loop for every step (about 25 ms and 0.1 ms a step here).
 from __future__ import annotations
 
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from opsbook.procedures.engine import LOCAL, Plan
-from opsbook.runbook.frontmatter import PER_STEP_SHELL
+from opsbook.procedures.executor import Executor
 
 T = TypeVar("T")
 
@@ -26,10 +26,17 @@ class NeedsEventLoop(RuntimeError):
     """The coroutine waited for something only an event loop can give."""
 
 
-def needs_no_loop(plan: Plan, settings: Mapping[str, object]) -> bool:
-    """Say whether the run can go loop-free: every item here, in a session shell."""
-    local = all(item.hosts in ((), (LOCAL,)) for item in plan.items)
-    return local and settings.get("shell") != PER_STEP_SHELL
+def all_here(plan: Plan) -> bool:
+    """Say whether every item of the plan runs on this machine (none over SSH)."""
+    return all(item.hosts in ((), (LOCAL,)) for item in plan.items)
+
+
+def needs_no_loop(plan: Plan, local: Executor) -> bool:
+    """Say whether the run can go loop-free: every item here, in a blocking session shell.
+
+    A bash per step (`shell: per-step`, or no bash to keep a session in) needs a loop.
+    """
+    return all_here(plan) and getattr(local, "blocking", False) is True
 
 
 def run_loop_free(coroutine: Coroutine[Any, Any, T]) -> T:
