@@ -42,9 +42,9 @@ from opsbook.procedures.session_wire import (
     NO_DIRECTORY,
     Reply,
     ReplyReader,
-    bad_names,
     encode_request,
 )
+from opsbook.procedures.shellvars import is_variable_name
 from opsbook.runbook.frontmatter import PER_STEP_SHELL
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class SessionShell:
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command in the session to its end or its timeout; cancelling kills it."""
-        bad = bad_names(spec.env)
+        bad = [name for name in spec.env if not is_variable_name(name)]
         if bad:
             return CommandResult(None, error=f"not a variable name: {bad[0]!r}")
         if self.blocking:

@@ -5,16 +5,15 @@ Pure: no processes, no I/O. `session_shell.py` moves these bytes.
 Requests go to the shell's stdin (moved to a spare descriptor at once, so that steps read
 /dev/null, not the next request): NUL-terminated fields `command, cwd, output-prefix, N`
 and then N `NAME=VALUE` fields. Values are data: `export -- "$kv"` assigns without
-evaluating, and names are checked here first. Replies come on the shell's stdout: the
-process ids of its background jobs (`jobs -p`, usually none), then `=` and the exit status
-(or `=nodir` when the step's directory is missing). Each step's output goes to two files,
-`PREFIX.out` and `PREFIX.err`, read when it ends: a daemon that keeps them open holds
-nothing up.
+evaluating, and names are checked first (`shellvars.is_variable_name`). Replies come on
+the shell's stdout: the process ids of its background jobs (`jobs -p`, usually none), then
+`=` and the exit status (or `=nodir` when the step's directory is missing). Each step's
+output goes to two files, `PREFIX.out` and `PREFIX.err`, read when it ends: a daemon that
+keeps them open holds nothing up.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -47,12 +46,6 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
 done
 """
 NO_DIRECTORY = "nodir"
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def bad_names(env: Mapping[str, str]) -> list[str]:
-    """Return the names that are not shell variable names (`export` would evaluate them)."""
-    return [name for name in env if not NAME.fullmatch(name)]
 
 
 def encode_request(command: str, cwd: str | None, prefix: str, env: Mapping[str, str]) -> bytes:

@@ -63,6 +63,11 @@ _PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 _GUARDED = re.compile(rf"^\{{#?({_NAME})(:?[-=+])")
 
 
+def is_variable_name(name: str) -> bool:
+    """Say whether `name` is a shell variable name (so `export` cannot read it as code)."""
+    return re.fullmatch(_NAME, name) is not None
+
+
 def env_name(placeholder: str) -> str:
     """Return the variable a `<placeholder>` travels in: `<pod-name>` -> `pod_name`."""
     return re.sub(r"[^A-Za-z0-9_]", "_", placeholder)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shlex
 import time
 from pathlib import Path
@@ -44,6 +43,7 @@ import asyncssh
 
 from opsbook.procedures.executor import CommandResult, CommandSpec
 from opsbook.procedures.local import BoundedOutput
+from opsbook.procedures.shellvars import is_variable_name
 from opsbook.runbook.model import Host
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
@@ -54,7 +54,6 @@ KILL_GRACE = 4.0
 PIPE_GRACE = 0.2
 # How often to look whether the remote shell has exited while its output is still open.
 EXIT_POLL = 0.05
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # POSIX sh, one line and no single quotes so any login shell passes it through unchanged.
 # fd 3 keeps the channel's stdin for the watcher: an asynchronous list would get /dev/null.
@@ -75,7 +74,7 @@ def stdin_script(spec: CommandSpec) -> bytes:
     """Return what the wrapper reads on stdin: line count, exports, cd, command."""
     lines: list[str] = []
     for name, value in spec.env.items():
-        if not _NAME.match(name):
+        if not is_variable_name(name):
             raise ValueError(f"environment variable name {name!r} is not a valid shell name")
         lines.append(f"export {name}={shlex.quote(value)}")
     if spec.cwd:
