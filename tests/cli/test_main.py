@@ -14,6 +14,7 @@ from tests.procedures.cli_support import (
     cli_env,
     main_in_new_process,
     opsbook,
+    recorded_runbook,
     write_runbook,
 )
 
@@ -44,13 +45,12 @@ def test_a_run_leaves_its_database_closed_on_both_stores(tmp_path: Path) -> None
 
 
 def test_an_interrupted_run_leaves_its_database_closed(tmp_path: Path) -> None:
-    book = write_runbook(
+    book, env = recorded_runbook(
         tmp_path,
         "### Noop Procedure\n\n**Steps**:\n1. Nothing: `true`\n\n"
         "### Long Procedure\n\n**Steps**:\n1. Wait: `touch started; sleep 300`\n",
+        "noop",
     )
-    env = cli_env(tmp_path / "state")
-    assert opsbook("run", str(book), "noop", env=env).returncode == 0
     proc = subprocess.Popen(
         [OPSBOOK, "run", str(book), "long"],
         env=env,
@@ -70,14 +70,15 @@ def test_an_interrupted_run_leaves_its_database_closed(tmp_path: Path) -> None:
 
 
 def test_a_plain_run_runs_without_typer_and_is_recorded(tmp_path: Path) -> None:
-    book = write_runbook(
+    # The first run creates the database (through SQLAlchemy); the second is on the light path.
+    book, env = recorded_runbook(
         tmp_path,
         "### Hello Procedure\n\n**Parameters**:\n- `NAME` (required): who\n\n"
         '**Steps**:\n1. Greet: `echo "hi $NAME" > out.txt`\n',
+        "hello",
+        "-p",
+        "NAME=me",
     )
-    env = cli_env(tmp_path / "state")
-    # The first run creates the database (through SQLAlchemy); the second is on the light path.
-    assert opsbook("run", str(book), "hello", "-p", "NAME=me", env=env).returncode == 0
     status, modules, out = main_in_new_process(["run", str(book), "hello", "--param=NAME=you"], env)
     assert status == 0 and "typer" not in modules, out
     assert "Run 2 succeeded" in out

@@ -71,3 +71,12 @@ def main_in_new_process(argv: list[str], env: dict[str, str]) -> tuple[int, set[
     *printed, last = done.stdout.splitlines()
     status, modules = json.loads(last)
     return status, set(modules), "\n".join(printed)
+
+
+def recorded_runbook(directory: Path, body: str, *first_run: str) -> tuple[Path, dict[str, str]]:
+    """Write a runbook and run `first_run` on it once, so its database exists; book, env."""
+    book = write_runbook(directory, body)
+    env = cli_env(directory / "state")
+    done = opsbook("run", str(book), *first_run, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return book, env

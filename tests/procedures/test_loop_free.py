@@ -21,7 +21,7 @@ from opsbook.procedures.loop_free import (
 )
 from opsbook.procedures.session_shell import SessionShell
 from opsbook.runbook.model import Step
-from tests.procedures.cli_support import cli_env, main_in_new_process, opsbook, write_runbook
+from tests.procedures.cli_support import main_in_new_process, recorded_runbook
 
 
 def test_a_coroutine_that_never_waits_on_a_loop_returns_its_value() -> None:
@@ -82,13 +82,12 @@ def test_only_a_plan_all_here_in_a_session_shell_goes_without_a_loop() -> None:
 
 
 def test_a_run_with_every_step_here_never_loads_asyncio(tmp_path: Path) -> None:
-    book = write_runbook(
+    book, env = recorded_runbook(
         tmp_path,
         "### Hello Procedure\n\n**Steps**:\n1. Greet: `echo hi > out.txt`\n"
         "2. Check: `grep -q hi out.txt`\n",
+        "hello",
     )
-    env = cli_env(tmp_path / "state")
-    assert opsbook("run", str(book), "hello", env=env).returncode == 0  # creates the database
     status, modules, out = main_in_new_process(["run", str(book), "hello"], env)
     assert status == 0 and "asyncio" not in modules, out
     assert "Run 2 succeeded: all 2 items passed" in out
