@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from opsbook import __version__
+from opsbook.errors import HTTP_STATUS, DomainError
 from opsbook.procedures.plan import PlanError
 from opsbook.web.middleware import ServerMiddleware
 from opsbook.web.state import AppState
@@ -60,6 +61,7 @@ def create_app(state: AppState) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(PlanError, _cannot_run)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_middleware(ServerMiddleware, metrics=state.metrics)
     return app
 
@@ -117,6 +119,11 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     return JSONResponse(
         {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
     )
+
+
+async def _domain_error(request: Request, exc: DomainError) -> Response:
+    """Answer a use case's refusal with the status of its kind, as any HTTP error."""
+    return await _http_error(request, HTTPException(HTTP_STATUS[exc.kind], str(exc)))
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Response:
