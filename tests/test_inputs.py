@@ -13,7 +13,7 @@ from opsbook.inputs import MAX_ID, check_id, check_text, check_time, text_proble
 @pytest.mark.parametrize("value", ["a\0b", "\ud800", "x\udfff"])
 def test_nul_and_lone_surrogates_are_refused_with_the_field_named(value: str) -> None:
     assert text_problem(value) is not None
-    with pytest.raises(BadInput, match="^VERSION "):
+    with pytest.raises(BadInput, match=r"^VERSION "):
         check_text(value, field="VERSION", max_length=100)
 
 
