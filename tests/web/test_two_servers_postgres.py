@@ -3,39 +3,16 @@ through one of them is driven exactly once, by one server or the other."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
 
-from tests.e2e.dashboard_server import free_port
+from tests.web.served import bootstrap_token, serve_runbook
 from tests.web.test_jobs_queue import pg_url  # noqa: F401  (the fixture)
 
-OPSBOOK = str(Path(sys.executable).parent / "opsbook")
 RUNS = 16
-
-
-def _serve(runbook: Path, url: str, home: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    env = {**os.environ, "OPSBOOK_DATABASE_URL": url, "OPSBOOK_HOME": str(home), "NO_COLOR": "1"}
-    server = subprocess.Popen([OPSBOOK, "serve", str(runbook), "--port", str(port), *extra],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            pass
-        assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
-        time.sleep(0.1)
 
 
 def test_two_servers_drive_each_run_exactly_once(
@@ -43,13 +20,10 @@ def test_two_servers_drive_each_run_exactly_once(
     runbook_path: Path,
     tmp_path: Path,
 ) -> None:
-    first, base = _serve(runbook_path, pg_url, tmp_path / "a", "--bootstrap-admin", "two")
-    second, _ = _serve(runbook_path, pg_url, tmp_path / "b")
+    first, base = serve_runbook(runbook_path, pg_url, tmp_path / "a", "--bootstrap-admin", "two")
+    second, _ = serve_runbook(runbook_path, pg_url, tmp_path / "b")
     try:
-        assert first.stdout is not None
-        token = re.search(r"(opsb_[A-Za-z0-9_-]+)", first.stdout.readline())
-        assert token is not None
-        headers = {"Authorization": f"Bearer {token.group(1)}"}
+        headers = {"Authorization": f"Bearer {bootstrap_token(first)}"}
         ids = [httpx.post(f"{base}/api/v1/procedures/quick/runs", headers=headers,
                           json={}).json()["id"] for _ in range(RUNS)]  # fmt: skip
         deadline = time.monotonic() + 120

@@ -198,3 +198,41 @@ def claim_run(session: Session, run_id: int, status: str, values: dict[str, Any]
         update(RunRow).where(RunRow.id == run_id, RunRow.status == status).values(**values)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def hold_waiting_run(session: Session, run_id: int, key: str) -> bool:
+    """Lock a run that still waits at step `key`, until the transaction ends; say if it does.
+
+    A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so the
+    people deciding one step are served one after the other, each reading what the one
+    before wrote.
+    """
+    table = Base.metadata.tables["runs"]
+    held = (
+        update(table)
+        .where(table.c.id == run_id, table.c.status == "waiting", table.c.waiting_step == key)
+        .values(waiting_step=table.c.waiting_step)
+    )
+    return bool(getattr(session.connection().execute(held), "rowcount", 0))
+
+
+def answer_waiting(session: Session, confirmation_id: int, values: dict[str, Any]) -> bool:
+    """Record a decision on a confirmation nobody answered yet; say whether this one did."""
+    table = Base.metadata.tables["run_confirmations"]
+    answered = (
+        update(table)
+        .where(table.c.id == confirmation_id, table.c.decision == "waiting")
+        .values(**values)
+    )
+    return bool(getattr(session.connection().execute(answered), "rowcount", 0))
+
+
+def last_decision(session: Session, run_id: int) -> ConfirmationRow | None:
+    """Return the latest answered confirmation of a run, of any step."""
+    query = (
+        select(ConfirmationRow)
+        .where(ConfirmationRow.run_id == run_id, ConfirmationRow.decision != "waiting")
+        .order_by(ConfirmationRow.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()

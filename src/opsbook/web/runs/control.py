@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from opsbook.errors import Conflict
 from opsbook.procedures import records
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.engine import PlanItem, RunStatus
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.records import ConfirmationRow, RunRow
 from opsbook.procedures.service import Me, start_run
-from opsbook.store.timestamps import iso
+from opsbook.store.timestamps import iso, utc
 from opsbook.web.runs.tables import ApprovalRow
 from opsbook.worker.queue import enqueue
 
@@ -124,31 +125,59 @@ def _plan_item(runbook: Runbook, row: RunRow, environ: Mapping[str, str]) -> Pla
 
 
 def approvals_of(session: Session, run_id: int, key: str) -> list[str]:
-    query = select(ApprovalRow.approver).where(
-        ApprovalRow.run_id == run_id, ApprovalRow.step_key == key
-    )
+    """Return who approved a step of a run, in order."""
+    return [row.approver for row in _approvals(session, run_id, key)]
+
+
+def _approvals(session: Session, run_id: int, key: str) -> list[ApprovalRow]:
+    query = select(ApprovalRow).where(ApprovalRow.run_id == run_id, ApprovalRow.step_key == key)
     return list(session.scalars(query.order_by(ApprovalRow.id)))
 
 
-def _decide(session: Session, row: RunRow, decision: Decision, by: str, now: datetime) -> None:
-    # The engine stored a `waiting` confirmation when the run stopped; answer it.
+def _held(session: Session, run_id: int) -> RunRow:
+    """Return the run, locked for one decision on the step it waits at (Conflict if none).
+
+    Whoever decides second waits for the lock, then reads the first decision and is told.
+    """
+    row = _run(session, run_id)
+    key = row.waiting_step
+    if row.status == RunStatus.WAITING and key and records.hold_waiting_run(session, run_id, key):
+        return row
+    session.refresh(row)
+    message = f"run {run_id} is {row.status}, not waiting for a person"
+    last = records.last_decision(session, run_id)
+    if last is not None:
+        message += f"; {_decided(last.step_key, last)}"
+    raise Conflict(message, "reload the run to see where it is")
+
+
+def _decided(label: str, row: ConfirmationRow) -> str:
+    """Say who decided a step and when: `Check was already confirmed by ann at 12:03:04 UTC`."""
+    by = row.decided_by or "someone"
+    who = f"({by})" if by.startswith("approved by ") else f"by {by}"
+    return f"{label} was already {row.decision} {who} at {_when(row.decided_at)}"
+
+
+def _when(moment: datetime | None) -> str:
+    aware = utc(moment)
+    return aware.strftime("%Y-%m-%d %H:%M:%S UTC") if aware else "an unknown time"
+
+
+def _decide(
+    session: Session, row: RunRow, label: str, decision: Decision, by: str, now: datetime
+) -> None:
+    # The engine stored a `waiting` confirmation when the run stopped; answer it, unless
+    # someone answered it first (then this decision loses, and says to whom).
     key = row.waiting_step or ""
-    open_row = records.open_confirmation(session, row.id, key)
-    if open_row is not None and open_row.decision == Decision.WAITING:
-        open_row.decision, open_row.decided_by = str(decision), by
-        open_row.via, open_row.decided_at = "web", now
-    else:
-        session.add(
-            ConfirmationRow(
-                run_id=row.id,
-                step_key=key,
-                decision=str(decision),
-                decided_by=by,
-                via="web",
-                requested_at=now,
-                decided_at=now,
-            )
-        )
+    values = {"decision": str(decision), "decided_by": by, "via": "web", "decided_at": now}
+    latest = records.open_confirmation(session, row.id, key)
+    if latest is None:
+        session.add(ConfirmationRow(run_id=row.id, step_key=key, requested_at=now, **values))
+    elif latest.decision != Decision.WAITING or not records.answer_waiting(
+        session, latest.id, values
+    ):
+        session.refresh(latest)
+        raise Conflict(_decided(label, latest), "reload the run to see where it is")
     row.message = f"{decision} by {by} via the web; going on"
     session.flush()
 
@@ -163,21 +192,23 @@ def answer(
     environ: Mapping[str, str],
     now: Clock,
 ) -> None:
-    """Confirm, skip or abort the step a run waits at, and queue the run to go on."""
+    """Confirm, skip or abort the step a run waits at, and queue the run to go on.
+
+    Conflict if the run no longer waits there or someone decided the step first.
+    """
     if decision is Decision.WAITING:
         raise RunRefused("answer confirmed, skipped or aborted", 422)
     with db.transaction() as session:
-        row = _run(session, run_id)
+        row = _held(session, run_id)
         done = approvals_of(session, run_id, row.waiting_step or "")
         step = waiting_step(runbook, row, done, environ)
-        if step is None:
-            raise RunRefused(f"run {run_id} is {row.status}, not waiting for a person")
+        assert step is not None  # _held returns a run that waits at a step
         if step.approvals and decision is not Decision.ABORTED:
             raise RunRefused(
                 f"{step.label} needs {step.approvals} approvals from operators "
                 "other than the one who started the run; approve it instead"
             )
-        _decide(session, row, decision, by, now())
+        _decide(session, row, step.label, decision, by, now())
         enqueue_in(session, run_id, now())
 
 
@@ -190,25 +221,30 @@ def approve(
     environ: Mapping[str, str],
     now: Clock,
 ) -> list[str]:
-    """Approve the step a run waits at; with enough approvals, queue the run to go on."""
+    """Approve the step a run waits at; with enough approvals, queue the run to go on.
+
+    Conflict if `by` approved it already, or the step was decided first.
+    """
     with db.transaction() as session:
-        row = _run(session, run_id)
-        done = approvals_of(session, run_id, row.waiting_step or "")
+        row = _held(session, run_id)
+        given = _approvals(session, run_id, row.waiting_step or "")
+        done = [a.approver for a in given]
         step = waiting_step(runbook, row, done, environ)
-        if step is None:
-            raise RunRefused(f"run {run_id} is {row.status}, not waiting for a person")
+        assert step is not None  # _held returns a run that waits at a step
         if not step.approvals:
             raise RunRefused(f"{step.label} needs a confirmation, not approvals")
         if by == row.started_by:
             raise RunRefused(
                 f"{by} started run {run_id} and cannot approve it; another operator must", 403
             )
-        if by in done:
-            raise RunRefused(f"{by} already approved {step.label}")
+        mine = next((a for a in given if a.approver == by), None)
+        if mine is not None:
+            raise Conflict(f"{by} already approved {step.label} at {_when(mine.approved_at)}")
         session.add(ApprovalRow(run_id=run_id, step_key=step.key, approver=by, approved_at=now()))
         done = [*done, by]
         if len(done) >= step.approvals:
-            _decide(session, row, Decision.CONFIRMED, "approved by " + ", ".join(done), now())
+            decided_by = "approved by " + ", ".join(done)
+            _decide(session, row, step.label, Decision.CONFIRMED, decided_by, now())
             enqueue_in(session, run_id, now())
         else:
             row.message = (
