@@ -74,3 +74,39 @@ def test_ttl_cache_recomputes_only_after_its_ttl() -> None:
     assert cache.get("k", compute) == 2
     cache.clear()
     assert cache.get("k", compute) == 3
+
+
+def test_login_limiter_locks_the_guessing_pair_and_never_the_account() -> None:
+    from opsbook.access.ratelimit import LoginLimiter
+
+    limiter = LoginLimiter()
+    for t in range(5):
+        limiter.failed(source="attacker", account="ann", now=float(t))
+    locked = limiter.wait(source="attacker", account="ann", now=5.0)
+    assert locked.seconds == pytest.approx(295.0) and "this account" in locked.reason
+    assert limiter.wait(source="desk", account="ann", now=5.0).seconds == 0
+    assert limiter.wait(source="attacker", account="ann", now=301.0).seconds == 0
+
+
+def test_login_limiter_paces_an_account_for_addresses_that_failed_before() -> None:
+    from opsbook.access.ratelimit import LoginLimiter
+
+    limiter = LoginLimiter(account_pace=30.0)
+    for n in range(5):
+        limiter.failed(source=f"bot{n}", account="ann", now=10.0)
+    assert limiter.wait(source="bot0", account="ann", now=20.0).seconds == pytest.approx(20.0)
+    assert limiter.wait(source="bot0", account="ann", now=40.0).seconds == 0
+    assert limiter.wait(source="desk", account="ann", now=20.0).seconds == 0
+    limiter.succeeded(source="desk", account="ann")
+    assert limiter.wait(source="bot0", account="ann", now=20.0).seconds == 0
+
+
+def test_login_limiter_locks_an_address_spraying_many_accounts() -> None:
+    from opsbook.access.ratelimit import LoginLimiter
+
+    limiter = LoginLimiter()
+    for n in range(20):
+        limiter.failed(source="sprayer", account=f"user{n}", now=0.0)
+    limiter.succeeded(source="sprayer", account="own")  # its own account resets nothing
+    assert limiter.wait(source="sprayer", account="fresh", now=1.0).seconds > 0
+    assert limiter.wait(source="elsewhere", account="fresh", now=1.0).seconds == 0

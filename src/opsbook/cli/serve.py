@@ -36,15 +36,29 @@ def serve(
         help="Replace the admin token NAME with a new one and print it (for `make run`).",
     ),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Jobs run at once."),
+    trusted_proxy: list[str] = typer.Option(
+        [],
+        "--trusted-proxy",
+        envvar="OPSBOOK_TRUSTED_PROXIES",
+        metavar="ADDRESS",
+        help="A reverse proxy (address or network, repeatable) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed. Default: none, whatever connects is the client.",
+    ),
 ) -> None:
     import os
 
+    from opsbook.errors import BadInput
     from opsbook.runbook.loader import resolve_path
     from opsbook.runbook.problems import RunbookError
     from opsbook.store.database import open_for
+    from opsbook.web.proxies import parse_trusted_proxies
     from opsbook.web.server import ServeOptions, build_state
     from opsbook.web.server import serve as run_server
 
+    try:
+        proxies = parse_trusted_proxies(trusted_proxy)
+    except BadInput as exc:
+        fail(f"--trusted-proxy: {exc.message}", EXIT_BAD_INPUT, hint=exc.hint)
     runbook_path = resolve_path(str(path) if path else None, os.environ)
     try:
         db = open_for(runbook_path)
@@ -60,6 +74,7 @@ def serve(
         fail_bad_input(exc)
     if state.worker is not None:
         state.worker.concurrency = concurrency
+    state.trusted_proxies = proxies
     out = console()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     if bootstrap_admin:

@@ -63,6 +63,12 @@ def create_app(state: AppState) -> FastAPI:
     app.add_exception_handler(PlanError, _cannot_run)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_middleware(ServerMiddleware, metrics=state.metrics)
+    if state.trusted_proxies:
+        # Added last, so it runs first: the client and scheme are settled before anything
+        # (the login limit, HSTS, secure cookies) reads them.
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(state.trusted_proxies))
     return app
 
 

@@ -91,6 +91,8 @@ def serve(state: AppState, options: ServeOptions) -> None:
         log_level=options.log_level,
         access_log=False,
         lifespan="on",
-        proxy_headers=True,
+        # Uvicorn would trust X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS); the
+        # app trusts only the proxies `--trusted-proxy` names (AppState.trusted_proxies).
+        proxy_headers=False,
     )
     GracefulServer(config).run()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from opsbook.access.ratelimit import FailureLimiter
+from opsbook.access.ratelimit import LoginLimiter
 from opsbook.web.metrics import WebMetrics
 from opsbook.web.ttl_cache import TtlCache
 
@@ -34,7 +34,7 @@ class AppState:
     source: RunbookSource
     clock: Callable[[], datetime] = utc_now
     metrics: WebMetrics = field(default_factory=WebMetrics)
-    limiter: FailureLimiter = field(default_factory=FailureLimiter)
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
     worker: WorkerLoop | None = None
     started_at: datetime = field(default_factory=utc_now)
     # Set by the serve command: whether the background loop runs in this app's lifespan.
@@ -46,6 +46,8 @@ class AppState:
     aborted: dict[int, str] = field(default_factory=dict)
     # Secret parameter values of runs started here: kept in memory only, never stored.
     run_secrets: dict[int, dict[str, str]] = field(default_factory=dict)
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks).
+    trusted_proxies: tuple[str, ...] = ()
     # Overview figures and run counts, at most a second old.
     cache: TtlCache = field(default_factory=lambda: TtlCache(1.0, time.monotonic))
 

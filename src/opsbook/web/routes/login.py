@@ -67,22 +67,24 @@ def login(
     if not cookie or not csrf_token or not same(cookie, csrf_token):
         return _login_form(request, "The form expired. Please try again.", 403, next)
     now = state.clock()
-    client = request.client.host if request.client else "unknown"
-    keys = [f"ip:{client}"] + ([f"name:{name.strip().lower()}"] if name.strip() else [])
-    wait = max(state.limiter.retry_after(k, now.timestamp()) for k in keys)
-    if wait > 0:
+    source = request.client.host if request.client else "unknown"
+    account = name.strip().lower()
+    wait = state.limiter.wait(source=source, account=account, now=now.timestamp())
+    if wait.seconds > 0:
+        seconds = int(wait.seconds) + 1
         response = _login_form(
-            request, f"Too many failed sign-ins. Try again in {int(wait) + 1} seconds.", 429, next
+            request,
+            f"Too many failed sign-ins {wait.reason}. Try again in {seconds} seconds.",
+            429,
+            next,
         )
-        response.headers["Retry-After"] = str(int(wait) + 1)
+        response.headers["Retry-After"] = str(seconds)
         return response
     result = service.login(state.db, name=name, secret=secret.strip(), now=now) if secret else None
     if result is None:
-        for key in keys:
-            state.limiter.record_failure(key, now.timestamp())
+        state.limiter.failed(source=source, account=account, now=now.timestamp())
         return _login_form(request, "That name and password or token is not valid.", 401, next)
-    for key in keys:
-        state.limiter.reset(key)
+    state.limiter.succeeded(source=source, account=account)
     _, session_id = result
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
