@@ -73,12 +73,12 @@ def test_any_runbook_renders_to_html_with_its_commands_and_no_secret(runbook: Ru
 
 
 def test_body_fragment_has_scoped_styles_for_embedding() -> None:
-    from opsbook.runbook.render_html import render_body
+    from opsbook.runbook.render_html import STYLESHEET, render_body
 
     fragment = render_body(parse_runbook(RICH))
-    assert "<html" not in fragment and "<body" not in fragment
+    assert "<html" not in fragment and "<body" not in fragment and "<style" not in fragment
     assert '<div class="opsbook-runbook">' in fragment and "Startup Procedure" in fragment
-    css = fragment[fragment.index("<style>") + 7 : fragment.index("</style>")]
+    css = STYLESHEET.read_text(encoding="utf-8")
     for rule in re.findall(r"([^{}]+)\{[^{}]*\}", re.sub(r"@media[^{]+\{", "", css)):
         for selector in rule.split(","):
             assert selector.strip().startswith(".opsbook-runbook"), selector

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The page's styles, every rule scoped to `.opsbook-runbook`: inlined in the standalone page,
+# linked as a stylesheet by a page that embeds the body (a CSP without inline styles).
+STYLESHEET = TEMPLATES / "runbook.css"
 
 
 def render_html(runbook: Runbook) -> str:
@@ -30,13 +33,8 @@ def render_html(runbook: Runbook) -> str:
 
 
 def render_body(runbook: Runbook) -> str:
-    """Render the runbook as a fragment for another page: its styles, scoped, and its body."""
-    return (
-        "<style>\n"
-        + _render("runbook.css", runbook)
-        + "</style>\n"
-        + _render("runbook_body.html", runbook)
-    )
+    """Render the runbook as a fragment for another page, which links STYLESHEET."""
+    return _render("runbook_body.html", runbook)
 
 
 def _render(template: str, runbook: Runbook) -> str:

@@ -78,3 +78,13 @@ def runbook(request: Request, principal: Principal = Depends(viewer)) -> Respons
     """Show the runbook document, rendered."""
     state = app_state(request)
     return page(request, "runbook.html", principal, body=runbook_html(state.source))
+
+
+@router.get("/runbook.css")
+def runbook_stylesheet(_: Principal = Depends(viewer)) -> Response:
+    """Return the rendered runbook's stylesheet (a file: the CSP allows no inline styles)."""
+    from starlette.responses import FileResponse
+
+    from opsbook.runbook.render_html import STYLESHEET
+
+    return FileResponse(STYLESHEET, media_type="text/css")
