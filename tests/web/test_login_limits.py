@@ -1,5 +1,5 @@
 """The failed-login limit under attack: nobody can lock someone else out, guessing stays
-slow, and a forwarded address counts only from a proxy `--trusted-proxy` names."""
+slow, and a forwarded address (or https) counts only from a proxy `--trusted-proxy` names."""
 
 from __future__ import annotations
 
@@ -110,6 +110,9 @@ def test_a_spoofed_forwarded_address_through_loopback_is_not_believed_by_default
             spoof = {"X-Forwarded-For": f"192.0.2.{n}"}
             assert sign_in(loopback, f"user{n}", "guess", **spoof) == 401
         assert sign_in(loopback, "ann", "guess", **{"X-Forwarded-For": "192.0.2.99"}) == 429
+        # Nor does a claimed https make this plain-http answer send HSTS.
+        claimed = loopback.get("/api/v1/health", headers={"X-Forwarded-Proto": "https"})
+        assert "strict-transport-security" not in claimed.headers
 
 
 @pytest.mark.parametrize("served_ann", [("--trusted-proxy", "127.0.0.1")], indirect=True)
@@ -120,6 +123,10 @@ def test_a_forwarded_address_from_a_trusted_proxy_is_the_client(served_ann: str)
         assert sign_in(proxy, "ann", "guess", **{"X-Forwarded-For": "192.0.2.1"}) == 429
         # The proxy forwards ann from her own desk: another client, not locked.
         assert sign_in(proxy, "ann", PASSWORD, **{"X-Forwarded-For": "198.51.100.7"}) == 303
+        # The proxy ended https: the answer says so (HSTS), as plain http's does not.
+        https = proxy.get("/api/v1/health", headers={"X-Forwarded-Proto": "https"})
+        assert https.headers["strict-transport-security"] == "max-age=31536000"
+        assert "strict-transport-security" not in proxy.get("/api/v1/health").headers
 
 
 def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(runbook_path: Path) -> None:

@@ -22,8 +22,9 @@ from opsbook.web.state import AppState
 
 API_DESCRIPTION = """The opsbook server: the runbook, its procedures and their runs.
 
-Every route except `/api/v1/health` and `/metrics` needs `Authorization: Bearer <token>`
-(`opsbook token create --name NAME --role viewer|operator|admin`) or a browser session.
+Every route except `/api/v1/health`, `/metrics` and this description (`/openapi.json`)
+needs `Authorization: Bearer <token>` (`opsbook token create --name NAME --role
+viewer|operator|admin`) or a browser session.
 """
 
 
@@ -48,7 +49,9 @@ def create_app(state: AppState) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # /openapi.json is public (the API's description holds no data); the docs page is
+        # the dashboard's own (routes/api_meta.py), behind sign-in, with no CDN.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.opsbook = state
@@ -104,7 +107,7 @@ def routers() -> list[APIRouter]:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+    return not request.url.path.startswith("/api/v1/") and "text/html" in request.headers.get(
         "accept", ""
     )
 

@@ -19,6 +19,9 @@ SECURITY_HEADERS = [
         b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     ),
 ]
+# Over https (the connection's scheme, or a trusted proxy's X-Forwarded-Proto): browsers
+# should never try plain http on this host again.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 class ServerMiddleware:
@@ -41,6 +44,8 @@ class ServerMiddleware:
                 status = message["status"]
                 headers: list[Any] = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
+                if scope.get("scheme") == "https":
+                    headers.append(HSTS)
                 message = {**message, "headers": headers}
             await send(message)
 

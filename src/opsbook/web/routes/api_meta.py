@@ -82,3 +82,11 @@ def runbook_status(request: Request, _: Principal = Depends(viewer)) -> RunbookS
             for p in source.problems
         ],
     )
+
+
+@router.get("/api/docs", include_in_schema=False)
+def api_docs(request: Request, principal: Principal = Depends(viewer)) -> Response:
+    """Show the API's operations (Swagger UI over /openapi.json) to a signed-in person."""
+    from opsbook.web.templating import page
+
+    return page(request, "api_docs.html", principal)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from opsbook.access import service
 from opsbook.access.model import Principal, TokenInfo, UserInfo
 from opsbook.web.auth import admin
-from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
+from opsbook.web.routes.responses import AUTH, INVALID, NO_STORE, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut
 from opsbook.web.state import app_state
 
@@ -40,9 +40,10 @@ def list_tokens(request: Request, _: Principal = Depends(admin)) -> list[TokenOu
     responses={**AUTH, **INVALID},
 )
 def create_token(
-    body: TokenIn, request: Request, principal: Principal = Depends(admin)
+    body: TokenIn, request: Request, response: Response, principal: Principal = Depends(admin)
 ) -> TokenCreatedOut:
-    """Create an API token; the response carries it this once."""
+    """Create an API token; the response carries it this once (and no cache keeps it)."""
+    response.headers["Cache-Control"] = NO_STORE
     state = app_state(request)
     try:
         info, token = service.create_token(

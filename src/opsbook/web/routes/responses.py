@@ -21,3 +21,6 @@ INVALID: dict[int | str, dict[str, Any]] = {
 
 # Ids are 32-bit database integers; a larger number cannot name anything.
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+# Cache-Control of a response that shows a secret (a new token): no cache may keep it.
+NO_STORE = "no-store"

@@ -9,7 +9,7 @@ from opsbook.access import service
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, parse_role
 from opsbook.web.auth import admin
-from opsbook.web.routes.responses import ItemId
+from opsbook.web.routes.responses import NO_STORE, ItemId
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
@@ -20,7 +20,7 @@ def _tokens_page(
     request: Request, principal: Principal, status: int = 200, **extra: object
 ) -> Response:
     tokens = service.list_tokens(app_state(request).db)
-    return page(
+    response = page(
         request,
         "tokens.html",
         principal,
@@ -29,6 +29,8 @@ def _tokens_page(
         roles=[r.value for r in Role],
         **extra,
     )
+    response.headers["Cache-Control"] = NO_STORE  # a new token is shown here once
+    return response
 
 
 @router.get("/tokens")
