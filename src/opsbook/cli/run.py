@@ -136,7 +136,7 @@ def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> boo
     """On a terminal, ask for the parameters that have no value; say whether all were given."""
     import sys
 
-    from opsbook.procedures.secrets import is_secret_name
+    from opsbook.runbook.secret_names import is_secret_name
 
     only_missing = len(error.missing) == len(error.problems)
     if not error.missing or not only_missing or as_json or not sys.stdin.isatty():
