@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from opsbook.store.database import open_database
 from tests.postgres import fresh_schema
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, write_runbook
 
@@ -63,18 +65,31 @@ def test_a_first_run_keeps_the_state_directory_and_database_from_other_users(
     tmp_path: Path,
 ) -> None:
     book = write_runbook(tmp_path, QUICK)
-    state = tmp_path / "home" / "state"
-    env = cli_env(state)
+    state = tmp_path / "state"
     # A permissive umask, as many systems have: what opsbook makes must not follow it.
     done = subprocess.run(
         ["sh", "-c", 'umask 002 && exec "$@"', "sh", OPSBOOK, "run", str(book), "quick"],
-        env=env, capture_output=True, text=True, check=False,
+        env=cli_env(state), capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert mode(state) == 0o700
-    database = state / "opsbook.db"
-    files = [database, *(Path(f"{database}{suffix}") for suffix in ("-wal", "-shm"))]
-    files = [f for f in files if f.exists()] + list(state.glob("*.lock"))
-    assert database in files and len(files) > 1
-    for path in files:
-        assert mode(path) == 0o600, (path, oct(mode(path)))
+    assert mode(state / "opsbook.db") == 0o600
+
+
+def test_the_database_and_its_wal_and_shm_files_are_private(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    state = tmp_path / "new" / "state"
+    before = os.umask(0o002)
+    try:
+        db = open_database(f"sqlite:///{state / 'opsbook.db'}")
+        with db.engine.connect() as connection:  # WAL and shm exist while it is open
+            connection.execute(text("SELECT 1 FROM alembic_version"))
+            made = sorted(p.name for p in state.iterdir())
+            modes = {name: mode(state / name) for name in made}
+        db.dispose()
+    finally:
+        os.umask(before)
+    assert made == ["opsbook.db", "opsbook.db-shm", "opsbook.db-wal"]
+    assert modes == dict.fromkeys(made, 0o600)
+    assert mode(state) == mode(state.parent) == 0o700

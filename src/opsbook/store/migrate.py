@@ -2,7 +2,7 @@
 
 Alembic itself does not guard against two processes upgrading one database: both see no
 tables and both create them (`table ... already exists`). So the upgrade runs under a lock
-that every opsbook process takes: on SQLite an `flock` on a file beside the database, on
+that every opsbook process takes: on SQLite an `flock` on the database's directory, on
 PostgreSQL a transaction-scoped advisory lock keyed by the schema. Inside the lock the
 revisions are read again, and a process that waited finds the work already done.
 """
@@ -95,16 +95,17 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def _file_lock(database: str | None) -> Iterator[None]:
-    """Hold an exclusive flock on `<database>.lock` (nothing to lock for an in-memory one)."""
+    """Hold an exclusive flock on the database's directory (none for an in-memory database).
+
+    The directory rather than a lock file: nothing is left behind in the state directory.
+    """
     if not database or database == ":memory:":
         yield
         return
     import fcntl
     import os
 
-    from opsbook.store.private import private_file
-
-    descriptor = os.open(private_file(Path(f"{database}.lock")), os.O_RDWR)
+    descriptor = os.open(Path(database).parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
