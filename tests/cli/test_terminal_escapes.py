@@ -28,6 +28,8 @@ from tests.procedures.cli_support import write_runbook
 
 HOSTILE = "T\x1b[2J\x1b[Hitle\x07 \x1b]0;pwned\x07 \x9b31m \u202eevil"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e")
+# Rich markup in outside text: a closing tag with nothing open raised MarkupError.
+MARKUP = "[/x] [bold]loud[/bold]"
 SHOWN = "T\\x1b[2J\\x1b[Hitle\\x07 \\x1b]0;pwned\\x07 \\x9b31m \\u202eevil"
 
 
@@ -77,7 +79,7 @@ def alert_home(tmp_path: Path) -> tuple[Path, Path]:
     home = tmp_path / "home"
     db = open_database(f"sqlite:///{home / 'opsbook.db'}")
     alert = am_alert(1, name=HOSTILE)
-    alert["annotations"]["summary"] = HOSTILE
+    alert["annotations"]["summary"] = f"{HOSTILE} {MARKUP}"
     service.ingest_alertmanager(
         db=db,
         payload=AmPayload.model_validate(am_payload([alert])),
@@ -94,8 +96,11 @@ def test_alert_names_are_escaped_in_the_table_and_exact_in_json(
     path, home = alert_home
     listed = opsbook("alerts", "list", "-r", str(path), home=home)
     assert listed.returncode == 0, listed.stderr
-    assert_shown_escaped(listed.stdout)
-    assert_shown_escaped(opsbook("alerts", "show", "1", "-r", str(path), home=home).stdout)
+    shown = opsbook("alerts", "show", "1", "-r", str(path), home=home)
+    assert shown.returncode == 0, shown.stderr
+    for output in (listed.stdout, shown.stdout):
+        assert_shown_escaped(output)
+        assert MARKUP in output  # shown as written, not read as Rich markup
     rows = json.loads(opsbook("alerts", "list", "-r", str(path), "--json", home=home).stdout)
     assert rows[0]["name"] == HOSTILE
 

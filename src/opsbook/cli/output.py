@@ -50,8 +50,15 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def console(stderr: bool = False) -> Console:
-    """Return a Rich console: colour only on a terminal, never with NO_COLOR; text `visible`."""
-    return _visible_console()(stderr=stderr, no_color="NO_COLOR" in os.environ, highlight=False)
+    """Return a Rich console: colour only on a terminal, never with NO_COLOR; text `visible`.
+
+    Markup is off unless a call asks for it (`markup=True`, with outside text passed through
+    `rich.markup.escape`): a table cell or line holding an alert name such as `[/x]` is shown
+    as written, not read as a closing tag (which raised MarkupError) or a style.
+    """
+    return _visible_console()(
+        stderr=stderr, no_color="NO_COLOR" in os.environ, highlight=False, markup=False
+    )
 
 
 @cache

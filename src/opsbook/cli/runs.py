@@ -88,6 +88,7 @@ def list_(
         console().print("No runs yet. Start one with: opsbook run RUNBOOK.md ID")
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, header_style="bold")
     for column in ("ID", "PROCEDURE", "STATUS", "STARTED", "TOOK", "BY"):
@@ -97,7 +98,7 @@ def list_(
         table.add_row(
             str(row["id"]),
             row["procedure"],
-            f"[{style}]{row['status']}[/]",
+            Text(row["status"], style=style),
             _short(row["started_at"]),
             _took(row),
             row["started_by"],
