@@ -133,6 +133,26 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
     raise SystemExit(code)
 
 
+def write_output(output: Path, text: str) -> None:
+    """Write a command's output file whole, or exit 2 saying why with nothing written.
+
+    A missing directory is not created: a mistyped path should not leave new directories.
+    """
+    from opsbook.files import write_atomically
+
+    if output.is_dir():
+        fail(f"cannot write {output}: it is a directory", hint="give a file name with -o")
+    if not output.parent.is_dir():
+        fail(
+            f"cannot write {output}: the directory {output.parent} does not exist",
+            hint="create it first, or give another path with -o",
+        )
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
 def load_or_exit(path: Path | None, as_json: bool = False, *, cached: bool = False) -> Runbook:
     """Load the runbook named on the command line (or the default); exit 2 if it is bad.
 
