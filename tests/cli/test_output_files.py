@@ -18,47 +18,48 @@ def book(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return recorded_runbook(tmp_path, QUICK, "quick")
 
 
-@pytest.mark.parametrize("command", [["render"], ["render", "--format", "html"]])
-def test_render_into_a_missing_directory_exits_2_and_creates_nothing(
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["render", "BOOK"],
+        ["render", "BOOK", "--format", "html"],
+        ["export", "prometheus-rules", "BOOK"],
+    ],
+)
+def test_output_into_a_missing_directory_exits_2_and_creates_nothing(
     tmp_path: Path, book: tuple[Path, dict[str, str]], command: list[str]
 ) -> None:
     path, env = book
-    target = tmp_path / "missing" / "out.md"
-    done = opsbook(*command, str(path), "-o", str(target), env=env)
+    target = tmp_path / "missing" / "out.txt"
+    argv = [str(path) if word == "BOOK" else word for word in command]
+    done = opsbook(*argv, "-o", str(target), env=env)
     assert done.returncode == 2, done.stderr
     assert f"the directory {target.parent} does not exist" in done.stderr
     assert "Traceback" not in done.stderr
     assert not target.parent.exists()
 
 
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """An empty directory to write into."""
+    directory = tmp_path / "out"
+    directory.mkdir()
+    return directory
+
+
 def test_render_onto_a_directory_exits_2_and_leaves_nothing(
-    tmp_path: Path, book: tuple[Path, dict[str, str]]
+    tmp_path: Path, book: tuple[Path, dict[str, str]], out: Path
 ) -> None:
-    path, env = book
-    target = tmp_path / "out"
-    target.mkdir()
-    done = opsbook("render", str(path), "-o", str(target), env=env)
+    done = opsbook("render", str(book[0]), "-o", str(out), env=book[1])
     assert done.returncode == 2 and "it is a directory" in done.stderr, done.stderr
-    assert list(target.iterdir()) == [] and sorted(p.name for p in tmp_path.glob(".*")) == []
-
-
-def test_export_into_a_missing_directory_exits_2_and_creates_nothing(
-    tmp_path: Path, book: tuple[Path, dict[str, str]]
-) -> None:
-    path, env = book
-    target = tmp_path / "missing" / "rules.yml"
-    done = opsbook("export", "prometheus-rules", str(path), "-o", str(target), env=env)
-    assert done.returncode == 2 and "does not exist" in done.stderr, done.stderr
-    assert not target.parent.exists()
+    assert list(out.iterdir()) == [] and sorted(p.name for p in tmp_path.glob(".*")) == []
 
 
 def test_render_writes_the_whole_file_readable_as_any_file_and_nothing_else(
-    tmp_path: Path, book: tuple[Path, dict[str, str]]
+    book: tuple[Path, dict[str, str]], out: Path
 ) -> None:
-    path, env = book
-    out = tmp_path / "out"
-    out.mkdir()
-    done = opsbook("render", str(path), "-o", str(out / "RUNBOOK.html"), "-f", "html", env=env)
+    target = str(out / "RUNBOOK.html")
+    done = opsbook("render", str(book[0]), "-o", target, "-f", "html", env=book[1])
     assert done.returncode == 0, done.stderr
     assert [p.name for p in out.iterdir()] == ["RUNBOOK.html"]
     assert (out / "RUNBOOK.html").read_text().rstrip().endswith("</html>")
