@@ -40,3 +40,13 @@ def test_a_viewer_reads_no_credential_on_the_runbook_and_procedure_pages(
         response = client.get(url, headers=auth)
         assert response.status_code == 200, (url, response.text)
         assert_no_canary(response.text)
+
+
+def test_the_start_form_an_operator_sees_holds_no_secret_default(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    response = client.get("/procedures/deploy", headers=bearer(tokens["operator"]))
+    assert response.status_code == 200
+    assert 'name="param_DEPLOY_TOKEN"' in response.text  # the form is there
+    assert "default set (not shown)" in response.text
+    assert_no_canary(response.text)

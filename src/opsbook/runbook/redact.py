@@ -12,7 +12,8 @@ Hidden, each replaced by `****`:
 - in metric sources, a URL's user, password, query and fragment (its path says what is
   checked and stays);
 - the default of a variable marked secret, and of a parameter named like a secret or named
-  after a secret variable.
+  after a secret variable (`is_secret_parameter`; the form that starts a run leaves such a
+  default out too, and an empty field means the default).
 """
 
 from __future__ import annotations
@@ -43,10 +44,14 @@ def public_runbook(runbook: Runbook) -> Runbook:
 
 def public_procedure(runbook: Runbook, procedure: Procedure) -> Procedure:
     """Return one of the runbook's procedures with the defaults of its secret parameters hidden."""
-    secret_vars = {v.name for v in runbook.env_vars if v.secret}
     return replace(
-        procedure, parameters=tuple(_parameter(p, secret_vars) for p in procedure.parameters)
+        procedure, parameters=tuple(_parameter(runbook, p) for p in procedure.parameters)
     )
+
+
+def is_secret_parameter(runbook: Runbook, name: str) -> bool:
+    """Say whether a parameter's value is a secret: named like one, or after a secret variable."""
+    return is_secret_name(name) or any(v.secret and v.name == name for v in runbook.env_vars)
 
 
 def hide_url(url: str, *, keep_path: bool) -> str:
@@ -91,6 +96,6 @@ def _env_var(var: EnvVar) -> EnvVar:
     return replace(var, default=HIDDEN) if var.secret and var.default else var
 
 
-def _parameter(param: Parameter, secret_vars: set[str]) -> Parameter:
-    secret = param.name in secret_vars or is_secret_name(param.name)
-    return replace(param, default=HIDDEN) if secret and param.default else param
+def _parameter(runbook: Runbook, param: Parameter) -> Parameter:
+    hidden = param.default and is_secret_parameter(runbook, param.name)
+    return replace(param, default=HIDDEN) if hidden else param
