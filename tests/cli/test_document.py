@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from tests.runbook.sample import FULL
+from tests.runbook.secret_canaries import RUNBOOK as SECRET_RUNBOOK
+from tests.runbook.secret_canaries import assert_no_canary
 
 
 def opsbook(*args: str) -> subprocess.CompletedProcess[str]:
@@ -62,3 +64,14 @@ def test_inspect_shows_bracketed_titles_as_written() -> None:
     result = opsbook("inspect", str(template))
     assert result.returncode == 0
     assert "issue problem-description: [Problem Description]" in result.stdout
+
+
+def test_inspect_json_shows_no_credential(tmp_path: Path) -> None:
+    path = tmp_path / "RUNBOOK.md"
+    path.write_text(SECRET_RUNBOOK)
+    result = opsbook("inspect", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert_no_canary(result.stdout + result.stderr)
+    assert (
+        json.loads(result.stdout)["settings"]["prometheus_url"] == "http://****@prom.example:9090"
+    )

@@ -33,7 +33,7 @@ def _read(fd: int) -> bytes:
 
 
 def test_say_writes_what_typer_wrote_on_a_terminal_and_off_it() -> None:
-    text = "a [b] \x1b[7mc"
+    text = "a [b] c ✓"
     code = (
         "import typer\n"
         "from opsbook.cli.output import say\n"
@@ -46,3 +46,11 @@ def test_say_writes_what_typer_wrote_on_a_terminal_and_off_it() -> None:
         assert len(lines) == 2 * len(STYLES)
         assert lines[0::2] == lines[1::2], terminal
     assert "\x1b[31m\x1b[1ma [b] " in _written(code, True)[0]
+
+
+def test_say_shows_escape_sequences_in_its_text_on_a_terminal_and_off_it() -> None:
+    code = "from opsbook.cli.output import say\nsay('a \\x1b[7mc\\x07', fg='red')\n"
+    for terminal in (True, False):
+        (line,) = _written(code, terminal)
+        assert "a \\x1b[7mc\\x07" in line and "\x07" not in line, terminal
+        assert ("\x1b[31m" in line) is terminal  # its own colour only on a terminal

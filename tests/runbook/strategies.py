@@ -35,7 +35,8 @@ from opsbook.runbook.model import (
     UsefulCommand,
     VersionEntry,
 )
-from opsbook.runbook.tables import SECRET_SUFFIXES, actions
+from opsbook.runbook.secret_names import is_secret_name
+from opsbook.runbook.tables import actions
 
 # Words with no meaning to the parser (no "procedure", "issue", "run", emphasis or backticks).
 WORDS = [
@@ -346,7 +347,7 @@ def severity() -> st.SearchStrategy[SeverityLevel]:
 @cache
 def env_var() -> st.SearchStrategy[EnvVar]:
     def build(name: str, required: bool, default: str, desc: str, marked: bool) -> EnvVar:
-        secret = marked or name.endswith(SECRET_SUFFIXES)
+        secret = marked or is_secret_name(name)
         if secret and default:
             default = f"s3cret-{name.lower()}"  # unique, so a test can look for it in output
         return EnvVar(name, required, default, desc, secret)

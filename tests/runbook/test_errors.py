@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,24 @@ def test_messages_with_brackets_are_printed_as_written(tmp_path: Path) -> None:
     result = run_cli("check", str(bad))
     assert result.returncode == 2
     assert f'{bad}:4: unknown attribute "[x]"' in result.stderr
+
+
+def test_a_yaml_alias_bomb_in_front_matter_is_refused_at_once() -> None:
+    laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for name, previous in zip("bcdefghi", "abcdefgh", strict=True):
+        laughs.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
+    started = time.monotonic()
+    problem = only_problem("---\n" + "\n".join(laughs) + "\n---\n# Bomb\n")
+    assert time.monotonic() - started < 1
+    assert problem.line == 3
+    assert "alias *a" in problem.message and "not accepted" in problem.message
+
+
+def test_a_merge_key_alias_is_refused_too() -> None:
+    problem = only_problem("---\nbase: &base {user: ops}\nhosts:\n  web: {<<: *base}\n---\n# X\n")
+    assert problem.line == 4 and "alias *base" in problem.message
+
+
+def test_front_matter_nested_beyond_reason_is_refused() -> None:
+    problem = only_problem("---\nx: " + "[" * 50_000 + "\n---\n# X\n")
+    assert "nested too deeply" in problem.message

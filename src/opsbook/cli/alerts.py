@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -32,6 +33,7 @@ RUNBOOK_OPT = typer.Option(
     help="Runbook whose state holds the alerts (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).",
 )
 JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
+ALERT_ID = id_argument("The alert's id (see `opsbook alerts list`).")
 STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved", "all")
 
 
@@ -60,7 +62,7 @@ def _now() -> Any:
 def list_(
     state: str = typer.Option("open", "--state", help=", ".join(STATES)),
     search: str | None = typer.Option(None, "--search", "-s", help="Text in name or summary."),
-    limit: int = typer.Option(50, "--limit", min=1, max=10000),
+    limit: int = limit_option("How many alerts, newest first."),
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -97,7 +99,7 @@ def list_(
 
 @alerts_app.command(help="Show one alert with its history.\n\nExample: opsbook alerts show 12")
 def show(
-    alert_id: int = typer.Argument(..., help="The alert's id."),
+    alert_id: int = ALERT_ID,
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -124,7 +126,7 @@ def show(
     "Example: opsbook alerts ack 12"
 )
 def ack(
-    alert_id: int = typer.Argument(..., help="The alert's id."),
+    alert_id: int = ALERT_ID,
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json, say
+from opsbook.cli.output import (
+    EXIT_BAD_INPUT,
+    console,
+    fail,
+    load_or_exit,
+    print_json,
+    say,
+    write_output,
+)
 
 RUNBOOK_ARG = typer.Argument(
     None, help="Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).", show_default=False
@@ -116,7 +124,5 @@ def render(
     if output is None:
         typer.echo(text, nl=False)
         return
-    temporary = output.with_name(output.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(output)
+    write_output(output, text)
     console(stderr=True).print(f"Wrote {output}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json
+from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json, write_output
 
 export_app = typer.Typer(
     help="Write parts of the runbook in other tools' formats.\n\n"
@@ -44,12 +44,7 @@ def prometheus_rules(
     export = build(book, dashboard_url)
     text = yaml.safe_dump(export.document, sort_keys=False, allow_unicode=True, width=1000)
     if output is not None:
-        partial = output.with_name(output.name + ".partial")
-        try:
-            partial.write_text(text)
-            partial.replace(output)  # nothing half-written under the real name
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_BAD_INPUT)
+        write_output(output, text)
     if as_json:
         print_json(
             {

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
+from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
 
 if TYPE_CHECKING:
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
 JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
-ID = typer.Argument(
-    ..., min=1, max=2**31 - 1, help="The incident's id (see `opsbook incidents list`)."
-)
+ID = id_argument("The incident's id (see `opsbook incidents list`).")
 STYLE = {"detected": "bold red", "acknowledged": "yellow", "mitigated": "cyan",
          "resolved": "green", "closed": "dim"}  # fmt: skip
 SEV_STYLE = {"SEV-1": "bold white on red", "SEV-2": "bold red", "SEV-3": "yellow"}
@@ -178,7 +177,7 @@ def open_(
 
 def list_(
     only_open: bool = typer.Option(False, "--open", help="Only incidents still open."),
-    limit: int = typer.Option(50, "--limit", "-n", help="How many, newest first."),
+    limit: int = limit_option("How many, newest first."),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
 ) -> None:
@@ -336,7 +335,7 @@ def action(
 
 def action_done(
     incident_id: int = ID,
-    item_id: int = typer.Argument(..., min=1, max=2**31 - 1, help="The action item's id."),
+    item_id: int = id_argument("The action item's id."),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
 ) -> None:

@@ -6,12 +6,14 @@ import json
 import os
 import re
 import sys
+from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from rich.console import Console
+    from rich.text import Text
 
     from opsbook.runbook.model import Runbook
     from opsbook.runbook.problems import RunbookError
@@ -23,15 +25,53 @@ EXIT_BAD_INPUT = 2
 
 # The codes click.style writes for the colours `say` is given.
 _COLORS = {"black": 30, "red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35}
-# Escape sequences, as click.echo takes them out of text that is not for a terminal.
-_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
+# What a terminal would act on rather than show: C0 controls but tab and newline (ESC starts
+# CSI and OSC sequences, BEL rings, CR overwrites), DEL, C1 controls (0x9b is a one-byte CSI),
+# and the bidirectional overrides and isolates that reorder what is shown.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Return the text with control characters shown as escapes (`\\x1b`), never sent raw.
+
+    Every human output path of the CLI passes text through here: `say`, and every string a
+    Rich console renders (lines, markup, table cells, prompts). Text from outside (incident
+    titles, alert names, step text, run output) then cannot clear the screen, retitle the
+    window or hide a line. `--json` output is JSON, which escapes them itself.
+    """
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def console(stderr: bool = False) -> Console:
-    """Return a Rich console: colour only on a terminal, never with NO_COLOR."""
+    """Return a Rich console: colour only on a terminal, never with NO_COLOR; text `visible`.
+
+    Markup is off unless a call asks for it (`markup=True`, with outside text passed through
+    `rich.markup.escape`): a table cell or line holding an alert name such as `[/x]` is shown
+    as written, not read as a closing tag (which raised MarkupError) or a style.
+    """
+    return _visible_console()(
+        stderr=stderr, no_color="NO_COLOR" in os.environ, highlight=False, markup=False
+    )
+
+
+@cache
+def _visible_console() -> type[Console]:
     from rich.console import Console
 
-    return Console(stderr=stderr, no_color="NO_COLOR" in os.environ, highlight=False)
+    class VisibleConsole(Console):
+        """A Console that renders every string through `visible` (markup is unaffected)."""
+
+        def render_str(self, text: str, **options: Any) -> Text:
+            return super().render_str(visible(text), **options)
+
+    return VisibleConsole
 
 
 def print_json(data: Any) -> None:
@@ -47,9 +87,8 @@ def say(text: str, *, err: bool = False, **style: Any) -> None:
     typer.echo and typer.style would, without importing Typer (see run_args.py).
     """
     stream = sys.stderr if err else sys.stdout
-    if not stream.isatty():
-        text = _ANSI.sub("", text)
-    elif style and "NO_COLOR" not in os.environ:
+    text = visible(text)
+    if style and stream.isatty() and "NO_COLOR" not in os.environ:
         text = _styled(text, **style)
     stream.write(text + "\n")
     stream.flush()
@@ -92,6 +131,26 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
     if hint:
         say(f"  hint: {hint}", err=True, dim=True)
     raise SystemExit(code)
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write a command's output file whole, or exit 2 saying why with nothing written.
+
+    A missing directory is not created: a mistyped path should not leave new directories.
+    """
+    from opsbook.files import write_atomically
+
+    if output.is_dir():
+        fail(f"cannot write {output}: it is a directory", hint="give a file name with -o")
+    if not output.parent.is_dir():
+        fail(
+            f"cannot write {output}: the directory {output.parent} does not exist",
+            hint="create it first, or give another path with -o",
+        )
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
 
 
 def load_or_exit(path: Path | None, as_json: bool = False, *, cached: bool = False) -> Runbook:

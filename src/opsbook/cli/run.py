@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
     import typer
 
     from opsbook.cli import runs
+    from opsbook.cli.ids import id_argument
 
     def run(
         runbook_or_id: str = typer.Argument(
@@ -61,7 +62,7 @@ def register(app: typer.Typer) -> None:
         run_procedure(args)
 
     def resume(
-        run_id: int = typer.Argument(..., help="The run to go on with (see `opsbook runs list`)."),
+        run_id: int = id_argument("The run to go on with (see `opsbook runs list`)."),
         yes: bool = typer.Option(False, "--yes", "-y", help="Confirm every manual step."),
         runbook: Path | None = typer.Option(
             None, "--runbook", "-f", help="Runbook whose state holds the run."
@@ -136,7 +137,7 @@ def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> boo
     """On a terminal, ask for the parameters that have no value; say whether all were given."""
     import sys
 
-    from opsbook.procedures.secrets import is_secret_name
+    from opsbook.runbook.secret_names import is_secret_name
 
     only_missing = len(error.missing) == len(error.problems)
     if not error.missing or not only_missing or as_json or not sys.stdin.isatty():

@@ -28,10 +28,12 @@ def _confirmer(yes: bool, user: str, *, in_thread: bool = True) -> Confirmer:
     if yes:
         return AutoConfirmer(user)
     if sys.stdin.isatty():
-        from rich.text import Text
+        from rich.markup import escape
 
         return TerminalConfirmer(
-            user, lambda q: console(stderr=True).input(Text(q, style="bold")), in_thread=in_thread
+            user,
+            lambda q: console(stderr=True).input(f"[bold]{escape(q)}[/]"),
+            in_thread=in_thread,
         )
     return NobodyConfirmer()
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from opsbook.cli.lines import Lines, Piece
+from opsbook.cli.output import visible
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -99,7 +100,7 @@ class StepView:
         if self.live is not None and self.current is not None:
             # One line only: a wrapped spinner line is erased wrongly when the next one starts.
             room = max(self.lines.console.width - 16, 20)
-            text = f"{item.label} {item.step.text}"
+            text = visible(f"{item.label} {item.step.text}")  # a Text: Rich does not escape it
             self.current.text = text if len(text) <= room else text[: room - 1] + "…"
             self.current.started = self.started
             self.live.start()

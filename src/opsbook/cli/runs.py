@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, print_json
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def show_data(db: Database, run_id: int) -> dict[str, Any] | None:
 
 def list_(
     runbook: Path | None = RUNBOOK_OPT,
-    limit: int = typer.Option(50, "--limit", "-n", help="How many runs, newest first."),
+    limit: int = limit_option("How many runs, newest first."),
     procedure: str | None = typer.Option(None, "--procedure", help="Only runs of this id."),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -88,6 +89,7 @@ def list_(
         console().print("No runs yet. Start one with: opsbook run RUNBOOK.md ID")
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, header_style="bold")
     for column in ("ID", "PROCEDURE", "STATUS", "STARTED", "TOOK", "BY"):
@@ -97,7 +99,7 @@ def list_(
         table.add_row(
             str(row["id"]),
             row["procedure"],
-            f"[{style}]{row['status']}[/]",
+            Text(row["status"], style=style),
             _short(row["started_at"]),
             _took(row),
             row["started_by"],
@@ -121,7 +123,7 @@ def _took(row: dict[str, Any]) -> str:
 
 
 def show(
-    run_id: int = typer.Argument(..., help="The run's id (see `opsbook runs list`)."),
+    run_id: int = id_argument("The run's id (see `opsbook runs list`)."),
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:

@@ -138,10 +138,14 @@ def revoke(
     from datetime import UTC, datetime
 
     from opsbook.access import service
+    from opsbook.inputs import MAX_ID
 
+    by_id = ident.isascii() and ident.isdigit()
+    if by_id and not 1 <= int(ident) <= MAX_ID:
+        fail(f"no token {ident}: token ids run from 1 to {MAX_ID}", hint="see `opsbook token list`")
     db = database_or_exit(runbook)
     now = datetime.now(UTC)
-    if ident.isdigit():
+    if by_id:
         revoked = service.revoke_token(db, token_id=int(ident), now=now)
     else:
         revoked = service.revoke_token(db, name=ident, now=now)

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsbook.store.private import private_directory
+
 CHUNK = 1 << 20
 
 
@@ -48,7 +50,7 @@ def capture_file(source: Path, vault: Path) -> Captured:
         return Captured(shown, problem="not found")
     if source.is_dir():
         return Captured(shown, problem="is a directory; name the files in it to capture them")
-    vault.mkdir(parents=True, exist_ok=True)
+    private_directory(vault)
     digest = hashlib.sha256()
     size = 0
     handle, temp = tempfile.mkstemp(prefix=".capture-", dir=vault)

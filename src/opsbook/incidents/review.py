@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opsbook.files import write_atomically
 from opsbook.incidents import store
 from opsbook.incidents.postmortem import issue_from, render
 from opsbook.incidents.service import BadInput, locked, show_incident
@@ -19,18 +18,9 @@ if TYPE_CHECKING:
     from opsbook.store.database import Database
 
 
-def _write_atomically(target: Path, text: str) -> None:
+def _write_private(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, text, mode=0o600)
 
 
 def write_postmortem(
@@ -45,7 +35,7 @@ def write_postmortem(
         severity_text = ""
     text = render(data, severity_text=severity_text,
                   generated_at=now.strftime("%Y-%m-%d %H:%M UTC"))  # fmt: skip
-    _write_atomically(target, text)
+    _write_private(target, text)
     with db.transaction() as session:
         locked(session, incident_id)
         store.add_event(session, incident_id, at=now, actor=actor, kind="postmortem",

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opsbook.procedures.engine import LOCAL, Phase, Plan, PlanItem
-from opsbook.procedures.secrets import Masker, is_secret_name
+from opsbook.procedures.secrets import Masker
 from opsbook.procedures.shellvars import env_name, placeholders_as_variables, undeclared
 from opsbook.runbook.model import Procedure, Runbook, Step
 from opsbook.runbook.record import Record
+from opsbook.runbook.secret_names import is_secret_name
 
 
 class PlanError(Exception):

@@ -6,16 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from opsbook.runbook.record import Record
+from opsbook.runbook.secret_names import is_secret_name
 
 MASK = "****"
-SECRET_SUFFIXES = ("_PASSWORD", "_TOKEN", "_SECRET", "_KEY", "_PASSWD", "_CREDENTIALS")
-SECRET_NAMES = frozenset({"PASSWORD", "TOKEN", "SECRET", "PASSWD", "API_KEY"})
-
-
-def is_secret_name(name: str) -> bool:
-    """Say whether a variable or parameter name marks its value as a secret."""
-    upper = name.upper().replace("-", "_")
-    return upper in SECRET_NAMES or upper.endswith(SECRET_SUFFIXES)
 
 
 @dataclass(frozen=True, eq=False, repr=False)

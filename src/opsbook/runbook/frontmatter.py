@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from opsbook.runbook.model import Host
@@ -23,7 +24,19 @@ def read_front_matter(
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_loader_class())
+    except AliasRefused as exc:
+        raise ValueProblem(
+            f"front matter uses the YAML alias *{exc.anchor}; aliases are not accepted",
+            "write the value out in full where the alias stands",
+            line=first_line + 1 + exc.line,
+        ) from None
+    except RecursionError:
+        raise ValueProblem(
+            "front matter is nested too deeply to read",
+            "write hosts and settings a few levels deep, as the examples do",
+            line=first_line,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + 1 + (mark.line if mark is not None else 0)
@@ -52,6 +65,34 @@ def read_front_matter(
             line=first_line,
         )
     return settings, hosts, groups
+
+
+class AliasRefused(Exception):
+    """The front matter holds an alias; `line` counts from its first line (0)."""
+
+    def __init__(self, anchor: str, line: int) -> None:
+        super().__init__(anchor)
+        self.anchor = anchor
+        self.line = line
+
+
+@cache
+def _loader_class() -> type[Any]:
+    """Return a SafeLoader that refuses aliases (`*name`), so a "billion laughs" never expands.
+
+    An alias stands for a whole earlier node; nested, a few lines of them stand for billions
+    of values. Front matter needs none of that, so an alias is refused where it is written.
+    """
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+                raise AliasRefused(str(event.anchor), event.start_mark.line)
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
 
 
 def _hosts(raw: Any, line: int) -> dict[str, Host]:

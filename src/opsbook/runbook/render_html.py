@@ -1,8 +1,8 @@
 """Write a `Runbook` as one self-contained, printable HTML page for the person on call.
 
 Everything from the document is escaped (Jinja2 autoescape; prose goes through markdown-it
-with raw HTML off). Secret environment variables never show their default value, and the
-front matter's settings (which may hold URLs with credentials) are not shown at all.
+with raw HTML off). The page shows the redacted runbook (`redact.public_runbook`): secret
+values and credentials in URLs are hidden, and the front matter's settings are not shown at all.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.runbook.markdown_pieces import duration_words, threshold
 from opsbook.runbook.model import Attrs, Runbook, Section, Step
-from opsbook.runbook.tables import SECRET_SUFFIXES
+from opsbook.runbook.redact import public_runbook
+from opsbook.runbook.secret_names import is_secret_name
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -54,11 +55,12 @@ def _render(template: str, runbook: Runbook) -> str:
         threshold=lambda v: "—" if v is None else threshold(v),
         shquote=shlex.quote,
     )
+    runbook = public_runbook(runbook)
     secrets = {v.name for v in runbook.env_vars if v.secret}
     env.globals.update(
         badges=attr_badges,
         reach=reach_link,
-        secret=lambda name: name in secrets or name.upper().endswith(SECRET_SUFFIXES),
+        secret=lambda name: name in secrets or is_secret_name(name),
     )
     intro, notes = prose(runbook)
     toc = contents(runbook, bool(intro), bool(notes))

@@ -24,7 +24,8 @@ from opsbook.runbook.model import (
     UsefulCommand,
     VersionEntry,
 )
-from opsbook.runbook.tables import SECRET_SUFFIXES, unquote
+from opsbook.runbook.secret_names import is_secret_name
+from opsbook.runbook.tables import unquote
 
 
 def front_matter(runbook: Runbook) -> str:
@@ -191,7 +192,7 @@ def env_table(variables: Sequence[EnvVar]) -> str:
     """Write Environment Variables; a Secret column when a name alone does not say so."""
     if not variables:
         return ""
-    marked = any(v.secret and not v.name.upper().endswith(SECRET_SUFFIXES) for v in variables)
+    marked = any(v.secret and not is_secret_name(v.name) for v in variables)
     header = ["Variable", "Required", "Default", "Description", *(["Secret"] if marked else [])]
     rows = []
     for v in variables:

@@ -1,4 +1,9 @@
-"""The runbook model as plain JSON data: the `opsbook inspect --json` contract."""
+"""The runbook model as plain JSON data: the `opsbook inspect --json` contract.
+
+Both entry points, `runbook_data` and `procedure_data`, serialize the redacted view
+(`redact.public_runbook`): what they return goes to readers (viewers of the API, scripts),
+never credentials or secret values.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from opsbook.runbook.model import Procedure, Runbook, Schedule, Step, TroubleshootingIssue
+from opsbook.runbook.redact import public_procedure, public_runbook
 
 
 def step_data(step: Step) -> dict[str, Any]:
@@ -23,7 +29,12 @@ def schedule_data(schedule: Schedule | None) -> dict[str, Any] | None:
     return None if schedule is None else asdict(schedule)
 
 
-def procedure_data(proc: Procedure) -> dict[str, Any]:
+def procedure_data(runbook: Runbook, proc: Procedure) -> dict[str, Any]:
+    """Return one of the runbook's procedures as JSON-ready data, secret defaults hidden."""
+    return _procedure_fields(public_procedure(runbook, proc))
+
+
+def _procedure_fields(proc: Procedure) -> dict[str, Any]:
     return {
         "name": proc.name,
         "id": proc.id,
@@ -57,7 +68,8 @@ def issue_data(issue: TroubleshootingIssue) -> dict[str, Any]:
 
 
 def runbook_data(runbook: Runbook) -> dict[str, Any]:
-    """Return the whole model as JSON-ready data."""
+    """Return the whole model as JSON-ready data, credentials and secret values hidden."""
+    runbook = public_runbook(runbook)
     dr = runbook.disaster_recovery
     return {
         "path": runbook.path,
@@ -72,7 +84,7 @@ def runbook_data(runbook: Runbook) -> dict[str, Any]:
         "groups": {name: list(members) for name, members in runbook.groups.items()},
         "settings": runbook.settings,
         "dashboard": runbook.dashboard,
-        "procedures": [procedure_data(p) for p in runbook.procedures],
+        "procedures": [_procedure_fields(p) for p in runbook.procedures],
         "metrics": [
             {
                 "name": m.name,

@@ -32,12 +32,12 @@ from opsbook.runbook.model import (
     VersionEntry,
 )
 from opsbook.runbook.problems import ValueProblem
+from opsbook.runbook.secret_names import is_secret_name
 
 if TYPE_CHECKING:
     from opsbook.runbook.blocks import Node
 
 OnError = Callable[[ValueProblem], None]
-SECRET_SUFFIXES = ("_PASSWORD", "_TOKEN", "_SECRET", "_KEY")
 METRIC_KINDS = ("host", "http", "prom", "cmd")
 _THRESHOLD = re.compile(r"^(>=|<=|==|!=|>|<|=)\s*(-?\d+(?:\.\d+)?)\s*(%|[a-zA-Z/]+)?$")
 _CODE = re.compile(r"(`+)(.+?)\1")
@@ -254,8 +254,7 @@ def env_vars(blocks: list[Node]) -> list[EnvVar]:
                 required=pick(cells, "required").lower() in ("yes", "y", "true", "required"),
                 default=pick(cells, "default"),
                 description=pick(cells, "description"),
-                secret=secret_cell in ("yes", "y", "true")
-                or name.upper().endswith(SECRET_SUFFIXES),
+                secret=secret_cell in ("yes", "y", "true") or is_secret_name(name),
                 line=line,
             )
         )

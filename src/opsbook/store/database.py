@@ -8,7 +8,6 @@ up to date before handing out sessions.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,11 +58,15 @@ def open_database(url: str, migrate: bool = True) -> Database:
     from sqlalchemy import create_engine, event
     from sqlalchemy.orm import sessionmaker
 
+    from opsbook.store.migrate import upgrade
+    from opsbook.store.private import private_file
+
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite makes its -wal and -shm files with the database file's permissions.
+            private_file(Path(path))
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
@@ -83,49 +86,6 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-_VERSIONS = Path(__file__).parent / "migrations" / "versions"
-_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*(.+)$", re.MULTILINE)
-
-
-def known_heads() -> set[str]:
-    """Return the head revisions of the migration files, read without importing Alembic."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in _VERSIONS.glob("*.py"):
-        for key, value in _REVISION.findall(script.read_text(encoding="utf-8")):
-            names = set(re.findall(r"[\"']([^\"']+)[\"']", value))
-            (revisions if key == "revision" else parents).update(names)
-    return revisions - parents
-
-
-def _current_revisions(engine: Engine) -> set[str]:
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT version_num FROM alembic_version"))
-            return {row[0] for row in rows}
-    except DBAPIError:
-        return set()
-
-
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to every head revision (domains add their own branches)."""
-    # Every CLI call opens the database; loading Alembic costs more than the command
-    # itself, so it is only loaded when the schema is behind.
-    if _current_revisions(engine) == known_heads():
-        return
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
 
 
 def open_for(runbook_path: Path, environ: Mapping[str, str] | None = None) -> Database:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from opsbook import __version__
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
+from opsbook.runbook.redact import is_secret_parameter
 from opsbook.web.state import app_state
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -75,6 +76,7 @@ TEMPLATES.env.globals["attr_text"] = _attr
 TEMPLATES.env.filters["duration"] = _duration
 TEMPLATES.env.filters["tone"] = lambda status: TONES.get(str(status), "muted")
 TEMPLATES.env.globals["version"] = __version__
+TEMPLATES.env.globals["is_secret_parameter"] = is_secret_parameter
 
 
 def page(

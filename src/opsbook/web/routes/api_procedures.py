@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from opsbook.access.model import Principal
 from opsbook.runbook.model import Procedure
+from opsbook.runbook.redact import public_procedure
 from opsbook.runbook.serialize import procedure_data
 from opsbook.web.auth import viewer
 from opsbook.web.routes.responses import AUTH, NOT_FOUND
@@ -51,7 +52,8 @@ def find_procedure(request: Request, procedure_id: str) -> Procedure:
 @router.get("/api/v1/procedures", response_model=list[ProcedureSummaryOut], responses=AUTH)
 def list_procedures(request: Request, _: Principal = Depends(viewer)) -> list[ProcedureSummaryOut]:
     """List the runbook's procedures."""
-    return [summary(p) for p in app_state(request).source.runbook.procedures]
+    runbook = app_state(request).source.runbook
+    return [summary(public_procedure(runbook, p)) for p in runbook.procedures]
 
 
 @router.get(
@@ -63,4 +65,4 @@ def get_procedure(
     procedure_id: str, request: Request, _: Principal = Depends(viewer)
 ) -> dict[str, Any]:
     """Return one procedure with all its checks and steps."""
-    return procedure_data(find_procedure(request, procedure_id))
+    return procedure_data(app_state(request).source.runbook, find_procedure(request, procedure_id))

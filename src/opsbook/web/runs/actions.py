@@ -9,7 +9,7 @@ from fastapi import HTTPException
 
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.engine import RunStatus
-from opsbook.procedures.secrets import is_secret_name
+from opsbook.runbook.secret_names import is_secret_name
 from opsbook.web.runs import control
 from opsbook.web.runs.driver import request_abort, this_process
 
