@@ -7,40 +7,134 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from opsbook.access import service
-from opsbook.web.app import routers
+from opsbook.access.roles import Role, allows
 from opsbook.web.state import AppState
 from tests.web.conftest import bearer
+from tests.web.served_routes import Served, readme_public_routes, served_routes
 
-PUBLIC = {
-    ("GET", "/api/v1/health"),
-    ("GET", "/metrics"),
-    ("GET", "/login"),
-    ("POST", "/login"),
-    ("POST", "/logout"),
-}
-
-
-def protected_routes() -> list[tuple[str, str]]:
-    found = []
-    for route in (r for router in routers() for r in router.routes):
-        assert isinstance(route, APIRoute)
-        for method in route.methods:
-            if method != "HEAD" and (method, route.path) not in PUBLIC:
-                found.append((method, re.sub(r"\{[^}]+\}", "1", route.path)))
-    return sorted(found)
+# What each route is meant to need, stated once: reads need a viewer, writes an operator;
+# managing people and tokens, editing the runbook and overriding a guard need an admin;
+# the webhook needs `ingest`. The login page and the README's public routes need nobody.
+LOGIN_PAGE = ("/login", "/logout")
+ADMIN_AREAS = ("/api/v1/tokens", "/api/v1/users", "/tokens")
+ADMIN_WRITES = ("/incidents/{incident_id}/update-runbook", "/incidents/{incident_id}/force")
+INGEST_ONLY = ("/api/v1/alertmanager",)
+FORM, JSON = "application/x-www-form-urlencoded", "application/json"
+Body = tuple[bytes, str] | None
+GARBAGE: tuple[Body, ...] = ((b'{"not json', JSON), (b"name=x&role=admin&text=x", FORM))
 
 
-def test_every_route_but_health_metrics_and_login_needs_credentials(client: TestClient) -> None:
-    routes = protected_routes()
-    assert ("GET", "/api/v1/runbook") in routes and ("GET", "/") in routes
-    for method, path in routes:
-        response = client.request(method, path)
-        assert response.status_code == 401, (method, path, response.text)
-        assert response.headers["www-authenticate"] == "Bearer"
+def needed_role(route: Served) -> Role | None:
+    """Return the least role a route is meant to need; None when it is public."""
+    if route.path in LOGIN_PAGE or route.path in readme_public_routes():
+        return None
+    if route.path in INGEST_ONLY:
+        return Role.INGEST
+    if route.path.startswith(ADMIN_AREAS) or route.path in ADMIN_WRITES:
+        return Role.ADMIN
+    return Role.OPERATOR if route.writes else Role.VIEWER
+
+
+@pytest.fixture
+def served(client: TestClient) -> list[Served]:
+    assert isinstance(client.app, FastAPI)
+    routes = served_routes(client.app)
+    paths = {r.path for r in routes}
+    # The incidents router is included apart from the others: it must be here all the same.
+    assert {"/api/v1/incidents", "/incidents/{incident_id}/force", "/api/docs"} <= paths
+    return routes
+
+
+def protected(served: list[Served]) -> list[Served]:
+    return [r for r in served if needed_role(r) is not None]
+
+
+def send(
+    client: TestClient, route: Served, headers: dict[str, str] | None = None, body: Body = None
+) -> Response:
+    sent = dict(headers or {})
+    content = None
+    if body is not None:
+        content, sent["Content-Type"] = body
+    return client.request(route.method, route.url, headers=sent, content=content)
+
+
+def test_every_route_but_the_public_ones_refuses_a_caller_without_credentials(
+    client: TestClient, served: list[Served]
+) -> None:
+    for route in protected(served):
+        for body in (None, *GARBAGE):  # a body is refused unread: 401, not a parse error
+            response = send(client, route, body=body)
+            assert response.status_code == 401, (route, body, response.text)
+            assert response.headers["www-authenticate"] == "Bearer"
+        browser = client.request(
+            route.method, route.url, headers={"Accept": "text/html"}, follow_redirects=False
+        )
+        if route.is_page:
+            assert browser.status_code == 303, (route, browser.text)
+            assert browser.headers["location"] == f"/login?next={route.url}"
+        else:
+            assert browser.status_code == 401, (route, browser.text)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_gets_through_exactly_the_routes_it_is_allowed(
+    client: TestClient, tokens: dict[str, str], served: list[Served], role: Role
+) -> None:
+    caller = bearer(tokens[role.value])
+    allowed, refused = [], []
+    for route in protected(served):
+        needed = needed_role(route)
+        assert needed is not None
+        if allows(role, needed):
+            allowed.append(route)
+            continue
+        refused.append(route)
+        for body in (None, *GARBAGE):  # refused before its body is read
+            response = send(client, route, caller, body)
+            assert response.status_code == 403, (role, route, body, response.text)
+            assert f"this needs the {needed.value} role" in response.json()["detail"]
+    for route in allowed:
+        # Every id names nothing and no body is sent: a write answers 404 or 422, changing nothing.
+        response = send(client, route, caller)
+        expected = (404, 422) if route.writes else (200, 404)
+        assert response.status_code in expected, (role, route, response.text)
+    if role is Role.VIEWER:
+        assert not [r for r in allowed if r.writes], "a viewer may write nothing"
+    if role is Role.INGEST:
+        assert [(r.method, r.path) for r in allowed] == [("POST", "/api/v1/alertmanager")]
+
+
+def test_a_session_write_without_its_csrf_token_is_refused_on_every_route(
+    client: TestClient, tokens: dict[str, str], served: list[Served]
+) -> None:
+    assert _login(client, tokens["admin"])[0] == 303
+    page = client.get("/")
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
+    assert csrf is not None
+    writes = [r for r in served if r.writes and r.path not in LOGIN_PAGE]
+    for route in writes:
+        for headers, body in (
+            ({}, (b"name=x", FORM)),
+            ({}, (b'{"name": "x"}', JSON)),
+            ({}, (b"csrf_token=forged", FORM)),
+            ({"X-CSRF-Token": "forged"}, None),
+        ):
+            response = send(client, route, headers, body)
+            assert response.status_code == 403, (route, headers, body, response.text)
+            assert "CSRF" in response.text
+        # The same request with the session's token passes the check (404/422: nothing there).
+        passed = send(client, route, {"X-CSRF-Token": csrf.group(1)})
+        assert passed.status_code in (404, 422), (route, passed.text)
+    for path in LOGIN_PAGE:  # sign-in and sign-out carry their own token too
+        response = client.post(path, data={"secret": tokens["admin"]}, follow_redirects=False)
+        assert response.status_code == 403, (path, response.text)
+    assert client.get("/api/v1/me").json()["name"] == "admin-user"
 
 
 def test_public_routes_answer_without_credentials(client: TestClient) -> None:

@@ -17,11 +17,11 @@ from opsbook.access.roles import Role
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.receiver_queue import ReceiverQueue
 from opsbook.web.alert_schemas import IngestOut
-from opsbook.web.auth import require
+from opsbook.web.auth import GuardedRoute, require
 from opsbook.web.routes.responses import AUTH, INVALID
 from opsbook.web.state import app_state
 
-router = APIRouter(tags=["alerts"])
+router = APIRouter(route_class=GuardedRoute, tags=["alerts"])
 ingest = require(Role.INGEST)
 
 

@@ -18,14 +18,14 @@ from opsbook.web.alert_schemas import (
     SilenceIn,
     SilenceOut,
 )
-from opsbook.web.auth import operator, viewer
+from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.monitoring_view import chart_data, metric_rows, register_panels
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
-router = APIRouter(tags=["alerts"])
+router = APIRouter(route_class=GuardedRoute, tags=["alerts"])
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "The alert's state does not allow this."},
 }

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from opsbook import __version__
 from opsbook.access.model import Principal
 from opsbook.runbook.serialize import runbook_data
-from opsbook.web.auth import viewer
+from opsbook.web.auth import GuardedRoute, viewer
 from opsbook.web.routes.responses import AUTH
 from opsbook.web.schemas import HealthOut, MeOut, ProblemOut, RunbookStatusOut
 from opsbook.web.state import app_state
 
-router = APIRouter()
+router = APIRouter(route_class=GuardedRoute)
 
 
 @router.get("/api/v1/health", response_model=HealthOut, tags=["meta"])

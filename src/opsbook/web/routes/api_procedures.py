@@ -10,12 +10,12 @@ from opsbook.access.model import Principal
 from opsbook.runbook.model import Procedure
 from opsbook.runbook.redact import public_procedure
 from opsbook.runbook.serialize import procedure_data
-from opsbook.web.auth import viewer
+from opsbook.web.auth import GuardedRoute, viewer
 from opsbook.web.routes.responses import AUTH, NOT_FOUND
 from opsbook.web.schemas import ParameterOut, ProcedureOut, ProcedureSummaryOut
 from opsbook.web.state import app_state
 
-router = APIRouter(tags=["procedures"])
+router = APIRouter(route_class=GuardedRoute, tags=["procedures"])
 
 
 def summary(proc: Procedure) -> ProcedureSummaryOut:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from opsbook.access.model import Principal
 from opsbook.procedures.confirm import Decision
-from opsbook.web.auth import operator, viewer
+from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.runs import actions
@@ -25,7 +25,7 @@ from opsbook.web.schemas import (
 )
 from opsbook.web.state import app_state
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(route_class=GuardedRoute, tags=["runs"])
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "The run is not in a state that allows this."},
 }

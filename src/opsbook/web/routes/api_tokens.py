@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from opsbook.access import service
 from opsbook.access.model import Principal, TokenInfo, UserInfo
-from opsbook.web.auth import admin
+from opsbook.web.auth import GuardedRoute, admin
 from opsbook.web.routes.responses import AUTH, INVALID, NO_STORE, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut
 from opsbook.web.state import app_state
 
-router = APIRouter(tags=["access"])
+router = APIRouter(route_class=GuardedRoute, tags=["access"])
 
 
 def token_out(info: TokenInfo) -> TokenOut:

@@ -17,14 +17,14 @@ from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
 from opsbook.incidents import service
 from opsbook.incidents.lifecycle import Event
-from opsbook.web.auth import admin, operator, viewer
+from opsbook.web.auth import GuardedRoute, admin, operator, viewer
 from opsbook.web.incidents_view import incident_page_data, register_incident_panel
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import AppState, app_state
 from opsbook.web.templating import page
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(route_class=GuardedRoute, tags=["incidents"])
 register_incident_panel()
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "The incident's status does not allow this."},

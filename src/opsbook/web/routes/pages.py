@@ -6,14 +6,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from opsbook.access.model import Principal
-from opsbook.web.auth import viewer
+from opsbook.web.auth import GuardedRoute, viewer
 from opsbook.web.routes.api_procedures import find_procedure, summary
 from opsbook.web.runbook_page import runbook_html
 from opsbook.web.runs.views import latest_runs, overview_panels, runs_listing
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=GuardedRoute, include_in_schema=False)
 
 
 @router.get("/")

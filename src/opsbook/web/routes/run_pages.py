@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from opsbook.access.model import Principal
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.plan import PlanError
-from opsbook.web.auth import operator, viewer
+from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
 from opsbook.web.routes.responses import ItemId
 from opsbook.web.runs import actions
@@ -16,7 +16,7 @@ from opsbook.web.runs.views import run_detail, runs_listing
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=GuardedRoute, include_in_schema=False)
 DECISIONS = {"confirm": Decision.CONFIRMED, "skip": Decision.SKIPPED, "abort": Decision.ABORTED}
 PAGE = 50
 

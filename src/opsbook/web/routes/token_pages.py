@@ -8,12 +8,12 @@ from starlette.responses import RedirectResponse, Response
 from opsbook.access import service
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, parse_role
-from opsbook.web.auth import admin
+from opsbook.web.auth import GuardedRoute, admin
 from opsbook.web.routes.responses import NO_STORE, ItemId
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=GuardedRoute, include_in_schema=False)
 
 
 def _tokens_page(
