@@ -1,12 +1,13 @@
-# opsbook: `make run` runs the example, `make test` runs the whole suite.
-# Both set up what they need first; nothing has to be installed by hand.
+# opsbook: `make run` runs the example, `make test` runs the whole suite, `make unit` its
+# fast in-process tier (tests/tiers.py), `make lint` ruff and mypy. Each sets up what it
+# needs first; nothing has to be installed by hand.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNBOOK := examples/tinyweb/RUNBOOK.md
 
-.PHONY: setup run test lint typecheck bench clean system-deps
+.PHONY: setup run test unit lint bench clean system-deps
 
 setup: $(STAMP)
 
@@ -29,6 +30,11 @@ run: setup
 
 test: setup system-deps
 	$(BIN)/python -m pytest -q
+
+# The tests that stay inside the Python process: no child processes, sockets, PostgreSQL
+# or browsers, and no fuzzing; the system dependencies are not needed.
+unit: setup
+	$(BIN)/python -m pytest -q -m unit
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -1,3 +1,3 @@
 """Fixtures shared by every test package."""
 
-pytest_plugins = ["tests.e2e.sshd"]
+pytest_plugins = ["pytester", "tests.e2e.sshd", "tests.tiers"]

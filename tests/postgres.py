@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.tiers import note_outside
+
 PG_URL = os.environ.get("OPSBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -21,6 +23,7 @@ def fresh_schema(prefix: str) -> Iterator[str]:
     """
     from sqlalchemy import create_engine, text
 
+    note_outside("opened a PostgreSQL schema")
     engine = create_engine(PG_URL)
     try:
         with engine.connect():

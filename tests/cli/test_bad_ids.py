@@ -8,6 +8,8 @@ import pytest
 
 from tests.procedures.cli_support import opsbook, recorded_runbook
 
+pytestmark = pytest.mark.process
+
 HUGE = "99999999999999999999"  # past SQLite's 2^63 and PostgreSQL's 2^31
 QUICK = "### Quick Procedure\n\n**Steps**:\n1. Say: `echo hi`\n"
 

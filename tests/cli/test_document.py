@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.runbook.sample import FULL
 from tests.runbook.secret_canaries import RUNBOOK as SECRET_RUNBOOK
 from tests.runbook.secret_canaries import assert_no_canary
+
+pytestmark = pytest.mark.process
 
 
 def opsbook(*args: str) -> subprocess.CompletedProcess[str]:

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.process
+
 # Lines as the run display prints them: (text, style) pieces, user text included as is.
 SAMPLES: list[list[tuple[str, str]]] = [
     [("Run 12", "bold"), (": Deploy the web app ", ""), ("(RUNBOOK.md, by alice)", "dim")],

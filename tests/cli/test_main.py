@@ -9,6 +9,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from tests.procedures.cli_support import (
     OPSBOOK,
     cli_env,
@@ -17,6 +19,8 @@ from tests.procedures.cli_support import (
     recorded_runbook,
     write_runbook,
 )
+
+pytestmark = pytest.mark.process
 
 
 def test_main_freezes_the_heap_before_the_process_ends() -> None:

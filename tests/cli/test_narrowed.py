@@ -54,6 +54,7 @@ def test_anything_else_is_not_narrowed() -> None:
         assert narrowed(app, word) is None
 
 
+@pytest.mark.process
 def test_a_command_line_loads_only_the_module_of_its_command() -> None:
     code = (
         "import json, sys\n"

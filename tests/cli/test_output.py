@@ -5,6 +5,10 @@ import pty
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.process
+
 STYLES = [{"fg": "red", "bold": True}, {"dim": True}, {"fg": "green"}, {"fg": "yellow"}, {}]
 
 

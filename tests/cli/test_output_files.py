@@ -10,6 +10,8 @@ import pytest
 
 from tests.procedures.cli_support import opsbook, recorded_runbook
 
+pytestmark = pytest.mark.process
+
 QUICK = "### Quick Procedure\n\n**Steps**:\n1. Say: `echo hi`\n"
 
 

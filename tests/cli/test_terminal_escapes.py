@@ -57,6 +57,7 @@ def test_visible_escapes_controls_and_keeps_newlines_tabs_and_text() -> None:
     assert visible("\r\x00\x7f") == "\\x0d\\x00\\x7f"
 
 
+@pytest.mark.process
 def test_incident_titles_are_escaped_in_list_and_show_and_exact_in_json(tmp_path: Path) -> None:
     book = write_runbook(tmp_path, "### Quick Procedure\n\n**Steps**:\n1. Say: `echo hi`\n")
     home, runbook = tmp_path / "state", str(book)
@@ -90,6 +91,7 @@ def alert_home(tmp_path: Path) -> tuple[Path, Path]:
     return path, home
 
 
+@pytest.mark.process
 def test_alert_names_are_escaped_in_the_table_and_exact_in_json(
     alert_home: tuple[Path, Path],
 ) -> None:
@@ -105,6 +107,7 @@ def test_alert_names_are_escaped_in_the_table_and_exact_in_json(
     assert rows[0]["name"] == HOSTILE
 
 
+@pytest.mark.process
 def test_step_text_and_run_output_are_escaped_live_and_in_runs_show(tmp_path: Path) -> None:
     printed = (
         "printf 'T\\033[2J\\033[Hitle\\007 \\033]0;pwned\\007 \\302\\23331m "
@@ -126,6 +129,7 @@ def test_step_text_and_run_output_are_escaped_live_and_in_runs_show(tmp_path: Pa
     assert attempt["stdout"] == HOSTILE and HOSTILE in attempt["text"]
 
 
+@pytest.mark.process
 def test_plain_error_lines_are_escaped(tmp_path: Path) -> None:
     missing = tmp_path / f"{HOSTILE}.md"
     done = opsbook("check", str(missing), home=tmp_path / "state")

@@ -13,6 +13,8 @@ import pytest
 
 from opsbook.runbook.loader import MAX_RUNBOOK_BYTES
 
+pytestmark = pytest.mark.process
+
 
 def check(path: Path | str) -> subprocess.CompletedProcess[str]:
     """Run `opsbook check` on the path; fail the test if it does not return within 10 s."""

@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.incidents.smtp import Mailbox
+
+pytestmark = pytest.mark.process
 
 
 def _cli(book: Path, *args: str, user: str = "ana") -> subprocess.CompletedProcess[str]:

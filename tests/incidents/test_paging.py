@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from opsbook.incidents import service
 from opsbook.incidents.channels import NotifyPager, pager_for
 from opsbook.incidents.paging import deliver_pages, escalate_due
@@ -11,6 +13,8 @@ from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database
 from tests.incidents.clock import FakeClock
 from tests.incidents.smtp import Mailbox
+
+pytestmark = pytest.mark.process
 
 
 def _pager(box: Mailbox) -> NotifyPager:

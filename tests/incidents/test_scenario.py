@@ -8,6 +8,7 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from opsbook.access import service as access
@@ -27,6 +28,8 @@ from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.state import AppState
 from tests.incidents.clock import FakeClock
 from tests.incidents.smtp import Mailbox
+
+pytestmark = pytest.mark.process
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "tinyweb"
 

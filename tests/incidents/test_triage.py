@@ -56,6 +56,7 @@ def test_opening_records_the_best_matches(db: Database, book: Runbook) -> None:
     assert triage["data"]["matches"][0] == "disk-filling-up"
 
 
+@pytest.mark.process
 def test_diagnosis_runs_through_the_engine_and_its_output_lands_in_the_timeline(
     db: Database, book: Runbook, book_path: Path
 ) -> None:
@@ -119,6 +120,7 @@ def test_diagnosing_an_unknown_issue_is_bad_input(db: Database, book: Runbook) -
         )
 
 
+@pytest.mark.process
 def test_a_run_started_from_the_dashboard_settles_into_the_timeline_when_it_ends(
     db: Database, book: Runbook
 ) -> None:

@@ -19,6 +19,8 @@ from opsbook.runbook.model import Runbook
 from opsbook.store.database import open_database
 from tests.monitoring.conftest import am_alert, am_payload
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "tinyweb" / "RUNBOOK.md"
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from opsbook.access import service as access
 from opsbook.access.roles import Role
@@ -20,6 +21,8 @@ from opsbook.monitoring.service import count_alerts
 from opsbook.store.database import Database
 from tests.monitoring.conftest import am_alert, am_payload
 from tests.monitoring.live import serving_process
+
+pytestmark = pytest.mark.process
 
 ALERTS, BATCH, SECONDS = 20_000, 100, 10.0
 

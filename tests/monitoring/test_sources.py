@@ -66,6 +66,7 @@ def test_unknown_host_figure_is_refused() -> None:
         HostSource("m", "gpu_percent")
 
 
+@pytest.mark.process
 def test_http_up_with_latency_and_down_as_zero(web: str) -> None:
     up = read(HttpSource("m", f"{web}/health"))
     assert up.value == 1.0 and up.values[LATENCY] > 0  # type: ignore[attr-defined]
@@ -74,11 +75,13 @@ def test_http_up_with_latency_and_down_as_zero(web: str) -> None:
     assert closed.value == 0.0 and closed.error is None  # type: ignore[attr-defined]
 
 
+@pytest.mark.process
 def test_command_prints_a_number(tmp_path: Path) -> None:
     assert read(CommandSource("m", "echo 'items:'; echo 42", str(tmp_path))).value == 42.0  # type: ignore[attr-defined]
     assert read(CommandSource("m", "pwd >/dev/null; echo 73%", str(tmp_path))).value == 73.0  # type: ignore[attr-defined]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("command", "error"),
     [("echo many", 'printed "many"'), ("echo 5; exit 3", "status 3"), ("sleep 5", "timed out")],
@@ -93,6 +96,7 @@ def test_prom_without_an_address_says_what_to_write() -> None:
         PromSource("m", "up", None)
 
 
+@pytest.mark.process
 def test_prom_that_does_not_answer_is_an_error() -> None:
     reading = read(PromSource("m", "up", f"http://127.0.0.1:{free_port()}", timeout=2))
     assert reading.value is None and "did not answer" in reading.error  # type: ignore[attr-defined]

@@ -80,6 +80,7 @@ def test_failed_deliveries_are_retried_with_backoff_and_every_attempt_kept(
     assert len(receiver.bodies) == 3
 
 
+@pytest.mark.process
 def test_unreachable_smtp_fails_every_attempt_with_the_reason() -> None:
     channel = EmailChannel(SmtpSettings("127.0.0.1", free_port(), timeout=2))
     attempts = asyncio.run(

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from opsbook.cli.run_view import QuietView
 from opsbook.procedures.confirm import AutoConfirmer
 from opsbook.procedures.engine import RunStatus
@@ -70,6 +72,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+@pytest.mark.process
 def test_group_step_records_each_host_and_fails_when_one_host_fails(tmp_path: Path) -> None:
     runbook = parse_runbook(BOOK, str(tmp_path / "RUNBOOK.md"))
     plan = build_plan(runbook, target="deploy", params={}, environ={})

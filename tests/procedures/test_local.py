@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from opsbook.procedures.executor import CommandSpec
 from opsbook.procedures.local import LocalExecutor
+
+pytestmark = pytest.mark.process
 
 
 def gone(pid: int) -> bool:

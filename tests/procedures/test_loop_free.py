@@ -57,6 +57,7 @@ def test_a_coroutine_that_waits_on_a_loop_is_refused_and_closed() -> None:
     assert closed == [True]
 
 
+@pytest.mark.process
 def test_importing_it_does_not_load_asyncio() -> None:
     code = "import sys, opsbook.procedures.loop_free; print('asyncio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -81,6 +82,7 @@ def test_only_a_plan_all_here_in_a_session_shell_goes_without_a_loop() -> None:
     assert not needs_no_loop(here, LocalExecutor())  # shell: per-step, or no bash at all
 
 
+@pytest.mark.process
 def test_a_run_with_every_step_here_never_loads_asyncio(tmp_path: Path) -> None:
     book, env = recorded_runbook(
         tmp_path,

@@ -14,6 +14,8 @@ import pytest
 
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, run_json, write_runbook
 
+pytestmark = pytest.mark.process
+
 MANUAL_BOOK = """
 ### Release Procedure
 

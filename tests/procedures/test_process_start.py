@@ -15,6 +15,7 @@ def test_start_time_is_the_one_psutil_reads() -> None:
     assert process_started(os.getpid()) == pytest.approx(psutil.Process().create_time(), abs=0.01)
 
 
+@pytest.mark.process
 def test_start_time_of_a_process_with_spaces_and_parentheses_in_its_name(tmp_path: Path) -> None:
     # /proc shows the program's file name in parentheses; this one would break a naive split.
     program = tmp_path / "x) 1 2 (y"
@@ -30,6 +31,7 @@ def test_start_time_of_a_process_with_spaces_and_parentheses_in_its_name(tmp_pat
         child.wait()
 
 
+@pytest.mark.process
 def test_a_process_that_is_gone_raises_as_psutil_does() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -7,8 +7,11 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.procedures.cli_support import cli_env, opsbook, run_json, write_runbook
+
+pytestmark = pytest.mark.process
 
 
 def setup(tmp_path: Path, body: str, env_table: str = "") -> tuple[Path, dict[str, str]]:

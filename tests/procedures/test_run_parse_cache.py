@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.procedures.cli_support import cli_env, opsbook, write_runbook
+
+pytestmark = pytest.mark.process
 
 
 def _shown(output: str) -> str:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.procedures.cli_support import cli_env, opsbook, write_runbook
+
+pytestmark = pytest.mark.process
 
 PASSWORD = "pw-9f8e7d6c5b"
 TOKEN = "tok-1a2b3c4d5e"

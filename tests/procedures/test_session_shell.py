@@ -40,6 +40,7 @@ def run_all(request: pytest.FixtureRequest) -> RunAll:
     return run
 
 
+@pytest.mark.process
 def test_variables_and_functions_carry_over_but_each_step_starts_in_its_cwd(
     tmp_path: Path, run_all: RunAll
 ) -> None:
@@ -54,6 +55,7 @@ def test_variables_and_functions_carry_over_but_each_step_starts_in_its_cwd(
     assert second.stdout == f"blue\nhello\n{tmp_path}\n"
 
 
+@pytest.mark.process
 def test_parameter_values_are_data_not_shell_text(tmp_path: Path, run_all: RunAll) -> None:
     marker = tmp_path / "pwned"
     value = f"$(touch {marker}); rm -rf {tmp_path}"
@@ -71,6 +73,7 @@ def test_a_bad_variable_name_is_refused_before_anything_runs(
     assert not marker.exists()
 
 
+@pytest.mark.process
 def test_timeout_kills_the_step_and_its_tree_but_not_an_earlier_daemon(
     tmp_path: Path, run_all: RunAll
 ) -> None:
@@ -92,6 +95,7 @@ def test_timeout_kills_the_step_and_its_tree_but_not_an_earlier_daemon(
     psutil.Process(kept).kill()
 
 
+@pytest.mark.process
 def test_a_busy_loop_inside_the_shell_times_out_and_the_next_step_gets_a_new_shell(
     run_all: RunAll,
 ) -> None:
@@ -106,12 +110,14 @@ def test_a_busy_loop_inside_the_shell_times_out_and_the_next_step_gets_a_new_she
     assert after.ok and after.stdout == "gone\n"
 
 
+@pytest.mark.process
 def test_exit_ends_the_step_with_its_status_and_the_session_goes_on(run_all: RunAll) -> None:
     exited, after = run_all([CommandSpec("echo bye; exit 3"), CommandSpec("echo next")])
     assert exited.exit_code == 3 and exited.stdout == "bye\n"
     assert after.ok and after.stdout == "next\n"
 
 
+@pytest.mark.process
 def test_a_step_reading_stdin_gets_nothing_and_the_next_request_arrives_whole(
     run_all: RunAll,
 ) -> None:
@@ -120,6 +126,7 @@ def test_a_step_reading_stdin_gets_nothing_and_the_next_request_arrives_whole(
     assert after.ok and after.stdout == "next\n"
 
 
+@pytest.mark.process
 def test_exit_after_an_earlier_daemon_still_ends_the_step(tmp_path: Path, run_all: RunAll) -> None:
     # The daemon inherits the shell's descriptors; the step must not wait for it.
     pidfile = tmp_path / "daemon.pid"
@@ -136,6 +143,7 @@ def test_exit_after_an_earlier_daemon_still_ends_the_step(tmp_path: Path, run_al
     psutil.Process(int(pidfile.read_text())).kill()
 
 
+@pytest.mark.process
 def test_shell_options_do_not_leak_into_the_next_step(run_all: RunAll) -> None:
     strict, relaxed = run_all(
         [CommandSpec("set -euo pipefail; true"), CommandSpec('false; echo "${UNSET-}" went on')]
@@ -144,6 +152,7 @@ def test_shell_options_do_not_leak_into_the_next_step(run_all: RunAll) -> None:
     assert relaxed.ok and relaxed.stdout == " went on\n"
 
 
+@pytest.mark.process
 def test_cancelled_step_kills_its_process_tree(tmp_path: Path) -> None:
     pidfile = tmp_path / "grandchild.pid"
 
@@ -163,6 +172,7 @@ def test_cancelled_step_kills_its_process_tree(tmp_path: Path) -> None:
     assert wait_gone(int(pidfile.read_text()))
 
 
+@pytest.mark.process
 def test_ctrl_c_in_a_blocking_session_kills_the_step_tree_and_goes_on_up(tmp_path: Path) -> None:
     pidfile = tmp_path / "grandchild.pid"
 
@@ -182,6 +192,7 @@ def test_ctrl_c_in_a_blocking_session_kills_the_step_tree_and_goes_on_up(tmp_pat
     assert wait_gone(int(pidfile.read_text()))
 
 
+@pytest.mark.process
 def test_output_is_bounded_and_stderr_kept_apart(run_all: RunAll) -> None:
     [result] = run_all(
         [
@@ -196,6 +207,7 @@ def test_output_is_bounded_and_stderr_kept_apart(run_all: RunAll) -> None:
     assert "bytes dropped" in result.stdout and len(result.stdout) < 1200
 
 
+@pytest.mark.process
 def test_missing_directory_is_an_error_and_the_session_goes_on(
     tmp_path: Path, run_all: RunAll
 ) -> None:
@@ -206,6 +218,7 @@ def test_missing_directory_is_an_error_and_the_session_goes_on(
     assert after.stdout == "ok\n"
 
 
+@pytest.mark.process
 def test_close_removes_the_output_files_and_an_unused_shell_leaves_none() -> None:
     async def go() -> Path | None:
         shell = SessionShell()

@@ -23,6 +23,7 @@ def test_declared_assigned_guarded_and_environment_variables_are_not_undeclared(
     assert undeclared(command, {"VERSION"}, {"FROM_ENV": "1"}) == []
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "command",
     ["printf '%s' <value>", 'printf "%s" "<value>"', "printf '%s' '<value>'", "printf %s <value>"],

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.procedures.cli_support import cli_env, opsbook, run_json, write_runbook
+
+pytestmark = pytest.mark.process
 
 BODY = """
 ### Deploy Procedure

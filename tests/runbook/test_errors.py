@@ -132,6 +132,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.process
 def test_check_exits_2_and_prints_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "RUNBOOK.md"
     bad.write_text("### Go Procedure\n\n**Steps**:\n1. Go: `true` {hots=web}\n")
@@ -141,6 +142,7 @@ def test_check_exits_2_and_prints_file_and_line(tmp_path: Path) -> None:
     assert "nothing was run or written" in result.stderr
 
 
+@pytest.mark.process
 def test_check_json_reports_problems_with_lines(tmp_path: Path) -> None:
     bad = tmp_path / "RUNBOOK.md"
     bad.write_text("### Go Procedure\n\n**Steps**:\n1. Go: `true` {timeout=later}\n")
@@ -150,12 +152,14 @@ def test_check_json_reports_problems_with_lines(tmp_path: Path) -> None:
     assert data["problems"][0]["line"] == 4
 
 
+@pytest.mark.process
 def test_missing_runbook_is_bad_input(tmp_path: Path) -> None:
     result = run_cli("check", cwd=tmp_path)
     assert result.returncode == 2
     assert "RUNBOOK.md: no such file" in result.stderr
 
 
+@pytest.mark.process
 def test_render_of_a_bad_runbook_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "RUNBOOK.md"
     bad.write_text("### Go Procedure\n\n**Steps**:\n1. Go: `true` {hots=web}\n")
@@ -164,6 +168,7 @@ def test_render_of_a_bad_runbook_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 2 and not out.exists()
 
 
+@pytest.mark.process
 def test_messages_with_brackets_are_printed_as_written(tmp_path: Path) -> None:
     bad = tmp_path / "RUNBOOK.md"
     bad.write_text("### Go Procedure\n\n**Steps**:\n1. Go: `true` {[x]=1}\n")

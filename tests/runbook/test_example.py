@@ -209,6 +209,7 @@ def tinyweb(tmp_path: Path) -> Iterator[Tinyweb]:
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.process
 def test_tinyweb_starts_stores_an_item_backs_up_and_stops(tinyweb: Tinyweb) -> None:
     started = tinyweb.control("start")
     assert started.returncode == 0, started.stderr
@@ -244,6 +245,7 @@ def test_tinyweb_starts_stores_an_item_backs_up_and_stops(tinyweb: Tinyweb) -> N
     assert "received SIGTERM" in log and log.rstrip().endswith("stopped cleanly")
 
 
+@pytest.mark.process
 def test_stop_lets_a_request_in_flight_finish_and_ignores_idle_clients(tinyweb: Tinyweb) -> None:
     assert tinyweb.control("start").returncode == 0
     body = b'{"name": "late"}'
@@ -268,6 +270,7 @@ def test_stop_lets_a_request_in_flight_finish_and_ignores_idle_clients(tinyweb: 
     assert tinyweb.control("count").stdout.strip() == "1"
 
 
+@pytest.mark.process
 def test_restore_brings_back_a_deleted_item(tinyweb: Tinyweb) -> None:
     assert tinyweb.control("start").returncode == 0
     _, item = tinyweb.call("/items", b'{"name": "pear"}')
@@ -282,6 +285,7 @@ def test_restore_brings_back_a_deleted_item(tinyweb: Tinyweb) -> None:
     assert tinyweb.call("/items") == (200, [item])
 
 
+@pytest.mark.process
 def test_start_fails_clearly_when_the_port_is_taken(tinyweb: Tinyweb) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", tinyweb.port))
@@ -292,6 +296,7 @@ def test_start_fails_clearly_when_the_port_is_taken(tinyweb: Tinyweb) -> None:
     assert not tinyweb.pid_file.exists()
 
 
+@pytest.mark.process
 def test_admin_token_guards_writes(tinyweb: Tinyweb) -> None:
     tinyweb.env["TINYWEB_ADMIN_TOKEN"] = "s3cret-token"
     assert tinyweb.control("start").returncode == 0
@@ -334,6 +339,7 @@ def failures(outcomes: list[tuple[Step, int]]) -> list[str]:
     return [f"line {step.line}: {step.command} exited {code}" for step, code in outcomes if code]
 
 
+@pytest.mark.process
 def test_runbook_procedures_work_as_written(tinyweb: Tinyweb) -> None:
     runbook = load_runbook(RUNBOOK)
 
@@ -376,6 +382,7 @@ def test_runbook_procedures_work_as_written(tinyweb: Tinyweb) -> None:
     assert process_gone(pid)
 
 
+@pytest.mark.process
 def test_disaster_recovery_steps_restore_the_last_backup(tinyweb: Tinyweb) -> None:
     runbook = load_runbook(RUNBOOK)
     assert tinyweb.control("start").returncode == 0

@@ -77,6 +77,7 @@ def test_changed_parser_code_is_a_miss(tmp_path: Path, monkeypatch: pytest.Monke
     assert parse_cache._key("text", "RUNBOOK.md") is None, "a missing dependency: no caching"
 
 
+@pytest.mark.process
 def test_the_parser_uses_no_opsbook_code_outside_the_fingerprinted_package() -> None:
     code = (
         "import json, sys; from pathlib import Path\n"

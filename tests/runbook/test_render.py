@@ -443,6 +443,7 @@ def test_tricky_texts_round_trip(source: str) -> None:
     assert_round_trip(parse_runbook(source))
 
 
+@pytest.mark.process
 def test_cli_render_writes_markdown_that_checks_and_html(tmp_path: Path) -> None:
     source = tmp_path / "RUNBOOK.md"
     source.write_text(RICH, encoding="utf-8")

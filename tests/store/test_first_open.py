@@ -9,6 +9,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from opsbook.store.database import open_database
 from tests.postgres import fresh_schema
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, write_runbook
@@ -22,6 +24,7 @@ QUICK = """
 """
 
 
+@pytest.mark.process
 def test_eight_first_runs_on_a_fresh_state_directory_all_succeed(tmp_path: Path) -> None:
     book = write_runbook(tmp_path, QUICK)
     env = cli_env(tmp_path / "state")
@@ -48,10 +51,13 @@ def migrate_at_once(url: str) -> None:
         assert process.returncode == 0, err
 
 
+@pytest.mark.process
 def test_several_processes_migrate_one_fresh_sqlite_file(tmp_path: Path) -> None:
     migrate_at_once(f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}")
 
 
+@pytest.mark.pg
+@pytest.mark.process
 def test_several_processes_migrate_one_fresh_postgresql_schema() -> None:
     with fresh_schema("first_open") as url:
         migrate_at_once(url)
@@ -61,6 +67,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.process
 def test_a_first_run_keeps_the_state_directory_and_database_from_other_users(
     tmp_path: Path,
 ) -> None:

@@ -19,10 +19,12 @@ from tests.postgres import fresh_schema
 from tests.procedures.cli_support import cli_env, opsbook
 from tests.web.served import bootstrap_token, serve_runbook
 
+pytestmark = pytest.mark.process
+
 PEOPLE = ("omar", "oona", "otto", "olive", "oscar", "ola", "orin", "opal")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """Empty for SQLite in the state directory, else a fresh PostgreSQL schema."""
     if request.param == "sqlite":

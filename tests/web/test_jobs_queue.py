@@ -83,6 +83,7 @@ def test_two_worker_processes_on_postgresql_run_1000_jobs_exactly_once(pg_url: s
     assert sorted(int(o) for o in outputs) == sorted(per_worker.values())
 
 
+@pytest.mark.process
 def test_two_worker_processes_on_sqlite_run_200_jobs_exactly_once(tmp_path: Path) -> None:
     rows, _ = _drain_with_two_workers(f"sqlite:///{tmp_path / 'q.db'}", 200)
     job_ids = [job_id for job_id, _ in rows]

@@ -100,6 +100,7 @@ def served_ann(runbook_path: Path, tmp_path: Path, request: pytest.FixtureReques
         process.wait(timeout=30)
 
 
+@pytest.mark.process
 def test_a_spoofed_forwarded_address_through_loopback_is_not_believed_by_default(
     served_ann: str,
 ) -> None:
@@ -115,6 +116,7 @@ def test_a_spoofed_forwarded_address_through_loopback_is_not_believed_by_default
         assert "strict-transport-security" not in claimed.headers
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("served_ann", [("--trusted-proxy", "127.0.0.1")], indirect=True)
 def test_a_forwarded_address_from_a_trusted_proxy_is_the_client(served_ann: str) -> None:
     with httpx.Client(base_url=served_ann) as proxy:
@@ -129,6 +131,7 @@ def test_a_forwarded_address_from_a_trusted_proxy_is_the_client(served_ann: str)
         assert "strict-transport-security" not in proxy.get("/api/v1/health").headers
 
 
+@pytest.mark.process
 def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(runbook_path: Path) -> None:
     import subprocess
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
@@ -13,6 +14,8 @@ from opsbook.access.roles import Role
 from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.server import build_state
+
+pytestmark = pytest.mark.fuzz
 
 EXAMPLES = 25
 

@@ -65,6 +65,7 @@ def test_viewer_sees_no_start_form_and_cannot_post_one(
     assert refused.status_code == 403
 
 
+@pytest.mark.process
 def test_operator_starts_a_run_from_the_form_and_confirms_its_step(
     browser: TestClient, tokens: dict[str, str]
 ) -> None:

@@ -60,6 +60,7 @@ def wait_for(client: TestClient, run_id: int, headers: dict[str, str], *statuses
     raise AssertionError(f"run {run_id} stayed {run['status']}, wanted {statuses}")
 
 
+@pytest.mark.process
 def test_a_run_waits_at_its_manual_step_and_finishes_once_confirmed(
     api: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
@@ -87,6 +88,7 @@ def test_a_run_waits_at_its_manual_step_and_finishes_once_confirmed(
     assert history["total"] == 1 and history["runs"][0]["status"] == "succeeded"
 
 
+@pytest.mark.process
 def test_a_viewer_may_read_runs_but_not_start_or_answer_them(
     api: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
@@ -111,6 +113,7 @@ def test_a_missing_parameter_is_refused_before_anything_runs(
     assert api.get("/api/v1/runs", headers=people["olga"]).json()["total"] == 0
 
 
+@pytest.mark.process
 def test_parameters_reach_commands_as_environment_only(
     api: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
@@ -124,6 +127,7 @@ def test_parameters_reach_commands_as_environment_only(
     assert not Path("/tmp/opsbook-web-pwned").exists()
 
 
+@pytest.mark.process
 def test_approvals_need_n_distinct_operators_other_than_the_starter(
     api: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
@@ -151,6 +155,7 @@ def test_approvals_need_n_distinct_operators_other_than_the_starter(
     assert run["confirmations"][-1]["by"] == "approved by omar, oona"
 
 
+@pytest.mark.process
 def test_aborting_a_waiting_run_fails_it_at_that_step(
     api: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
@@ -174,6 +179,7 @@ def test_unknown_runs_and_procedures_are_404(
     assert api.post("/api/v1/procedures/nope/runs", headers=olga, json={}).status_code == 404
 
 
+@pytest.mark.process
 def test_runs_are_paged_newest_first(
     api: TestClient, people: dict[str, dict[str, str]], served: AppState
 ) -> None:
@@ -190,6 +196,7 @@ def test_runs_are_paged_newest_first(
     assert 'opsbook_runs_started_total{procedure="startup"} 3.0' in metrics
 
 
+@pytest.mark.process
 def test_aborting_a_running_run_stops_its_command(
     api: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
@@ -212,6 +219,7 @@ def test_aborting_a_running_run_stops_its_command(
     assert run["attempts"][0]["status"] == "interrupted"
 
 
+@pytest.mark.process
 def test_the_fast_runs_list_has_the_engines_run_shape(
     api: TestClient, people: dict[str, dict[str, str]], served: AppState
 ) -> None:

@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from opsbook.store.database import open_database
 from tests.e2e.dashboard_server import free_port
+
+pytestmark = pytest.mark.process
 
 OPSBOOK = str(Path(sys.executable).parent / "opsbook")
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.process
+
 OPSBOOK = str(Path(sys.executable).parent / "opsbook")
 
 
