@@ -10,7 +10,6 @@ import pytest
 
 from opsbook.runbook.loader import load_runbook
 from opsbook.runbook.model import Runbook
-from opsbook.store.database import Database, open_database
 from tests.incidents.smtp import smtp  # noqa: F401  (a fixture: a real SMTP server)
 from tests.postgres import fresh_schema
 
@@ -29,13 +28,6 @@ def book_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def book(book_path: Path) -> Runbook:
     return load_runbook(book_path)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}")
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

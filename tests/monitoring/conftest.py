@@ -83,13 +83,6 @@ def runbook(tmp_path: Path) -> Runbook:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}")
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
 def pg() -> Iterator[Database]:
     """A database on PostgreSQL in a fresh schema, dropped afterwards."""
     with fresh_schema("monitoring") as url:

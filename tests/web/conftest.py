@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from opsbook.access import service
 from opsbook.access.roles import Role
-from opsbook.store.database import Database, open_database
+from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.state import AppState
@@ -25,13 +25,6 @@ def runbook_path(tmp_path: Path) -> Path:
     target = tmp_path / "RUNBOOK.md"
     shutil.copy(DATA / "RUNBOOK.md", target)
     return target
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}")
-    yield database
-    database.dispose()
 
 
 @pytest.fixture
