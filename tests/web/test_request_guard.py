@@ -14,28 +14,13 @@ from fastapi.testclient import TestClient
 
 from opsbook.access import service
 from opsbook.access.roles import Role
-from opsbook.store.database import Database, open_database
+from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.middleware import SECURITY_HEADERS
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.state import AppState
-from tests.postgres import fresh_schema
 
 JSON = {"content-type": "application/json"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """The app's database on SQLite, then on PostgreSQL (a fresh schema)."""
-    if request.param == "sqlite":
-        database = open_database(f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}")
-        yield database
-        database.dispose()
-        return
-    with fresh_schema("guard") as url:
-        database = open_database(url)
-        yield database
-        database.dispose()
 
 
 @pytest.fixture
