@@ -73,7 +73,8 @@ def pairs_problem(raw: bytes, where: str) -> DomainError | None:
 def json_problem(body: bytes) -> DomainError | None:
     """Return why a JSON body holds text that is not text (NUL, lone surrogate), or None."""
     problem = bytes_problem(body, "the request body")
-    if problem is not None or not _TEXT_ESCAPE.search(body):
+    # A backslash first: one memchr, many times cheaper than the pattern over the body.
+    if problem is not None or b"\\" not in body or not _TEXT_ESCAPE.search(body):
         return problem
     try:
         document = json.loads(body)
