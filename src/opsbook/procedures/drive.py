@@ -119,9 +119,9 @@ async def drive(
     try:
         end = await runner.run(dict(outcomes or {}))
     except BaseException as exc:
-        why = _stopped(exc)
-        if why is not None:
-            store.interrupted(run_id, why)
+        # Whatever stops the drive, the record must not stay `running` behind it.
+        error = f"stopped by an error: {type(exc).__name__}: {masker.mask(str(exc))}"
+        store.interrupted(run_id, _stopped(exc) or error)
         raise
     finally:
         await local.close()

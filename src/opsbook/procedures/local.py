@@ -93,11 +93,13 @@ class LocalExecutor:
                 stdin=asyncio.subprocess.DEVNULL, stdout=out_w, stderr=err_w,
                 cwd=spec.cwd, env=env, start_new_session=True,
             )  # fmt: skip
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             for fd in (out_r, err_r):
                 os.close(fd)
             where = f" in {spec.cwd}" if spec.cwd else ""
-            return CommandResult(None, error=f"cannot start the command{where}: {exc.strerror}")
+            # ValueError: a NUL or a lone surrogate in the command, a value or the cwd.
+            why = exc.strerror if isinstance(exc, OSError) else "it holds a NUL or invalid text"
+            return CommandResult(None, error=f"cannot start the command{where}: {why}")
         finally:
             os.close(out_w)
             os.close(err_w)

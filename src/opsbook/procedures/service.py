@@ -259,7 +259,7 @@ def run_data(row: RunRow) -> dict[str, Any]:
         "started_at": iso(row.started_at),
         "finished_at": iso(row.finished_at),
         "started_by": row.started_by,
-        "params": row.params,
+        "params": records.readable_params(row.params),
         "host": row.host_filter,
         "waiting_step": row.waiting_step,
     }
