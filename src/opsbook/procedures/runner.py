@@ -166,6 +166,7 @@ class Runner:
             env={**self.plan.env, "OPSBOOK_RUN_ID": str(self.run_id), "OPSBOOK_STEP": item.key},
             cwd=item.cwd,
             timeout=attrs.timeout,
+            secrets=self.masker.values,
         )
         done = self.passed_hosts.get(item.key, set())
         pending = [h for h in item.hosts if h not in done]

@@ -130,7 +130,7 @@ class SessionShell:
             return self._broken(spec, prefix, exc, started)
         except BaseException:
             self._stop_step(process)
-            self._output(prefix, spec.output_limit)
+            self._output(prefix, spec)
             raise
         if reply is None:
             self._stop_step(process)
@@ -175,7 +175,7 @@ class SessionShell:
             return self._broken(spec, prefix, exc, started)
         except asyncio.CancelledError:
             await asyncio.to_thread(self._stop_step, process)
-            self._output(prefix, spec.output_limit)
+            self._output(prefix, spec)
             raise
         finally:
             loop.remove_reader(fd)
@@ -184,7 +184,7 @@ class SessionShell:
     def _result(
         self, spec: CommandSpec, prefix: str, reply: Reply | None, started: float
     ) -> CommandResult:
-        out, err = self._output(prefix, spec.output_limit)
+        out, err = self._output(prefix, spec)
         if reply is None:
             return CommandResult(
                 None, out, err, time.monotonic() - started, timed_out=True,
@@ -207,7 +207,7 @@ class SessionShell:
         self, spec: CommandSpec, prefix: str, exc: MalformedReply, started: float
     ) -> CommandResult:
         """The shell answered something that is not a reply: it was stopped; say so."""
-        out, err = self._output(prefix, spec.output_limit)
+        out, err = self._output(prefix, spec)
         return CommandResult(
             None, out, err, time.monotonic() - started,
             error=f"{exc}; the shell and the step's processes were stopped",
@@ -264,14 +264,15 @@ class SessionShell:
                     break
         process.wait()
 
-    def _output(self, prefix: str, limit: int) -> tuple[str, str]:
+    def _output(self, prefix: str, spec: CommandSpec) -> tuple[str, str]:
         texts = []
         for suffix in (".out", ".err"):
             path = prefix + suffix
             try:
                 if os.stat(path).st_size:  # most steps write nothing to one stream or both
                     with open(path, "rb") as stream:
-                        texts.append(BoundedOutput.read(stream, limit).text())
+                        kept = BoundedOutput.read(stream, spec.output_limit, spec.secrets)
+                        texts.append(kept.text())
                 else:
                     texts.append("")
                 os.unlink(path)

@@ -245,7 +245,8 @@ class SshExecutor:
         started: float,
     ) -> CommandResult:
         process = await conn.create_process(COMMAND_LINE, encoding=None)
-        out, err = BoundedOutput(spec.output_limit), BoundedOutput(spec.output_limit)
+        out = BoundedOutput(spec.output_limit, spec.secrets)
+        err = BoundedOutput(spec.output_limit, spec.secrets)
         process.stdin.write(script)
         drain = asyncio.ensure_future(
             asyncio.gather(
