@@ -100,6 +100,7 @@ async def drive(
     remote: HostRunner,
     outcomes: Mapping[str, Outcome] | None = None,
     passed_hosts: Mapping[str, set[str]] | None = None,
+    attempts_before: Mapping[str, int] | None = None,
     sleep: Callable[[float], Awaitable[None]] = loop_sleep,
 ) -> RunEnd:
     """Run the plan's items until the run finishes or waits for a person; record the end."""
@@ -114,6 +115,7 @@ async def drive(
         remote,
         masker,
         passed_hosts=dict(passed_hosts or {}),
+        attempts_before=dict(attempts_before or {}),
         sleep=sleep,
     )
     try:
