@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from opsbook.procedures.executor import CommandResult, CommandSpec
+from opsbook.procedures.lifeline import Lifeline
 from opsbook.procedures.secrets import StreamMasker, cut_after, cut_before, mask_bytes
 
 if TYPE_CHECKING:
@@ -109,6 +110,9 @@ class LocalExecutor:
         self.host = "local"
         self.base_env = dict(os.environ if base_env is None else base_env)
         self.shell = shell or shutil.which("bash") or "/bin/sh"
+        bash = shutil.which("bash")
+        # Kills the step's processes if this process dies (kill -9): see lifeline.py.
+        self.lifeline = Lifeline(bash) if bash else None
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command to its end or its timeout; a cancelled run kills the tree."""
@@ -136,6 +140,25 @@ class LocalExecutor:
         finally:
             os.close(out_w)
             os.close(err_w)
+        if self.lifeline is not None:
+            self.lifeline.watch(process.pid)
+        try:
+            return await self._finish(spec, process, out_r, err_r, started)
+        finally:
+            if self.lifeline is not None:
+                self.lifeline.forget(process.pid)
+
+    async def _finish(
+        self,
+        spec: CommandSpec,
+        process: asyncio.subprocess.Process,
+        out_r: int,
+        err_r: int,
+        started: float,
+    ) -> CommandResult:
+        """Read the step's output until it ends or times out; a cancelled run kills the tree."""
+        import asyncio
+
         out = BoundedOutput(spec.output_limit, spec.secrets)
         err = BoundedOutput(spec.output_limit, spec.secrets)
         readers = [
@@ -166,7 +189,9 @@ class LocalExecutor:
         )
 
     async def close(self) -> None:
-        """Nothing to release: every command is its own process."""
+        """Stop the watcher: every command is its own process, already ended."""
+        if self.lifeline is not None:
+            self.lifeline.close()
 
 
 async def _pump(fd: int, into: BoundedOutput) -> None:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
+from opsbook.procedures.lifeline import Lifeline
 from opsbook.procedures.local import KILL_GRACE, BoundedOutput, LocalExecutor
 from opsbook.procedures.session_wire import (
     BAD_REQUEST,
@@ -83,6 +84,8 @@ class SessionShell:
         # that no text of a step's can stand in for it.
         self.end = ""
         self.lock: asyncio.Lock | None = None
+        # Kills the step's processes if this process dies (kill -9): see lifeline.py.
+        self.lifeline = Lifeline(found)
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command in the session to its end or its timeout; cancelling kills it."""
@@ -201,6 +204,7 @@ class SessionShell:
                 "nothing of it ran",
             )  # fmt: skip
         self.jobs = reply.jobs
+        self.lifeline.spare(reply.jobs)
         return CommandResult(int(reply.status), out, err, time.monotonic() - started)
 
     def _broken(
@@ -216,6 +220,8 @@ class SessionShell:
     def _shell(self) -> subprocess.Popen[bytes]:
         if self.process is not None and self.process.poll() is None:
             return self.process
+        if self.process is not None:  # what its steps left running was meant to keep running
+            self.lifeline.forget(self.process.pid)
         self.jobs = frozenset()
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="opsbook-steps-"))
@@ -225,6 +231,7 @@ class SessionShell:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=self.base_env, start_new_session=True,
         )  # fmt: skip
+        self.lifeline.watch(self.process.pid)
         return self.process
 
     def _wait(self, process: subprocess.Popen[bytes], timeout: float | None) -> Reply | None:
@@ -298,6 +305,7 @@ class SessionShell:
                 process.wait()
         if process is not None and process.stdout is not None:
             process.stdout.close()
+        self.lifeline.close()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
