@@ -15,8 +15,9 @@ from pathlib import Path
 from opsbook.errors import BadInput
 from opsbook.inputs import check_text, text_problem
 from opsbook.procedures.engine import LOCAL, Phase, Plan, PlanItem
+from opsbook.procedures.placeholders import placeholders_as_variables
 from opsbook.procedures.secrets import Masker, is_secret_name
-from opsbook.procedures.shellvars import env_name, placeholders_as_variables, undeclared
+from opsbook.procedures.shellvars import env_name, undeclared
 from opsbook.runbook.model import Procedure, Runbook, Step
 from opsbook.runbook.record import Record
 
