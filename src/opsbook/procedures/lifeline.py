@@ -24,6 +24,8 @@ import os
 import subprocess
 from collections.abc import Iterable
 
+# How long `close` waits for the watcher to read its goodbye and end (it takes a millisecond).
+WATCHER_EXIT = 1.0
 WATCHER = r"""
 declare -A watched=()
 spare=" "
@@ -86,7 +88,9 @@ class Lifeline:
                 os.write(pipe, b"bye\n")
             os.close(pipe)
         if self.process is not None:
-            self.process.poll()  # reaped later by subprocess if it has not ended yet
+            # It ends as soon as it reads the goodbye; reap it rather than leave a zombie.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(WATCHER_EXIT)
             self.process = None
         self.sessions.clear()
 
