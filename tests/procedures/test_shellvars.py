@@ -17,6 +17,12 @@ def test_undeclared_variable_is_found_outside_single_quotes_only() -> None:
     assert undeclared(r"echo \$NOPE", set(), {}) == []
 
 
+def test_a_quote_in_a_comment_does_not_hide_or_invent_a_variable() -> None:
+    assert undeclared("# don't forget\necho $NOPE", set(), {}) == ["NOPE"]
+    assert undeclared("# it's $ALSO_PROSE\necho '$QUOTED'", set(), {}) == []
+    assert undeclared("echo a#$NOT_A_COMMENT", set(), {}) == ["NOT_A_COMMENT"]
+
+
 def test_declared_assigned_guarded_and_environment_variables_are_not_undeclared() -> None:
     command = (
         'X=1; echo "$X $VERSION ${MAYBE:-none} $HOME"; for h in a b; do echo $h; done; '

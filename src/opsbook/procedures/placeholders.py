@@ -21,11 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from opsbook.procedures.shellvars import env_name
+from opsbook.procedures.shellvars import WORD_BREAK, env_name
 
 PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
-# Characters after which a `#` begins a comment (it must begin a word).
-_WORD_BREAK = " \t\n;&|()"
 _DELIMITER_END = " \t\n;&|<>()"
 
 
@@ -98,7 +96,7 @@ class _Lexer:
         return self.text.startswith(prefix, self.i)
 
     def _word_start(self) -> bool:
-        return self.i == 0 or self.text[self.i - 1] in _WORD_BREAK
+        return self.i == 0 or self.text[self.i - 1] in WORD_BREAK
 
     def nested(self, opener: str, closer: str) -> None:
         self.take(len(opener))

@@ -50,6 +50,8 @@ SHELL_NAMES = frozenset(
     }
 )
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# Characters after which a `#` begins a comment (it must begin a word).
+WORD_BREAK = " \t\n;&|()"
 _ASSIGN = re.compile(
     rf"(?:^|[\s;&|(`])(?:(?:export|local|declare|typeset|readonly)\s+(?:-\w+\s+)*)?({_NAME})\+?="
 )
@@ -80,6 +82,11 @@ def _unquoted_dollars(command: str) -> Iterator[str]:
         char = command[i]
         if char == "\\" and not single:
             i += 2
+            continue
+        if char == "#" and not (single or double) and (i == 0 or command[i - 1] in WORD_BREAK):
+            # A comment: its quotes and dollars are prose (a "don't" must not open a quote).
+            end = command.find("\n", i)
+            i = len(command) if end == -1 else end
             continue
         if char == "'" and not double:
             single = not single
