@@ -75,12 +75,15 @@ def _fields(*fields: str) -> bytes:
     "request_fields",
     [
         # A value split by a NUL: the piece after it would be read as the next command.
-        ("true", "", "{out}", "1", "V=x", "touch {marker}", END),
-        # One variable too few: the end mark is read as a variable, the next field as the end.
-        ("true", "", "{out}", "2", "V=x", END, "touch {marker}"),
+        ("true", "", "1", "V=x", "touch {marker}", "{end}{out}"),
+        # One variable too few: the marked field is read as a variable, the next as it.
+        ("true", "", "2", "V=x", "{end}{out}", "touch {marker}"),
         # The count is text: it never reaches bash arithmetic ($(...) there runs code).
-        ("true", "", "{out}", "a[$(touch {marker})]", END),
-        ("true", "", "{out}", "010", END),
+        ("true", "", "a[$(touch {marker})]", "{end}{out}"),
+        ("true", "", "010", "{end}{out}"),
+        # A last field without the shell's end mark.
+        ("true", "", "0", "{out}"),
+        ("true", "", "0", "{end}"),
     ],
 )
 def test_the_driver_refuses_a_request_that_does_not_frame_and_runs_nothing(
@@ -88,19 +91,19 @@ def test_the_driver_refuses_a_request_that_does_not_frame_and_runs_nothing(
 ) -> None:
     marker = tmp_path / "pwned"
     shell = _driver(tmp_path)
-    fields = [f.format(out=tmp_path / "1", marker=marker) for f in request_fields]
-    reply, _ = shell.communicate(
-        _fields(*fields) + _fields("true", "", str(tmp_path / "2"), "0", END), timeout=10
-    )
+    fields = [f.format(out=tmp_path / "1", marker=marker, end=END) for f in request_fields]
+    following = _fields("true", "", "0", f"{END}{tmp_path / '2'}")
+    reply, _ = shell.communicate(_fields(*fields) + following, timeout=10)
     assert reply == b"=badrequest\n"
     assert shell.returncode == 125
     assert not marker.exists()
     assert not (tmp_path / "1.out").exists(), "the command of a refused request never ran"
+    assert not (tmp_path / "2.out").exists(), "nothing after a refused request ran"
 
 
 def test_a_request_that_frames_exactly_runs_in_the_driver(tmp_path: Path) -> None:
     shell = _driver(tmp_path)
-    request = _fields('printf "%s" "$V"', "", str(tmp_path / "1"), "1", "V=a b", END)
+    request = _fields('printf "%s" "$V"', "", "1", "V=a b", f"{END}{tmp_path / '1'}")
     reply, _ = shell.communicate(request, timeout=10)
     assert reply == b"=0\n"
     assert (tmp_path / "1.out").read_text() == "a b"
