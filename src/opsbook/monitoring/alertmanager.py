@@ -1,19 +1,50 @@
-"""Alertmanager's webhook payload (version 4), validated, and turned into alert records.
+"""Alertmanager's webhook payload (version 4), validated and made storable.
 
 https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+
+A body that is not a version 4 notification is refused whole (422); within a valid one, each
+value is brought within the limits of `webhook_limits` instead, so one odd alert never costs
+the others (Alertmanager does not retry a 4xx).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
-MAX_ALERTS = 10_000
-# Alertmanager writes the zero time for "no end yet".
-_ZERO_YEAR = 1
+from opsbook.monitoring.webhook_limits import (
+    MAX_ALERTS,
+    MAX_ANNOTATION_VALUE,
+    MAX_FINGERPRINT,
+    MAX_LABEL_VALUE,
+    MAX_LABELS,
+    MAX_NAME,
+    MAX_RECEIVER,
+    MAX_TEXT,
+    NO_NUL,
+    Notes,
+    Times,
+    fit_notification,
+)
+
+# Texts that are stored: bounded and without NUL (pydantic refuses lone surrogates itself).
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME, pattern=NO_NUL)]
+LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE, pattern=NO_NUL)]
+AnnotationValue = Annotated[str, StringConstraints(max_length=MAX_ANNOTATION_VALUE, pattern=NO_NUL)]
+LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
 
 
 # Field names are Alertmanager's own (camelCase), so the JSON maps one to one.
@@ -23,16 +54,19 @@ class AmAlert(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: Literal["firing", "resolved"]
-    labels: dict[str, str] = Field(min_length=1)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime
+    labels: dict[Name, LabelValue] = Field(min_length=1, max_length=MAX_LABELS)
+    annotations: dict[Name, AnnotationValue] = Field(default_factory=dict, max_length=MAX_LABELS)
+    # Aware UTC once validated; None when not set (Alertmanager's zero time) or unusable.
+    startsAt: datetime | None
     endsAt: datetime | None = None
-    generatorURL: str = ""
-    fingerprint: str = Field(default="", max_length=100)
+    generatorURL: LongText = ""
+    fingerprint: Annotated[str, StringConstraints(max_length=MAX_FINGERPRINT, pattern=NO_NUL)] = ""
 
     def key(self, started: str | None = None) -> str:
         """Return the dedup key: the fingerprint (or the label set) and when it started."""
-        return f"am:{self.identity()}:{started or self.startsAt.isoformat()}"
+        if started is None:
+            started = self.startsAt.isoformat() if self.startsAt else ""
+        return f"am:{self.identity()}:{started}"
 
     def identity(self) -> str:
         """Return Alertmanager's fingerprint, or a hash of the labels when none was sent."""
@@ -42,27 +76,74 @@ class AmAlert(BaseModel):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def ended(self) -> datetime | None:
-        """Return endsAt, or None for Alertmanager's zero time."""
-        if self.endsAt is None or self.endsAt.year <= _ZERO_YEAR:
-            return None
+        """Return endsAt, or None when not set (Alertmanager's zero time)."""
         return self.endsAt
 
 
 class AmPayload(BaseModel):
-    """A webhook notification: one group of alerts."""
+    """A webhook notification: one group of alerts (`parse_notification` reads a body)."""
 
     model_config = ConfigDict(extra="allow")
 
     version: Literal["4"]
-    groupKey: str
+    groupKey: LongText
     status: Literal["firing", "resolved"]
-    receiver: str
+    receiver: Annotated[str, StringConstraints(max_length=MAX_RECEIVER, pattern=NO_NUL)]
+    # Read, never stored: a NUL in them harms nothing, so they cost no check.
     groupLabels: dict[str, str] = Field(default_factory=dict)
     commonLabels: dict[str, str] = Field(default_factory=dict)
     commonAnnotations: dict[str, str] = Field(default_factory=dict)
     externalURL: str = ""
     truncatedAlerts: int = 0
     alerts: list[AmAlert] = Field(max_length=MAX_ALERTS)
+    _adjusted: tuple[str, ...] = PrivateAttr(default=())
+    _dropped: int = PrivateAttr(default=0)
+
+    @model_validator(mode="after")
+    def _usable_times(self, info: ValidationInfo) -> AmPayload:
+        """Take Alertmanager's zero time, and any time that is not a usable one, as not set."""
+        notes: Notes = (info.context or {}).get("notes") or Notes()
+        times = Times(notes)
+        for index, alert in enumerate(self.alerts):
+            values = alert.__dict__
+            # Written to the instance's dict: pydantic's attribute hook costs four times as
+            # much, for every alert of a flood (a firing alert's endsAt is the zero time).
+            for field in ("startsAt", "endsAt"):
+                moment = values[field]
+                fitted = times.fit(moment, field, index)
+                if fitted is not moment:
+                    values[field] = fitted
+        self._adjusted, self._dropped = notes.summary(), notes.dropped
+        return self
+
+    @property
+    def adjusted(self) -> tuple[str, ...]:
+        """Return what was changed to store this notification (lines naming each value)."""
+        return self._adjusted
+
+    @property
+    def dropped(self) -> int:
+        """Return how many alerts beyond `MAX_ALERTS` were dropped."""
+        return self._dropped
+
+
+def parse_notification(body: bytes) -> AmPayload:
+    """Return the webhook body as a notification (ValidationError if it is not one).
+
+    A body within the limits goes straight to the model. One that is not (a value too long,
+    NUL, a lone surrogate, too many alerts) is read again, made storable and noted
+    (`fit_notification`): one odd alert must not cost the others their place.
+    """
+    try:
+        return AmPayload.model_validate_json(body)
+    except ValidationError as exc:
+        refused = exc
+    notes = Notes()
+    try:
+        data = fit_notification(json.loads(body.decode("utf-8", "replace"), strict=False), notes)
+    except (ValueError, RecursionError):  # not JSON, or nested past any notification's depth
+        raise refused from None
+    return AmPayload.model_validate(data, context={"notes": notes})
 
 
 def severity_of(labels: dict[str, str]) -> str:
