@@ -7,11 +7,7 @@ then the overview, the alerts page, the alert's page and the API still answer 20
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,64 +23,7 @@ from opsbook.monitoring.webhook_limits import (
     MAX_RECEIVER,
     MAX_TEXT,
 )
-from opsbook.store.database import Database
-from tests.monitoring.conftest import am_alert, am_payload, bearer
-
-URL = "/api/v1/alertmanager"
-
-
-@dataclass
-class Served:
-    client: Any
-    db: Database
-    ingest: dict[str, str]
-    viewer: dict[str, str]
-
-    def post(self, body: dict[str, Any] | bytes) -> dict[str, Any]:
-        """Post a webhook body; return its JSON answer, which must be 200."""
-        if isinstance(body, bytes):
-            headers = {**self.ingest, "Content-Type": "application/json"}
-            response = self.client.post(URL, content=body, headers=headers)
-        else:
-            response = self.client.post(URL, json=body, headers=self.ingest)
-        assert response.status_code == 200, response.text
-        answer: dict[str, Any] = response.json()
-        return answer
-
-    def alerts(self) -> dict[str, dict[str, Any]]:
-        """Return the stored alerts by fingerprint, after reading every face that shows them."""
-        for path in ("/", "/alerts", "/alerts?state=all"):
-            assert self.client.get(path, headers=self.viewer).status_code == 200, path
-        listed = self.client.get("/api/v1/alerts?limit=1000", headers=self.viewer)
-        assert listed.status_code == 200, listed.text
-        rows: dict[str, dict[str, Any]] = {a["fingerprint"]: a for a in listed.json()}
-        for row in rows.values():
-            one = self.client.get(f"/api/v1/alerts/{row['id']}", headers=self.viewer)
-            assert one.status_code == 200, one.text
-            assert self.client.get(f"/alerts/{row['id']}", headers=self.viewer).status_code == 200
-        return rows
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def served(request: pytest.FixtureRequest, runbook_file: Path) -> Iterator[Served]:
-    from fastapi.testclient import TestClient
-
-    from opsbook.access import service as access
-    from opsbook.access.roles import Role
-    from opsbook.web.app import create_app
-    from opsbook.web.runbook_source import RunbookSource
-    from opsbook.web.state import AppState
-
-    db: Database = request.getfixturevalue("db" if request.param == "sqlite" else "pg")
-    now = datetime.now(UTC)
-    headers = {}
-    for role in (Role.INGEST, Role.VIEWER):
-        _, token = access.create_token(db, name=role.value, role=role, created_by="t", now=now)
-        headers[role] = bearer(token)
-    state = AppState(db=db, source=RunbookSource.load(runbook_file, now))
-    with TestClient(create_app(state), base_url="http://127.0.0.1") as client:
-        yield Served(client, db, headers[Role.INGEST], headers[Role.VIEWER])
-
+from tests.monitoring.conftest import URL, Served, am_alert, am_payload
 
 INSANE = [
     "0001-01-01T00:00:00+05:00",  # year 1 with an offset: no UTC form at all
