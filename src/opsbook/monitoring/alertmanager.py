@@ -36,8 +36,8 @@ from opsbook.monitoring.webhook_limits import (
     MAX_TEXT,
     NO_NUL,
     Notes,
-    Times,
     fit_notification,
+    fit_times,
 )
 
 # Texts that are stored: bounded and without NUL (pydantic refuses lone surrogates itself).
@@ -56,7 +56,8 @@ class AmAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[Name, LabelValue] = Field(min_length=1, max_length=MAX_LABELS)
     annotations: dict[Name, AnnotationValue] = Field(default_factory=dict, max_length=MAX_LABELS)
-    # Aware UTC once validated; None when not set (Alertmanager's zero time) or unusable.
+    # Once validated: a usable time (naive means UTC), or None when not set (Alertmanager's
+    # zero time) or not usable; a firing alert has no endsAt.
     startsAt: datetime | None
     endsAt: datetime | None = None
     generatorURL: LongText = ""
@@ -103,16 +104,10 @@ class AmPayload(BaseModel):
     def _usable_times(self, info: ValidationInfo) -> AmPayload:
         """Take Alertmanager's zero time, and any time that is not a usable one, as not set."""
         notes: Notes = (info.context or {}).get("notes") or Notes()
-        times = Times(notes)
         for index, alert in enumerate(self.alerts):
-            values = alert.__dict__
-            # Written to the instance's dict: pydantic's attribute hook costs four times as
-            # much, for every alert of a flood (a firing alert's endsAt is the zero time).
-            for field in ("startsAt", "endsAt"):
-                moment = values[field]
-                fitted = times.fit(moment, field, index)
-                if fitted is not moment:
-                    values[field] = fitted
+            # The instance's own dict: pydantic's attribute hook costs four times as much,
+            # for every alert of a flood.
+            fit_times(alert.__dict__, notes, index)
         self._adjusted, self._dropped = notes.summary(), notes.dropped
         return self
 

@@ -6,18 +6,18 @@ refuses what is outside them; `fit_notification` brings such a notification with
 first: a text over its limit is cut and ends with `CUT_MARK`, NUL and lone surrogates become
 U+FFFD, a fingerprint too long to store is replaced by its hash, alerts beyond `MAX_ALERTS`
 are dropped and counted (as Alertmanager's own `max_alerts` truncates), and a time that is not
-a usable time is taken as not set (`Times`). Each change is noted, so the response says what
+a usable time is taken as not set (`fit_times`). Each change is noted, so the response says what
 was done. docs/monitoring.md states the limits.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from opsbook.errors import BadInput
-from opsbook.inputs import check_time, text_problem
+from opsbook.inputs import EARLIEST_YEAR, LATEST_YEAR, check_time, text_problem
 
 MAX_ALERTS = 10_000  # alerts of one request; more are dropped and counted
 MAX_LABELS = 100  # labels of one alert, and as many annotations
@@ -37,7 +37,6 @@ FIRST_LABELS = ("alertname", "severity")
 _TEXTS = (("groupKey", MAX_TEXT), ("receiver", MAX_RECEIVER))
 _ALERT_TEXTS = (("generatorURL", MAX_TEXT),)
 _MAPPINGS = (("labels", MAX_LABEL_VALUE, FIRST_LABELS), ("annotations", MAX_ANNOTATION_VALUE, ()))
-_ZERO = timedelta(0)
 
 
 class Notes:
@@ -161,42 +160,46 @@ def _shown(name: str) -> str:
     return name if len(name) <= 40 else name[:40] + "…"
 
 
-class Times:
-    """Makes webhook times storable; a flood's alerts mostly share one, so each is fitted once."""
+def fit_times(alert: dict[str, Any], notes: Notes, index: int) -> None:
+    """Make an alert's startsAt and endsAt storable, in place (an alert's fields by name).
 
-    def __init__(self, notes: Notes) -> None:
-        self.notes = notes
-        # (field, moment, zone) -> the first such moment seen, its fitted value, the change
-        self.seen: dict[tuple[str, datetime, Any], tuple[datetime, datetime | None, str]] = {}
-
-    def fit(self, moment: datetime | None, field: str, index: int) -> datetime | None:
-        """Return the moment in UTC (this very object when kept as sent), or None: not usable."""
-        if moment is None:
-            return None
-        key = (field, moment, moment.tzinfo)
-        found = self.seen.get(key)
-        if found is None:
-            found = self.seen[key] = (moment, *fitted_time(moment, field))
-        first, fitted, change = found
-        if change:
-            self.notes.add(index, field, change)
-        return moment if fitted is first else fitted
+    A usable time is kept as sent; Alertmanager's zero time and a time that is not usable
+    become None (not set). A firing alert's endsAt is dropped: it is the zero time, or when
+    Alertmanager would resolve the alert, and no end of an alert that still fires."""
+    # Only the year is read on the way through: it costs a tenth of the time's offset, and
+    # these lines run for every alert of a flood.
+    starts = alert["startsAt"]
+    if starts is not None and not EARLIEST_YEAR < starts.year < LATEST_YEAR:
+        alert["startsAt"] = _fitted(starts, "startsAt", notes, index)
+    ends = alert["endsAt"]
+    if ends is None:
+        return
+    if alert["status"] == "firing":
+        alert["endsAt"] = None
+    elif not EARLIEST_YEAR < ends.year < LATEST_YEAR:
+        alert["endsAt"] = _fitted(ends, "endsAt", notes, index)
 
 
-def fitted_time(moment: datetime, field: str) -> tuple[datetime | None, str]:
-    """Return the moment in UTC (or None: not set) and what was changed, if anything."""
+def _fitted(moment: datetime, field: str, notes: Notes, index: int) -> datetime | None:
+    """Return a time near or past the bounds in UTC, or None (noted) when it is not usable."""
     if is_zero_time(moment):
         # An end is zero while an alert fires; a start never should be, so say so.
-        return None, "Alertmanager's zero time: taken as not set" if field == "startsAt" else ""
+        if field == "startsAt":
+            notes.add(index, field, "Alertmanager's zero time: taken as not set")
+        return None
     try:
-        fitted = check_time(moment, field=field)
+        return check_time(moment, field=field)
     except BadInput as exc:
-        return None, f"{moment.isoformat()} is not a usable time ({exc.hint}); taken as not set"
-    # Already UTC (pydantic has a UTC zone of its own): kept as sent, the alert is not rewritten.
-    return (moment if moment.utcoffset() == _ZERO else fitted), ""
+        change = f"{moment.isoformat()} is not a usable time ({exc.hint}); taken as not set"
+        notes.add(index, field, change)
+        return None
 
 
 def is_zero_time(moment: datetime) -> bool:
     """Say whether this is Go's zero time, which Alertmanager writes for "not set"."""
-    offset = moment.utcoffset()
-    return moment.replace(tzinfo=None) == datetime(1, 1, 1) and not offset
+    return (
+        moment.year == 1
+        and (moment.month, moment.day, moment.hour, moment.minute, moment.second) == (1, 1, 0, 0, 0)
+        and moment.microsecond == 0
+        and not moment.utcoffset()
+    )
