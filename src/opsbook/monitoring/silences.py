@@ -21,8 +21,10 @@ _MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$"
 MATCHER_HINT = 'write matchers like alertname="Disk usage", severity=~"warn.*" or host!=db1'
 # Characters of one matcher: far more than any real one, and it bounds compiling it.
 MAX_MATCHER = 1_000
-# Memory RE2 may use for one compiled pattern; a larger one is refused.
+# Memory RE2 may use for one compiled pattern (a larger one is refused), and how many compiled
+# patterns are kept: at most 256 MB however the patterns are crafted.
 _MAX_MEMORY = 1 << 20
+_KEPT = 256
 
 
 class MatcherError(BadInput, ValueError):
@@ -70,7 +72,7 @@ def parse_matcher(text: str) -> Matcher:
     return Matcher(name, op, value)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=_KEPT)
 def compiled(pattern: str) -> Any:
     """Return the RE2 regex of a pattern (ValueError if RE2 cannot read it); each compiled once."""
     import re2
