@@ -188,6 +188,7 @@ class Served:
     client: Any
     db: Database
     headers: dict[str, dict[str, str]]
+    app: Any
 
     @property
     def ingest(self) -> dict[str, str]:
@@ -245,8 +246,9 @@ def served(request: pytest.FixtureRequest, runbook_file: Path) -> Iterator[Serve
         _, token = access.create_token(db, name=name, role=role, created_by="t", now=now)
         headers[role.value] = bearer(token)
     state = AppState(db=db, source=RunbookSource.load(runbook_file, now))
-    with TestClient(create_app(state), base_url="http://127.0.0.1") as client:
-        yield Served(client, db, headers)
+    app = create_app(state)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield Served(client, db, headers, app)
 
 
 from tests.notify.conftest import smtp  # noqa: E402, F401 (the SMTP server fixture, shared)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -182,3 +183,23 @@ def test_an_alert_with_a_flood_of_labels_is_fitted_in_linear_time() -> None:
     fitted = fit_notification(data, Notes())
     assert time.perf_counter() - started < 5  # a quadratic ranking took minutes
     assert len(fitted["alerts"][0]["labels"]) == MAX_LABELS
+
+
+def test_fuzzed_webhooks_are_answered_2xx_and_every_page_still_reads(served: Served) -> None:
+    """Any body the published schema allows (text with NUL, lone surrogates, any length, any
+    RFC 3339 time) is stored, answered as documented, and reads back everywhere."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", served.app)
+    [webhook] = [result.ok() for result in schema.get_all_operations() if result.ok().path == URL]
+
+    @given(case=webhook.as_strategy())
+    @settings(
+        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def post(case: Any) -> None:
+        case.call_and_validate(headers=served.ingest)
+
+    post()
+    assert served.alerts()

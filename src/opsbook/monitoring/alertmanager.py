@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -40,11 +41,25 @@ from opsbook.monitoring.webhook_limits import (
     fit_times,
 )
 
-# Texts that are stored: bounded and without NUL (pydantic refuses lone surrogates itself).
-Name = Annotated[str, StringConstraints(max_length=MAX_NAME, pattern=NO_NUL)]
-LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE, pattern=NO_NUL)]
-AnnotationValue = Annotated[str, StringConstraints(max_length=MAX_ANNOTATION_VALUE, pattern=NO_NUL)]
-LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
+
+def _stored(max_length: int) -> Any:
+    """Return the constraints of a stored text: bounded, no NUL (pydantic refuses lone
+    surrogates by itself). The published schema is a plain string: `parse_notification`
+    fits a text outside them rather than refusing it."""
+    return StringConstraints(max_length=max_length, pattern=NO_NUL), WithJsonSchema(_STRING)
+
+
+def _published_without_maximum(schema: dict[str, Any]) -> None:
+    """Publish no maximum count: alerts, labels and annotations beyond it are fitted."""
+    schema.pop("maxItems", None)
+    schema.pop("maxProperties", None)
+
+
+_STRING = {"type": "string"}
+Name = Annotated[str, *_stored(MAX_NAME)]
+LabelValue = Annotated[str, *_stored(MAX_LABEL_VALUE)]
+AnnotationValue = Annotated[str, *_stored(MAX_ANNOTATION_VALUE)]
+LongText = Annotated[str, *_stored(MAX_TEXT)]
 
 
 # Field names are Alertmanager's own (camelCase), so the JSON maps one to one.
@@ -54,14 +69,28 @@ class AmAlert(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: Literal["firing", "resolved"]
-    labels: dict[Name, LabelValue] = Field(min_length=1, max_length=MAX_LABELS)
-    annotations: dict[Name, AnnotationValue] = Field(default_factory=dict, max_length=MAX_LABELS)
+    labels: dict[Name, LabelValue] = Field(
+        min_length=1,
+        max_length=MAX_LABELS,
+        json_schema_extra=_published_without_maximum,
+        description=f"At most {MAX_LABELS} (alertname and severity kept first), names of "
+        f"{MAX_NAME} and values of {MAX_LABEL_VALUE} characters; beyond that, cut.",
+    )
+    annotations: dict[Name, AnnotationValue] = Field(
+        default_factory=dict,
+        max_length=MAX_LABELS,
+        json_schema_extra=_published_without_maximum,
+        description=f"At most {MAX_LABELS}, names of {MAX_NAME} and values of "
+        f"{MAX_ANNOTATION_VALUE} characters; beyond that, cut.",
+    )
     # Once validated: a usable time (naive means UTC), or None when not set (Alertmanager's
     # zero time) or not usable; a firing alert has no endsAt.
     startsAt: datetime | None
     endsAt: datetime | None = None
     generatorURL: LongText = ""
-    fingerprint: Annotated[str, StringConstraints(max_length=MAX_FINGERPRINT, pattern=NO_NUL)] = ""
+    fingerprint: Annotated[str, *_stored(MAX_FINGERPRINT)] = Field(
+        default="", description=f"Longer than {MAX_FINGERPRINT} characters: replaced by its hash."
+    )
 
     def key(self, started: str | None = None) -> str:
         """Return the dedup key: the fingerprint (or the label set) and when it started."""
@@ -89,14 +118,18 @@ class AmPayload(BaseModel):
     version: Literal["4"]
     groupKey: LongText
     status: Literal["firing", "resolved"]
-    receiver: Annotated[str, StringConstraints(max_length=MAX_RECEIVER, pattern=NO_NUL)]
+    receiver: Annotated[str, *_stored(MAX_RECEIVER)]
     # Read, never stored: a NUL in them harms nothing, so they cost no check.
     groupLabels: dict[str, str] = Field(default_factory=dict)
     commonLabels: dict[str, str] = Field(default_factory=dict)
     commonAnnotations: dict[str, str] = Field(default_factory=dict)
     externalURL: str = ""
     truncatedAlerts: int = 0
-    alerts: list[AmAlert] = Field(max_length=MAX_ALERTS)
+    alerts: list[AmAlert] = Field(
+        max_length=MAX_ALERTS,
+        json_schema_extra=_published_without_maximum,
+        description=f"At most {MAX_ALERTS:,}; the rest are dropped and counted.",
+    )
     _adjusted: tuple[str, ...] = PrivateAttr(default=())
     _dropped: int = PrivateAttr(default=0)
 

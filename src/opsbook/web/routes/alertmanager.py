@@ -87,10 +87,11 @@ async def alertmanager(request: Request, principal: Principal = Depends(ingest))
         return JSONResponse({"detail": errors}, status_code=422)
     result = await queue.submit(payload)
     if result.dropped or result.adjusted:
+        # repr: the lines quote text from outside, which must not forge lines of the log.
         log.warning(
-            "webhook from receiver %r: %d alert(s) dropped over the limit; changed to store: %s",
+            "webhook from receiver %r: %d alert(s) dropped over the limit; changed to store: %r",
             payload.receiver,
             result.dropped,
-            "; ".join(result.adjusted) or "nothing",
+            list(result.adjusted),
         )
     return JSONResponse(result.data())
