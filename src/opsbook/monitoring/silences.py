@@ -44,7 +44,11 @@ class Matcher:
             return have == self.value
         if self.op == "!=":
             return have != self.value
-        full = compiled(self.value).fullmatch(have) is not None
+        try:
+            full = compiled(self.value).fullmatch(have) is not None
+        except UnicodeEncodeError:  # a lone surrogate, stored before webhooks replaced them
+            valid = have.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+            full = compiled(self.value).fullmatch(valid) is not None
         return full if self.op == "=~" else not full
 
     def __str__(self) -> str:
