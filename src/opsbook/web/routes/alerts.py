@@ -119,24 +119,25 @@ def silence(
     body: SilenceIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Silence alerts whose labels match every matcher, for a duration (`2h`, `30 minutes`)."""
+    from opsbook.errors import BadInput
     from opsbook.monitoring.service import add_silence
-    from opsbook.monitoring.silences import MatcherError
     from opsbook.runbook.durations import parse_duration
     from opsbook.runbook.problems import ValueProblem
 
     state = app_state(request)
     try:
         seconds = parse_duration(body.duration)
-        result = add_silence(
-            db=state.db,
-            matchers=body.matchers,
-            duration=seconds,
-            by=principal.name,
-            comment=body.comment,
-            now=state.clock(),
-        )
-    except (MatcherError, ValueProblem, ValueError) as exc:
-        raise HTTPException(422, f"duration/matchers: {exc}") from None
+    except ValueProblem as exc:
+        raise BadInput(f"duration: {exc.message}", exc.hint) from None
+    # A bad matcher, comment or duration is a BadInput: the app answers 422 (413 if too long).
+    result = add_silence(
+        db=state.db,
+        matchers=body.matchers,
+        duration=seconds,
+        by=principal.name,
+        comment=body.comment,
+        now=state.clock(),
+    )
     return result.data()
 
 
