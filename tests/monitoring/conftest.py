@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,79 @@ def am_payload(
         "externalURL": "http://am:9093",
         "alerts": alerts,
     }
+
+
+URL = "/api/v1/alertmanager"
+
+
+@dataclass
+class Served:
+    """The real app over one database, with a bearer header per role."""
+
+    client: Any
+    db: Database
+    headers: dict[str, dict[str, str]]
+    app: Any
+
+    @property
+    def ingest(self) -> dict[str, str]:
+        return self.headers["ingest"]
+
+    @property
+    def viewer(self) -> dict[str, str]:
+        return self.headers["viewer"]
+
+    @property
+    def operator(self) -> dict[str, str]:
+        return self.headers["operator"]
+
+    def post(self, body: dict[str, Any] | bytes) -> dict[str, Any]:
+        """Post a webhook body; return its JSON answer, which must be 200."""
+        if isinstance(body, bytes):
+            headers = {**self.ingest, "Content-Type": "application/json"}
+            response = self.client.post(URL, content=body, headers=headers)
+        else:
+            response = self.client.post(URL, json=body, headers=self.ingest)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def alerts(self) -> dict[str, dict[str, Any]]:
+        """Return the stored alerts by fingerprint, after reading every face that shows them."""
+        for path in ("/", "/alerts", "/alerts?state=all"):
+            assert self.client.get(path, headers=self.viewer).status_code == 200, path
+        listed = self.client.get("/api/v1/alerts?limit=1000", headers=self.viewer)
+        assert listed.status_code == 200, listed.text
+        rows: dict[str, dict[str, Any]] = {a["fingerprint"]: a for a in listed.json()}
+        for row in rows.values():
+            one = self.client.get(f"/api/v1/alerts/{row['id']}", headers=self.viewer)
+            assert one.status_code == 200, one.text
+            assert self.client.get(f"/alerts/{row['id']}", headers=self.viewer).status_code == 200
+        return rows
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request: pytest.FixtureRequest, runbook_file: Path) -> Iterator[Served]:
+    """The real app on SQLite, then on PostgreSQL, through FastAPI's TestClient."""
+    from fastapi.testclient import TestClient
+
+    from opsbook.access import service as access
+    from opsbook.access.roles import Role
+    from opsbook.web.app import create_app
+    from opsbook.web.runbook_source import RunbookSource
+    from opsbook.web.state import AppState
+
+    db: Database = request.getfixturevalue("db" if request.param == "sqlite" else "pg")
+    now = datetime.now(UTC)
+    headers = {}
+    for role in Role:
+        name = f"{role.value}-user"
+        _, token = access.create_token(db, name=name, role=role, created_by="t", now=now)
+        headers[role.value] = bearer(token)
+    state = AppState(db=db, source=RunbookSource.load(runbook_file, now))
+    app = create_app(state)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield Served(client, db, headers, app)
 
 
 from tests.notify.conftest import smtp  # noqa: E402, F401 (the SMTP server fixture, shared)

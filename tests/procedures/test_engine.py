@@ -115,6 +115,24 @@ def test_ignored_and_skipped_steps_let_the_run_go_on() -> None:
     assert isinstance(end, Finish) and end.event is Event.SUCCEED
 
 
+def test_a_success_with_failures_let_through_says_how_many_and_never_all_passed() -> None:
+    many = plan(*(item(Phase.STEPS, n) for n in range(1, 12)))
+    done = {f"steps:{n}": Outcome.PASSED for n in range(1, 12)}
+    end = decide(many, done)
+    assert isinstance(end, Finish) and end.reason == "all 11 items passed"
+    done |= {"steps:2": Outcome.IGNORED, "steps:5": Outcome.IGNORED, "steps:9": Outcome.IGNORED}
+    end = decide(many, done)
+    assert isinstance(end, Finish) and end.event is Event.SUCCEED
+    assert end.reason == (
+        "8 of 11 items passed; 3 failed and were allowed to continue (continue_on_error)"
+    )
+    done |= {"steps:5": Outcome.PASSED, "steps:9": Outcome.SKIPPED}
+    end = decide(many, done)
+    assert isinstance(end, Finish) and end.reason == (
+        "9 of 11 items passed; 1 failed and was allowed to continue (continue_on_error), 1 skipped"
+    )
+
+
 def test_aborted_step_stops_without_rollback() -> None:
     done = {i.key: Outcome.PASSED for i in PRE} | {"steps:1": Outcome.ABORTED}
     end = decide(FULL, done)

@@ -196,6 +196,10 @@ def test_continue_on_error_and_expect(tmp_path: Path) -> None:
     )
     done = opsbook("run", str(book), "check", env=env, cwd=Path("/"))
     assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "succeeded: 3 of 4 items passed; 1 failed and was allowed to continue (continue_on_error)"
+        in done.stdout
+    ), done.stdout
     assert (tmp_path / "where.txt").read_text().strip() == str(tmp_path)
     assert run_json("runs", "show", "1", env=env)["steps"]["steps:1"] == "failed-ignored"
 

@@ -157,8 +157,8 @@ def silence(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
+    from opsbook.errors import DomainError
     from opsbook.monitoring.service import add_silence
-    from opsbook.monitoring.silences import MatcherError
     from opsbook.runbook.durations import parse_duration
     from opsbook.runbook.problems import ValueProblem
 
@@ -175,8 +175,8 @@ def silence(
             comment=comment,
             now=_now(),
         )
-    except (MatcherError, ValueError) as exc:
-        fail(str(exc), EXIT_BAD_INPUT)
+    except DomainError as exc:  # a bad matcher or comment, a duration out of range
+        fail(exc.message, EXIT_BAD_INPUT, hint=exc.hint)
     if as_json:
         print_json(result.data())
         return

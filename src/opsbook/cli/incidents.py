@@ -80,11 +80,11 @@ def _context(runbook: Path | None, as_json: bool) -> tuple[Runbook, Database]:
 
 def _call(action: Callable[[], T]) -> T:
     """Run a use case; report its refusal the way every command does."""
-    from opsbook.incidents.service import IncidentError
+    from opsbook.errors import DomainError
 
     try:
         return action()
-    except IncidentError as exc:
+    except DomainError as exc:
         _refused(exc)
 
 

@@ -269,6 +269,7 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
         resumed=True,
         outcomes=state.outcomes,
         passed_hosts=state.passed_hosts,
+        attempts_before=state.attempts_before,
     )
     finish_run(partial(show_data, db), end, as_json)
 

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from opsbook.incidents.service import BadInput, NotFound, link_run, suggestions
+from opsbook.errors import BadInput, NotFound
+from opsbook.incidents.service import link_run, suggestions
 
 if TYPE_CHECKING:
     from opsbook.incidents.guard import Override

@@ -6,10 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opsbook.errors import BadInput
 from opsbook.files import write_atomically
 from opsbook.incidents import store
 from opsbook.incidents.postmortem import issue_from, render
-from opsbook.incidents.service import BadInput, locked, show_incident
+from opsbook.incidents.service import locked, show_incident
 from opsbook.incidents.severity import UnknownSeverity, severity
 from opsbook.runbook.editor import EditRefused, VersionRow, add_troubleshooting_issue
 

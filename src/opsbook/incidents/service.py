@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from opsbook.errors import BadInput, NotFound, Refused
 from opsbook.incidents import store
 from opsbook.incidents.data import (
     action_data,
@@ -28,6 +29,7 @@ from opsbook.incidents.lifecycle import Event, Status, TransitionRefused, apply
 from opsbook.incidents.severity import UnknownSeverity, severity
 from opsbook.incidents.tables import ActionItemRow, EventRow, IncidentRow, PageRow
 from opsbook.incidents.triage import Match, best_matches
+from opsbook.inputs import check_text
 from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
@@ -35,30 +37,13 @@ if TYPE_CHECKING:
     from opsbook.store.database import Database
 
 NOTE_KINDS = ("note", "root-cause", "trigger", "impact", "lesson", "resolution")
+# Bounds of the texts people write into an incident (characters); longer is refused.
 MAX_TITLE = 500
-
-
-class IncidentError(Exception):
-    """A use case refused; `kind` says how (not-found, refused, bad-input)."""
-
-    kind = "refused"
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-class NotFound(IncidentError):
-    kind = "not-found"
-
-
-class Refused(IncidentError):
-    kind = "refused"
-
-
-class BadInput(IncidentError):
-    kind = "bad-input"
+MAX_NOTE = 10_000
+MAX_UPDATE = 5_000
+MAX_REMARK = 2_000  # said with an acknowledgement, mitigation, resolution or closing
+MAX_ACTION = 2_000
+MAX_OWNER = 200
 
 
 @dataclass(frozen=True)
@@ -126,11 +111,9 @@ def open_incident(
     commander: str | None = None,
 ) -> Opened:
     """Open an incident (or attach the alert to the open incident of the same cause)."""
-    title = " ".join(title.split())
+    title = " ".join(check_text(title, field="the title", max_length=MAX_TITLE).split())
     if not title:
         raise BadInput("the title is empty", 'say what is wrong: --title "checkout returns 500"')
-    if len(title) > MAX_TITLE:
-        raise BadInput(f"the title is {len(title)} characters; at most {MAX_TITLE}")
     try:
         level = severity(runbook, severity_level)
     except UnknownSeverity as exc:
@@ -179,6 +162,7 @@ def transition(
     *, db: Database, incident_id: int, event: Event, actor: str, now: datetime, text: str = ""
 ) -> dict[str, Any]:
     """Apply a lifecycle event to an incident under its row lock; Refused says why not."""
+    text = check_text(text, field="the text", max_length=MAX_REMARK).strip()
     with db.transaction() as session:
         row = locked(session, incident_id)
         try:
@@ -222,7 +206,7 @@ def add_note(
     *, db: Database, incident_id: int, text: str, actor: str, now: datetime, kind: str = "note"
 ) -> dict[str, Any]:
     """Add a note (or a root cause, trigger, impact, lesson, resolution) to the timeline."""
-    text = text.strip()
+    text = check_text(text, field="the note", max_length=MAX_NOTE).strip()
     if not text:
         raise BadInput("the note is empty")
     if kind not in NOTE_KINDS:
@@ -264,7 +248,7 @@ def post_status_update(
     *, db: Database, runbook: Runbook, incident_id: int, text: str, actor: str, now: datetime
 ) -> dict[str, Any]:
     """Record a status update in the timeline and send it to every emergency contact."""
-    text = text.strip()
+    text = check_text(text, field="the status update", max_length=MAX_UPDATE).strip()
     if not text:
         raise BadInput("the status update is empty")
     with db.transaction() as session:
@@ -297,11 +281,13 @@ def add_action_item(
     *, db: Database, incident_id: int, text: str, owner: str, actor: str, now: datetime
 ) -> dict[str, Any]:
     """Track a follow-up action of the post-mortem, with its owner."""
-    if not text.strip() or not owner.strip():
+    text = check_text(text, field="the action item", max_length=MAX_ACTION).strip()
+    owner = check_text(owner, field="the owner", max_length=MAX_OWNER).strip()
+    if not text or not owner:
         raise BadInput("an action item needs a text and an owner", '--owner "Ana Ruiz"')
     with db.transaction() as session:
         row = locked(session, incident_id)
-        item = ActionItemRow(incident_id=row.id, text=text.strip(), owner=owner.strip(),
+        item = ActionItemRow(incident_id=row.id, text=text, owner=owner,
                              status="open", created_at=now)  # fmt: skip
         store.add(session, item)
         store.add_event(session, row.id, at=now, actor=actor, kind="action",

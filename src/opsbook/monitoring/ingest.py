@@ -30,6 +30,8 @@ class IngestResult:
     created: int
     updated: int
     resolved: int
+    dropped: int = 0  # alerts beyond the per-request maximum, not stored
+    adjusted: tuple[str, ...] = ()  # values changed to be storable (cut, replaced, unset)
 
     def data(self) -> dict[str, Any]:
         """Return the result as JSON data."""
@@ -38,6 +40,8 @@ class IngestResult:
             "created": self.created,
             "updated": self.updated,
             "resolved": self.resolved,
+            "dropped": self.dropped,
+            "adjusted": list(self.adjusted),
         }
 
 
@@ -145,11 +149,12 @@ class _Writer:
 def _latest(payload: AmPayload) -> dict[str, AmAlert]:
     """Return the payload's alerts by dedup key, the last one winning."""
     latest: dict[str, AmAlert] = {}
-    starts: dict[datetime, str] = {}  # one notification's alerts mostly share startsAt
+    starts: dict[datetime | None, str] = {}  # one notification's alerts mostly share startsAt
     for alert in payload.alerts:
         started = starts.get(alert.startsAt)
         if started is None:
-            started = starts[alert.startsAt] = alert.startsAt.isoformat()
+            moment = alert.startsAt
+            started = starts[moment] = moment.isoformat() if moment else ""
         latest[alert.key(started)] = alert
     return latest
 
@@ -207,7 +212,10 @@ def store_notifications(
                 resolved.append((_RESOLVED, ends, at, ident))
                 events.append((at, "resolved", actor, "Alertmanager sent status resolved", key))
                 closed += 1
-        results.append(IngestResult(len(payload.alerts), created, updated, closed))
+        received = len(payload.alerts) + payload.dropped
+        results.append(
+            IngestResult(received, created, updated, closed, payload.dropped, payload.adjusted)
+        )
     writer.run(writer.insert_sql, [tuple(row) for row in pending.values()])
     writer.run(writer.update_sql, bumped)
     writer.run(writer.resolve_sql, resolved)
@@ -248,7 +256,7 @@ def _new_row(
         link.metric,
         link.issue,
         None,
-        writer.moment(alert.startsAt),
+        writer.moment(alert.startsAt or now),  # not set: first received
         writer.moment(alert.ended() or now) if resolved else None,
         at,
         None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from opsbook.monitoring.alertmanager import AmPayload
+from opsbook.monitoring.alertmanager import AmPayload, parse_notification
 from opsbook.monitoring.ingest import IngestResult
 from opsbook.monitoring.service import ingest_many
 from opsbook.runbook.model import Runbook
@@ -52,15 +52,15 @@ class ReceiverQueue:
         self.parsing = asyncio.Semaphore(PARSERS)
 
     async def parse(self, body: bytes) -> AmPayload:
-        """Validate a webhook body (ValidationError if bad); a large one off the loop.
+        """Validate a webhook body, made storable (ValidationError if bad); a large one in a thread.
 
         Large bodies go to worker threads a few at a time: the limit leaves the server's own
         thread pool and the CPU to the dashboard's requests while a flood is parsed.
         """
         if len(body) <= INLINE_BYTES:
-            return AmPayload.model_validate_json(body)
+            return parse_notification(body)
         async with self.parsing:
-            return await asyncio.to_thread(AmPayload.model_validate_json, body)
+            return await asyncio.to_thread(parse_notification, body)
 
     async def submit(self, payload: AmPayload) -> IngestResult:
         """Store the payload (with whatever else is waiting); return its result once committed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -10,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsbook.monitoring.lifecycle import AlertEvent, AlertState, apply
-from opsbook.monitoring.silences import Silence, parse_matcher
+from opsbook.monitoring.silences import MatcherError, Silence, parse_matcher
 from opsbook.monitoring.tables import AlertEventRow, AlertRow, SilenceRow
 from opsbook.store.timestamps import iso, utc
+
+log = logging.getLogger(__name__)
 
 
 def naive(moment: datetime) -> datetime:
@@ -71,7 +74,15 @@ def active_silences(session: Session, now: datetime) -> list[Silence]:
         return []
     ids = [row[0] for row in rows]
     found = session.scalars(select(SilenceRow).where(SilenceRow.id.in_(ids)))
-    return [silence_of(row) for row in found]
+    silences = []
+    for row in found:
+        try:
+            silences.append(silence_of(row))
+        except MatcherError as exc:
+            # Stored before matchers were read as RE2: it mutes nothing rather than failing
+            # every webhook and rule evaluation that looks for silences.
+            log.warning("silence #%s is ignored: %s", row.id, exc)
+    return silences
 
 
 def silence_of(row: SilenceRow) -> Silence:

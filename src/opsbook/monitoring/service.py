@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 
+from opsbook.errors import BadInput, TooLarge
+from opsbook.inputs import check_text, check_time
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import IngestResult, store_notifications
@@ -30,7 +32,7 @@ from opsbook.monitoring.records import (
     note,
 )
 from opsbook.monitoring.rules import evaluate
-from opsbook.monitoring.silences import parse_matcher, silenced_by
+from opsbook.monitoring.silences import MAX_MATCHER, parse_matcher, silenced_by
 from opsbook.monitoring.sources.base import Reading
 from opsbook.monitoring.tables import AlertRow, RuleTrackRow, SilenceRow
 from opsbook.monitoring.windows import MaintenanceWindow
@@ -178,6 +180,13 @@ def add_note(*, db: Database, alert_id: int, text: str, by: str, now: datetime) 
         note(session, alert_id, "note", now, actor=by, detail=text)
 
 
+# A silence holds a year at most: one meant to last longer hides a problem for good, and the
+# bound keeps its end a time every database can store.
+MAX_SILENCE_SECONDS = 366 * 86400
+MAX_MATCHERS = 20
+MAX_COMMENT = 2000
+
+
 @dataclass(frozen=True)
 class SilenceResult:
     id: int
@@ -185,6 +194,8 @@ class SilenceResult:
     starts_at: datetime
     ends_at: datetime
     silenced: tuple[int, ...]
+    created_by: str
+    comment: str
 
     def data(self) -> dict[str, Any]:
         """Return the silence as JSON data."""
@@ -194,19 +205,31 @@ class SilenceResult:
             "starts_at": self.starts_at.isoformat(),
             "ends_at": self.ends_at.isoformat(),
             "silenced_alerts": list(self.silenced),
+            "created_by": self.created_by,
+            "comment": self.comment,
         }
 
 
 def add_silence(
     *, db: Database, matchers: list[str], duration: float, by: str, comment: str, now: datetime
 ) -> SilenceResult:
-    """Silence alerts matching every matcher for `duration` seconds; mute open ones now."""
-    parsed = [parse_matcher(m) for m in matchers]  # MatcherError for a bad one
-    if not parsed:
-        raise ValueError('a silence needs at least one matcher, such as alertname="Disk usage"')
-    if duration <= 0:
-        raise ValueError("a silence needs a positive duration, such as 2h")
-    ends = now + timedelta(seconds=duration)
+    """Silence alerts matching every matcher for `duration` seconds; mute open ones now.
+
+    BadInput (MatcherError, TooLarge) says what is wrong; nothing is stored then."""
+    if not matchers:
+        raise BadInput('a silence needs at least one matcher, such as alertname="Disk usage"')
+    if len(matchers) > MAX_MATCHERS:
+        raise TooLarge(f"a silence has {len(matchers)} matchers; at most {MAX_MATCHERS}")
+    texts = [check_text(m, field="a matcher", max_length=MAX_MATCHER) for m in matchers]
+    parsed = [parse_matcher(text) for text in texts]
+    check_text(comment, field="comment", max_length=MAX_COMMENT)
+    if not 0 < duration <= MAX_SILENCE_SECONDS:  # NaN and infinity fail this too
+        raise BadInput(
+            f"a silence lasts more than 0 seconds and at most {MAX_SILENCE_SECONDS // 86400} "
+            f"days, not {duration:g} seconds",
+            "give a duration such as 2h or 3 days",
+        )
+    ends = check_time(now + timedelta(seconds=duration), field="the silence's end")
     silenced: list[int] = []
     with db.transaction() as session:
         row = SilenceRow(
@@ -238,7 +261,9 @@ def add_silence(
                 )
                 alert.silence_id = row.id
                 silenced.append(alert.id)
-        return SilenceResult(row.id, tuple(row.matchers), now, ends, tuple(silenced))
+        return SilenceResult(
+            row.id, tuple(row.matchers), now, ends, tuple(silenced), row.created_by, row.comment
+        )
 
 
 def list_silences(*, db: Database, now: datetime) -> list[dict[str, Any]]:

@@ -100,6 +100,7 @@ async def drive(
     remote: HostRunner,
     outcomes: Mapping[str, Outcome] | None = None,
     passed_hosts: Mapping[str, set[str]] | None = None,
+    attempts_before: Mapping[str, int] | None = None,
     sleep: Callable[[float], Awaitable[None]] = loop_sleep,
 ) -> RunEnd:
     """Run the plan's items until the run finishes or waits for a person; record the end."""
@@ -114,14 +115,15 @@ async def drive(
         remote,
         masker,
         passed_hosts=dict(passed_hosts or {}),
+        attempts_before=dict(attempts_before or {}),
         sleep=sleep,
     )
     try:
         end = await runner.run(dict(outcomes or {}))
     except BaseException as exc:
-        why = _stopped(exc)
-        if why is not None:
-            store.interrupted(run_id, why)
+        # Whatever stops the drive, the record must not stay `running` behind it.
+        error = f"stopped by an error: {type(exc).__name__}: {masker.mask(str(exc))}"
+        store.interrupted(run_id, _stopped(exc) or error)
         raise
     finally:
         await local.close()

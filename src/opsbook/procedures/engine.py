@@ -212,9 +212,24 @@ def decide(plan: Plan, outcomes: Mapping[str, Outcome]) -> RunItem | Finish:
         if failed_at is not None:
             break
     if failed_at is None:
-        count = sum(len(items) for _, items in plan.forward)
-        return Finish(Event.SUCCEED, f"all {count} item{'s' if count != 1 else ''} passed")
+        return Finish(Event.SUCCEED, _succeeded(plan, outcomes))
     return _rollback(plan, outcomes, failed_at)
+
+
+def _succeeded(plan: Plan, outcomes: Mapping[str, Outcome]) -> str:
+    """Say how a run that succeeded went: all passed, or which failed and were let through."""
+    ended = [outcomes[i.key] for _, items in plan.forward for i in items]
+    count = len(ended)
+    passed = ended.count(Outcome.PASSED)
+    if passed == count:
+        return f"all {count} item{'s' if count != 1 else ''} passed"
+    others = [
+        (ended.count(Outcome.IGNORED), "failed and {were} allowed to continue (continue_on_error)"),
+        (ended.count(Outcome.FAILED), "failed (diagnosis went on to the resolution)"),
+        (ended.count(Outcome.SKIPPED), "skipped"),
+    ]
+    said = [f"{n} {what.format(were='was' if n == 1 else 'were')}" for n, what in others if n]
+    return f"{passed} of {count} items passed; " + ", ".join(said)
 
 
 def _rollback(plan: Plan, outcomes: Mapping[str, Outcome], failed_at: PlanItem) -> Finish | RunItem:

@@ -23,6 +23,8 @@ class CommandSpec(Record):
     timeout: float | None = None
     # Output kept per stream; the rest is dropped from the middle with a marker.
     output_limit: int = 64 * 1024
+    # Values masked in the output before it is cut (so no part of one is kept).
+    secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -12,10 +12,12 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from opsbook.procedures.executor import CommandResult, CommandSpec
+from opsbook.procedures.lifeline import Lifeline
+from opsbook.procedures.secrets import StreamMasker, cut_after, cut_before, mask_bytes
 
 if TYPE_CHECKING:
     import asyncio
@@ -29,15 +31,24 @@ READ_CHUNK = 65536
 
 
 class BoundedOutput:
-    """Keeps the first and last `limit // 2` bytes of a stream and counts what it drops."""
+    """Keeps the first and last `limit // 2` bytes of a stream and counts what it drops.
 
-    def __init__(self, limit: int) -> None:
+    Secrets are masked before anything is cut, and across the chunks the stream comes in
+    (`secrets.StreamMasker`): no part of a secret is kept, wherever the cut falls.
+    """
+
+    def __init__(self, limit: int, secrets: Iterable[str] = ()) -> None:
         self.half = max(limit // 2, 1)
         self.head = bytearray()
         self.tail = bytearray()
         self.dropped = 0
+        self.masker = StreamMasker(secrets) if secrets else None
 
     def add(self, chunk: bytes) -> None:
+        """Keep what is due of a chunk of the stream, masked."""
+        self._keep(self.masker.feed(chunk) if self.masker is not None else chunk)
+
+    def _keep(self, chunk: bytes) -> None:
         room = self.half - len(self.head)
         if room > 0:
             self.head += chunk[:room]
@@ -50,10 +61,15 @@ class BoundedOutput:
                 self.dropped += extra
 
     @classmethod
-    def read(cls, stream: BinaryIO, limit: int) -> BoundedOutput:
+    def read(cls, stream: BinaryIO, limit: int, secrets: Iterable[str] = ()) -> BoundedOutput:
         """Keep a file's head and tail the same way, reading only those two parts."""
-        kept = cls(limit)
+        kept = cls(limit, secrets)
         size = os.fstat(stream.fileno()).st_size
+        if kept.masker is not None and size > 4 * kept.half:
+            return kept._read_masked(stream, size, kept.masker)
+        if kept.masker is not None:  # small enough to mask whole, then cut as it streams
+            kept.add(stream.read())
+            return kept
         kept.add(stream.read(kept.half))
         if size > 2 * kept.half:
             kept.dropped = size - 2 * kept.half
@@ -61,7 +77,25 @@ class BoundedOutput:
         kept.add(stream.read())
         return kept
 
+    def _read_masked(self, stream: BinaryIO, size: int, masker: StreamMasker) -> BoundedOutput:
+        """Read a big file's head and tail, each cut where no secret is split, and mask them."""
+        secrets, hold = masker.secrets, masker.hold
+        head = stream.read(self.half + hold)
+        end = cut_before(head, self.half, secrets)
+        start = size - self.half - hold
+        stream.seek(start)
+        tail = stream.read()
+        begin = cut_after(tail, hold, secrets)
+        self.head = bytearray(mask_bytes(head[:end], secrets))
+        self.tail = bytearray(mask_bytes(tail[begin:], secrets)[-self.half :])
+        self.dropped = start + begin - end
+        self.masker = None  # nothing waits for more
+        return self
+
     def text(self) -> str:
+        """Return what was kept as text, with a marker where the middle was dropped."""
+        if self.masker is not None:
+            self._keep(self.masker.flush())
         head = self.head.decode("utf-8", errors="replace")
         tail = self.tail.decode("utf-8", errors="replace")
         if self.dropped:
@@ -76,6 +110,9 @@ class LocalExecutor:
         self.host = "local"
         self.base_env = dict(os.environ if base_env is None else base_env)
         self.shell = shell or shutil.which("bash") or "/bin/sh"
+        bash = shutil.which("bash")
+        # Kills the step's processes if this process dies (kill -9): see lifeline.py.
+        self.lifeline = Lifeline(bash) if bash else None
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command to its end or its timeout; a cancelled run kills the tree."""
@@ -93,15 +130,37 @@ class LocalExecutor:
                 stdin=asyncio.subprocess.DEVNULL, stdout=out_w, stderr=err_w,
                 cwd=spec.cwd, env=env, start_new_session=True,
             )  # fmt: skip
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             for fd in (out_r, err_r):
                 os.close(fd)
             where = f" in {spec.cwd}" if spec.cwd else ""
-            return CommandResult(None, error=f"cannot start the command{where}: {exc.strerror}")
+            # ValueError: a NUL or a lone surrogate in the command, a value or the cwd.
+            why = exc.strerror if isinstance(exc, OSError) else "it holds a NUL or invalid text"
+            return CommandResult(None, error=f"cannot start the command{where}: {why}")
         finally:
             os.close(out_w)
             os.close(err_w)
-        out, err = BoundedOutput(spec.output_limit), BoundedOutput(spec.output_limit)
+        if self.lifeline is not None:
+            self.lifeline.watch(process.pid)
+        try:
+            return await self._finish(spec, process, out_r, err_r, started)
+        finally:
+            if self.lifeline is not None:
+                self.lifeline.forget(process.pid)
+
+    async def _finish(
+        self,
+        spec: CommandSpec,
+        process: asyncio.subprocess.Process,
+        out_r: int,
+        err_r: int,
+        started: float,
+    ) -> CommandResult:
+        """Read the step's output until it ends or times out; a cancelled run kills the tree."""
+        import asyncio
+
+        out = BoundedOutput(spec.output_limit, spec.secrets)
+        err = BoundedOutput(spec.output_limit, spec.secrets)
         readers = [
             asyncio.ensure_future(_pump(out_r, out)),
             asyncio.ensure_future(_pump(err_r, err)),
@@ -130,7 +189,9 @@ class LocalExecutor:
         )
 
     async def close(self) -> None:
-        """Nothing to release: every command is its own process."""
+        """Stop the watcher: every command is its own process, already ended."""
+        if self.lifeline is not None:
+            self.lifeline.close()
 
 
 async def _pump(fd: int, into: BoundedOutput) -> None:

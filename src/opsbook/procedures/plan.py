@@ -12,9 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsbook.errors import BadInput
+from opsbook.inputs import check_text, text_problem
 from opsbook.procedures.engine import LOCAL, Phase, Plan, PlanItem
+from opsbook.procedures.placeholders import placeholders_as_variables
 from opsbook.procedures.secrets import Masker
-from opsbook.procedures.shellvars import env_name, placeholders_as_variables, undeclared
+from opsbook.procedures.shellvars import env_name, undeclared
 from opsbook.runbook.model import Procedure, Runbook, Step
 from opsbook.runbook.record import Record
 from opsbook.runbook.secret_names import is_secret_name
@@ -47,6 +50,10 @@ class Target(Record):
 DR_IDS = ("disaster-recovery", "dr")
 # What people write in a Default cell to say there is none.
 EMPTY_DEFAULTS = ("", "-", "\u2014", "none", "n/a", "(none)")
+# A value travels as one environment string, which Linux bounds at 128 KiB (MAX_ARG_STRLEN):
+# 16 Ki characters stay under it in any encoding, and hold a certificate or a query.
+MAX_VALUE = 16 * 1024
+MAX_NAME = 200
 
 
 def known_targets(runbook: Runbook) -> list[str]:
@@ -98,8 +105,11 @@ def build_plan(
     host: str | None = None,
 ) -> Plan:
     """Resolve the target into a plan, or raise PlanError listing every problem."""
+    problems = _text_problems(target, params, host)
+    if problems:
+        # Nothing else is looked at: later messages would quote the text that is refused.
+        raise PlanError(problems, "nothing was run")
     chosen = find_target(runbook, target)
-    problems: list[str] = []
     if host is not None and not runbook.hosts_for(host):
         known = ", ".join([*runbook.hosts, *runbook.groups, "all"])
         problems.append(
@@ -124,6 +134,7 @@ def build_plan(
     values, declared = _values(runbook, chosen, rollback_proc, items, params, problems, missing)
     env, env_declared = _environment(runbook, environ, problems)
     known_names = declared | env_declared
+    problems += _value_problems(runbook, env, items)
     for item in items:
         if item.command is not None:
             for name in undeclared(item.command, known_names, environ):
@@ -161,6 +172,47 @@ def build_plan(
         rollback_text=chosen.procedure.rollback_text if chosen.procedure else "",
         host_filter=host,
     )
+
+
+def _text_problems(target: str, params: Mapping[str, str], host: str | None) -> list[str]:
+    """Say which given names and values are not text a shell can receive (NUL, lone surrogate).
+
+    Every way into a run (CLI, API, form, resume, alert) passes here, so a value that the
+    session shell's wire or an environment string cannot carry never reaches either.
+    """
+    problems: list[str] = []
+    checks: list[tuple[str, str, int]] = [(target, "what to run", MAX_NAME)]
+    for name, value in params.items():
+        shown = name if text_problem(name) is None else ascii(name)
+        checks += [
+            (name, f"parameter name {shown}", MAX_NAME),
+            (value, f"parameter {shown}", MAX_VALUE),
+        ]
+    if host is not None:
+        checks.append((host, "--host", MAX_NAME))
+    for value, field, limit in checks:
+        try:
+            check_text(value, field=field, max_length=limit)
+        except BadInput as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _value_problems(
+    runbook: Runbook, env: Mapping[str, str], items: Sequence[PlanItem]
+) -> list[str]:
+    """Say which values from the runbook or the environment a shell cannot receive."""
+    problems: list[str] = []
+    for name, value in env.items():
+        problem = text_problem(value)
+        if problem is not None:
+            problems.append(f"environment variable {name} {problem}")
+    for item in items:
+        for what, text in (("command", item.command), ("cwd", item.cwd)):
+            problem = text_problem(text) if text else None
+            if problem is not None:
+                problems.append(f"{runbook.path}:{item.step.line}: {item.label}'s {what} {problem}")
+    return problems
 
 
 def _rollback_procedure(runbook: Runbook, chosen: Target) -> Procedure | None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from opsbook.inputs import text_problem
 from opsbook.store.base import Base
 
 
@@ -96,6 +97,24 @@ class ConfirmationRow(Base):
     via: Mapped[str | None] = mapped_column(String(20))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def readable_params(params: dict[str, Any] | None) -> dict[str, Any]:
+    """Return stored parameters as text every face can send out.
+
+    Values are checked before a run is stored (plan.py); a row written before that check
+    may hold a lone surrogate, which would break every page and list that shows it: such
+    text shows escaped (`\\ud800`) instead.
+    """
+    return {
+        _escaped(k): _escaped(v) if isinstance(v, str) else v for k, v in (params or {}).items()
+    }
+
+
+def _escaped(text: str) -> str:
+    if text_problem(text) is None:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode().replace("\0", "\\x00")
 
 
 def get_run(session: Session, run_id: int) -> RunRow | None:

@@ -110,6 +110,9 @@ class Runner:
     passed_hosts: dict[str, set[str]] = field(default_factory=dict)
     # Steps whose outcome went to the log with their last attempt, in one write.
     recorded: set[str] = field(default_factory=set)
+    # The last attempt number an earlier process recorded for a step (resume): a step that
+    # runs again goes on counting, so an interrupted attempt and its rerun differ.
+    attempts_before: dict[str, int] = field(default_factory=dict)
 
     async def run(self, outcomes: dict[str, Outcome]) -> Finish | Waiting:
         """Run items until the engine says the run is finished or a person must answer."""
@@ -153,7 +156,8 @@ class Runner:
             Decision.SKIPPED: Outcome.SKIPPED,
             Decision.ABORTED: Outcome.ABORTED,
         }[answer.decision]
-        attempt = self.log.attempt_started(item, "person", 1)
+        number = self.attempts_before.get(item.key, 0) + 1
+        attempt = self.log.attempt_started(item, "person", number)
         self.log.attempt_finished(attempt, str(answer.decision), None)
         self.reporter.step_finished(item, outcome, {}, answer.said)
         return outcome
@@ -166,12 +170,14 @@ class Runner:
             env={**self.plan.env, "OPSBOOK_RUN_ID": str(self.run_id), "OPSBOOK_STEP": item.key},
             cwd=item.cwd,
             timeout=attrs.timeout,
+            secrets=self.masker.values,
         )
         done = self.passed_hosts.get(item.key, set())
         pending = [h for h in item.hosts if h not in done]
         results: dict[str, CommandResult] = {}
+        before = self.attempts_before.get(item.key, 0)
         for attempt in range(1, attrs.retries + 2):
-            ids = {host: self.log.attempt_started(item, host, attempt) for host in pending}
+            ids = {host: self.log.attempt_started(item, host, before + attempt) for host in pending}
             got = await self._on_hosts(item, pending, spec)
             failed: dict[str, CommandResult] = {}
             for host in pending:

@@ -91,6 +91,7 @@ async def execute_run(
     now: Clock,
     outcomes: Mapping[str, Outcome] | None = None,
     passed_hosts: Mapping[str, set[str]] | None = None,
+    attempts_before: Mapping[str, int] | None = None,
 ) -> RunEnd:
     """Drive a recorded run to its end (or to a step that waits for a person)."""
     return await drive(
@@ -103,6 +104,7 @@ async def execute_run(
         remote=remote,
         outcomes=outcomes,
         passed_hosts=passed_hosts,
+        attempts_before=attempts_before,
     )
 
 
@@ -186,6 +188,8 @@ class Resumable:
     outcomes: dict[str, Outcome]
     passed_hosts: dict[str, set[str]]
     previous: RunStatus
+    # The last attempt number recorded for each step, so a rerun goes on counting.
+    attempts_before: dict[str, int]
 
 
 def prepare_resume(
@@ -210,7 +214,10 @@ def prepare_resume(
         digest, target = row.plan_digest, row.procedure
         outcomes = {k: Outcome(v) for k, v in records.outcomes_of(session, run_id).items()}
         passed_hosts: dict[str, set[str]] = {}
+        attempts_before: dict[str, int] = {}
         for attempt in records.attempts_of(session, run_id):
+            last = attempts_before.get(attempt.step_key, 0)
+            attempts_before[attempt.step_key] = max(last, attempt.attempt)
             if attempt.status == "passed" and attempt.step_key not in outcomes:
                 passed_hosts.setdefault(attempt.step_key, set()).add(attempt.host)
     params: dict[str, str] = {}
@@ -243,7 +250,7 @@ def prepare_resume(
     with db.transaction() as session:
         if not records.claim_run(session, run_id, str(previous), claim):
             raise ResumeRefused(f"run {run_id} was resumed by someone else just now")
-    return Resumable(plan, outcomes, passed_hosts, previous)
+    return Resumable(plan, outcomes, passed_hosts, previous, attempts_before)
 
 
 def run_data(row: RunRow) -> dict[str, Any]:
@@ -259,7 +266,7 @@ def run_data(row: RunRow) -> dict[str, Any]:
         "started_at": iso(row.started_at),
         "finished_at": iso(row.finished_at),
         "started_by": row.started_by,
-        "params": row.params,
+        "params": records.readable_params(row.params),
         "host": row.host_filter,
         "waiting_step": row.waiting_step,
     }

@@ -36,12 +36,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
+from opsbook.procedures.lifeline import Lifeline
 from opsbook.procedures.local import KILL_GRACE, BoundedOutput, LocalExecutor
 from opsbook.procedures.session_wire import (
+    BAD_REQUEST,
     DRIVER,
     NO_DIRECTORY,
+    MalformedReply,
     Reply,
     ReplyReader,
+    WireError,
     encode_request,
 )
 from opsbook.procedures.shellvars import is_variable_name
@@ -76,7 +80,12 @@ class SessionShell:
         # Background jobs the shell reported: spared when a later step is killed.
         self.jobs: frozenset[int] = frozenset()
         self.count = 0
+        # The end mark of every request to the running shell (session_wire.py): random, so
+        # that no text of a step's can stand in for it.
+        self.end = ""
         self.lock: asyncio.Lock | None = None
+        # Kills the step's processes if this process dies (kill -9): see lifeline.py.
+        self.lifeline = Lifeline(found)
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command in the session to its end or its timeout; cancelling kills it."""
@@ -101,7 +110,11 @@ class SessionShell:
         self.count += 1
         prefix = f"{self.workdir}/{self.count}"
         try:
-            process.stdin.write(encode_request(spec.command, spec.cwd, prefix, spec.env))
+            request = encode_request(spec.command, spec.cwd, prefix, spec.env, self.end)
+        except WireError as exc:
+            return CommandResult(None, error=str(exc))
+        try:
+            process.stdin.write(request)
             process.stdin.flush()
         except BrokenPipeError:
             return CommandResult(None, error="the session's bash ended before the step")
@@ -115,9 +128,12 @@ class SessionShell:
         process, prefix = sent
         try:
             reply = self._wait(process, spec.timeout)
+        except MalformedReply as exc:
+            self._stop_step(process)
+            return self._broken(spec, prefix, exc, started)
         except BaseException:
             self._stop_step(process)
-            self._output(prefix, spec.output_limit)
+            self._output(prefix, spec)
             raise
         if reply is None:
             self._stop_step(process)
@@ -138,7 +154,13 @@ class SessionShell:
 
         def readable() -> None:
             chunk = os.read(fd, READ_CHUNK)
-            got = reader.feed(chunk) if chunk else None
+            try:
+                got = reader.feed(chunk) if chunk else None
+            except MalformedReply as exc:
+                loop.remove_reader(fd)
+                if not answer.done():
+                    answer.set_exception(exc)
+                return
             if (got is not None or not chunk) and not answer.done():
                 loop.remove_reader(fd)
                 answer.set_result(got)
@@ -151,9 +173,12 @@ class SessionShell:
         except TimeoutError:
             reply = None
             await asyncio.to_thread(self._stop_step, process)
+        except MalformedReply as exc:
+            await asyncio.to_thread(self._stop_step, process)
+            return self._broken(spec, prefix, exc, started)
         except asyncio.CancelledError:
             await asyncio.to_thread(self._stop_step, process)
-            self._output(prefix, spec.output_limit)
+            self._output(prefix, spec)
             raise
         finally:
             loop.remove_reader(fd)
@@ -162,7 +187,7 @@ class SessionShell:
     def _result(
         self, spec: CommandSpec, prefix: str, reply: Reply | None, started: float
     ) -> CommandResult:
-        out, err = self._output(prefix, spec.output_limit)
+        out, err = self._output(prefix, spec)
         if reply is None:
             return CommandResult(
                 None, out, err, time.monotonic() - started, timed_out=True,
@@ -171,20 +196,42 @@ class SessionShell:
         if reply.status == NO_DIRECTORY:
             where = f"cannot start the command in {spec.cwd}"
             return CommandResult(None, error=f"{where}: no such directory")
+        if reply.status == BAD_REQUEST:
+            assert self.process is not None
+            self.process.wait()  # the driver exits after refusing
+            return CommandResult(
+                None, error="the session shell refused a request that did not frame exactly; "
+                "nothing of it ran",
+            )  # fmt: skip
         self.jobs = reply.jobs
+        self.lifeline.spare(reply.jobs)
         return CommandResult(int(reply.status), out, err, time.monotonic() - started)
+
+    def _broken(
+        self, spec: CommandSpec, prefix: str, exc: MalformedReply, started: float
+    ) -> CommandResult:
+        """The shell answered something that is not a reply: it was stopped; say so."""
+        out, err = self._output(prefix, spec)
+        return CommandResult(
+            None, out, err, time.monotonic() - started,
+            error=f"{exc}; the shell and the step's processes were stopped",
+        )  # fmt: skip
 
     def _shell(self) -> subprocess.Popen[bytes]:
         if self.process is not None and self.process.poll() is None:
             return self.process
+        if self.process is not None:  # what its steps left running was meant to keep running
+            self.lifeline.forget(self.process.pid)
         self.jobs = frozenset()
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="opsbook-steps-"))
+        self.end = os.urandom(8).hex()
         self.process = subprocess.Popen(
-            [self.bash, "--noprofile", "--norc", "-c", DRIVER],
+            [self.bash, "--noprofile", "--norc", "-c", DRIVER, "opsbook-session", self.end],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=self.base_env, start_new_session=True,
         )  # fmt: skip
+        self.lifeline.watch(self.process.pid)
         return self.process
 
     def _wait(self, process: subprocess.Popen[bytes], timeout: float | None) -> Reply | None:
@@ -224,14 +271,15 @@ class SessionShell:
                     break
         process.wait()
 
-    def _output(self, prefix: str, limit: int) -> tuple[str, str]:
+    def _output(self, prefix: str, spec: CommandSpec) -> tuple[str, str]:
         texts = []
         for suffix in (".out", ".err"):
             path = prefix + suffix
             try:
                 if os.stat(path).st_size:  # most steps write nothing to one stream or both
                     with open(path, "rb") as stream:
-                        texts.append(BoundedOutput.read(stream, limit).text())
+                        kept = BoundedOutput.read(stream, spec.output_limit, spec.secrets)
+                        texts.append(kept.text())
                 else:
                     texts.append("")
                 os.unlink(path)
@@ -257,6 +305,7 @@ class SessionShell:
                 process.wait()
         if process is not None and process.stdout is not None:
             process.stdout.close()
+        self.lifeline.close()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None

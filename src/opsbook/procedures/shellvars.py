@@ -1,4 +1,4 @@
-"""What a shell command reads from its environment, and placeholders turned into variables.
+"""What a shell command reads from its environment (placeholders: `placeholders.py`).
 
 A small quote-aware scanner, not a shell parser: it finds `$NAME` / `${NAME}` outside single
 quotes, and the names a command assigns itself (`X=1`, `for X in`, `read X`), so an
@@ -50,6 +50,8 @@ SHELL_NAMES = frozenset(
     }
 )
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# Characters after which a `#` begins a comment (it must begin a word).
+WORD_BREAK = " \t\n;&|()"
 _ASSIGN = re.compile(
     rf"(?:^|[\s;&|(`])(?:(?:export|local|declare|typeset|readonly)\s+(?:-\w+\s+)*)?({_NAME})\+?="
 )
@@ -58,7 +60,6 @@ _DECLARE = re.compile(
 )
 _FOR = re.compile(rf"\b(?:for|select)\s+({_NAME})\s+in\b")
 _READ = re.compile(r"\b(?:read|mapfile|readarray|getopts)\b([^;&|\n)]*)")
-_PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 # `${NAME:-x}`, `${NAME-x}`, `${NAME:=x}`, `${NAME+x}`, `${#NAME}` cope with an unset NAME.
 _GUARDED = re.compile(rf"^\{{#?({_NAME})(:?[-=+])")
 
@@ -81,6 +82,11 @@ def _unquoted_dollars(command: str) -> Iterator[str]:
         char = command[i]
         if char == "\\" and not single:
             i += 2
+            continue
+        if char == "#" and not (single or double) and (i == 0 or command[i - 1] in WORD_BREAK):
+            # A comment: its quotes and dollars are prose (a "don't" must not open a quote).
+            end = command.find("\n", i)
+            i = len(command) if end == -1 else end
             continue
         if char == "'" and not double:
             single = not single
@@ -121,29 +127,3 @@ def undeclared(command: str, known: set[str], environ: Mapping[str, str]) -> lis
     """Return the variables a command reads that nothing declares, in name order."""
     missing = referenced(command) - assigned(command) - known - SHELL_NAMES
     return sorted(n for n in missing if n not in environ and not n.startswith("OPSBOOK_"))
-
-
-def placeholders_as_variables(command: str) -> str:
-    """Replace each `<name>` with a quoted `${name}` that is right for where it stands."""
-    out: list[str] = []
-    single = double = False
-    i = 0
-    while i < len(command):
-        char = command[i]
-        match = _PLACEHOLDER.match(command, i) if char == "<" else None
-        if match:
-            ref = "${" + env_name(match.group(1)) + "}"
-            out.append(f"'\"{ref}\"'" if single else ref if double else f'"{ref}"')
-            i = match.end()
-            continue
-        if char == "\\" and not single:
-            out.append(command[i : i + 2])
-            i += 2
-            continue
-        if char == "'" and not double:
-            single = not single
-        elif char == '"' and not single:
-            double = not double
-        out.append(char)
-        i += 1
-    return "".join(out)

@@ -12,7 +12,9 @@ AcceptEnv (by default only LANG and LC_*), so there is no way to know whether a 
 arrived. Instead the remote command line is always the same fixed wrapper (`WRAPPER`, run
 by `sh`, re-executed under bash where the host has it). The client writes to its stdin a
 line count, then `export NAME='value'` lines (names checked, values shell-quoted), an
-optional `cd`, and the step's command. The wrapper reads exactly those lines, evaluates
+optional `cd`, and the step's command; text that `read` could not carry whole (a NUL, a
+lone surrogate) is refused before anything is sent. The wrapper reads exactly those lines
+(a count that is not a number ends it with 125, running nothing), evaluates
 them in a subshell whose stdin is /dev/null, and exits with the command's status. No
 value is ever part of the command line that sshd hands to the login shell, and a value
 such as `$(touch /tmp/x)` stays an inert string.
@@ -41,6 +43,7 @@ from typing import Any
 
 import asyncssh
 
+from opsbook.inputs import text_problem
 from opsbook.procedures.executor import CommandResult, CommandSpec
 from opsbook.procedures.local import BoundedOutput
 from opsbook.procedures.shellvars import is_variable_name
@@ -59,6 +62,7 @@ EXIT_POLL = 0.05
 # fd 3 keeps the channel's stdin for the watcher: an asynchronous list would get /dev/null.
 WRAPPER = (
     "exec 3<&0; IFS= read -r n || exit 125; "
+    'case $n in ""|*[!0-9]*) exit 125;; esac; '
     'nl=$(printf "\\nx"); nl=${nl%x}; s=; '
     'while [ "$n" -gt 0 ]; do IFS= read -r l || exit 125; s="$s$l$nl"; n=$((n - 1)); done; '
     '(trap "" TERM; while read -r _; do :; done; kill -TERM 0; sleep 2; kill -KILL 0) '
@@ -71,11 +75,21 @@ COMMAND_LINE = (
 
 
 def stdin_script(spec: CommandSpec) -> bytes:
-    """Return what the wrapper reads on stdin: line count, exports, cd, command."""
+    """Return what the wrapper reads on stdin: line count, exports, cd, command.
+
+    Raises ValueError for a name that is not a shell name, and for text the wrapper's `read`
+    cannot carry (a NUL, which it would drop or cut at; a lone surrogate).
+    """
+    bad = [name for name in spec.env if not is_variable_name(name)]
+    if bad:
+        raise ValueError(f"environment variable name {bad[0]!r} is not a valid shell name")
+    texts = [("the command", spec.command), ("the cwd", spec.cwd or "")]
+    for field, text in [*texts, *((f"variable {k}", v) for k, v in spec.env.items())]:
+        problem = text_problem(text)
+        if problem is not None:
+            raise ValueError(f"{field} {problem}; it cannot be sent to the host")
     lines: list[str] = []
     for name, value in spec.env.items():
-        if not is_variable_name(name):
-            raise ValueError(f"environment variable name {name!r} is not a valid shell name")
         lines.append(f"export {name}={shlex.quote(value)}")
     if spec.cwd:
         lines.append(f"cd -- {shlex.quote(spec.cwd)} || exit 1")
@@ -231,7 +245,8 @@ class SshExecutor:
         started: float,
     ) -> CommandResult:
         process = await conn.create_process(COMMAND_LINE, encoding=None)
-        out, err = BoundedOutput(spec.output_limit), BoundedOutput(spec.output_limit)
+        out = BoundedOutput(spec.output_limit, spec.secrets)
+        err = BoundedOutput(spec.output_limit, spec.secrets)
         process.stdin.write(script)
         drain = asyncio.ensure_future(
             asyncio.gather(

@@ -12,6 +12,15 @@ class IngestOut(BaseModel):
     created: int = Field(description="Alerts seen for the first time.")
     updated: int = Field(description="Alerts already stored (deduplicated by fingerprint).")
     resolved: int = Field(description="Stored alerts this payload resolved.")
+    dropped: int = Field(
+        default=0, description="Alerts beyond the 10,000 one request may carry: not stored."
+    )
+    adjusted: list[str] = Field(
+        default_factory=list,
+        description="What was changed so every alert could be stored (a value over its limit "
+        "cut, NUL or invalid Unicode replaced, a time that is not usable taken as not set), "
+        "naming each value; the first 20 changes.",
+    )
 
 
 class AlertOut(BaseModel):

@@ -25,6 +25,10 @@ API_DESCRIPTION = """The opsbook server: the runbook, its procedures and their r
 Every route except `/api/v1/health`, `/metrics` and this description (`/openapi.json`)
 needs `Authorization: Bearer <token>` (`opsbook token create --name NAME --role
 viewer|operator|admin`) or a browser session.
+
+Limits: a request body is at most 1 MiB (8 MiB for the Alertmanager webhook), else 413.
+Text in the path, the query, forms and JSON must be valid UTF-8 without NUL characters,
+else 422 (the webhook excepted: it cleans what it stores). Ids are 1 to 2^31-1.
 """
 
 

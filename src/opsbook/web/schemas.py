@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from opsbook.access.roles import Role
+
+# Bounds of what a request may carry (characters, or items of a collection).
+MAX_PROCEDURE = 200  # a procedure's id or name
+MAX_PARAMS = 100
+MAX_PARAM_NAME = 100
+MAX_PARAM_VALUE = 16_384
+MAX_HOST = 255
+MAX_NAME = 100  # of a token or a user
 
 
 class ErrorOut(BaseModel):
@@ -88,7 +96,7 @@ class ProcedureSummaryOut(BaseModel):
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    name: str = Field(min_length=1, max_length=MAX_NAME, pattern=r"\S")
     role: Role
 
 
@@ -106,7 +114,7 @@ class TokenOut(BaseModel):
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    name: str = Field(min_length=1, max_length=MAX_NAME, pattern=r"\S")
     role: Role
     password: str = Field(min_length=8, max_length=200)
 
@@ -192,8 +200,13 @@ class RunDetailOut(RunOut):
 class StartRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    params: dict[str, str] = Field(default_factory=dict)
-    host: str | None = Field(default=None, description="Run on this host or group only.")
+    params: dict[
+        Annotated[str, Field(max_length=MAX_PARAM_NAME)],
+        Annotated[str, Field(max_length=MAX_PARAM_VALUE)],
+    ] = Field(default_factory=dict, max_length=MAX_PARAMS)
+    host: str | None = Field(
+        default=None, max_length=MAX_HOST, description="Run on this host or group only."
+    )
 
 
 class AnswerIn(BaseModel):

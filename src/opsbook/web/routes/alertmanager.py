@@ -6,6 +6,7 @@ webhook against every dashboard route first cost more than validating it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +23,7 @@ from opsbook.web.routes.responses import AUTH, INVALID
 from opsbook.web.state import app_state
 
 router = APIRouter(route_class=GuardedRoute, tags=["alerts"])
+log = logging.getLogger(__name__)
 ingest = require(Role.INGEST)
 
 
@@ -84,4 +86,12 @@ async def alertmanager(request: Request, principal: Principal = Depends(ingest))
         ]
         return JSONResponse({"detail": errors}, status_code=422)
     result = await queue.submit(payload)
+    if result.dropped or result.adjusted:
+        # repr: the lines quote text from outside, which must not forge lines of the log.
+        log.warning(
+            "webhook from receiver %r: %d alert(s) dropped over the limit; changed to store: %r",
+            payload.receiver,
+            result.dropped,
+            list(result.adjusted),
+        )
     return JSONResponse(result.data())

@@ -20,7 +20,7 @@ from opsbook.web.alert_schemas import (
 )
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.monitoring_view import chart_data, metric_rows, register_panels
-from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
@@ -63,7 +63,7 @@ def silences(request: Request, principal: Principal = Depends(viewer)) -> list[d
     "/api/v1/alerts/{alert_id}", response_model=AlertDetailOut, responses={**AUTH, **NOT_FOUND}
 )
 def alert(
-    alert_id: int, request: Request, principal: Principal = Depends(viewer)
+    alert_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> dict[str, Any]:
     """Show one alert with its history and notification attempts."""
     from opsbook.monitoring.service import AlertNotFound, show_alert
@@ -80,7 +80,7 @@ def alert(
     responses={**AUTH, **NOT_FOUND, **CONFLICT},
 )
 def acknowledge(
-    alert_id: int, request: Request, principal: Principal = Depends(operator)
+    alert_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Acknowledge a firing alert: people are on it, escalation stops."""
     from opsbook.monitoring.lifecycle import TransitionRefused
@@ -98,7 +98,7 @@ def acknowledge(
 
 @router.post("/api/v1/alerts/{alert_id}/notes", status_code=204, responses={**AUTH, **NOT_FOUND})
 def add_note(
-    alert_id: int, body: NoteIn, request: Request, principal: Principal = Depends(operator)
+    alert_id: ItemId, body: NoteIn, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Add a note to an alert's history."""
     from opsbook.monitoring.service import AlertNotFound
@@ -119,24 +119,25 @@ def silence(
     body: SilenceIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Silence alerts whose labels match every matcher, for a duration (`2h`, `30 minutes`)."""
+    from opsbook.errors import BadInput
     from opsbook.monitoring.service import add_silence
-    from opsbook.monitoring.silences import MatcherError
     from opsbook.runbook.durations import parse_duration
     from opsbook.runbook.problems import ValueProblem
 
     state = app_state(request)
     try:
         seconds = parse_duration(body.duration)
-        result = add_silence(
-            db=state.db,
-            matchers=body.matchers,
-            duration=seconds,
-            by=principal.name,
-            comment=body.comment,
-            now=state.clock(),
-        )
-    except (MatcherError, ValueProblem, ValueError) as exc:
-        raise HTTPException(422, f"duration/matchers: {exc}") from None
+    except ValueProblem as exc:
+        raise BadInput(f"duration: {exc.message}", exc.hint) from None
+    # A bad matcher, comment or duration is a BadInput: the app answers 422 (413 if too long).
+    result = add_silence(
+        db=state.db,
+        matchers=body.matchers,
+        duration=seconds,
+        by=principal.name,
+        comment=body.comment,
+        now=state.clock(),
+    )
     return result.data()
 
 
@@ -193,7 +194,9 @@ def alerts_page(
 
 
 @router.get("/alerts/{alert_id}", include_in_schema=False)
-def alert_page(alert_id: int, request: Request, principal: Principal = Depends(viewer)) -> Response:
+def alert_page(
+    alert_id: ItemId, request: Request, principal: Principal = Depends(viewer)
+) -> Response:
     """Show one alert, its history and the troubleshooting issue it links to."""
     data = alert(alert_id, request, principal)
     runbook = app_state(request).source.runbook
@@ -209,7 +212,7 @@ def monitoring_page(request: Request, principal: Principal = Depends(viewer)) ->
 
 @router.post("/alerts/{alert_id}/ack", include_in_schema=False)
 def acknowledge_form(
-    alert_id: int, request: Request, principal: Principal = Depends(operator)
+    alert_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Acknowledge from the alert page's form, then show the alert again."""
     acknowledge(alert_id, request, principal)

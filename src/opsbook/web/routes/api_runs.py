@@ -11,10 +11,11 @@ from opsbook.access.model import Principal
 from opsbook.procedures.confirm import Decision
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
-from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, BeforeId, ItemId
 from opsbook.web.runs import actions
 from opsbook.web.runs.views import run_detail, runs_listing
 from opsbook.web.schemas import (
+    MAX_PROCEDURE,
     AnswerIn,
     ErrorOut,
     PlanProblemsOut,
@@ -37,8 +38,8 @@ async def list_runs(
     request: Request,
     _: Principal = Depends(viewer),
     limit: int = Query(50, ge=1, le=500),
-    before: int | None = Query(None, ge=1, le=2**31 - 1, description="Runs older than this id."),
-    procedure: str | None = Query(None, max_length=200),
+    before: BeforeId = None,
+    procedure: str | None = Query(None, max_length=MAX_PROCEDURE),
     status: str | None = Query(None, max_length=20),
 ) -> JSONResponse:
     """List runs, newest first, a page at a time."""

@@ -20,7 +20,7 @@ from opsbook.incidents.lifecycle import Event
 from opsbook.web.auth import GuardedRoute, admin, operator, viewer
 from opsbook.web.incidents_view import incident_page_data, register_incident_panel
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
-from opsbook.web.schemas import ErrorOut
+from opsbook.web.schemas import MAX_PROCEDURE, ErrorOut
 from opsbook.web.state import AppState, app_state
 from opsbook.web.templating import page
 
@@ -69,44 +69,40 @@ class IncidentDetailOut(IncidentOut):
     evidence: list[dict[str, Any]]
 
 
+MAX_SEVERITY = 20
+MAX_KIND = 20
+
+
 class OpenIn(BaseModel):
-    severity: str = Field(min_length=1, max_length=20, description="SEV-1 .. SEV-4.")
-    title: str = Field(min_length=1, max_length=500)
+    severity: str = Field(min_length=1, max_length=MAX_SEVERITY, description="SEV-1 .. SEV-4.")
+    title: str = Field(min_length=1, max_length=service.MAX_TITLE)
     security: bool = False
 
 
 class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=10000)
-    kind: str = Field("note", description=", ".join(service.NOTE_KINDS))
+    text: str = Field(min_length=1, max_length=service.MAX_NOTE)
+    kind: str = Field("note", max_length=MAX_KIND, description=", ".join(service.NOTE_KINDS))
 
 
 class TransitionIn(BaseModel):
-    text: str = Field("", max_length=2000)
+    text: str = Field("", max_length=service.MAX_REMARK)
 
 
-def _refused(exc: service.IncidentError) -> HTTPException:
-    code = {"not-found": 404, "bad-input": 422}.get(exc.kind, 409)
-    return HTTPException(code, exc.message + (f" ({exc.hint})" if exc.hint else ""))
-
-
-def _open(state: AppState, body: OpenIn, by: str) -> dict[str, Any]:
+def _open(state: AppState, title: str, severity: str, security: bool, by: str) -> dict[str, Any]:
     from opsbook.incidents.review import capture_logs
     from opsbook.store.database import state_dir
 
     runbook, now = state.source.runbook, state.clock()
-    try:
-        opened = service.open_incident(
-            db=state.db,
-            runbook=runbook,
-            title=body.title,
-            severity_level=body.severity,
-            actor=by,
-            now=now,
-            security=body.security,
-        )
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
-    if body.security:
+    opened = service.open_incident(
+        db=state.db,
+        runbook=runbook,
+        title=title,
+        severity_level=severity,
+        actor=by,
+        now=now,
+        security=security,
+    )
+    if security:
         from pathlib import Path
 
         vault = state_dir(Path(runbook.path), state.environ) / "evidence"
@@ -124,17 +120,29 @@ def _open(state: AppState, body: OpenIn, by: str) -> dict[str, Any]:
 
 
 def _transition(state: AppState, incident_id: ItemId, event: Event, by: str, text: str = "") -> Any:
-    try:
-        return service.transition(
-            db=state.db,
-            incident_id=incident_id,
-            event=event,
-            actor=by,
-            now=state.clock(),
-            text=text,
-        )
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    return service.transition(
+        db=state.db, incident_id=incident_id, event=event, actor=by, now=state.clock(), text=text
+    )
+
+
+def _note(state: AppState, incident_id: int, text: str, kind: str, by: str) -> dict[str, Any]:
+    return service.add_note(
+        db=state.db, incident_id=incident_id, text=text, actor=by, now=state.clock(), kind=kind
+    )
+
+
+def _update(state: AppState, incident_id: int, text: str, by: str) -> dict[str, Any]:
+    event = service.post_status_update(
+        db=state.db,
+        runbook=state.source.runbook,
+        incident_id=incident_id,
+        text=text,
+        actor=by,
+        now=state.clock(),
+    )
+    if state.worker is not None:
+        state.worker.wake()
+    return event
 
 
 @router.get("/api/v1/incidents", response_model=list[IncidentOut], responses=AUTH)
@@ -152,7 +160,7 @@ def open_incident(
     body: OpenIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Open an incident: respond-by from its severity; the primary contact is paged."""
-    return _open(app_state(request), body, principal.name)
+    return _open(app_state(request), body.title, body.severity, body.security, principal.name)
 
 
 @router.get(
@@ -164,10 +172,7 @@ def show_incident(
     incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> dict[str, Any]:
     """Show an incident with its timeline, pages, action items and evidence."""
-    try:
-        return service.show_incident(db=app_state(request).db, incident_id=incident_id)
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    return service.show_incident(db=app_state(request).db, incident_id=incident_id)
 
 
 def _api_transition(event: Event) -> Any:
@@ -210,22 +215,11 @@ def add_note(
     incident_id: ItemId, body: NoteIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Add a note (or root cause, trigger, impact, lesson, resolution) to the timeline."""
-    state = app_state(request)
-    try:
-        return service.add_note(
-            db=state.db,
-            incident_id=incident_id,
-            text=body.text,
-            actor=principal.name,
-            now=state.clock(),
-            kind=body.kind,
-        )
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    return _note(app_state(request), incident_id, body.text, body.kind, principal.name)
 
 
 class UpdateIn(BaseModel):
-    text: str = Field(min_length=1, max_length=5000)
+    text: str = Field(min_length=1, max_length=service.MAX_UPDATE)
 
 
 @router.post(
@@ -238,21 +232,7 @@ def post_update(
     incident_id: ItemId, body: UpdateIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Send a status update to every emergency contact and keep it in the timeline."""
-    state = app_state(request)
-    try:
-        event = service.post_status_update(
-            db=state.db,
-            runbook=state.source.runbook,
-            incident_id=incident_id,
-            text=body.text,
-            actor=principal.name,
-            now=state.clock(),
-        )
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
-    if state.worker is not None:
-        state.worker.wake()
-    return event
+    return _update(app_state(request), incident_id, body.text, principal.name)
 
 
 # Pages ------------------------------------------------------------------------------------
@@ -273,17 +253,13 @@ def incidents_page(request: Request, principal: Principal = Depends(viewer)) -> 
 @router.post("/incidents", include_in_schema=False)
 def open_form(
     request: Request,
-    severity: str = Form(...),
-    title: str = Form(...),
+    severity: str = Form(..., max_length=MAX_SEVERITY),
+    title: str = Form(..., max_length=service.MAX_TITLE),
     security: bool = Form(False),
     principal: Principal = Depends(operator),
 ) -> Response:
     """Open an incident from the form, then show it."""
-    try:
-        body = OpenIn(severity=severity, title=title, security=security)
-    except ValueError as exc:
-        raise HTTPException(422, f"severity and title are needed: {exc}") from None
-    opened = _open(app_state(request), body, principal.name)
+    opened = _open(app_state(request), title, severity, security, principal.name)
     return RedirectResponse(f"/incidents/{opened['id']}", status_code=303)
 
 
@@ -292,11 +268,7 @@ def incident_page(
     incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Show an incident: countdown, phases, actions, suggestions, timeline."""
-    state = app_state(request)
-    try:
-        data = incident_page_data(state, incident_id)
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    data = incident_page_data(app_state(request), incident_id)
     return page(request, "incident.html", principal, **data)
 
 
@@ -304,12 +276,12 @@ def incident_page(
 def note_form(
     incident_id: ItemId,
     request: Request,
-    text: str = Form(...),
-    kind: str = Form("note"),
+    text: str = Form(..., max_length=service.MAX_NOTE),
+    kind: str = Form("note", max_length=MAX_KIND),
     principal: Principal = Depends(operator),
 ) -> Response:
     """Add a note from the incident page."""
-    add_note(incident_id, NoteIn(text=text, kind=kind), request, principal)
+    _note(app_state(request), incident_id, text, kind, principal.name)
     return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
 
 
@@ -318,10 +290,7 @@ def timeline_partial(
     incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Return the incident's timeline table (polled by htmx)."""
-    try:
-        data = service.show_incident(db=app_state(request).db, incident_id=incident_id)
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    data = service.show_incident(db=app_state(request).db, incident_id=incident_id)
     return page(request, "partials/incident_timeline.html", principal, incident=data)
 
 
@@ -329,11 +298,11 @@ def timeline_partial(
 def update_form(
     incident_id: ItemId,
     request: Request,
-    text: str = Form(...),
+    text: str = Form(..., max_length=service.MAX_UPDATE),
     principal: Principal = Depends(operator),
 ) -> Response:
     """Send a status update from the incident page."""
-    post_update(incident_id, UpdateIn(text=text), request, principal)
+    _update(app_state(request), incident_id, text, principal.name)
     return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
 
 
@@ -341,23 +310,20 @@ def update_form(
 def action_form(
     incident_id: ItemId,
     request: Request,
-    text: str = Form(...),
-    owner: str = Form(...),
+    text: str = Form(..., max_length=service.MAX_ACTION),
+    owner: str = Form(..., max_length=service.MAX_OWNER),
     principal: Principal = Depends(operator),
 ) -> Response:
     """Track a follow-up action item with its owner."""
     state = app_state(request)
-    try:
-        service.add_action_item(
-            db=state.db,
-            incident_id=incident_id,
-            text=text,
-            owner=owner,
-            actor=principal.name,
-            now=state.clock(),
-        )
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    service.add_action_item(
+        db=state.db,
+        incident_id=incident_id,
+        text=text,
+        owner=owner,
+        actor=principal.name,
+        now=state.clock(),
+    )
     return RedirectResponse(f"/incidents/{incident_id}#actions-h", status_code=303)
 
 
@@ -367,16 +333,10 @@ def action_done_form(
 ) -> Response:
     """Mark an action item done."""
     state = app_state(request)
-    try:
-        service.complete_action_item(
-            db=state.db,
-            incident_id=incident_id,
-            item_id=item_id,
-            actor=principal.name,
-            now=state.clock(),
-        )
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    now = state.clock()
+    service.complete_action_item(
+        db=state.db, incident_id=incident_id, item_id=item_id, actor=principal.name, now=now
+    )
     return RedirectResponse(f"/incidents/{incident_id}#actions-h", status_code=303)
 
 
@@ -384,24 +344,21 @@ def action_done_form(
 def update_runbook_form(
     incident_id: ItemId,
     request: Request,
-    title: str = Form(""),
+    title: str = Form("", max_length=service.MAX_TITLE),
     principal: Principal = Depends(admin),
 ) -> Response:
     """As an admin, add the incident's lesson to the runbook's Troubleshooting Guide."""
     from opsbook.incidents.review import teach_runbook
 
     state = app_state(request)
-    try:
-        teach_runbook(
-            db=state.db,
-            runbook_path=state.source.path,
-            incident_id=incident_id,
-            actor=principal.name,
-            now=state.clock(),
-            title=title.strip() or None,
-        )
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    teach_runbook(
+        db=state.db,
+        runbook_path=state.source.path,
+        incident_id=incident_id,
+        actor=principal.name,
+        now=state.clock(),
+        title=title.strip() or None,
+    )
     state.source.reload_if_changed(state.clock())
     return RedirectResponse(f"/incidents/{incident_id}#timeline", status_code=303)
 
@@ -414,10 +371,10 @@ def diagnose_form(
     from opsbook.web.runs.actions import start
 
     state = app_state(request)
+    service.show_incident(db=state.db, incident_id=incident_id)  # NotFound before any run
     found = state.source.runbook.issue(issue_id)
     if found is None:
         raise HTTPException(404, f"no troubleshooting issue {issue_id!r} in the runbook")
-    service.show_incident(db=state.db, incident_id=incident_id)
     run_id = start(state, f"{found.id}:diagnosis", {}, None, principal)
     text = f"Started the diagnosis of {found.title}: run {run_id}"
     service.link_run(
@@ -436,8 +393,8 @@ def diagnose_form(
 def force_form(
     incident_id: ItemId,
     request: Request,
-    procedure: str = Form(...),
-    reason: str = Form(...),
+    procedure: str = Form(..., max_length=MAX_PROCEDURE),
+    reason: str = Form(..., max_length=service.MAX_NOTE),
     principal: Principal = Depends(admin),
 ) -> Response:
     """As an admin, start a refused shutdown procedure with a written reason."""
@@ -448,6 +405,7 @@ def force_form(
     from opsbook.web.runs.driver import this_process
 
     state = app_state(request)
+    service.show_incident(db=state.db, incident_id=incident_id)  # NotFound before any run
     plan = build_plan(state.source.runbook, target=procedure, params={}, environ=state.environ)
     override = Override(principal.name, reason, allows(principal.role, Role.ADMIN))
     run_id = start_run(
@@ -467,10 +425,7 @@ async def postmortem_markdown(
     from opsbook.incidents.postmortem import render
 
     state = app_state(request)
-    try:
-        data = await run_in_threadpool(service.show_incident, db=state.db, incident_id=incident_id)
-    except service.IncidentError as exc:
-        raise _refused(exc) from None
+    data = await run_in_threadpool(service.show_incident, db=state.db, incident_id=incident_id)
     text = render(data, generated_at=state.clock().strftime("%Y-%m-%d %H:%M UTC"))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
@@ -481,7 +436,7 @@ def transition_form(
     incident_id: ItemId,
     verb: str,
     request: Request,
-    text: str = Form(""),
+    text: str = Form("", max_length=service.MAX_REMARK),
     principal: Principal = Depends(operator),
 ) -> Response:
     """Acknowledge, mitigate, resolve or close from the incident page."""

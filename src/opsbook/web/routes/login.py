@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from opsbook.access import service
@@ -15,6 +15,8 @@ from opsbook.web.templating import page
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "opsbook_login_csrf"
+MAX_FIELD = 200  # a name, a password, a token or a CSRF token
+MAX_NEXT = 2000  # the page to go back to
 
 
 def _safe_next(target: str) -> str:
@@ -48,7 +50,7 @@ def _login_form(request: Request, error: str = "", status: int = 200, nxt: str =
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
+def login_page(request: Request, next: str = Query("/", max_length=MAX_NEXT)) -> Response:
     """Show the sign-in form."""
     return _login_form(request, nxt=next)
 
@@ -56,10 +58,10 @@ def login_page(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 def login(
     request: Request,
-    name: str = Form(""),
-    secret: str = Form(""),
-    csrf_token: str = Form(""),
-    next: str = Form("/"),
+    name: str = Form("", max_length=MAX_FIELD),
+    secret: str = Form("", max_length=MAX_FIELD),
+    csrf_token: str = Form("", max_length=MAX_FIELD),
+    next: str = Form("/", max_length=MAX_NEXT),
 ) -> Response:
     """Check the name and password (or an access token) and open a session."""
     state = app_state(request)

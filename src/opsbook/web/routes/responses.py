@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Path, Query
 
+from opsbook.inputs import MAX_ID
 from opsbook.web.schemas import ErrorOut
 
 AUTH: dict[int | str, dict[str, Any]] = {
@@ -20,7 +21,9 @@ INVALID: dict[int | str, dict[str, Any]] = {
 }
 
 # Ids are 32-bit database integers; a larger number cannot name anything.
-ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# A page's bound: the items older than this id.
+BeforeId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Items older than this id.")]
 
 # Cache-Control of a response that shows a secret (a new token): no cache may keep it.
 NO_STORE = "no-store"

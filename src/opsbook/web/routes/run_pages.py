@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from opsbook.access.model import Principal
+from opsbook.inputs import check_text
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.plan import PlanError
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
-from opsbook.web.routes.responses import ItemId
+from opsbook.web.routes.responses import BeforeId, ItemId
 from opsbook.web.runs import actions
 from opsbook.web.runs.views import run_detail, runs_listing
+from opsbook.web.schemas import MAX_HOST, MAX_PARAM_VALUE, MAX_PROCEDURE
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
 router = APIRouter(route_class=GuardedRoute, include_in_schema=False)
 DECISIONS = {"confirm": Decision.CONFIRMED, "skip": Decision.SKIPPED, "abort": Decision.ABORTED}
 PAGE = 50
+
+
+def _field(form: FormData, name: str, max_length: int) -> str:
+    """Return a form field's text (empty if absent), refused if it is over max_length."""
+    return check_text(str(form.get(name, "")), field=f"form field {name}", max_length=max_length)
 
 
 @router.post("/procedures/{procedure_id}/start")
@@ -30,9 +38,11 @@ async def start(
 
     form = await request.form()
     proc = find_procedure(request, procedure_id)
-    params = {p.name: str(form.get(f"param_{p.name}", "")).strip() for p in proc.parameters}
+    params = {
+        p.name: _field(form, f"param_{p.name}", MAX_PARAM_VALUE).strip() for p in proc.parameters
+    }
     params = {k: v for k, v in params.items() if v}
-    host = str(form.get("host", "")).strip() or None
+    host = _field(form, "host", MAX_HOST).strip() or None
     state = app_state(request)
     try:
         run_id = await run_in_threadpool(actions.start, state, proc.id, params, host, principal)
@@ -55,8 +65,8 @@ async def start(
 def runs(
     request: Request,
     principal: Principal = Depends(viewer),
-    before: int | None = None,
-    procedure: str | None = None,
+    before: BeforeId = None,
+    procedure: str | None = Query(None, max_length=MAX_PROCEDURE),
 ) -> Response:
     """List runs, newest first, a page at a time."""
     rows, total = runs_listing(app_state(request), limit=PAGE, before=before, procedure=procedure)

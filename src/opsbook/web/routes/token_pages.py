@@ -10,6 +10,7 @@ from opsbook.access.model import Principal
 from opsbook.access.roles import Role, parse_role
 from opsbook.web.auth import GuardedRoute, admin
 from opsbook.web.routes.responses import NO_STORE, ItemId
+from opsbook.web.schemas import MAX_NAME
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
@@ -43,8 +44,8 @@ def tokens(request: Request, principal: Principal = Depends(admin)) -> Response:
 def create(
     request: Request,
     principal: Principal = Depends(admin),
-    name: str = Form(""),
-    role: str = Form(""),
+    name: str = Form("", max_length=MAX_NAME),
+    role: str = Form("", max_length=MAX_NAME),
 ) -> Response:
     """Create a token and show it this once."""
     state = app_state(request)

@@ -94,14 +94,13 @@ def abort(state: AppState, run_id: int, principal: Principal) -> None:
         status = control.status_of(state.db, run_id)
     except control.RunRefused as exc:
         raise _refused(exc) from None
-    if status == RunStatus.WAITING:
-        answer(state, run_id, Decision.ABORTED, principal)
-        return
     if status == RunStatus.RUNNING:
         if request_abort(state, run_id, principal.name):
             return
         raise HTTPException(409, f"run {run_id} is driven by another process; abort it there")
-    raise HTTPException(409, f"run {run_id} is {status}; there is nothing to abort")
+    # A waiting run is aborted at its step. One that has ended since (someone decided first)
+    # is refused by the same path, which says who decided what and when.
+    answer(state, run_id, Decision.ABORTED, principal)
 
 
 def resume(state: AppState, run_id: int) -> None:

@@ -309,7 +309,7 @@ def listed_run(row: RowMapping) -> dict[str, Any]:
         "started_at": iso(row["started_at"]),
         "finished_at": iso(row["finished_at"]),
         "started_by": row["started_by"],
-        "params": row["params"],
+        "params": records.readable_params(row["params"]),
         "host": row["host_filter"],
         "waiting_step": row["waiting_step"],
     }

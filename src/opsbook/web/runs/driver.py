@@ -102,6 +102,7 @@ async def drive(state: AppState, job: Job) -> None:
     run_id = int(job.payload["run_id"])
     outcomes: dict[str, Outcome] = {}
     passed_hosts: dict[str, set[str]] = {}
+    attempts_before: dict[str, int] = {}
     if job.payload.get("resume"):
         resumable = await asyncio.to_thread(
             prepare_resume,
@@ -112,6 +113,7 @@ async def drive(state: AppState, job: Job) -> None:
             now=state.clock,
         )
         plan, outcomes, passed_hosts = (resumable.plan, resumable.outcomes, resumable.passed_hosts)
+        attempts_before = resumable.attempts_before
     else:
         try:
             plan = await asyncio.to_thread(_fresh_plan, state, run_id)
@@ -134,6 +136,7 @@ async def drive(state: AppState, job: Job) -> None:
             now=state.clock,
             outcomes=outcomes,
             passed_hosts=passed_hosts,
+            attempts_before=attempts_before,
         )
     except asyncio.CancelledError:
         by = state.aborted.pop(run_id, None)
