@@ -46,6 +46,25 @@ def test_stays_inside():
     assert sorted([3, 1, 2]) == [1, 2, 3]
 
 
+def test_runs_hypothesis_inside():
+    @settings(max_examples=5)
+    @given(st.integers())
+    def inside(number):
+        assert number == number
+
+    inside()
+
+
+@pytest.mark.fuzz
+def test_marked_fuzz_runs_hypothesis_inside():
+    test_runs_hypothesis_inside()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_on_both_databases(database):
+    assert database
+
+
 @settings(max_examples=5)
 @given(st.integers())
 def test_fuzzes(number):
@@ -69,17 +88,21 @@ def test_an_unmarked_test_that_leaves_the_process_fails_saying_what_it_did(
     suite: pytest.Pytester,
 ) -> None:
     result = suite.runpytest_subprocess(*QUIET, "-rf", "--strict-markers")
-    result.assert_outcomes(passed=3, failed=3)
+    result.assert_outcomes(passed=6, failed=4)
     result.stdout.fnmatch_lines(
         [
-            "*test_starts_a_process has no pg, process or e2e mark but started a process (true)*",
-            "*test_binds_a_socket has no pg, process or e2e mark but bound a socket*",
-            "*test_a_thread_it_started_starts_a_process has no pg, process or e2e mark*",
-        ]
+            "*test_starts_a_process: started a process (true): needs the process mark*",
+            "*test_binds_a_socket: bound a socket*: needs the process mark*",
+            "*test_a_thread_it_started_starts_a_process: started a process (true): needs the*",
+            "*test_runs_hypothesis_inside: ran Hypothesis: needs the fuzz mark*",
+        ],
+        consecutive=False,
     )
 
 
-def test_unit_selects_the_in_process_tests_that_do_not_fuzz(suite: pytest.Pytester) -> None:
+def test_unit_selects_the_in_process_tests_that_do_not_fuzz_nor_run_on_postgresql(
+    suite: pytest.Pytester,
+) -> None:
     result = suite.runpytest_subprocess(*QUIET, "-m", "unit", "--co", "-q")
     chosen = {line.split("::")[1] for line in result.outlines if "::" in line}
     assert chosen == {
@@ -87,4 +110,6 @@ def test_unit_selects_the_in_process_tests_that_do_not_fuzz(suite: pytest.Pytest
         "test_binds_a_socket",
         "test_a_thread_it_started_starts_a_process",
         "test_stays_inside",
+        "test_runs_hypothesis_inside",
+        "test_on_both_databases[sqlite]",
     }

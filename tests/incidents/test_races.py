@@ -76,7 +76,7 @@ def test_ack_and_resolve_race_never_reopens_on_postgresql(pg_url: str, book: Run
     db.dispose()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_two_workers_escalating_at_once_never_page_twice(
     backend: str, tmp_path: Path, book: Runbook, request: pytest.FixtureRequest
 ) -> None:

@@ -21,7 +21,7 @@ from tests.monitoring.conftest import am_alert, am_payload
 NOW = datetime(2026, 11, 27, 3, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest) -> Database:
     name = "db" if request.param == "sqlite" else "pg"
     found: Database = request.getfixturevalue(name)

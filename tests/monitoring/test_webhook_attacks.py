@@ -185,6 +185,7 @@ def test_an_alert_with_a_flood_of_labels_is_fitted_in_linear_time() -> None:
     assert len(fitted["alerts"][0]["labels"]) == MAX_LABELS
 
 
+@pytest.mark.fuzz
 def test_fuzzed_webhooks_are_answered_2xx_and_every_page_still_reads(served: Served) -> None:
     """Any body the published schema allows (text with NUL, lone surrogates, any length, any
     RFC 3339 time) is stored, answered as documented, and reads back everywhere."""

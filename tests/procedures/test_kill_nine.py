@@ -14,6 +14,8 @@ import pytest
 
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, run_json
 
+pytestmark = pytest.mark.process
+
 BOOK = """---
 shell: {shell}
 ---

@@ -15,6 +15,8 @@ import pytest
 from opsbook.procedures.lifeline import Lifeline
 from tests.procedures.test_kill_nine import alive
 
+pytestmark = pytest.mark.process
+
 # A session like a step's: its leader, a job in a group of its own, and one spared.
 SESSION = "set -m; sleep 300 & echo $!; sleep 300 & echo $!; wait"
 

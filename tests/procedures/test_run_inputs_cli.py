@@ -27,6 +27,7 @@ DEPLOY = """
 """
 
 
+@pytest.mark.process
 def test_run_refuses_a_parameter_that_is_not_valid_unicode_and_stores_nothing(
     tmp_path: Path,
 ) -> None:
@@ -43,6 +44,7 @@ def test_run_refuses_a_parameter_that_is_not_valid_unicode_and_stores_nothing(
     assert not (tmp_path / "state" / "opsbook.db").exists(), "nothing is stored"
 
 
+@pytest.mark.process
 def test_resume_refuses_a_stored_parameter_with_a_nul_and_runs_nothing(tmp_path: Path) -> None:
     book = write_runbook(tmp_path, DEPLOY)
     env = cli_env(tmp_path / "state")
@@ -73,6 +75,7 @@ def test_the_ssh_wrapper_input_refuses_text_read_cannot_carry(spec: CommandSpec,
         stdin_script(spec)
 
 
+@pytest.mark.process
 def test_a_session_shell_that_answers_garbage_fails_the_run(tmp_path: Path) -> None:
     book = write_runbook(
         tmp_path,

@@ -84,6 +84,7 @@ CUT_COMMAND = (
 )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("blocking", [True, False], ids=["session-blocking", "session-in-loop"])
 def test_the_session_shell_keeps_no_part_of_a_secret_across_the_cut(blocking: bool) -> None:
     async def go() -> tuple[str, str]:
@@ -99,6 +100,7 @@ def test_the_session_shell_keeps_no_part_of_a_secret_across_the_cut(blocking: bo
     assert_no_fragment(out + err)
 
 
+@pytest.mark.process
 def test_a_bash_per_step_keeps_no_part_of_a_secret_across_chunks_and_the_cut() -> None:
     result = asyncio.run(LocalExecutor().run(_spec(CUT_COMMAND)))
     assert "bytes dropped" in result.stdout and "****" in result.stderr
@@ -123,6 +125,7 @@ def test_ssh_output_keeps_no_part_of_a_secret_across_chunks_and_the_cut(sshd: Ss
     assert_no_fragment(out + err)
 
 
+@pytest.mark.process
 def test_no_part_of_a_secret_reaches_the_record_of_a_run(tmp_path: Path) -> None:
     # The default bound is 64 KiB a stream: the secret straddles the end of the kept head.
     book = write_runbook(

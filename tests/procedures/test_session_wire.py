@@ -43,6 +43,7 @@ def test_encode_request_refuses_a_field_the_wire_cannot_carry(
         encode_request(command, cwd, "/tmp/1", env, END)
 
 
+@pytest.mark.process
 def test_a_nul_in_a_value_runs_nothing_and_the_next_step_arrives_whole(
     tmp_path: Path,
     run_all: RunAll,  # noqa: F811
@@ -71,6 +72,7 @@ def _fields(*fields: str) -> bytes:
     return b"".join(f.encode() + b"\0" for f in fields)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "request_fields",
     [
@@ -101,6 +103,7 @@ def test_the_driver_refuses_a_request_that_does_not_frame_and_runs_nothing(
     assert not (tmp_path / "2.out").exists(), "nothing after a refused request ran"
 
 
+@pytest.mark.process
 def test_a_request_that_frames_exactly_runs_in_the_driver(tmp_path: Path) -> None:
     shell = _driver(tmp_path)
     request = _fields('printf "%s" "$V"', "", "1", "V=a b", f"{END}{tmp_path / '1'}")
@@ -128,6 +131,7 @@ def _fake_bash(tmp_path: Path) -> Path:
     return fake
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("blocking", [True, False], ids=["blocking", "in-loop"])
 def test_a_shell_that_answers_garbage_fails_the_step_and_is_stopped(
     tmp_path: Path, blocking: bool
@@ -148,6 +152,7 @@ def test_a_shell_that_answers_garbage_fails_the_step_and_is_stopped(
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
+@pytest.mark.process
 def test_a_bash_per_step_refuses_a_nul_in_a_value_without_raising(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     spec = CommandSpec("true", env={"V": f"x\0touch {marker}"})

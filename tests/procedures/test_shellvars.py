@@ -57,6 +57,7 @@ def run_with(command: str, value: str, cwd: Path) -> str:
     return done.stdout
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("value", VALUES)
 @pytest.mark.parametrize(
     ("command", "shown"),
@@ -86,6 +87,7 @@ def test_placeholders_expand_to_exactly_the_value_after_comments_in_heredocs_and
     assert run_with(command, value, tmp_path) == expected
 
 
+@pytest.mark.process
 def test_a_placeholder_in_a_quoted_heredoc_or_a_comment_is_left_as_written(
     tmp_path: Path,
 ) -> None:

@@ -22,6 +22,8 @@ from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.state import AppState
 from tests.monitoring.live import serving
 
+pytestmark = pytest.mark.process
+
 CHUNK = 64 * 1024
 
 

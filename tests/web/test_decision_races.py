@@ -24,7 +24,7 @@ pytestmark = pytest.mark.process
 PEOPLE = ("omar", "oona", "otto", "olive", "oscar", "ola", "orin", "opal")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """Empty for SQLite in the state directory, else a fresh PostgreSQL schema."""
     if request.param == "sqlite":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -35,6 +36,8 @@ from opsbook.web.app import create_app
 from opsbook.web.middleware import SECURITY_HEADERS
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.state import AppState
+
+pytestmark = pytest.mark.fuzz
 
 HOSTILE_EXAMPLES = 25
 NEGATIVE_EXAMPLES = 10
