@@ -35,3 +35,19 @@ def db(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Database]:
     database = open_database(f"sqlite:///{path}")
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """The database on SQLite (the db fixture), then on PostgreSQL in a fresh schema."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("db")
+        return
+    # Here, not at the top: tests.postgres imports tests.tiers, which pytest must import
+    # first, as a plugin of this file.
+    from tests.postgres import fresh_schema
+
+    with fresh_schema(request.module.__name__.rsplit(".", 1)[-1]) as url:
+        on_postgresql = open_database(url)
+        yield on_postgresql
+        on_postgresql.dispose()

@@ -15,24 +15,10 @@ from opsbook.access import service as access
 from opsbook.access.roles import Role
 from opsbook.errors import TooLarge
 from opsbook.incidents import service
-from opsbook.store.database import Database, open_database
+from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.state import AppState
-from tests.postgres import fresh_schema
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = open_database(f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}")
-        yield db
-        db.dispose()
-        return
-    with fresh_schema("incident_web") as url:
-        db = open_database(url)
-        yield db
-        db.dispose()
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from opsbook.monitoring import service
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.runbook.model import Runbook
@@ -19,13 +17,6 @@ from opsbook.store.database import Database
 from tests.monitoring.conftest import am_alert, am_payload
 
 NOW = datetime(2026, 11, 27, 3, 30, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest) -> Database:
-    name = "db" if request.param == "sqlite" else "pg"
-    found: Database = request.getfixturevalue(name)
-    return found
 
 
 def alert(i: int, starts: str, status: str = "firing", **changes: Any) -> dict[str, Any]:

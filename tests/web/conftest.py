@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,11 +12,10 @@ from fastapi.testclient import TestClient
 
 from opsbook.access import service
 from opsbook.access.roles import Role
-from opsbook.store.database import Database, open_database
+from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.state import AppState
-from tests.postgres import fresh_schema
 
 DATA = Path(__file__).parent / "data"
 
@@ -27,19 +25,6 @@ def runbook_path(tmp_path: Path) -> Path:
     target = tmp_path / "RUNBOOK.md"
     shutil.copy(DATA / "RUNBOOK.md", target)
     return target
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """The app's database on SQLite, then on PostgreSQL (a fresh schema, dropped after)."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}"
-        else:
-            url = stack.enter_context(fresh_schema("web"))
-        database = open_database(url)
-        yield database
-        database.dispose()
 
 
 @pytest.fixture

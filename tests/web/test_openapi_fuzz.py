@@ -22,11 +22,11 @@ EXAMPLES = 25
 
 
 def test_every_operation_answers_within_its_schema_and_never_5xx(
-    runbook_path: Path, store: Database
+    runbook_path: Path, database: Database
 ) -> None:
-    state = build_state(runbook_path, store)
+    state = build_state(runbook_path, database)
     _, token = service.create_token(
-        store, name="fuzz", role=Role.ADMIN, created_by="test", now=datetime.now(UTC)
+        database, name="fuzz", role=Role.ADMIN, created_by="test", now=datetime.now(UTC)
     )
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(state))
     # NUL is refused by design (422, the request guard); test_openapi_hostile sends it.

@@ -212,14 +212,14 @@ def _negative(operation: Any, caller: dict[str, str]) -> Callable[[], None]:
 
 
 def test_hostile_values_anywhere_in_any_request_never_answer_5xx(
-    runbook_path: Path, store: Database
+    runbook_path: Path, database: Database
 ) -> None:
     now = datetime.now(UTC)
-    state = AppState(db=store, source=RunbookSource.load(runbook_path, now))
+    state = AppState(db=database, source=RunbookSource.load(runbook_path, now))
     state.run_worker = False
-    _, token = service.create_token(store, name="fuzz", role=Role.ADMIN, created_by="t", now=now)
-    _, feed = service.create_token(store, name="am", role=Role.INGEST, created_by="t", now=now)
-    own_token = service.list_tokens(store)[-1].id
+    _, token = service.create_token(database, name="fuzz", role=Role.ADMIN, created_by="t", now=now)
+    _, feed = service.create_token(database, name="am", role=Role.INGEST, created_by="t", now=now)
+    own_token = service.list_tokens(database)[-1].id
     auth, ingest = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {feed}"}
     app = create_app(state)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -25,12 +25,12 @@ JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture
-def guarded(runbook_path: Path, store: Database) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """A client of the app on `store`, and an admin's bearer header."""
-    state = AppState(db=store, source=RunbookSource.load(runbook_path, datetime.now(UTC)))
+def guarded(runbook_path: Path, database: Database) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client of the app on `database`, and an admin's bearer header."""
+    state = AppState(db=database, source=RunbookSource.load(runbook_path, datetime.now(UTC)))
     state.run_worker = False
     _, token = service.create_token(
-        store, name="boss", role=Role.ADMIN, created_by="t", now=datetime.now(UTC)
+        database, name="boss", role=Role.ADMIN, created_by="t", now=datetime.now(UTC)
     )
     with TestClient(create_app(state), base_url="http://127.0.0.1") as client:
         yield client, {"Authorization": f"Bearer {token}"}

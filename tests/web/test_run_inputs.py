@@ -15,28 +15,14 @@ from fastapi.testclient import TestClient
 
 from opsbook.access import service
 from opsbook.access.roles import Role
-from opsbook.store.database import Database, open_database
+from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.server import build_state
-from tests.postgres import fresh_schema
 from tests.web.conftest import bearer
 from tests.web.test_pages import sign_in
 
 # Reaches the shell's arithmetic and eval if the wire misframes (issue 11, item 1).
 ATTACKS = ["1\u0000touch {marker}", "\ud800", "1\u0000\u0000\u0000touch {marker}\u0000"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = open_database(f"sqlite:///{tmp_path / 'state' / 'opsbook.db'}")
-        yield db
-        db.dispose()
-        return
-    with fresh_schema("runinputs") as url:
-        db = open_database(url)
-        yield db
-        db.dispose()
 
 
 @pytest.fixture
