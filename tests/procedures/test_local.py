@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psutil
 
-from opsbook.procedures.executor import CommandSpec
-from opsbook.procedures.local import LocalExecutor
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.protocol import CommandSpec
 
 
 def gone(pid: int) -> bool:

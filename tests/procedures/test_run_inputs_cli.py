@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.procedures.executor import CommandSpec
-from opsbook.procedures.ssh import stdin_script
+from opsbook.procedures.executors.protocol import CommandSpec
+from opsbook.procedures.executors.ssh import stdin_script
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, run_json, write_runbook
 
 DEPLOY = """

@@ -355,9 +355,9 @@ def _run_linked(book: Runbook, db: Database, incident_id: int, yes: bool,
 
     from opsbook.incidents.diagnosis import SilentReporter, this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
+    from opsbook.procedures.executors.session_shell import local_executor
+    from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.plan import PlanError
-    from opsbook.procedures.remote import SshHosts
-    from opsbook.procedures.session_shell import local_executor
 
     me = this_process(_actor())
     confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()

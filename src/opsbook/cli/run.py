@@ -101,7 +101,7 @@ def me() -> Me:
     (socket builds its enums on import): several ms of a short run.
     """
     from opsbook.procedures.drive import Me
-    from opsbook.procedures.process_start import process_started
+    from opsbook.procedures.executors.process_start import process_started
 
     names = ("OPSBOOK_USER", "LOGNAME", "USER", "LNAME", "USERNAME")
     user = next((os.environ[n] for n in names if os.environ.get(n)), "")

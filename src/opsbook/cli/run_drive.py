@@ -56,15 +56,15 @@ def drive_run(
     from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import QuietView, StepView
     from opsbook.procedures.drive import drive
+    from opsbook.procedures.executors.session_shell import local_executor
+    from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.loop_free import (
         all_here,
         blocking_sleep,
         needs_no_loop,
         run_loop_free,
     )
-    from opsbook.procedures.remote import SshHosts
     from opsbook.procedures.runner import loop_sleep
-    from opsbook.procedures.session_shell import local_executor
 
     out = Lines()
     view: StepView | QuietView = QuietView() if as_json else StepView(out, plan)

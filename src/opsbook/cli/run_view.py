@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from opsbook.procedures.engine import Outcome, Plan, PlanItem
-    from opsbook.procedures.executor import CommandResult
+    from opsbook.procedures.executors.protocol import CommandResult
 
 TAIL_LINES = 12
 MARKS: dict[str, Piece] = {

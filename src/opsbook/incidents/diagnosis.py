@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from opsbook.incidents.guard import Override
     from opsbook.procedures.confirm import Confirmer
     from opsbook.procedures.engine import Outcome, PlanItem
-    from opsbook.procedures.executor import CommandResult, Executor
+    from opsbook.procedures.executors.protocol import CommandResult, Executor
     from opsbook.procedures.runner import HostRunner, Reporter
     from opsbook.procedures.service import Me
     from opsbook.runbook.model import Runbook

@@ -57,9 +57,9 @@ class EngineStarter:
         from opsbook.cli.run_view import QuietView
         from opsbook.procedures.confirm import NobodyConfirmer
         from opsbook.procedures.engine import Plan
-        from opsbook.procedures.remote import SshHosts
+        from opsbook.procedures.executors.session_shell import local_executor
+        from opsbook.procedures.executors.ssh_hosts import SshHosts
         from opsbook.procedures.service import execute_run
-        from opsbook.procedures.session_shell import local_executor
 
         assert isinstance(plan, Plan)
         try:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.engine import Event, Finish, Outcome, Plan, PlanItem, RunStatus
-from opsbook.procedures.executor import Executor
+from opsbook.procedures.executors.protocol import Executor
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.runner import HostRunner, Reporter, RunLog, Runner, Waiting, loop_sleep
 from opsbook.procedures.secrets import Masker

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from opsbook.procedures import records
 from opsbook.procedures.confirm import Confirmation, Decision
 from opsbook.procedures.engine import Outcome, PlanItem
-from opsbook.procedures.executor import CommandResult
+from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.records import ConfirmationRow
 from opsbook.procedures.secrets import Masker
 

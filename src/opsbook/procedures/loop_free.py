@@ -17,7 +17,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from opsbook.procedures.engine import LOCAL, Plan
-from opsbook.procedures.executor import Executor
+from opsbook.procedures.executors.protocol import Executor
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
 from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide, passed
-from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 from opsbook.procedures.secrets import Masker
 from opsbook.runbook.record import Record
 

@@ -26,7 +26,7 @@ from opsbook.procedures.engine import (
     TransitionRefused,
     apply,
 )
-from opsbook.procedures.executor import Executor
+from opsbook.procedures.executors.protocol import Executor
 from opsbook.procedures.journal import Journal
 from opsbook.procedures.plan import build_plan, masker_for
 from opsbook.procedures.records import AttemptRow, RunRow

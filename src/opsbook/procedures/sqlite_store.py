@@ -29,7 +29,7 @@ from opsbook.procedures.engine import (
     RunStatus,
     apply,
 )
-from opsbook.procedures.executor import CommandResult
+from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.secrets import Masker
 

@@ -20,8 +20,8 @@ class CommandSource:
 
     async def read(self) -> Reading:
         """Run the command and read the number it prints."""
-        from opsbook.procedures.executor import CommandSpec
-        from opsbook.procedures.local import LocalExecutor
+        from opsbook.procedures.executors.local import LocalExecutor
+        from opsbook.procedures.executors.protocol import CommandSpec
 
         spec = CommandSpec(self.command, cwd=self.cwd, timeout=self.timeout, output_limit=4096)
         result = await LocalExecutor().run(spec)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from opsbook.procedures.confirm import NobodyConfirmer
 from opsbook.procedures.engine import Outcome, PlanItem, RunStatus
-from opsbook.procedures.executor import CommandResult
+from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.records import RunRow
 from opsbook.procedures.service import Me, RunEnd, execute_run, prepare_resume
 from opsbook.web.runs.control import RUN_JOB
@@ -95,8 +95,8 @@ def _fresh_plan(state: AppState, run_id: int) -> Plan:
 
 async def drive(state: AppState, job: Job) -> None:
     """Run (or go on with) the run a job names, until it ends or waits for a person."""
-    from opsbook.procedures.remote import SshHosts
-    from opsbook.procedures.session_shell import local_executor
+    from opsbook.procedures.executors.session_shell import local_executor
+    from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.runbook.loader import load_runbook
 
     run_id = int(job.payload["run_id"])

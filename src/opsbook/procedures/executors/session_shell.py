@@ -35,10 +35,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
-from opsbook.procedures.lifeline import Lifeline
-from opsbook.procedures.local import KILL_GRACE, BoundedOutput, LocalExecutor
-from opsbook.procedures.session_wire import (
+from opsbook.procedures.executors.lifeline import Lifeline
+from opsbook.procedures.executors.local import KILL_GRACE, BoundedOutput, LocalExecutor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
+from opsbook.procedures.executors.session_wire import (
     BAD_REQUEST,
     DRIVER,
     NO_DIRECTORY,

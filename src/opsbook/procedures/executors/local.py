@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
-from opsbook.procedures.executor import CommandResult, CommandSpec
-from opsbook.procedures.lifeline import Lifeline
+from opsbook.procedures.executors.lifeline import Lifeline
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
 from opsbook.procedures.secrets import StreamMasker, cut_after, cut_before, mask_bytes
 
 if TYPE_CHECKING:
