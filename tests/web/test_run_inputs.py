@@ -104,7 +104,7 @@ def test_the_start_form_refuses_a_parameter_with_a_nul_and_runs_nothing(
 def test_a_run_stored_with_a_lone_surrogate_before_the_check_still_lists_and_shows(
     served: TestClient, operator_token: str, database: Database
 ) -> None:
-    from opsbook.procedures.records import RunRow
+    from opsbook.procedures.stores.tables import RunRow
 
     with database.transaction() as session:
         row = RunRow(

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from opsbook.procedures.drive import Me
     from opsbook.procedures.engine import Plan
     from opsbook.procedures.plan import PlanError
-    from opsbook.procedures.sqlite_store import SqliteRunStore
+    from opsbook.procedures.stores.light import SqliteRunStore
     from opsbook.store.database import Database
 
 
@@ -180,7 +180,7 @@ def run_procedure(args: RunArgs) -> None:
         try:
             run_id = local.start_run(plan, who)
             end = drive_run(local, plan, runbook, run_id, who, args.yes, as_json, resumed=False)
-            from opsbook.procedures.sqlite_show import show_recorded_run
+            from opsbook.procedures.stores.light_show import show_recorded_run
 
             finish_run(partial(show_recorded_run, local.connection), end, as_json)
         finally:
@@ -208,8 +208,8 @@ def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
     those), nor a shutdown, which the security-incident guard must see first.
     """
     from opsbook.incidents.shutdown import shutdown_reasons
-    from opsbook.procedures.sqlite_store import open_sqlite_store
     from opsbook.procedures.store import current_heads
+    from opsbook.procedures.stores.light import open_sqlite_store
     from opsbook.store.database import state_dir
 
     if os.environ.get("OPSBOOK_DATABASE_URL"):

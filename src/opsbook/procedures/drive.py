@@ -1,7 +1,7 @@
 """Drive a recorded run to its end, on any store of runs: the loop without the database.
 
 `service.execute_run` drives runs on the SQLAlchemy database; `opsbook run` on a local
-SQLite file drives them on `sqlite_store.SqliteRunStore`, which needs no SQLAlchemy import
+SQLite file drives them on the light store (`stores/light.py`), which needs no SQLAlchemy import
 (half of a run's start-up). Both go through this one function.
 """
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from opsbook.procedures.confirm import NobodyConfirmer
 from opsbook.procedures.engine import Outcome, PlanItem, RunStatus
 from opsbook.procedures.executors.protocol import CommandResult
-from opsbook.procedures.records import RunRow
 from opsbook.procedures.service import Me, RunEnd, execute_run, prepare_resume
+from opsbook.procedures.stores.tables import RunRow
 from opsbook.web.runs.control import RUN_JOB
 from opsbook.worker.queue import Job
 

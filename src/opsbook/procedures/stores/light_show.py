@@ -1,8 +1,8 @@
 """One run's record read straight from the local SQLite file, for `opsbook run --json`.
 
 The same dictionary as `service.show_run` (the `runs show --json` contract), without
-importing SQLAlchemy: at the end of a run that was recorded through `sqlite_store`, that
-import alone took longer than a 20-host SSH step.
+importing SQLAlchemy: at the end of a run recorded through the light store (`light.py`),
+that import alone took longer than a 20-host SSH step.
 """
 
 from __future__ import annotations

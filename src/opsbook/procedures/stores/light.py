@@ -1,6 +1,6 @@
-"""Runs recorded straight into the local SQLite file, for `opsbook run` on this machine.
+"""The light store: runs recorded straight into the local SQLite file, for `opsbook run`.
 
-The same tables, columns and value formats as `records.py` (which SQLAlchemy reads back
+The same tables, columns and value formats as `tables.py` (which SQLAlchemy reads back
 for `runs list`, `runs show` and the dashboard), written with the standard library's
 sqlite3: importing SQLAlchemy's ORM costs more CPU than a whole 100-step run spends in
 Python. Used only when the database file exists and its schema is already current;
