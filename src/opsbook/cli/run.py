@@ -208,9 +208,9 @@ def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
     those), nor a shutdown, which the security-incident guard must see first.
     """
     from opsbook.incidents.shutdown import shutdown_reasons
-    from opsbook.procedures.store import current_heads
     from opsbook.procedures.stores.light import open_sqlite_store
     from opsbook.store.database import state_dir
+    from opsbook.store.schema_heads import current_heads
 
     if os.environ.get("OPSBOOK_DATABASE_URL"):
         return None
@@ -275,6 +275,6 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
 
 
 def _database(runbook_path: Path) -> Database:
-    from opsbook.procedures.store import open_runs_database
+    from opsbook.store.database import open_for
 
-    return open_runs_database(runbook_path, os.environ)
+    return open_for(runbook_path, os.environ)

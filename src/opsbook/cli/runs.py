@@ -38,15 +38,14 @@ def register(app: typer.Typer) -> None:
 
 def database_for(runbook: Path | None) -> Database | None:
     """Open the runs database of a runbook; None if it has never been written."""
-    from opsbook.procedures.store import open_runs_database
     from opsbook.runbook.loader import resolve_path
-    from opsbook.store.database import database_url, state_dir
+    from opsbook.store.database import database_url, open_for, state_dir
 
     path = resolve_path(str(runbook) if runbook else None, os.environ)
     url = database_url(state_dir(path, os.environ), os.environ)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return None
-    return open_runs_database(path, os.environ)
+    return open_for(path, os.environ)
 
 
 def _machine() -> str:
