@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.service import Opened, open_incident
 
 if TYPE_CHECKING:
@@ -52,10 +52,10 @@ def open_for_alert(
 def alert_resolved(*, db: Database, alert: AlertFacts, now: datetime) -> int | None:
     """Note in the open incident of this alert that the alert resolved; return its id."""
     with db.transaction() as session:
-        row = store.lock_open_with_cause(session, cause_of(alert))
+        row = queries.lock_open_with_cause(session, cause_of(alert))
         if row is None:
             return None
-        store.add_event(session, row.id, at=now, actor="monitoring", kind="alert",
+        queries.add_event(session, row.id, at=now, actor="monitoring", kind="alert",
                         text=f"Alert {alert.alert_id} {alert.name} resolved",
                         data={"cause": cause_of(alert), "resolved": True})  # fmt: skip
         return row.id

@@ -173,7 +173,7 @@ def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> i
     their timelines; return how many were settled."""
     from sqlalchemy import select
 
-    from opsbook.incidents import store
+    from opsbook.incidents import queries
     from opsbook.incidents.tables import EventRow
     from opsbook.procedures.service import show_run
 
@@ -187,13 +187,13 @@ def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> i
         if run is not None and run["status"] in ("running", "waiting"):
             continue
         with db.transaction() as session:
-            store.lock_incident(session, incident_id)  # one settler at a time per incident
+            queries.lock_incident(session, incident_id)  # one settler at a time per incident
             row = session.get(EventRow, event_id, populate_existing=True)
             if row is None or not (row.data or {}).get("pending"):
                 continue  # another worker settled it
             row.data = {**data, "pending": False}
             status = run["status"] if run else "missing"
-            store.add_event(session, incident_id, at=now(), actor="opsbook", kind="run",
+            queries.add_event(session, incident_id, at=now(), actor="opsbook", kind="run",
                             text=f"Run {data['run_id']} ({data.get('target', '')}) {status}",
                             data={"run_id": data["run_id"], "target": data.get("target"),
                                   "status": status,

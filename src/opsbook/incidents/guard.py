@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.shutdown import shutdown_reasons
 from opsbook.procedures.plan import PlanError
 
@@ -47,7 +47,7 @@ def check_run(*, db: Database, plan: Plan, now: datetime, override: Override | N
     if not reasons:
         return
     with db.transaction() as session:
-        incidents = store.open_security_incidents(session)
+        incidents = queries.open_security_incidents(session)
         if not incidents:
             return
         ids = ", ".join(str(i.id) for i in incidents)
@@ -62,7 +62,7 @@ def check_run(*, db: Database, plan: Plan, now: datetime, override: Override | N
                 f'{incidents[0].id} {plan.target} --reason "why it must stop now"',
             )
         for incident in incidents:
-            store.add_event(session, incident.id, at=now, actor=override.by, kind="forced",
+            queries.add_event(session, incident.id, at=now, actor=override.by, kind="forced",
                             text=f"{override.by} forced {plan.title} during this security "
                             f"incident: {override.reason.strip()}",
                             data={"target": plan.target, "reasons": reasons})  # fmt: skip

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.errors import BadInput
 from opsbook.files import write_atomically
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.postmortem import issue_from, render
 from opsbook.incidents.service import locked, show_incident
 from opsbook.incidents.severity import UnknownSeverity, severity
@@ -39,7 +39,7 @@ def write_postmortem(
     _write_private(target, text)
     with db.transaction() as session:
         locked(session, incident_id)
-        store.add_event(session, incident_id, at=now, actor=actor, kind="postmortem",
+        queries.add_event(session, incident_id, at=now, actor=actor, kind="postmortem",
                         text=f"Post-mortem written to {target}",
                         data={"path": str(target)})  # fmt: skip
     return {"incident": incident_id, "path": str(target), "markdown": text}
@@ -62,7 +62,7 @@ def teach_runbook(
         raise BadInput(f"{runbook_path}: {exc}") from None
     with db.transaction() as session:
         locked(session, incident_id)
-        store.add_event(session, incident_id, at=now, actor=actor, kind="runbook",
+        queries.add_event(session, incident_id, at=now, actor=actor, kind="runbook",
                         text=f'Added troubleshooting issue "{issue.title}" to {runbook_path} '
                         f"(version {edit.version})",
                         data={"path": str(runbook_path), "version": edit.version})  # fmt: skip
@@ -86,7 +86,7 @@ def capture_logs(
                             size=c.size, stored_as=c.stored_as, captured_at=now,
                             problem=c.problem) for c in captured]  # fmt: skip
         for row in rows:
-            store.add(session, row)
+            queries.add(session, row)
         kept = sum(1 for c in captured if c.sha256)
         missing = [f"{c.source} ({c.problem})" for c in captured if c.problem]
         text = f"Captured {kept} log file{'s' if kept != 1 else ''} as evidence"
@@ -94,6 +94,6 @@ def capture_logs(
             text += "; not captured: " + ", ".join(missing)
         if not captured:
             text = "No log locations in the runbook to capture"
-        store.add_event(session, incident_id, at=now, actor=actor, kind="evidence", text=text,
+        queries.add_event(session, incident_id, at=now, actor=actor, kind="evidence", text=text,
                         data={"files": [c.sha256 for c in captured if c.sha256]})  # fmt: skip
         return [evidence_data(r) for r in rows]

@@ -1,7 +1,7 @@
 """Use cases of incidents: open, acknowledge, mitigate, resolve, close, notes, severity,
 status updates, action items, linked runs, list and show. Each owns its transaction.
 
-Every change of an incident locks its row first (see store.py), so an acknowledgement and a
+Every change of an incident locks its row first (see queries.py), so an acknowledgement and a
 resolution arriving at the same moment are applied one after the other: whichever comes
 second sees the first's result. Acknowledge-then-resolve ends resolved; resolve-then-
 acknowledge ends resolved too, the acknowledgement refused. Nothing ever reopens.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, Refused
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.data import (
     action_data,
     event_data,
@@ -55,7 +55,7 @@ class Opened:
 
 def locked(session: Session, incident_id: int) -> IncidentRow:
     """Return the incident locked for this transaction, or raise NotFound."""
-    row = store.lock_incident(session, incident_id)
+    row = queries.lock_incident(session, incident_id)
     if row is None:
         raise NotFound(f"no incident {incident_id}", "list incidents with `opsbook incidents list`")
     return row
@@ -120,9 +120,9 @@ def open_incident(
         raise BadInput(str(exc), "use a level of the runbook's Severity Levels table") from None
     with db.transaction() as session:
         if cause:
-            existing = store.lock_open_with_cause(session, cause)
+            existing = queries.lock_open_with_cause(session, cause)
             if existing is not None:
-                store.add_event(session, existing.id, at=now, actor=actor, kind="alert",
+                queries.add_event(session, existing.id, at=now, actor=actor, kind="alert",
                                 text=alert or title, data={"cause": cause})  # fmt: skip
                 return Opened(incident_data(existing), attached=True)
         row = IncidentRow(
@@ -131,18 +131,18 @@ def open_incident(
             opened_by=actor, window_seconds=level.response_seconds,
             respond_by=level.respond_by(now), escalation_done=0, next_escalation_at=now,
         )  # fmt: skip
-        store.add(session, row)
+        queries.add(session, row)
         kind = "security incident" if security else "incident"
-        store.add_event(session, row.id, at=now, actor=actor, kind="opened",
+        queries.add_event(session, row.id, at=now, actor=actor, kind="opened",
                         text=f"Opened {level.level} {kind}: {title}",
                         data={"severity": level.level, "security": security,
                               "respond_by": level.respond_by(now).isoformat()})  # fmt: skip
         if alert:
-            store.add_event(session, row.id, at=now, actor=actor, kind="alert", text=alert,
+            queries.add_event(session, row.id, at=now, actor=actor, kind="alert", text=alert,
                             data={"cause": cause})  # fmt: skip
         matches = best_matches(runbook, title=title, alerts=[alert] if alert else [])
         if matches:
-            store.add_event(session, row.id, at=now, actor="opsbook", kind="triage",
+            queries.add_event(session, row.id, at=now, actor="opsbook", kind="triage",
                             text="Matching troubleshooting issues: "
                             + "; ".join(f"{m.title} ({m.issue_id})" for m in matches),
                             data={"matches": [m.issue_id for m in matches]})  # fmt: skip
@@ -182,7 +182,7 @@ def transition(
         row.next_escalation_at = None  # anyone acting on it stops the escalation
         _join(row, actor)
         stamp = _STAMPS[event]
-        store.add_event(session, row.id, at=now, actor=actor, kind=stamp,
+        queries.add_event(session, row.id, at=now, actor=actor, kind=stamp,
                         text=f"{stamp.capitalize()} by {actor}" + (f": {text}" if text else ""),
                         data={"status": str(status)})  # fmt: skip
         return incident_data(row)
@@ -214,7 +214,7 @@ def add_note(
     with db.transaction() as session:
         row = locked(session, incident_id)
         _join(row, actor)
-        return event_data(store.add_event(session, row.id, at=now, actor=actor, kind=kind,
+        return event_data(queries.add_event(session, row.id, at=now, actor=actor, kind=kind,
                                           text=text))  # fmt: skip
 
 
@@ -237,7 +237,7 @@ def change_severity(
         row.severity, row.window_seconds = level.level, level.response_seconds
         row.respond_by = level.respond_by(opened)
         _join(row, actor)
-        store.add_event(session, row.id, at=now, actor=actor, kind="severity",
+        queries.add_event(session, row.id, at=now, actor=actor, kind="severity",
                         text=f"Severity {before} → {level.level}",
                         data={"from": before, "to": level.level})  # fmt: skip
         escalate(session, row, runbook, now)
@@ -254,7 +254,7 @@ def post_status_update(
     with db.transaction() as session:
         row = locked(session, incident_id)
         _join(row, actor)
-        event = store.add_event(session, row.id, at=now, actor=actor, kind="status-update",
+        event = queries.add_event(session, row.id, at=now, actor=actor, kind="status-update",
                                 text=text)  # fmt: skip
         for contact in runbook.contacts:
             name, address = person(contact.contact)
@@ -272,7 +272,7 @@ def link_run(
     with db.transaction() as session:
         row = locked(session, incident_id)
         _join(row, actor)
-        event = store.add_event(session, row.id, at=now, actor=actor, kind="run", text=text,
+        event = queries.add_event(session, row.id, at=now, actor=actor, kind="run", text=text,
                                 data={"run_id": run_id, **(data or {})})  # fmt: skip
         return event_data(event)
 
@@ -289,8 +289,8 @@ def add_action_item(
         row = locked(session, incident_id)
         item = ActionItemRow(incident_id=row.id, text=text, owner=owner,
                              status="open", created_at=now)  # fmt: skip
-        store.add(session, item)
-        store.add_event(session, row.id, at=now, actor=actor, kind="action",
+        queries.add(session, item)
+        queries.add_event(session, row.id, at=now, actor=actor, kind="action",
                         text=f"Action item {item.id} for {item.owner}: {item.text}")  # fmt: skip
         return action_data(item)
 
@@ -306,7 +306,7 @@ def complete_action_item(
             raise NotFound(f"incident {incident_id} has no action item {item_id}")
         if item.status != "done":
             item.status, item.done_at = "done", now
-            store.add_event(session, incident_id, at=now, actor=actor, kind="action",
+            queries.add_event(session, incident_id, at=now, actor=actor, kind="action",
                             text=f"Action item {item.id} done: {item.text}")  # fmt: skip
         return action_data(item)
 
@@ -317,7 +317,7 @@ def suggestions(*, db: Database, runbook: Runbook, incident_id: int) -> list[Mat
         row = session.get(IncidentRow, incident_id)
         if row is None:
             raise NotFound(f"no incident {incident_id}")
-        alerts = [e.text for e in store.events_of(session, incident_id) if e.kind == "alert"]
+        alerts = [e.text for e in queries.events_of(session, incident_id) if e.kind == "alert"]
         return best_matches(runbook, title=row.title, alerts=alerts)
 
 
@@ -326,7 +326,7 @@ def list_incidents(
 ) -> list[dict[str, Any]]:
     """Return incidents, newest first."""
     with db.transaction() as session:
-        rows = store.incidents(session, only_open=only_open, limit=limit)
+        rows = queries.incidents(session, only_open=only_open, limit=limit)
         return [incident_data(r) for r in rows]
 
 
@@ -337,8 +337,8 @@ def show_incident(*, db: Database, incident_id: int) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"no incident {incident_id}", "list them: opsbook incidents list")
         data = incident_data(row)
-        data["timeline"] = [event_data(e) for e in store.events_of(session, incident_id)]
-        data["pages"] = [page_data(p) for p in store.pages_of(session, incident_id)]
-        data["action_items"] = [action_data(a) for a in store.actions_of(session, incident_id)]
-        data["evidence"] = [evidence_data(e) for e in store.evidence_of(session, incident_id)]
+        data["timeline"] = [event_data(e) for e in queries.events_of(session, incident_id)]
+        data["pages"] = [page_data(p) for p in queries.pages_of(session, incident_id)]
+        data["action_items"] = [action_data(a) for a in queries.actions_of(session, incident_id)]
+        data["evidence"] = [evidence_data(e) for e in queries.evidence_of(session, incident_id)]
         return data

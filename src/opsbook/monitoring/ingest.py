@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from opsbook.monitoring.alertmanager import AmAlert, AmPayload, severity_of
 from opsbook.monitoring.lifecycle import OPEN, AlertState
 from opsbook.monitoring.linking import Link, link_alert
-from opsbook.monitoring.records import naive
+from opsbook.monitoring.queries import naive
 from opsbook.monitoring.silences import Silence, silenced_by
 from opsbook.runbook.model import Runbook
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, insert, select
 
-from opsbook.monitoring.records import naive
+from opsbook.monitoring.queries import naive
 from opsbook.monitoring.sources.base import Reading
 from opsbook.monitoring.tables import SampleRow
 from opsbook.runbook.model import Runbook

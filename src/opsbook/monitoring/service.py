@@ -22,7 +22,7 @@ from opsbook.monitoring.ingest import IngestResult, store_notifications
 from opsbook.monitoring.lifecycle import OPEN, AlertEvent, AlertState
 from opsbook.monitoring.linking import metric_named
 from opsbook.monitoring.notices import Notice, NoticeKind
-from opsbook.monitoring.records import (
+from opsbook.monitoring.queries import (
     active_silences,
     alert_data,
     event_data,
@@ -241,7 +241,7 @@ def add_silence(
         )
         session.add(row)
         session.flush()
-        from opsbook.monitoring.records import silence_of
+        from opsbook.monitoring.queries import silence_of
 
         silence = silence_of(row)
         open_states = [

@@ -25,7 +25,7 @@ from opsbook.runbook.model import (
     VersionEntry,
 )
 from opsbook.runbook.secret_names import is_secret_name
-from opsbook.runbook.tables import unquote
+from opsbook.runbook.table_rows import unquote
 
 
 def front_matter(runbook: Runbook) -> str:
