@@ -74,8 +74,8 @@ def capture_logs(
     *, db: Database, runbook: Runbook, incident_id: int, vault: Path, actor: str, now: datetime
 ) -> list[dict[str, Any]]:
     """Copy the runbook's log files into the evidence vault and attach them to the incident."""
-    from opsbook.evidence.capture import capture_all, log_paths
     from opsbook.incidents.data import evidence_data
+    from opsbook.incidents.evidence_capture import capture_all, log_paths
     from opsbook.incidents.tables import EvidenceRow
 
     base = Path(runbook.path).resolve().parent

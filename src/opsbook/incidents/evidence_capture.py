@@ -1,5 +1,9 @@
-"""Copy files into the evidence folder, each stored under its SHA-256 (never under a name
-someone typed), recording name, hash, size; a missing file is noted, not fatal."""
+"""Capture the logs of a security incident into the evidence folder.
+
+Each file is stored under its SHA-256 (never under a name someone typed), so nobody can swap
+one unnoticed, recording name, hash and size; a missing file is noted, not fatal. It sits with
+incidents until the evidence domain exists.
+"""
 
 from __future__ import annotations
 
