@@ -63,8 +63,11 @@ def test_a_nul_in_a_value_runs_nothing_and_the_next_step_arrives_whole(
 def _driver(tmp_path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         ["bash", "--noprofile", "--norc", "-c", DRIVER, "opsbook-session", END],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tmp_path,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
 
 
 def _fields(*fields: str) -> bytes:

@@ -108,11 +108,17 @@ def test_a_run_stored_with_a_lone_surrogate_before_the_check_still_lists_and_sho
 
     with database.transaction() as session:
         row = RunRow(
-            procedure="deploy", title="Deploy Procedure", kind="procedure",
-            runbook_path="/x/RUNBOOK.md", status="failed", message="",
-            started_at=datetime.now(UTC), started_by="olga",
-            params={"VERSION": "1\ud800"}, plan_digest="0" * 16,
-        )  # fmt: skip
+            procedure="deploy",
+            title="Deploy Procedure",
+            kind="procedure",
+            runbook_path="/x/RUNBOOK.md",
+            status="failed",
+            message="",
+            started_at=datetime.now(UTC),
+            started_by="olga",
+            params={"VERSION": "1\ud800"},
+            plan_digest="0" * 16,
+        )
         session.add(row)
         session.flush()
         run_id = row.id

@@ -35,8 +35,9 @@ class NotifyPager:
     async def _send(self, message: PageMessage) -> str:
         from opsbook.notify.base import DeliveryError, Message
 
-        severity = "critical" if message.subject.startswith(tuple(f"[{s}]" for s in URGENT)) \
-            else "warning"  # fmt: skip
+        severity = (
+            "critical" if message.subject.startswith(tuple(f"[{s}]" for s in URGENT)) else "warning"
+        )
         note = Message(message.subject, message.body, severity)
         used, errors = [], []
         targets: list[tuple[Channel | None, str, str]] = [

@@ -30,14 +30,18 @@ def choose_issue(*, db: Database, runbook: Runbook, incident_id: int, issue: str
         found = runbook.issue(issue)
         if found is None:
             known = ", ".join(i.id for i in runbook.troubleshooting) or "none"
-            raise BadInput(f'no troubleshooting issue "{issue}" in {runbook.path}',
-                           f"known issues: {known}")  # fmt: skip
+            raise BadInput(
+                f'no troubleshooting issue "{issue}" in {runbook.path}', f"known issues: {known}"
+            )
         return found.id
-    matches = [m for m in suggestions(db=db, runbook=runbook, incident_id=incident_id)
-               if m.runnable]  # fmt: skip
+    matches = [
+        m for m in suggestions(db=db, runbook=runbook, incident_id=incident_id) if m.runnable
+    ]
     if not matches:
-        raise NotFound(f"no troubleshooting issue matches incident {incident_id}",
-                       "name one: opsbook incidents diagnose ID ISSUE")  # fmt: skip
+        raise NotFound(
+            f"no troubleshooting issue matches incident {incident_id}",
+            "name one: opsbook incidents diagnose ID ISSUE",
+        )
     return matches[0].issue_id
 
 
@@ -48,11 +52,18 @@ def _tail(text: str) -> str:
 def run_summary(run: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Return each attempt of a run as the timeline keeps it: command, exit, output tail."""
     return [
-        {"step": a["number"], "text": a["text"], "command": a["command"], "host": a["host"],
-         "status": a["status"], "exit_code": a["exit_code"], "stdout": _tail(a["stdout"]),
-         "stderr": _tail(a["stderr"])}
+        {
+            "step": a["number"],
+            "text": a["text"],
+            "command": a["command"],
+            "host": a["host"],
+            "status": a["status"],
+            "exit_code": a["exit_code"],
+            "stdout": _tail(a["stdout"]),
+            "stderr": _tail(a["stderr"]),
+        }
         for a in run["attempts"]
-    ]  # fmt: skip
+    ]
 
 
 async def run_diagnosis(
@@ -71,10 +82,21 @@ async def run_diagnosis(
 ) -> dict[str, Any]:
     """Run the diagnosis steps of `issue` (default: the best match); return the timeline event."""
     issue_id = choose_issue(db=db, runbook=runbook, incident_id=incident_id, issue=issue)
-    return await _run_linked(db=db, runbook=runbook, incident_id=incident_id,
-                             target=f"{issue_id}:diagnosis", what="diagnosis", me=me,
-                             environ=environ, confirmer=confirmer, reporter=reporter,
-                             local=local, remote=remote, now=now, override=None)  # fmt: skip
+    return await _run_linked(
+        db=db,
+        runbook=runbook,
+        incident_id=incident_id,
+        target=f"{issue_id}:diagnosis",
+        what="diagnosis",
+        me=me,
+        environ=environ,
+        confirmer=confirmer,
+        reporter=reporter,
+        local=local,
+        remote=remote,
+        now=now,
+        override=None,
+    )
 
 
 async def run_forced(
@@ -97,10 +119,21 @@ async def run_forced(
     from opsbook.incidents.guard import Override
 
     override = Override(me.user, reason, admin)
-    return await _run_linked(db=db, runbook=runbook, incident_id=incident_id, target=target,
-                             what="forced", me=me, environ=environ, confirmer=confirmer,
-                             reporter=reporter, local=local, remote=remote, now=now,
-                             override=override)  # fmt: skip
+    return await _run_linked(
+        db=db,
+        runbook=runbook,
+        incident_id=incident_id,
+        target=target,
+        what="forced",
+        me=me,
+        environ=environ,
+        confirmer=confirmer,
+        reporter=reporter,
+        local=local,
+        remote=remote,
+        now=now,
+        override=override,
+    )
 
 
 async def _run_linked(
@@ -126,14 +159,28 @@ async def _run_linked(
     show_incident(db=db, incident_id=incident_id)  # NotFound before anything runs
     plan = build_plan(runbook, target=target, params={}, environ=environ)
     run_id = start_run(db=db, plan=plan, me=me, now=now, override=override)
-    end = await execute_run(db=db, plan=plan, run_id=run_id, confirmer=confirmer,
-                            reporter=reporter, local=local, remote=remote, now=now)  # fmt: skip
+    end = await execute_run(
+        db=db,
+        plan=plan,
+        run_id=run_id,
+        confirmer=confirmer,
+        reporter=reporter,
+        local=local,
+        remote=remote,
+        now=now,
+    )
     run = show_run(db=db, run_id=run_id, machine=me.machine, now=now)
     assert run is not None
     text = f"Ran {plan.title} ({what}), run {run_id}: {end.status}"
-    return link_run(db=db, incident_id=incident_id, run_id=run_id, text=text, actor=me.user,
-                    now=now(), data={"target": target, "status": str(end.status),
-                                     "attempts": run_summary(run)})  # fmt: skip
+    return link_run(
+        db=db,
+        incident_id=incident_id,
+        run_id=run_id,
+        text=text,
+        actor=me.user,
+        now=now(),
+        data={"target": target, "status": str(end.status), "attempts": run_summary(run)},
+    )
 
 
 class SilentReporter:
@@ -179,8 +226,11 @@ def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> i
 
     with db.transaction() as session:
         query = select(EventRow).where(EventRow.kind == "run").order_by(EventRow.id.desc())
-        pending = [(e.id, e.incident_id, dict(e.data)) for e in session.scalars(query.limit(500))
-                   if (e.data or {}).get("pending")]  # fmt: skip
+        pending = [
+            (e.id, e.incident_id, dict(e.data))
+            for e in session.scalars(query.limit(500))
+            if (e.data or {}).get("pending")
+        ]
     settled = 0
     for event_id, incident_id, data in pending:
         run = show_run(db=db, run_id=int(data["run_id"]), machine=machine, now=now)
@@ -193,10 +243,19 @@ def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> i
                 continue  # another worker settled it
             row.data = {**data, "pending": False}
             status = run["status"] if run else "missing"
-            queries.add_event(session, incident_id, at=now(), actor="opsbook", kind="run",
-                            text=f"Run {data['run_id']} ({data.get('target', '')}) {status}",
-                            data={"run_id": data["run_id"], "target": data.get("target"),
-                                  "status": status,
-                                  "attempts": run_summary(run) if run else []})  # fmt: skip
+            queries.add_event(
+                session,
+                incident_id,
+                at=now(),
+                actor="opsbook",
+                kind="run",
+                text=f"Run {data['run_id']} ({data.get('target', '')}) {status}",
+                data={
+                    "run_id": data["run_id"],
+                    "target": data.get("target"),
+                    "status": status,
+                    "attempts": run_summary(run) if run else [],
+                },
+            )
             settled += 1
     return settled

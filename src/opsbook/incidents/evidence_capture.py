@@ -92,6 +92,5 @@ def capture_all(paths: Sequence[str], base: Path, vault: Path) -> list[Captured]
             out += [capture_file(Path(m), vault) for m in matches]
         else:
             found = capture_file(full, vault)
-            out.append(Captured(written, found.sha256, found.size, found.stored_as,
-                                found.problem))  # fmt: skip
+            out.append(Captured(written, found.sha256, found.size, found.stored_as, found.problem))
     return out

@@ -77,8 +77,9 @@ def _message(page: PageRow, incident: IncidentRow, base_url: str) -> PageMessage
     ]
     if incident.security:
         lines.append("DO NOT shut down systems — preserve evidence.")
-    return PageMessage(incident.id, page.name, page.address, page.role, subject,
-                       "\n".join(lines) + "\n")  # fmt: skip
+    return PageMessage(
+        incident.id, page.name, page.address, page.role, subject, "\n".join(lines) + "\n"
+    )
 
 
 def deliver_pages(
@@ -126,6 +127,13 @@ def _record(db: Database, page_id: int, channel: str, error: str | None, now: da
         else:
             page.status, page.error = "failed", error
             text, kind = f"Page to {who} failed: {error}", "page-failed"
-        queries.add_event(session, page.incident_id, at=now, actor="opsbook", kind=kind, text=text,
-                        data={"page_id": page.id, "attempt": page.attempts})  # fmt: skip
+        queries.add_event(
+            session,
+            page.incident_id,
+            at=now,
+            actor="opsbook",
+            kind=kind,
+            text=text,
+            data={"page_id": page.id, "attempt": page.attempts},
+        )
         return 1 if error is None else 0

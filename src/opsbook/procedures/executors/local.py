@@ -126,10 +126,16 @@ class LocalExecutor:
         err_r, err_w = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
-                self.shell, "-c", spec.command,
-                stdin=asyncio.subprocess.DEVNULL, stdout=out_w, stderr=err_w,
-                cwd=spec.cwd, env=env, start_new_session=True,
-            )  # fmt: skip
+                self.shell,
+                "-c",
+                spec.command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                cwd=spec.cwd,
+                env=env,
+                start_new_session=True,
+            )
         except (OSError, ValueError) as exc:
             for fd in (out_r, err_r):
                 os.close(fd)

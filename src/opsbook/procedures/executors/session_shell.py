@@ -190,9 +190,13 @@ class SessionShell:
         out, err = self._output(prefix, spec)
         if reply is None:
             return CommandResult(
-                None, out, err, time.monotonic() - started, timed_out=True,
+                None,
+                out,
+                err,
+                time.monotonic() - started,
+                timed_out=True,
                 error=f"timed out after {spec.timeout:g}s; its process tree was killed",
-            )  # fmt: skip
+            )
         if reply.status == NO_DIRECTORY:
             where = f"cannot start the command in {spec.cwd}"
             return CommandResult(None, error=f"{where}: no such directory")
@@ -200,9 +204,10 @@ class SessionShell:
             assert self.process is not None
             self.process.wait()  # the driver exits after refusing
             return CommandResult(
-                None, error="the session shell refused a request that did not frame exactly; "
+                None,
+                error="the session shell refused a request that did not frame exactly; "
                 "nothing of it ran",
-            )  # fmt: skip
+            )
         self.jobs = reply.jobs
         self.lifeline.spare(reply.jobs)
         return CommandResult(int(reply.status), out, err, time.monotonic() - started)
@@ -213,9 +218,12 @@ class SessionShell:
         """The shell answered something that is not a reply: it was stopped; say so."""
         out, err = self._output(prefix, spec)
         return CommandResult(
-            None, out, err, time.monotonic() - started,
+            None,
+            out,
+            err,
+            time.monotonic() - started,
             error=f"{exc}; the shell and the step's processes were stopped",
-        )  # fmt: skip
+        )
 
     def _shell(self) -> subprocess.Popen[bytes]:
         if self.process is not None and self.process.poll() is None:
@@ -228,9 +236,12 @@ class SessionShell:
         self.end = os.urandom(8).hex()
         self.process = subprocess.Popen(
             [self.bash, "--noprofile", "--norc", "-c", DRIVER, "opsbook-session", self.end],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=self.base_env, start_new_session=True,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self.base_env,
+            start_new_session=True,
+        )
         self.lifeline.watch(self.process.pid)
         return self.process
 

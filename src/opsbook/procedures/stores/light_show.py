@@ -35,8 +35,21 @@ def show_recorded_run(connection: sqlite3.Connection, run_id: int) -> dict[str, 
     row = connection.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return None
-    (ident, procedure, title, kind, path, status, message, started, finished, by, params,
-     host, waiting) = row  # fmt: skip
+    (
+        ident,
+        procedure,
+        title,
+        kind,
+        path,
+        status,
+        message,
+        started,
+        finished,
+        by,
+        params,
+        host,
+        waiting,
+    ) = row
     data: dict[str, Any] = {
         "id": ident,
         "procedure": procedure,
