@@ -88,7 +88,7 @@ def main() -> None:
 
     word = sys.argv[1] if len(sys.argv) > 1 else ""
     # Start-up makes long-lived objects (modules, classes, the runbook): the collector's walks
-    # through them find nothing (about 5 ms of a run). It comes back before a run's steps
+    # through them find nothing (figures in docs/benchmarks.md). It comes back before a run's steps
     # (cli/run.py) and before any other command does its work.
     gc.disable()
     try:
@@ -153,9 +153,9 @@ def _run_directly(argv: list[str]) -> None:
 def narrowed(app: typer.Typer, word: str) -> typer.Typer | None:
     """Return the app with only the command or group `word` names; None if it has none.
 
-    Typer builds the parser of every command before it reads the arguments (about 15 ms for
-    all of opsbook's); a command's parser, help and errors do not depend on the others, and
-    only its own module need be imported and compiled.
+    Typer builds the parser of every command before it reads the arguments, which costs
+    start-up time (docs/benchmarks.md); a command's parser, help and errors do not depend on
+    the others, and only its own module need be imported and compiled.
     """
     import copy
 

@@ -79,7 +79,7 @@ _RESOLVED = AlertState.RESOLVED.value
 
 
 def _dump(values: dict[str, str]) -> str:
-    """Return a validated str-to-str mapping as compact JSON (twice as fast as json.dumps)."""
+    """Return a validated str-to-str mapping as compact JSON, faster than json.dumps."""
     return (
         "{"
         + ",".join([encode_basestring(k) + ":" + encode_basestring(v) for k, v in values.items()])

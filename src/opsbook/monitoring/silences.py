@@ -1,8 +1,8 @@
 """Silences: label matchers with a start and an end, as Alertmanager writes them. Pure.
 
 A regex matcher is RE2 syntax, matched in time linear in the label's length, as Prometheus
-and Alertmanager match theirs. Python's backtracking `re` took seconds to minutes on one
-10 kB label for patterns as plain as `(a+)+$` or `.*-.*-.*x`, holding every webhook
+and Alertmanager match theirs. Python's backtracking `re` could spend minutes on one label
+for patterns as plain as `(a+)+$` or `.*-.*-.*x` (docs/benchmarks.md), holding every webhook
 behind it; no refusal of "dangerous" patterns short of refusing `.*prod.*` closed that.
 """
 

@@ -2,7 +2,7 @@
 
 `service.execute_run` drives runs on the SQLAlchemy database; `opsbook run` on a local
 SQLite file drives them on the light store (`stores/light.py`), which needs no SQLAlchemy import
-(half of a run's start-up). Both go through this one function.
+(a large share of a run's start-up; docs/benchmarks.md). Both go through this one function.
 """
 
 from __future__ import annotations

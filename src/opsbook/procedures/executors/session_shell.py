@@ -1,7 +1,7 @@
 """SessionShell: a run's local steps in one bash, one after the other, as in one terminal.
 
-Starting a new bash for every step costs more than most steps do (here about 2 ms, against
-1 ms for a `grep` started by a shell that is already running), so a run keeps one bash and
+Starting a new bash for every step costs more than most steps do (figures in
+docs/benchmarks.md), so a run keeps one bash and
 sends it its steps (the wire is in `session_wire.py`). As in a terminal, variables and
 functions a step defines are seen by later steps; unlike a terminal, each step starts in
 its own directory (`cwd=`, else the runbook's), with the run's parameters and variables
