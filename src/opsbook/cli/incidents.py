@@ -6,8 +6,10 @@ the commands so `opsbook --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -15,10 +17,9 @@ import typer
 
 from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+from opsbook.errors import DomainError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
@@ -66,18 +67,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _actor() -> str:
+    # lazy: keeps getpass off the start-up of `opsbook --help`
     import getpass
 
     return os.environ.get("OPSBOOK_USER") or getpass.getuser()
 
 
 def _now() -> datetime:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC)
 
 
 def _context(runbook: Path | None, as_json: bool) -> tuple[Runbook, Database]:
+    # lazy: keeps store.database off the start-up of `opsbook --help`
     from opsbook.store.database import open_for
 
     book = load_or_exit(runbook, as_json)
@@ -86,8 +87,6 @@ def _context(runbook: Path | None, as_json: bool) -> tuple[Runbook, Database]:
 
 def _call(action: Callable[[], T]) -> T:
     """Run a use case; report its refusal the way every command does."""
-    from opsbook.errors import DomainError
-
     try:
         return action()
     except DomainError as exc:
@@ -101,6 +100,7 @@ def _refused(exc: Any) -> NoReturn:
 
 def _deliver(book: Runbook, db: Database) -> None:
     """Send queued pages now when the runbook configures a channel (else the server will)."""
+    # lazy: off the start-up of `opsbook --help`: incidents.channels, incidents.paging, ...
     from opsbook.incidents.channels import pager_for
     from opsbook.incidents.paging import deliver_pages
     from opsbook.notify.settings import NotifySettingsError
@@ -117,8 +117,6 @@ def _deliver(book: Runbook, db: Database) -> None:
 
 
 def _countdown(data: dict[str, Any]) -> str:
-    from datetime import datetime
-
     if data["status"] != "detected":
         return ""
     left = (datetime.fromisoformat(data["respond_by"]) - _now()).total_seconds()
@@ -128,6 +126,7 @@ def _countdown(data: dict[str, Any]) -> str:
 
 
 def _line(data: dict[str, Any]) -> str:
+    # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.markup import escape
 
     sev, status = data["severity"], data["status"]
@@ -154,6 +153,7 @@ def open_(
     as_json: bool = JSON,
 ) -> None:
     """Open an incident: respond-by from its severity, the primary contact paged."""
+    # lazy: off the start-up of `opsbook --help`: incidents, incidents.review, store.database
     from opsbook.incidents import service
     from opsbook.incidents.review import capture_logs
     from opsbook.store.database import state_dir
@@ -203,6 +203,7 @@ def list_(
     as_json: bool = JSON,
 ) -> None:
     """List incidents, newest first."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import list_incidents
 
     _, db = _context(runbook, as_json)
@@ -218,6 +219,7 @@ def list_(
 
 def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
     """Show an incident: phase, timeline, pages, action items, evidence, matching issues."""
+    # lazy: off the start-up of `opsbook --help`: rich, incidents, incidents.lifecycle, ...
     from rich.markup import escape
 
     from opsbook.incidents import service
@@ -267,6 +269,7 @@ def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = 
 def _transition(
     incident_id: int, runbook: Path | None, as_json: bool, event: str, text: str = ""
 ) -> None:
+    # lazy: off the start-up of `opsbook --help`: incidents, incidents.lifecycle
     from opsbook.incidents import service
     from opsbook.incidents.lifecycle import Event
 
@@ -322,6 +325,7 @@ def note(
     as_json: bool = JSON,
 ) -> None:
     """Add a note to the timeline."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import add_note
 
     _, db = _context(runbook, as_json)
@@ -340,6 +344,7 @@ def update(
     as_json: bool = JSON,
 ) -> None:
     """Send a status update to the emergency contacts and keep it in the timeline."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import post_status_update
 
     book, db = _context(runbook, as_json)
@@ -359,6 +364,7 @@ def severity(
     as_json: bool = JSON,
 ) -> None:
     """Change an open incident's severity; respond-by follows."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import change_severity
 
     book, db = _context(runbook, as_json)
@@ -384,6 +390,7 @@ def action(
     as_json: bool = JSON,
 ) -> None:
     """Track a post-mortem action item with its owner."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import add_action_item
 
     _, db = _context(runbook, as_json)
@@ -402,6 +409,7 @@ def action_done(
     as_json: bool = JSON,
 ) -> None:
     """Mark an action item done."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import complete_action_item
 
     _, db = _context(runbook, as_json)
@@ -421,8 +429,8 @@ def _run_linked(
     start: Callable[..., Any],
     as_json: bool,
 ) -> dict[str, Any]:
+    # lazy: off the start-up of `opsbook --help`: asyncio, incidents.diagnosis, ...
     import asyncio
-    import contextlib
 
     from opsbook.incidents.diagnosis import SilentReporter, this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
@@ -489,6 +497,7 @@ def diagnose(
     as_json: bool = JSON,
 ) -> None:
     """Run a matching issue's diagnosis steps; the output goes into the timeline."""
+    # lazy: keeps incidents.diagnosis off the start-up of `opsbook --help`
     from opsbook.incidents.diagnosis import run_diagnosis
 
     book, db = _context(runbook, as_json)
@@ -508,6 +517,7 @@ def force_run(
     as_json: bool = JSON,
 ) -> None:
     """As an admin, run a shutdown procedure during a security incident, with a reason."""
+    # lazy: keeps incidents.diagnosis off the start-up of `opsbook --help`
     from opsbook.incidents.diagnosis import run_forced
 
     book, db = _context(runbook, as_json)
@@ -529,6 +539,7 @@ def postmortem(
     as_json: bool = JSON,
 ) -> None:
     """Write the post-mortem (Markdown), pre-filled from the timeline."""
+    # lazy: off the start-up of `opsbook --help`: incidents.review, store.database
     from opsbook.incidents.review import teach_runbook, write_postmortem
     from opsbook.store.database import state_dir
 
@@ -568,6 +579,7 @@ def postmortem(
 
 def escalate(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
     """Page whoever is due now and send queued pages (the server does this by itself)."""
+    # lazy: keeps incidents.paging off the start-up of `opsbook --help`
     from opsbook.incidents.paging import escalate_due
 
     book, db = _context(runbook, as_json)

@@ -3,16 +3,23 @@ engine's service, and put the run and what it printed into the incident's timeli
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import psutil
+from sqlalchemy import select
+
 from opsbook.errors import BadInput, NotFound
-from opsbook.incidents.service import link_run, suggestions
+from opsbook.incidents import queries
+from opsbook.incidents.guard import Override
+from opsbook.incidents.service import link_run, show_incident, suggestions
+from opsbook.incidents.tables import EventRow
 
 if TYPE_CHECKING:
-    from opsbook.incidents.guard import Override
     from opsbook.procedures.confirm import Confirmer
     from opsbook.procedures.engine import Outcome, PlanItem
     from opsbook.procedures.executors.protocol import CommandResult, Executor
@@ -116,8 +123,6 @@ async def run_forced(
     admin: bool = True,
 ) -> dict[str, Any]:
     """Run a procedure the security guard would refuse, as an admin with a written reason."""
-    from opsbook.incidents.guard import Override
-
     override = Override(me.user, reason, admin)
     return await _run_linked(
         db=db,
@@ -152,7 +157,7 @@ async def _run_linked(
     now: Callable[[], datetime],
     override: Override | None,
 ) -> dict[str, Any]:
-    from opsbook.incidents.service import show_incident
+    # cycle: fixed by issue 12 item 1
     from opsbook.procedures.plan import build_plan
     from opsbook.procedures.service import execute_run, show_run, start_run
 
@@ -204,11 +209,7 @@ class SilentReporter:
 
 def this_process(user: str) -> Me:
     """Describe this process as the one driving a run."""
-    import os
-    import socket
-
-    import psutil
-
+    # cycle: fixed by issue 12 item 1
     from opsbook.procedures.service import Me
 
     pid = os.getpid()
@@ -218,10 +219,7 @@ def this_process(user: str) -> Me:
 def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> int:
     """Put the output of finished runs started for incidents (from the dashboard) into
     their timelines; return how many were settled."""
-    from sqlalchemy import select
-
-    from opsbook.incidents import queries
-    from opsbook.incidents.tables import EventRow
+    # cycle: fixed by issue 12 item 1
     from opsbook.procedures.service import show_run
 
     with db.transaction() as session:

@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 from opsbook.errors import BadInput
 from opsbook.files import write_atomically
 from opsbook.incidents import queries
+from opsbook.incidents.data import evidence_data
+from opsbook.incidents.evidence_capture import capture_all, log_paths
 from opsbook.incidents.postmortem import issue_from, render
 from opsbook.incidents.service import locked, show_incident
 from opsbook.incidents.severity import UnknownSeverity, severity
+from opsbook.incidents.tables import EvidenceRow
 from opsbook.runbook.editor import EditRefused, VersionRow, add_troubleshooting_issue
 
 if TYPE_CHECKING:
@@ -99,10 +102,6 @@ def capture_logs(
     *, db: Database, runbook: Runbook, incident_id: int, vault: Path, actor: str, now: datetime
 ) -> list[dict[str, Any]]:
     """Copy the runbook's log files into the evidence vault and attach them to the incident."""
-    from opsbook.incidents.data import evidence_data
-    from opsbook.incidents.evidence_capture import capture_all, log_paths
-    from opsbook.incidents.tables import EvidenceRow
-
     base = Path(runbook.path).resolve().parent
     captured = capture_all(log_paths(runbook.log_locations), base, vault)
     with db.transaction() as session:

@@ -79,6 +79,7 @@ def parse_matcher(text: str) -> Matcher:
 @functools.lru_cache(maxsize=_KEPT)
 def compiled(pattern: str) -> Any:
     """Return the RE2 regex of a pattern (ValueError if RE2 cannot read it); each compiled once."""
+    # lazy: keeps re2 off the start-up of `opsbook alerts list`
     import re2
 
     options = re2.Options()

@@ -71,6 +71,7 @@ class HostRunner(Protocol):
 
 async def loop_sleep(seconds: float) -> None:
     """Sleep on the event loop (asyncio is imported only by runs that have one)."""
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     await asyncio.sleep(seconds)

@@ -32,6 +32,7 @@ from opsbook.procedures.secrets import MASK, Masker
 from opsbook.procedures.stores import queries
 from opsbook.procedures.stores.journal import Journal
 from opsbook.procedures.stores.tables import AttemptRow, RunRow
+from opsbook.runbook.loader import load_runbook
 from opsbook.store.timestamps import iso
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def start_run(
     """Record a new run (status running) and return its id."""
     # While a security incident is open, a shutdown is refused (ShutdownRefused is a
     # PlanError) unless an admin's override says why; see opsbook.incidents.guard.
+    # cycle: fixed by issue 12 item 1
     from opsbook.incidents.guard import check_run
 
     check_run(db=db, plan=plan, now=now(), override=override)
@@ -162,6 +164,7 @@ def owner_alive(row: RunRow, machine: str) -> bool:
     """Say whether the process that drives a running run still exists."""
     if row.machine != machine or row.pid is None:
         return True
+    # lazy: keeps psutil off the start-up of a plain `opsbook run`
     import psutil
 
     try:
@@ -196,8 +199,6 @@ def prepare_resume(
     *, db: Database, run_id: int, me: Me, environ: Mapping[str, str], now: Clock
 ) -> Resumable:
     """Check a run can go on, rebuild its plan, and claim it for this process."""
-    from opsbook.runbook.loader import load_runbook
-
     reap_dead_runs(db=db, machine=me.machine, now=now)
     with db.transaction() as session:
         row = queries.get_run(session, run_id)
@@ -237,6 +238,7 @@ def prepare_resume(
             f"{path} changed since run {run_id} started: its steps differ",
             "start a new run instead",
         )
+    # cycle: fixed by issue 12 item 1
     from opsbook.incidents.guard import check_run
 
     check_run(db=db, plan=plan, now=now())  # a security incident refuses going on with a shutdown

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
 if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
 _LABEL = re.compile(r"^\*\*(?P<label>[^*\n]+?):?\*\*:?[ \t]*(?P<rest>.*)$", re.DOTALL)
@@ -115,9 +117,6 @@ class Document:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
     md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
     # The runbook reader works on each inline's raw source (code spans, `{attrs}`), so the
     # inline pass, a large share of the parse time (docs/benchmarks.md), is switched off.

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
 from opsbook.runbook.ids import slug
+from opsbook.runbook.parser import parse_runbook
+from opsbook.runbook.problems import RunbookError
 
 
 class EditRefused(Exception):
@@ -66,9 +71,6 @@ class _Block:
 
 
 def _blocks(text: str) -> list[_Block]:
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
     tokens = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).parse(text)
     out: list[_Block] = []
     for index, token in enumerate(tokens):
@@ -231,9 +233,6 @@ def plan_edit(text: str, issue: NewIssue, row: VersionRow) -> tuple[list[tuple[i
 
 def add_troubleshooting_issue(path: Path, issue: NewIssue, row: VersionRow) -> Edit:
     """Insert the issue and a Version History row into the runbook file, atomically."""
-    from opsbook.runbook.parser import parse_runbook
-    from opsbook.runbook.problems import RunbookError
-
     original = path.read_bytes()
     bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
     try:

@@ -31,6 +31,7 @@ def load_runbook(path: Path, *, cache: Path | None = None) -> Runbook:
     """
     text = read_runbook_text(path)
     if cache is not None:
+        # lazy: keeps runbook.parse_cache off the start-up of `opsbook check`
         from opsbook.runbook.parse_cache import cached_parse
 
         return cached_parse(text, str(path), cache, _parse)
@@ -94,6 +95,7 @@ def _unreadable(path: Path, message: str, hint: str = "") -> RunbookError:
 
 
 def _parse(text: str, path: str) -> Runbook:
+    # lazy: keeps runbook.parser off the start-up of a plain `opsbook run`
     from opsbook.runbook.parser import parse_runbook
 
     # The parse makes some hundred thousand short-lived objects; the cyclic collector's

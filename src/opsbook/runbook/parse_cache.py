@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import pickle
 import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from opsbook.runbook.model import Runbook
+from opsbook.runbook.model import Runbook
 
 FORMAT = b"opsbook parsed runbook 1\n"
 # The packages besides opsbook.runbook whose code decides what a parse returns (PyYAML
@@ -65,8 +64,6 @@ def cached_parse(
 
 
 def _key(text: str, path: str) -> bytes | None:
-    import importlib.util
-
     digest = hashlib.sha256(FORMAT + sys.version.encode())
     package = Path(__file__).parent
     sources = sorted(package.glob("*.py"))
@@ -84,8 +81,6 @@ def _key(text: str, path: str) -> bytes | None:
 
 
 def _read(entry: Path, key: bytes) -> Runbook | None:
-    from opsbook.runbook.model import Runbook
-
     try:
         with entry.open("rb") as file:
             info = os.fstat(file.fileno())

@@ -42,6 +42,7 @@ from opsbook.runbook.model import (
     VersionEntry,
 )
 from opsbook.runbook.problems import Problem, RunbookError, ValueProblem
+from opsbook.runbook.validate import validate
 
 if TYPE_CHECKING:
     from opsbook.runbook.blocks import Node
@@ -406,8 +407,6 @@ def _joined(inline: str, body: str) -> str:
 
 def parse_runbook(text: str, path: str = "RUNBOOK.md") -> Runbook:
     """Parse runbook Markdown into the model; raise RunbookError listing every problem."""
-    from opsbook.runbook.validate import validate
-
     doc = read_document(text)
     reader = _Reader(doc, path)
     try:

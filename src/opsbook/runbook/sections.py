@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from opsbook.runbook import table_rows
 from opsbook.runbook.blocks import strip_emphasis
+from opsbook.runbook.commands import split_command
 from opsbook.runbook.durations import parse_optional_duration, parse_schedule
 from opsbook.runbook.ids import norm
 from opsbook.runbook.model import (
@@ -162,8 +163,6 @@ def read_useful_commands(blocks: list[Node]) -> list[UsefulCommand]:
         if block.type == "fence":
             found.extend(commands_in_fence(block.content, (block.map or (0,))[0] + 2))
         for line, raw, _ in table_rows.items([block]):
-            from opsbook.runbook.commands import split_command
-
             text, command, _ = split_command(raw)
             if command:
                 found.append(UsefulCommand(name=text or command, command=command, line=line))

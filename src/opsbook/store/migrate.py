@@ -9,10 +9,15 @@ revisions are read again, and a process that waited finds the work already done.
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from opsbook.store.schema_heads import applied_revisions, current_heads
 
@@ -31,6 +36,7 @@ def upgrade(engine: Engine) -> None:
     heads = current_heads()
     if _revisions_at_a_glance(engine) == heads:
         return
+    # lazy: keeps alembic off the start-up of `opsbook runs list`
     from alembic import command
     from alembic.config import Config
 
@@ -44,8 +50,6 @@ def upgrade(engine: Engine) -> None:
 
 
 def _revisions_at_a_glance(engine: Engine) -> set[str]:
-    from sqlalchemy.exc import DBAPIError
-
     try:
         with engine.connect() as connection:
             return applied_revisions(connection)
@@ -56,8 +60,6 @@ def _revisions_at_a_glance(engine: Engine) -> set[str]:
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[Connection]:
     """Yield a connection in a transaction that no other process migrating holds."""
-    from sqlalchemy import text
-
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             # Held until the transaction ends: the upgrade commits, then the next one looks.
@@ -80,8 +82,6 @@ def _file_lock(database: str | None) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    import fcntl
-    import os
 
     descriptor = os.open(Path(database).parent, os.O_RDONLY | os.O_DIRECTORY)
     try:

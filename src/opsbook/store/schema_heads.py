@@ -43,6 +43,7 @@ def current_heads() -> set[str]:
 
 def applied_revisions(connection: Connection) -> set[str]:
     """Return the revisions a database is at: none before its first upgrade."""
+    # lazy: keeps sqlalchemy off the start-up of a plain `opsbook run`
     from sqlalchemy import inspect, text
 
     # Looks before it selects: on PostgreSQL a failed statement would end the transaction.

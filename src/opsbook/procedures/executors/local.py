@@ -116,6 +116,7 @@ class LocalExecutor:
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command to its end or its timeout; a cancelled run kills the tree."""
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio  # here: a run whose shell is a session never needs it
 
         started = time.monotonic()
@@ -163,6 +164,7 @@ class LocalExecutor:
         started: float,
     ) -> CommandResult:
         """Read the step's output until it ends or times out; a cancelled run kills the tree."""
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio
 
         out = BoundedOutput(spec.output_limit, spec.secrets)
@@ -201,6 +203,7 @@ class LocalExecutor:
 
 
 async def _pump(fd: int, into: BoundedOutput) -> None:
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     loop = asyncio.get_running_loop()
@@ -216,6 +219,7 @@ async def _pump(fd: int, into: BoundedOutput) -> None:
 
 
 async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     _done, pending = await asyncio.wait(readers, timeout=PIPE_GRACE)
@@ -227,6 +231,7 @@ async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:
 
 async def _kill_tree(process: asyncio.subprocess.Process) -> None:
     """SIGTERM the process group, then SIGKILL what is left after a grace period."""
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     for sig, grace in ((signal.SIGTERM, KILL_GRACE), (signal.SIGKILL, None)):

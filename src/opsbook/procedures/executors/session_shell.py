@@ -94,6 +94,7 @@ class SessionShell:
             return CommandResult(None, error=f"not a variable name: {bad[0]!r}")
         if self.blocking:
             return self._run_blocking(spec)
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio
 
         self.lock = self.lock or asyncio.Lock()
@@ -140,6 +141,7 @@ class SessionShell:
         return self._result(spec, prefix, reply, started)
 
     async def _run_in_loop(self, spec: CommandSpec) -> CommandResult:
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio
 
         started = time.monotonic()

@@ -8,6 +8,7 @@ on, and the run is queued again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +19,13 @@ from sqlalchemy import func, select
 from opsbook.errors import Conflict
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.engine import PlanItem, RunStatus
-from opsbook.procedures.plan import build_plan
+from opsbook.procedures.plan import PlanError, build_plan
 from opsbook.procedures.service import Me, start_run
 from opsbook.procedures.stores import queries
 from opsbook.procedures.stores.tables import ApprovalRow, ConfirmationRow, RunRow
 from opsbook.store.timestamps import iso, utc
 from opsbook.worker.queue import enqueue
+from opsbook.worker.tables import JobRow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import RowMapping
@@ -111,8 +113,6 @@ def waiting_step(
 
 
 def _plan_item(runbook: Runbook, row: RunRow, environ: Mapping[str, str]) -> PlanItem | None:
-    from opsbook.procedures.plan import PlanError
-
     params = {k: str(v) for k, v in row.params.items()}
     try:
         plan = build_plan(
@@ -254,10 +254,6 @@ def approve(
 
 def enqueue_in(session: Session, run_id: int, now: datetime) -> None:
     """Queue the run to go on, inside the caller's transaction."""
-    import json
-
-    from opsbook.worker.tables import JobRow
-
     moment = now.replace(tzinfo=None)
     session.add(
         JobRow(
