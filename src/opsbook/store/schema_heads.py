@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,3 +51,11 @@ def applied_revisions(connection: Connection) -> set[str]:
     if not inspect(connection).has_table("alembic_version"):
         return set()
     return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+
+
+def light_revisions(connection: sqlite3.Connection) -> set[str]:
+    """Return the revisions a SQLite file is at, read with the standard library (light store)."""
+    try:
+        return {row[0] for row in connection.execute("SELECT version_num FROM alembic_version")}
+    except sqlite3.Error:  # no table yet
+        return set()

@@ -77,7 +77,6 @@ def create_app(state: AppState) -> FastAPI:
     app.state.opsbook = state
     for router in routers():
         app.include_router(router)
-
     app.include_router(incident_routes.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
@@ -88,7 +87,6 @@ def create_app(state: AppState) -> FastAPI:
     if state.trusted_proxies:
         # Added last, so it runs first: the client and scheme are settled before anything
         # (the login limit, HSTS, secure cookies) reads them.
-
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(state.trusted_proxies))
     return app
 
@@ -121,7 +119,6 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     if _wants_html(request):
         if exc.status_code == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
         principal = getattr(request.state, "principal", None)

@@ -32,6 +32,7 @@ from opsbook.procedures.engine import (
 from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.secrets import Masker
+from opsbook.store.schema_heads import light_revisions
 
 Clock = Callable[[], datetime]
 
@@ -49,11 +50,7 @@ def open_sqlite_store(path: Path, heads: set[str], now: Clock) -> SqliteRunStore
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")
-    try:
-        current = {r[0] for r in connection.execute("SELECT version_num FROM alembic_version")}
-    except sqlite3.Error:
-        current = set()
-    if current != heads:
+    if light_revisions(connection) != heads:
         connection.close()
         return None
     return SqliteRunStore(connection, now)
