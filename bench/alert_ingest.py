@@ -210,46 +210,48 @@ def section(args: argparse.Namespace, runs: list[Run], loads: tuple[str, str]) -
         f"| {i} | {r.webhook:,.0f} | {r.webhook / 2:,.0f} | {r.floor:,.0f} | {r.raw:,.0f} |"
         for i, r in enumerate(runs, 1)
     ]
-    return "\n".join([
-        START,
-        "## Alertmanager webhook ingest on SQLite, beside raw SQLite inserts",
-        "",
-        f"Target (issue 5): at least {TARGET:,} alerts/s through the webhook (batches of 100,"
-        " with dedup), on SQLite, shown beside the raw SQLite insert rate measured in the same"
-        " run.",
-        "",
-        f"Command: `.venv/bin/python bench/alert_ingest.py --alerts {args.alerts} --batch "
-        f"{args.batch} --concurrency {args.concurrency} --repeat {args.repeat} --write`",
-        "",
-        f"Machine: {machine()}. Load average (1 / 5 / 15 min) when the runs started: "
-        f"{loads[0]}; when they ended: {loads[1]}. The client runs on the same machine and "
-        "takes CPU too; other sessions may share it, so single runs swing by a third.",
-        "",
-        "What runs, each repeat from scratch: the server as `opsbook serve` runs it "
-        "(`web.server.serve`: Uvicorn with httptools and uvloop, the same app, middleware, auth "
-        "and route) in its own process, on SQLite WAL in a temporary directory; "
-        f"{args.concurrency} client threads (stdlib `http.client`, keep-alive) POST "
-        f"{args.alerts // args.batch} version-4 payloads of {args.batch} distinct alerts, each "
-        "payload twice (the second copy is deduplicated by fingerprint: the alert's received "
-        "count goes up, no new row), with an `ingest` token. Then the stored rows are counted "
-        f"({median.stored:,} every time: none lost, none doubled). The HTTP floor posts the "
-        "same bodies with a wrong token, so only the HTTP stack, the middleware and one token "
-        f"lookup run. Raw SQLite: the same {args.alerts:,} rows through `executemany` in "
-        f"batches of {args.batch}, one transaction per batch, into a bare table with a unique "
-        "key.",
-        "",
-        "| run | webhook, alerts/s (incl. duplicates) | unique alerts/s | HTTP floor, alerts/s "
-        "at most | raw SQLite rows/s |",
-        "|---|---|---|---|---|",
-        *rows,
-        f"| median | **{median.webhook:,.0f}** | {median.webhook / 2:,.0f} | "
-        f"{median.floor:,.0f} | {median.raw:,.0f} |",
-        "",
-        f"Target {TARGET:,} alerts/s: **{met}** (median of {len(runs)} runs: "
-        f"{median.webhook:,.0f}; the webhook runs at {median.webhook / median.raw:.0%} of raw "
-        "SQLite's rate).",
-        END,
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            START,
+            "## Alertmanager webhook ingest on SQLite, beside raw SQLite inserts",
+            "",
+            f"Target (issue 5): at least {TARGET:,} alerts/s through the webhook (batches of 100,"
+            " with dedup), on SQLite, shown beside the raw SQLite insert rate measured in the same"
+            " run.",
+            "",
+            f"Command: `.venv/bin/python bench/alert_ingest.py --alerts {args.alerts} --batch "
+            f"{args.batch} --concurrency {args.concurrency} --repeat {args.repeat} --write`",
+            "",
+            f"Machine: {machine()}. Load average (1 / 5 / 15 min) when the runs started: "
+            f"{loads[0]}; when they ended: {loads[1]}. The client runs on the same machine and "
+            "takes CPU too; other sessions may share it, so single runs swing by a third.",
+            "",
+            "What runs, each repeat from scratch: the server as `opsbook serve` runs it "
+            "(`web.server.serve`: Uvicorn with httptools and uvloop, the same app, middleware, "
+            "auth and route) in its own process, on SQLite WAL in a temporary directory; "
+            f"{args.concurrency} client threads (stdlib `http.client`, keep-alive) POST "
+            f"{args.alerts // args.batch} version-4 payloads of {args.batch} distinct alerts, each "
+            "payload twice (the second copy is deduplicated by fingerprint: the alert's received "
+            "count goes up, no new row), with an `ingest` token. Then the stored rows are counted "
+            f"({median.stored:,} every time: none lost, none doubled). The HTTP floor posts the "
+            "same bodies with a wrong token, so only the HTTP stack, the middleware and one token "
+            f"lookup run. Raw SQLite: the same {args.alerts:,} rows through `executemany` in "
+            f"batches of {args.batch}, one transaction per batch, into a bare table with a unique "
+            "key.",
+            "",
+            "| run | webhook, alerts/s (incl. duplicates) | unique alerts/s | HTTP floor, alerts/s "
+            "at most | raw SQLite rows/s |",
+            "|---|---|---|---|---|",
+            *rows,
+            f"| median | **{median.webhook:,.0f}** | {median.webhook / 2:,.0f} | "
+            f"{median.floor:,.0f} | {median.raw:,.0f} |",
+            "",
+            f"Target {TARGET:,} alerts/s: **{met}** (median of {len(runs)} runs: "
+            f"{median.webhook:,.0f}; the webhook runs at {median.webhook / median.raw:.0%} of raw "
+            "SQLite's rate).",
+            END,
+        ]
+    )
 
 
 def load() -> str:

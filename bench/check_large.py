@@ -93,8 +93,9 @@ def make_runbook(lines: int) -> str:
     metrics = "".join(
         f"- Latency {i}: `http:http://127.0.0.1:8080/health/{i}`\n" for i in range(40)
     )
-    rules = "".join(f"| Latency {i} | > 500 | > 2000 | 5m | notify: Primary Owner |\n"
-                    for i in range(40))  # fmt: skip
+    rules = "".join(
+        f"| Latency {i} | > 500 | > 2000 | 5m | notify: Primary Owner |\n" for i in range(40)
+    )
     body = [HEADER, metrics, "\n## Standard Operating Procedures\n\n"]
     n = 0
     while sum(part.count("\n") for part in body) < lines * 0.7:
@@ -134,8 +135,10 @@ def main() -> None:
             parse_runbook(text, str(path))
             parses.append(time.perf_counter() - start)
     print(f"runbook: {text.count(chr(10))} lines")
-    print(f"opsbook check (whole command): median {statistics.median(walls) * 1000:.0f} ms, "
-          f"max {max(walls) * 1000:.0f} ms over {args.repeat} runs")  # fmt: skip
+    print(
+        f"opsbook check (whole command): median {statistics.median(walls) * 1000:.0f} ms, "
+        f"max {max(walls) * 1000:.0f} ms over {args.repeat} runs"
+    )
     print(f"parse + validate only:         median {statistics.median(parses) * 1000:.0f} ms")
 
 

@@ -58,11 +58,23 @@ def fill(db: object, runbook: object, total: int, due: int, now: datetime) -> No
             status = "acknowledged"
         elif n < 3 * due:  # open, not yet due
             status, next_at, opened = "detected", now + timedelta(minutes=30), now
-        rows.append({"title": f"incident {n}", "severity": "SEV-2", "status": status,
-                     "security": False, "cause": None, "commander": None, "participants": [],
-                     "opened_at": opened, "opened_by": "bench", "window_seconds": 3600.0,
-                     "respond_by": opened + timedelta(hours=1), "escalation_done": 1,
-                     "next_escalation_at": next_at})  # fmt: skip
+        rows.append(
+            {
+                "title": f"incident {n}",
+                "severity": "SEV-2",
+                "status": status,
+                "security": False,
+                "cause": None,
+                "commander": None,
+                "participants": [],
+                "opened_at": opened,
+                "opened_by": "bench",
+                "window_seconds": 3600.0,
+                "respond_by": opened + timedelta(hours=1),
+                "escalation_done": 1,
+                "next_escalation_at": next_at,
+            }
+        )
     with db.transaction() as session:  # type: ignore[attr-defined]
         session.execute(insert(IncidentRow), rows)
 
@@ -92,37 +104,48 @@ def main() -> None:
         listing = timed(lambda: list_incidents(db=db, only_open=True, limit=100), args.repeat)
         db.dispose()
     cores = os.cpu_count()
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.machine())  # fmt: skip
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     rows = [
         ("idle tick: escalate_due, nothing due", f"{statistics.median(idle) * 1000:.2f} ms"),
-        (f"busy tick: escalate_due, {args.due} due ({queued} pages queued)", f"{busy * 1000:.0f} ms"
-         f" ({busy / max(args.due, 1) * 1000:.2f} ms per incident)"),
-        ("list_incidents(only_open=True, limit=100)",
-         f"{statistics.median(listing) * 1000:.2f} ms"),
-    ]  # fmt: skip
-    text = "\n".join([
-        START,
-        "## Incident escalation tick and open-incident list",
-        "",
-        f"Command: `.venv/bin/python bench/incident_escalation.py --incidents {args.incidents} "
-        f"--due {args.due} --write`",
-        "",
-        f"Machine: {cores} cores ({model}), {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; SQLite (WAL) in a temporary directory. "
-        f"Load average when the run ended: {load} (other work shared the machine).",
-        "",
-        f"{args.incidents} incidents: {args.due} open and overdue, {args.due} acknowledged, "
-        f"{args.due} open and not yet due, the rest resolved. The worker runs the tick every "
-        f"5 s; medians of {args.repeat} runs (the busy tick runs once).",
-        "",
-        "| what | time |",
-        "|---|---|",
-        *[f"| {what} | {value} |" for what, value in rows],
-        END,
-    ])  # fmt: skip
+        (
+            f"busy tick: escalate_due, {args.due} due ({queued} pages queued)",
+            f"{busy * 1000:.0f} ms ({busy / max(args.due, 1) * 1000:.2f} ms per incident)",
+        ),
+        (
+            "list_incidents(only_open=True, limit=100)",
+            f"{statistics.median(listing) * 1000:.2f} ms",
+        ),
+    ]
+    text = "\n".join(
+        [
+            START,
+            "## Incident escalation tick and open-incident list",
+            "",
+            f"Command: `.venv/bin/python bench/incident_escalation.py --incidents {args.incidents} "
+            f"--due {args.due} --write`",
+            "",
+            f"Machine: {cores} cores ({model}), {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}; SQLite (WAL) in a temporary directory. "
+            f"Load average when the run ended: {load} (other work shared the machine).",
+            "",
+            f"{args.incidents} incidents: {args.due} open and overdue, {args.due} acknowledged, "
+            f"{args.due} open and not yet due, the rest resolved. The worker runs the tick every "
+            f"5 s; medians of {args.repeat} runs (the busy tick runs once).",
+            "",
+            "| what | time |",
+            "|---|---|",
+            *[f"| {what} | {value} |" for what, value in rows],
+            END,
+        ]
+    )
     print(text)
     if args.write:
         replace_section(START, END, text)

@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from doc_section import markers, replace_section  # noqa: E402
 from tests.e2e.sshd import SshServer, start_server, stop_server  # noqa: E402
 
-from opsbook.procedures.executor import CommandSpec  # noqa: E402
-from opsbook.procedures.fanout import run_on_hosts  # noqa: E402
-from opsbook.procedures.ssh import SshExecutor  # noqa: E402
+from opsbook.procedures.executors.fanout import run_on_hosts  # noqa: E402
+from opsbook.procedures.executors.protocol import CommandSpec  # noqa: E402
+from opsbook.procedures.executors.ssh import SshExecutor  # noqa: E402
 from opsbook.runbook.model import Host  # noqa: E402
 
 # What asyncssh negotiates with OpenSSH 9.2 (which lacks ML-KEM); OpenSSH's own client
@@ -54,9 +54,9 @@ START, END = markers("ssh_fanout")
 
 CHILD = """
 import asyncio, sys
-from opsbook.procedures.executor import CommandSpec
-from opsbook.procedures.fanout import run_on_hosts
-from opsbook.procedures.ssh import SshExecutor
+from opsbook.procedures.executors.protocol import CommandSpec
+from opsbook.procedures.executors.fanout import run_on_hosts
+from opsbook.procedures.executors.ssh import SshExecutor
 from opsbook.runbook.model import Host
 port, known, key, user, count, command = sys.argv[1:7]
 async def main():

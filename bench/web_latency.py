@@ -43,7 +43,7 @@ def fill_runs(state: Path, runbook: Path, total: int) -> str:
 
     from opsbook.access import service
     from opsbook.access.roles import Role
-    from opsbook.procedures.records import RunRow
+    from opsbook.procedures.stores.tables import RunRow
     from opsbook.store.database import open_database
 
     db = open_database(f"sqlite:///{state / 'opsbook.db'}")

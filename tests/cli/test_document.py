@@ -31,10 +31,25 @@ def test_inspect_json_follows_the_contract_and_lists_what_can_run(tmp_path: Path
     result = opsbook("inspect", str(path), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    for key in ("system", "contacts", "hosts", "procedures", "metrics", "alert_rules",
-                "response_times", "troubleshooting", "severity_levels", "maintenance_tasks",
-                "config_files", "env_vars", "disaster_recovery", "log_locations",
-                "useful_commands", "references", "version_history"):  # fmt: skip
+    for key in (
+        "system",
+        "contacts",
+        "hosts",
+        "procedures",
+        "metrics",
+        "alert_rules",
+        "response_times",
+        "troubleshooting",
+        "severity_levels",
+        "maintenance_tasks",
+        "config_files",
+        "env_vars",
+        "disaster_recovery",
+        "log_locations",
+        "useful_commands",
+        "references",
+        "version_history",
+    ):
         assert key in data, key
     startup = data["procedures"][0]
     assert set(startup["steps"][0]) >= {"text", "command", "attrs", "line"}

@@ -41,8 +41,12 @@ def opsbook(*args: str, home: Path, color: bool = False) -> subprocess.Completed
     env.update({"FORCE_COLOR": "1"} if color else {"NO_COLOR": "1"})
     return subprocess.run(
         [sys.executable, "-m", "opsbook", *args],
-        capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def assert_shown_escaped(output: str) -> None:

@@ -122,14 +122,14 @@ def test_pages_are_posted_to_the_team_webhook_too(db: Database, book: Runbook) -
 def test_a_page_whose_sender_died_mid_send_is_sent_later(
     db: Database, book: Runbook, smtp: Mailbox
 ) -> None:
-    from opsbook.incidents import store
+    from opsbook.incidents import queries
 
     clock = FakeClock()
     service.open_incident(
         db=db, runbook=book, title="x", severity_level="SEV-4", actor="a", now=clock()
     )
     with db.transaction() as session:  # a sender claims the page, then is killed -9
-        (page,) = store.claim_pages(session, clock(), 10)
+        (page,) = queries.claim_pages(session, clock(), 10)
         page.status, page.attempts = "sending", 1
         page.not_before = clock().replace(minute=5)
     assert deliver_pages(db=db, pager=_pager(smtp), now=clock()) == 0  # not yet: maybe sending

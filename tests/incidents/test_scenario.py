@@ -19,8 +19,8 @@ from opsbook.incidents.diagnosis import SilentReporter, run_diagnosis, this_proc
 from opsbook.incidents.review import write_postmortem
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.procedures.confirm import AutoConfirmer
-from opsbook.procedures.local import LocalExecutor
-from opsbook.procedures.remote import SshHosts
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.ssh_hosts import SshHosts
 from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.incidents_view import incident_tasks

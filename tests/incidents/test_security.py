@@ -160,8 +160,8 @@ def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
 
     from opsbook.incidents.diagnosis import SilentReporter
     from opsbook.procedures.confirm import NobodyConfirmer
-    from opsbook.procedures.local import LocalExecutor
-    from opsbook.procedures.remote import SshHosts
+    from opsbook.procedures.executors.local import LocalExecutor
+    from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.service import execute_run, prepare_resume
 
     clock = FakeClock()

@@ -11,8 +11,8 @@ from opsbook.incidents import service
 from opsbook.incidents.diagnosis import SilentReporter, run_diagnosis, this_process
 from opsbook.incidents.triage import best_matches
 from opsbook.procedures.confirm import AutoConfirmer
-from opsbook.procedures.local import LocalExecutor
-from opsbook.procedures.remote import SshHosts
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.ssh_hosts import SshHosts
 from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database
 from tests.incidents.clock import FakeClock

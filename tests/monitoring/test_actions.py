@@ -16,7 +16,7 @@ from opsbook.monitoring.cycle import MonitoringCycle
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.procedure_runs import EngineStarter
 from opsbook.monitoring.settings import monitoring_settings
-from opsbook.procedures.records import RunRow
+from opsbook.procedures.stores.tables import RunRow
 from opsbook.runbook.model import Runbook
 from opsbook.runbook.parser import parse_runbook
 from opsbook.store.database import Database

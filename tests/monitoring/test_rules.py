@@ -40,8 +40,13 @@ def test_fires_critical_only_after_critical_held_for_the_duration() -> None:
 
 
 def test_resolves_as_soon_as_the_value_is_back_under() -> None:
-    assert feed(DISK, [85, 85, 85, 40, 40]) == [Change.PENDING, None, Change.FIRED,
-                                                Change.RESOLVED, None]  # fmt: skip
+    assert feed(DISK, [85, 85, 85, 40, 40]) == [
+        Change.PENDING,
+        None,
+        Change.FIRED,
+        Change.RESOLVED,
+        None,
+    ]
 
 
 def test_flapping_value_never_fires_and_notifies_no_storm() -> None:
@@ -59,8 +64,13 @@ def test_a_failed_reading_changes_nothing_and_is_not_a_zero() -> None:
 
 def test_zero_hold_fires_at_once_and_each_change_is_reported_once() -> None:
     rule = AlertRule("cpu", Threshold(">", 80), Threshold(">", 95))
-    assert feed(rule, [99, 99, 85, 85, 10]) == [Change.FIRED, None, Change.DEESCALATED,
-                                                None, Change.RESOLVED]  # fmt: skip
+    assert feed(rule, [99, 99, 85, 85, 10]) == [
+        Change.FIRED,
+        None,
+        Change.DEESCALATED,
+        None,
+        Change.RESOLVED,
+    ]
 
 
 def test_pending_that_drops_back_is_cleared_without_firing() -> None:

@@ -13,8 +13,11 @@ NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # a Sunday
 
 
 def test_silence_mutes_matching_labels_only_while_it_lasts() -> None:
-    silence = Silence((parse_matcher('alertname="Disk usage"'), parse_matcher("severity=~warn.*")),
-                      NOW, NOW + timedelta(hours=1))  # fmt: skip
+    silence = Silence(
+        (parse_matcher('alertname="Disk usage"'), parse_matcher("severity=~warn.*")),
+        NOW,
+        NOW + timedelta(hours=1),
+    )
     labels = {"alertname": "Disk usage", "severity": "warning"}
     assert silenced_by([silence], labels, NOW + timedelta(minutes=5)) is silence
     assert silenced_by([silence], {**labels, "severity": "critical"}, NOW) is None
@@ -53,8 +56,16 @@ def test_window_in_a_named_zone_and_day_lists() -> None:
     assert not window.contains(datetime(2026, 12, 1, 8, 30, tzinfo=UTC))
 
 
-@pytest.mark.parametrize("bad", ["Sometimes", "Funday 02:00-03:00", "Daily 25:00-26:00",
-                                 "Daily 02:00-02:00", "Daily 01:00-02:00 Mars/Base"])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Sometimes",
+        "Funday 02:00-03:00",
+        "Daily 25:00-26:00",
+        "Daily 02:00-02:00",
+        "Daily 01:00-02:00 Mars/Base",
+    ],
+)
 def test_unreadable_window_is_refused_with_a_hint(bad: str) -> None:
     with pytest.raises(WindowError, match="maintenance window"):
         parse_window(bad)

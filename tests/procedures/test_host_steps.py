@@ -16,9 +16,9 @@ import pytest
 from opsbook.cli.run_view import QuietView
 from opsbook.procedures.confirm import AutoConfirmer
 from opsbook.procedures.engine import RunStatus
-from opsbook.procedures.executor import CommandResult, CommandSpec
-from opsbook.procedures.fanout import run_on_hosts
-from opsbook.procedures.local import LocalExecutor
+from opsbook.procedures.executors.fanout import run_on_hosts
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.service import Me, execute_run, show_run, start_run
 from opsbook.runbook.parser import parse_runbook

@@ -57,8 +57,10 @@ def test_kill_9_mid_step_kills_the_step_and_resume_runs_it_again_as_the_next_att
     env = cli_env(tmp_path / "state")
     proc = subprocess.Popen(
         [OPSBOOK, "run", str(book), "migrate"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
     daemon = wait_for_file(tmp_path / "daemon.pid")
     try:
         child = wait_for_file(tmp_path / "child.pid")

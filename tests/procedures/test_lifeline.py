@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from opsbook.procedures.lifeline import Lifeline
+from opsbook.procedures.executors.lifeline import Lifeline
 from tests.procedures.test_kill_nine import alive
 
 pytestmark = pytest.mark.process

@@ -10,8 +10,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from opsbook.procedures.executor import CommandSpec
-from opsbook.procedures.local import LocalExecutor
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.protocol import CommandSpec
 
 pytestmark = pytest.mark.process
 

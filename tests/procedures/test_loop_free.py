@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from opsbook.procedures.engine import Phase, Plan, PlanItem
-from opsbook.procedures.local import LocalExecutor
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.session_shell import SessionShell
 from opsbook.procedures.loop_free import (
     NeedsEventLoop,
     all_here,
@@ -19,7 +20,6 @@ from opsbook.procedures.loop_free import (
     needs_no_loop,
     run_loop_free,
 )
-from opsbook.procedures.session_shell import SessionShell
 from opsbook.runbook.model import Step
 from tests.procedures.cli_support import main_in_new_process, recorded_runbook
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from opsbook.procedures.process_start import process_started
+from opsbook.procedures.executors.process_start import process_started
 
 
 def test_start_time_is_the_one_psutil_reads() -> None:

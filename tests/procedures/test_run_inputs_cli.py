@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.procedures.executor import CommandSpec
-from opsbook.procedures.ssh import stdin_script
+from opsbook.procedures.executors.protocol import CommandSpec
+from opsbook.procedures.executors.ssh import stdin_script
 from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, run_json, write_runbook
 
 DEPLOY = """
@@ -36,8 +36,12 @@ def test_run_refuses_a_parameter_that_is_not_valid_unicode_and_stores_nothing(
     # Bytes that are not UTF-8 reach Python's argv as lone surrogates.
     done = subprocess.run(
         [OPSBOOK, "run", str(book), "deploy", "--yes", "--param", b"VERSION=\xff\xfe"],
-        env=env, capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert b"parameter VERSION is not valid Unicode" in done.stderr
     assert not (tmp_path / "version.txt").exists()

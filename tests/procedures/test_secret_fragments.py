@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.procedures.executor import CommandSpec
-from opsbook.procedures.local import BoundedOutput, LocalExecutor
+from opsbook.procedures.executors.local import BoundedOutput, LocalExecutor
+from opsbook.procedures.executors.protocol import CommandSpec
+from opsbook.procedures.executors.session_shell import SessionShell
+from opsbook.procedures.executors.ssh import SshExecutor
 from opsbook.procedures.loop_free import run_loop_free
 from opsbook.procedures.secrets import StreamMasker
-from opsbook.procedures.session_shell import SessionShell
-from opsbook.procedures.ssh import SshExecutor
 from opsbook.runbook.model import Host
 from tests.e2e.sshd import SshServer
 from tests.procedures.cli_support import cli_env, opsbook, run_json, write_runbook

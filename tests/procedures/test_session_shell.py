@@ -11,10 +11,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from opsbook.procedures.executor import CommandResult, CommandSpec
-from opsbook.procedures.local import LocalExecutor
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
+from opsbook.procedures.executors.session_shell import SessionShell, local_executor
 from opsbook.procedures.loop_free import run_loop_free
-from opsbook.procedures.session_shell import SessionShell, local_executor
 from opsbook.runbook.loader import load_runbook
 from opsbook.runbook.problems import RunbookError
 from tests.procedures.test_local import gone, wait_gone

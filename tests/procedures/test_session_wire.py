@@ -11,17 +11,17 @@ from pathlib import Path
 import psutil
 import pytest
 
-from opsbook.procedures.executor import CommandResult, CommandSpec
-from opsbook.procedures.local import LocalExecutor
-from opsbook.procedures.loop_free import run_loop_free
-from opsbook.procedures.session_shell import SessionShell
-from opsbook.procedures.session_wire import (
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
+from opsbook.procedures.executors.session_shell import SessionShell
+from opsbook.procedures.executors.session_wire import (
     DRIVER,
     MalformedReply,
     ReplyReader,
     WireError,
     encode_request,
 )
+from opsbook.procedures.loop_free import run_loop_free
 from tests.procedures.test_session_shell import RunAll, run_all  # noqa: F401  (the fixture)
 
 END = "0123456789abcdef"
@@ -64,8 +64,11 @@ def test_a_nul_in_a_value_runs_nothing_and_the_next_step_arrives_whole(
 def _driver(tmp_path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         ["bash", "--noprofile", "--norc", "-c", DRIVER, "opsbook-session", END],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tmp_path,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
 
 
 def _fields(*fields: str) -> bytes:

@@ -51,9 +51,13 @@ VALUES = ["*", "two  words", 'it\'s "quoted"', "$(touch /nonexistent/x) `id` $HO
 def run_with(command: str, value: str, cwd: Path) -> str:
     script = placeholders_as_variables(command)
     done = subprocess.run(
-        ["bash", "-c", script], env={"value": value, "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=True, cwd=cwd,
-    )  # fmt: skip
+        ["bash", "-c", script],
+        env={"value": value, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+    )
     return done.stdout
 
 

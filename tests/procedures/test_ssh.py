@@ -14,9 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from opsbook.procedures.executor import CommandResult, CommandSpec
-from opsbook.procedures.fanout import run_on_hosts
-from opsbook.procedures.ssh import KILL_GRACE, SshExecutor
+from opsbook.procedures.executors.fanout import run_on_hosts
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
+from opsbook.procedures.executors.ssh import KILL_GRACE, SshExecutor
 from opsbook.runbook.model import Host
 from tests.e2e.sshd import SshServer, generate_key
 

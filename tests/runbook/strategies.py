@@ -36,7 +36,7 @@ from opsbook.runbook.model import (
     VersionEntry,
 )
 from opsbook.runbook.secret_names import is_secret_name
-from opsbook.runbook.tables import actions
+from opsbook.runbook.table_rows import actions
 
 # Words with no meaning to the parser (no "procedure", "issue", "run", emphasis or backticks).
 WORDS = [

@@ -47,13 +47,20 @@ def test_example_runbook_passes_check_without_warnings() -> None:
 def test_example_inspect_has_the_procedures_written() -> None:
     procedures = {p["id"]: p for p in inspect_data()["procedures"]}
     assert list(procedures) == [
-        "startup", "shutdown", "cache-warmup", "backup", "log-rotation", "deployment",
-    ]  # fmt: skip
+        "startup",
+        "shutdown",
+        "cache-warmup",
+        "backup",
+        "log-rotation",
+        "deployment",
+    ]
     startup = procedures["startup"]
     assert startup["rollback_procedure"] == "shutdown"
     assert [s["command"] for s in startup["steps"]] == [
-        None, "bin/tinyweb start", "bin/tinyweb health",
-    ]  # fmt: skip
+        None,
+        "bin/tinyweb start",
+        "bin/tinyweb health",
+    ]
     assert startup["steps"][1]["attrs"] == {"timeout": 60.0}
     assert startup["steps"][2]["attrs"] == {"retries": 3, "delay": 2.0}
     assert all(check["command"] for check in startup["validation"])
@@ -75,8 +82,10 @@ def test_example_inspect_has_every_section_written() -> None:
     assert data["system"]["name"] == "tinyweb"
     assert data["settings"]["monitoring"] == {"interval": "30s"}
     assert [c["role"] for c in data["contacts"]] == [
-        "Primary Owner", "Security Lead", "Operations Lead",
-    ]  # fmt: skip
+        "Primary Owner",
+        "Security Lead",
+        "Operations Lead",
+    ]
     assert all(c["backup"].endswith("@example.com)") for c in data["contacts"])
     assert "opsbook serve" in data["dashboard"]
     sources = {m["name"]: m["source"] for m in data["metrics"]}
@@ -90,12 +99,17 @@ def test_example_inspect_has_every_section_written() -> None:
     assert kinds == {"run", "notify", "incident", "text"}
     assert {"kind": "incident", "target": "SEV-2"} in rules["Items stored"]["actions"]
     assert data["response_times"] == {
-        "critical": 900.0, "high": 3600.0, "medium": 14400.0, "low": 86400.0,
-    }  # fmt: skip
+        "critical": 900.0,
+        "high": 3600.0,
+        "medium": 14400.0,
+        "low": 86400.0,
+    }
     issues = {i["id"]: i for i in data["troubleshooting"]}
     assert set(issues) == {
-        "tinyweb-will-not-start", "items-missing-or-unreadable", "disk-filling-up",
-    }  # fmt: skip
+        "tinyweb-will-not-start",
+        "items-missing-or-unreadable",
+        "disk-filling-up",
+    }
     for issue in issues.values():
         assert issue["symptoms"] and issue["prevention"]
         assert any(s["command"] for s in issue["diagnosis"])
@@ -152,25 +166,35 @@ class Tinyweb:
 
     def control(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(CONTROL), *args], env={**self.env, **extra}, cwd=EXAMPLE,
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [str(CONTROL), *args],
+            env={**self.env, **extra},
+            cwd=EXAMPLE,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def shell(self, command: str, **extra: str) -> subprocess.CompletedProcess[str]:
         """Run a runbook command the way the engine does: sh, cwd = the runbook's directory."""
         return subprocess.run(
-            ["/bin/sh", "-c", command], env={**self.env, **extra}, cwd=EXAMPLE,
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            ["/bin/sh", "-c", command],
+            env={**self.env, **extra},
+            cwd=EXAMPLE,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     def call(self, path: str, body: bytes | None = None, token: str = "") -> tuple[int, Any]:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", data=body, headers=headers,
+            f"http://127.0.0.1:{self.port}{path}",
+            data=body,
+            headers=headers,
             method="POST" if body is not None else "GET",
-        )  # fmt: skip
+        )
         try:
             with urllib.request.urlopen(request, timeout=5) as answer:
                 raw = answer.read()
@@ -196,10 +220,14 @@ def process_gone(pid: int) -> bool:
 @pytest.fixture
 def tinyweb(tmp_path: Path) -> Iterator[Tinyweb]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINYWEB_")}
-    env.update({
-        "TINYWEB_PORT": str(free_port()), "TINYWEB_DATA": str(tmp_path / "data"),
-        "TINYWEB_STATE": str(tmp_path / "state"), "TINYWEB_BACKUPS": str(tmp_path / "backups"),
-    })  # fmt: skip
+    env.update(
+        {
+            "TINYWEB_PORT": str(free_port()),
+            "TINYWEB_DATA": str(tmp_path / "data"),
+            "TINYWEB_STATE": str(tmp_path / "state"),
+            "TINYWEB_BACKUPS": str(tmp_path / "backups"),
+        }
+    )
     system = Tinyweb(env=env, root=tmp_path)
     yield system
     system.control("stop", "--timeout", "5")
@@ -249,15 +277,23 @@ def test_tinyweb_starts_stores_an_item_backs_up_and_stops(tinyweb: Tinyweb) -> N
 def test_stop_lets_a_request_in_flight_finish_and_ignores_idle_clients(tinyweb: Tinyweb) -> None:
     assert tinyweb.control("start").returncode == 0
     body = b'{"name": "late"}'
-    with socket.create_connection(("127.0.0.1", tinyweb.port)) as idle, \
-         socket.create_connection(("127.0.0.1", tinyweb.port)) as writer:  # fmt: skip
-        writer.sendall(b"POST /items HTTP/1.0\r\nContent-Type: application/json\r\n"
-                       b"Content-Length: %d\r\n\r\n" % len(body))  # fmt: skip
+    with (
+        socket.create_connection(("127.0.0.1", tinyweb.port)) as idle,
+        socket.create_connection(("127.0.0.1", tinyweb.port)) as writer,
+    ):
+        writer.sendall(
+            b"POST /items HTTP/1.0\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
         time.sleep(0.5)  # the server is now reading the body of a request in flight
         stopping = subprocess.Popen(
-            [str(CONTROL), "stop", "--timeout", "20"], env=tinyweb.env, cwd=EXAMPLE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [str(CONTROL), "stop", "--timeout", "20"],
+            env=tinyweb.env,
+            cwd=EXAMPLE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1.0)
         assert stopping.poll() is None, "stop must wait for the request in flight"
         writer.sendall(body)

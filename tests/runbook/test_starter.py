@@ -39,20 +39,28 @@ def test_starter_has_the_template_structure() -> None:
     backup = runbook.procedure("backup")
     assert backup is not None and backup.frequency is not None and backup.restore_test_schedule
     assert [c.role for c in runbook.contacts] == [
-        "Primary Owner", "Security Lead", "Operations Lead",
-    ]  # fmt: skip
+        "Primary Owner",
+        "Security Lead",
+        "Operations Lead",
+    ]
     assert {m.kind for m in runbook.metrics} == {"host"}
     assert {r.metric for r in runbook.alert_rules} == {"CPU usage", "Disk usage", "Memory usage"}
     assert runbook.response_times.critical == 900.0 and runbook.response_times.low == 86400.0
     assert [i.id for i in runbook.troubleshooting] == ["the-service-does-not-answer"]
     assert [s.level for s in runbook.severity_levels] == ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]
     assert [p.name for p in runbook.incident_process] == [
-        "Detect & Assess", "Respond & Mitigate", "Resolve & Verify", "Post-Mortem",
-    ]  # fmt: skip
+        "Detect & Assess",
+        "Respond & Mitigate",
+        "Resolve & Verify",
+        "Post-Mortem",
+    ]
     assert runbook.security_response.steps and runbook.security_response.evidence
     assert [t.task for t in runbook.maintenance_tasks] == [
-        "Dependency updates", "Security patches", "Log rotation", "Certificate renewal",
-    ]  # fmt: skip
+        "Dependency updates",
+        "Security patches",
+        "Log rotation",
+        "Certificate renewal",
+    ]
     dr = runbook.disaster_recovery
     assert (dr.rto_seconds, dr.rpo_seconds, len(dr.steps)) == (14400.0, 86400.0, 4)
     assert [c.command for c in runbook.useful_commands] == ["df -h", "uptime"]
@@ -111,9 +119,10 @@ def test_commented_metric_and_threshold_examples_parse() -> None:
     document = (
         "# Examples\n\n### Key Metrics\n\n" + "\n".join(metrics) + "\n\n### Alert Thresholds\n\n"
         "| Metric | Warning | Critical | For | Action |\n|---|---|---|---|---|\n"
-        + "\n".join(rows) + "\n\n### Emergency Contacts\n\n| Role | Name |\n|---|---|\n"
+        + "\n".join(rows)
+        + "\n\n### Emergency Contacts\n\n| Role | Name |\n|---|---|\n"
         "| Primary Owner | Ana |\n"
-    )  # fmt: skip
+    )
     runbook = parse_runbook(document, "examples.md")
     assert {m.kind for m in runbook.metrics} == {"host", "http", "prom", "cmd"}
     (rule,) = runbook.alert_rules

@@ -76,8 +76,11 @@ def test_a_first_run_keeps_the_state_directory_and_database_from_other_users(
     # A permissive umask, as many systems have: what opsbook makes must not follow it.
     done = subprocess.run(
         ["sh", "-c", 'umask 002 && exec "$@"', "sh", OPSBOOK, "run", str(book), "quick"],
-        env=cli_env(state), capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env=cli_env(state),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert mode(state) == 0o700
     assert mode(state / "opsbook.db") == 0o600

@@ -25,9 +25,13 @@ def serve_runbook(
     env.pop("OPSBOOK_DATABASE_URL", None)
     if url:
         env["OPSBOOK_DATABASE_URL"] = url
-    server = subprocess.Popen([OPSBOOK, "serve", str(runbook), "--port", str(port), *extra],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)  # fmt: skip
+    server = subprocess.Popen(
+        [OPSBOOK, "serve", str(runbook), "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

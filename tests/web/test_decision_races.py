@@ -80,8 +80,9 @@ def server(runbook_path: Path, database_url: str, tmp_path: Path) -> Iterator[Se
         admin = {"Authorization": f"Bearer {bootstrap_token(process)}"}
         people = {}
         for name in PEOPLE:
-            made = httpx.post(f"{base}/api/v1/tokens", headers=admin,
-                              json={"name": name, "role": "operator"})  # fmt: skip
+            made = httpx.post(
+                f"{base}/api/v1/tokens", headers=admin, json={"name": name, "role": "operator"}
+            )
             assert made.status_code == 201, made.text
             people[name] = {"Authorization": f"Bearer {made.json()['token']}"}
         yield Server(base, admin, people, database_url or f"sqlite:///{home / 'opsbook.db'}")
@@ -126,8 +127,10 @@ def test_concurrent_decisions_on_one_step_let_exactly_one_win(server: Server) ->
     answers = at_once(calls)
     assert sorted(a.status_code for a in answers) == [200] + [409] * (len(PEOPLE) - 1)
     winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
-    who, decision = PEOPLE[winner], {"confirm": "confirmed", "skip": "skipped",
-                                     "abort": "aborted"}[kinds[winner % 3]]  # fmt: skip
+    who, decision = (
+        PEOPLE[winner],
+        {"confirm": "confirmed", "skip": "skipped", "abort": "aborted"}[kinds[winner % 3]],
+    )
     for answer in answers:
         if answer.status_code == 409:
             assert f"{decision} by {who} at " in answer.json()["detail"], answer.text

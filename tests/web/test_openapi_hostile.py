@@ -238,7 +238,8 @@ def test_hostile_values_anywhere_in_any_request_never_answer_5xx(
                 except Unsatisfiable:
                     pass  # nothing to violate: the operation takes no parameters
                 except Exception as exc:  # collect every operation's failure, not just the first
-                    failures.append(f"{fuzz.__name__} {operation.method.upper()} "
-                                    f"{operation.path}: {exc}")  # fmt: skip
+                    failures.append(
+                        f"{fuzz.__name__} {operation.method.upper()} {operation.path}: {exc}"
+                    )
     assert len(operations) >= 20
     assert not failures, "\n\n".join(failures)

@@ -91,15 +91,21 @@ def test_the_start_form_refuses_a_parameter_with_a_nul_and_runs_nothing(
 def test_a_run_stored_with_a_lone_surrogate_before_the_check_still_lists_and_shows(
     served: TestClient, operator_token: str, database: Database
 ) -> None:
-    from opsbook.procedures.records import RunRow
+    from opsbook.procedures.stores.tables import RunRow
 
     with database.transaction() as session:
         row = RunRow(
-            procedure="deploy", title="Deploy Procedure", kind="procedure",
-            runbook_path="/x/RUNBOOK.md", status="failed", message="",
-            started_at=datetime.now(UTC), started_by="olga",
-            params={"VERSION": "1\ud800"}, plan_digest="0" * 16,
-        )  # fmt: skip
+            procedure="deploy",
+            title="Deploy Procedure",
+            kind="procedure",
+            runbook_path="/x/RUNBOOK.md",
+            status="failed",
+            message="",
+            started_at=datetime.now(UTC),
+            started_by="olga",
+            params={"VERSION": "1\ud800"},
+            plan_digest="0" * 16,
+        )
         session.add(row)
         session.flush()
         run_id = row.id

@@ -24,12 +24,17 @@ def test_two_servers_drive_each_run_exactly_once(
     second, _ = serve_runbook(runbook_path, pg_url, tmp_path / "b")
     try:
         headers = {"Authorization": f"Bearer {bootstrap_token(first)}"}
-        ids = [httpx.post(f"{base}/api/v1/procedures/quick/runs", headers=headers,
-                          json={}).json()["id"] for _ in range(RUNS)]  # fmt: skip
+        ids = [
+            httpx.post(f"{base}/api/v1/procedures/quick/runs", headers=headers, json={}).json()[
+                "id"
+            ]
+            for _ in range(RUNS)
+        ]
         deadline = time.monotonic() + 120
         while True:
-            page = httpx.get(f"{base}/api/v1/runs?limit=100&procedure=quick",
-                             headers=headers).json()  # fmt: skip
+            page = httpx.get(
+                f"{base}/api/v1/runs?limit=100&procedure=quick", headers=headers
+            ).json()
             done = [r for r in page["runs"] if r["status"] not in ("running", "waiting")]
             if len(done) == RUNS:
                 break
@@ -42,11 +47,13 @@ def test_two_servers_drive_each_run_exactly_once(
             server.wait(timeout=30)
     engine = create_engine(pg_url)
     with engine.connect() as connection:
-        attempts = connection.execute(text(
-            "SELECT run_id, count(*) FROM step_attempts GROUP BY run_id")).all()  # fmt: skip
+        attempts = connection.execute(
+            text("SELECT run_id, count(*) FROM step_attempts GROUP BY run_id")
+        ).all()
         drivers = connection.execute(text("SELECT DISTINCT pid FROM runs")).scalars().all()
-        jobs = connection.execute(text(
-            "SELECT count(*), count(DISTINCT claimed_by) FROM jobs")).one()  # fmt: skip
+        jobs = connection.execute(
+            text("SELECT count(*), count(DISTINCT claimed_by) FROM jobs")
+        ).one()
     engine.dispose()
     assert sorted(run_id for run_id, _ in attempts) == sorted(ids)
     assert {n for _, n in attempts} == {1}  # each run's one step ran once

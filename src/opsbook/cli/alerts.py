@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,7 @@ from opsbook.cli.output import (
     fail,
     print_json,
 )
+from opsbook.errors import DomainError
 
 if TYPE_CHECKING:
     pass
@@ -43,15 +46,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _who() -> str:
+    # lazy: keeps getpass off the start-up of `opsbook --help`
     import getpass
-    import os
 
     return os.environ.get("OPSBOOK_USER") or getpass.getuser()
 
 
 def _now() -> Any:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC)
 
 
@@ -66,6 +67,7 @@ def list_(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
+    # lazy: keeps monitoring.service off the start-up of `opsbook --help`
     from opsbook.monitoring.service import list_alerts
 
     if state not in STATES:
@@ -82,6 +84,7 @@ def list_(
     if not rows:
         console().print(f"No {state} alerts.")
         return
+    # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.table import Table
 
     table = Table("ID", "Alert", "State", "Severity", "Summary", "Since", box=None)
@@ -103,6 +106,7 @@ def show(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
+    # lazy: keeps monitoring.service off the start-up of `opsbook --help`
     from opsbook.monitoring.service import AlertNotFound, show_alert
 
     try:
@@ -130,6 +134,7 @@ def ack(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
+    # lazy: off the start-up of `opsbook --help`: monitoring.lifecycle, monitoring.service
     from opsbook.monitoring.lifecycle import TransitionRefused
     from opsbook.monitoring.service import AlertNotFound, acknowledge
 
@@ -157,7 +162,7 @@ def silence(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    from opsbook.errors import DomainError
+    # lazy: off the start-up of `opsbook --help`: monitoring.service, runbook.durations, ...
     from opsbook.monitoring.service import add_silence
     from opsbook.runbook.durations import parse_duration
     from opsbook.runbook.problems import ValueProblem

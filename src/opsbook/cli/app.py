@@ -8,7 +8,10 @@ does not load Typer at all (see run_args.py).
 
 from __future__ import annotations
 
+import copy
 import importlib
+import os
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -39,6 +42,7 @@ REGISTERED_BY = {
 
 
 def _version(value: bool) -> None:
+    # lazy: keeps typer off the start-up of a plain `opsbook run`
     import typer
 
     if value:
@@ -48,6 +52,7 @@ def _version(value: bool) -> None:
 
 def build(modules: Iterable[str] = MODULES) -> typer.Typer:
     """Return the opsbook app with the commands of these modules."""
+    # lazy: keeps typer off the start-up of a plain `opsbook run`
     import typer
 
     def _root(
@@ -83,12 +88,12 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Run the opsbook command line."""
+    # lazy: keeps gc off the start-up of `opsbook --help`
     import gc
-    import sys
 
     word = sys.argv[1] if len(sys.argv) > 1 else ""
     # Start-up makes long-lived objects (modules, classes, the runbook): the collector's walks
-    # through them find nothing (about 5 ms of a run). It comes back before a run's steps
+    # through them find nothing (figures in docs/benchmarks.md). It comes back before a run's steps
     # (cli/run.py) and before any other command does its work.
     gc.disable()
     try:
@@ -111,8 +116,8 @@ def main() -> None:
 
 def collect_again() -> None:
     """Turn the collector back on, with the start-up heap frozen out of its walks."""
+    # lazy: keeps gc off the start-up of `opsbook --help`
     import gc
-    import sys
 
     if "sqlalchemy" not in sys.modules:  # see main: its pools must stay collectable
         gc.freeze()
@@ -125,15 +130,14 @@ def _run_directly(argv: list[str]) -> None:
     It ends as under Typer (typer.core._main): Ctrl-C exits with 130, the end of the input
     at a question says Aborted! and exits with 1, and so does a reader that went away.
     """
-    import os
-    import sys
-
+    # lazy: keeps cli.run_args off the start-up of `opsbook check`
     from opsbook.cli.run_args import parse_run_args
 
     args = parse_run_args(argv)
     # Typer answers a shell's completion request (_OPSBOOK_COMPLETE) before anything else.
     if args is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
         return
+    # cycle: fixed by issue 12 item 1; lazy: keeps cli.run off the start-up of `opsbook check`
     from opsbook.cli.run import run_procedure
 
     try:
@@ -153,12 +157,11 @@ def _run_directly(argv: list[str]) -> None:
 def narrowed(app: typer.Typer, word: str) -> typer.Typer | None:
     """Return the app with only the command or group `word` names; None if it has none.
 
-    Typer builds the parser of every command before it reads the arguments (about 15 ms for
-    all of opsbook's); a command's parser, help and errors do not depend on the others, and
-    only its own module need be imported and compiled.
+    Typer builds the parser of every command before it reads the arguments, which costs
+    start-up time (docs/benchmarks.md); a command's parser, help and errors do not depend on
+    the others, and only its own module need be imported and compiled.
     """
-    import copy
-
+    # lazy: keeps typer off the start-up of a plain `opsbook run`
     from typer.main import get_command_name
 
     def name(command: CommandInfo) -> str:

@@ -41,6 +41,7 @@ def init(
     directory: Path = typer.Argument(Path("."), help="Where to write RUNBOOK.md."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing RUNBOOK.md."),
 ) -> None:
+    # lazy: keeps runbook.starter off the start-up of `opsbook --help`
     from opsbook.runbook.starter import starter_text
 
     target = directory / "RUNBOOK.md"
@@ -52,6 +53,7 @@ def init(
 
 
 def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
+    # lazy: off the start-up of `opsbook --help`: runbook.summary, runbook.validate
     from opsbook.runbook.summary import summarize
     from opsbook.runbook.validate import validate, warnings
 
@@ -79,6 +81,7 @@ def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
 
 
 def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
+    # lazy: off the start-up of `opsbook --help`: rich, procedures.plan, runbook.serialize, ...
     from rich.markup import escape
 
     from opsbook.procedures.plan import known_targets
@@ -114,10 +117,12 @@ def render(
         fail(f'unknown format "{fmt}"', EXIT_BAD_INPUT, hint="use --format md or --format html")
     runbook = load_or_exit(path)
     if fmt == "html":
+        # lazy: keeps runbook.render_html off the start-up of `opsbook --help`
         from opsbook.runbook.render_html import render_html
 
         text = render_html(runbook)
     else:
+        # lazy: keeps runbook.render_md off the start-up of `opsbook --help`
         from opsbook.runbook.render_md import render_markdown
 
         text = render_markdown(runbook)

@@ -34,6 +34,7 @@ def prometheus_rules(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary for scripts."),
 ) -> None:
+    # lazy: off the start-up of `opsbook --help`: yaml, monitoring.prometheus_rules
     import yaml
 
     from opsbook.monitoring.prometheus_rules import prometheus_rules as build

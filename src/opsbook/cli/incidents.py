@@ -6,8 +6,10 @@ the commands so `opsbook --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -15,10 +17,9 @@ import typer
 
 from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+from opsbook.errors import DomainError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
@@ -26,15 +27,21 @@ T = TypeVar("T")
 RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
 JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 ID = id_argument("The incident's id (see `opsbook incidents list`).")
-STYLE = {"detected": "bold red", "acknowledged": "yellow", "mitigated": "cyan",
-         "resolved": "green", "closed": "dim"}  # fmt: skip
+STYLE = {
+    "detected": "bold red",
+    "acknowledged": "yellow",
+    "mitigated": "cyan",
+    "resolved": "green",
+    "closed": "dim",
+}
 SEV_STYLE = {"SEV-1": "bold white on red", "SEV-2": "bold red", "SEV-3": "yellow"}
 
 
 def register(app: typer.Typer) -> None:
     """Add the `incidents` group to the app."""
-    group = typer.Typer(help="Incidents: response timers, escalation, timeline, post-mortems.",
-                        no_args_is_help=True)  # fmt: skip
+    group = typer.Typer(
+        help="Incidents: response timers, escalation, timeline, post-mortems.", no_args_is_help=True
+    )
     commands: list[tuple[str, Callable[..., None], str]] = [
         ("open", open_, 'opsbook incidents open --severity SEV-2 --title "Items lost"'),
         ("list", list_, "opsbook incidents list --open --json"),
@@ -60,18 +67,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _actor() -> str:
+    # lazy: keeps getpass off the start-up of `opsbook --help`
     import getpass
 
     return os.environ.get("OPSBOOK_USER") or getpass.getuser()
 
 
 def _now() -> datetime:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC)
 
 
 def _context(runbook: Path | None, as_json: bool) -> tuple[Runbook, Database]:
+    # lazy: keeps store.database off the start-up of `opsbook --help`
     from opsbook.store.database import open_for
 
     book = load_or_exit(runbook, as_json)
@@ -80,8 +87,6 @@ def _context(runbook: Path | None, as_json: bool) -> tuple[Runbook, Database]:
 
 def _call(action: Callable[[], T]) -> T:
     """Run a use case; report its refusal the way every command does."""
-    from opsbook.errors import DomainError
-
     try:
         return action()
     except DomainError as exc:
@@ -95,6 +100,7 @@ def _refused(exc: Any) -> NoReturn:
 
 def _deliver(book: Runbook, db: Database) -> None:
     """Send queued pages now when the runbook configures a channel (else the server will)."""
+    # lazy: off the start-up of `opsbook --help`: incidents.channels, incidents.paging, ...
     from opsbook.incidents.channels import pager_for
     from opsbook.incidents.paging import deliver_pages
     from opsbook.notify.settings import NotifySettingsError
@@ -102,16 +108,15 @@ def _deliver(book: Runbook, db: Database) -> None:
     try:
         pager = pager_for(book)
     except NotifySettingsError as exc:
-        console(stderr=True).print(f"warning: pages stay queued: {book.path}: {exc}",
-                                   markup=False, highlight=False)  # fmt: skip
+        console(stderr=True).print(
+            f"warning: pages stay queued: {book.path}: {exc}", markup=False, highlight=False
+        )
         return
     if pager is not None:
         deliver_pages(db=db, pager=pager, now=_now())
 
 
 def _countdown(data: dict[str, Any]) -> str:
-    from datetime import datetime
-
     if data["status"] != "detected":
         return ""
     left = (datetime.fromisoformat(data["respond_by"]) - _now()).total_seconds()
@@ -121,12 +126,15 @@ def _countdown(data: dict[str, Any]) -> str:
 
 
 def _line(data: dict[str, Any]) -> str:
+    # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.markup import escape
 
     sev, status = data["severity"], data["status"]
     security = " [bold magenta]SECURITY[/]" if data["security"] else ""
-    return (f"[{SEV_STYLE.get(sev, 'dim')}]{sev}[/] #{data['id']} {escape(data['title'])}"
-            f"{security} — [{STYLE.get(status, '')}]{status}[/] {_countdown(data)}")  # fmt: skip
+    return (
+        f"[{SEV_STYLE.get(sev, 'dim')}]{sev}[/] #{data['id']} {escape(data['title'])}"
+        f"{security} — [{STYLE.get(status, '')}]{status}[/] {_countdown(data)}"
+    )
 
 
 def _print(data: dict[str, Any], as_json: bool, verb: str) -> None:
@@ -145,20 +153,31 @@ def open_(
     as_json: bool = JSON,
 ) -> None:
     """Open an incident: respond-by from its severity, the primary contact paged."""
+    # lazy: off the start-up of `opsbook --help`: incidents, incidents.review, store.database
     from opsbook.incidents import service
     from opsbook.incidents.review import capture_logs
     from opsbook.store.database import state_dir
 
     book, db = _context(runbook, as_json)
     now, actor = _now(), _actor()
-    opened = _call(lambda: service.open_incident(
-        db=db, runbook=book, title=title, severity_level=severity_level, actor=actor, now=now,
-        security=security, commander=commander))  # fmt: skip
+    opened = _call(
+        lambda: service.open_incident(
+            db=db,
+            runbook=book,
+            title=title,
+            severity_level=severity_level,
+            actor=actor,
+            now=now,
+            security=security,
+            commander=commander,
+        )
+    )
     incident_id = opened.incident["id"]
     if security:
         vault = state_dir(Path(book.path), os.environ) / "evidence"
-        capture_logs(db=db, runbook=book, incident_id=incident_id, vault=vault, actor=actor,
-                     now=now)  # fmt: skip
+        capture_logs(
+            db=db, runbook=book, incident_id=incident_id, vault=vault, actor=actor, now=now
+        )
     _deliver(book, db)
     data = service.show_incident(db=db, incident_id=incident_id)
     if as_json:
@@ -166,8 +185,10 @@ def open_(
         return
     out = console()
     out.print(f"Opened: {_line(data)}", markup=True, highlight=False)
-    out.print(f"  respond by {data['respond_by'][:16].replace('T', ' ')} UTC; "
-              f"acknowledge with: opsbook incidents ack {incident_id}")  # fmt: skip
+    out.print(
+        f"  respond by {data['respond_by'][:16].replace('T', ' ')} UTC; "
+        f"acknowledge with: opsbook incidents ack {incident_id}"
+    )
     for event in data["timeline"]:
         if event["kind"] in ("page", "triage", "evidence"):
             out.print(f"  {event['text']}", markup=False, highlight=False, soft_wrap=True)
@@ -182,6 +203,7 @@ def list_(
     as_json: bool = JSON,
 ) -> None:
     """List incidents, newest first."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import list_incidents
 
     _, db = _context(runbook, as_json)
@@ -197,6 +219,7 @@ def list_(
 
 def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
     """Show an incident: phase, timeline, pages, action items, evidence, matching issues."""
+    # lazy: off the start-up of `opsbook --help`: rich, incidents, incidents.lifecycle, ...
     from rich.markup import escape
 
     from opsbook.incidents import service
@@ -216,29 +239,51 @@ def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = 
         return
     out = console()
     out.print(_line(data), markup=True, highlight=False)
-    out.print(f"  phase: [bold]{escape(data['phase'])}[/]  commander: "
-              f"{escape(data['commander'] or '—')}  opened {data['opened_at'][:19]} by "
-              f"{escape(data['opened_by'])}", markup=True)  # fmt: skip
+    out.print(
+        f"  phase: [bold]{escape(data['phase'])}[/]  commander: "
+        f"{escape(data['commander'] or '—')}  opened {data['opened_at'][:19]} by "
+        f"{escape(data['opened_by'])}",
+        markup=True,
+    )
     for event in data["timeline"]:
-        out.print(f"  [dim]{event['at'][11:19]}[/] {escape(event['actor']):>10} "
-                  f"[bold]{event['kind']:<13}[/] {escape(event['text'])}", markup=True,
-                  soft_wrap=True)  # fmt: skip
+        out.print(
+            f"  [dim]{event['at'][11:19]}[/] {escape(event['actor']):>10} "
+            f"[bold]{event['kind']:<13}[/] {escape(event['text'])}",
+            markup=True,
+            soft_wrap=True,
+        )
     for item in data["action_items"]:
-        out.print(f"  action {item['id']} [{item['status']}] {escape(item['text'])} "
-                  f"— {escape(item['owner'])}", markup=True)  # fmt: skip
+        out.print(
+            f"  action {item['id']} [{item['status']}] {escape(item['text'])} "
+            f"— {escape(item['owner'])}",
+            markup=True,
+        )
     for match in data["suggestions"]:
-        out.print(f"  suggested: {escape(match['title'])} — opsbook incidents diagnose "
-                  f"{incident_id} {match['issue']}", markup=True)  # fmt: skip
+        out.print(
+            f"  suggested: {escape(match['title'])} — opsbook incidents diagnose "
+            f"{incident_id} {match['issue']}",
+            markup=True,
+        )
 
 
-def _transition(incident_id: int, runbook: Path | None, as_json: bool, event: str,
-                text: str = "") -> None:  # fmt: skip
+def _transition(
+    incident_id: int, runbook: Path | None, as_json: bool, event: str, text: str = ""
+) -> None:
+    # lazy: off the start-up of `opsbook --help`: incidents, incidents.lifecycle
     from opsbook.incidents import service
     from opsbook.incidents.lifecycle import Event
 
     _, db = _context(runbook, as_json)
-    data = _call(lambda: service.transition(db=db, incident_id=incident_id, event=Event(event),
-                                            actor=_actor(), now=_now(), text=text))  # fmt: skip
+    data = _call(
+        lambda: service.transition(
+            db=db,
+            incident_id=incident_id,
+            event=Event(event),
+            actor=_actor(),
+            now=_now(),
+            text=text,
+        )
+    )
     _print(data, as_json, event.capitalize().rstrip("e") + "ed")
 
 
@@ -270,17 +315,25 @@ def close(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool =
 def note(
     incident_id: int = ID,
     text: str = typer.Argument(..., help="The note."),
-    kind: str = typer.Option("note", "--kind", help="note, root-cause, trigger, impact, "
-                             "lesson or resolution (these fill the post-mortem)."),
+    kind: str = typer.Option(
+        "note",
+        "--kind",
+        help="note, root-cause, trigger, impact, "
+        "lesson or resolution (these fill the post-mortem).",
+    ),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
-) -> None:  # fmt: skip
+) -> None:
     """Add a note to the timeline."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import add_note
 
     _, db = _context(runbook, as_json)
-    event = _call(lambda: add_note(db=db, incident_id=incident_id, text=text, actor=_actor(),
-                                   now=_now(), kind=kind))  # fmt: skip
+    event = _call(
+        lambda: add_note(
+            db=db, incident_id=incident_id, text=text, actor=_actor(), now=_now(), kind=kind
+        )
+    )
     print_json(event) if as_json else console().print(f"Noted on incident {incident_id}.")
 
 
@@ -291,11 +344,15 @@ def update(
     as_json: bool = JSON,
 ) -> None:
     """Send a status update to the emergency contacts and keep it in the timeline."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import post_status_update
 
     book, db = _context(runbook, as_json)
-    event = _call(lambda: post_status_update(db=db, runbook=book, incident_id=incident_id,
-                                             text=text, actor=_actor(), now=_now()))  # fmt: skip
+    event = _call(
+        lambda: post_status_update(
+            db=db, runbook=book, incident_id=incident_id, text=text, actor=_actor(), now=_now()
+        )
+    )
     _deliver(book, db)
     print_json(event) if as_json else console().print(f"Status update sent for {incident_id}.")
 
@@ -307,12 +364,20 @@ def severity(
     as_json: bool = JSON,
 ) -> None:
     """Change an open incident's severity; respond-by follows."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import change_severity
 
     book, db = _context(runbook, as_json)
-    data = _call(lambda: change_severity(db=db, runbook=book, incident_id=incident_id,
-                                         severity_level=level, actor=_actor(),
-                                         now=_now()))  # fmt: skip
+    data = _call(
+        lambda: change_severity(
+            db=db,
+            runbook=book,
+            incident_id=incident_id,
+            severity_level=level,
+            actor=_actor(),
+            now=_now(),
+        )
+    )
     _deliver(book, db)
     _print(data, as_json, "Severity changed")
 
@@ -325,11 +390,15 @@ def action(
     as_json: bool = JSON,
 ) -> None:
     """Track a post-mortem action item with its owner."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import add_action_item
 
     _, db = _context(runbook, as_json)
-    item = _call(lambda: add_action_item(db=db, incident_id=incident_id, text=text, owner=owner,
-                                         actor=_actor(), now=_now()))  # fmt: skip
+    item = _call(
+        lambda: add_action_item(
+            db=db, incident_id=incident_id, text=text, owner=owner, actor=_actor(), now=_now()
+        )
+    )
     print_json(item) if as_json else console().print(f"Action item {item['id']} added.")
 
 
@@ -340,36 +409,61 @@ def action_done(
     as_json: bool = JSON,
 ) -> None:
     """Mark an action item done."""
+    # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import complete_action_item
 
     _, db = _context(runbook, as_json)
-    item = _call(lambda: complete_action_item(db=db, incident_id=incident_id, item_id=item_id,
-                                              actor=_actor(), now=_now()))  # fmt: skip
+    item = _call(
+        lambda: complete_action_item(
+            db=db, incident_id=incident_id, item_id=item_id, actor=_actor(), now=_now()
+        )
+    )
     print_json(item) if as_json else console().print(f"Action item {item_id} done.")
 
 
-def _run_linked(book: Runbook, db: Database, incident_id: int, yes: bool,
-                start: Callable[..., Any], as_json: bool) -> dict[str, Any]:  # fmt: skip
+def _run_linked(
+    book: Runbook,
+    db: Database,
+    incident_id: int,
+    yes: bool,
+    start: Callable[..., Any],
+    as_json: bool,
+) -> dict[str, Any]:
+    # lazy: off the start-up of `opsbook --help`: asyncio, incidents.diagnosis, ...
     import asyncio
-    import contextlib
 
     from opsbook.incidents.diagnosis import SilentReporter, this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
+    from opsbook.procedures.executors.session_shell import local_executor
+    from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.plan import PlanError
-    from opsbook.procedures.remote import SshHosts
-    from opsbook.procedures.session_shell import local_executor
 
     me = this_process(_actor())
     confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()
     err = console(stderr=True)
-    status = (err.status("Running; the output goes into the incident's timeline…")
-              if err.is_terminal and not as_json else contextlib.nullcontext())  # fmt: skip
+    status = (
+        err.status("Running; the output goes into the incident's timeline…")
+        if err.is_terminal and not as_json
+        else contextlib.nullcontext()
+    )
     try:
         with status:
-            result: dict[str, Any] = _call(lambda: asyncio.run(start(
-                db=db, runbook=book, incident_id=incident_id, me=me, environ=os.environ,
-                confirmer=confirmer, reporter=SilentReporter(), local=local_executor(book.settings),
-                remote=SshHosts(book), now=_now)))  # fmt: skip
+            result: dict[str, Any] = _call(
+                lambda: asyncio.run(
+                    start(
+                        db=db,
+                        runbook=book,
+                        incident_id=incident_id,
+                        me=me,
+                        environ=os.environ,
+                        confirmer=confirmer,
+                        reporter=SilentReporter(),
+                        local=local_executor(book.settings),
+                        remote=SshHosts(book),
+                        now=_now,
+                    )
+                )
+            )
     except PlanError as exc:
         for problem in exc.problems[1:]:
             err.print(problem, markup=False, highlight=False)
@@ -384,8 +478,11 @@ def _print_run(event: dict[str, Any], as_json: bool) -> None:
     out = console()
     out.print(event["text"], markup=False, highlight=False)
     for attempt in event["data"]["attempts"]:
-        out.print(f"  $ {attempt['command'] or attempt['text']}  → {attempt['status']}",
-                  markup=False, highlight=False)  # fmt: skip
+        out.print(
+            f"  $ {attempt['command'] or attempt['text']}  → {attempt['status']}",
+            markup=False,
+            highlight=False,
+        )
         for line in (attempt["stdout"] + attempt["stderr"]).splitlines()[-8:]:
             out.print(f"    │ {line}", markup=False, highlight=False)
     if event["data"]["status"] != "succeeded":
@@ -400,6 +497,7 @@ def diagnose(
     as_json: bool = JSON,
 ) -> None:
     """Run a matching issue's diagnosis steps; the output goes into the timeline."""
+    # lazy: keeps incidents.diagnosis off the start-up of `opsbook --help`
     from opsbook.incidents.diagnosis import run_diagnosis
 
     book, db = _context(runbook, as_json)
@@ -419,6 +517,7 @@ def force_run(
     as_json: bool = JSON,
 ) -> None:
     """As an admin, run a shutdown procedure during a security incident, with a reason."""
+    # lazy: keeps incidents.diagnosis off the start-up of `opsbook --help`
     from opsbook.incidents.diagnosis import run_forced
 
     book, db = _context(runbook, as_json)
@@ -432,39 +531,55 @@ def force_run(
 def postmortem(
     incident_id: int = ID,
     output: Path | None = typer.Option(None, "--output", "-o", help="Where to write it."),
-    update_runbook: bool = typer.Option(False, "--update-runbook",
-                                        help="Add the lesson to the Troubleshooting Guide."),
+    update_runbook: bool = typer.Option(
+        False, "--update-runbook", help="Add the lesson to the Troubleshooting Guide."
+    ),
     issue_title: str | None = typer.Option(None, "--issue-title", help="Title of that issue."),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
-) -> None:  # fmt: skip
+) -> None:
     """Write the post-mortem (Markdown), pre-filled from the timeline."""
+    # lazy: off the start-up of `opsbook --help`: incidents.review, store.database
     from opsbook.incidents.review import teach_runbook, write_postmortem
     from opsbook.store.database import state_dir
 
     book, db = _context(runbook, as_json)
     target = output or state_dir(Path(book.path), os.environ) / "postmortems" / (
-        f"incident-{incident_id}.md")  # fmt: skip
+        f"incident-{incident_id}.md"
+    )
     now, actor = _now(), _actor()
-    written = _call(lambda: write_postmortem(db=db, runbook=book, incident_id=incident_id,
-                                             target=target, actor=actor, now=now))  # fmt: skip
+    written = _call(
+        lambda: write_postmortem(
+            db=db, runbook=book, incident_id=incident_id, target=target, actor=actor, now=now
+        )
+    )
     result: dict[str, Any] = {"incident": incident_id, "path": written["path"]}
     if update_runbook:
-        result["runbook"] = _call(lambda: teach_runbook(
-            db=db, runbook_path=Path(book.path), incident_id=incident_id, actor=actor, now=now,
-            title=issue_title))  # fmt: skip
+        result["runbook"] = _call(
+            lambda: teach_runbook(
+                db=db,
+                runbook_path=Path(book.path),
+                incident_id=incident_id,
+                actor=actor,
+                now=now,
+                title=issue_title,
+            )
+        )
     if as_json:
         print_json(result)
         return
     console().print(f"Post-mortem written to {written['path']}", markup=False)
     if update_runbook:
         taught = result["runbook"]
-        console().print(f'Added issue "{taught["issue"]}" to {taught["path"]} '
-                        f"(version {taught['version']})", markup=False)  # fmt: skip
+        console().print(
+            f'Added issue "{taught["issue"]}" to {taught["path"]} (version {taught["version"]})',
+            markup=False,
+        )
 
 
 def escalate(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
     """Page whoever is due now and send queued pages (the server does this by itself)."""
+    # lazy: keeps incidents.paging off the start-up of `opsbook --help`
     from opsbook.incidents.paging import escalate_due
 
     book, db = _context(runbook, as_json)

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
+from opsbook.cli.output import console
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -29,6 +31,7 @@ _EMOJI = re.compile(r":\S*:")
 
 def markup(pieces: Iterable[Piece]) -> str:
     """Return the pieces as Rich markup, their text escaped."""
+    # lazy: keeps rich off the start-up of a plain `opsbook run`
     from rich.markup import escape
 
     return "".join(
@@ -87,8 +90,6 @@ class Lines:
     def console(self) -> Console:
         """Return the Rich console for this stream, made on first use."""
         if self._console is None:
-            from opsbook.cli.output import console
-
             self._console = console(stderr=self.stderr)
         return self._console
 

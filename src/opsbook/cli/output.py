@@ -63,6 +63,7 @@ def console(stderr: bool = False) -> Console:
 
 @cache
 def _visible_console() -> type[Console]:
+    # lazy: keeps rich off the start-up of a plain `opsbook run`
     from rich.console import Console
 
     class VisibleConsole(Console):
@@ -138,6 +139,7 @@ def write_output(output: Path, text: str) -> None:
 
     A missing directory is not created: a mistyped path should not leave new directories.
     """
+    # lazy: keeps files off the start-up of a plain `opsbook run`
     from opsbook.files import write_atomically
 
     if output.is_dir():
@@ -158,11 +160,13 @@ def load_or_exit(path: Path | None, as_json: bool = False, *, cached: bool = Fal
 
     `cached`: keep the parsed runbook in the user's cache (see `runbook/parse_cache.py`).
     """
+    # lazy: off the start-up of `opsbook --help`: runbook.loader, runbook.problems
     from opsbook.runbook.loader import load_runbook, resolve_path
     from opsbook.runbook.problems import RunbookError
 
     cache = None
     if cached:
+        # lazy: keeps runbook.parse_cache off the start-up of `opsbook --help`
         from opsbook.runbook.parse_cache import cache_dir
 
         cache = cache_dir(os.environ)
@@ -174,6 +178,7 @@ def load_or_exit(path: Path | None, as_json: bool = False, *, cached: bool = Fal
 
 def database_or_exit(runbook: Path | None) -> Database:
     """Open the database of the runbook named (or the default one); exit 2 if it cannot be."""
+    # lazy: off the start-up of `opsbook --help`: runbook.loader, store.database
     from opsbook.runbook.loader import resolve_path
     from opsbook.store.database import open_for
 

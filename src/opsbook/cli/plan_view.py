@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
+
 from opsbook.cli.output import console, print_json
+from opsbook.procedures.plan import plan_data
 
 if TYPE_CHECKING:
     from opsbook.procedures.engine import Plan
@@ -13,10 +16,6 @@ if TYPE_CHECKING:
 
 def print_plan(plan: Plan, runbook: Runbook, as_json: bool) -> None:
     """Print every item with where it runs, its attributes and its command."""
-    from rich.markup import escape
-
-    from opsbook.procedures.plan import plan_data
-
     data = plan_data(plan, runbook)
     if as_json:
         print_json(data)

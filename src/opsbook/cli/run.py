@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, load_or_exit, print_json
+from opsbook.cli.output import (
+    EXIT_BAD_INPUT,
+    console,
+    fail,
+    fail_bad_input,
+    load_or_exit,
+    print_json,
+)
 from opsbook.cli.run_args import RunArgs
 from opsbook.cli.run_drive import drive_run, finish_run
 
@@ -18,7 +27,7 @@ if TYPE_CHECKING:
     from opsbook.procedures.drive import Me
     from opsbook.procedures.engine import Plan
     from opsbook.procedures.plan import PlanError
-    from opsbook.procedures.sqlite_store import SqliteRunStore
+    from opsbook.procedures.stores.light import SqliteRunStore
     from opsbook.store.database import Database
 
 
@@ -28,6 +37,7 @@ def register(app: typer.Typer) -> None:
     Their Typer faces are made here: `main` runs a plain `opsbook run` command line through
     `run_procedure` without importing Typer (see run_args.py), and so imports this module.
     """
+    # lazy: off the start-up of a plain `opsbook run`: typer, cli.runs, cli.ids
     import typer
 
     from opsbook.cli import runs
@@ -100,12 +110,14 @@ def me() -> Me:
     As `getpass.getuser()` and `socket.gethostname()` say, without importing either
     (socket builds its enums on import): several ms of a short run.
     """
+    # lazy: off the start-up of `opsbook --help`: procedures.drive, ...
     from opsbook.procedures.drive import Me
-    from opsbook.procedures.process_start import process_started
+    from opsbook.procedures.executors.process_start import process_started
 
     names = ("OPSBOOK_USER", "LOGNAME", "USER", "LNAME", "USERNAME")
     user = next((os.environ[n] for n in names if os.environ.get(n)), "")
     if not user:
+        # lazy: keeps pwd off the start-up of a plain `opsbook run`
         import pwd
 
         user = pwd.getpwuid(os.getuid()).pw_name
@@ -114,8 +126,6 @@ def me() -> Me:
 
 
 def _now() -> Any:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC)
 
 
@@ -124,6 +134,7 @@ def _plan_failed(error: PlanError, as_json: bool) -> None:
         print_json({"error": "cannot run", "problems": error.problems, "hint": error.hint})
         raise SystemExit(EXIT_BAD_INPUT)
     err = console(stderr=True)
+    # lazy: keeps rich off the start-up of a plain `opsbook run`
     from rich.markup import escape
 
     for problem in error.problems:
@@ -135,8 +146,7 @@ def _plan_failed(error: PlanError, as_json: bool) -> None:
 
 def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> bool:
     """On a terminal, ask for the parameters that have no value; say whether all were given."""
-    import sys
-
+    # lazy: keeps runbook.secret_names off the start-up of `opsbook --help`
     from opsbook.runbook.secret_names import is_secret_name
 
     only_missing = len(error.missing) == len(error.problems)
@@ -153,6 +163,7 @@ def _ask_missing(error: PlanError, values: dict[str, str], as_json: bool) -> boo
 
 def run_procedure(args: RunArgs) -> None:
     """Run what `opsbook run` was asked: plan it, drive it, record it, print how it ended."""
+    # lazy: keeps procedures.plan off the start-up of `opsbook --help`
     from opsbook.procedures.plan import PlanError, build_plan
 
     runbook_or_id, ident, host, as_json = args.runbook_or_id, args.ident, args.host, args.as_json
@@ -170,6 +181,7 @@ def run_procedure(args: RunArgs) -> None:
         _plan_failed(exc, as_json)
         return
     if args.dry_run:
+        # lazy: keeps cli.plan_view off the start-up of a plain `opsbook run`
         from opsbook.cli.plan_view import print_plan
 
         print_plan(plan, runbook, as_json)
@@ -180,11 +192,13 @@ def run_procedure(args: RunArgs) -> None:
         try:
             run_id = local.start_run(plan, who)
             end = drive_run(local, plan, runbook, run_id, who, args.yes, as_json, resumed=False)
-            from opsbook.procedures.sqlite_show import show_recorded_run
+            # lazy: loaded after the steps have run, not before the first one
+            from opsbook.procedures.stores.light_show import show_recorded_run
 
             finish_run(partial(show_recorded_run, local.connection), end, as_json)
         finally:
             local.connection.close()  # now, not whenever the collector would reach it
+    # lazy: off the start-up of a plain `opsbook run`: cli.runs, ...
     from opsbook.cli.runs import show_data
     from opsbook.procedures.service import DatabaseRunStore, start_run
 
@@ -207,10 +221,11 @@ def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
     Not for PostgreSQL, a missing or out-of-date schema (SQLAlchemy and Alembic handle
     those), nor a shutdown, which the security-incident guard must see first.
     """
+    # lazy: off the start-up of `opsbook --help`: incidents.shutdown, procedures.stores.light, ...
     from opsbook.incidents.shutdown import shutdown_reasons
-    from opsbook.procedures.sqlite_store import open_sqlite_store
-    from opsbook.procedures.store import current_heads
+    from opsbook.procedures.stores.light import open_sqlite_store
     from opsbook.store.database import state_dir
+    from opsbook.store.schema_heads import current_heads
 
     if os.environ.get("OPSBOOK_DATABASE_URL"):
         return None
@@ -223,13 +238,14 @@ def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
 
 def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> None:
     """Go on with a stopped run from the step where it stopped (`opsbook resume`)."""
-    from opsbook.cli.output import fail_bad_input
+    # lazy: off the start-up of `opsbook --help`: procedures.plan, procedures.service, ...
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.service import ResumeRefused, prepare_resume
     from opsbook.runbook.loader import load_runbook
     from opsbook.runbook.problems import RunbookError
 
     who = me()
+    # lazy: keeps cli.runs off the start-up of a plain `opsbook run`
     from opsbook.cli.runs import database_for, show_data
 
     db = database_for(runbook)
@@ -256,6 +272,7 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
             f"Resuming run {run_id} ({state.previous}); {done} finished "
             f"step{'s' if done != 1 else ''} will not run again."
         )
+    # lazy: keeps procedures.service off the start-up of `opsbook --help`
     from opsbook.procedures.service import DatabaseRunStore
 
     end = drive_run(
@@ -275,6 +292,7 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
 
 
 def _database(runbook_path: Path) -> Database:
-    from opsbook.procedures.store import open_runs_database
+    # lazy: keeps store.database off the start-up of `opsbook --help`
+    from opsbook.store.database import open_for
 
-    return open_runs_database(runbook_path, os.environ)
+    return open_for(runbook_path, os.environ)

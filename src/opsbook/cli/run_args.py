@@ -1,16 +1,14 @@
 """The arguments of `opsbook run`, read without Typer when they are plain.
 
 DESIGN.md names Typer for the command line, and Typer still defines every command, prints
-every help and reports every usage error. This module is one measured exception: Typer
-and its parser cost a one-step `opsbook run` about 25-30 ms beyond what the run imports
-anyway (Typer alone shows 45 ms under `python -X importtime`), a sixth of the fixed cost
-that issue 3's benchmark (bench/procedure_local.py) compares with a bash script; without
-them the bench's one-step run went from 208 to 181 ms (medians, 2026-11-27). So `main`
-reads the most frequent command line, `opsbook run RUNBOOK.md ID` with its options, here;
-anything it does not understand exactly (help, an unknown or abbreviated option, a missing
-value, combined short flags, too many or no arguments) gives None and goes to Typer.
-tests/cli/test_run_args.py checks, on many command lines, that whatever this reads Typer
-reads the same, and that both know the same options.
+every help and reports every usage error. This module is one measured exception: Typer and
+its parser are a large share of a one-step `opsbook run`'s start-up beyond what the run
+imports anyway, the fixed cost that bench/procedure_local.py compares with a bash script
+(figures in docs/benchmarks.md). So `main` reads the most frequent command line, `opsbook
+run RUNBOOK.md ID` with its options, here; anything it does not understand exactly (help, an
+unknown or abbreviated option, a missing value, combined short flags, too many or no
+arguments) gives None and goes to Typer. tests/cli/test_run_args.py checks, on many command
+lines, that whatever this reads Typer reads the same, and that both know the same options.
 """
 
 from __future__ import annotations

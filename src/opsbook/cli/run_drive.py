@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -21,13 +23,13 @@ EXIT_INTERRUPTED = 130
 
 
 def _confirmer(yes: bool, user: str, *, in_thread: bool = True) -> Confirmer:
-    import sys
-
+    # lazy: keeps procedures.confirm off the start-up of `opsbook --help`
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer, TerminalConfirmer
 
     if yes:
         return AutoConfirmer(user)
     if sys.stdin.isatty():
+        # lazy: keeps rich off the start-up of a plain `opsbook run`
         from rich.markup import escape
 
         return TerminalConfirmer(
@@ -50,21 +52,22 @@ def drive_run(
     **state: Any,
 ) -> RunEnd:
     """Drive the run with its steps shown as they go; Ctrl-C or SIGTERM stops it (exit 130)."""
-    import signal
-
+    # cycle: fixed by issue 12 item 1
     from opsbook.cli.app import collect_again
+
+    # lazy: off the start-up of `opsbook --help`: cli.lines, cli.run_view, procedures.drive, ...
     from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import QuietView, StepView
     from opsbook.procedures.drive import drive
+    from opsbook.procedures.executors.session_shell import local_executor
+    from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.loop_free import (
         all_here,
         blocking_sleep,
         needs_no_loop,
         run_loop_free,
     )
-    from opsbook.procedures.remote import SshHosts
     from opsbook.procedures.runner import loop_sleep
-    from opsbook.procedures.session_shell import local_executor
 
     out = Lines()
     view: StepView | QuietView = QuietView() if as_json else StepView(out, plan)
@@ -109,8 +112,8 @@ def drive_run(
 
 def _on_event_loop(running: Coroutine[Any, Any, RunEnd]) -> RunEnd:
     """Run the drive on an event loop, SIGTERM cancelling it; a stop is KeyboardInterrupt."""
+    # lazy: keeps asyncio off the start-up of `opsbook --help`
     import asyncio
-    import signal
 
     async def main() -> RunEnd:
         task = asyncio.current_task()
@@ -128,12 +131,14 @@ def finish_run(
     show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: bool
 ) -> NoReturn:
     """Print how the run ended (with --json: its whole record, read by `show`); exit."""
+    # lazy: keeps procedures.engine off the start-up of `opsbook --help`
     from opsbook.procedures.engine import RunStatus
 
     code = 0 if end.status is RunStatus.SUCCEEDED else EXIT_FAILED
     if as_json:
         print_json(show(end.run_id))
         raise SystemExit(code)
+    # lazy: keeps cli.lines off the start-up of `opsbook --help`
     from opsbook.cli.lines import Lines
 
     out = Lines()

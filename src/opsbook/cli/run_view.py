@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from opsbook.procedures.engine import Outcome, Plan, PlanItem
-    from opsbook.procedures.executor import CommandResult
+    from opsbook.procedures.executors.protocol import CommandResult
 
 TAIL_LINES = 12
 MARKS: dict[str, Piece] = {
@@ -55,6 +55,7 @@ class _Current:
     """The spinner line of the step running now."""
 
     def __init__(self) -> None:
+        # lazy: keeps rich off the start-up of a plain `opsbook run`
         from rich.spinner import Spinner
 
         self.spinner = Spinner("dots")
@@ -62,6 +63,7 @@ class _Current:
         self.started = time.monotonic()
 
     def __rich__(self) -> RenderableType:
+        # lazy: keeps rich off the start-up of a plain `opsbook run`
         from rich.text import Text
 
         self.spinner.text = Text(f"{self.text}  {time.monotonic() - self.started:.1f}s")
@@ -80,6 +82,7 @@ class StepView:
         self.current: _Current | None = None
         self.live: Live | None = None
         if lines.is_terminal:
+            # lazy: keeps rich off the start-up of a plain `opsbook run`
             from rich.live import Live
 
             self.current = _Current()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,31 +39,31 @@ def register(app: typer.Typer) -> None:
 
 def database_for(runbook: Path | None) -> Database | None:
     """Open the runs database of a runbook; None if it has never been written."""
-    from opsbook.procedures.store import open_runs_database
+    # lazy: off the start-up of `opsbook --help`: runbook.loader, store.database
     from opsbook.runbook.loader import resolve_path
-    from opsbook.store.database import database_url, state_dir
+    from opsbook.store.database import database_url, open_for, state_dir
 
     path = resolve_path(str(runbook) if runbook else None, os.environ)
     url = database_url(state_dir(path, os.environ), os.environ)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return None
-    return open_runs_database(path, os.environ)
+    return open_for(path, os.environ)
 
 
 def _machine() -> str:
+    # lazy: keeps socket off the start-up of `opsbook --help`
     import socket
 
     return socket.gethostname()
 
 
 def _now() -> Any:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC)
 
 
 def show_data(db: Database, run_id: int) -> dict[str, Any] | None:
     """Return one run with its attempts, as `runs show --json` prints it."""
+    # lazy: keeps procedures.service off the start-up of `opsbook --help`
     from opsbook.procedures.service import show_run
 
     return show_run(db=db, run_id=run_id, machine=_machine(), now=_now)
@@ -74,6 +75,7 @@ def list_(
     procedure: str | None = typer.Option(None, "--procedure", help="Only runs of this id."),
     as_json: bool = JSON_OPT,
 ) -> None:
+    # lazy: keeps procedures.service off the start-up of `opsbook --help`
     from opsbook.procedures.service import list_runs
 
     db = database_for(runbook)
@@ -88,6 +90,7 @@ def list_(
     if not rows:
         console().print("No runs yet. Start one with: opsbook run RUNBOOK.md ID")
         return
+    # lazy: keeps rich off the start-up of a plain `opsbook run`
     from rich.table import Table
     from rich.text import Text
 
@@ -112,8 +115,6 @@ def _short(iso: str | None) -> str:
 
 
 def _took(row: dict[str, Any]) -> str:
-    from datetime import datetime
-
     if not row.get("finished_at"):
         return ""
     seconds = (
@@ -134,6 +135,7 @@ def show(
     if as_json:
         print_json(data)
         return
+    # lazy: off the start-up of a plain `opsbook run`: rich, ...
     from rich.markup import escape
 
     from opsbook.procedures.engine import Phase

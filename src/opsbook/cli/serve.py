@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,8 +46,7 @@ def serve(
         "X-Forwarded-Proto are believed. Default: none, whatever connects is the client.",
     ),
 ) -> None:
-    import os
-
+    # lazy: off the start-up of `opsbook serve --help`: errors, ...
     from opsbook.errors import BadInput
     from opsbook.runbook.loader import resolve_path
     from opsbook.runbook.problems import RunbookError
@@ -90,6 +90,7 @@ def serve(
 
 
 def _bootstrap_admin(state: AppState, name: str) -> str:
+    # lazy: off the start-up of `opsbook --help`: access, access.roles
     from opsbook.access import service
     from opsbook.access.roles import Role
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +62,7 @@ def create(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    from datetime import UTC, datetime
-
+    # lazy: off the start-up of `opsbook --help`: access, access.roles
     from opsbook.access import service
     from opsbook.access.roles import parse_role
 
@@ -70,6 +70,7 @@ def create(
         parsed = parse_role(role)
     except ValueError as exc:
         fail(f"--role: {exc}")
+    # lazy: keeps getpass off the start-up of `opsbook --help`
     import getpass
 
     try:
@@ -101,12 +102,14 @@ def list_(
     include_revoked: bool = typer.Option(False, "--all", help="Include revoked tokens."),
     as_json: bool = JSON_OPT,
 ) -> None:
+    # lazy: keeps access off the start-up of `opsbook --help`
     from opsbook.access import service
 
     tokens = service.list_tokens(database_or_exit(runbook), include_revoked=include_revoked)
     if as_json:
         print_json([_data(t) for t in tokens])
         return
+    # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.table import Table
 
     table = Table("id", "name", "role", "created", "last used", "state", box=None)
@@ -135,8 +138,7 @@ def revoke(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    from datetime import UTC, datetime
-
+    # lazy: off the start-up of `opsbook --help`: access, ...
     from opsbook.access import service
     from opsbook.inputs import MAX_ID
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.service import Opened, open_incident
 
 if TYPE_CHECKING:
@@ -44,20 +44,33 @@ def open_for_alert(
 ) -> Opened:
     """Open an incident for a firing alert, or attach the alert to the open one it caused."""
     title = f"{alert.name}: {alert.summary}" if alert.summary else f"{alert.name} alert firing"
-    return open_incident(db=db, runbook=runbook, title=title[:500], severity_level=severity_level,
-                         actor="monitoring", now=now, cause=cause_of(alert),
-                         alert=alert_text(alert))  # fmt: skip
+    return open_incident(
+        db=db,
+        runbook=runbook,
+        title=title[:500],
+        severity_level=severity_level,
+        actor="monitoring",
+        now=now,
+        cause=cause_of(alert),
+        alert=alert_text(alert),
+    )
 
 
 def alert_resolved(*, db: Database, alert: AlertFacts, now: datetime) -> int | None:
     """Note in the open incident of this alert that the alert resolved; return its id."""
     with db.transaction() as session:
-        row = store.lock_open_with_cause(session, cause_of(alert))
+        row = queries.lock_open_with_cause(session, cause_of(alert))
         if row is None:
             return None
-        store.add_event(session, row.id, at=now, actor="monitoring", kind="alert",
-                        text=f"Alert {alert.alert_id} {alert.name} resolved",
-                        data={"cause": cause_of(alert), "resolved": True})  # fmt: skip
+        queries.add_event(
+            session,
+            row.id,
+            at=now,
+            actor="monitoring",
+            kind="alert",
+            text=f"Alert {alert.alert_id} {alert.name} resolved",
+            data={"cause": cause_of(alert), "resolved": True},
+        )
         return row.id
 
 
@@ -70,8 +83,9 @@ class IncidentOpener:
 
     def open(self, alert: AlertFacts, severity_level: str, now: datetime) -> int:
         """Open or join the incident for this alert; return the incident's id."""
-        opened = open_for_alert(db=self.db, runbook=self.runbook(), alert=alert,
-                                severity_level=severity_level, now=now)  # fmt: skip
+        opened = open_for_alert(
+            db=self.db, runbook=self.runbook(), alert=alert, severity_level=severity_level, now=now
+        )
         return int(opened.incident["id"])
 
     def resolved(self, alert: AlertFacts, now: datetime) -> int | None:

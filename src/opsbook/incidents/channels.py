@@ -9,6 +9,9 @@ from email.utils import formataddr
 from typing import TYPE_CHECKING
 
 from opsbook.incidents.paging import PageFailed, PageMessage
+from opsbook.notify.base import DeliveryError, Message
+from opsbook.notify.service import channels_for
+from opsbook.notify.settings import notify_settings
 
 if TYPE_CHECKING:
     from opsbook.incidents.paging import Pager
@@ -23,8 +26,6 @@ class NotifyPager:
     """Sends pages through notify's channels; one attempt per call (the outbox retries)."""
 
     def __init__(self, settings: NotifySettings) -> None:
-        from opsbook.notify.service import channels_for
-
         self.email, self.webhook = channels_for(settings)
         self.webhooks = settings.webhooks
 
@@ -33,10 +34,9 @@ class NotifyPager:
         return asyncio.run(self._send(message))
 
     async def _send(self, message: PageMessage) -> str:
-        from opsbook.notify.base import DeliveryError, Message
-
-        severity = "critical" if message.subject.startswith(tuple(f"[{s}]" for s in URGENT)) \
-            else "warning"  # fmt: skip
+        severity = (
+            "critical" if message.subject.startswith(tuple(f"[{s}]" for s in URGENT)) else "warning"
+        )
         note = Message(message.subject, message.body, severity)
         used, errors = [], []
         targets: list[tuple[Channel | None, str, str]] = [
@@ -59,8 +59,6 @@ class NotifyPager:
 def pager_for(runbook: Runbook) -> Pager | None:
     """Return the pager the runbook configures, or None when it configures no channel
     (NotifySettingsError names a bad setting)."""
-    from opsbook.notify.settings import notify_settings
-
     settings = notify_settings(runbook.settings)
     if settings.email is None and not settings.webhooks:
         return None

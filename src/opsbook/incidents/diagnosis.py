@@ -3,19 +3,26 @@ engine's service, and put the run and what it printed into the incident's timeli
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import psutil
+from sqlalchemy import select
+
 from opsbook.errors import BadInput, NotFound
-from opsbook.incidents.service import link_run, suggestions
+from opsbook.incidents import queries
+from opsbook.incidents.guard import Override
+from opsbook.incidents.service import link_run, show_incident, suggestions
+from opsbook.incidents.tables import EventRow
 
 if TYPE_CHECKING:
-    from opsbook.incidents.guard import Override
     from opsbook.procedures.confirm import Confirmer
     from opsbook.procedures.engine import Outcome, PlanItem
-    from opsbook.procedures.executor import CommandResult, Executor
+    from opsbook.procedures.executors.protocol import CommandResult, Executor
     from opsbook.procedures.runner import HostRunner, Reporter
     from opsbook.procedures.service import Me
     from opsbook.runbook.model import Runbook
@@ -30,14 +37,18 @@ def choose_issue(*, db: Database, runbook: Runbook, incident_id: int, issue: str
         found = runbook.issue(issue)
         if found is None:
             known = ", ".join(i.id for i in runbook.troubleshooting) or "none"
-            raise BadInput(f'no troubleshooting issue "{issue}" in {runbook.path}',
-                           f"known issues: {known}")  # fmt: skip
+            raise BadInput(
+                f'no troubleshooting issue "{issue}" in {runbook.path}', f"known issues: {known}"
+            )
         return found.id
-    matches = [m for m in suggestions(db=db, runbook=runbook, incident_id=incident_id)
-               if m.runnable]  # fmt: skip
+    matches = [
+        m for m in suggestions(db=db, runbook=runbook, incident_id=incident_id) if m.runnable
+    ]
     if not matches:
-        raise NotFound(f"no troubleshooting issue matches incident {incident_id}",
-                       "name one: opsbook incidents diagnose ID ISSUE")  # fmt: skip
+        raise NotFound(
+            f"no troubleshooting issue matches incident {incident_id}",
+            "name one: opsbook incidents diagnose ID ISSUE",
+        )
     return matches[0].issue_id
 
 
@@ -48,11 +59,18 @@ def _tail(text: str) -> str:
 def run_summary(run: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Return each attempt of a run as the timeline keeps it: command, exit, output tail."""
     return [
-        {"step": a["number"], "text": a["text"], "command": a["command"], "host": a["host"],
-         "status": a["status"], "exit_code": a["exit_code"], "stdout": _tail(a["stdout"]),
-         "stderr": _tail(a["stderr"])}
+        {
+            "step": a["number"],
+            "text": a["text"],
+            "command": a["command"],
+            "host": a["host"],
+            "status": a["status"],
+            "exit_code": a["exit_code"],
+            "stdout": _tail(a["stdout"]),
+            "stderr": _tail(a["stderr"]),
+        }
         for a in run["attempts"]
-    ]  # fmt: skip
+    ]
 
 
 async def run_diagnosis(
@@ -71,10 +89,21 @@ async def run_diagnosis(
 ) -> dict[str, Any]:
     """Run the diagnosis steps of `issue` (default: the best match); return the timeline event."""
     issue_id = choose_issue(db=db, runbook=runbook, incident_id=incident_id, issue=issue)
-    return await _run_linked(db=db, runbook=runbook, incident_id=incident_id,
-                             target=f"{issue_id}:diagnosis", what="diagnosis", me=me,
-                             environ=environ, confirmer=confirmer, reporter=reporter,
-                             local=local, remote=remote, now=now, override=None)  # fmt: skip
+    return await _run_linked(
+        db=db,
+        runbook=runbook,
+        incident_id=incident_id,
+        target=f"{issue_id}:diagnosis",
+        what="diagnosis",
+        me=me,
+        environ=environ,
+        confirmer=confirmer,
+        reporter=reporter,
+        local=local,
+        remote=remote,
+        now=now,
+        override=None,
+    )
 
 
 async def run_forced(
@@ -94,13 +123,22 @@ async def run_forced(
     admin: bool = True,
 ) -> dict[str, Any]:
     """Run a procedure the security guard would refuse, as an admin with a written reason."""
-    from opsbook.incidents.guard import Override
-
     override = Override(me.user, reason, admin)
-    return await _run_linked(db=db, runbook=runbook, incident_id=incident_id, target=target,
-                             what="forced", me=me, environ=environ, confirmer=confirmer,
-                             reporter=reporter, local=local, remote=remote, now=now,
-                             override=override)  # fmt: skip
+    return await _run_linked(
+        db=db,
+        runbook=runbook,
+        incident_id=incident_id,
+        target=target,
+        what="forced",
+        me=me,
+        environ=environ,
+        confirmer=confirmer,
+        reporter=reporter,
+        local=local,
+        remote=remote,
+        now=now,
+        override=override,
+    )
 
 
 async def _run_linked(
@@ -119,21 +157,35 @@ async def _run_linked(
     now: Callable[[], datetime],
     override: Override | None,
 ) -> dict[str, Any]:
-    from opsbook.incidents.service import show_incident
+    # cycle: fixed by issue 12 item 1
     from opsbook.procedures.plan import build_plan
     from opsbook.procedures.service import execute_run, show_run, start_run
 
     show_incident(db=db, incident_id=incident_id)  # NotFound before anything runs
     plan = build_plan(runbook, target=target, params={}, environ=environ)
     run_id = start_run(db=db, plan=plan, me=me, now=now, override=override)
-    end = await execute_run(db=db, plan=plan, run_id=run_id, confirmer=confirmer,
-                            reporter=reporter, local=local, remote=remote, now=now)  # fmt: skip
+    end = await execute_run(
+        db=db,
+        plan=plan,
+        run_id=run_id,
+        confirmer=confirmer,
+        reporter=reporter,
+        local=local,
+        remote=remote,
+        now=now,
+    )
     run = show_run(db=db, run_id=run_id, machine=me.machine, now=now)
     assert run is not None
     text = f"Ran {plan.title} ({what}), run {run_id}: {end.status}"
-    return link_run(db=db, incident_id=incident_id, run_id=run_id, text=text, actor=me.user,
-                    now=now(), data={"target": target, "status": str(end.status),
-                                     "attempts": run_summary(run)})  # fmt: skip
+    return link_run(
+        db=db,
+        incident_id=incident_id,
+        run_id=run_id,
+        text=text,
+        actor=me.user,
+        now=now(),
+        data={"target": target, "status": str(end.status), "attempts": run_summary(run)},
+    )
 
 
 class SilentReporter:
@@ -157,11 +209,7 @@ class SilentReporter:
 
 def this_process(user: str) -> Me:
     """Describe this process as the one driving a run."""
-    import os
-    import socket
-
-    import psutil
-
+    # cycle: fixed by issue 12 item 1
     from opsbook.procedures.service import Me
 
     pid = os.getpid()
@@ -171,32 +219,41 @@ def this_process(user: str) -> Me:
 def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> int:
     """Put the output of finished runs started for incidents (from the dashboard) into
     their timelines; return how many were settled."""
-    from sqlalchemy import select
-
-    from opsbook.incidents import store
-    from opsbook.incidents.tables import EventRow
+    # cycle: fixed by issue 12 item 1
     from opsbook.procedures.service import show_run
 
     with db.transaction() as session:
         query = select(EventRow).where(EventRow.kind == "run").order_by(EventRow.id.desc())
-        pending = [(e.id, e.incident_id, dict(e.data)) for e in session.scalars(query.limit(500))
-                   if (e.data or {}).get("pending")]  # fmt: skip
+        pending = [
+            (e.id, e.incident_id, dict(e.data))
+            for e in session.scalars(query.limit(500))
+            if (e.data or {}).get("pending")
+        ]
     settled = 0
     for event_id, incident_id, data in pending:
         run = show_run(db=db, run_id=int(data["run_id"]), machine=machine, now=now)
         if run is not None and run["status"] in ("running", "waiting"):
             continue
         with db.transaction() as session:
-            store.lock_incident(session, incident_id)  # one settler at a time per incident
+            queries.lock_incident(session, incident_id)  # one settler at a time per incident
             row = session.get(EventRow, event_id, populate_existing=True)
             if row is None or not (row.data or {}).get("pending"):
                 continue  # another worker settled it
             row.data = {**data, "pending": False}
             status = run["status"] if run else "missing"
-            store.add_event(session, incident_id, at=now(), actor="opsbook", kind="run",
-                            text=f"Run {data['run_id']} ({data.get('target', '')}) {status}",
-                            data={"run_id": data["run_id"], "target": data.get("target"),
-                                  "status": status,
-                                  "attempts": run_summary(run) if run else []})  # fmt: skip
+            queries.add_event(
+                session,
+                incident_id,
+                at=now(),
+                actor="opsbook",
+                kind="run",
+                text=f"Run {data['run_id']} ({data.get('target', '')}) {status}",
+                data={
+                    "run_id": data["run_id"],
+                    "target": data.get("target"),
+                    "status": status,
+                    "attempts": run_summary(run) if run else [],
+                },
+            )
             settled += 1
     return settled

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.shutdown import shutdown_reasons
 from opsbook.procedures.plan import PlanError
 
@@ -47,13 +47,16 @@ def check_run(*, db: Database, plan: Plan, now: datetime, override: Override | N
     if not reasons:
         return
     with db.transaction() as session:
-        incidents = store.open_security_incidents(session)
+        incidents = queries.open_security_incidents(session)
         if not incidents:
             return
         ids = ", ".join(str(i.id) for i in incidents)
         if override is None or not override.admin or not override.reason.strip():
-            problems = [f"{REFUSAL}: security incident {ids} is open and {plan.title} "
-                        "shuts the system down", *(f"  - {r}" for r in reasons)]  # fmt: skip
+            problems = [
+                f"{REFUSAL}: security incident {ids} is open and {plan.title} "
+                "shuts the system down",
+                *(f"  - {r}" for r in reasons),
+            ]
             if override is not None and not override.admin:
                 problems.append(f"{override.by} is not an admin; only an admin can force it")
             raise ShutdownRefused(
@@ -62,7 +65,13 @@ def check_run(*, db: Database, plan: Plan, now: datetime, override: Override | N
                 f'{incidents[0].id} {plan.target} --reason "why it must stop now"',
             )
         for incident in incidents:
-            store.add_event(session, incident.id, at=now, actor=override.by, kind="forced",
-                            text=f"{override.by} forced {plan.title} during this security "
-                            f"incident: {override.reason.strip()}",
-                            data={"target": plan.target, "reasons": reasons})  # fmt: skip
+            queries.add_event(
+                session,
+                incident.id,
+                at=now,
+                actor=override.by,
+                kind="forced",
+                text=f"{override.by} forced {plan.title} during this security "
+                f"incident: {override.reason.strip()}",
+                data={"target": plan.target, "reasons": reasons},
+            )

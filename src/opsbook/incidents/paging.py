@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.service import escalate
 from opsbook.incidents.tables import IncidentRow, PageRow
 from opsbook.store.timestamps import utc
@@ -52,7 +52,7 @@ class Pager(Protocol):
 def escalate_due(*, db: Database, runbook: Runbook, now: datetime, limit: int = 100) -> int:
     """Queue the pages of every escalation now due (after a restart too); return how many."""
     with db.transaction() as session:
-        rows = store.lock_due_escalations(session, now, limit)
+        rows = queries.lock_due_escalations(session, now, limit)
         return sum(escalate(session, row, runbook, now) for row in rows)
 
 
@@ -77,8 +77,9 @@ def _message(page: PageRow, incident: IncidentRow, base_url: str) -> PageMessage
     ]
     if incident.security:
         lines.append("DO NOT shut down systems — preserve evidence.")
-    return PageMessage(incident.id, page.name, page.address, page.role, subject,
-                       "\n".join(lines) + "\n")  # fmt: skip
+    return PageMessage(
+        incident.id, page.name, page.address, page.role, subject, "\n".join(lines) + "\n"
+    )
 
 
 def deliver_pages(
@@ -86,7 +87,7 @@ def deliver_pages(
 ) -> int:
     """Send queued pages through `pager`, recording each attempt; return how many were sent."""
     with db.transaction() as session:
-        claimed = store.claim_pages(session, now, limit)
+        claimed = queries.claim_pages(session, now, limit)
         messages = []
         for page in claimed:
             page.status, page.attempts = "sending", page.attempts + 1
@@ -126,6 +127,13 @@ def _record(db: Database, page_id: int, channel: str, error: str | None, now: da
         else:
             page.status, page.error = "failed", error
             text, kind = f"Page to {who} failed: {error}", "page-failed"
-        store.add_event(session, page.incident_id, at=now, actor="opsbook", kind=kind, text=text,
-                        data={"page_id": page.id, "attempt": page.attempts})  # fmt: skip
+        queries.add_event(
+            session,
+            page.incident_id,
+            at=now,
+            actor="opsbook",
+            kind=kind,
+            text=text,
+            data={"page_id": page.id, "attempt": page.attempts},
+        )
         return 1 if error is None else 0

@@ -9,15 +9,26 @@ from opsbook.incidents.lifecycle import Status
 from opsbook.runbook.model import ProcessPhase, Runbook
 
 DEFAULT_PHASES = (
-    ProcessPhase("Detect & Assess", ("Identify the issue", "Determine severity",
-                                     "Engage appropriate team")),
-    ProcessPhase("Respond & Mitigate", ("Follow relevant procedure", "Document actions taken",
-                                        "Communicate status")),
-    ProcessPhase("Resolve & Verify", ("Implement fix", "Validate resolution",
-                                      "Monitor for recurrence")),
-    ProcessPhase("Post-Mortem", ("Document root cause", "Update runbook",
-                                 "Implement preventive measures", "Store evidence")),
-)  # fmt: skip
+    ProcessPhase(
+        "Detect & Assess", ("Identify the issue", "Determine severity", "Engage appropriate team")
+    ),
+    ProcessPhase(
+        "Respond & Mitigate",
+        ("Follow relevant procedure", "Document actions taken", "Communicate status"),
+    ),
+    ProcessPhase(
+        "Resolve & Verify", ("Implement fix", "Validate resolution", "Monitor for recurrence")
+    ),
+    ProcessPhase(
+        "Post-Mortem",
+        (
+            "Document root cause",
+            "Update runbook",
+            "Implement preventive measures",
+            "Store evidence",
+        ),
+    ),
+)
 # Which phase (by index) each status is in.
 PHASE_OF = {
     Status.DETECTED: 0,

@@ -34,8 +34,9 @@ def _cell(text: str) -> str:
 
 
 def _notes(timeline: Sequence[Mapping[str, Any]], kind: str) -> list[str]:
-    return [f"- {e['text']} ({e['actor']}, {_time(e['at'])})" for e in timeline
-            if e["kind"] == kind]  # fmt: skip
+    return [
+        f"- {e['text']} ({e['actor']}, {_time(e['at'])})" for e in timeline if e["kind"] == kind
+    ]
 
 
 def render(incident: Mapping[str, Any], *, severity_text: str = "", generated_at: str) -> str:
@@ -76,14 +77,23 @@ def render(incident: Mapping[str, Any], *, severity_text: str = "", generated_at
         "",
         "## Trigger",
         "",
-        *(_notes(timeline, "trigger") or [f"- {e['text']} ({_time(e['at'])})" for e in alerts[:3]]
-          or [TO_WRITE]),
+        *(
+            _notes(timeline, "trigger")
+            or [f"- {e['text']} ({_time(e['at'])})" for e in alerts[:3]]
+            or [TO_WRITE]
+        ),
         "",
         "## Resolution",
         "",
-        *(_notes(timeline, "resolution") + [
-            f"- {e['text']} ({_time(e['at'])})" for e in timeline
-            if e["kind"] in ("resolved", "mitigated")] or [TO_WRITE]),
+        *(
+            _notes(timeline, "resolution")
+            + [
+                f"- {e['text']} ({_time(e['at'])})"
+                for e in timeline
+                if e["kind"] in ("resolved", "mitigated")
+            ]
+            or [TO_WRITE]
+        ),
         "",
         "## Detection",
         "",
@@ -91,16 +101,21 @@ def render(incident: Mapping[str, Any], *, severity_text: str = "", generated_at
         + (f" from an alert: {alerts[0]['text']}" if alerts else " by hand")
         + f" at {_time(incident['opened_at'])}",
         f"- Acknowledged by {incident['acknowledged_by'] or 'nobody'}"
-        + (f" after {_span(incident['opened_at'], incident['acknowledged_at'])}"
-           if incident["acknowledged_at"] else ""),
+        + (
+            f" after {_span(incident['opened_at'], incident['acknowledged_at'])}"
+            if incident["acknowledged_at"]
+            else ""
+        ),
         f"- Escalation levels paged: {incident['escalation_level']}",
         "",
         "## Action Items",
         "",
         "| # | Action | Owner | Status |",
         "|---|--------|-------|--------|",
-        *[f"| {a['id']} | {_cell(a['text'])} | {_cell(a['owner'])} | {a['status']} |"
-          for a in incident["action_items"]],
+        *[
+            f"| {a['id']} | {_cell(a['text'])} | {_cell(a['owner'])} | {a['status']} |"
+            for a in incident["action_items"]
+        ],
         "",
         "## Lessons Learned",
         "",
@@ -114,11 +129,15 @@ def render(incident: Mapping[str, Any], *, severity_text: str = "", generated_at
         "",
         "## Supporting Evidence",
         "",
-        *[f"- `{e['source']}`: sha256 `{e['sha256']}`, {e['size']} bytes, captured "
-          f"{_time(e['captured_at'])}" if e["sha256"] else f"- `{e['source']}`: {e['problem']}"
-          for e in incident["evidence"]],
+        *[
+            f"- `{e['source']}`: sha256 `{e['sha256']}`, {e['size']} bytes, captured "
+            f"{_time(e['captured_at'])}"
+            if e["sha256"]
+            else f"- `{e['source']}`: {e['problem']}"
+            for e in incident["evidence"]
+        ],
         *[f"- Run {e['data'].get('run_id')}: {e['text']}" for e in runs],
-    ]  # fmt: skip
+    ]
     if not incident["evidence"] and not runs:
         out.append("None recorded.")
     return "\n".join(out) + "\n"

@@ -1,7 +1,7 @@
 """Use cases of incidents: open, acknowledge, mitigate, resolve, close, notes, severity,
 status updates, action items, linked runs, list and show. Each owns its transaction.
 
-Every change of an incident locks its row first (see store.py), so an acknowledgement and a
+Every change of an incident locks its row first (see queries.py), so an acknowledgement and a
 resolution arriving at the same moment are applied one after the other: whichever comes
 second sees the first's result. Acknowledge-then-resolve ends resolved; resolve-then-
 acknowledge ends resolved too, the acknowledgement refused. Nothing ever reopens.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, Refused
-from opsbook.incidents import store
+from opsbook.incidents import queries
 from opsbook.incidents.data import (
     action_data,
     event_data,
@@ -55,7 +55,7 @@ class Opened:
 
 def locked(session: Session, incident_id: int) -> IncidentRow:
     """Return the incident locked for this transaction, or raise NotFound."""
-    row = store.lock_incident(session, incident_id)
+    row = queries.lock_incident(session, incident_id)
     if row is None:
         raise NotFound(f"no incident {incident_id}", "list incidents with `opsbook incidents list`")
     return row
@@ -70,9 +70,20 @@ def _queue_page(
     session: Session, row: IncidentRow, who: Recipient, level: int, reason: str, now: datetime
 ) -> None:
     # Added, not flushed: the caller's flush (or commit) writes them all in one go.
-    session.add(PageRow(incident_id=row.id, level=level, role=who.role, name=who.name,
-                        address=who.address, reason=reason, status="queued", attempts=0,
-                        not_before=now, created_at=now))  # fmt: skip
+    session.add(
+        PageRow(
+            incident_id=row.id,
+            level=level,
+            role=who.role,
+            name=who.name,
+            address=who.address,
+            reason=reason,
+            status="queued",
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+    )
 
 
 def escalate(session: Session, row: IncidentRow, runbook: Runbook, now: datetime) -> int:
@@ -85,10 +96,21 @@ def escalate(session: Session, row: IncidentRow, runbook: Runbook, now: datetime
         for level in due(levels, opened_at=opened, done=row.escalation_done, now=now):
             for who in level.recipients:
                 _queue_page(session, row, who, level.number, level.reason, now)
-                session.add(EventRow(incident_id=row.id, at=now, actor="opsbook", kind="page",
-                                     text=f"Paging {who.label} ({who.role}): {level.reason}",
-                                     data={"level": level.number, "role": who.role,
-                                           "name": who.name, "address": who.address}))  # fmt: skip
+                session.add(
+                    EventRow(
+                        incident_id=row.id,
+                        at=now,
+                        actor="opsbook",
+                        kind="page",
+                        text=f"Paging {who.label} ({who.role}): {level.reason}",
+                        data={
+                            "level": level.number,
+                            "role": who.role,
+                            "name": who.name,
+                            "address": who.address,
+                        },
+                    )
+                )
                 queued += 1
             row.escalation_done = level.number + 1
         row.next_escalation_at = next_due(levels, opened_at=opened, done=row.escalation_done)
@@ -120,32 +142,70 @@ def open_incident(
         raise BadInput(str(exc), "use a level of the runbook's Severity Levels table") from None
     with db.transaction() as session:
         if cause:
-            existing = store.lock_open_with_cause(session, cause)
+            existing = queries.lock_open_with_cause(session, cause)
             if existing is not None:
-                store.add_event(session, existing.id, at=now, actor=actor, kind="alert",
-                                text=alert or title, data={"cause": cause})  # fmt: skip
+                queries.add_event(
+                    session,
+                    existing.id,
+                    at=now,
+                    actor=actor,
+                    kind="alert",
+                    text=alert or title,
+                    data={"cause": cause},
+                )
                 return Opened(incident_data(existing), attached=True)
         row = IncidentRow(
-            title=title, severity=level.level, status=str(Status.DETECTED), security=security,
-            cause=cause, commander=commander, participants=[actor], opened_at=now,
-            opened_by=actor, window_seconds=level.response_seconds,
-            respond_by=level.respond_by(now), escalation_done=0, next_escalation_at=now,
-        )  # fmt: skip
-        store.add(session, row)
+            title=title,
+            severity=level.level,
+            status=str(Status.DETECTED),
+            security=security,
+            cause=cause,
+            commander=commander,
+            participants=[actor],
+            opened_at=now,
+            opened_by=actor,
+            window_seconds=level.response_seconds,
+            respond_by=level.respond_by(now),
+            escalation_done=0,
+            next_escalation_at=now,
+        )
+        queries.add(session, row)
         kind = "security incident" if security else "incident"
-        store.add_event(session, row.id, at=now, actor=actor, kind="opened",
-                        text=f"Opened {level.level} {kind}: {title}",
-                        data={"severity": level.level, "security": security,
-                              "respond_by": level.respond_by(now).isoformat()})  # fmt: skip
+        queries.add_event(
+            session,
+            row.id,
+            at=now,
+            actor=actor,
+            kind="opened",
+            text=f"Opened {level.level} {kind}: {title}",
+            data={
+                "severity": level.level,
+                "security": security,
+                "respond_by": level.respond_by(now).isoformat(),
+            },
+        )
         if alert:
-            store.add_event(session, row.id, at=now, actor=actor, kind="alert", text=alert,
-                            data={"cause": cause})  # fmt: skip
+            queries.add_event(
+                session,
+                row.id,
+                at=now,
+                actor=actor,
+                kind="alert",
+                text=alert,
+                data={"cause": cause},
+            )
         matches = best_matches(runbook, title=title, alerts=[alert] if alert else [])
         if matches:
-            store.add_event(session, row.id, at=now, actor="opsbook", kind="triage",
-                            text="Matching troubleshooting issues: "
-                            + "; ".join(f"{m.title} ({m.issue_id})" for m in matches),
-                            data={"matches": [m.issue_id for m in matches]})  # fmt: skip
+            queries.add_event(
+                session,
+                row.id,
+                at=now,
+                actor="opsbook",
+                kind="triage",
+                text="Matching troubleshooting issues: "
+                + "; ".join(f"{m.title} ({m.issue_id})" for m in matches),
+                data={"matches": [m.issue_id for m in matches]},
+            )
         escalate(session, row, runbook, now)
         return Opened(incident_data(row))
 
@@ -182,24 +242,30 @@ def transition(
         row.next_escalation_at = None  # anyone acting on it stops the escalation
         _join(row, actor)
         stamp = _STAMPS[event]
-        store.add_event(session, row.id, at=now, actor=actor, kind=stamp,
-                        text=f"{stamp.capitalize()} by {actor}" + (f": {text}" if text else ""),
-                        data={"status": str(status)})  # fmt: skip
+        queries.add_event(
+            session,
+            row.id,
+            at=now,
+            actor=actor,
+            kind=stamp,
+            text=f"{stamp.capitalize()} by {actor}" + (f": {text}" if text else ""),
+            data={"status": str(status)},
+        )
         return incident_data(row)
 
 
 def acknowledge(*, db: Database, incident_id: int, actor: str, now: datetime) -> dict[str, Any]:
     """Acknowledge an incident: someone has it; escalation stops."""
-    return transition(db=db, incident_id=incident_id, event=Event.ACKNOWLEDGE, actor=actor,
-                      now=now)  # fmt: skip
+    return transition(db=db, incident_id=incident_id, event=Event.ACKNOWLEDGE, actor=actor, now=now)
 
 
 def resolve(
     *, db: Database, incident_id: int, actor: str, now: datetime, text: str = ""
 ) -> dict[str, Any]:
     """Resolve an incident (from any open state)."""
-    return transition(db=db, incident_id=incident_id, event=Event.RESOLVE, actor=actor, now=now,
-                      text=text)  # fmt: skip
+    return transition(
+        db=db, incident_id=incident_id, event=Event.RESOLVE, actor=actor, now=now, text=text
+    )
 
 
 def add_note(
@@ -214,14 +280,20 @@ def add_note(
     with db.transaction() as session:
         row = locked(session, incident_id)
         _join(row, actor)
-        return event_data(store.add_event(session, row.id, at=now, actor=actor, kind=kind,
-                                          text=text))  # fmt: skip
+        return event_data(
+            queries.add_event(session, row.id, at=now, actor=actor, kind=kind, text=text)
+        )
 
 
 def change_severity(
-    *, db: Database, runbook: Runbook, incident_id: int, severity_level: str, actor: str,
+    *,
+    db: Database,
+    runbook: Runbook,
+    incident_id: int,
+    severity_level: str,
+    actor: str,
     now: datetime,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Change an open incident's severity; respond-by and escalation follow the new level."""
     try:
         level = severity(runbook, severity_level)
@@ -237,9 +309,15 @@ def change_severity(
         row.severity, row.window_seconds = level.level, level.response_seconds
         row.respond_by = level.respond_by(opened)
         _join(row, actor)
-        store.add_event(session, row.id, at=now, actor=actor, kind="severity",
-                        text=f"Severity {before} → {level.level}",
-                        data={"from": before, "to": level.level})  # fmt: skip
+        queries.add_event(
+            session,
+            row.id,
+            at=now,
+            actor=actor,
+            kind="severity",
+            text=f"Severity {before} → {level.level}",
+            data={"from": before, "to": level.level},
+        )
         escalate(session, row, runbook, now)
         return incident_data(row)
 
@@ -254,8 +332,9 @@ def post_status_update(
     with db.transaction() as session:
         row = locked(session, incident_id)
         _join(row, actor)
-        event = store.add_event(session, row.id, at=now, actor=actor, kind="status-update",
-                                text=text)  # fmt: skip
+        event = queries.add_event(
+            session, row.id, at=now, actor=actor, kind="status-update", text=text
+        )
         for contact in runbook.contacts:
             name, address = person(contact.contact)
             if address:
@@ -265,15 +344,28 @@ def post_status_update(
 
 
 def link_run(
-    *, db: Database, incident_id: int, run_id: int, text: str, actor: str, now: datetime,
+    *,
+    db: Database,
+    incident_id: int,
+    run_id: int,
+    text: str,
+    actor: str,
+    now: datetime,
     data: dict[str, Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Record a procedure run (and what it printed) in the incident's timeline."""
     with db.transaction() as session:
         row = locked(session, incident_id)
         _join(row, actor)
-        event = store.add_event(session, row.id, at=now, actor=actor, kind="run", text=text,
-                                data={"run_id": run_id, **(data or {})})  # fmt: skip
+        event = queries.add_event(
+            session,
+            row.id,
+            at=now,
+            actor=actor,
+            kind="run",
+            text=text,
+            data={"run_id": run_id, **(data or {})},
+        )
         return event_data(event)
 
 
@@ -287,11 +379,18 @@ def add_action_item(
         raise BadInput("an action item needs a text and an owner", '--owner "Ana Ruiz"')
     with db.transaction() as session:
         row = locked(session, incident_id)
-        item = ActionItemRow(incident_id=row.id, text=text, owner=owner,
-                             status="open", created_at=now)  # fmt: skip
-        store.add(session, item)
-        store.add_event(session, row.id, at=now, actor=actor, kind="action",
-                        text=f"Action item {item.id} for {item.owner}: {item.text}")  # fmt: skip
+        item = ActionItemRow(
+            incident_id=row.id, text=text, owner=owner, status="open", created_at=now
+        )
+        queries.add(session, item)
+        queries.add_event(
+            session,
+            row.id,
+            at=now,
+            actor=actor,
+            kind="action",
+            text=f"Action item {item.id} for {item.owner}: {item.text}",
+        )
         return action_data(item)
 
 
@@ -306,8 +405,14 @@ def complete_action_item(
             raise NotFound(f"incident {incident_id} has no action item {item_id}")
         if item.status != "done":
             item.status, item.done_at = "done", now
-            store.add_event(session, incident_id, at=now, actor=actor, kind="action",
-                            text=f"Action item {item.id} done: {item.text}")  # fmt: skip
+            queries.add_event(
+                session,
+                incident_id,
+                at=now,
+                actor=actor,
+                kind="action",
+                text=f"Action item {item.id} done: {item.text}",
+            )
         return action_data(item)
 
 
@@ -317,7 +422,7 @@ def suggestions(*, db: Database, runbook: Runbook, incident_id: int) -> list[Mat
         row = session.get(IncidentRow, incident_id)
         if row is None:
             raise NotFound(f"no incident {incident_id}")
-        alerts = [e.text for e in store.events_of(session, incident_id) if e.kind == "alert"]
+        alerts = [e.text for e in queries.events_of(session, incident_id) if e.kind == "alert"]
         return best_matches(runbook, title=row.title, alerts=alerts)
 
 
@@ -326,7 +431,7 @@ def list_incidents(
 ) -> list[dict[str, Any]]:
     """Return incidents, newest first."""
     with db.transaction() as session:
-        rows = store.incidents(session, only_open=only_open, limit=limit)
+        rows = queries.incidents(session, only_open=only_open, limit=limit)
         return [incident_data(r) for r in rows]
 
 
@@ -337,8 +442,8 @@ def show_incident(*, db: Database, incident_id: int) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"no incident {incident_id}", "list them: opsbook incidents list")
         data = incident_data(row)
-        data["timeline"] = [event_data(e) for e in store.events_of(session, incident_id)]
-        data["pages"] = [page_data(p) for p in store.pages_of(session, incident_id)]
-        data["action_items"] = [action_data(a) for a in store.actions_of(session, incident_id)]
-        data["evidence"] = [evidence_data(e) for e in store.evidence_of(session, incident_id)]
+        data["timeline"] = [event_data(e) for e in queries.events_of(session, incident_id)]
+        data["pages"] = [page_data(p) for p in queries.pages_of(session, incident_id)]
+        data["action_items"] = [action_data(a) for a in queries.actions_of(session, incident_id)]
+        data["evidence"] = [evidence_data(e) for e in queries.evidence_of(session, incident_id)]
         return data

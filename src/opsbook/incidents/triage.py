@@ -82,8 +82,10 @@ def best_matches(
 ) -> list[Match]:
     """Return the issues that best match the incident, best first (ties: runbook order)."""
     signals = named_signals(runbook, [title, *alerts])
-    scored = [score(issue, title=" ".join([title, *alerts]), signals=signals)
-              for issue in runbook.troubleshooting]  # fmt: skip
+    scored = [
+        score(issue, title=" ".join([title, *alerts]), signals=signals)
+        for issue in runbook.troubleshooting
+    ]
     ranked = sorted(
         (m for m in scored if m.score > 0), key=lambda m: -m.score
     )  # sorted() is stable, so equal scores keep the runbook's order

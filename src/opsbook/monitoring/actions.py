@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 from opsbook.monitoring.hooks import IncidentOpener, ProcedureStarter, incident_opener
 from opsbook.monitoring.notices import Notice, NoticeKind
+from opsbook.monitoring.service import add_event, attach_run, claim_run, mark_notified
 from opsbook.notify.base import Message
 from opsbook.notify.delivery import Sleep
+from opsbook.notify.service import notify_role
 from opsbook.notify.settings import NotifySettingsError, notify_settings
 from opsbook.runbook.model import Runbook
 
@@ -71,9 +73,6 @@ class AlertActions:
                 )
 
     async def _notify(self, runbook: Runbook, notice: Notice, role: str) -> None:
-        from opsbook.monitoring.service import mark_notified
-        from opsbook.notify.service import notify_role
-
         if notice.muted:
             await self._note(notice.alert_id, "not notified", f"{role}: {notice.muted}")
             return
@@ -116,8 +115,6 @@ class AlertActions:
         return Message(subject, text, severity, link, notice.alert_id)
 
     async def _run(self, notice: Notice, procedure: str) -> None:
-        from opsbook.monitoring.service import claim_run
-
         if self.starter is None:
             await self._note(notice.alert_id, "run skipped", f"{procedure}: no procedure engine")
             return
@@ -127,7 +124,6 @@ class AlertActions:
         run_id = await self.starter.start(
             procedure=procedure, alert_id=notice.alert_id, reason=notice.summary
         )
-        from opsbook.monitoring.service import attach_run
 
         await asyncio.to_thread(
             attach_run,
@@ -159,8 +155,6 @@ class AlertActions:
                 await self._note(notice.alert_id, "incident", f"noted in incident {incident_id}")
 
     async def _note(self, alert_id: int, kind: str, detail: str) -> None:
-        from opsbook.monitoring.service import add_event
-
         await asyncio.to_thread(
             add_event, db=self.db, alert_id=alert_id, kind=kind, detail=detail, now=self.clock()
         )

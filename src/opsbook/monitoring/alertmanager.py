@@ -181,8 +181,6 @@ def severity_of(labels: dict[str, str]) -> str:
 
 def problems_of(exc: Exception) -> list[str]:
     """Return a pydantic validation error as lines naming each bad field."""
-    from pydantic import ValidationError
-
     if not isinstance(exc, ValidationError):
         return [str(exc)]
     lines = []

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from opsbook.monitoring import samples, service
 from opsbook.monitoring.actions import AlertActions
 from opsbook.monitoring.notices import Notice
+from opsbook.monitoring.samples import hold_lease
 from opsbook.monitoring.settings import MonitoringSettings, SettingsError, monitoring_settings
 from opsbook.monitoring.sources.base import MetricSource, Reading, SourceError
 from opsbook.monitoring.sources.build import source_for
@@ -60,8 +62,6 @@ class MonitoringCycle:
             return
         self.last_run = now
         if self.holder is not None:
-            from opsbook.monitoring.samples import hold_lease
-
             ttl = settings.interval * LEASE_INTERVALS
             held = await asyncio.to_thread(
                 hold_lease,
@@ -77,8 +77,6 @@ class MonitoringCycle:
 
     async def run_once(self, runbook: Runbook, settings: MonitoringSettings) -> list[Notice]:
         """Do one full cycle now; return the notices it acted on."""
-        from opsbook.monitoring import samples, service
-
         readings = await self.collect(runbook)
         moment = self.clock()
         await asyncio.to_thread(

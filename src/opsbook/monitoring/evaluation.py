@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from opsbook.monitoring.lifecycle import AlertEvent, AlertState
 from opsbook.monitoring.linking import issue_for_metric
 from opsbook.monitoring.notices import Notice, NoticeKind
-from opsbook.monitoring.records import move, naive, note
+from opsbook.monitoring.queries import move, naive, note
 from opsbook.monitoring.rules import Change, Level, Outcome, Track
 from opsbook.monitoring.silences import Silence, silenced_by
 from opsbook.monitoring.tables import AlertRow, RuleTrackRow

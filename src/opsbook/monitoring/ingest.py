@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from opsbook.monitoring.alertmanager import AmAlert, AmPayload, severity_of
 from opsbook.monitoring.lifecycle import OPEN, AlertState
 from opsbook.monitoring.linking import Link, link_alert
-from opsbook.monitoring.records import naive
+from opsbook.monitoring.queries import naive
 from opsbook.monitoring.silences import Silence, silenced_by
 from opsbook.runbook.model import Runbook
 
@@ -79,7 +79,7 @@ _RESOLVED = AlertState.RESOLVED.value
 
 
 def _dump(values: dict[str, str]) -> str:
-    """Return a validated str-to-str mapping as compact JSON (twice as fast as json.dumps)."""
+    """Return a validated str-to-str mapping as compact JSON, faster than json.dumps."""
     return (
         "{"
         + ",".join([encode_basestring(k) + ":" + encode_basestring(v) for k, v in values.items()])

@@ -15,6 +15,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import psutil
+
+from opsbook.procedures.confirm import NobodyConfirmer
+from opsbook.procedures.engine import Plan
+from opsbook.procedures.executors.session_shell import local_executor
+from opsbook.procedures.executors.ssh_hosts import SshHosts
+from opsbook.procedures.plan import build_plan
+from opsbook.procedures.service import Me, execute_run, start_run
 from opsbook.runbook.model import Runbook
 
 if TYPE_CHECKING:
@@ -34,11 +42,6 @@ class EngineStarter:
 
     async def start(self, *, procedure: str, alert_id: int, reason: str) -> int:
         """Record the run now and drive it in a background task; return its id."""
-        import psutil
-
-        from opsbook.procedures.plan import build_plan
-        from opsbook.procedures.service import Me, start_run
-
         runbook = self.runbook()
         plan = build_plan(runbook, target=procedure, params={}, environ=os.environ)
         me = Me(
@@ -54,12 +57,8 @@ class EngineStarter:
         return run_id
 
     async def _drive(self, plan: object, run_id: int, runbook: Runbook) -> object:
+        # cycle: fixed by issue 12 item 1
         from opsbook.cli.run_view import QuietView
-        from opsbook.procedures.confirm import NobodyConfirmer
-        from opsbook.procedures.engine import Plan
-        from opsbook.procedures.remote import SshHosts
-        from opsbook.procedures.service import execute_run
-        from opsbook.procedures.session_shell import local_executor
 
         assert isinstance(plan, Plan)
         try:

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from opsbook.store.database import Database
 
 
-# Bodies up to this size are validated on the event loop: handing about 0.2 ms of work
-# to a thread cost more than the work (Alertmanager's default of 100 alerts is ~30 KB).
+# Bodies up to this size are validated on the event loop: handing so little work to a
+# thread cost more than the work (docs/benchmarks.md; Alertmanager's default of 100 alerts
+# is ~30 KB).
 INLINE_BYTES = 256 * 1024
 # Larger webhook bodies validated at the same time, in worker threads.
 PARSERS = 2

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from opsbook.monitoring.records import naive
+from opsbook.monitoring.queries import naive
 from opsbook.monitoring.sources.base import Reading
-from opsbook.monitoring.tables import SampleRow
+from opsbook.monitoring.tables import LeaseRow, SampleRow
 from opsbook.runbook.model import Runbook
 from opsbook.store.timestamps import utc
 
@@ -101,11 +102,6 @@ def hold_lease(*, db: Database, name: str, holder: str, now: datetime, ttl: floa
     With several `opsbook serve` processes on one PostgreSQL, only the holder collects and
     evaluates, so an alert is never raised (or notified) twice.
     """
-    from sqlalchemy import or_, update
-    from sqlalchemy.exc import IntegrityError
-
-    from opsbook.monitoring.tables import LeaseRow
-
     moment, until = naive(now), naive(now + timedelta(seconds=ttl))
     take = (
         update(LeaseRow)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from opsbook.errors import BadInput, TooLarge
 from opsbook.inputs import check_text, check_time
@@ -22,7 +22,7 @@ from opsbook.monitoring.ingest import IngestResult, store_notifications
 from opsbook.monitoring.lifecycle import OPEN, AlertEvent, AlertState
 from opsbook.monitoring.linking import metric_named
 from opsbook.monitoring.notices import Notice, NoticeKind
-from opsbook.monitoring.records import (
+from opsbook.monitoring.queries import (
     active_silences,
     alert_data,
     event_data,
@@ -30,6 +30,7 @@ from opsbook.monitoring.records import (
     move,
     naive,
     note,
+    silence_of,
 )
 from opsbook.monitoring.rules import evaluate
 from opsbook.monitoring.silences import MAX_MATCHER, parse_matcher, silenced_by
@@ -136,6 +137,7 @@ def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
 
 def show_alert(*, db: Database, alert_id: int) -> dict[str, Any]:
     """Return one alert with its history and notification attempts."""
+    # lazy: keeps notify.tables off the start-up of `opsbook alerts list`
     from opsbook.notify.tables import AttemptRow
 
     with db.transaction() as session:
@@ -241,7 +243,6 @@ def add_silence(
         )
         session.add(row)
         session.flush()
-        from opsbook.monitoring.records import silence_of
 
         silence = silence_of(row)
         open_states = [
@@ -390,8 +391,6 @@ def add_event(*, db: Database, alert_id: int, kind: str, detail: str, now: datet
 
 def claim_run(*, db: Database, alert_id: int) -> bool:
     """Reserve the alert's one procedure run; False if it already has one (once per firing)."""
-    from sqlalchemy import update
-
     claim = update(AlertRow).where(AlertRow.id == alert_id, AlertRow.run_id.is_(None))
     with db.transaction() as session:
         result = session.execute(

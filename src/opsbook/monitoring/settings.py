@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsbook.monitoring.windows import MaintenanceWindow, WindowError, parse_window
+from opsbook.runbook.durations import parse_duration
+from opsbook.runbook.problems import ValueProblem
 
 DEFAULT_INTERVAL = 30.0
 DEFAULT_RETENTION = 7 * 86400.0
@@ -57,8 +59,6 @@ def _seconds(value: Any, field: str, default: float) -> float:
         return default
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    from opsbook.runbook.durations import parse_duration
-    from opsbook.runbook.problems import ValueProblem
 
     try:
         return parse_duration(str(value))

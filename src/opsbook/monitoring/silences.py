@@ -1,8 +1,8 @@
 """Silences: label matchers with a start and an end, as Alertmanager writes them. Pure.
 
 A regex matcher is RE2 syntax, matched in time linear in the label's length, as Prometheus
-and Alertmanager match theirs. Python's backtracking `re` took seconds to minutes on one
-10 kB label for patterns as plain as `(a+)+$` or `.*-.*-.*x`, holding every webhook
+and Alertmanager match theirs. Python's backtracking `re` could spend minutes on one label
+for patterns as plain as `(a+)+$` or `.*-.*-.*x` (docs/benchmarks.md), holding every webhook
 behind it; no refusal of "dangerous" patterns short of refusing `.*prod.*` closed that.
 """
 
@@ -79,6 +79,7 @@ def parse_matcher(text: str) -> Matcher:
 @functools.lru_cache(maxsize=_KEPT)
 def compiled(pattern: str) -> Any:
     """Return the RE2 regex of a pattern (ValueError if RE2 cannot read it); each compiled once."""
+    # lazy: keeps re2 off the start-up of `opsbook alerts list`
     import re2
 
     options = re2.Options()

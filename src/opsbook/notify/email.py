@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import smtplib
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from opsbook.notify.base import DeliveryError, Message
 
@@ -34,9 +36,6 @@ class EmailChannel:
         await asyncio.to_thread(self._send, target, message)
 
     def _send(self, target: str, message: Message) -> None:
-        import smtplib
-        from email.message import EmailMessage
-
         mail = EmailMessage()
         mail["From"] = self.settings.sender
         mail["To"] = target

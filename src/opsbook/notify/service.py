@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 from opsbook.notify.base import Channel, Message
 from opsbook.notify.contacts import recipient
 from opsbook.notify.delivery import Attempt, Sleep, deliver
+from opsbook.notify.email import EmailChannel
 from opsbook.notify.settings import NotifySettings
+from opsbook.notify.tables import AttemptRow
+from opsbook.notify.webhook import WebhookChannel
 from opsbook.runbook.model import Runbook
 
 if TYPE_CHECKING:
@@ -20,9 +23,6 @@ if TYPE_CHECKING:
 
 def channels_for(settings: NotifySettings) -> tuple[Channel | None, Channel | None]:
     """Return the (email, webhook) channels the settings configure."""
-    from opsbook.notify.email import EmailChannel
-    from opsbook.notify.webhook import WebhookChannel
-
     email = EmailChannel(settings.email) if settings.email else None
     webhook = WebhookChannel() if settings.webhooks else None
     return email, webhook
@@ -97,8 +97,6 @@ def record_attempts(
     db: Database, alert_id: int | None, subject: str, attempts: list[Attempt]
 ) -> None:
     """Keep every attempt (sent or failed) with the alert it was about."""
-    from opsbook.notify.tables import AttemptRow
-
     with db.transaction() as session:
         session.add_all(
             AttemptRow(

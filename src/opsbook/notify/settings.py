@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsbook.notify.email import SmtpSettings
+from opsbook.runbook.durations import parse_duration
 
 
 class NotifySettingsError(ValueError):
@@ -75,7 +76,6 @@ def _email(raw: Any) -> SmtpSettings | None:
 def _seconds(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    from opsbook.runbook.durations import parse_duration
 
     try:
         return parse_duration(str(value))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from opsbook.notify.base import DeliveryError, Message
 
 ICONS = {"critical": ":red_circle:", "warning": ":warning:", "resolved": ":white_check_mark:"}
@@ -42,8 +44,6 @@ class WebhookChannel:
 
     async def send(self, target: str, message: Message) -> None:
         """POST the message to the URL `target`."""
-        import httpx
-
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
                 response = await client.post(target, json=slack_body(message), headers=self.headers)

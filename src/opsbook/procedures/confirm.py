@@ -93,6 +93,7 @@ class TerminalConfirmer:
     async def _answer(self, question: str) -> str:
         if not self.in_thread:
             return self.ask(question)
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio
 
         return await asyncio.to_thread(self.ask, question)

@@ -1,8 +1,8 @@
 """Drive a recorded run to its end, on any store of runs: the loop without the database.
 
 `service.execute_run` drives runs on the SQLAlchemy database; `opsbook run` on a local
-SQLite file drives them on `sqlite_store.SqliteRunStore`, which needs no SQLAlchemy import
-(half of a run's start-up). Both go through this one function.
+SQLite file drives them on the light store (`stores/light.py`), which needs no SQLAlchemy import
+(a large share of a run's start-up; docs/benchmarks.md). Both go through this one function.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Protocol
 
 from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.engine import Event, Finish, Outcome, Plan, PlanItem, RunStatus
-from opsbook.procedures.executor import Executor
+from opsbook.procedures.executors.protocol import Executor
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.runner import HostRunner, Reporter, RunLog, Runner, Waiting, loop_sleep
 from opsbook.procedures.secrets import Masker

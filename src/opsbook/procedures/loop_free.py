@@ -5,7 +5,7 @@ event loop. A run whose steps are all local needs none: its session shell blocks
 `poll(2)` (`SessionShell(blocking=True)`), its confirmer asks on the terminal directly, and
 its retries sleep with `time.sleep`, so every `await` in it completes at once. Such a
 coroutine finishes on its first `send`, and the run is spared importing asyncio and turning
-its loop for every step (about 25 ms and 0.1 ms a step here).
+its loop for every step (figures in docs/benchmarks.md).
 
     end = run_loop_free(drive(..., local=local_executor(settings, blocking=True)))
 """
@@ -17,7 +17,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from opsbook.procedures.engine import LOCAL, Plan
-from opsbook.procedures.executor import Executor
+from opsbook.procedures.executors.protocol import Executor
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from opsbook.errors import BadInput
@@ -247,8 +247,6 @@ def _items(
 
 
 def _renumber(items: list[PlanItem]) -> list[PlanItem]:
-    from dataclasses import replace
-
     return [replace(item, number=n, of=len(items)) for n, item in enumerate(items, start=1)]
 
 

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
 from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide, passed
-from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 from opsbook.procedures.secrets import Masker
 from opsbook.runbook.record import Record
 
@@ -71,6 +71,7 @@ class HostRunner(Protocol):
 
 async def loop_sleep(seconds: float) -> None:
     """Sleep on the event loop (asyncio is imported only by runs that have one)."""
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     await asyncio.sleep(seconds)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from opsbook.procedures import records
 from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.drive import Clock, drive
 from opsbook.procedures.drive import Me as Me  # the web imports Me and RunEnd from here
@@ -26,12 +25,14 @@ from opsbook.procedures.engine import (
     TransitionRefused,
     apply,
 )
-from opsbook.procedures.executor import Executor
-from opsbook.procedures.journal import Journal
+from opsbook.procedures.executors.protocol import Executor
 from opsbook.procedures.plan import build_plan, masker_for
-from opsbook.procedures.records import AttemptRow, RunRow
 from opsbook.procedures.runner import HostRunner, Reporter
 from opsbook.procedures.secrets import MASK, Masker
+from opsbook.procedures.stores import queries
+from opsbook.procedures.stores.journal import Journal
+from opsbook.procedures.stores.tables import AttemptRow, RunRow
+from opsbook.runbook.loader import load_runbook
 from opsbook.store.timestamps import iso
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def start_run(
     """Record a new run (status running) and return its id."""
     # While a security incident is open, a shutdown is refused (ShutdownRefused is a
     # PlanError) unless an admin's override says why; see opsbook.incidents.guard.
+    # cycle: fixed by issue 12 item 1
     from opsbook.incidents.guard import check_run
 
     check_run(db=db, plan=plan, now=now(), override=override)
@@ -75,7 +77,7 @@ def start_run(
         process_started=me.process_started,
     )
     with db.transaction() as session:
-        records.add(session, row)
+        queries.add(session, row)
         return row.id
 
 
@@ -149,7 +151,7 @@ def _mark_interrupted(db: Database, run_id: int, why: str, now: Clock) -> None:
 
 def _interrupt(session: Any, row: RunRow, why: str, now: Clock) -> None:
     row.status = str(apply(RunStatus(row.status), Event.INTERRUPT))
-    attempts = [a for a in records.attempts_of(session, row.id) if a.status == "running"]
+    attempts = [a for a in queries.attempts_of(session, row.id) if a.status == "running"]
     for attempt in attempts:
         attempt.status = "interrupted"
     first = attempts[0] if attempts else None
@@ -162,6 +164,7 @@ def owner_alive(row: RunRow, machine: str) -> bool:
     """Say whether the process that drives a running run still exists."""
     if row.machine != machine or row.pid is None:
         return True
+    # lazy: keeps psutil off the start-up of a plain `opsbook run`
     import psutil
 
     try:
@@ -175,7 +178,7 @@ def reap_dead_runs(*, db: Database, machine: str, now: Clock) -> int:
     """Mark running runs whose process died (kill -9, power loss) as interrupted."""
     reaped = 0
     with db.transaction() as session:
-        for row in records.live_runs(session):
+        for row in queries.live_runs(session):
             if not owner_alive(row, machine):
                 _interrupt(session, row, "its process died", now)
                 reaped += 1
@@ -196,11 +199,9 @@ def prepare_resume(
     *, db: Database, run_id: int, me: Me, environ: Mapping[str, str], now: Clock
 ) -> Resumable:
     """Check a run can go on, rebuild its plan, and claim it for this process."""
-    from opsbook.runbook.loader import load_runbook
-
     reap_dead_runs(db=db, machine=me.machine, now=now)
     with db.transaction() as session:
-        row = records.get_run(session, run_id)
+        row = queries.get_run(session, run_id)
         if row is None:
             raise ResumeRefused(f"no run {run_id}", "list runs with `opsbook runs list`")
         previous = RunStatus(row.status)
@@ -212,10 +213,10 @@ def prepare_resume(
             raise ResumeRefused(f"run {run_id} cannot be resumed: {exc}") from None
         path, stored, host = Path(row.runbook_path), dict(row.params), row.host_filter
         digest, target = row.plan_digest, row.procedure
-        outcomes = {k: Outcome(v) for k, v in records.outcomes_of(session, run_id).items()}
+        outcomes = {k: Outcome(v) for k, v in queries.outcomes_of(session, run_id).items()}
         passed_hosts: dict[str, set[str]] = {}
         attempts_before: dict[str, int] = {}
-        for attempt in records.attempts_of(session, run_id):
+        for attempt in queries.attempts_of(session, run_id):
             last = attempts_before.get(attempt.step_key, 0)
             attempts_before[attempt.step_key] = max(last, attempt.attempt)
             if attempt.status == "passed" and attempt.step_key not in outcomes:
@@ -237,6 +238,7 @@ def prepare_resume(
             f"{path} changed since run {run_id} started: its steps differ",
             "start a new run instead",
         )
+    # cycle: fixed by issue 12 item 1
     from opsbook.incidents.guard import check_run
 
     check_run(db=db, plan=plan, now=now())  # a security incident refuses going on with a shutdown
@@ -248,7 +250,7 @@ def prepare_resume(
         "waiting_step": None,
     }
     with db.transaction() as session:
-        if not records.claim_run(session, run_id, str(previous), claim):
+        if not queries.claim_run(session, run_id, str(previous), claim):
             raise ResumeRefused(f"run {run_id} was resumed by someone else just now")
     return Resumable(plan, outcomes, passed_hosts, previous, attempts_before)
 
@@ -266,7 +268,7 @@ def run_data(row: RunRow) -> dict[str, Any]:
         "started_at": iso(row.started_at),
         "finished_at": iso(row.finished_at),
         "started_by": row.started_by,
-        "params": records.readable_params(row.params),
+        "params": queries.readable_params(row.params),
         "host": row.host_filter,
         "waiting_step": row.waiting_step,
     }
@@ -298,19 +300,19 @@ def list_runs(
     """Return the latest runs, newest first, with dead ones shown as interrupted."""
     reap_dead_runs(db=db, machine=machine, now=now)
     with db.transaction() as session:
-        return [run_data(r) for r in records.recent_runs(session, limit, procedure)]
+        return [run_data(r) for r in queries.recent_runs(session, limit, procedure)]
 
 
 def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> dict[str, Any] | None:
     """Return one run with its steps, attempts and confirmations; None if there is none."""
     reap_dead_runs(db=db, machine=machine, now=now)
     with db.transaction() as session:
-        row = records.get_run(session, run_id)
+        row = queries.get_run(session, run_id)
         if row is None:
             return None
         data = run_data(row)
-        data["steps"] = records.outcomes_of(session, run_id)
-        data["attempts"] = [attempt_data(a) for a in records.attempts_of(session, run_id)]
+        data["steps"] = queries.outcomes_of(session, run_id)
+        data["attempts"] = [attempt_data(a) for a in queries.attempts_of(session, run_id)]
         data["confirmations"] = [
             {
                 "step": c.step_key,
@@ -320,6 +322,6 @@ def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> dict[str
                 "requested_at": iso(c.requested_at),
                 "decided_at": iso(c.decided_at),
             }
-            for c in records.confirmations_of(session, run_id)
+            for c in queries.confirmations_of(session, run_id)
         ]
         return data

@@ -7,7 +7,7 @@ import re
 import shlex
 from typing import Any
 
-from opsbook.runbook.durations import parse_duration
+from opsbook.runbook.durations import format_duration, parse_duration
 from opsbook.runbook.model import Attrs
 from opsbook.runbook.problems import ValueProblem
 
@@ -112,8 +112,6 @@ def _boolean(key: str, value: Any) -> bool:
 
 def format_attrs(attrs: Attrs) -> str:
     """Write attributes back as `{key=value ...}`, or "" when all are defaults."""
-    from opsbook.runbook.durations import format_duration
-
     parts = []
     for key, value in attrs.written().items():
         if key in ("timeout", "delay"):

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
 if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
 _LABEL = re.compile(r"^\*\*(?P<label>[^*\n]+?):?\*\*:?[ \t]*(?P<rest>.*)$", re.DOTALL)
@@ -23,7 +25,7 @@ class Node:
     """A block of the Markdown tree: `paragraph`, `bullet_list`, `list_item`, `fence`, ...
 
     Built straight from markdown-it's token stream; lighter than its Node, which
-    cost a fifth of the time of `opsbook check` on a large runbook.
+    was a large share of `opsbook check` on a large runbook (docs/benchmarks.md).
     """
 
     __slots__ = ("children", "content", "info", "map", "tag", "type")
@@ -115,16 +117,13 @@ class Document:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
     md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
     # The runbook reader works on each inline's raw source (code spans, `{attrs}`), so the
-    # inline pass, which is over a third of the parse time, is switched off.
+    # inline pass, a large share of the parse time (docs/benchmarks.md), is switched off.
     md.core.ruler.disable(["inline", "text_join"])
     # Link reference definitions (`[label]: url`) mean nothing to the structure, and the
-    # rule that looks for them at every paragraph was 40% of block parsing; such lines
-    # are read as prose instead.
+    # rule that looks for them at every paragraph was a large share of block parsing; such
+    # lines are read as prose instead.
     md.block.ruler.disable(["reference"])
     return md
 

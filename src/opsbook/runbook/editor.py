@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
 from opsbook.runbook.ids import slug
+from opsbook.runbook.parser import parse_runbook
+from opsbook.runbook.problems import RunbookError
 
 
 class EditRefused(Exception):
@@ -66,9 +71,6 @@ class _Block:
 
 
 def _blocks(text: str) -> list[_Block]:
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
     tokens = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).parse(text)
     out: list[_Block] = []
     for index, token in enumerate(tokens):
@@ -146,9 +148,7 @@ def _row_cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", inner)]
 
 
-def plan_edit(
-    text: str, issue: NewIssue, row: VersionRow
-) -> tuple[list[tuple[int, str]], str]:  # fmt: skip
+def plan_edit(text: str, issue: NewIssue, row: VersionRow) -> tuple[list[tuple[int, str]], str]:
     """Return the insertions (line index, text) to make, and the new version. Pure."""
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = re.split(r"(?<=\r\n)|(?<=\n)(?<!\r\n)|(?<=\r)(?!\n)", text)
@@ -165,8 +165,15 @@ def plan_edit(
     if guide is None:
         at = history.start if history else len(lines)
         lead = [""] if at > 0 and lines[at - 1].strip() else []
-        body = [*lead, "## Troubleshooting Guide", "", "### Common Issues", "",
-                *issue_lines(issue, 4), ""]  # fmt: skip
+        body = [
+            *lead,
+            "## Troubleshooting Guide",
+            "",
+            "### Common Issues",
+            "",
+            *issue_lines(issue, 4),
+            "",
+        ]
         insertions.append((at, newline.join(body) + newline))
     else:
         end = _section_end(blocks, guide, len(lines))
@@ -191,8 +198,9 @@ def plan_edit(
     version = row.version
     if history is not None:
         hend = _section_end(blocks, history, len(lines))
-        table = next((b for b in blocks if b.kind == "table" and history.start < b.start < hend),
-                     None)  # fmt: skip
+        table = next(
+            (b for b in blocks if b.kind == "table" and history.start < b.start < hend), None
+        )
         if table is None:
             raise EditRefused("the Version History section has no table to add a row to")
         header = [_norm(c) for c in _row_cells(lines[table.start])]
@@ -200,25 +208,31 @@ def plan_edit(
         index = header.index("version") if "version" in header else 0
         previous = last[index] if table.end - table.start > 2 and index < len(last) else ""
         version = version or _bump(previous)
-        values = {"version": version, "date": row.date, "author": row.author,
-                  "changes": row.changes}  # fmt: skip
+        values = {
+            "version": version,
+            "date": row.date,
+            "author": row.author,
+            "changes": row.changes,
+        }
         cells = [_cell(values.get(name, "")) for name in header]
         insertions.append((table.end, "| " + " | ".join(cells) + " |" + newline))
     else:
         version = version or "1.0"
-        table_lines = ["", "## Version History", "", "| Version | Date | Author | Changes |",
-                       "|---------|------|--------|---------|",
-                       f"| {_cell(version)} | {_cell(row.date)} | {_cell(row.author)} | "
-                       f"{_cell(row.changes)} |"]  # fmt: skip
+        table_lines = [
+            "",
+            "## Version History",
+            "",
+            "| Version | Date | Author | Changes |",
+            "|---------|------|--------|---------|",
+            f"| {_cell(version)} | {_cell(row.date)} | {_cell(row.author)} | "
+            f"{_cell(row.changes)} |",
+        ]
         insertions.append((len(lines), newline.join(table_lines) + newline))
     return insertions, version
 
 
 def add_troubleshooting_issue(path: Path, issue: NewIssue, row: VersionRow) -> Edit:
     """Insert the issue and a Version History row into the runbook file, atomically."""
-    from opsbook.runbook.parser import parse_runbook
-    from opsbook.runbook.problems import RunbookError
-
     original = path.read_bytes()
     bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
     try:

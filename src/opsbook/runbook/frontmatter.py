@@ -21,6 +21,7 @@ def read_front_matter(
     """Return (settings, hosts, groups) from the YAML between the `---` lines."""
     if text is None or not text.strip():
         return {}, {}, {}
+    # lazy: keeps yaml off the start-up of a plain `opsbook run`
     import yaml
 
     try:
@@ -83,6 +84,7 @@ def _loader_class() -> type[Any]:
     An alias stands for a whole earlier node; nested, a few lines of them stand for billions
     of values. Front matter needs none of that, so an alias is refused where it is written.
     """
+    # lazy: keeps yaml off the start-up of a plain `opsbook run`
     import yaml
 
     class NoAliasLoader(yaml.SafeLoader):

@@ -13,8 +13,8 @@ from opsbook.runbook.problems import Problem, RunbookError
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
 
-# The most a runbook file may hold: 1 MiB is about 45,000 lines (a 5,000-line runbook is
-# about 115 KB) and parses in about 3 s; a bigger file is refused rather than read.
+# The most a runbook file may hold: many times the largest real runbook, and still parsed
+# in seconds (figures in docs/benchmarks.md); a bigger file is refused rather than read.
 MAX_RUNBOOK_BYTES = 2**20
 
 
@@ -31,6 +31,7 @@ def load_runbook(path: Path, *, cache: Path | None = None) -> Runbook:
     """
     text = read_runbook_text(path)
     if cache is not None:
+        # lazy: keeps runbook.parse_cache off the start-up of `opsbook check`
         from opsbook.runbook.parse_cache import cached_parse
 
         return cached_parse(text, str(path), cache, _parse)
@@ -94,10 +95,12 @@ def _unreadable(path: Path, message: str, hint: str = "") -> RunbookError:
 
 
 def _parse(text: str, path: str) -> Runbook:
+    # lazy: keeps runbook.parser off the start-up of a plain `opsbook run`
     from opsbook.runbook.parser import parse_runbook
 
     # The parse makes some hundred thousand short-lived objects; the cyclic collector's
-    # passes over them cost a fifth of `opsbook check` on a large runbook, and none of them
+    # passes over them are a large share of `opsbook check` on a large runbook (figures in
+    # docs/benchmarks.md), and none of them
     # outlive the parse but the model, so the collector waits until it is done.
     collecting = gc.isenabled()
     gc.disable()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from opsbook.runbook.blocks import strip_emphasis
+from opsbook.runbook.blocks import label_of, read_document, strip_emphasis
+from opsbook.runbook.durations import format_duration
 from opsbook.runbook.model import Threshold
 
 _LABEL_START = re.compile(r"^\*\*[^*\n]+?:?\*\*")
@@ -64,8 +65,6 @@ def text_part(label: str, text: str) -> str:
 
 
 def _one_labelled_paragraph(source: str, label: str, text: str) -> bool:
-    from opsbook.runbook.blocks import label_of, read_document
-
     if strip_emphasis(text) != text:
         return False
     doc = read_document(source)
@@ -86,8 +85,6 @@ def threshold(value: Threshold | None) -> str:
 
 def duration_words(seconds: float) -> str:
     """Write seconds in words people use: 900 → `15 minutes`, 86400 → `1 day`."""
-    from opsbook.runbook.durations import format_duration
-
     for unit, size in _WORD_UNITS:
         if seconds >= size and seconds % size == 0:
             count = int(seconds // size)

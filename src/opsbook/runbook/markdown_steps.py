@@ -18,7 +18,7 @@ from opsbook.runbook.blocks import inline_source, label_of, read_document, strip
 from opsbook.runbook.commands import steps_from_blocks
 from opsbook.runbook.model import Step
 from opsbook.runbook.problems import ValueProblem
-from opsbook.runbook.tables import items, unquote
+from opsbook.runbook.table_rows import items, unquote
 
 # A spelling is ("item", markdown) for a list item, or ("block", markdown) for a block that
 # stands between list items (the list goes on after it).

@@ -1,11 +1,12 @@
 """Parsed runbooks kept on disk: `opsbook run` started again on the same file skips the parse.
 
-A parse needs markdown-it and the parser's modules, about 30 ms of imports in a new process,
-yet its result depends only on the file's text, its path as given, and the code that
-parses. An entry is keyed by a SHA-256 of all of them: the text, the path, the Python
-version, the source of every module of `opsbook.runbook`, and the `__init__.py` (which holds
-the version) of markdown-it, of its plugins package and of PyYAML. Any change to one of them
-is a miss, and a miss parses as before. Only a runbook that parsed without error is kept.
+A parse needs markdown-it and the parser's modules, imports that are a noticeable part of a
+new process's start-up (docs/benchmarks.md), yet its result depends only on the file's text,
+its path as given, and the code that parses. An entry is keyed by a SHA-256 of all of them:
+the text, the path, the Python version, the source of every module of `opsbook.runbook`, and
+the `__init__.py` (which holds the version) of markdown-it, of its plugins package and of
+PyYAML. Any change to one of them is a miss, and a miss parses as before. Only a runbook
+that parsed without error is kept.
 
 Entries are pickles, so they live in the user's own cache directory ($XDG_CACHE_HOME or
 ~/.cache, then opsbook/parsed, made 0700), one file per runbook path, replaced atomically,
@@ -17,16 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import pickle
 import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from opsbook.runbook.model import Runbook
+from opsbook.runbook.model import Runbook
 
 FORMAT = b"opsbook parsed runbook 1\n"
 # The packages besides opsbook.runbook whose code decides what a parse returns (PyYAML
@@ -64,8 +64,6 @@ def cached_parse(
 
 
 def _key(text: str, path: str) -> bytes | None:
-    import importlib.util
-
     digest = hashlib.sha256(FORMAT + sys.version.encode())
     package = Path(__file__).parent
     sources = sorted(package.glob("*.py"))
@@ -83,8 +81,6 @@ def _key(text: str, path: str) -> bytes | None:
 
 
 def _read(entry: Path, key: bytes) -> Runbook | None:
-    from opsbook.runbook.model import Runbook
-
     try:
         with entry.open("rb") as file:
             info = os.fstat(file.fileno())

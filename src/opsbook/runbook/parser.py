@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from opsbook.runbook import sections, tables
+from opsbook.runbook import sections, table_rows
 from opsbook.runbook.blocks import Document, Heading, Part, read_document, strip_emphasis, walk
 from opsbook.runbook.commands import steps_from_blocks
 from opsbook.runbook.frontmatter import read_front_matter
@@ -42,6 +42,7 @@ from opsbook.runbook.model import (
     VersionEntry,
 )
 from opsbook.runbook.problems import Problem, RunbookError, ValueProblem
+from opsbook.runbook.validate import validate
 
 if TYPE_CHECKING:
     from opsbook.runbook.blocks import Node
@@ -270,9 +271,9 @@ class _Reader:
 
     def metrics(self, blocks: list[Node]) -> list[Metric]:
         found: list[Metric] = []
-        for line, raw, _ in tables.items(blocks):
+        for line, raw, _ in table_rows.items(blocks):
             try:
-                found.append(tables.metric_from_item(raw, line))
+                found.append(table_rows.metric_from_item(raw, line))
             except ValueProblem as exc:
                 self.error(exc, line)
         return found
@@ -362,24 +363,26 @@ class _Reader:
             "purpose": lambda: text,
             "dashboard": lambda: text,
             "system": lambda: sections.read_system(blocks),
-            "contacts": lambda: tables.contacts(blocks),
+            "contacts": lambda: table_rows.contacts(blocks),
             "metrics": lambda: self.metrics(blocks),
-            "alert_rules": lambda: tables.alert_rules(blocks, self.error),
+            "alert_rules": lambda: table_rows.alert_rules(blocks, self.error),
             "response_times": lambda: sections.read_response_times(blocks, self.error),
-            "severity_levels": lambda: tables.severity_levels(blocks, self.error),
+            "severity_levels": lambda: table_rows.severity_levels(blocks, self.error),
             "incident_process": lambda: sections.read_process(blocks),
             "security": lambda: sections.read_texts("", blocks),
             "evidence": lambda: sections.read_texts("", blocks),
-            "maintenance_tasks": lambda: tables.maintenance_tasks(blocks, self.error),
-            "config_files": lambda: tables.config_files(blocks),
-            "env_vars": lambda: tables.env_vars(blocks),
+            "maintenance_tasks": lambda: table_rows.maintenance_tasks(blocks, self.error),
+            "config_files": lambda: table_rows.config_files(blocks),
+            "env_vars": lambda: table_rows.env_vars(blocks),
             "rto": lambda: sections.read_objective(text, "rto"),
             "rpo": lambda: sections.read_objective(text, "rpo"),
             "dr_steps": lambda: self.steps(blocks),
             "useful_commands": lambda: sections.read_useful_commands(blocks),
-            "log_locations": lambda: [tables.unquote(t) for t in sections.read_texts("", blocks)],
+            "log_locations": lambda: [
+                table_rows.unquote(t) for t in sections.read_texts("", blocks)
+            ],
             "references": lambda: sections.read_texts("", blocks, keep_markup=True),
-            "version_history": lambda: tables.version_history(blocks),
+            "version_history": lambda: table_rows.version_history(blocks),
         }
         value = readers[kind]()
         current = getattr(draft, kind)
@@ -404,8 +407,6 @@ def _joined(inline: str, body: str) -> str:
 
 def parse_runbook(text: str, path: str = "RUNBOOK.md") -> Runbook:
     """Parse runbook Markdown into the model; raise RunbookError listing every problem."""
-    from opsbook.runbook.validate import validate
-
     doc = read_document(text)
     reader = _Reader(doc, path)
     try:

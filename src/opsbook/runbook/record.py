@@ -1,9 +1,10 @@
 """Record: one `__eq__`, `__hash__` and `__repr__` for opsbook's frozen dataclasses.
 
 `@dataclass(frozen=True)` writes six methods for each class as source text and compiles
-them when the module is imported. `opsbook run` imports about 40 such classes (25 of them
-the runbook model) every time; compiling their methods was a third of a one-step run's
-instructions (callgrind), and these three were half of the methods. So those classes are
+them when the module is imported. `opsbook run` imports dozens of such classes (most of
+them the runbook model) every time; compiling their methods was a large share of a one-step
+run's instructions, and these three were many of them (figures in docs/benchmarks.md). So
+those classes are
 `@dataclass(frozen=True, eq=False, repr=False)` subclasses of Record: dataclass compiles
 only `__init__` and the frozen guards, and these three, written once, compare, hash and
 show the fields as the generated ones would (same class and equal fields; a hash of the

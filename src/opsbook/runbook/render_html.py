@@ -11,16 +11,17 @@ import re
 import shlex
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from opsbook.runbook.durations import format_duration
 from opsbook.runbook.markdown_pieces import duration_words, threshold
 from opsbook.runbook.model import Attrs, Runbook, Section, Step
 from opsbook.runbook.redact import public_runbook
 from opsbook.runbook.secret_names import is_secret_name
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
 # The page's styles, every rule scoped to `.opsbook-runbook`: inlined in the standalone page,
@@ -39,8 +40,6 @@ def render_body(runbook: Runbook) -> str:
 
 
 def _render(template: str, runbook: Runbook) -> str:
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -69,30 +68,22 @@ def _render(template: str, runbook: Runbook) -> str:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    from markdown_it import MarkdownIt
-
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def block_markdown(text: str) -> Markup:
     """Render prose from the runbook as HTML; raw HTML in it is escaped, not passed through."""
-    from markupsafe import Markup
-
     # Safe to mark: with html off, markdown-it escapes any raw HTML in the text.
     return Markup(_markdown().render(text))
 
 
 def inline_markdown(text: str) -> Markup:
     """Render one line of text (code spans, emphasis, links) as inline HTML."""
-    from markupsafe import Markup
-
     return Markup(_markdown().renderInline(text))
 
 
 def attr_badges(step: Step) -> list[tuple[str, str]]:
     """Describe a step's attributes as short (text, kind) badges for people."""
-    from opsbook.runbook.durations import format_duration
-
     a: Attrs = step.attrs
     out: list[tuple[str, str]] = []
     if step.command is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import yaml
+
 from opsbook.runbook import markdown_pieces as md
 from opsbook.runbook.attributes import format_attrs
 from opsbook.runbook.commands import split_command
@@ -25,13 +27,11 @@ from opsbook.runbook.model import (
     VersionEntry,
 )
 from opsbook.runbook.secret_names import is_secret_name
-from opsbook.runbook.tables import unquote
+from opsbook.runbook.table_rows import unquote
 
 
 def front_matter(runbook: Runbook) -> str:
     """Write hosts, groups and settings as YAML front matter ("" when there are none)."""
-    import yaml
-
     data: dict[str, Any] = {}
     if runbook.hosts:
         data["hosts"] = {

@@ -10,8 +10,9 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from opsbook.runbook import tables
+from opsbook.runbook import table_rows
 from opsbook.runbook.blocks import strip_emphasis
+from opsbook.runbook.commands import split_command
 from opsbook.runbook.durations import parse_optional_duration, parse_schedule
 from opsbook.runbook.ids import norm
 from opsbook.runbook.model import (
@@ -48,7 +49,7 @@ def read_schedule(text: str) -> Schedule | None:
 def read_parameters(blocks: list[Node]) -> list[Parameter]:
     """Read `- `NAME` (required): what it is` items as procedure parameters."""
     params: list[Parameter] = []
-    for line, raw, _ in tables.items(blocks):
+    for line, raw, _ in table_rows.items(blocks):
         match = _PARAMETER.match(raw)
         if not match:
             raise ValueProblem(
@@ -63,7 +64,7 @@ def read_parameters(blocks: list[Node]) -> list[Parameter]:
                 name=match.group("name"),
                 required="required" in flags.lower(),
                 description=strip_emphasis(match.group("desc")),
-                default=tables.unquote(default.group(1)) if default else None,
+                default=table_rows.unquote(default.group(1)) if default else None,
                 line=line,
             )
         )
@@ -76,7 +77,8 @@ def read_texts(inline: str, blocks: list[Node], keep_markup: bool = False) -> li
     for block in blocks:
         if block.type in ("bullet_list", "ordered_list"):
             out.extend(
-                raw if keep_markup else strip_emphasis(raw) for _, raw, _ in tables.items([block])
+                raw if keep_markup else strip_emphasis(raw)
+                for _, raw, _ in table_rows.items([block])
             )
         elif block.type == "paragraph":
             raw = block.children[0].content if block.children else ""
@@ -98,7 +100,7 @@ def read_system(blocks: list[Node]) -> SystemInfo:
         "on call": "on_call",
     }
     values: dict[str, str] = {}
-    for _, raw, _ in tables.items(blocks):
+    for _, raw, _ in table_rows.items(blocks):
         label, _, value = strip_emphasis(raw).partition(":")
         key = keys.get(norm(label))
         if key:
@@ -106,10 +108,10 @@ def read_system(blocks: list[Node]) -> SystemInfo:
     return SystemInfo(**values)
 
 
-def read_response_times(blocks: list[Node], on_error: tables.OnError) -> ResponseTimes:
+def read_response_times(blocks: list[Node], on_error: table_rows.OnError) -> ResponseTimes:
     """Read `Critical: 15 minutes` items into seconds per priority."""
     values: dict[str, float | None] = {}
-    for line, raw, _ in tables.items(blocks):
+    for line, raw, _ in table_rows.items(blocks):
         label, _, value = strip_emphasis(raw).partition(":")
         key = norm(label)
         if key in ("critical", "high", "medium", "low"):
@@ -124,7 +126,7 @@ def read_response_times(blocks: list[Node], on_error: tables.OnError) -> Respons
 def read_process(blocks: list[Node]) -> list[ProcessPhase]:
     """Read the incident process: numbered phases with their actions nested under them."""
     phases: list[ProcessPhase] = []
-    for _, raw, item in tables.items(blocks):
+    for _, raw, item in table_rows.items(blocks):
         nested = [c for c in item.children if c.type in ("bullet_list", "ordered_list")]
         name = strip_emphasis(raw)
         phases.append(ProcessPhase(name=name, actions=tuple(read_texts("", nested))))
@@ -160,9 +162,7 @@ def read_useful_commands(blocks: list[Node]) -> list[UsefulCommand]:
     for block in blocks:
         if block.type == "fence":
             found.extend(commands_in_fence(block.content, (block.map or (0,))[0] + 2))
-        for line, raw, _ in tables.items([block]):
-            from opsbook.runbook.commands import split_command
-
+        for line, raw, _ in table_rows.items([block]):
             text, command, _ = split_command(raw)
             if command:
                 found.append(UsefulCommand(name=text or command, command=command, line=line))

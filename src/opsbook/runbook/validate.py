@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from opsbook.runbook.ids import procedure_id
 from opsbook.runbook.model import AlertRule, Metric, Runbook, Step
 from opsbook.runbook.problems import Problem
 
@@ -126,8 +127,6 @@ def _rule_actions(runbook: Runbook, rule: AlertRule, ids: str) -> Iterator[Probl
 
 
 def _procedure_ref(text: str) -> str:
-    from opsbook.runbook.ids import procedure_id
-
     return procedure_id(text)
 
 

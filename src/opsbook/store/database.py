@@ -55,6 +55,7 @@ class Database:
 
 def open_database(url: str, migrate: bool = True) -> Database:
     """Connect, apply SQLite's durability settings, and upgrade the schema."""
+    # lazy: off the start-up of a plain `opsbook run`: sqlalchemy, store.migrate, store.private
     from sqlalchemy import create_engine, event
     from sqlalchemy.orm import sessionmaker
 

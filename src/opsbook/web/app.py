@@ -7,18 +7,34 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from opsbook import __version__
 from opsbook.errors import HTTP_STATUS, DomainError
 from opsbook.procedures.plan import PlanError
 from opsbook.web.middleware import ServerMiddleware
+from opsbook.web.routes import (
+    alertmanager,
+    alerts,
+    api_meta,
+    api_procedures,
+    api_runs,
+    api_tokens,
+    login,
+    pages,
+    run_pages,
+    token_pages,
+)
+from opsbook.web.routes import incidents as incident_routes
 from opsbook.web.state import AppState
+from opsbook.web.templating import page
 
 API_DESCRIPTION = """The opsbook server: the runbook, its procedures and their runs.
 
@@ -61,8 +77,6 @@ def create_app(state: AppState) -> FastAPI:
     app.state.opsbook = state
     for router in routers():
         app.include_router(router)
-    from opsbook.web.routes import incidents as incident_routes
-
     app.include_router(incident_routes.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
@@ -73,27 +87,12 @@ def create_app(state: AppState) -> FastAPI:
     if state.trusted_proxies:
         # Added last, so it runs first: the client and scheme are settled before anything
         # (the login limit, HSTS, secure cookies) reads them.
-        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(state.trusted_proxies))
     return app
 
 
 def routers() -> list[APIRouter]:
     """Return every router the app serves (API and pages)."""
-    from opsbook.web.routes import (
-        alertmanager,
-        alerts,
-        api_meta,
-        api_procedures,
-        api_runs,
-        api_tokens,
-        login,
-        pages,
-        run_pages,
-        token_pages,
-    )
-
     # The webhook first: routes are tried in order, and it is the one that takes floods.
     modules = (
         alertmanager,
@@ -120,10 +119,7 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     if _wants_html(request):
         if exc.status_code == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            from urllib.parse import quote
-
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        from opsbook.web.templating import page
 
         principal = getattr(request.state, "principal", None)
         return page(

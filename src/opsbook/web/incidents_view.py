@@ -8,9 +8,16 @@ import socket
 from typing import Any
 
 from opsbook.incidents import service
+from opsbook.incidents.alerts import IncidentOpener
+from opsbook.incidents.channels import pager_for
+from opsbook.incidents.diagnosis import settle_runs
+from opsbook.incidents.guard import plan_reasons
 from opsbook.incidents.lifecycle import Status
+from opsbook.incidents.paging import deliver_pages, escalate_due
 from opsbook.incidents.phases import progress
 from opsbook.incidents.severity import UnknownSeverity, severity
+from opsbook.monitoring.hooks import set_incident_opener
+from opsbook.procedures.plan import PlanError, build_plan
 from opsbook.web.panels import Panel, PanelItem, register_panel
 from opsbook.web.state import AppState
 from opsbook.worker.loop import Periodic
@@ -29,9 +36,6 @@ def severity_rank(state: AppState, level: str) -> int:
 
 def incident_page_data(state: AppState, incident_id: int) -> dict[str, Any]:
     """Return everything the incident page shows."""
-    from opsbook.incidents.guard import plan_reasons
-    from opsbook.procedures.plan import PlanError, build_plan
-
     runbook = state.source.runbook
     data = service.show_incident(db=state.db, incident_id=incident_id)
     status = Status(data["status"])
@@ -83,12 +87,6 @@ def incident_tasks(state: AppState) -> tuple[Periodic, ...]:
     """Register the alert hook and return the worker's incident tasks: due escalations
     (re-read from the database, so they survive a restart), page delivery, and settling
     runs started from the dashboard."""
-    from opsbook.incidents.alerts import IncidentOpener
-    from opsbook.incidents.channels import pager_for
-    from opsbook.incidents.diagnosis import settle_runs
-    from opsbook.incidents.paging import deliver_pages, escalate_due
-    from opsbook.monitoring.hooks import set_incident_opener
-
     # Alert rules whose action says `incident: SEV-N` open incidents through this opener.
     set_incident_opener(IncidentOpener(state.db, lambda: state.source.runbook))
 

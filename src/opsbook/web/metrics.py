@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 
 class WebMetrics:
@@ -45,6 +45,4 @@ class WebMetrics:
 
     def exposition(self) -> bytes:
         """Return the metrics in the Prometheus text format."""
-        from prometheus_client import generate_latest
-
         return generate_latest(self.registry)

@@ -6,6 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from opsbook.monitoring.linking import metric_named
+from opsbook.monitoring.samples import metric_status, series
+from opsbook.monitoring.service import list_alerts
+from opsbook.monitoring.settings import SettingsError, monitoring_settings
 from opsbook.runbook.model import AlertRule, Runbook, Threshold
 from opsbook.web.panels import Panel, PanelItem, register_panel
 from opsbook.web.state import AppState
@@ -35,8 +38,6 @@ def _shown(threshold: Threshold | None) -> str | None:
 
 def stale_after(runbook: Runbook) -> float:
     """Return after how many seconds without a reading a metric counts as stale."""
-    from opsbook.monitoring.settings import SettingsError, monitoring_settings
-
     try:
         interval = monitoring_settings(runbook.settings).interval
     except SettingsError:
@@ -46,8 +47,6 @@ def stale_after(runbook: Runbook) -> float:
 
 def metric_rows(state: AppState) -> list[dict[str, Any]]:
     """Return each Key Metric's latest reading with its thresholds."""
-    from opsbook.monitoring.samples import metric_status
-
     runbook = state.source.runbook
     rows = metric_status(
         db=state.db, runbook=runbook, now=state.clock(), stale_after=stale_after(runbook)
@@ -63,8 +62,6 @@ def chart_data(
     state: AppState, metric_id: str, span: timedelta, name: str
 ) -> dict[str, Any] | None:
     """Return a metric's samples and threshold lines, or None if the runbook has no such metric."""
-    from opsbook.monitoring.samples import series
-
     runbook = state.source.runbook
     metric = next((m for m in runbook.metrics if m.id == metric_id), None)
     if metric is None:
@@ -83,8 +80,6 @@ def chart_data(
 
 def alerts_panel(state: AppState) -> Panel:
     """Return the overview's alerts panel: open alerts, worst first."""
-    from opsbook.monitoring.service import list_alerts
-
     rows = list_alerts(db=state.db, state="open", limit=50)
     rows.sort(key=lambda a: (a["state"] != "firing", a["severity"] != "critical"))
     items = tuple(

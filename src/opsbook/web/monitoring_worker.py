@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from opsbook.incidents.alerts import IncidentOpener as Incidents
+from opsbook.monitoring.actions import AlertActions
+from opsbook.monitoring.cycle import MonitoringCycle
+from opsbook.monitoring.hooks import IncidentOpener
+from opsbook.monitoring.procedure_runs import EngineStarter
 from opsbook.web.state import AppState
 from opsbook.worker.loop import Periodic
 
@@ -11,18 +16,7 @@ TICK = 1.0
 
 def monitoring_tasks(state: AppState) -> list[Periodic]:
     """Return the periodic task that runs monitoring for this server."""
-    from opsbook.monitoring.actions import AlertActions
-    from opsbook.monitoring.cycle import MonitoringCycle
-    from opsbook.monitoring.hooks import IncidentOpener
-    from opsbook.monitoring.procedure_runs import EngineStarter
-
-    incidents: IncidentOpener | None = None
-    try:
-        from opsbook.incidents.alerts import IncidentOpener as Incidents
-    except ImportError:
-        pass
-    else:
-        incidents = Incidents(state.db, lambda: state.source.runbook)
+    incidents: IncidentOpener = Incidents(state.db, lambda: state.source.runbook)
     starter = EngineStarter(state.db, lambda: state.source.runbook, state.clock)
     actions = AlertActions(
         state.db, lambda: state.source.runbook, state.clock, starter=starter, incidents=incidents

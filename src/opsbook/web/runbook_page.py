@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from opsbook.web.runbook_source import RunbookSource
@@ -22,8 +23,6 @@ def runbook_html(source: RunbookSource) -> Markup:
 
 
 def _markdown(source: RunbookSource) -> str:
-    from markdown_it import MarkdownIt
-
     text = source.path.read_text(encoding="utf-8")
     if text.startswith("---\n"):
         end = text.find("\n---", 4)

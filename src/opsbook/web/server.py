@@ -8,14 +8,23 @@ period and then cancels them, so their records say they were interrupted.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import uvicorn
+
+from opsbook.procedures.service import reap_dead_runs
 from opsbook.store.database import Database
+from opsbook.web.app import create_app
+from opsbook.web.graceful_server import GracefulServer
+from opsbook.web.incidents_view import incident_tasks
+from opsbook.web.monitoring_worker import monitoring_tasks
 from opsbook.web.runbook_source import RunbookSource
+from opsbook.web.runs.driver import register
 from opsbook.web.state import AppState, utc_now
 from opsbook.worker.loop import Periodic, WorkerLoop
 
@@ -33,9 +42,6 @@ class ServeOptions:
 
 def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_now) -> AppState:
     """Load the runbook (RunbookError if it is bad) and wire the worker loop."""
-    from opsbook.procedures.service import reap_dead_runs
-    from opsbook.web.runs.driver import register
-
     now = utc_now()
     source = RunbookSource.load(path, now)
     state = AppState(db=db, source=source, environ=dict(os.environ))
@@ -61,10 +67,8 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
         ),
     )
     register(state)
-    from opsbook.web.incidents_view import incident_tasks
 
     state.worker.periodic.extend(incident_tasks(state))
-    from opsbook.web.monitoring_worker import monitoring_tasks
 
     state.worker.periodic.extend(monitoring_tasks(state))
     return state
@@ -72,13 +76,6 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
 
 def serve(state: AppState, options: ServeOptions) -> None:
     """Run the server until SIGTERM or SIGINT."""
-    import gc
-
-    import uvicorn
-
-    from opsbook.web.app import create_app
-    from opsbook.web.graceful_server import GracefulServer
-
     app = create_app(state)
     # What start-up built (modules, routes, schemas) lives as long as the process. Frozen,
     # it is left out of the full collections that a webhook flood's allocations set off.

@@ -6,6 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from opsbook.monitoring.sources.base import MetricSource, SourceError
+from opsbook.monitoring.sources.cmd import CommandSource
+from opsbook.monitoring.sources.host import HostSource
+from opsbook.monitoring.sources.http import HttpSource
+from opsbook.monitoring.sources.prom import PromSource
 from opsbook.runbook.model import Metric, Runbook
 
 KINDS = ("host", "http", "prom", "cmd")
@@ -26,20 +30,12 @@ def source_for(metric: Metric, runbook: Runbook) -> MetricSource:
     key = metric.id or metric.name
     timeout = metric.attrs.timeout
     if kind == "host":
-        from opsbook.monitoring.sources.host import HostSource
-
         return HostSource(key, rest)
     if kind == "http":
-        from opsbook.monitoring.sources.http import HttpSource
-
         return HttpSource(key, rest, timeout)
     if kind == "prom":
-        from opsbook.monitoring.sources.prom import PromSource
-
         return PromSource(key, rest, prometheus_url(runbook.settings), timeout)
     if kind == "cmd":
-        from opsbook.monitoring.sources.cmd import CommandSource
-
         cwd = str(Path(runbook.path).resolve().parent)
         return CommandSource(key, rest, metric.attrs.cwd or cwd, timeout)
     raise SourceError(

@@ -7,6 +7,8 @@ its working directory, its process tree killed on timeout); nothing else is spli
 from __future__ import annotations
 
 from opsbook.monitoring.sources.base import DEFAULT_TIMEOUT, PRIMARY, Reading, SourceError
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.protocol import CommandSpec
 
 
 class CommandSource:
@@ -20,9 +22,6 @@ class CommandSource:
 
     async def read(self) -> Reading:
         """Run the command and read the number it prints."""
-        from opsbook.procedures.executor import CommandSpec
-        from opsbook.procedures.local import LocalExecutor
-
         spec = CommandSpec(self.command, cwd=self.cwd, timeout=self.timeout, output_limit=4096)
         result = await LocalExecutor().run(spec)
         if result.error is not None or result.timed_out:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 
+import psutil
+
 from opsbook.monitoring.sources.base import PRIMARY, Reading, SourceError
 
 NAMES = ("cpu_percent", "memory_percent", "disk_percent", "load1")
@@ -35,8 +37,6 @@ class HostSource:
         return Reading(self.metric, {PRIMARY: value})
 
     def _read(self) -> float:
-        import psutil
-
         if self.name == "cpu_percent":
             return float(psutil.cpu_percent(interval=CPU_SAMPLE))
         if self.name == "memory_percent":

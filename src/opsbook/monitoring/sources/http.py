@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import httpx
+
 from opsbook.monitoring.sources.base import DEFAULT_TIMEOUT, PRIMARY, Reading, SourceError
 
 LATENCY = "latency_ms"
@@ -23,8 +25,6 @@ class HttpSource:
 
     async def read(self) -> Reading:
         """GET the URL once."""
-        import httpx
-
         started = time.perf_counter()
         try:
             async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=True) as client:

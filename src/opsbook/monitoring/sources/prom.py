@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import httpx
+
 from opsbook.monitoring.sources.base import DEFAULT_TIMEOUT, PRIMARY, Reading, SourceError
 
 
@@ -29,8 +31,6 @@ class PromSource:
 
     async def read(self) -> Reading:
         """Run the query and read its one number."""
-        import httpx
-
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
                 response = await client.get(self.url, params={"query": self.query})

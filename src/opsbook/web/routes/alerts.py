@@ -6,9 +6,25 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from opsbook.access.model import Principal
+from opsbook.errors import BadInput
+from opsbook.monitoring.lifecycle import TransitionRefused
+from opsbook.monitoring.service import (
+    AlertNotFound,
+    add_silence,
+    count_alerts,
+    list_alerts,
+    list_silences,
+    show_alert,
+)
+from opsbook.monitoring.service import acknowledge as ack
+from opsbook.monitoring.service import add_note as note
+from opsbook.runbook.durations import parse_duration
+from opsbook.runbook.problems import ValueProblem
 from opsbook.web.alert_schemas import (
     AlertDetailOut,
     AlertOut,
@@ -43,8 +59,6 @@ def alerts(
     principal: Principal = Depends(viewer),
 ) -> list[dict[str, Any]]:
     """List alerts, newest first; filter by state, search text and Alertmanager group."""
-    from opsbook.monitoring.service import list_alerts
-
     if state is not None and state not in STATES:
         raise HTTPException(422, f"state must be one of: {', '.join(STATES)}")
     return list_alerts(db=app_state(request).db, state=state, text=q, group=group, limit=limit)
@@ -53,8 +67,6 @@ def alerts(
 @router.get("/api/v1/silences", response_model=list[SilenceOut], responses=AUTH)
 def silences(request: Request, principal: Principal = Depends(viewer)) -> list[dict[str, Any]]:
     """List the silences in force."""
-    from opsbook.monitoring.service import list_silences
-
     state = app_state(request)
     return list_silences(db=state.db, now=state.clock())
 
@@ -66,8 +78,6 @@ def alert(
     alert_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> dict[str, Any]:
     """Show one alert with its history and notification attempts."""
-    from opsbook.monitoring.service import AlertNotFound, show_alert
-
     try:
         return show_alert(db=app_state(request).db, alert_id=alert_id)
     except AlertNotFound as exc:
@@ -83,10 +93,6 @@ def acknowledge(
     alert_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Acknowledge a firing alert: people are on it, escalation stops."""
-    from opsbook.monitoring.lifecycle import TransitionRefused
-    from opsbook.monitoring.service import AlertNotFound
-    from opsbook.monitoring.service import acknowledge as ack
-
     state = app_state(request)
     try:
         return ack(db=state.db, alert_id=alert_id, by=principal.name, now=state.clock())
@@ -101,9 +107,6 @@ def add_note(
     alert_id: ItemId, body: NoteIn, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Add a note to an alert's history."""
-    from opsbook.monitoring.service import AlertNotFound
-    from opsbook.monitoring.service import add_note as note
-
     state = app_state(request)
     try:
         note(db=state.db, alert_id=alert_id, text=body.text, by=principal.name, now=state.clock())
@@ -119,11 +122,6 @@ def silence(
     body: SilenceIn, request: Request, principal: Principal = Depends(operator)
 ) -> dict[str, Any]:
     """Silence alerts whose labels match every matcher, for a duration (`2h`, `30 minutes`)."""
-    from opsbook.errors import BadInput
-    from opsbook.monitoring.service import add_silence
-    from opsbook.runbook.durations import parse_duration
-    from opsbook.runbook.problems import ValueProblem
-
     state = app_state(request)
     try:
         seconds = parse_duration(body.duration)
@@ -171,14 +169,11 @@ def alerts_page(
     request: Request, state: str = "open", q: str = "", principal: Principal = Depends(viewer)
 ) -> Response:
     """Show alerts with their state, and buttons to acknowledge."""
-    from opsbook.monitoring.service import count_alerts, list_alerts
-
     app = app_state(request)
     chosen = state if state in STATES or state == "all" else "open"
     rows = list_alerts(
         db=app.db, state=None if chosen == "all" else chosen, text=q or None, limit=200
     )
-    from opsbook.monitoring.service import list_silences
 
     return page(
         request,
@@ -224,8 +219,6 @@ def troubleshooting_page(
     issue_id: str, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Show a troubleshooting issue of the runbook and the alerts linked to it."""
-    from opsbook.monitoring.service import list_alerts
-
     app = app_state(request)
     issue = app.source.runbook.issue(issue_id)
     if issue is None:
@@ -239,8 +232,6 @@ async def silence_form(request: Request, principal: Principal = Depends(operator
     """Silence from the alerts page's form (matchers one per line), then show the alerts."""
     form = await request.form()
     matchers = [m.strip() for m in str(form.get("matchers", "")).splitlines() if m.strip()]
-    from pydantic import ValidationError
-    from starlette.concurrency import run_in_threadpool
 
     try:
         body = SilenceIn.model_validate(

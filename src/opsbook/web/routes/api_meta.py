@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from opsbook import __version__
 from opsbook.access.model import Principal
@@ -13,6 +14,7 @@ from opsbook.web.auth import GuardedRoute, viewer
 from opsbook.web.routes.responses import AUTH
 from opsbook.web.schemas import HealthOut, MeOut, ProblemOut, RunbookStatusOut
 from opsbook.web.state import app_state
+from opsbook.web.templating import page
 
 router = APIRouter(route_class=GuardedRoute)
 
@@ -42,8 +44,6 @@ def health(request: Request) -> HealthOut:
 )
 def metrics(request: Request) -> Response:
     """Return the server's metrics in the Prometheus text format (no token needed)."""
-    from prometheus_client import CONTENT_TYPE_LATEST
-
     body = app_state(request).metrics.exposition()
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
@@ -87,6 +87,4 @@ def runbook_status(request: Request, _: Principal = Depends(viewer)) -> RunbookS
 @router.get("/api/docs", include_in_schema=False)
 def api_docs(request: Request, principal: Principal = Depends(viewer)) -> Response:
     """Show the API's operations (Swagger UI over /openapi.json) to a signed-in person."""
-    from opsbook.web.templating import page
-
     return page(request, "api_docs.html", principal)

@@ -6,6 +6,7 @@ the session's CSRF token (checked by the `operator`/`admin` dependencies).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -16,10 +17,20 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
 from opsbook.incidents import service
+from opsbook.incidents.guard import Override
 from opsbook.incidents.lifecycle import Event
+from opsbook.incidents.postmortem import render
+from opsbook.incidents.review import capture_logs, teach_runbook
+from opsbook.incidents.severity import levels
+from opsbook.procedures.plan import build_plan
+from opsbook.procedures.service import start_run
+from opsbook.store.database import state_dir
 from opsbook.web.auth import GuardedRoute, admin, operator, viewer
 from opsbook.web.incidents_view import incident_page_data, register_incident_panel
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
+from opsbook.web.runs import control
+from opsbook.web.runs.actions import start
+from opsbook.web.runs.driver import this_process
 from opsbook.web.schemas import MAX_PROCEDURE, ErrorOut
 from opsbook.web.state import AppState, app_state
 from opsbook.web.templating import page
@@ -89,9 +100,6 @@ class TransitionIn(BaseModel):
 
 
 def _open(state: AppState, title: str, severity: str, security: bool, by: str) -> dict[str, Any]:
-    from opsbook.incidents.review import capture_logs
-    from opsbook.store.database import state_dir
-
     runbook, now = state.source.runbook, state.clock()
     opened = service.open_incident(
         db=state.db,
@@ -103,8 +111,6 @@ def _open(state: AppState, title: str, severity: str, security: bool, by: str) -
         security=security,
     )
     if security:
-        from pathlib import Path
-
         vault = state_dir(Path(runbook.path), state.environ) / "evidence"
         capture_logs(
             db=state.db,
@@ -243,7 +249,6 @@ def incidents_page(request: Request, principal: Principal = Depends(viewer)) -> 
     """List open and recent incidents with live countdowns; a form to open one."""
     state = app_state(request)
     rows = service.list_incidents(db=state.db, limit=100)
-    from opsbook.incidents.severity import levels
 
     return page(
         request, "incidents.html", principal, incidents=rows, levels=levels(state.source.runbook)
@@ -348,8 +353,6 @@ def update_runbook_form(
     principal: Principal = Depends(admin),
 ) -> Response:
     """As an admin, add the incident's lesson to the runbook's Troubleshooting Guide."""
-    from opsbook.incidents.review import teach_runbook
-
     state = app_state(request)
     teach_runbook(
         db=state.db,
@@ -368,8 +371,6 @@ def diagnose_form(
     incident_id: ItemId, issue_id: str, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Start a troubleshooting issue's diagnosis as a run; its output joins the timeline."""
-    from opsbook.web.runs.actions import start
-
     state = app_state(request)
     service.show_incident(db=state.db, incident_id=incident_id)  # NotFound before any run
     found = state.source.runbook.issue(issue_id)
@@ -398,12 +399,6 @@ def force_form(
     principal: Principal = Depends(admin),
 ) -> Response:
     """As an admin, start a refused shutdown procedure with a written reason."""
-    from opsbook.incidents.guard import Override
-    from opsbook.procedures.plan import build_plan
-    from opsbook.procedures.service import start_run
-    from opsbook.web.runs import control
-    from opsbook.web.runs.driver import this_process
-
     state = app_state(request)
     service.show_incident(db=state.db, incident_id=incident_id)  # NotFound before any run
     plan = build_plan(state.source.runbook, target=procedure, params={}, environ=state.environ)
@@ -422,8 +417,6 @@ async def postmortem_markdown(
     incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Return the post-mortem, pre-filled from the timeline, as Markdown."""
-    from opsbook.incidents.postmortem import render
-
     state = app_state(request)
     data = await run_in_threadpool(service.show_incident, db=state.db, incident_id=incident_id)
     text = render(data, generated_at=state.clock().strftime("%Y-%m-%d %H:%M UTC"))

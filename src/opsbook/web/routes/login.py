@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from opsbook.access import service
@@ -104,8 +105,6 @@ def login(
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """End the browser session."""
-    from starlette.concurrency import run_in_threadpool
-
     session_id = request.cookies.get(SESSION_COOKIE, "")
     if session_id:
         principal = await current_principal(request, None, session_id)

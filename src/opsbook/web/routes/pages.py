@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from opsbook.access.model import Principal
+from opsbook.runbook.render_html import STYLESHEET
 from opsbook.web.auth import GuardedRoute, viewer
 from opsbook.web.routes.api_procedures import find_procedure, summary
 from opsbook.web.runbook_page import runbook_html
@@ -83,8 +84,4 @@ def runbook(request: Request, principal: Principal = Depends(viewer)) -> Respons
 @router.get("/runbook.css")
 def runbook_stylesheet(_: Principal = Depends(viewer)) -> Response:
     """Return the rendered runbook's stylesheet (a file: the CSP allows no inline styles)."""
-    from starlette.responses import FileResponse
-
-    from opsbook.runbook.render_html import STYLESHEET
-
     return FileResponse(STYLESHEET, media_type="text/css")

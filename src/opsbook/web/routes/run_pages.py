@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -34,8 +35,6 @@ async def start(
     procedure_id: str, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Start a run from the procedure page's form, then show the run."""
-    from starlette.concurrency import run_in_threadpool
-
     form = await request.form()
     proc = find_procedure(request, procedure_id)
     params = {
@@ -106,8 +105,6 @@ async def confirm(
     run_id: ItemId, request: Request, principal: Principal = Depends(operator)
 ) -> Response:
     """Confirm, skip or abort the step the run waits at."""
-    from starlette.concurrency import run_in_threadpool
-
     form = await request.form()
     decision = DECISIONS.get(str(form.get("decision", "")))
     if decision is None:

@@ -8,6 +8,7 @@ on, and the run is queued again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from opsbook.errors import Conflict
-from opsbook.procedures import records
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.engine import PlanItem, RunStatus
-from opsbook.procedures.plan import build_plan
-from opsbook.procedures.records import ConfirmationRow, RunRow
+from opsbook.procedures.plan import PlanError, build_plan
 from opsbook.procedures.service import Me, start_run
+from opsbook.procedures.stores import queries
+from opsbook.procedures.stores.tables import ApprovalRow, ConfirmationRow, RunRow
 from opsbook.store.timestamps import iso, utc
-from opsbook.web.runs.tables import ApprovalRow
 from opsbook.worker.queue import enqueue
+from opsbook.worker.tables import JobRow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import RowMapping
@@ -86,7 +87,7 @@ def status_of(db: Database, run_id: int) -> str:
 
 
 def _run(session: Session, run_id: int) -> RunRow:
-    row = records.get_run(session, run_id)
+    row = queries.get_run(session, run_id)
     if row is None:
         raise RunRefused(f"no run {run_id}", 404)
     return row
@@ -112,8 +113,6 @@ def waiting_step(
 
 
 def _plan_item(runbook: Runbook, row: RunRow, environ: Mapping[str, str]) -> PlanItem | None:
-    from opsbook.procedures.plan import PlanError
-
     params = {k: str(v) for k, v in row.params.items()}
     try:
         plan = build_plan(
@@ -141,11 +140,11 @@ def _held(session: Session, run_id: int) -> RunRow:
     """
     row = _run(session, run_id)
     key = row.waiting_step
-    if row.status == RunStatus.WAITING and key and records.hold_waiting_run(session, run_id, key):
+    if row.status == RunStatus.WAITING and key and queries.hold_waiting_run(session, run_id, key):
         return row
     session.refresh(row)
     message = f"run {run_id} is {row.status}, not waiting for a person"
-    last = records.last_decision(session, run_id)
+    last = queries.last_decision(session, run_id)
     if last is not None:
         message += f"; {_decided(last.step_key, last)}"
     raise Conflict(message, "reload the run to see where it is")
@@ -170,10 +169,10 @@ def _decide(
     # someone answered it first (then this decision loses, and says to whom).
     key = row.waiting_step or ""
     values = {"decision": str(decision), "decided_by": by, "via": "web", "decided_at": now}
-    latest = records.open_confirmation(session, row.id, key)
+    latest = queries.open_confirmation(session, row.id, key)
     if latest is None:
         session.add(ConfirmationRow(run_id=row.id, step_key=key, requested_at=now, **values))
-    elif latest.decision != Decision.WAITING or not records.answer_waiting(
+    elif latest.decision != Decision.WAITING or not queries.answer_waiting(
         session, latest.id, values
     ):
         session.refresh(latest)
@@ -255,10 +254,6 @@ def approve(
 
 def enqueue_in(session: Session, run_id: int, now: datetime) -> None:
     """Queue the run to go on, inside the caller's transaction."""
-    import json
-
-    from opsbook.worker.tables import JobRow
-
     moment = now.replace(tzinfo=None)
     session.add(
         JobRow(
@@ -309,7 +304,7 @@ def listed_run(row: RowMapping) -> dict[str, Any]:
         "started_at": iso(row["started_at"]),
         "finished_at": iso(row["finished_at"]),
         "started_by": row["started_by"],
-        "params": records.readable_params(row["params"]),
+        "params": queries.readable_params(row["params"]),
         "host": row["host_filter"],
         "waiting_step": row["waiting_step"],
     }

@@ -10,11 +10,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
+
 from opsbook.procedures.confirm import NobodyConfirmer
-from opsbook.procedures.engine import Outcome, PlanItem, RunStatus
-from opsbook.procedures.executor import CommandResult
-from opsbook.procedures.records import RunRow
+from opsbook.procedures.engine import Event, Outcome, PlanItem, RunStatus, apply
+from opsbook.procedures.executors.protocol import CommandResult
+from opsbook.procedures.executors.session_shell import local_executor
+from opsbook.procedures.executors.ssh_hosts import SshHosts
+from opsbook.procedures.plan import build_plan
+from opsbook.procedures.secrets import MASK
 from opsbook.procedures.service import Me, RunEnd, execute_run, prepare_resume
+from opsbook.procedures.stores.tables import RunRow
+from opsbook.runbook.loader import load_runbook
 from opsbook.web.runs.control import RUN_JOB
 from opsbook.worker.queue import Job
 
@@ -50,18 +57,12 @@ class MetricsReporter:
 
 def this_process(user: str) -> Me:
     """Describe this server process as the driver of a run."""
-    import psutil
-
     pid = os.getpid()
     return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
 
 
 def _fresh_plan(state: AppState, run_id: int) -> Plan:
     """Rebuild a new run's plan in the worker, and make this process its driver."""
-    from opsbook.procedures.plan import build_plan
-    from opsbook.procedures.secrets import MASK
-    from opsbook.runbook.loader import load_runbook
-
     with state.db.transaction() as session:
         row = session.get(RunRow, run_id)
         if row is None:
@@ -95,10 +96,6 @@ def _fresh_plan(state: AppState, run_id: int) -> Plan:
 
 async def drive(state: AppState, job: Job) -> None:
     """Run (or go on with) the run a job names, until it ends or waits for a person."""
-    from opsbook.procedures.remote import SshHosts
-    from opsbook.procedures.session_shell import local_executor
-    from opsbook.runbook.loader import load_runbook
-
     run_id = int(job.payload["run_id"])
     outcomes: dict[str, Outcome] = {}
     passed_hosts: dict[str, set[str]] = {}
@@ -158,8 +155,6 @@ def _count_end(state: AppState, procedure: str, end: RunEnd) -> None:
 
 def _fail_before_start(state: AppState, run_id: int, why: str) -> None:
     """Record that a run could not start in this worker, so it does not stay `running`."""
-    from opsbook.procedures.engine import Event, apply
-
     with state.db.transaction() as session:
         row = session.get(RunRow, run_id)
         if row is not None and row.status == RunStatus.RUNNING:

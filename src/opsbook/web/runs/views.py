@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING, Any
 
-from opsbook.procedures import records
 from opsbook.procedures.service import show_run
+from opsbook.procedures.stores import queries
 from opsbook.web.panels import Panel, panels
 from opsbook.web.runs.control import approvals_of, count_runs, last_runs, runs_page, waiting_step
 
@@ -21,7 +21,7 @@ def run_detail(state: AppState, run_id: int) -> dict[str, Any] | None:
         return None
     data["waiting"] = None
     with state.db.transaction() as session:
-        row = records.get_run(session, run_id)
+        row = queries.get_run(session, run_id)
         if row is not None and row.waiting_step:
             done = approvals_of(session, run_id, row.waiting_step)
             step = waiting_step(state.source.runbook, row, done, state.environ)

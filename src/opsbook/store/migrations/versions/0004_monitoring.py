@@ -126,6 +126,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the monitoring and notification tables."""
-    for table in ("notification_attempts", "monitoring_leases", "rule_tracks", "silences",
-                  "alert_events", "alerts", "metric_samples"):  # fmt: skip
+    for table in (
+        "notification_attempts",
+        "monitoring_leases",
+        "rule_tracks",
+        "silences",
+        "alert_events",
+        "alerts",
+        "metric_samples",
+    ):
         op.drop_table(table)

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 
 
 async def run_on_hosts(

@@ -44,8 +44,8 @@ from typing import Any
 import asyncssh
 
 from opsbook.inputs import text_problem
-from opsbook.procedures.executor import CommandResult, CommandSpec
-from opsbook.procedures.local import BoundedOutput
+from opsbook.procedures.executors.local import BoundedOutput
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
 from opsbook.procedures.shellvars import is_variable_name
 from opsbook.runbook.model import Host
 

@@ -1,7 +1,7 @@
 """SessionShell: a run's local steps in one bash, one after the other, as in one terminal.
 
-Starting a new bash for every step costs more than most steps do (here about 2 ms, against
-1 ms for a `grep` started by a shell that is already running), so a run keeps one bash and
+Starting a new bash for every step costs more than most steps do (figures in
+docs/benchmarks.md), so a run keeps one bash and
 sends it its steps (the wire is in `session_wire.py`). As in a terminal, variables and
 functions a step defines are seen by later steps; unlike a terminal, each step starts in
 its own directory (`cwd=`, else the runbook's), with the run's parameters and variables
@@ -35,10 +35,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
-from opsbook.procedures.lifeline import Lifeline
-from opsbook.procedures.local import KILL_GRACE, BoundedOutput, LocalExecutor
-from opsbook.procedures.session_wire import (
+from opsbook.procedures.executors.lifeline import Lifeline
+from opsbook.procedures.executors.local import KILL_GRACE, BoundedOutput, LocalExecutor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
+from opsbook.procedures.executors.session_wire import (
     BAD_REQUEST,
     DRIVER,
     NO_DIRECTORY,
@@ -94,6 +94,7 @@ class SessionShell:
             return CommandResult(None, error=f"not a variable name: {bad[0]!r}")
         if self.blocking:
             return self._run_blocking(spec)
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio
 
         self.lock = self.lock or asyncio.Lock()
@@ -140,6 +141,7 @@ class SessionShell:
         return self._result(spec, prefix, reply, started)
 
     async def _run_in_loop(self, spec: CommandSpec) -> CommandResult:
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio
 
         started = time.monotonic()
@@ -190,9 +192,13 @@ class SessionShell:
         out, err = self._output(prefix, spec)
         if reply is None:
             return CommandResult(
-                None, out, err, time.monotonic() - started, timed_out=True,
+                None,
+                out,
+                err,
+                time.monotonic() - started,
+                timed_out=True,
                 error=f"timed out after {spec.timeout:g}s; its process tree was killed",
-            )  # fmt: skip
+            )
         if reply.status == NO_DIRECTORY:
             where = f"cannot start the command in {spec.cwd}"
             return CommandResult(None, error=f"{where}: no such directory")
@@ -200,9 +206,10 @@ class SessionShell:
             assert self.process is not None
             self.process.wait()  # the driver exits after refusing
             return CommandResult(
-                None, error="the session shell refused a request that did not frame exactly; "
+                None,
+                error="the session shell refused a request that did not frame exactly; "
                 "nothing of it ran",
-            )  # fmt: skip
+            )
         self.jobs = reply.jobs
         self.lifeline.spare(reply.jobs)
         return CommandResult(int(reply.status), out, err, time.monotonic() - started)
@@ -213,9 +220,12 @@ class SessionShell:
         """The shell answered something that is not a reply: it was stopped; say so."""
         out, err = self._output(prefix, spec)
         return CommandResult(
-            None, out, err, time.monotonic() - started,
+            None,
+            out,
+            err,
+            time.monotonic() - started,
             error=f"{exc}; the shell and the step's processes were stopped",
-        )  # fmt: skip
+        )
 
     def _shell(self) -> subprocess.Popen[bytes]:
         if self.process is not None and self.process.poll() is None:
@@ -228,9 +238,12 @@ class SessionShell:
         self.end = os.urandom(8).hex()
         self.process = subprocess.Popen(
             [self.bash, "--noprofile", "--norc", "-c", DRIVER, "opsbook-session", self.end],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=self.base_env, start_new_session=True,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self.base_env,
+            start_new_session=True,
+        )
         self.lifeline.watch(self.process.pid)
         return self.process
 

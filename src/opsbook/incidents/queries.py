@@ -100,8 +100,9 @@ def add_event(
     data: dict[str, Any] | None = None,
 ) -> EventRow:
     """Append one event to an incident's timeline."""
-    row = EventRow(incident_id=incident_id, at=at, actor=actor, kind=kind, text=text,
-                   data=data or {})  # fmt: skip
+    row = EventRow(
+        incident_id=incident_id, at=at, actor=actor, kind=kind, text=text, data=data or {}
+    )
     session.add(row)
     session.flush()
     return row

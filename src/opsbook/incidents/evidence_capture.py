@@ -1,5 +1,9 @@
-"""Copy files into the evidence folder, each stored under its SHA-256 (never under a name
-someone typed), recording name, hash, size; a missing file is noted, not fatal."""
+"""Capture the logs of a security incident into the evidence folder.
+
+Each file is stored under its SHA-256 (never under a name someone typed), so nobody can swap
+one unnoticed, recording name, hash and size; a missing file is noted, not fatal. It sits with
+incidents until the evidence domain exists.
+"""
 
 from __future__ import annotations
 
@@ -88,6 +92,5 @@ def capture_all(paths: Sequence[str], base: Path, vault: Path) -> list[Captured]
             out += [capture_file(Path(m), vault) for m in matches]
         else:
             found = capture_file(full, vault)
-            out.append(Captured(written, found.sha256, found.size, found.stored_as,
-                                found.problem))  # fmt: skip
+            out.append(Captured(written, found.sha256, found.size, found.stored_as, found.problem))
     return out

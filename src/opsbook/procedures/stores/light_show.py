@@ -1,8 +1,8 @@
 """One run's record read straight from the local SQLite file, for `opsbook run --json`.
 
 The same dictionary as `service.show_run` (the `runs show --json` contract), without
-importing SQLAlchemy: at the end of a run that was recorded through `sqlite_store`, that
-import alone took longer than a 20-host SSH step.
+importing SQLAlchemy: at the end of a run recorded through the light store (`light.py`),
+that import alone took longer than a 20-host SSH step.
 """
 
 from __future__ import annotations
@@ -35,8 +35,21 @@ def show_recorded_run(connection: sqlite3.Connection, run_id: int) -> dict[str, 
     row = connection.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return None
-    (ident, procedure, title, kind, path, status, message, started, finished, by, params,
-     host, waiting) = row  # fmt: skip
+    (
+        ident,
+        procedure,
+        title,
+        kind,
+        path,
+        status,
+        message,
+        started,
+        finished,
+        by,
+        params,
+        host,
+        waiting,
+    ) = row
     data: dict[str, Any] = {
         "id": ident,
         "procedure": procedure,

@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
-from opsbook.procedures.executor import CommandResult, CommandSpec
-from opsbook.procedures.lifeline import Lifeline
+from opsbook.procedures.executors.lifeline import Lifeline
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
 from opsbook.procedures.secrets import StreamMasker, cut_after, cut_before, mask_bytes
 
 if TYPE_CHECKING:
@@ -116,6 +116,7 @@ class LocalExecutor:
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command to its end or its timeout; a cancelled run kills the tree."""
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio  # here: a run whose shell is a session never needs it
 
         started = time.monotonic()
@@ -126,10 +127,16 @@ class LocalExecutor:
         err_r, err_w = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
-                self.shell, "-c", spec.command,
-                stdin=asyncio.subprocess.DEVNULL, stdout=out_w, stderr=err_w,
-                cwd=spec.cwd, env=env, start_new_session=True,
-            )  # fmt: skip
+                self.shell,
+                "-c",
+                spec.command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                cwd=spec.cwd,
+                env=env,
+                start_new_session=True,
+            )
         except (OSError, ValueError) as exc:
             for fd in (out_r, err_r):
                 os.close(fd)
@@ -157,6 +164,7 @@ class LocalExecutor:
         started: float,
     ) -> CommandResult:
         """Read the step's output until it ends or times out; a cancelled run kills the tree."""
+        # lazy: keeps asyncio off the start-up of a plain `opsbook run`
         import asyncio
 
         out = BoundedOutput(spec.output_limit, spec.secrets)
@@ -195,6 +203,7 @@ class LocalExecutor:
 
 
 async def _pump(fd: int, into: BoundedOutput) -> None:
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     loop = asyncio.get_running_loop()
@@ -210,6 +219,7 @@ async def _pump(fd: int, into: BoundedOutput) -> None:
 
 
 async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     _done, pending = await asyncio.wait(readers, timeout=PIPE_GRACE)
@@ -221,6 +231,7 @@ async def _finish_reading(readers: Sequence[asyncio.Future[None]]) -> None:
 
 async def _kill_tree(process: asyncio.subprocess.Process) -> None:
     """SIGTERM the process group, then SIGKILL what is left after a grace period."""
+    # lazy: keeps asyncio off the start-up of a plain `opsbook run`
     import asyncio
 
     for sig, grace in ((signal.SIGTERM, KILL_GRACE), (signal.SIGKILL, None)):

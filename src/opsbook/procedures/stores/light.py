@@ -1,6 +1,6 @@
-"""Runs recorded straight into the local SQLite file, for `opsbook run` on this machine.
+"""The light store: runs recorded straight into the local SQLite file, for `opsbook run`.
 
-The same tables, columns and value formats as `records.py` (which SQLAlchemy reads back
+The same tables, columns and value formats as `tables.py` (which SQLAlchemy reads back
 for `runs list`, `runs show` and the dashboard), written with the standard library's
 sqlite3: importing SQLAlchemy's ORM costs more CPU than a whole 100-step run spends in
 Python. Used only when the database file exists and its schema is already current;
@@ -29,9 +29,10 @@ from opsbook.procedures.engine import (
     RunStatus,
     apply,
 )
-from opsbook.procedures.executor import CommandResult
+from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.secrets import Masker
+from opsbook.store.schema_heads import light_revisions
 
 Clock = Callable[[], datetime]
 
@@ -49,11 +50,7 @@ def open_sqlite_store(path: Path, heads: set[str], now: Clock) -> SqliteRunStore
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")
-    try:
-        current = {r[0] for r in connection.execute("SELECT version_num FROM alembic_version")}
-    except sqlite3.Error:
-        current = set()
-    if current != heads:
+    if light_revisions(connection) != heads:
         connection.close()
         return None
     return SqliteRunStore(connection, now)

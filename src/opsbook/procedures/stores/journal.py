@@ -10,12 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from opsbook.procedures import records
 from opsbook.procedures.confirm import Confirmation, Decision
 from opsbook.procedures.engine import Outcome, PlanItem
-from opsbook.procedures.executor import CommandResult
-from opsbook.procedures.records import ConfirmationRow
+from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.secrets import Masker
+from opsbook.procedures.stores import queries
+from opsbook.procedures.stores.tables import ConfirmationRow
 
 if TYPE_CHECKING:
     from opsbook.store.database import Database
@@ -48,7 +48,7 @@ class Journal:
             "stderr": "",
         }
         with self.db.transaction() as session:
-            return records.insert_attempt(session, values)
+            return queries.insert_attempt(session, values)
 
     def attempt_finished(
         self,
@@ -68,18 +68,18 @@ class Journal:
                 "error": mask(result.error) if result.error else None,
             }
         with self.db.transaction() as session:
-            records.update_attempt(session, attempt_id, values)
+            queries.update_attempt(session, attempt_id, values)
             if step is not None:
                 item, outcome = step
-                records.insert_step(session, self.run_id, item.key, str(outcome), self.now())
+                queries.insert_step(session, self.run_id, item.key, str(outcome), self.now())
 
     def step_finished(self, item: PlanItem, outcome: Outcome) -> None:
         with self.db.transaction() as session:
-            records.insert_step(session, self.run_id, item.key, str(outcome), self.now())
+            queries.insert_step(session, self.run_id, item.key, str(outcome), self.now())
 
     def decided(self, item: PlanItem) -> Confirmation | None:
         with self.db.transaction() as session:
-            row = records.open_confirmation(session, self.run_id, item.key)
+            row = queries.open_confirmation(session, self.run_id, item.key)
             if row is None or row.decision == Decision.WAITING:
                 return None
             if row.via not in ("web",):
@@ -89,10 +89,10 @@ class Journal:
     def confirmation(self, item: PlanItem, answer: Confirmation) -> None:
         now = self.now()
         with self.db.transaction() as session:
-            row = records.open_confirmation(session, self.run_id, item.key)
+            row = queries.open_confirmation(session, self.run_id, item.key)
             if answer.decision is Decision.WAITING:
                 if row is None or row.decision != Decision.WAITING:
-                    records.add(
+                    queries.add(
                         session,
                         ConfirmationRow(
                             run_id=self.run_id,
@@ -106,7 +106,7 @@ class Journal:
                 row.decision, row.decided_by = str(answer.decision), answer.by
                 row.via, row.decided_at = answer.via, now
             elif row is None or row.via != "web":
-                records.add(
+                queries.add(
                     session,
                     ConfirmationRow(
                         run_id=self.run_id,

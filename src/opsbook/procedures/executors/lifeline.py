@@ -118,9 +118,11 @@ class Lifeline:
         try:
             self.process = subprocess.Popen(
                 [self.bash, "--noprofile", "--norc", "-c", WATCHER, "opsbook-lifeline"],
-                stdin=read_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         finally:
             os.close(read_end)
         state = "".join(f"+{s}\n" for s in sorted(self.sessions)) + self._spare_line()

@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from opsbook.procedures.executor import CommandResult, CommandSpec, Executor
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 from opsbook.runbook.model import Runbook
 
 
@@ -28,7 +28,7 @@ class SshHosts:
     def executor(self, name: str) -> Executor:
         """Return the (cached) executor for a host name."""
         if name not in self.executors:
-            ssh_executor = importlib.import_module("opsbook.procedures.ssh").SshExecutor
+            ssh_executor = importlib.import_module("opsbook.procedures.executors.ssh").SshExecutor
             ssh = self._ssh_settings()
             known_hosts = ssh.get("known_hosts")
             keys = ssh.get("client_keys") or ssh.get("identity_files")
@@ -43,7 +43,7 @@ class SshHosts:
         self, hosts: Sequence[str], spec: CommandSpec, limit: int
     ) -> dict[str, CommandResult]:
         """Run on every host, at most `limit` at once; per-host results."""
-        fanout = importlib.import_module("opsbook.procedures.fanout")
+        fanout = importlib.import_module("opsbook.procedures.executors.fanout")
         executors = [self.executor(name) for name in hosts]
         results: dict[str, CommandResult] = await fanout.run_on_hosts(executors, spec, limit=limit)
         return results

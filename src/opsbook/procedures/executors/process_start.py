@@ -15,6 +15,7 @@ def process_started(pid: int) -> float:
     try:
         return _from_proc(pid)
     except (OSError, ValueError, IndexError, StopIteration):
+        # lazy: keeps psutil off the start-up of a plain `opsbook run`
         import psutil
 
         return float(psutil.Process(pid).create_time())

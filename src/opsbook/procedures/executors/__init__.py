@@ -1,0 +1,1 @@
+"""How a command reaches a machine: the Executor protocol and its implementations."""
