@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from opsbook import transitions
+from opsbook.transitions import TransitionRefused as TransitionRefused
+from opsbook.transitions import TransitionTable
+
 
 class Status(StrEnum):
     DETECTED = "detected"
@@ -43,19 +47,12 @@ OPEN = frozenset({Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED})
 TAKEN = frozenset({Status.ACKNOWLEDGED, Status.MITIGATED, Status.RESOLVED, Status.CLOSED})
 
 
-class TransitionRefused(ValueError):
-    """A transition the table does not allow; the message says why."""
-
-
 def apply(status: Status, event: Event) -> Status:
     """Return the status after the event, or raise TransitionRefused saying why not."""
-    allowed = TRANSITIONS[status]
-    if event in allowed:
-        return allowed[event]
-    raise TransitionRefused(_why(status, event))
+    return transitions.apply(INCIDENTS, status, event)
 
 
-def _why(status: Status, event: Event) -> str:
+def _why(status: Status, event: Event) -> str | None:
     if status is Status.CLOSED:
         return "the incident is closed; open a new incident if the problem is back"
     if status is Status.RESOLVED and event in (Event.ACKNOWLEDGE, Event.MITIGATE):
@@ -71,8 +68,10 @@ def _why(status: Status, event: Event) -> str:
         return "the incident is already mitigated (and so acknowledged)"
     if status is Status.MITIGATED and event is Event.MITIGATE:
         return "the incident is already mitigated"
-    can = ", ".join(str(e) for e in TRANSITIONS[status]) or "nothing"
-    return f"a {status} incident cannot {event} (it can: {can})"
+    return None
+
+
+INCIDENTS = TransitionTable("incident", TRANSITIONS, _why)
 
 
 def is_open(status: Status) -> bool:

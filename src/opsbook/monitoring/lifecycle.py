@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from opsbook import transitions
+from opsbook.transitions import TransitionRefused as TransitionRefused
+from opsbook.transitions import TransitionTable
+
 
 class AlertState(StrEnum):
     PENDING = "pending"
@@ -52,28 +56,19 @@ OPEN = frozenset(
 )
 
 
-class TransitionRefused(ValueError):
-    """A lifecycle transition the table does not allow; the message says why."""
+def _explain(state: AlertState, event: AlertEvent) -> str | None:
+    if state is AlertState.RESOLVED:
+        return "the alert is already resolved; a new firing opens a new alert"
+    if state is AlertState.PENDING and event is AlertEvent.ACKNOWLEDGE:
+        return "the alert is still pending (not firing yet); there is nothing to acknowledge"
+    if state is ALERTS.target(event):
+        return f"the alert is already {state}"
+    return None
+
+
+ALERTS = TransitionTable("alert", TRANSITIONS, _explain)
 
 
 def apply(state: AlertState, event: AlertEvent) -> AlertState:
     """Return the state after the event, or raise TransitionRefused saying why not."""
-    allowed = TRANSITIONS[state]
-    if event in allowed:
-        return allowed[event]
-    if state is AlertState.RESOLVED:
-        reason = "the alert is already resolved; a new firing opens a new alert"
-    elif state is AlertState.PENDING and event is AlertEvent.ACKNOWLEDGE:
-        reason = "the alert is still pending (not firing yet); there is nothing to acknowledge"
-    elif state is event_target(event):
-        reason = f"the alert is already {state}"
-    else:
-        can = ", ".join(str(e) for e in allowed) or "nothing"
-        reason = f"a {state} alert cannot {event} (it can: {can})"
-    raise TransitionRefused(reason)
-
-
-def event_target(event: AlertEvent) -> AlertState | None:
-    """Return the state an event leads to wherever it is allowed (None if it varies)."""
-    targets = {t[event] for t in TRANSITIONS.values() if event in t}
-    return targets.pop() if len(targets) == 1 else None
+    return transitions.apply(ALERTS, state, event)

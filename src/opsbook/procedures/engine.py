@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from opsbook import transitions
 from opsbook.runbook.model import Step
 from opsbook.runbook.record import Record
+from opsbook.transitions import TransitionRefused as TransitionRefused
+from opsbook.transitions import TransitionTable
 
 LOCAL = "local"
 
@@ -56,21 +59,18 @@ TRANSITIONS: dict[RunStatus, dict[Event, RunStatus]] = {
 FINISHED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.ROLLED_BACK})
 
 
-class TransitionRefused(ValueError):
-    """A transition the table does not allow; the message says why."""
+def _explain(status: RunStatus, event: Event) -> str | None:
+    if status in FINISHED:
+        return f"the run already finished ({status}); start a new run instead"
+    return None
+
+
+RUNS = TransitionTable("run", TRANSITIONS, _explain)
 
 
 def apply(status: RunStatus, event: Event) -> RunStatus:
     """Return the status after the event, or raise TransitionRefused saying why not."""
-    allowed = TRANSITIONS.get(status, {})
-    if event in allowed:
-        return allowed[event]
-    if status in FINISHED:
-        reason = f"the run already finished ({status}); start a new run instead"
-    else:
-        can = ", ".join(str(e) for e in allowed) or "nothing"
-        reason = f"a {status} run cannot {event} (it can: {can})"
-    raise TransitionRefused(reason)
+    return transitions.apply(RUNS, status, event)
 
 
 class Phase(StrEnum):
