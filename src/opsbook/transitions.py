@@ -39,9 +39,13 @@ class TransitionTable(Generic[State, Event]):
         """Say whether the event may happen in this state."""
         return event in self.moves.get(state, {})
 
+    def moves_of(self, event: Event) -> dict[State, State]:
+        """Return the event's moves: from each state that allows it, the state it leads to."""
+        return {state: allowed[event] for state, allowed in self.moves.items() if event in allowed}
+
     def sources(self, event: Event) -> frozenset[State]:
         """Return the states in which the event is allowed."""
-        return frozenset(state for state, allowed in self.moves.items() if event in allowed)
+        return frozenset(self.moves_of(event))
 
     def target(self, event: Event) -> State | None:
         """Return the state the event leads to wherever it is allowed (None if that varies)."""

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from opsbook.monitoring.alertmanager import AmAlert, AmPayload, severity_of
-from opsbook.monitoring.lifecycle import OPEN, AlertState
+from opsbook.monitoring.lifecycle import ALERTS, AlertEvent, AlertState
 from opsbook.monitoring.linking import Link, link_alert
 from opsbook.monitoring.queries import naive
 from opsbook.monitoring.silences import Silence, silenced_by
@@ -74,8 +74,8 @@ _STATE, _ANNOTATIONS, _ENDS, _UPDATED, _SEEN, _RECEIVED = (
     _COLUMNS.index(c)
     for c in ("state", "annotations", "ends_at", "updated_at", "last_seen_at", "received")
 )
-_OPEN = frozenset(s.value for s in OPEN)
-_RESOLVED = AlertState.RESOLVED.value
+# The lifecycle's resolve, by stored state: the states it allows and the one each leads to.
+_RESOLVES = {str(old): str(new) for old, new in ALERTS.moves_of(AlertEvent.RESOLVE).items()}
 
 
 def _dump(values: dict[str, str]) -> str:
@@ -114,9 +114,11 @@ class _Writer:
             f"UPDATE alerts SET received = received + 1, last_seen_at = {mark}, "
             f"annotations = {mark}{cast} WHERE id = {mark}"
         )
+        resolvable = ", ".join(f"'{state}'" for state in _RESOLVES)  # enum values, no quotes
         self.resolve_sql = (
+            # The lifecycle's states, checked again here: another server may have moved it.
             f"UPDATE alerts SET state = {mark}, ends_at = {mark}, updated_at = {mark} "
-            f"WHERE id = {mark}"
+            f"WHERE id = {mark} AND state IN ({resolvable})"
         )
         # By key: an alert created in the same group has no id until its row is inserted.
         self.event_sql = (
@@ -200,17 +202,19 @@ def store_notifications(
             if row is not None:
                 row[_RECEIVED] += 1
                 row[_SEEN], row[_ANNOTATIONS] = at, _dump(alert.annotations)
-                if closing and row[_STATE] in _OPEN:
-                    row[_STATE], row[_ENDS], row[_UPDATED] = _RESOLVED, ends, at
-                    events.append((at, "resolved", actor, "Alertmanager sent status resolved", key))
+                after = _RESOLVES.get(row[_STATE]) if closing else None
+                if after is not None:
+                    row[_STATE], row[_ENDS], row[_UPDATED] = after, ends, at
+                    events.append((at, after, actor, "Alertmanager sent status resolved", key))
                     closed += 1
                 continue
             ident, state = known[key]
             bumped.append((at, _dump(alert.annotations), ident))
-            if closing and states.get(key, state) in _OPEN:
-                states[key] = _RESOLVED
-                resolved.append((_RESOLVED, ends, at, ident))
-                events.append((at, "resolved", actor, "Alertmanager sent status resolved", key))
+            after = _RESOLVES.get(states.get(key, state)) if closing else None
+            if after is not None:
+                states[key] = after
+                resolved.append((after, ends, at, ident))
+                events.append((at, after, actor, "Alertmanager sent status resolved", key))
                 closed += 1
         received = len(payload.alerts) + payload.dropped
         results.append(

@@ -19,7 +19,7 @@ from opsbook.inputs import check_text, check_time
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import IngestResult, store_notifications
-from opsbook.monitoring.lifecycle import OPEN, AlertEvent, AlertState
+from opsbook.monitoring.lifecycle import ALERTS, OPEN, AlertEvent, AlertState
 from opsbook.monitoring.linking import metric_named
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import (
@@ -245,12 +245,8 @@ def add_silence(
         session.flush()
 
         silence = silence_of(row)
-        open_states = [
-            AlertState.FIRING.value,
-            AlertState.ACKNOWLEDGED.value,
-            AlertState.PENDING.value,
-        ]
-        for alert in session.scalars(select(AlertRow).where(AlertRow.state.in_(open_states))):
+        mutable = [str(state) for state in ALERTS.sources(AlertEvent.SILENCE)]
+        for alert in session.scalars(select(AlertRow).where(AlertRow.state.in_(mutable))):
             if silenced_by([silence], alert.labels, now):
                 move(
                     session,
