@@ -125,11 +125,11 @@ def test_items_alert_notifies_by_email_records_incident_and_text(
     assert "FIRING warning: Items stored" in mail["subject"]
     assert "Items stored is 150 (warning: > 100)" in mail["body"]
     shown = service.show_alert(db=db, alert_id=notice.alert_id)
-    kinds = [e["kind"] for e in shown["history"]]
+    kinds = [e.kind for e in shown.history]
     assert kinds[:2] == ["pending", "firing"] and "notified" in kinds
-    details = " | ".join(e["detail"] for e in shown["history"])
+    details = " | ".join(e.detail for e in shown.history)
     assert "SEV-2" in details and "for people: count the item files" in details
-    assert shown["notified_at"] is not None and shown["notifications"][0]["ok"] is True
+    assert shown.notified_at is not None and shown.notifications[0].ok is True
     # Nothing changes, nothing is sent again: one notification per state change.
     clock.advance(seconds=30)
     assert cycle_once(runbook, cycle) == []
@@ -196,7 +196,7 @@ def test_disk_alert_runs_the_procedure_once_with_the_alert_as_cause(
             ("log-rotation", f"alert #{fired.alert_id}", "succeeded")
         ]
     assert (tmp_path / "rotated.txt").read_text() == "rotated\n"
-    assert service.show_alert(db=db, alert_id=fired.alert_id)["run_id"] == runs[0].id
+    assert service.show_alert(db=db, alert_id=fired.alert_id).run_id == runs[0].id
     assert smtp.to("lena@example.com")
 
 
@@ -207,9 +207,9 @@ def test_a_failing_source_is_an_error_reading_and_raises_nothing(
     (tmp_path / "items.txt").unlink()
     cycle_once(runbook, cycle)
     status = {
-        m["metric"]: m
+        m.metric: m
         for m in samples.metric_status(db=db, runbook=runbook, now=clock(), stale_after=60)
     }
-    assert status["items-stored"]["value"] is None
-    assert "status 1" in status["items-stored"]["error"]
-    assert status["disk-usage"]["value"] == 50.0
+    assert status["items-stored"].value is None
+    assert "status 1" in (status["items-stored"].error or "")
+    assert status["disk-usage"].value == 50.0

@@ -7,6 +7,7 @@ silences of alerts that are new in the same group included.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,9 +44,9 @@ def stored(db: Database, starts: str) -> dict[str, dict[str, Any]]:
     """Return the alerts of one script by fingerprint, with their history, ids left out."""
     found: dict[str, dict[str, Any]] = {}
     for row in service.list_alerts(db=db, limit=1000):
-        if not row["starts_at"].startswith(starts[:19]):
+        if row.starts_at is None or not row.starts_at.isoformat().startswith(starts[:19]):
             continue
-        data = service.show_alert(db=db, alert_id=row["id"])
+        data = asdict(service.show_alert(db=db, alert_id=row.id))
         data["history"] = [(e["kind"], e["actor"], e["detail"]) for e in data["history"]]
         for volatile in ("id", "starts_at"):
             data.pop(volatile)

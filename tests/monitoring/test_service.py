@@ -35,14 +35,14 @@ def test_disk_alert_goes_pending_firing_resolved_with_history(
 ) -> None:
     assert step(db, runbook, 85, T0) == []
     [alert] = service.list_alerts(db=db, state="open")
-    assert alert["state"] == "pending" and alert["issue"] == "disk-filling-up"
+    assert alert.state == "pending" and alert.issue == "disk-filling-up"
     assert step(db, runbook, 86, T0 + timedelta(seconds=30)) == []
     assert step(db, runbook, 87, T0 + timedelta(seconds=60)) == [NoticeKind.FIRED]
     assert step(db, runbook, 87, T0 + timedelta(seconds=90)) == []
     assert step(db, runbook, 40, T0 + timedelta(seconds=120)) == [NoticeKind.RESOLVED]
-    shown = service.show_alert(db=db, alert_id=alert["id"])
-    assert shown["state"] == "resolved" and shown["ends_at"] is not None
-    assert [e["kind"] for e in shown["history"]] == ["pending", "firing", "resolved"]
+    shown = service.show_alert(db=db, alert_id=alert.id)
+    assert shown.state == "resolved" and shown.ends_at is not None
+    assert [e.kind for e in shown.history] == ["pending", "firing", "resolved"]
 
 
 def test_rule_state_survives_a_new_database_connection(db: Database, runbook: Runbook) -> None:
@@ -75,10 +75,10 @@ def test_failed_reading_keeps_the_alert_and_shows_as_error(db: Database, runbook
         for m in samples.metric_status(
             db=db, runbook=runbook, now=T0 + timedelta(seconds=95), stale_after=60
         )
-        if m["metric"] == "disk-usage"
+        if m.metric == "disk-usage"
     ]
-    assert status["value"] is None and status["error"] == "boom" and not status["stale"]
-    assert service.list_alerts(db=db, state="firing")[0]["severity"] == "critical"
+    assert status.value is None and status.error == "boom" and not status.stale
+    assert service.list_alerts(db=db, state="firing")[0].severity == "critical"
 
 
 def test_acknowledge_then_no_escalation_and_refusals_say_why(
@@ -87,13 +87,11 @@ def test_acknowledge_then_no_escalation_and_refusals_say_why(
     step(db, runbook, 85, T0)
     [alert] = service.list_alerts(db=db)
     with pytest.raises(TransitionRefused, match="pending"):
-        service.acknowledge(db=db, alert_id=alert["id"], by="ana", now=T0)
+        service.acknowledge(db=db, alert_id=alert.id, by="ana", now=T0)
     step(db, runbook, 85, T0 + timedelta(seconds=60))
-    service.mark_notified(db=db, alert_id=alert["id"], now=T0 + timedelta(seconds=60))
-    acked = service.acknowledge(
-        db=db, alert_id=alert["id"], by="ana", now=T0 + timedelta(seconds=70)
-    )
-    assert acked["state"] == "acknowledged" and acked["acknowledged_by"] == "ana"
+    service.mark_notified(db=db, alert_id=alert.id, now=T0 + timedelta(seconds=60))
+    acked = service.acknowledge(db=db, alert_id=alert.id, by="ana", now=T0 + timedelta(seconds=70))
+    assert acked.state == "acknowledged" and acked.acknowledged_by == "ana"
     later = T0 + timedelta(hours=5)
     assert service.due_escalations(db=db, runbook=runbook, now=later) == []
 
@@ -104,7 +102,7 @@ def test_unacknowledged_warning_escalates_once_after_its_response_time(
     step(db, runbook, 85, T0)
     step(db, runbook, 85, T0 + timedelta(seconds=60))
     [alert] = service.list_alerts(db=db)
-    service.mark_notified(db=db, alert_id=alert["id"], now=T0 + timedelta(seconds=60))
+    service.mark_notified(db=db, alert_id=alert.id, now=T0 + timedelta(seconds=60))
     # warning -> the Medium response time: 4 hours.
     assert service.due_escalations(db=db, runbook=runbook, now=T0 + timedelta(hours=3)) == []
     due = service.due_escalations(db=db, runbook=runbook, now=T0 + timedelta(hours=4, minutes=2))
@@ -126,12 +124,12 @@ def test_silence_mutes_matching_alerts_and_they_fire_again_when_it_ends(
         comment="resizing",
         now=T0 + timedelta(seconds=61),
     )
-    assert len(result.silenced) == 1
-    assert service.list_alerts(db=db)[0]["state"] == "silenced"
+    assert len(result.silenced_alerts) == 1
+    assert service.list_alerts(db=db)[0].state == "silenced"
     assert service.end_silences(db=db, now=T0 + timedelta(minutes=30)) == []
     back = service.end_silences(db=db, now=T0 + timedelta(hours=2))
     assert [n.kind for n in back] == [NoticeKind.FIRED]
-    assert service.list_alerts(db=db)[0]["state"] == "firing"
+    assert service.list_alerts(db=db)[0].state == "firing"
 
 
 def test_alert_firing_under_a_silence_is_recorded_but_muted(db: Database, runbook: Runbook) -> None:
@@ -159,7 +157,7 @@ def test_alert_in_a_maintenance_window_is_recorded_not_notified(
         now=sunday + timedelta(minutes=1),
     )
     assert notice.muted == "maintenance window Sundays 02:00-04:00"
-    assert service.list_alerts(db=db)[0]["in_maintenance"] is True
+    assert service.list_alerts(db=db)[0].in_maintenance is True
 
 
 def test_samples_past_retention_are_deleted(db: Database) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
@@ -16,12 +16,10 @@ from opsbook.cli.output import (
     console,
     database_or_exit,
     fail,
+    json_data,
     print_json,
 )
-from opsbook.errors import DomainError
-
-if TYPE_CHECKING:
-    pass
+from opsbook.errors import DomainError, NotFound, Refused
 
 alerts_app = typer.Typer(
     help="List, acknowledge and silence alerts (threshold rules and Alertmanager).\n\n"
@@ -56,6 +54,11 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
+def _shown(moment: datetime | None) -> str:
+    """Return a time as the tables show it: ISO 8601 to the second, no offset (it is UTC)."""
+    return moment.isoformat()[:19] if moment else ""
+
+
 @alerts_app.command(
     "list",
     help="List alerts, newest first.\n\nExample: opsbook alerts list --state open --search disk",
@@ -79,7 +82,7 @@ def list_(
         limit=limit,
     )
     if as_json:
-        print_json(rows)
+        print_json(json_data(rows))
         return
     if not rows:
         console().print(f"No {state} alerts.")
@@ -90,12 +93,7 @@ def list_(
     table = Table("ID", "Alert", "State", "Severity", "Summary", "Since", box=None)
     for row in rows:
         table.add_row(
-            str(row["id"]),
-            row["name"],
-            row["state"],
-            row["severity"],
-            row["summary"],
-            (row["starts_at"] or "")[:19],
+            str(row.id), row.name, row.state, row.severity, row.summary, _shown(row.starts_at)
         )
     console().print(table)
 
@@ -107,22 +105,21 @@ def show(
     as_json: bool = JSON_OPT,
 ) -> None:
     # lazy: keeps monitoring.service off the start-up of `opsbook --help`
-    from opsbook.monitoring.service import AlertNotFound, show_alert
+    from opsbook.monitoring.service import show_alert
 
+    # Until the CLI maps DomainError once for every command (issue 12, item 5).
     try:
-        data = show_alert(db=database_or_exit(runbook), alert_id=alert_id)
-    except AlertNotFound as exc:
+        shown = show_alert(db=database_or_exit(runbook), alert_id=alert_id)
+    except NotFound as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     if as_json:
-        print_json(data)
+        print_json(json_data(shown))
         return
     out = console()
-    out.print(f"Alert {data['id']}: {data['name']} — {data['state']} ({data['severity']})")
-    out.print(f"  {data['summary']}")
-    for event in data["history"]:
-        out.print(
-            f"  {(event['at'] or '')[:19]}  {event['kind']:<14} {event['actor']}  {event['detail']}"
-        )
+    out.print(f"Alert {shown.id}: {shown.name} — {shown.state} ({shown.severity})")
+    out.print(f"  {shown.summary}")
+    for line in shown.history:
+        out.print(f"  {_shown(line.at)}  {line.kind:<14} {line.actor}  {line.detail}")
 
 
 @alerts_app.command(
@@ -134,20 +131,20 @@ def ack(
     runbook: Path | None = RUNBOOK_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    # lazy: off the start-up of `opsbook --help`: monitoring.lifecycle, monitoring.service
-    from opsbook.monitoring.lifecycle import TransitionRefused
-    from opsbook.monitoring.service import AlertNotFound, acknowledge
+    # lazy: keeps monitoring.service off the start-up of `opsbook --help`
+    from opsbook.monitoring.service import acknowledge
 
+    # Until the CLI maps DomainError once for every command (issue 12, item 5).
     try:
         data = acknowledge(db=database_or_exit(runbook), alert_id=alert_id, by=_who(), now=_now())
-    except AlertNotFound as exc:
+    except NotFound as exc:
         fail(str(exc), EXIT_BAD_INPUT)
-    except TransitionRefused as exc:
+    except Refused as exc:
         fail(f"alert {alert_id} was not acknowledged: {exc}", EXIT_FAILED)
     if as_json:
-        print_json(data)
+        print_json(json_data(data))
         return
-    console().print(f"Alert {alert_id} ({data['name']}) acknowledged by {data['acknowledged_by']}.")
+    console().print(f"Alert {alert_id} ({data.name}) acknowledged by {data.acknowledged_by}.")
 
 
 @alerts_app.command(
@@ -183,9 +180,9 @@ def silence(
     except DomainError as exc:  # a bad matcher or comment, a duration out of range
         fail(exc.message, EXIT_BAD_INPUT, hint=exc.hint)
     if as_json:
-        print_json(result.data())
+        print_json(json_data(result))
         return
     console().print(
         f"Silence {result.id} until {result.ends_at:%Y-%m-%d %H:%M} UTC: "
-        f"{' '.join(result.matchers)}; {len(result.silenced)} open alert(s) muted."
+        f"{' '.join(result.matchers)}; {len(result.silenced_alerts)} open alert(s) muted."
     )

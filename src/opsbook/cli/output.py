@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 import sys
+from collections.abc import Mapping
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -73,6 +76,23 @@ def _visible_console() -> type[Console]:
             return super().render_str(visible(text), **options)
 
     return VisibleConsole
+
+
+def json_data(value: Any) -> Any:
+    """Return a read model (frozen dataclasses, tuples, mappings, times) as JSON data.
+
+    Times become ISO 8601 text with their offset, as the API's schemas write them, so a
+    command's `--json` and the API answer the same fields in the same form.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: json_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: json_data(item) for key, item in value.items()}
+    return value
 
 
 def print_json(data: Any) -> None:

@@ -9,7 +9,6 @@ this group and seen again later in it is folded into its pending row instead of 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
@@ -21,29 +20,8 @@ from opsbook.monitoring.lifecycle import ALERTS, AlertEvent, AlertState
 from opsbook.monitoring.linking import Link, link_alert
 from opsbook.monitoring.queries import naive
 from opsbook.monitoring.silences import Silence, silenced_by
+from opsbook.monitoring.views import IngestResult
 from opsbook.runbook.model import Runbook
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    received: int
-    created: int
-    updated: int
-    resolved: int
-    dropped: int = 0  # alerts beyond the per-request maximum, not stored
-    adjusted: tuple[str, ...] = ()  # values changed to be storable (cut, replaced, unset)
-
-    def data(self) -> dict[str, Any]:
-        """Return the result as JSON data."""
-        return {
-            "received": self.received,
-            "created": self.created,
-            "updated": self.updated,
-            "resolved": self.resolved,
-            "dropped": self.dropped,
-            "adjusted": list(self.adjusted),
-        }
-
 
 _COLUMNS = (
     "key",

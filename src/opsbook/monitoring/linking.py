@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from opsbook.runbook.model import Metric, Runbook, TroubleshootingIssue
+from opsbook.runbook.model import AlertRule, Metric, Runbook, TroubleshootingIssue
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ def metric_named(runbook: Runbook, name: str) -> Metric | None:
         spec = metric.source.split(":", 1)[-1]
         if wanted in (_norm(metric.name), _norm(metric.id), _norm(spec)):
             return metric
+    return None
+
+
+def rule_for_metric(runbook: Runbook, metric_id: str | None) -> AlertRule | None:
+    """Return the threshold rule of a Key Metric, by the metric's id."""
+    for rule in runbook.alert_rules:
+        metric = metric_named(runbook, rule.metric)
+        if metric is not None and metric.id == metric_id:
+            return rule
     return None
 
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from opsbook.monitoring.lifecycle import AlertEvent, AlertState, apply
 from opsbook.monitoring.silences import MatcherError, Silence, parse_matcher
 from opsbook.monitoring.tables import AlertEventRow, AlertRow, SilenceRow
-from opsbook.store.timestamps import iso, utc
+from opsbook.monitoring.views import AlertView, HistoryLineView, SilenceView
+from opsbook.store.timestamps import utc
 
 log = logging.getLogger(__name__)
 
@@ -99,41 +100,50 @@ def silence_of(row: SilenceRow) -> Silence:
     )
 
 
-def alert_data(row: AlertRow) -> dict[str, Any]:
-    """Return an alert as JSON data (the `alerts list --json` and API contract)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "state": row.state,
-        "severity": row.severity,
-        "origin": row.origin,
-        "summary": row.summary,
-        "labels": row.labels,
-        "annotations": row.annotations,
-        "fingerprint": row.fingerprint,
-        "group_key": row.group_key,
-        "metric": row.metric,
-        "issue": row.issue,
-        "value": row.value,
-        "starts_at": iso(row.starts_at),
-        "ends_at": iso(row.ends_at),
-        "updated_at": iso(row.updated_at),
-        "last_seen_at": iso(row.last_seen_at),
-        "received": row.received,
-        "generator_url": row.generator_url,
-        "acknowledged_by": row.acknowledged_by,
-        "acknowledged_at": iso(row.acknowledged_at),
-        "silence_id": row.silence_id,
-        "in_maintenance": row.in_maintenance,
-        "notified_at": iso(row.notified_at),
-        "escalated_at": iso(row.escalated_at),
-        "run_id": row.run_id,
-    }
+def alert_view(row: AlertRow) -> AlertView:
+    """Return an alert as its read model (the `alerts list --json` and API contract)."""
+    return AlertView(
+        id=row.id,
+        name=row.name,
+        state=row.state,
+        severity=row.severity,
+        origin=row.origin,
+        summary=row.summary,
+        labels=row.labels,
+        annotations=row.annotations,
+        fingerprint=row.fingerprint,
+        group_key=row.group_key,
+        metric=row.metric,
+        issue=row.issue,
+        value=row.value,
+        starts_at=utc(row.starts_at),
+        ends_at=utc(row.ends_at),
+        updated_at=utc(row.updated_at),
+        last_seen_at=utc(row.last_seen_at),
+        received=row.received,
+        generator_url=row.generator_url,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=utc(row.acknowledged_at),
+        silence_id=row.silence_id,
+        in_maintenance=row.in_maintenance,
+        notified_at=utc(row.notified_at),
+        escalated_at=utc(row.escalated_at),
+        run_id=row.run_id,
+    )
 
 
-def event_data(row: AlertEventRow) -> dict[str, Any]:
-    """Return a history line as JSON data."""
-    return {"at": iso(row.at), "kind": row.kind, "actor": row.actor, "detail": row.detail}
+def history_line_view(row: AlertEventRow) -> HistoryLineView:
+    """Return a line of an alert's history as its read model."""
+    return HistoryLineView(utc(row.at), row.kind, row.actor, row.detail)
+
+
+def silence_view(row: SilenceRow, silenced: tuple[int, ...] = ()) -> SilenceView:
+    """Return a silence as its read model, with the alerts it muted when made (if known)."""
+    starts, ends = utc(row.starts_at), utc(row.ends_at)
+    assert starts is not None and ends is not None
+    return SilenceView(
+        row.id, tuple(row.matchers), starts, ends, silenced, row.created_by, row.comment
+    )
 
 
 def events_of(session: Session, alert_id: int) -> Sequence[AlertEventRow]:

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from opsbook.monitoring.alertmanager import AmPayload, parse_notification
-from opsbook.monitoring.ingest import IngestResult
 from opsbook.monitoring.service import ingest_many
+from opsbook.monitoring.views import IngestResult
 from opsbook.runbook.model import Runbook
 
 if TYPE_CHECKING:

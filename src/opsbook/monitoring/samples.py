@@ -1,4 +1,5 @@
-"""Use cases of metric samples: store readings (with retention), latest status, series."""
+"""Use cases of metric samples: store readings (with retention), latest status, series,
+and the lease that says which server collects."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from opsbook.errors import NotFound
+from opsbook.monitoring.linking import rule_for_metric
 from opsbook.monitoring.queries import naive
 from opsbook.monitoring.sources.base import Reading
 from opsbook.monitoring.tables import LeaseRow, SampleRow
-from opsbook.runbook.model import Runbook
+from opsbook.monitoring.views import MetricStatusView, SeriesView
+from opsbook.runbook.model import Runbook, Threshold
 from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
@@ -55,8 +59,8 @@ def record_readings(
 
 def metric_status(
     *, db: Database, runbook: Runbook, now: datetime, stale_after: float
-) -> list[dict[str, Any]]:
-    """Return each Key Metric's latest value, error, and whether it is stale."""
+) -> list[MetricStatusView]:
+    """Return each Key Metric's latest value, error, whether it is stale, and its thresholds."""
     out = []
     # One statement per metric, columns only: the overview runs this on every load.
     query = (
@@ -69,19 +73,25 @@ def metric_status(
         for metric in runbook.metrics:
             last = session.execute(query, {"metric": metric.id}).first()
             at = utc(last.at) if last else None
-            stale = at is None or (now - at).total_seconds() > stale_after
+            rule = rule_for_metric(runbook, metric.id)
             out.append(
-                {
-                    "metric": metric.id,
-                    "name": metric.name,
-                    "source": metric.source,
-                    "value": last.value if last else None,
-                    "error": last.error if last else None,
-                    "at": at.isoformat() if at else None,
-                    "stale": stale,
-                }
+                MetricStatusView(
+                    metric=metric.id,
+                    name=metric.name,
+                    source=metric.source,
+                    value=last.value if last else None,
+                    error=last.error if last else None,
+                    at=at,
+                    stale=at is None or (now - at).total_seconds() > stale_after,
+                    warning=_shown(rule.warning) if rule else None,
+                    critical=_shown(rule.critical) if rule else None,
+                )
             )
     return out
+
+
+def _shown(threshold: Threshold | None) -> str | None:
+    return f"{threshold.op} {threshold.value:g}" if threshold else None
 
 
 def series(
@@ -94,6 +104,25 @@ def series(
     with db.transaction() as session:
         rows = session.execute(query.order_by(SampleRow.at)).all()
     return [(utc(at) or at, value) for at, value in rows]
+
+
+def metric_series(
+    *, db: Database, runbook: Runbook, metric_id: str, since: datetime, name: str = "value"
+) -> SeriesView:
+    """Return a Key Metric's samples since a moment with its rule's lines (NotFound if none)."""
+    metric = next((m for m in runbook.metrics if m.id == metric_id), None)
+    if metric is None:
+        raise NotFound(f"no metric {metric_id!r} in the runbook's Key Metrics")
+    points = series(db=db, metric=metric.id, since=since, name=name)
+    rule = rule_for_metric(runbook, metric.id) if name == "value" else None
+    return SeriesView(
+        metric=metric.id,
+        series=name,
+        times=tuple(at.timestamp() for at, _ in points),
+        values=tuple(v for _, v in points),
+        warning=rule.warning.value if rule and rule.warning else None,
+        critical=rule.critical.value if rule and rule.critical else None,
+    )
 
 
 def hold_lease(*, db: Database, name: str, holder: str, now: datetime, ttl: float) -> bool:

@@ -8,44 +8,48 @@ procedure runs, incidents) runs after it commits, from `monitoring.actions`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
-from opsbook.errors import BadInput, TooLarge
+from opsbook.errors import BadInput, NotFound, TooLarge
 from opsbook.inputs import check_text, check_time
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
-from opsbook.monitoring.ingest import IngestResult, store_notifications
+from opsbook.monitoring.ingest import store_notifications
 from opsbook.monitoring.lifecycle import ALERTS, OPEN, AlertEvent, AlertState
-from opsbook.monitoring.linking import metric_named
+from opsbook.monitoring.linking import metric_named, rule_for_metric
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import (
     active_silences,
-    alert_data,
-    event_data,
+    alert_view,
     events_of,
+    history_line_view,
     move,
     naive,
     note,
     silence_of,
+    silence_view,
 )
 from opsbook.monitoring.rules import evaluate
 from opsbook.monitoring.silences import MAX_MATCHER, parse_matcher, silenced_by
 from opsbook.monitoring.sources.base import Reading
 from opsbook.monitoring.tables import AlertRow, RuleTrackRow, SilenceRow
+from opsbook.monitoring.views import (
+    AlertHistoryView,
+    AlertView,
+    IngestResult,
+    NotificationView,
+    SilenceView,
+)
 from opsbook.monitoring.windows import MaintenanceWindow
-from opsbook.runbook.model import AlertRule, ResponseTimes, Runbook
-from opsbook.store.timestamps import iso, utc
+from opsbook.runbook.model import ResponseTimes, Runbook
+from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
     from opsbook.store.database import Database
-
-
-class AlertNotFound(LookupError):
-    """No alert has that id."""
 
 
 def evaluate_rules(
@@ -104,7 +108,7 @@ def list_alerts(
     origin: str | None = None,
     group: str | None = None,
     limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[AlertView]:
     """Return alerts, newest first: `state` open|any state name, `text` searched in name/summary,
     `group` an Alertmanager groupKey."""
     query = select(AlertRow)
@@ -123,7 +127,7 @@ def list_alerts(
         )
     query = query.order_by(AlertRow.updated_at.desc(), AlertRow.id.desc()).limit(limit)
     with db.transaction() as session:
-        return [alert_data(row) for row in session.scalars(query)]
+        return [alert_view(row) for row in session.scalars(query)]
 
 
 def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
@@ -135,51 +139,47 @@ def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
         return {state: int(n) for state, n in session.execute(query)}
 
 
-def show_alert(*, db: Database, alert_id: int) -> dict[str, Any]:
-    """Return one alert with its history and notification attempts."""
+def show_alert(*, db: Database, alert_id: int) -> AlertHistoryView:
+    """Return one alert with its history and notification attempts (NotFound if none)."""
     # lazy: keeps notify.tables off the start-up of `opsbook alerts list`
     from opsbook.notify.tables import AttemptRow
 
     with db.transaction() as session:
-        row = session.get(AlertRow, alert_id)
-        if row is None:
-            raise AlertNotFound(f"no alert {alert_id}; see `opsbook alerts list`")
-        data = alert_data(row)
-        data["history"] = [event_data(e) for e in events_of(session, alert_id)]
+        row = _alert(session, alert_id)
         attempts = session.scalars(
             select(AttemptRow).where(AttemptRow.alert_id == alert_id).order_by(AttemptRow.id)
         )
-        data["notifications"] = [
-            {
-                "channel": a.channel,
-                "target": a.target,
-                "attempt": a.attempt,
-                "ok": a.ok,
-                "error": a.error,
-                "at": iso(a.at),
-            }
-            for a in attempts
-        ]
-        return data
+        return AlertHistoryView(
+            **vars(alert_view(row)),
+            history=tuple(history_line_view(e) for e in events_of(session, alert_id)),
+            notifications=tuple(
+                NotificationView(a.channel, a.target, a.attempt, a.ok, a.error, utc(a.at))
+                for a in attempts
+            ),
+        )
 
 
-def acknowledge(*, db: Database, alert_id: int, by: str, now: datetime) -> dict[str, Any]:
-    """Acknowledge a firing alert (TransitionRefused says why not); stops escalation."""
+def acknowledge(*, db: Database, alert_id: int, by: str, now: datetime) -> AlertView:
+    """Acknowledge a firing alert (NotFound; TransitionRefused says why not); stops escalation."""
     with db.transaction() as session:
-        row = session.get(AlertRow, alert_id)
-        if row is None:
-            raise AlertNotFound(f"no alert {alert_id}; see `opsbook alerts list`")
+        row = _alert(session, alert_id)
         move(session, row, AlertEvent.ACKNOWLEDGE, now, actor=by)
         row.acknowledged_by, row.acknowledged_at = by, naive(now)
-        return alert_data(row)
+        return alert_view(row)
 
 
 def add_note(*, db: Database, alert_id: int, text: str, by: str, now: datetime) -> None:
-    """Add a note to an alert's history."""
+    """Add a note to an alert's history (NotFound if there is no such alert)."""
     with db.transaction() as session:
-        if session.get(AlertRow, alert_id) is None:
-            raise AlertNotFound(f"no alert {alert_id}; see `opsbook alerts list`")
+        _alert(session, alert_id)
         note(session, alert_id, "note", now, actor=by, detail=text)
+
+
+def _alert(session: Session, alert_id: int) -> AlertRow:
+    row = session.get(AlertRow, alert_id)
+    if row is None:
+        raise NotFound(f"no alert {alert_id}; see `opsbook alerts list`")
+    return row
 
 
 # A silence holds a year at most: one meant to last longer hides a problem for good, and the
@@ -189,32 +189,9 @@ MAX_MATCHERS = 20
 MAX_COMMENT = 2000
 
 
-@dataclass(frozen=True)
-class SilenceResult:
-    id: int
-    matchers: tuple[str, ...]
-    starts_at: datetime
-    ends_at: datetime
-    silenced: tuple[int, ...]
-    created_by: str
-    comment: str
-
-    def data(self) -> dict[str, Any]:
-        """Return the silence as JSON data."""
-        return {
-            "id": self.id,
-            "matchers": list(self.matchers),
-            "starts_at": self.starts_at.isoformat(),
-            "ends_at": self.ends_at.isoformat(),
-            "silenced_alerts": list(self.silenced),
-            "created_by": self.created_by,
-            "comment": self.comment,
-        }
-
-
 def add_silence(
     *, db: Database, matchers: list[str], duration: float, by: str, comment: str, now: datetime
-) -> SilenceResult:
+) -> SilenceView:
     """Silence alerts matching every matcher for `duration` seconds; mute open ones now.
 
     BadInput (MatcherError, TooLarge) says what is wrong; nothing is stored then."""
@@ -258,28 +235,15 @@ def add_silence(
                 )
                 alert.silence_id = row.id
                 silenced.append(alert.id)
-        return SilenceResult(
-            row.id, tuple(row.matchers), now, ends, tuple(silenced), row.created_by, row.comment
-        )
+        return silence_view(row, tuple(silenced))
 
 
-def list_silences(*, db: Database, now: datetime) -> list[dict[str, Any]]:
+def list_silences(*, db: Database, now: datetime) -> list[SilenceView]:
     """Return the silences in force, ending soonest first."""
     moment = naive(now)
     query = select(SilenceRow).where(SilenceRow.ends_at > moment, SilenceRow.starts_at <= moment)
     with db.transaction() as session:
-        return [
-            {
-                "id": r.id,
-                "matchers": list(r.matchers),
-                "starts_at": iso(r.starts_at),
-                "ends_at": iso(r.ends_at),
-                "created_by": r.created_by,
-                "comment": r.comment,
-                "silenced_alerts": [],
-            }
-            for r in session.scalars(query.order_by(SilenceRow.ends_at))
-        ]
+        return [silence_view(r) for r in session.scalars(query.order_by(SilenceRow.ends_at))]
 
 
 def end_silences(*, db: Database, now: datetime) -> list[Notice]:
@@ -356,7 +320,7 @@ def due_escalations(*, db: Database, runbook: Runbook, now: datetime) -> list[No
                 now,
                 detail=f"not acknowledged within {limit:g}s; paging the backup contact",
             )
-            rule = _rule_of(runbook, row.metric)
+            rule = rule_for_metric(runbook, row.metric)
             notices.append(
                 Notice(
                     NoticeKind.UNACKNOWLEDGED,
@@ -369,14 +333,6 @@ def due_escalations(*, db: Database, runbook: Runbook, now: datetime) -> list[No
                 )
             )
     return notices
-
-
-def _rule_of(runbook: Runbook, metric_id: str | None) -> AlertRule | None:
-    for rule in runbook.alert_rules:
-        metric = metric_named(runbook, rule.metric)
-        if metric is not None and metric.id == metric_id:
-            return rule
-    return None
 
 
 def add_event(*, db: Database, alert_id: int, kind: str, detail: str, now: datetime) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from opsbook.web.schemas import IsoTime
+
 
 class IngestOut(BaseModel):
     received: int = Field(description="Alerts in the payload.")
@@ -37,25 +39,25 @@ class AlertOut(BaseModel):
     metric: str | None
     issue: str | None
     value: float | None
-    starts_at: str | None
-    ends_at: str | None
-    updated_at: str | None
-    last_seen_at: str | None = Field(
+    starts_at: IsoTime | None
+    ends_at: IsoTime | None
+    updated_at: IsoTime | None
+    last_seen_at: IsoTime | None = Field(
         default=None, description="When Alertmanager last repeated it."
     )
     received: int
     generator_url: str
     acknowledged_by: str | None
-    acknowledged_at: str | None
+    acknowledged_at: IsoTime | None
     silence_id: int | None
     in_maintenance: bool
-    notified_at: str | None
-    escalated_at: str | None
+    notified_at: IsoTime | None
+    escalated_at: IsoTime | None
     run_id: int | None
 
 
 class HistoryOut(BaseModel):
-    at: str | None
+    at: IsoTime | None
     kind: str
     actor: str
     detail: str
@@ -67,7 +69,7 @@ class AttemptOut(BaseModel):
     attempt: int
     ok: bool
     error: str | None
-    at: str | None
+    at: IsoTime | None
 
 
 class AlertDetailOut(AlertOut):
@@ -88,8 +90,8 @@ class SilenceIn(BaseModel):
 class SilenceOut(BaseModel):
     id: int
     matchers: list[str]
-    starts_at: str
-    ends_at: str
+    starts_at: IsoTime
+    ends_at: IsoTime
     silenced_alerts: list[int] = Field(description="Open alerts the silence muted when made.")
     created_by: str = ""
     comment: str = ""
@@ -101,7 +103,7 @@ class MetricOut(BaseModel):
     source: str
     value: float | None
     error: str | None
-    at: str | None
+    at: IsoTime | None
     stale: bool
     warning: str | None
     critical: str | None

@@ -1,15 +1,12 @@
-"""What the dashboard shows of monitoring: metric rows, chart data, overview panels."""
+"""What the dashboard shows of monitoring: metric rows and the overview panels."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from opsbook.monitoring.linking import metric_named
-from opsbook.monitoring.samples import metric_status, series
+from opsbook.monitoring.samples import metric_status
 from opsbook.monitoring.service import list_alerts
 from opsbook.monitoring.settings import SettingsError, monitoring_settings
-from opsbook.runbook.model import AlertRule, Runbook, Threshold
+from opsbook.monitoring.views import MetricStatusView
+from opsbook.runbook.model import Runbook
 from opsbook.web.panels import Panel, PanelItem, register_panel
 from opsbook.web.state import AppState
 
@@ -24,18 +21,6 @@ TONE = {
 }
 
 
-def _rule_for(runbook: Runbook, metric_id: str) -> AlertRule | None:
-    for rule in runbook.alert_rules:
-        metric = metric_named(runbook, rule.metric)
-        if metric is not None and metric.id == metric_id:
-            return rule
-    return None
-
-
-def _shown(threshold: Threshold | None) -> str | None:
-    return f"{threshold.op} {threshold.value:g}" if threshold else None
-
-
 def stale_after(runbook: Runbook) -> float:
     """Return after how many seconds without a reading a metric counts as stale."""
     try:
@@ -45,49 +30,24 @@ def stale_after(runbook: Runbook) -> float:
     return interval * STALE_INTERVALS
 
 
-def metric_rows(state: AppState) -> list[dict[str, Any]]:
+def metric_rows(state: AppState) -> list[MetricStatusView]:
     """Return each Key Metric's latest reading with its thresholds."""
     runbook = state.source.runbook
-    rows = metric_status(
+    return metric_status(
         db=state.db, runbook=runbook, now=state.clock(), stale_after=stale_after(runbook)
     )
-    for row in rows:
-        rule = _rule_for(runbook, row["metric"])
-        row["warning"] = _shown(rule.warning) if rule else None
-        row["critical"] = _shown(rule.critical) if rule else None
-    return rows
-
-
-def chart_data(
-    state: AppState, metric_id: str, span: timedelta, name: str
-) -> dict[str, Any] | None:
-    """Return a metric's samples and threshold lines, or None if the runbook has no such metric."""
-    runbook = state.source.runbook
-    metric = next((m for m in runbook.metrics if m.id == metric_id), None)
-    if metric is None:
-        return None
-    points = series(db=state.db, metric=metric.id, since=state.clock() - span, name=name)
-    rule = _rule_for(runbook, metric.id) if name == "value" else None
-    return {
-        "metric": metric.id,
-        "series": name,
-        "times": [at.timestamp() for at, _ in points],
-        "values": [v for _, v in points],
-        "warning": rule.warning.value if rule and rule.warning else None,
-        "critical": rule.critical.value if rule and rule.critical else None,
-    }
 
 
 def alerts_panel(state: AppState) -> Panel:
     """Return the overview's alerts panel: open alerts, worst first."""
     rows = list_alerts(db=state.db, state="open", limit=50)
-    rows.sort(key=lambda a: (a["state"] != "firing", a["severity"] != "critical"))
+    rows.sort(key=lambda a: (a.state != "firing", a.severity != "critical"))
     items = tuple(
         PanelItem(
-            a["name"],
-            f"{a['state']} · {a['severity']} · {a['summary']}",
-            TONE.get(a["state"], "muted"),
-            f"/alerts/{a['id']}",
+            a.name,
+            f"{a.state} · {a.severity} · {a.summary}",
+            TONE.get(a.state, "muted"),
+            f"/alerts/{a.id}",
         )
         for a in rows[:8]
     )
@@ -99,13 +59,13 @@ def metrics_panel(state: AppState) -> Panel:
     """Return the overview's metrics panel: each metric's last value or why there is none."""
     items = []
     for row in metric_rows(state):
-        if row["error"]:
-            value, tone = f"error: {row['error']}", "bad"
-        elif row["value"] is None or row["stale"]:
+        if row.error:
+            value, tone = f"error: {row.error}", "bad"
+        elif row.value is None or row.stale:
             value, tone = "stale: no recent reading", "warn"
         else:
-            value, tone = f"{row['value']:g}", "ok"
-        items.append(PanelItem(row["name"], value, tone, f"/monitoring#m-{row['metric']}"))
+            value, tone = f"{row.value:g}", "ok"
+        items.append(PanelItem(row.name, value, tone, f"/monitoring#m-{row.metric}"))
     return Panel("metrics", "Key metrics", tuple(items), "Charts with thresholds: /monitoring")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from opsbook.access.roles import Role
 
@@ -16,6 +16,15 @@ MAX_PARAM_NAME = 100
 MAX_PARAM_VALUE = 16_384
 MAX_HOST = 255
 MAX_NAME = 100  # of a token or a user
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+# A time of a read model as ISO 8601 text with its offset ("2026-11-27T03:00:00+00:00"), as
+# the API has written alert times from the start (pydantic would write "Z").
+IsoTime = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
 
 
 class ErrorOut(BaseModel):

@@ -94,4 +94,5 @@ async def alertmanager(request: Request, principal: Principal = Depends(ingest))
             result.dropped,
             list(result.adjusted),
         )
-    return JSONResponse(result.data())
+    out = IngestOut.model_validate(result, from_attributes=True)
+    return Response(out.model_dump_json(), media_type="application/json")

@@ -11,18 +11,24 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from opsbook.access.model import Principal
-from opsbook.errors import BadInput
-from opsbook.monitoring.lifecycle import TransitionRefused
+from opsbook.errors import BadInput, NotFound
+from opsbook.monitoring import samples
+from opsbook.monitoring.service import acknowledge as ack
+from opsbook.monitoring.service import add_note as note
 from opsbook.monitoring.service import (
-    AlertNotFound,
     add_silence,
     count_alerts,
     list_alerts,
     list_silences,
     show_alert,
 )
-from opsbook.monitoring.service import acknowledge as ack
-from opsbook.monitoring.service import add_note as note
+from opsbook.monitoring.views import (
+    AlertHistoryView,
+    AlertView,
+    MetricStatusView,
+    SeriesView,
+    SilenceView,
+)
 from opsbook.runbook.durations import parse_duration
 from opsbook.runbook.problems import ValueProblem
 from opsbook.web.alert_schemas import (
@@ -35,7 +41,7 @@ from opsbook.web.alert_schemas import (
     SilenceOut,
 )
 from opsbook.web.auth import GuardedRoute, operator, viewer
-from opsbook.web.monitoring_view import chart_data, metric_rows, register_panels
+from opsbook.web.monitoring_view import metric_rows, register_panels
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import app_state
@@ -57,15 +63,15 @@ def alerts(
     group: str | None = Query(None, max_length=2000, description="An Alertmanager groupKey."),
     limit: int = Query(100, ge=1, le=1000),
     principal: Principal = Depends(viewer),
-) -> list[dict[str, Any]]:
+) -> list[AlertView]:
     """List alerts, newest first; filter by state, search text and Alertmanager group."""
     if state is not None and state not in STATES:
-        raise HTTPException(422, f"state must be one of: {', '.join(STATES)}")
+        raise BadInput(f"state must be one of: {', '.join(STATES)}")
     return list_alerts(db=app_state(request).db, state=state, text=q, group=group, limit=limit)
 
 
 @router.get("/api/v1/silences", response_model=list[SilenceOut], responses=AUTH)
-def silences(request: Request, principal: Principal = Depends(viewer)) -> list[dict[str, Any]]:
+def silences(request: Request, principal: Principal = Depends(viewer)) -> list[SilenceView]:
     """List the silences in force."""
     state = app_state(request)
     return list_silences(db=state.db, now=state.clock())
@@ -76,12 +82,9 @@ def silences(request: Request, principal: Principal = Depends(viewer)) -> list[d
 )
 def alert(
     alert_id: ItemId, request: Request, principal: Principal = Depends(viewer)
-) -> dict[str, Any]:
+) -> AlertHistoryView:
     """Show one alert with its history and notification attempts."""
-    try:
-        return show_alert(db=app_state(request).db, alert_id=alert_id)
-    except AlertNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    return show_alert(db=app_state(request).db, alert_id=alert_id)
 
 
 @router.post(
@@ -91,15 +94,10 @@ def alert(
 )
 def acknowledge(
     alert_id: ItemId, request: Request, principal: Principal = Depends(operator)
-) -> dict[str, Any]:
+) -> AlertView:
     """Acknowledge a firing alert: people are on it, escalation stops."""
     state = app_state(request)
-    try:
-        return ack(db=state.db, alert_id=alert_id, by=principal.name, now=state.clock())
-    except AlertNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except TransitionRefused as exc:
-        raise HTTPException(409, str(exc)) from None
+    return ack(db=state.db, alert_id=alert_id, by=principal.name, now=state.clock())
 
 
 @router.post("/api/v1/alerts/{alert_id}/notes", status_code=204, responses={**AUTH, **NOT_FOUND})
@@ -108,10 +106,7 @@ def add_note(
 ) -> Response:
     """Add a note to an alert's history."""
     state = app_state(request)
-    try:
-        note(db=state.db, alert_id=alert_id, text=body.text, by=principal.name, now=state.clock())
-    except AlertNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    note(db=state.db, alert_id=alert_id, text=body.text, by=principal.name, now=state.clock())
     return Response(status_code=204)
 
 
@@ -120,7 +115,7 @@ def add_note(
 )
 def silence(
     body: SilenceIn, request: Request, principal: Principal = Depends(operator)
-) -> dict[str, Any]:
+) -> SilenceView:
     """Silence alerts whose labels match every matcher, for a duration (`2h`, `30 minutes`)."""
     state = app_state(request)
     try:
@@ -128,7 +123,7 @@ def silence(
     except ValueProblem as exc:
         raise BadInput(f"duration: {exc.message}", exc.hint) from None
     # A bad matcher, comment or duration is a BadInput: the app answers 422 (413 if too long).
-    result = add_silence(
+    return add_silence(
         db=state.db,
         matchers=body.matchers,
         duration=seconds,
@@ -136,11 +131,10 @@ def silence(
         comment=body.comment,
         now=state.clock(),
     )
-    return result.data()
 
 
 @router.get("/api/v1/monitoring/metrics", response_model=list[MetricOut], responses=AUTH)
-def metrics(request: Request, principal: Principal = Depends(viewer)) -> list[dict[str, Any]]:
+def metrics(request: Request, principal: Principal = Depends(viewer)) -> list[MetricStatusView]:
     """Each Key Metric's latest value or error, whether it is stale, and its thresholds."""
     return metric_rows(app_state(request))
 
@@ -156,12 +150,13 @@ def metric_series(
     hours: float = Query(6, gt=0, le=24 * 31),
     series: str = Query("value", max_length=50),
     principal: Principal = Depends(viewer),
-) -> dict[str, Any]:
+) -> SeriesView:
     """A metric's samples for the last `hours`, with its warning and critical lines."""
-    found = chart_data(app_state(request), metric_id, timedelta(hours=hours), series)
-    if found is None:
-        raise HTTPException(404, f"no metric {metric_id!r} in the runbook's Key Metrics")
-    return found
+    app = app_state(request)
+    since = app.clock() - timedelta(hours=hours)
+    return samples.metric_series(
+        db=app.db, runbook=app.source.runbook, metric_id=metric_id, since=since, name=series
+    )
 
 
 @router.get("/alerts", include_in_schema=False)
@@ -193,10 +188,10 @@ def alert_page(
     alert_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Show one alert, its history and the troubleshooting issue it links to."""
-    data = alert(alert_id, request, principal)
+    shown = alert(alert_id, request, principal)
     runbook = app_state(request).source.runbook
-    issue = runbook.issue(data["issue"]) if data["issue"] else None
-    return page(request, "alert.html", principal, alert=data, issue=issue)
+    issue = runbook.issue(shown.issue) if shown.issue else None
+    return page(request, "alert.html", principal, alert=shown, issue=issue)
 
 
 @router.get("/monitoring", include_in_schema=False)
@@ -222,8 +217,8 @@ def troubleshooting_page(
     app = app_state(request)
     issue = app.source.runbook.issue(issue_id)
     if issue is None:
-        raise HTTPException(404, f"no troubleshooting issue {issue_id!r} in the runbook")
-    linked = [a for a in list_alerts(db=app.db, text=issue.id, limit=50) if a["issue"] == issue.id]
+        raise NotFound(f"no troubleshooting issue {issue_id!r} in the runbook")
+    linked = [a for a in list_alerts(db=app.db, text=issue.id, limit=50) if a.issue == issue.id]
     return page(request, "troubleshooting.html", principal, issue=issue, alerts=linked)
 
 
