@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -50,7 +49,7 @@ def _who() -> str:
     return os.environ.get("OPSBOOK_USER") or getpass.getuser()
 
 
-def _now() -> Any:
+def _now() -> datetime:
     return datetime.now(UTC)
 
 
