@@ -158,10 +158,10 @@ def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
 ) -> None:
     import asyncio
 
-    from opsbook.incidents.diagnosis import SilentReporter
     from opsbook.procedures.confirm import NobodyConfirmer
     from opsbook.procedures.executors.local import LocalExecutor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
+    from opsbook.procedures.runner import QuietReporter
     from opsbook.procedures.service import execute_run, prepare_resume
 
     clock = FakeClock()
@@ -174,7 +174,7 @@ def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
             plan=plan,
             run_id=run_id,
             confirmer=NobodyConfirmer(),
-            reporter=SilentReporter(),
+            reporter=QuietReporter(),
             local=LocalExecutor(),
             remote=SshHosts(book),
             now=clock,

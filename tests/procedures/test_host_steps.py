@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.cli.run_view import QuietView
 from opsbook.procedures.confirm import AutoConfirmer
 from opsbook.procedures.engine import RunStatus
 from opsbook.procedures.executors.fanout import run_on_hosts
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
 from opsbook.procedures.plan import build_plan
+from opsbook.procedures.runner import QuietReporter
 from opsbook.procedures.service import Me, execute_run, show_run, start_run
 from opsbook.runbook.parser import parse_runbook
 from opsbook.store.database import open_database
@@ -86,7 +86,7 @@ def test_group_step_records_each_host_and_fails_when_one_host_fails(tmp_path: Pa
             plan=plan,
             run_id=run_id,
             confirmer=AutoConfirmer("alice"),
-            reporter=QuietView(),
+            reporter=QuietReporter(),
             local=LocalExecutor({"OPSBOOK_TEST_HOST": "local"}),
             remote=hosts,
             now=now,

@@ -432,11 +432,12 @@ def _run_linked(
     # lazy: off the start-up of `opsbook --help`: asyncio, incidents.diagnosis, ...
     import asyncio
 
-    from opsbook.incidents.diagnosis import SilentReporter, this_process
+    from opsbook.incidents.diagnosis import this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
     from opsbook.procedures.executors.session_shell import local_executor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.plan import PlanError
+    from opsbook.procedures.runner import QuietReporter
 
     me = this_process(_actor())
     confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()
@@ -457,7 +458,7 @@ def _run_linked(
                         me=me,
                         environ=os.environ,
                         confirmer=confirmer,
-                        reporter=SilentReporter(),
+                        reporter=QuietReporter(),
                         local=local_executor(book.settings),
                         remote=SshHosts(book),
                         now=_now,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +20,7 @@ from opsbook.incidents.tables import EventRow
 
 if TYPE_CHECKING:
     from opsbook.procedures.confirm import Confirmer
-    from opsbook.procedures.engine import Outcome, PlanItem
-    from opsbook.procedures.executors.protocol import CommandResult, Executor
+    from opsbook.procedures.executors.protocol import Executor
     from opsbook.procedures.runner import HostRunner, Reporter
     from opsbook.procedures.service import Me
     from opsbook.runbook.model import Runbook
@@ -186,25 +184,6 @@ async def _run_linked(
         now=now(),
         data={"target": target, "status": str(end.status), "attempts": run_summary(run)},
     )
-
-
-class SilentReporter:
-    """Reports nothing as the run goes: the timeline gets the whole run at the end."""
-
-    def step_started(self, item: PlanItem) -> None:
-        return None
-
-    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
-        return None
-
-    def step_finished(
-        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
-    ) -> None:
-        return None
-
-    @contextmanager
-    def asking(self) -> Iterator[None]:
-        yield
 
 
 def this_process(user: str) -> Me:

@@ -22,6 +22,7 @@ from opsbook.procedures.engine import Plan
 from opsbook.procedures.executors.session_shell import local_executor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
 from opsbook.procedures.plan import build_plan
+from opsbook.procedures.runner import QuietReporter
 from opsbook.procedures.service import Me, execute_run, start_run
 from opsbook.runbook.model import Runbook
 
@@ -57,9 +58,6 @@ class EngineStarter:
         return run_id
 
     async def _drive(self, plan: object, run_id: int, runbook: Runbook) -> object:
-        # cycle: fixed by issue 12 item 1
-        from opsbook.cli.run_view import QuietView
-
         assert isinstance(plan, Plan)
         try:
             return await execute_run(
@@ -67,7 +65,7 @@ class EngineStarter:
                 plan=plan,
                 run_id=run_id,
                 confirmer=NobodyConfirmer(),
-                reporter=QuietView(),
+                reporter=QuietReporter(),
                 local=local_executor(runbook.settings),
                 remote=SshHosts(runbook),
                 now=self.clock,
