@@ -15,10 +15,11 @@ from opsbook.access import service as access
 from opsbook.access.roles import Role
 from opsbook.incidents import service
 from opsbook.incidents.alerts import IncidentOpener
-from opsbook.incidents.diagnosis import run_diagnosis, this_process
+from opsbook.incidents.diagnosis import run_diagnosis
 from opsbook.incidents.review import write_postmortem
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.procedures.confirm import AutoConfirmer
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
 from opsbook.procedures.runner import QuietReporter

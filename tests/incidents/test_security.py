@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from opsbook.incidents import service
-from opsbook.incidents.diagnosis import this_process
 from opsbook.incidents.guard import REFUSAL, Override, ShutdownRefused
 from opsbook.incidents.shutdown import command_stops, shutdown_reasons
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.plan import PlanError, build_plan
 from opsbook.procedures.service import start_run
 from opsbook.runbook.model import Runbook

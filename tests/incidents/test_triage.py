@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from opsbook.incidents import service
-from opsbook.incidents.diagnosis import run_diagnosis, this_process
+from opsbook.incidents.diagnosis import run_diagnosis
 from opsbook.incidents.triage import best_matches
 from opsbook.procedures.confirm import AutoConfirmer
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
 from opsbook.procedures.runner import QuietReporter

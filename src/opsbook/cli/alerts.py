@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import (
     EXIT_BAD_INPUT,
@@ -43,13 +43,6 @@ STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved", "
 def register(app: typer.Typer) -> None:
     """Add the alerts commands to the app."""
     app.add_typer(alerts_app, name="alerts")
-
-
-def _who() -> str:
-    # lazy: keeps getpass off the start-up of `opsbook --help`
-    import getpass
-
-    return os.environ.get("OPSBOOK_USER") or getpass.getuser()
 
 
 def _now() -> Any:
@@ -139,7 +132,8 @@ def ack(
     from opsbook.monitoring.service import AlertNotFound, acknowledge
 
     try:
-        data = acknowledge(db=database_or_exit(runbook), alert_id=alert_id, by=_who(), now=_now())
+        db = database_or_exit(runbook)
+        data = acknowledge(db=db, alert_id=alert_id, by=who.user(), now=_now())
     except AlertNotFound as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     except TransitionRefused as exc:
@@ -176,7 +170,7 @@ def silence(
             db=database_or_exit(runbook),
             matchers=matchers,
             duration=seconds,
-            by=_who(),
+            by=who.user(),
             comment=comment,
             now=_now(),
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
+from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
 from opsbook.errors import DomainError
@@ -64,13 +65,6 @@ def register(app: typer.Typer) -> None:
         summary = (function.__doc__ or "").strip().splitlines()[0]
         group.command(name, help=f"{summary}\n\nExample: {example}")(function)
     app.add_typer(group, name="incidents")
-
-
-def _actor() -> str:
-    # lazy: keeps getpass off the start-up of `opsbook --help`
-    import getpass
-
-    return os.environ.get("OPSBOOK_USER") or getpass.getuser()
 
 
 def _now() -> datetime:
@@ -159,7 +153,7 @@ def open_(
     from opsbook.store.database import state_dir
 
     book, db = _context(runbook, as_json)
-    now, actor = _now(), _actor()
+    now, actor = _now(), who.user()
     opened = _call(
         lambda: service.open_incident(
             db=db,
@@ -279,7 +273,7 @@ def _transition(
             db=db,
             incident_id=incident_id,
             event=Event(event),
-            actor=_actor(),
+            actor=who.user(),
             now=_now(),
             text=text,
         )
@@ -331,7 +325,7 @@ def note(
     _, db = _context(runbook, as_json)
     event = _call(
         lambda: add_note(
-            db=db, incident_id=incident_id, text=text, actor=_actor(), now=_now(), kind=kind
+            db=db, incident_id=incident_id, text=text, actor=who.user(), now=_now(), kind=kind
         )
     )
     print_json(event) if as_json else console().print(f"Noted on incident {incident_id}.")
@@ -350,7 +344,7 @@ def update(
     book, db = _context(runbook, as_json)
     event = _call(
         lambda: post_status_update(
-            db=db, runbook=book, incident_id=incident_id, text=text, actor=_actor(), now=_now()
+            db=db, runbook=book, incident_id=incident_id, text=text, actor=who.user(), now=_now()
         )
     )
     _deliver(book, db)
@@ -374,7 +368,7 @@ def severity(
             runbook=book,
             incident_id=incident_id,
             severity_level=level,
-            actor=_actor(),
+            actor=who.user(),
             now=_now(),
         )
     )
@@ -396,7 +390,7 @@ def action(
     _, db = _context(runbook, as_json)
     item = _call(
         lambda: add_action_item(
-            db=db, incident_id=incident_id, text=text, owner=owner, actor=_actor(), now=_now()
+            db=db, incident_id=incident_id, text=text, owner=owner, actor=who.user(), now=_now()
         )
     )
     print_json(item) if as_json else console().print(f"Action item {item['id']} added.")
@@ -415,7 +409,7 @@ def action_done(
     _, db = _context(runbook, as_json)
     item = _call(
         lambda: complete_action_item(
-            db=db, incident_id=incident_id, item_id=item_id, actor=_actor(), now=_now()
+            db=db, incident_id=incident_id, item_id=item_id, actor=who.user(), now=_now()
         )
     )
     print_json(item) if as_json else console().print(f"Action item {item_id} done.")
@@ -432,14 +426,13 @@ def _run_linked(
     # lazy: off the start-up of `opsbook --help`: asyncio, incidents.diagnosis, ...
     import asyncio
 
-    from opsbook.incidents.diagnosis import this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
     from opsbook.procedures.executors.session_shell import local_executor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.runner import QuietReporter
 
-    me = this_process(_actor())
+    me = who.me()
     confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()
     err = console(stderr=True)
     status = (
@@ -548,7 +541,7 @@ def postmortem(
     target = output or state_dir(Path(book.path), os.environ) / "postmortems" / (
         f"incident-{incident_id}.md"
     )
-    now, actor = _now(), _actor()
+    now, actor = _now(), who.user()
     written = _call(
         lambda: write_postmortem(
             db=db, runbook=book, incident_id=incident_id, target=target, actor=actor, now=now

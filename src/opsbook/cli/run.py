@@ -20,11 +20,11 @@ from opsbook.cli.output import (
 )
 from opsbook.cli.run_args import RunArgs
 from opsbook.cli.run_drive import drive_run, finish_run
+from opsbook.cli.who import me
 
 if TYPE_CHECKING:
     import typer
 
-    from opsbook.procedures.drive import Me
     from opsbook.procedures.engine import Plan
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.stores.light import SqliteRunStore
@@ -102,27 +102,6 @@ def _params(pairs: Iterable[str]) -> dict[str, str]:
             fail(f'--param "{pair}" is not NAME=VALUE', hint="for example --param VERSION=1.4")
         values[name.strip()] = value
     return values
-
-
-def me() -> Me:
-    """Describe this process: the user, this machine, and our pid with its start time.
-
-    As `getpass.getuser()` and `socket.gethostname()` say, without importing either
-    (socket builds its enums on import): several ms of a short run.
-    """
-    # lazy: off the start-up of `opsbook --help`: procedures.drive, ...
-    from opsbook.procedures.drive import Me
-    from opsbook.procedures.executors.process_start import process_started
-
-    names = ("OPSBOOK_USER", "LOGNAME", "USER", "LNAME", "USERNAME")
-    user = next((os.environ[n] for n in names if os.environ.get(n)), "")
-    if not user:
-        # lazy: keeps pwd off the start-up of a plain `opsbook run`
-        import pwd
-
-        user = pwd.getpwuid(os.getuid()).pw_name
-    pid = os.getpid()
-    return Me(user, os.uname().nodename, pid, process_started(pid))
 
 
 def _now() -> Any:

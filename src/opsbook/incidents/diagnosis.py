@@ -3,13 +3,10 @@ engine's service, and put the run and what it printed into the incident's timeli
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import psutil
 from sqlalchemy import select
 
 from opsbook.errors import BadInput, NotFound
@@ -184,15 +181,6 @@ async def _run_linked(
         now=now(),
         data={"target": target, "status": str(end.status), "attempts": run_summary(run)},
     )
-
-
-def this_process(user: str) -> Me:
-    """Describe this process as the one driving a run."""
-    # cycle: fixed by issue 12 item 1
-    from opsbook.procedures.service import Me
-
-    pid = os.getpid()
-    return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
 
 
 def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> int:

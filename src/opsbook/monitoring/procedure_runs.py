@@ -10,20 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import psutil
-
 from opsbook.procedures.confirm import NobodyConfirmer
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.engine import Plan
 from opsbook.procedures.executors.session_shell import local_executor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.runner import QuietReporter
-from opsbook.procedures.service import Me, execute_run, start_run
+from opsbook.procedures.service import execute_run, start_run
 from opsbook.runbook.model import Runbook
 
 if TYPE_CHECKING:
@@ -45,12 +43,7 @@ class EngineStarter:
         """Record the run now and drive it in a background task; return its id."""
         runbook = self.runbook()
         plan = build_plan(runbook, target=procedure, params={}, environ=os.environ)
-        me = Me(
-            f"alert #{alert_id}",
-            socket.gethostname(),
-            os.getpid(),
-            psutil.Process(os.getpid()).create_time(),
-        )
+        me = this_process(f"alert #{alert_id}")
         run_id = await asyncio.to_thread(start_run, db=self.db, plan=plan, me=me, now=self.clock)
         task = asyncio.create_task(self._drive(plan, run_id, runbook))
         self.tasks.add(task)

@@ -22,6 +22,7 @@ from opsbook.incidents.lifecycle import Event
 from opsbook.incidents.postmortem import render
 from opsbook.incidents.review import capture_logs, teach_runbook
 from opsbook.incidents.severity import levels
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.service import start_run
 from opsbook.store.database import state_dir
@@ -30,7 +31,6 @@ from opsbook.web.incidents_view import incident_page_data, register_incident_pan
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.runs import control
 from opsbook.web.runs.actions import start
-from opsbook.web.runs.driver import this_process
 from opsbook.web.schemas import MAX_PROCEDURE, ErrorOut
 from opsbook.web.state import AppState, app_state
 from opsbook.web.templating import page

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from fastapi import HTTPException
 
 from opsbook.procedures.confirm import Decision
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.engine import RunStatus
 from opsbook.runbook.secret_names import is_secret_name
 from opsbook.web.runs import control
-from opsbook.web.runs.driver import request_abort, this_process
+from opsbook.web.runs.driver import request_abort
 
 if TYPE_CHECKING:
     from opsbook.access.model import Principal
