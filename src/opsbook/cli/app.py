@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from opsbook import __version__
+from opsbook.cli.heap import collect_again
 
 if TYPE_CHECKING:
     import typer
@@ -92,10 +93,7 @@ def main() -> None:
     import gc
 
     word = sys.argv[1] if len(sys.argv) > 1 else ""
-    # Start-up makes long-lived objects (modules, classes, the runbook): the collector's walks
-    # through them find nothing (figures in docs/benchmarks.md). It comes back before a run's steps
-    # (cli/run.py) and before any other command does its work.
-    gc.disable()
+    gc.disable()  # until the work starts: see cli/heap.py
     try:
         if word == "run":
             _run_directly(sys.argv[2:])
@@ -114,16 +112,6 @@ def main() -> None:
             gc.freeze()
 
 
-def collect_again() -> None:
-    """Turn the collector back on, with the start-up heap frozen out of its walks."""
-    # lazy: keeps gc off the start-up of `opsbook --help`
-    import gc
-
-    if "sqlalchemy" not in sys.modules:  # see main: its pools must stay collectable
-        gc.freeze()
-    gc.enable()
-
-
 def _run_directly(argv: list[str]) -> None:
     """Run a plain `opsbook run` command line without Typer and exit; return if it is not one.
 
@@ -137,7 +125,7 @@ def _run_directly(argv: list[str]) -> None:
     # Typer answers a shell's completion request (_OPSBOOK_COMPLETE) before anything else.
     if args is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
         return
-    # cycle: fixed by issue 12 item 1; lazy: keeps cli.run off the start-up of `opsbook check`
+    # lazy: keeps cli.run off the start-up of `opsbook check`
     from opsbook.cli.run import run_procedure
 
     try:

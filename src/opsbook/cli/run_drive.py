@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from opsbook.cli.heap import collect_again
 from opsbook.cli.output import EXIT_FAILED, console, print_json
 
 if TYPE_CHECKING:
@@ -52,9 +53,6 @@ def drive_run(
     **state: Any,
 ) -> RunEnd:
     """Drive the run with its steps shown as they go; Ctrl-C or SIGTERM stops it (exit 130)."""
-    # cycle: fixed by issue 12 item 1
-    from opsbook.cli.app import collect_again
-
     # lazy: off the start-up of `opsbook --help`: cli.lines, cli.run_view, procedures.drive, ...
     from opsbook.cli.lines import Lines
     from opsbook.cli.run_view import StepView
