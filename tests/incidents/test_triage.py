@@ -9,6 +9,7 @@ import pytest
 
 from opsbook.incidents import service
 from opsbook.incidents.diagnosis import run_diagnosis
+from opsbook.incidents.guard import ShutdownGuard
 from opsbook.incidents.triage import best_matches
 from opsbook.procedures.confirm import AutoConfirmer
 from opsbook.procedures.drive import this_process
@@ -137,7 +138,7 @@ def test_a_run_started_from_the_dashboard_settles_into_the_timeline_when_it_ends
     incident_id = opened.incident["id"]
     me = this_process("sam")
     plan = build_plan(book, target="disk-filling-up:diagnosis", params={}, environ={})
-    run_id = start_run(db=db, plan=plan, me=me, now=clock)
+    run_id = start_run(db=db, plan=plan, me=me, now=clock, guard=ShutdownGuard(lambda: db))
     service.link_run(
         db=db,
         incident_id=incident_id,

@@ -11,9 +11,12 @@ from sqlalchemy import select
 
 from opsbook.errors import BadInput, NotFound
 from opsbook.incidents import queries
-from opsbook.incidents.guard import Override
+from opsbook.incidents.guard import ShutdownGuard
 from opsbook.incidents.service import link_run, show_incident, suggestions
 from opsbook.incidents.tables import EventRow
+from opsbook.procedures.guard import Override
+from opsbook.procedures.plan import build_plan
+from opsbook.procedures.service import execute_run, show_run, start_run
 
 if TYPE_CHECKING:
     from opsbook.procedures.confirm import Confirmer
@@ -152,13 +155,10 @@ async def _run_linked(
     now: Callable[[], datetime],
     override: Override | None,
 ) -> dict[str, Any]:
-    # cycle: fixed by issue 12 item 1
-    from opsbook.procedures.plan import build_plan
-    from opsbook.procedures.service import execute_run, show_run, start_run
-
     show_incident(db=db, incident_id=incident_id)  # NotFound before anything runs
     plan = build_plan(runbook, target=target, params={}, environ=environ)
-    run_id = start_run(db=db, plan=plan, me=me, now=now, override=override)
+    guard = ShutdownGuard(lambda: db)
+    run_id = start_run(db=db, plan=plan, me=me, now=now, guard=guard, override=override)
     end = await execute_run(
         db=db,
         plan=plan,
@@ -186,9 +186,6 @@ async def _run_linked(
 def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> int:
     """Put the output of finished runs started for incidents (from the dashboard) into
     their timelines; return how many were settled."""
-    # cycle: fixed by issue 12 item 1
-    from opsbook.procedures.service import show_run
-
     with db.transaction() as session:
         query = select(EventRow).where(EventRow.kind == "run").order_by(EventRow.id.desc())
         pending = [

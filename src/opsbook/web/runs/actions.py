@@ -46,6 +46,7 @@ def start(
         me=this_process(principal.name),
         environ=state.environ,
         now=state.clock,
+        guard=state.run_guard,
     )
     secrets = {k: v for k, v in params.items() if is_secret_name(k)}
     if secrets:

@@ -99,6 +99,7 @@ async def drive(state: AppState, job: Job) -> None:
             me=this_process("server"),
             environ=state.environ,
             now=state.clock,
+            guard=state.run_guard,
         )
         plan, outcomes, passed_hosts = (resumable.plan, resumable.outcomes, resumable.passed_hosts)
         attempts_before = resumable.attempts_before

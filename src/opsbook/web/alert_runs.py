@@ -1,8 +1,11 @@
-"""Start a runbook procedure for an alert through the procedure engine.
+"""Start a runbook procedure for an alert: the ProcedureStarter the server gives monitoring.
 
+Monitoring says which procedure an alert's `run:` action names (monitoring/hooks.py); this
+wiring, beside the worker it runs in (web/monitoring_worker.py), starts it through the
+procedure engine, so the monitoring domain never imports the procedure domain's use cases.
 The run is recorded like any other (run history, steps, output) with `alert #N` as the one who
-started it; it goes on in the background. Nobody is at a terminal, so a manual step makes the
-run wait for a person on the dashboard.
+started it, passes the same guard as every run, and goes on in the background. Nobody is at a
+terminal, so a manual step makes the run wait for a person on the dashboard.
 """
 
 from __future__ import annotations
@@ -25,26 +28,39 @@ from opsbook.procedures.service import execute_run, start_run
 from opsbook.runbook.model import Runbook
 
 if TYPE_CHECKING:
+    from opsbook.procedures.guard import RunGuard
     from opsbook.store.database import Database
+    from opsbook.web.state import AppState
 
-log = logging.getLogger("opsbook.monitoring")
+log = logging.getLogger("opsbook.monitoring")  # where monitoring logs its actions
 
 
 class EngineStarter:
     """A ProcedureStarter running procedures on the engine of `opsbook.procedures`."""
 
     def __init__(
-        self, db: Database, runbook: Callable[[], Runbook], clock: Callable[[], datetime]
+        self,
+        db: Database,
+        runbook: Callable[[], Runbook],
+        clock: Callable[[], datetime],
+        guard: RunGuard,
     ) -> None:
-        self.db, self.runbook, self.clock = db, runbook, clock
+        self.db, self.runbook, self.clock, self.guard = db, runbook, clock, guard
         self.tasks: set[asyncio.Task[object]] = set()
+
+    @classmethod
+    def for_server(cls, state: AppState) -> EngineStarter:
+        """Return the starter of this server: its database, live runbook, clock and guard."""
+        return cls(state.db, lambda: state.source.runbook, state.clock, state.run_guard)
 
     async def start(self, *, procedure: str, alert_id: int, reason: str) -> int:
         """Record the run now and drive it in a background task; return its id."""
         runbook = self.runbook()
         plan = build_plan(runbook, target=procedure, params={}, environ=os.environ)
         me = this_process(f"alert #{alert_id}")
-        run_id = await asyncio.to_thread(start_run, db=self.db, plan=plan, me=me, now=self.clock)
+        run_id = await asyncio.to_thread(
+            start_run, db=self.db, plan=plan, me=me, now=self.clock, guard=self.guard
+        )
         task = asyncio.create_task(self._drive(plan, run_id, runbook))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
