@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from opsbook import __version__
 from opsbook.cli.heap import collect_again
+from opsbook.cli.output import fail_domain
+from opsbook.errors import DomainError
 
 if TYPE_CHECKING:
     import typer
@@ -102,6 +104,8 @@ def main() -> None:
         app = one if one is not None else build()
         collect_again()
         app()
+    except DomainError as exc:  # whatever command raised it: one message, one exit status
+        fail_domain(exc)
     finally:
         # The process ends here. Python's collections while it shuts down would walk every
         # object of the start-up (Typer, the model, asyncio) for nothing: tens of ms. Frozen
