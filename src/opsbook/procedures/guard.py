@@ -14,10 +14,11 @@ from typing import Protocol
 
 from opsbook.procedures.engine import Plan
 from opsbook.procedures.plan import PlanError
+from opsbook.runbook.record import Record
 
 
-@dataclass(frozen=True)
-class Override:
+@dataclass(frozen=True, eq=False, repr=False)
+class Override(Record):
     """An admin's decision to run what a guard refuses, and why."""
 
     by: str
