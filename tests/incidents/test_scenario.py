@@ -15,12 +15,14 @@ from opsbook.access import service as access
 from opsbook.access.roles import Role
 from opsbook.incidents import service
 from opsbook.incidents.alerts import IncidentOpener
-from opsbook.incidents.diagnosis import SilentReporter, run_diagnosis, this_process
+from opsbook.incidents.diagnosis import run_diagnosis
 from opsbook.incidents.review import write_postmortem
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.procedures.confirm import AutoConfirmer
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
+from opsbook.procedures.runner import QuietReporter
 from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.incidents_view import incident_tasks
@@ -87,7 +89,7 @@ def test_alert_to_postmortem_on_the_example_system(
             me=this_process("sam"),
             environ={"PATH": "/usr/bin:/bin"},
             confirmer=AutoConfirmer("sam"),
-            reporter=SilentReporter(),
+            reporter=QuietReporter(),
             local=LocalExecutor(),
             remote=SshHosts(book),
             now=clock,

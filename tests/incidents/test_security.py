@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from opsbook.incidents import service
-from opsbook.incidents.diagnosis import this_process
-from opsbook.incidents.guard import REFUSAL, Override, ShutdownRefused
+from opsbook.incidents.guard import REFUSAL, ShutdownGuard, ShutdownRefused
 from opsbook.incidents.shutdown import command_stops, shutdown_reasons
+from opsbook.procedures.drive import this_process
+from opsbook.procedures.guard import Override
 from opsbook.procedures.plan import PlanError, build_plan
 from opsbook.procedures.service import start_run
 from opsbook.runbook.model import Runbook
@@ -74,26 +75,29 @@ def test_shutdown_is_refused_while_a_security_incident_is_open(
     db: Database, book: Runbook, book_path: Path
 ) -> None:
     clock = FakeClock()
+    guard = ShutdownGuard(lambda: db)
     plan = build_plan(book, target="shutdown", params={}, environ={})
     me = this_process("sam")
-    start_run(db=db, plan=plan, me=me, now=clock)  # no incident: allowed
+    start_run(db=db, plan=plan, me=me, now=clock, guard=guard)  # no incident: allowed
     _open(db, book, clock, security=False)
-    start_run(db=db, plan=plan, me=me, now=clock)  # an ordinary incident: allowed
+    start_run(db=db, plan=plan, me=me, now=clock, guard=guard)  # an ordinary incident: allowed
     incident_id = _open(db, book, clock, security=True)
     with pytest.raises(ShutdownRefused) as refused:
-        start_run(db=db, plan=plan, me=me, now=clock)
+        start_run(db=db, plan=plan, me=me, now=clock, guard=guard)
     assert isinstance(refused.value, PlanError)  # the CLI and API report it as bad input
     assert REFUSAL in refused.value.problems[0]
     assert "step 1/2 (Send SIGTERM" in "\n".join(refused.value.problems)
     assert f"opsbook incidents force-run {incident_id} shutdown" in refused.value.hint
     warmup = build_plan(book, target="cache-warmup", params={}, environ={})
-    assert start_run(db=db, plan=warmup, me=me, now=clock) > 0  # not a shutdown: allowed
+    # Not a shutdown: allowed.
+    assert start_run(db=db, plan=warmup, me=me, now=clock, guard=guard) > 0
 
 
 def test_only_an_admin_with_a_reason_can_force_it_and_the_reason_is_kept(
     db: Database, book: Runbook
 ) -> None:
     clock = FakeClock()
+    guard = ShutdownGuard(lambda: db)
     plan = build_plan(book, target="shutdown", params={}, environ={})
     me = this_process("lena")
     incident_id = _open(db, book, clock, security=True)
@@ -103,15 +107,18 @@ def test_only_an_admin_with_a_reason_can_force_it_and_the_reason_is_kept(
             plan=plan,
             me=me,
             now=clock,
+            guard=guard,
             override=Override("sam", "it is on fire", admin=False),
         )
     with pytest.raises(ShutdownRefused):
-        start_run(db=db, plan=plan, me=me, now=clock, override=Override("lena", " ", admin=True))
+        blank = Override("lena", " ", admin=True)
+        start_run(db=db, plan=plan, me=me, now=clock, guard=guard, override=blank)
     run_id = start_run(
         db=db,
         plan=plan,
         me=me,
         now=clock,
+        guard=guard,
         override=Override("lena", "disk is being wiped", admin=True),
     )
     assert run_id > 0
@@ -119,7 +126,7 @@ def test_only_an_admin_with_a_reason_can_force_it_and_the_reason_is_kept(
     assert last["kind"] == "forced" and last["actor"] == "lena"
     assert last["text"].endswith("disk is being wiped")
     service.resolve(db=db, incident_id=incident_id, actor="priya", now=clock())
-    assert start_run(db=db, plan=plan, me=me, now=clock) > 0  # resolved: allowed again
+    assert start_run(db=db, plan=plan, me=me, now=clock, guard=guard) > 0  # resolved: allowed again
 
 
 def test_log_locations_are_captured_as_evidence_named_by_their_hash(
@@ -158,23 +165,24 @@ def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
 ) -> None:
     import asyncio
 
-    from opsbook.incidents.diagnosis import SilentReporter
     from opsbook.procedures.confirm import NobodyConfirmer
     from opsbook.procedures.executors.local import LocalExecutor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
+    from opsbook.procedures.runner import QuietReporter
     from opsbook.procedures.service import execute_run, prepare_resume
 
     clock = FakeClock()
+    guard = ShutdownGuard(lambda: db)
     me = this_process("sam")
     plan = build_plan(book, target="shutdown", params={}, environ={})
-    run_id = start_run(db=db, plan=plan, me=me, now=clock)
+    run_id = start_run(db=db, plan=plan, me=me, now=clock, guard=guard)
     end = asyncio.run(
         execute_run(
             db=db,
             plan=plan,
             run_id=run_id,
             confirmer=NobodyConfirmer(),
-            reporter=SilentReporter(),
+            reporter=QuietReporter(),
             local=LocalExecutor(),
             remote=SshHosts(book),
             now=clock,
@@ -183,4 +191,24 @@ def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
     assert str(end.status) == "waiting"  # the stakeholders check needs a person
     _open(db, book, clock, security=True)
     with pytest.raises(ShutdownRefused):
-        prepare_resume(db=db, run_id=run_id, me=me, environ={}, now=clock)
+        prepare_resume(db=db, run_id=run_id, me=me, environ={}, now=clock, guard=guard)
+
+
+def test_an_alert_cannot_start_a_shutdown_while_a_security_incident_is_open(
+    db: Database, book: Runbook, book_path: Path
+) -> None:
+    import asyncio
+
+    from opsbook.procedures.stores.tables import RunRow
+    from opsbook.web.alert_runs import EngineStarter
+    from opsbook.web.runbook_source import RunbookSource
+    from opsbook.web.state import AppState
+
+    clock = FakeClock()
+    state = AppState(db=db, source=RunbookSource.load(book_path, clock()), clock=clock)
+    _open(db, book, clock, security=True)
+    starter = EngineStarter.for_server(state)  # as the server's monitoring worker builds it
+    with pytest.raises(ShutdownRefused):
+        asyncio.run(starter.start(procedure="shutdown", alert_id=7, reason="disk full"))
+    with db.transaction() as session:
+        assert session.query(RunRow).count() == 0

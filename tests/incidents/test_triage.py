@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 from opsbook.incidents import service
-from opsbook.incidents.diagnosis import SilentReporter, run_diagnosis, this_process
+from opsbook.incidents.diagnosis import run_diagnosis
+from opsbook.incidents.guard import ShutdownGuard
 from opsbook.incidents.triage import best_matches
 from opsbook.procedures.confirm import AutoConfirmer
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
+from opsbook.procedures.runner import QuietReporter
 from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database
 from tests.incidents.clock import FakeClock
@@ -81,7 +84,7 @@ def test_diagnosis_runs_through_the_engine_and_its_output_lands_in_the_timeline(
             me=this_process("sam"),
             environ={"PATH": "/usr/bin:/bin"},
             confirmer=AutoConfirmer("sam"),
-            reporter=SilentReporter(),
+            reporter=QuietReporter(),
             local=LocalExecutor(),
             remote=SshHosts(book),
             now=clock,
@@ -112,7 +115,7 @@ def test_diagnosing_an_unknown_issue_is_bad_input(db: Database, book: Runbook) -
                 me=this_process("sam"),
                 environ={},
                 confirmer=AutoConfirmer("sam"),
-                reporter=SilentReporter(),
+                reporter=QuietReporter(),
                 local=LocalExecutor(),
                 remote=SshHosts(book),
                 now=clock,
@@ -135,7 +138,7 @@ def test_a_run_started_from_the_dashboard_settles_into_the_timeline_when_it_ends
     incident_id = opened.incident["id"]
     me = this_process("sam")
     plan = build_plan(book, target="disk-filling-up:diagnosis", params={}, environ={})
-    run_id = start_run(db=db, plan=plan, me=me, now=clock)
+    run_id = start_run(db=db, plan=plan, me=me, now=clock, guard=ShutdownGuard(lambda: db))
     service.link_run(
         db=db,
         incident_id=incident_id,
@@ -152,7 +155,7 @@ def test_a_run_started_from_the_dashboard_settles_into_the_timeline_when_it_ends
             plan=plan,
             run_id=run_id,
             confirmer=AutoConfirmer("sam"),
-            reporter=SilentReporter(),
+            reporter=QuietReporter(),
             local=LocalExecutor(),
             remote=SshHosts(book),
             now=clock,

@@ -10,16 +10,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from opsbook.incidents.guard import ShutdownGuard
 from opsbook.monitoring import samples, service
 from opsbook.monitoring.actions import AlertActions
 from opsbook.monitoring.cycle import MonitoringCycle
 from opsbook.monitoring.notices import Notice, NoticeKind
-from opsbook.monitoring.procedure_runs import EngineStarter
 from opsbook.monitoring.settings import monitoring_settings
 from opsbook.procedures.stores.tables import RunRow
 from opsbook.runbook.model import Runbook
 from opsbook.runbook.parser import parse_runbook
 from opsbook.store.database import Database
+from opsbook.web.alert_runs import EngineStarter
 from tests.notify.conftest import Mailbox
 
 TEXT = """---
@@ -92,7 +93,7 @@ def world(tmp_path: Path, smtp: Mailbox, db: Database) -> tuple[Runbook, Clock, 
     (tmp_path / "items.txt").write_text("10\n")
     runbook = parse_runbook(path.read_text(), str(path))
     clock = Clock()
-    starter = EngineStarter(db, lambda: runbook, clock)
+    starter = EngineStarter(db, lambda: runbook, clock, ShutdownGuard(lambda: db))
     actions = AlertActions(db, lambda: runbook, clock, starter=starter, sleep=instant)
     return runbook, clock, MonitoringCycle(db, lambda: runbook, clock, actions)
 

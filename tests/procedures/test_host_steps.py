@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.cli.run_view import QuietView
 from opsbook.procedures.confirm import AutoConfirmer
-from opsbook.procedures.engine import RunStatus
+from opsbook.procedures.engine import Plan, RunStatus
 from opsbook.procedures.executors.fanout import run_on_hosts
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
+from opsbook.procedures.guard import Override
 from opsbook.procedures.plan import build_plan
+from opsbook.procedures.runner import QuietReporter
 from opsbook.procedures.service import Me, execute_run, show_run, start_run
 from opsbook.runbook.parser import parse_runbook
 from opsbook.store.database import open_database
@@ -72,13 +73,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+class AnyRunMayGo:
+    """A RunGuard that lets every run start: this test is about hosts, not guards."""
+
+    def check(self, plan: Plan, now: datetime, override: Override | None) -> None:
+        return None
+
+
 @pytest.mark.process
 def test_group_step_records_each_host_and_fails_when_one_host_fails(tmp_path: Path) -> None:
     runbook = parse_runbook(BOOK, str(tmp_path / "RUNBOOK.md"))
     plan = build_plan(runbook, target="deploy", params={}, environ={})
     db = open_database(f"sqlite:///{tmp_path / 'runs.db'}")
     me = Me("alice", "test-machine", 1, 0.0)
-    run_id = start_run(db=db, plan=plan, me=me, now=now)
+    run_id = start_run(db=db, plan=plan, me=me, now=now, guard=AnyRunMayGo())
     hosts = NamedLocalHosts()
     end = asyncio.run(
         execute_run(
@@ -86,7 +94,7 @@ def test_group_step_records_each_host_and_fails_when_one_host_fails(tmp_path: Pa
             plan=plan,
             run_id=run_id,
             confirmer=AutoConfirmer("alice"),
-            reporter=QuietView(),
+            reporter=QuietReporter(),
             local=LocalExecutor({"OPSBOOK_TEST_HOST": "local"}),
             remote=hosts,
             now=now,

@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from opsbook import __version__
+from opsbook.cli.heap import collect_again
+from opsbook.cli.output import fail_domain
+from opsbook.errors import DomainError
 
 if TYPE_CHECKING:
     import typer
@@ -92,10 +95,7 @@ def main() -> None:
     import gc
 
     word = sys.argv[1] if len(sys.argv) > 1 else ""
-    # Start-up makes long-lived objects (modules, classes, the runbook): the collector's walks
-    # through them find nothing (figures in docs/benchmarks.md). It comes back before a run's steps
-    # (cli/run.py) and before any other command does its work.
-    gc.disable()
+    gc.disable()  # until the work starts: see cli/heap.py
     try:
         if word == "run":
             _run_directly(sys.argv[2:])
@@ -104,6 +104,8 @@ def main() -> None:
         app = one if one is not None else build()
         collect_again()
         app()
+    except DomainError as exc:  # whatever command raised it: one message, one exit status
+        fail_domain(exc)
     finally:
         # The process ends here. Python's collections while it shuts down would walk every
         # object of the start-up (Typer, the model, asyncio) for nothing: tens of ms. Frozen
@@ -112,16 +114,6 @@ def main() -> None:
         # its -wal beside it otherwise).
         if "sqlalchemy" not in sys.modules:
             gc.freeze()
-
-
-def collect_again() -> None:
-    """Turn the collector back on, with the start-up heap frozen out of its walks."""
-    # lazy: keeps gc off the start-up of `opsbook --help`
-    import gc
-
-    if "sqlalchemy" not in sys.modules:  # see main: its pools must stay collectable
-        gc.freeze()
-    gc.enable()
 
 
 def _run_directly(argv: list[str]) -> None:
@@ -137,7 +129,7 @@ def _run_directly(argv: list[str]) -> None:
     # Typer answers a shell's completion request (_OPSBOOK_COMPLETE) before anything else.
     if args is None or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
         return
-    # cycle: fixed by issue 12 item 1; lazy: keeps cli.run off the start-up of `opsbook check`
+    # lazy: keeps cli.run off the start-up of `opsbook check`
     from opsbook.cli.run import run_procedure
 
     try:

@@ -11,19 +11,18 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
-from opsbook.errors import DomainError
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
-T = TypeVar("T")
 RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
 JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 ID = id_argument("The incident's id (see `opsbook incidents list`).")
@@ -66,13 +65,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="incidents")
 
 
-def _actor() -> str:
-    # lazy: keeps getpass off the start-up of `opsbook --help`
-    import getpass
-
-    return os.environ.get("OPSBOOK_USER") or getpass.getuser()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -83,19 +75,6 @@ def _context(runbook: Path | None, as_json: bool) -> tuple[Runbook, Database]:
 
     book = load_or_exit(runbook, as_json)
     return book, open_for(Path(book.path))
-
-
-def _call(action: Callable[[], T]) -> T:
-    """Run a use case; report its refusal the way every command does."""
-    try:
-        return action()
-    except DomainError as exc:
-        _refused(exc)
-
-
-def _refused(exc: Any) -> NoReturn:
-    code = EXIT_FAILED if exc.kind == "refused" else EXIT_BAD_INPUT
-    fail(exc.message, code, exc.hint)
 
 
 def _deliver(book: Runbook, db: Database) -> None:
@@ -159,18 +138,16 @@ def open_(
     from opsbook.store.database import state_dir
 
     book, db = _context(runbook, as_json)
-    now, actor = _now(), _actor()
-    opened = _call(
-        lambda: service.open_incident(
-            db=db,
-            runbook=book,
-            title=title,
-            severity_level=severity_level,
-            actor=actor,
-            now=now,
-            security=security,
-            commander=commander,
-        )
+    now, actor = _now(), who.user()
+    opened = service.open_incident(
+        db=db,
+        runbook=book,
+        title=title,
+        severity_level=severity_level,
+        actor=actor,
+        now=now,
+        security=security,
+        commander=commander,
     )
     incident_id = opened.incident["id"]
     if security:
@@ -227,7 +204,7 @@ def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = 
     from opsbook.incidents.phases import progress
 
     book, db = _context(runbook, as_json)
-    data = _call(lambda: service.show_incident(db=db, incident_id=incident_id))
+    data = service.show_incident(db=db, incident_id=incident_id)
     phases = progress(book, Status(data["status"]))
     data["phase"] = next((p.name for p in phases if p.state == "current"), phases[-1].name)
     data["suggestions"] = [
@@ -274,15 +251,13 @@ def _transition(
     from opsbook.incidents.lifecycle import Event
 
     _, db = _context(runbook, as_json)
-    data = _call(
-        lambda: service.transition(
-            db=db,
-            incident_id=incident_id,
-            event=Event(event),
-            actor=_actor(),
-            now=_now(),
-            text=text,
-        )
+    data = service.transition(
+        db=db,
+        incident_id=incident_id,
+        event=Event(event),
+        actor=who.user(),
+        now=_now(),
+        text=text,
     )
     _print(data, as_json, event.capitalize().rstrip("e") + "ed")
 
@@ -329,10 +304,8 @@ def note(
     from opsbook.incidents.service import add_note
 
     _, db = _context(runbook, as_json)
-    event = _call(
-        lambda: add_note(
-            db=db, incident_id=incident_id, text=text, actor=_actor(), now=_now(), kind=kind
-        )
+    event = add_note(
+        db=db, incident_id=incident_id, text=text, actor=who.user(), now=_now(), kind=kind
     )
     print_json(event) if as_json else console().print(f"Noted on incident {incident_id}.")
 
@@ -348,10 +321,8 @@ def update(
     from opsbook.incidents.service import post_status_update
 
     book, db = _context(runbook, as_json)
-    event = _call(
-        lambda: post_status_update(
-            db=db, runbook=book, incident_id=incident_id, text=text, actor=_actor(), now=_now()
-        )
+    event = post_status_update(
+        db=db, runbook=book, incident_id=incident_id, text=text, actor=who.user(), now=_now()
     )
     _deliver(book, db)
     print_json(event) if as_json else console().print(f"Status update sent for {incident_id}.")
@@ -368,15 +339,13 @@ def severity(
     from opsbook.incidents.service import change_severity
 
     book, db = _context(runbook, as_json)
-    data = _call(
-        lambda: change_severity(
-            db=db,
-            runbook=book,
-            incident_id=incident_id,
-            severity_level=level,
-            actor=_actor(),
-            now=_now(),
-        )
+    data = change_severity(
+        db=db,
+        runbook=book,
+        incident_id=incident_id,
+        severity_level=level,
+        actor=who.user(),
+        now=_now(),
     )
     _deliver(book, db)
     _print(data, as_json, "Severity changed")
@@ -394,10 +363,8 @@ def action(
     from opsbook.incidents.service import add_action_item
 
     _, db = _context(runbook, as_json)
-    item = _call(
-        lambda: add_action_item(
-            db=db, incident_id=incident_id, text=text, owner=owner, actor=_actor(), now=_now()
-        )
+    item = add_action_item(
+        db=db, incident_id=incident_id, text=text, owner=owner, actor=who.user(), now=_now()
     )
     print_json(item) if as_json else console().print(f"Action item {item['id']} added.")
 
@@ -413,10 +380,8 @@ def action_done(
     from opsbook.incidents.service import complete_action_item
 
     _, db = _context(runbook, as_json)
-    item = _call(
-        lambda: complete_action_item(
-            db=db, incident_id=incident_id, item_id=item_id, actor=_actor(), now=_now()
-        )
+    item = complete_action_item(
+        db=db, incident_id=incident_id, item_id=item_id, actor=who.user(), now=_now()
     )
     print_json(item) if as_json else console().print(f"Action item {item_id} done.")
 
@@ -432,13 +397,13 @@ def _run_linked(
     # lazy: off the start-up of `opsbook --help`: asyncio, incidents.diagnosis, ...
     import asyncio
 
-    from opsbook.incidents.diagnosis import SilentReporter, this_process
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer
     from opsbook.procedures.executors.session_shell import local_executor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
     from opsbook.procedures.plan import PlanError
+    from opsbook.procedures.runner import QuietReporter
 
-    me = this_process(_actor())
+    me = who.me()
     confirmer = AutoConfirmer(me.user) if yes else NobodyConfirmer()
     err = console(stderr=True)
     status = (
@@ -448,20 +413,18 @@ def _run_linked(
     )
     try:
         with status:
-            result: dict[str, Any] = _call(
-                lambda: asyncio.run(
-                    start(
-                        db=db,
-                        runbook=book,
-                        incident_id=incident_id,
-                        me=me,
-                        environ=os.environ,
-                        confirmer=confirmer,
-                        reporter=SilentReporter(),
-                        local=local_executor(book.settings),
-                        remote=SshHosts(book),
-                        now=_now,
-                    )
+            result: dict[str, Any] = asyncio.run(
+                start(
+                    db=db,
+                    runbook=book,
+                    incident_id=incident_id,
+                    me=me,
+                    environ=os.environ,
+                    confirmer=confirmer,
+                    reporter=QuietReporter(),
+                    local=local_executor(book.settings),
+                    remote=SshHosts(book),
+                    now=_now,
                 )
             )
     except PlanError as exc:
@@ -547,23 +510,19 @@ def postmortem(
     target = output or state_dir(Path(book.path), os.environ) / "postmortems" / (
         f"incident-{incident_id}.md"
     )
-    now, actor = _now(), _actor()
-    written = _call(
-        lambda: write_postmortem(
-            db=db, runbook=book, incident_id=incident_id, target=target, actor=actor, now=now
-        )
+    now, actor = _now(), who.user()
+    written = write_postmortem(
+        db=db, runbook=book, incident_id=incident_id, target=target, actor=actor, now=now
     )
     result: dict[str, Any] = {"incident": incident_id, "path": written["path"]}
     if update_runbook:
-        result["runbook"] = _call(
-            lambda: teach_runbook(
-                db=db,
-                runbook_path=Path(book.path),
-                incident_id=incident_id,
-                actor=actor,
-                now=now,
-                title=issue_title,
-            )
+        result["runbook"] = teach_runbook(
+            db=db,
+            runbook_path=Path(book.path),
+            incident_id=incident_id,
+            actor=actor,
+            now=now,
+            title=issue_title,
         )
     if as_json:
         print_json(result)

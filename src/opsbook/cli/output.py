@@ -12,6 +12,8 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from opsbook.errors import DomainError, ErrorKind
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -25,6 +27,15 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+# The exit status of each kind of DomainError: what was named or given is wrong, and nothing
+# was done (2); or it was understood and refused, or lost a race (1). `main` maps them here.
+EXIT_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.NOT_FOUND: EXIT_BAD_INPUT,
+    ErrorKind.BAD_INPUT: EXIT_BAD_INPUT,
+    ErrorKind.TOO_LARGE: EXIT_BAD_INPUT,
+    ErrorKind.REFUSED: EXIT_FAILED,
+    ErrorKind.CONFLICT: EXIT_FAILED,
+}
 
 # The codes click.style writes for the colours `say` is given.
 _COLORS = {"black": 30, "red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35}
@@ -152,6 +163,11 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, hint: str = "") -> NoReturn:
     if hint:
         say(f"  hint: {hint}", err=True, dim=True)
     raise SystemExit(code)
+
+
+def fail_domain(error: DomainError) -> NoReturn:
+    """Report a use case's refusal (message, hint) and exit with the status of its kind."""
+    fail(error.message, EXIT_STATUS[error.kind], error.hint)
 
 
 def write_output(output: Path, text: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -20,12 +20,12 @@ from opsbook.cli.output import (
 )
 from opsbook.cli.run_args import RunArgs
 from opsbook.cli.run_drive import drive_run, finish_run
+from opsbook.cli.who import me
 
 if TYPE_CHECKING:
     import typer
 
-    from opsbook.procedures.drive import Me
-    from opsbook.procedures.engine import Plan
+    from opsbook.procedures.guard import RunGuard
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.stores.light import SqliteRunStore
     from opsbook.store.database import Database
@@ -104,27 +104,6 @@ def _params(pairs: Iterable[str]) -> dict[str, str]:
     return values
 
 
-def me() -> Me:
-    """Describe this process: the user, this machine, and our pid with its start time.
-
-    As `getpass.getuser()` and `socket.gethostname()` say, without importing either
-    (socket builds its enums on import): several ms of a short run.
-    """
-    # lazy: off the start-up of `opsbook --help`: procedures.drive, ...
-    from opsbook.procedures.drive import Me
-    from opsbook.procedures.executors.process_start import process_started
-
-    names = ("OPSBOOK_USER", "LOGNAME", "USER", "LNAME", "USERNAME")
-    user = next((os.environ[n] for n in names if os.environ.get(n)), "")
-    if not user:
-        # lazy: keeps pwd off the start-up of a plain `opsbook run`
-        import pwd
-
-        user = pwd.getpwuid(os.getuid()).pw_name
-    pid = os.getpid()
-    return Me(user, os.uname().nodename, pid, process_started(pid))
-
-
 def _now() -> Any:
     return datetime.now(UTC)
 
@@ -187,7 +166,15 @@ def run_procedure(args: RunArgs) -> None:
         print_plan(plan, runbook, as_json)
         return
     who = me()
-    local = _local_store(Path(runbook.path), plan)
+    database = _Database(Path(runbook.path))
+    guard = _guard(database)
+    try:
+        guard.check(plan, _now(), None)
+    except PlanError as exc:
+        _plan_failed(exc, as_json)
+        return
+    # What the guard needed the whole database for (a shutdown) is recorded there too.
+    local = _local_store(Path(runbook.path)) if database.opened is None else None
     if local is not None:
         try:
             run_id = local.start_run(plan, who)
@@ -202,10 +189,9 @@ def run_procedure(args: RunArgs) -> None:
     from opsbook.cli.runs import show_data
     from opsbook.procedures.service import DatabaseRunStore, start_run
 
-    db = _database(Path(runbook.path))
+    db = database()
     try:
-        # A security incident can refuse a shutdown here (ShutdownRefused is a PlanError).
-        run_id = start_run(db=db, plan=plan, me=who, now=_now)
+        run_id = start_run(db=db, plan=plan, me=who, now=_now, guard=guard)
     except PlanError as exc:
         _plan_failed(exc, as_json)
         return
@@ -215,25 +201,29 @@ def run_procedure(args: RunArgs) -> None:
     finish_run(partial(show_data, db), end, as_json)
 
 
-def _local_store(runbook_path: Path, plan: Plan) -> SqliteRunStore | None:
+def _local_store(runbook_path: Path) -> SqliteRunStore | None:
     """Return the light SQLite store when it can record this run, else None.
 
-    Not for PostgreSQL, a missing or out-of-date schema (SQLAlchemy and Alembic handle
-    those), nor a shutdown, which the security-incident guard must see first.
+    Not for PostgreSQL, nor a missing or out-of-date schema (SQLAlchemy and Alembic handle
+    those).
     """
-    # lazy: off the start-up of `opsbook --help`: incidents.shutdown, procedures.stores.light, ...
-    from opsbook.incidents.shutdown import shutdown_reasons
+    # lazy: off the start-up of `opsbook --help`: procedures.stores.light, ...
     from opsbook.procedures.stores.light import open_sqlite_store
     from opsbook.store.database import state_dir
     from opsbook.store.schema_heads import current_heads
 
     if os.environ.get("OPSBOOK_DATABASE_URL"):
         return None
-    commands = [(f"{i.label} ({i.step.text})", i.command) for i in plan.items if i.command]
-    if shutdown_reasons(plan.title, commands):
-        return None
     path = state_dir(runbook_path, os.environ) / "opsbook.db"
     return open_sqlite_store(path, current_heads(), _now)
+
+
+def _guard(database: Callable[[], Database]) -> RunGuard:
+    """Return the guard every run passes before it starts or goes on (incidents/guard.py)."""
+    # lazy: keeps incidents.guard off the start-up of `opsbook --help`
+    from opsbook.incidents.guard import ShutdownGuard
+
+    return ShutdownGuard(database)
 
 
 def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> None:
@@ -257,7 +247,9 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
             "OPSBOOK_HOME",
         )
     try:
-        state = prepare_resume(db=db, run_id=run_id, me=who, environ=os.environ, now=_now)
+        state = prepare_resume(
+            db=db, run_id=run_id, me=who, environ=os.environ, now=_now, guard=_guard(lambda: db)
+        )
     except ResumeRefused as exc:
         fail(exc.message, EXIT_BAD_INPUT, exc.hint)
     except PlanError as exc:
@@ -291,8 +283,17 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
     finish_run(partial(show_data, db), end, as_json)
 
 
-def _database(runbook_path: Path) -> Database:
-    # lazy: keeps store.database off the start-up of `opsbook --help`
-    from opsbook.store.database import open_for
+class _Database:
+    """The runbook's database, opened when first asked for: a plain run may never need it."""
 
-    return open_for(runbook_path, os.environ)
+    def __init__(self, runbook_path: Path) -> None:
+        self.runbook_path = runbook_path
+        self.opened: Database | None = None
+
+    def __call__(self) -> Database:
+        if self.opened is None:
+            # lazy: keeps store.database off the start-up of `opsbook --help`
+            from opsbook.store.database import open_for
+
+            self.opened = open_for(self.runbook_path, os.environ)
+        return self.opened

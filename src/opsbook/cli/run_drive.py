@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from opsbook.cli.heap import collect_again
 from opsbook.cli.output import EXIT_FAILED, console, print_json
 
 if TYPE_CHECKING:
@@ -52,12 +53,9 @@ def drive_run(
     **state: Any,
 ) -> RunEnd:
     """Drive the run with its steps shown as they go; Ctrl-C or SIGTERM stops it (exit 130)."""
-    # cycle: fixed by issue 12 item 1
-    from opsbook.cli.app import collect_again
-
     # lazy: off the start-up of `opsbook --help`: cli.lines, cli.run_view, procedures.drive, ...
     from opsbook.cli.lines import Lines
-    from opsbook.cli.run_view import QuietView, StepView
+    from opsbook.cli.run_view import StepView
     from opsbook.procedures.drive import drive
     from opsbook.procedures.executors.session_shell import local_executor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
@@ -67,10 +65,11 @@ def drive_run(
         needs_no_loop,
         run_loop_free,
     )
-    from opsbook.procedures.runner import loop_sleep
+    from opsbook.procedures.runner import QuietReporter, loop_sleep
 
     out = Lines()
-    view: StepView | QuietView = QuietView() if as_json else StepView(out, plan)
+    # With --json nothing shows as the run goes: its whole record is printed at the end.
+    view = None if as_json else StepView(out, plan)
     if not as_json:
         verb = "Resumed" if resumed else "Run"
         out.print(
@@ -88,7 +87,7 @@ def drive_run(
         plan=plan,
         run_id=run_id,
         confirmer=_confirmer(yes, who.user, in_thread=not loop_free),
-        reporter=view,
+        reporter=QuietReporter() if view is None else view,
         local=local,
         remote=SshHosts(runbook),
         sleep=blocking_sleep if loop_free else loop_sleep,
@@ -99,7 +98,8 @@ def drive_run(
     try:
         return run_loop_free(running) if loop_free else _on_event_loop(running)
     except KeyboardInterrupt:
-        view.close()
+        if view is not None:
+            view.close()
         console(stderr=True).print(
             f"Run {run_id} interrupted; its running step was stopped. "
             f"Continue with: opsbook resume {run_id}"

@@ -174,25 +174,3 @@ class StepView:
                 (f" {item.label} {item.step.text}  ", ""),
                 (f"{took:.2f}s  interrupted", "dim"),
             )
-
-
-class QuietView:
-    """Reports nothing: `--json` prints the run record at the end instead."""
-
-    def step_started(self, item: PlanItem) -> None:
-        return None
-
-    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
-        return None
-
-    def step_finished(
-        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
-    ) -> None:
-        return None
-
-    @contextmanager
-    def asking(self) -> Iterator[None]:
-        yield
-
-    def close(self) -> None:
-        return None

@@ -3,26 +3,24 @@ engine's service, and put the run and what it printed into the incident's timeli
 
 from __future__ import annotations
 
-import os
-import socket
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import psutil
 from sqlalchemy import select
 
 from opsbook.errors import BadInput, NotFound
 from opsbook.incidents import queries
-from opsbook.incidents.guard import Override
+from opsbook.incidents.guard import ShutdownGuard
 from opsbook.incidents.service import link_run, show_incident, suggestions
 from opsbook.incidents.tables import EventRow
+from opsbook.procedures.guard import Override
+from opsbook.procedures.plan import build_plan
+from opsbook.procedures.service import execute_run, show_run, start_run
 
 if TYPE_CHECKING:
     from opsbook.procedures.confirm import Confirmer
-    from opsbook.procedures.engine import Outcome, PlanItem
-    from opsbook.procedures.executors.protocol import CommandResult, Executor
+    from opsbook.procedures.executors.protocol import Executor
     from opsbook.procedures.runner import HostRunner, Reporter
     from opsbook.procedures.service import Me
     from opsbook.runbook.model import Runbook
@@ -157,13 +155,10 @@ async def _run_linked(
     now: Callable[[], datetime],
     override: Override | None,
 ) -> dict[str, Any]:
-    # cycle: fixed by issue 12 item 1
-    from opsbook.procedures.plan import build_plan
-    from opsbook.procedures.service import execute_run, show_run, start_run
-
     show_incident(db=db, incident_id=incident_id)  # NotFound before anything runs
     plan = build_plan(runbook, target=target, params={}, environ=environ)
-    run_id = start_run(db=db, plan=plan, me=me, now=now, override=override)
+    guard = ShutdownGuard(lambda: db)
+    run_id = start_run(db=db, plan=plan, me=me, now=now, guard=guard, override=override)
     end = await execute_run(
         db=db,
         plan=plan,
@@ -188,40 +183,9 @@ async def _run_linked(
     )
 
 
-class SilentReporter:
-    """Reports nothing as the run goes: the timeline gets the whole run at the end."""
-
-    def step_started(self, item: PlanItem) -> None:
-        return None
-
-    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
-        return None
-
-    def step_finished(
-        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
-    ) -> None:
-        return None
-
-    @contextmanager
-    def asking(self) -> Iterator[None]:
-        yield
-
-
-def this_process(user: str) -> Me:
-    """Describe this process as the one driving a run."""
-    # cycle: fixed by issue 12 item 1
-    from opsbook.procedures.service import Me
-
-    pid = os.getpid()
-    return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
-
-
 def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> int:
     """Put the output of finished runs started for incidents (from the dashboard) into
     their timelines; return how many were settled."""
-    # cycle: fixed by issue 12 item 1
-    from opsbook.procedures.service import show_run
-
     with db.transaction() as session:
         query = select(EventRow).where(EventRow.kind == "run").order_by(EventRow.id.desc())
         pending = [

@@ -1,4 +1,4 @@
-"""The security-incident shutdown guard the procedure service calls before a run.
+"""The security-incident shutdown guard: the RunGuard (procedures/guard.py) of incidents.
 
 While a security incident is open, a procedure that shuts the system down is refused,
 unless an admin forces it with a written reason, which goes into the timeline of every
@@ -7,31 +7,21 @@ open security incident.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from opsbook.incidents import queries
 from opsbook.incidents.shutdown import shutdown_reasons
-from opsbook.procedures.plan import PlanError
+from opsbook.procedures.engine import Plan
+from opsbook.procedures.guard import GuardRefused, Override
 
 if TYPE_CHECKING:
-    from opsbook.procedures.engine import Plan
     from opsbook.store.database import Database
 
 REFUSAL = "DO NOT shut down systems — preserve evidence"
 
 
-@dataclass(frozen=True)
-class Override:
-    """An admin's decision to run a shutdown anyway, and why."""
-
-    by: str
-    reason: str
-    admin: bool
-
-
-class ShutdownRefused(PlanError):
+class ShutdownRefused(GuardRefused):
     """A shutdown procedure was refused because a security incident is open."""
 
 
@@ -41,11 +31,29 @@ def plan_reasons(plan: Plan) -> list[str]:
     return shutdown_reasons(plan.title, commands)
 
 
-def check_run(*, db: Database, plan: Plan, now: datetime, override: Override | None = None) -> None:
-    """Refuse a shutdown while a security incident is open, unless an admin overrides it."""
-    reasons = plan_reasons(plan)
-    if not reasons:
-        return
+class ShutdownGuard:
+    """Refuses a shutdown while a security incident is open, unless an admin overrides it.
+
+    `database` is called only for a plan that shuts the system down: any other run, such as
+    a plain `opsbook run` on the light store, is let through without opening it.
+    """
+
+    def __init__(self, database: Callable[[], Database]) -> None:
+        self.database = database
+
+    def check(self, plan: Plan, now: datetime, override: Override | None) -> None:
+        """Return if the run may go; raise ShutdownRefused if it may not."""
+        reasons = plan_reasons(plan)
+        if reasons:
+            _check_shutdown(self.database(), plan, reasons, now, override)
+
+
+def _check_shutdown(
+    db: Database, plan: Plan, reasons: list[str], now: datetime, override: Override | None
+) -> None:
+    # lazy: keeps incidents.queries (SQLAlchemy) off the start-up of a plain `opsbook run`
+    from opsbook.incidents import queries
+
     with db.transaction() as session:
         incidents = queries.open_security_incidents(session)
         if not incidents:

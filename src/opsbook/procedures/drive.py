@@ -7,6 +7,7 @@ SQLite file drives them on the light store (`stores/light.py`), which needs no S
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Protocol
 
 from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.engine import Event, Finish, Outcome, Plan, PlanItem, RunStatus
+from opsbook.procedures.executors.process_start import process_started
 from opsbook.procedures.executors.protocol import Executor
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.runner import HostRunner, Reporter, RunLog, Runner, Waiting, loop_sleep
@@ -32,6 +34,16 @@ class Me(Record):
     machine: str
     pid: int
     process_started: float
+
+
+def this_process(user: str) -> Me:
+    """Describe this process as the driver of a run started by `user`.
+
+    The machine as `socket.gethostname()` says it and the start time as psutil says it,
+    without importing either: the CLI builds this before every run (docs/benchmarks.md).
+    """
+    pid = os.getpid()
+    return Me(user, os.uname().nodename, pid, process_started(pid))
 
 
 @dataclass(frozen=True, eq=False, repr=False)

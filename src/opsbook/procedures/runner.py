@@ -7,8 +7,8 @@ sees goes through `Reporter`. Secret values are masked before either sees any ou
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -57,6 +57,25 @@ class Reporter(Protocol):
     ) -> None: ...
 
     def asking(self) -> AbstractContextManager[None]: ...
+
+
+class QuietReporter:
+    """Reports nothing as the run goes: whoever started it reads the run's record instead."""
+
+    def step_started(self, item: PlanItem) -> None:
+        return None
+
+    def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        return None
+
+    def step_finished(
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
+    ) -> None:
+        return None
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        yield
 
 
 class HostRunner(Protocol):

@@ -26,6 +26,7 @@ from opsbook.procedures.engine import (
     apply,
 )
 from opsbook.procedures.executors.protocol import Executor
+from opsbook.procedures.guard import Override, RunGuard
 from opsbook.procedures.plan import build_plan, masker_for
 from opsbook.procedures.runner import HostRunner, Reporter
 from opsbook.procedures.secrets import MASK, Masker
@@ -36,7 +37,6 @@ from opsbook.runbook.loader import load_runbook
 from opsbook.store.timestamps import iso
 
 if TYPE_CHECKING:
-    from opsbook.incidents.guard import Override
     from opsbook.store.database import Database
 
 
@@ -50,15 +50,16 @@ class ResumeRefused(Exception):
 
 
 def start_run(
-    *, db: Database, plan: Plan, me: Me, now: Clock, override: Override | None = None
+    *,
+    db: Database,
+    plan: Plan,
+    me: Me,
+    now: Clock,
+    guard: RunGuard,
+    override: Override | None = None,
 ) -> int:
-    """Record a new run (status running) and return its id."""
-    # While a security incident is open, a shutdown is refused (ShutdownRefused is a
-    # PlanError) unless an admin's override says why; see opsbook.incidents.guard.
-    # cycle: fixed by issue 12 item 1
-    from opsbook.incidents.guard import check_run
-
-    check_run(db=db, plan=plan, now=now(), override=override)
+    """Record a new run (status running) and return its id, if the guard lets it start."""
+    guard.check(plan, now(), override)  # GuardRefused is a PlanError
     masker = masker_for(plan)
     row = RunRow(
         procedure=plan.target,
@@ -196,7 +197,13 @@ class Resumable:
 
 
 def prepare_resume(
-    *, db: Database, run_id: int, me: Me, environ: Mapping[str, str], now: Clock
+    *,
+    db: Database,
+    run_id: int,
+    me: Me,
+    environ: Mapping[str, str],
+    now: Clock,
+    guard: RunGuard,
 ) -> Resumable:
     """Check a run can go on, rebuild its plan, and claim it for this process."""
     reap_dead_runs(db=db, machine=me.machine, now=now)
@@ -238,10 +245,7 @@ def prepare_resume(
             f"{path} changed since run {run_id} started: its steps differ",
             "start a new run instead",
         )
-    # cycle: fixed by issue 12 item 1
-    from opsbook.incidents.guard import check_run
-
-    check_run(db=db, plan=plan, now=now())  # a security incident refuses going on with a shutdown
+    guard.check(plan, now(), None)  # what may not start may not go on either
     claim = {
         "status": str(apply(previous, Event.RESUME)),
         "pid": me.pid,

@@ -6,7 +6,7 @@ from opsbook.incidents.alerts import IncidentOpener as Incidents
 from opsbook.monitoring.actions import AlertActions
 from opsbook.monitoring.cycle import MonitoringCycle
 from opsbook.monitoring.hooks import IncidentOpener
-from opsbook.monitoring.procedure_runs import EngineStarter
+from opsbook.web.alert_runs import EngineStarter
 from opsbook.web.state import AppState
 from opsbook.worker.loop import Periodic
 
@@ -17,7 +17,7 @@ TICK = 1.0
 def monitoring_tasks(state: AppState) -> list[Periodic]:
     """Return the periodic task that runs monitoring for this server."""
     incidents: IncidentOpener = Incidents(state.db, lambda: state.source.runbook)
-    starter = EngineStarter(state.db, lambda: state.source.runbook, state.clock)
+    starter = EngineStarter.for_server(state)
     actions = AlertActions(
         state.db, lambda: state.source.runbook, state.clock, starter=starter, incidents=incidents
     )

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from opsbook.access.ratelimit import LoginLimiter
+from opsbook.incidents.guard import ShutdownGuard
 from opsbook.web.metrics import WebMetrics
 from opsbook.web.ttl_cache import TtlCache
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from opsbook.procedures.guard import RunGuard
     from opsbook.store.database import Database
     from opsbook.web.runbook_source import RunbookSource
     from opsbook.worker.loop import WorkerLoop
@@ -50,6 +52,11 @@ class AppState:
     trusted_proxies: tuple[str, ...] = ()
     # Overview figures and run counts, at most a second old.
     cache: TtlCache = field(default_factory=lambda: TtlCache(1.0, time.monotonic))
+
+    @property
+    def run_guard(self) -> RunGuard:
+        """Return the guard every run this server starts or resumes must pass."""
+        return ShutdownGuard(lambda: self.db)
 
 
 def app_state(request: Request) -> AppState:

@@ -17,11 +17,12 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
 from opsbook.incidents import service
-from opsbook.incidents.guard import Override
 from opsbook.incidents.lifecycle import Event
 from opsbook.incidents.postmortem import render
 from opsbook.incidents.review import capture_logs, teach_runbook
 from opsbook.incidents.severity import levels
+from opsbook.procedures.drive import this_process
+from opsbook.procedures.guard import Override
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.service import start_run
 from opsbook.store.database import state_dir
@@ -30,7 +31,6 @@ from opsbook.web.incidents_view import incident_page_data, register_incident_pan
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.runs import control
 from opsbook.web.runs.actions import start
-from opsbook.web.runs.driver import this_process
 from opsbook.web.schemas import MAX_PROCEDURE, ErrorOut
 from opsbook.web.state import AppState, app_state
 from opsbook.web.templating import page
@@ -404,7 +404,12 @@ def force_form(
     plan = build_plan(state.source.runbook, target=procedure, params={}, environ=state.environ)
     override = Override(principal.name, reason, allows(principal.role, Role.ADMIN))
     run_id = start_run(
-        db=state.db, plan=plan, me=this_process(principal.name), now=state.clock, override=override
+        db=state.db,
+        plan=plan,
+        me=this_process(principal.name),
+        now=state.clock,
+        guard=state.run_guard,
+        override=override,
     )
     control.queue(state.db, run_id=run_id, resume=False, now=state.clock)
     if state.worker is not None:

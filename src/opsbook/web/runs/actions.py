@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from fastapi import HTTPException
 
 from opsbook.procedures.confirm import Decision
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.engine import RunStatus
 from opsbook.runbook.secret_names import is_secret_name
 from opsbook.web.runs import control
-from opsbook.web.runs.driver import request_abort, this_process
+from opsbook.web.runs.driver import request_abort
 
 if TYPE_CHECKING:
     from opsbook.access.model import Principal
@@ -45,6 +46,7 @@ def start(
         me=this_process(principal.name),
         environ=state.environ,
         now=state.clock,
+        guard=state.run_guard,
     )
     secrets = {k: v for k, v in params.items() if is_secret_name(k)}
     if secrets:

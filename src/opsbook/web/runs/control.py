@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import RowMapping
     from sqlalchemy.orm import Session
 
+    from opsbook.procedures.guard import RunGuard
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
@@ -69,10 +70,11 @@ def start(
     me: Me,
     environ: Mapping[str, str],
     now: Clock,
+    guard: RunGuard,
 ) -> int:
     """Check the plan (PlanError lists every problem) and record the run; `queue` runs it."""
     plan = build_plan(runbook, target=procedure, params=params, environ=environ, host=host)
-    return start_run(db=db, plan=plan, me=me, now=now)
+    return start_run(db=db, plan=plan, me=me, now=now, guard=guard)
 
 
 def queue(db: Database, *, run_id: int, resume: bool, now: Clock) -> None:

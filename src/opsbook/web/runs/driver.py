@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import psutil
-
 from opsbook.procedures.confirm import NobodyConfirmer
+from opsbook.procedures.drive import this_process
 from opsbook.procedures.engine import Event, Outcome, PlanItem, RunStatus, apply
 from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.executors.session_shell import local_executor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.secrets import MASK
-from opsbook.procedures.service import Me, RunEnd, execute_run, prepare_resume
+from opsbook.procedures.service import RunEnd, execute_run, prepare_resume
 from opsbook.procedures.stores.tables import RunRow
 from opsbook.runbook.loader import load_runbook
 from opsbook.web.runs.control import RUN_JOB
@@ -53,12 +50,6 @@ class MetricsReporter:
     @contextlib.contextmanager
     def asking(self) -> Iterator[None]:
         yield
-
-
-def this_process(user: str) -> Me:
-    """Describe this server process as the driver of a run."""
-    pid = os.getpid()
-    return Me(user, socket.gethostname(), pid, psutil.Process(pid).create_time())
 
 
 def _fresh_plan(state: AppState, run_id: int) -> Plan:
@@ -108,6 +99,7 @@ async def drive(state: AppState, job: Job) -> None:
             me=this_process("server"),
             environ=state.environ,
             now=state.clock,
+            guard=state.run_guard,
         )
         plan, outcomes, passed_hosts = (resumable.plan, resumable.outcomes, resumable.passed_hosts)
         attempts_before = resumable.attempts_before
