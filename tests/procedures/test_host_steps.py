@@ -104,7 +104,7 @@ def test_group_step_records_each_host_and_fails_when_one_host_fails(tmp_path: Pa
     assert hosts.calls == [(("web1", "web2", "web3"), 2), (("web1", "web2", "web3"), 10)]
     shown = show_run(db=db, run_id=run_id, machine="test-machine", now=now)
     assert shown is not None
-    attempts = [(a["step"], a["host"], a["status"]) for a in shown["attempts"]]
+    attempts = [(a.step, a.host, a.status) for a in shown.attempts]
     assert attempts == [
         ("steps:1", "local", "passed"),
         ("steps:2", "web1", "passed"),

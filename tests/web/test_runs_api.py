@@ -219,24 +219,6 @@ def test_aborting_a_running_run_stops_its_command(
     assert run["attempts"][0]["status"] == "interrupted"
 
 
-@pytest.mark.process
-def test_the_fast_runs_list_has_the_engines_run_shape(
-    api: TestClient, people: dict[str, dict[str, str]], served: AppState
-) -> None:
-    from opsbook.procedures.service import run_data
-    from opsbook.procedures.stores import queries
-    from opsbook.web.runs.control import runs_page
-
-    olga = people["olga"]
-    run_id = api.post("/api/v1/procedures/startup/runs", headers=olga, json={}).json()["id"]
-    wait_for(api, run_id, olga, "waiting")
-    with served.db.transaction() as session:
-        row = queries.get_run(session, run_id)
-        assert row is not None
-        engine_shape = run_data(row)
-    assert runs_page(served.db, limit=1) == [engine_shape]
-
-
 def test_a_run_whose_secret_this_server_lacks_fails_without_running(
     runbook_path: Path, db: Database
 ) -> None:

@@ -82,5 +82,5 @@ def test_sigterm_marks_the_run_in_flight_interrupted_and_exits_zero(
 
     shown = show_run(db=db, run_id=run["id"], machine="elsewhere", now=lambda: datetime.now(UTC))
     assert shown is not None
-    assert shown["status"] == "interrupted"
-    assert shown["attempts"][0]["status"] == "interrupted"
+    assert shown.status == "interrupted"
+    assert shown.attempts[0].status == "interrupted"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from opsbook.procedures.guard import RunGuard
     from opsbook.procedures.plan import PlanError
     from opsbook.procedures.stores.light import SqliteRunStore
+    from opsbook.procedures.views import RunDetailView
     from opsbook.store.database import Database
 
 
@@ -179,10 +180,7 @@ def run_procedure(args: RunArgs) -> None:
         try:
             run_id = local.start_run(plan, who)
             end = drive_run(local, plan, runbook, run_id, who, args.yes, as_json, resumed=False)
-            # lazy: loaded after the steps have run, not before the first one
-            from opsbook.procedures.stores.light_show import show_recorded_run
-
-            finish_run(partial(show_recorded_run, local.connection), end, as_json)
+            finish_run(partial(_read_light, local), end, as_json)
         finally:
             local.connection.close()  # now, not whenever the collector would reach it
     # lazy: off the start-up of a plain `opsbook run`: cli.runs, ...
@@ -199,6 +197,14 @@ def run_procedure(args: RunArgs) -> None:
         DatabaseRunStore(db, _now), plan, runbook, run_id, who, args.yes, as_json, False
     )
     finish_run(partial(show_data, db), end, as_json)
+
+
+def _read_light(store: SqliteRunStore, run_id: int) -> RunDetailView | None:
+    """Read a run back from the light store's file, for --json."""
+    # lazy: only --json reads the record back, after the steps have run
+    from opsbook.procedures.stores.reader import read_run
+
+    return read_run(store.rows, run_id)
 
 
 def _local_store(runbook_path: Path) -> SqliteRunStore | None:

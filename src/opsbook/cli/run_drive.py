@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from opsbook.procedures.confirm import Confirmer
     from opsbook.procedures.drive import Me, RunEnd, RunStore
     from opsbook.procedures.engine import Plan
+    from opsbook.procedures.views import RunDetailView
     from opsbook.runbook.model import Runbook
 
 EXIT_INTERRUPTED = 130
@@ -127,16 +128,18 @@ def _on_event_loop(running: Coroutine[Any, Any, RunEnd]) -> RunEnd:
         raise KeyboardInterrupt from None
 
 
-def finish_run(
-    show: Callable[[int], dict[str, Any] | None], end: RunEnd, as_json: bool
-) -> NoReturn:
+def finish_run(show: Callable[[int], RunDetailView | None], end: RunEnd, as_json: bool) -> NoReturn:
     """Print how the run ended (with --json: its whole record, read by `show`); exit."""
     # lazy: keeps procedures.engine off the start-up of `opsbook --help`
     from opsbook.procedures.engine import RunStatus
 
     code = 0 if end.status is RunStatus.SUCCEEDED else EXIT_FAILED
     if as_json:
-        print_json(show(end.run_id))
+        # lazy: keeps procedures.views off the start-up of `opsbook --help`
+        from opsbook.procedures.views import json_ready
+
+        run = show(end.run_id)
+        print_json(None if run is None else json_ready(run))
         raise SystemExit(code)
     # lazy: keeps cli.lines off the start-up of `opsbook --help`
     from opsbook.cli.lines import Lines

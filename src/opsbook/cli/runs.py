@@ -13,6 +13,7 @@ from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, print_json
 
 if TYPE_CHECKING:
+    from opsbook.procedures.views import RunDetailView, RunView
     from opsbook.store.database import Database
 
 RUNBOOK_OPT = typer.Option(None, "--runbook", "-f", help="Runbook whose state holds the runs.")
@@ -61,7 +62,7 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
-def show_data(db: Database, run_id: int) -> dict[str, Any] | None:
+def show_data(db: Database, run_id: int) -> RunDetailView | None:
     """Return one run with its attempts, as `runs show --json` prints it."""
     # lazy: keeps procedures.service off the start-up of `opsbook --help`
     from opsbook.procedures.service import show_run
@@ -78,6 +79,9 @@ def list_(
     # lazy: keeps procedures.service off the start-up of `opsbook --help`
     from opsbook.procedures.service import list_runs
 
+    # lazy: keeps procedures.views off the start-up of `opsbook --help`
+    from opsbook.procedures.views import json_ready
+
     db = database_for(runbook)
     rows = (
         []
@@ -85,7 +89,7 @@ def list_(
         else list_runs(db=db, machine=_machine(), now=_now, limit=limit, procedure=procedure)
     )
     if as_json:
-        print_json(rows)
+        print_json([json_ready(row) for row in rows])
         return
     if not rows:
         console().print("No runs yet. Start one with: opsbook run RUNBOOK.md ID")
@@ -98,29 +102,26 @@ def list_(
     for column in ("ID", "PROCEDURE", "STATUS", "STARTED", "TOOK", "BY"):
         table.add_column(column)
     for row in rows:
-        style = STATUS_STYLE.get(row["status"], "")
+        style = STATUS_STYLE.get(row.status, "")
         table.add_row(
-            str(row["id"]),
-            row["procedure"],
-            Text(row["status"], style=style),
-            _short(row["started_at"]),
+            str(row.id),
+            row.procedure,
+            Text(row.status, style=style),
+            _short(row.started_at),
             _took(row),
-            row["started_by"],
+            row.started_by,
         )
     console().print(table)
 
 
-def _short(iso: str | None) -> str:
-    return (iso or "")[:19].replace("T", " ")
+def _short(moment: datetime | None) -> str:
+    return moment.isoformat()[:19].replace("T", " ") if moment else ""
 
 
-def _took(row: dict[str, Any]) -> str:
-    if not row.get("finished_at"):
+def _took(row: RunView) -> str:
+    if row.finished_at is None:
         return ""
-    seconds = (
-        datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["started_at"])
-    ).total_seconds()
-    return f"{seconds:.1f}s"
+    return f"{(row.finished_at - row.started_at).total_seconds():.1f}s"
 
 
 def show(
@@ -133,7 +134,10 @@ def show(
     if data is None:
         fail(f"no run {run_id}", EXIT_BAD_INPUT, "list runs with `opsbook runs list`")
     if as_json:
-        print_json(data)
+        # lazy: keeps procedures.views off the start-up of `opsbook --help`
+        from opsbook.procedures.views import json_ready
+
+        print_json(json_ready(data))
         return
     # lazy: off the start-up of a plain `opsbook run`: rich, ...
     from rich.markup import escape
@@ -141,47 +145,44 @@ def show(
     from opsbook.procedures.engine import Phase
 
     out = console()
-    style = STATUS_STYLE.get(data["status"], "")
+    style = STATUS_STYLE.get(data.status, "")
     out.print(
-        f"[bold]Run {data['id']}[/]: {escape(data['title'])} — [{style}]{data['status']}[/]",
+        f"[bold]Run {data.id}[/]: {escape(data.title)} — [{style}]{data.status}[/]",
         markup=True,
     )
-    out.print(f"  {escape(data['message'])}", markup=True)
+    out.print(f"  {escape(data.message)}", markup=True)
     out.print(
-        f"  started {_short(data['started_at'])} by {escape(data['started_by'])}"
-        f"{', finished ' + _short(data['finished_at']) if data['finished_at'] else ''}",
+        f"  started {_short(data.started_at)} by {escape(data.started_by)}"
+        f"{', finished ' + _short(data.finished_at) if data.finished_at else ''}",
         markup=True,
     )
-    if data["params"]:
+    if data.params:
         out.print(
-            "  params: " + escape(", ".join(f"{k}={v}" for k, v in data["params"].items())),
+            "  params: " + escape(", ".join(f"{k}={v}" for k, v in data.params.items())),
             markup=True,
         )
-    for attempt in data["attempts"]:
+    for attempt in data.attempts:
         astyle = {"passed": "green", "confirmed": "green", "running": "cyan"}.get(
-            attempt["status"], "red"
+            attempt.status, "red"
         )
-        retry = f" (attempt {attempt['attempt']})" if attempt["attempt"] > 1 else ""
-        took = f" {attempt['duration']:.2f}s" if attempt["duration"] is not None else ""
-        code = f" exit {attempt['exit_code']}" if attempt["exit_code"] not in (None, 0) else ""
-        what = f"{Phase(attempt['phase']).singular} {attempt['number']}"
+        retry = f" (attempt {attempt.attempt})" if attempt.attempt > 1 else ""
+        took = f" {attempt.duration:.2f}s" if attempt.duration is not None else ""
+        code = f" exit {attempt.exit_code}" if attempt.exit_code not in (None, 0) else ""
+        what = f"{Phase(attempt.phase).singular} {attempt.number}"
         out.print(
-            f"  [{astyle}]{attempt['status']:>11}[/] {what} "
-            f"{escape(attempt['text'])} [dim]@{escape(attempt['host'])}{retry}{code}{took}[/]",
+            f"  [{astyle}]{attempt.status:>11}[/] {what} "
+            f"{escape(attempt.text)} [dim]@{escape(attempt.host)}{retry}{code}{took}[/]",
             markup=True,
         )
-        if attempt["status"] not in ("passed", "confirmed", "skipped", "running"):
+        if attempt.status not in ("passed", "confirmed", "skipped", "running"):
             text = "\n".join(
-                t
-                for t in (attempt["stdout"], attempt["stderr"], attempt["error"] or "")
-                if t.strip()
+                t for t in (attempt.stdout, attempt.stderr, attempt.error or "") if t.strip()
             )
             for line in text.splitlines()[-12:]:
                 out.print(f"              [dim]│ {escape(line)}[/]", markup=True)
-    for c in data["confirmations"]:
-        who = f" by {c['by']}" if c["by"] else ""
+    for c in data.confirmations:
+        who = f" by {c.by}" if c.by else ""
         out.print(
-            f"  confirmation {c['step']}: {c['decision']}{escape(who)}"
-            f"{' via ' + c['via'] if c['via'] else ''}",
+            f"  confirmation {c.step}: {c.decision}{escape(who)}{' via ' + c.via if c.via else ''}",
             markup=True,
         )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from opsbook.procedures.executors.protocol import Executor
     from opsbook.procedures.runner import HostRunner, Reporter
     from opsbook.procedures.service import Me
+    from opsbook.procedures.views import RunDetailView
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
@@ -54,20 +55,20 @@ def _tail(text: str) -> str:
     return text if len(text) <= OUTPUT_TAIL else "…" + text[-OUTPUT_TAIL:]
 
 
-def run_summary(run: Mapping[str, Any]) -> list[dict[str, Any]]:
+def run_summary(run: RunDetailView) -> list[dict[str, Any]]:
     """Return each attempt of a run as the timeline keeps it: command, exit, output tail."""
     return [
         {
-            "step": a["number"],
-            "text": a["text"],
-            "command": a["command"],
-            "host": a["host"],
-            "status": a["status"],
-            "exit_code": a["exit_code"],
-            "stdout": _tail(a["stdout"]),
-            "stderr": _tail(a["stderr"]),
+            "step": a.number,
+            "text": a.text,
+            "command": a.command,
+            "host": a.host,
+            "status": a.status,
+            "exit_code": a.exit_code,
+            "stdout": _tail(a.stdout),
+            "stderr": _tail(a.stderr),
         }
-        for a in run["attempts"]
+        for a in run.attempts
     ]
 
 
@@ -196,7 +197,7 @@ def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> i
     settled = 0
     for event_id, incident_id, data in pending:
         run = show_run(db=db, run_id=int(data["run_id"]), machine=machine, now=now)
-        if run is not None and run["status"] in ("running", "waiting"):
+        if run is not None and run.status in ("running", "waiting"):
             continue
         with db.transaction() as session:
             queries.lock_incident(session, incident_id)  # one settler at a time per incident
@@ -204,7 +205,7 @@ def settle_runs(*, db: Database, machine: str, now: Callable[[], datetime]) -> i
             if row is None or not (row.data or {}).get("pending"):
                 continue  # another worker settled it
             row.data = {**data, "pending": False}
-            status = run["status"] if run else "missing"
+            status = run.status if run else "missing"
             queries.add_event(
                 session,
                 incident_id,

@@ -57,7 +57,17 @@ class RunEnd(Record):
 
 
 class RunStore(Protocol):
-    """Where a run's record lives; every call is one committed transaction."""
+    """Where a run's record lives; every call is one committed transaction.
+
+    The one contract of the stores of runs: the light store (`stores/light.py`, sqlite3)
+    and the SQLAlchemy store (`service.DatabaseRunStore`, SQLite or PostgreSQL) keep it,
+    and tests/procedures/stores/test_contract.py checks each against it, reading what
+    they wrote back through the one reader (`stores/reader.py`).
+    """
+
+    def start_run(self, plan: Plan, me: Me) -> int:
+        """Record a new run (status running, secret parameters masked); return its id."""
+        ...
 
     def journal(self, run_id: int, masker: Masker) -> RunLog:
         """Return the log the runner writes attempts, outcomes and confirmations to."""

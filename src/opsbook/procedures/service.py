@@ -17,9 +17,9 @@ from opsbook.procedures.drive import Clock, drive
 from opsbook.procedures.drive import Me as Me  # the web imports Me and RunEnd from here
 from opsbook.procedures.drive import RunEnd as RunEnd
 from opsbook.procedures.engine import (
+    FINISHED,
     Event,
     Outcome,
-    Phase,
     Plan,
     RunStatus,
     TransitionRefused,
@@ -27,14 +27,16 @@ from opsbook.procedures.engine import (
 )
 from opsbook.procedures.executors.protocol import Executor
 from opsbook.procedures.guard import Override, RunGuard
-from opsbook.procedures.plan import build_plan, masker_for
+from opsbook.procedures.plan import build_plan
 from opsbook.procedures.runner import HostRunner, Reporter
 from opsbook.procedures.secrets import MASK, Masker
 from opsbook.procedures.stores import queries
 from opsbook.procedures.stores.journal import Journal
-from opsbook.procedures.stores.tables import AttemptRow, RunRow
+from opsbook.procedures.stores.reader import read_progress, read_run, read_runs
+from opsbook.procedures.stores.record_rules import interrupted_message
+from opsbook.procedures.stores.tables import RunRow
+from opsbook.procedures.views import RunDetailView, RunView
 from opsbook.runbook.loader import load_runbook
-from opsbook.store.timestamps import iso
 
 if TYPE_CHECKING:
     from opsbook.store.database import Database
@@ -60,26 +62,8 @@ def start_run(
 ) -> int:
     """Record a new run (status running) and return its id, if the guard lets it start."""
     guard.check(plan, now(), override)  # GuardRefused is a PlanError
-    masker = masker_for(plan)
-    row = RunRow(
-        procedure=plan.target,
-        title=plan.title,
-        kind=plan.kind,
-        runbook_path=plan.runbook_path,
-        status=str(RunStatus.RUNNING),
-        message="",
-        started_at=now(),
-        started_by=me.user,
-        params=masker.mask_values(plan.params, plan.secret_names),
-        host_filter=plan.host_filter,
-        plan_digest=plan.digest,
-        machine=me.machine,
-        pid=me.pid,
-        process_started=me.process_started,
-    )
     with db.transaction() as session:
-        queries.add(session, row)
-        return row.id
+        return queries.insert_run(session, plan, me, now())
 
 
 async def execute_run(
@@ -118,6 +102,11 @@ class DatabaseRunStore:
         self.db = db
         self.now = now
 
+    def start_run(self, plan: Plan, me: Me) -> int:
+        """Record a new run (status running); `start_run`, the use case, checks first."""
+        with self.db.transaction() as session:
+            return queries.insert_run(session, plan, me, self.now())
+
     def journal(self, run_id: int, masker: Masker) -> Journal:
         return Journal(self.db, run_id, masker, self.now)
 
@@ -138,7 +127,7 @@ def _transition(
         assert row is not None
         status = apply(RunStatus(row.status), event)
         row.status, row.message, row.waiting_step = str(status), message, waiting
-        if status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.ROLLED_BACK):
+        if status in FINISHED:
             row.finished_at = now()
         return status
 
@@ -155,9 +144,8 @@ def _interrupt(session: Any, row: RunRow, why: str, now: Clock) -> None:
     attempts = [a for a in queries.attempts_of(session, row.id) if a.status == "running"]
     for attempt in attempts:
         attempt.status = "interrupted"
-    first = attempts[0] if attempts else None
-    where = f' at {Phase(first.phase).singular} {first.number} "{first.text}"' if first else ""
-    row.message = f"interrupted{where}: {why}"
+    at = (attempts[0].phase, attempts[0].number, attempts[0].text) if attempts else None
+    row.message = interrupted_message(why, at)
     session.flush()
 
 
@@ -220,14 +208,7 @@ def prepare_resume(
             raise ResumeRefused(f"run {run_id} cannot be resumed: {exc}") from None
         path, stored, host = Path(row.runbook_path), dict(row.params), row.host_filter
         digest, target = row.plan_digest, row.procedure
-        outcomes = {k: Outcome(v) for k, v in queries.outcomes_of(session, run_id).items()}
-        passed_hosts: dict[str, set[str]] = {}
-        attempts_before: dict[str, int] = {}
-        for attempt in queries.attempts_of(session, run_id):
-            last = attempts_before.get(attempt.step_key, 0)
-            attempts_before[attempt.step_key] = max(last, attempt.attempt)
-            if attempt.status == "passed" and attempt.step_key not in outcomes:
-                passed_hosts.setdefault(attempt.step_key, set()).add(attempt.host)
+        progress = read_progress(queries.rows_on(session), run_id)
     params: dict[str, str] = {}
     for name, value in stored.items():
         if value == MASK:
@@ -256,76 +237,22 @@ def prepare_resume(
     with db.transaction() as session:
         if not queries.claim_run(session, run_id, str(previous), claim):
             raise ResumeRefused(f"run {run_id} was resumed by someone else just now")
-    return Resumable(plan, outcomes, passed_hosts, previous, attempts_before)
-
-
-def run_data(row: RunRow) -> dict[str, Any]:
-    """Return a run as JSON-ready data (the `runs list --json` contract)."""
-    return {
-        "id": row.id,
-        "procedure": row.procedure,
-        "title": row.title,
-        "kind": row.kind,
-        "runbook": row.runbook_path,
-        "status": row.status,
-        "message": row.message,
-        "started_at": iso(row.started_at),
-        "finished_at": iso(row.finished_at),
-        "started_by": row.started_by,
-        "params": queries.readable_params(row.params),
-        "host": row.host_filter,
-        "waiting_step": row.waiting_step,
-    }
-
-
-def attempt_data(row: AttemptRow) -> dict[str, Any]:
-    return {
-        "step": row.step_key,
-        "phase": row.phase,
-        "number": row.number,
-        "text": row.text,
-        "command": row.command,
-        "host": row.host,
-        "attempt": row.attempt,
-        "status": row.status,
-        "exit_code": row.exit_code,
-        "started_at": iso(row.started_at),
-        "finished_at": iso(row.finished_at),
-        "duration": row.duration,
-        "stdout": row.stdout,
-        "stderr": row.stderr,
-        "error": row.error,
-    }
+    return Resumable(
+        plan, progress.outcomes, progress.passed_hosts, previous, progress.attempts_before
+    )
 
 
 def list_runs(
     *, db: Database, machine: str, now: Clock, limit: int = 50, procedure: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[RunView]:
     """Return the latest runs, newest first, with dead ones shown as interrupted."""
     reap_dead_runs(db=db, machine=machine, now=now)
     with db.transaction() as session:
-        return [run_data(r) for r in queries.recent_runs(session, limit, procedure)]
+        return read_runs(queries.rows_on(session), limit=limit, procedure=procedure)
 
 
-def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> dict[str, Any] | None:
+def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> RunDetailView | None:
     """Return one run with its steps, attempts and confirmations; None if there is none."""
     reap_dead_runs(db=db, machine=machine, now=now)
     with db.transaction() as session:
-        row = queries.get_run(session, run_id)
-        if row is None:
-            return None
-        data = run_data(row)
-        data["steps"] = queries.outcomes_of(session, run_id)
-        data["attempts"] = [attempt_data(a) for a in queries.attempts_of(session, run_id)]
-        data["confirmations"] = [
-            {
-                "step": c.step_key,
-                "decision": c.decision,
-                "by": c.decided_by,
-                "via": c.via,
-                "requested_at": iso(c.requested_at),
-                "decided_at": iso(c.decided_at),
-            }
-            for c in queries.confirmations_of(session, run_id)
-        ]
-        return data
+        return read_run(queries.rows_on(session), run_id)

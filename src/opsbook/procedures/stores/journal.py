@@ -10,11 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from opsbook.procedures.confirm import Confirmation, Decision
+from opsbook.procedures.confirm import Confirmation
 from opsbook.procedures.engine import Outcome, PlanItem
 from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.secrets import Masker
 from opsbook.procedures.stores import queries
+from opsbook.procedures.stores.record_rules import Write, web_decision, write_for
 from opsbook.procedures.stores.tables import ConfirmationRow
 
 if TYPE_CHECKING:
@@ -80,41 +81,28 @@ class Journal:
     def decided(self, item: PlanItem) -> Confirmation | None:
         with self.db.transaction() as session:
             row = queries.open_confirmation(session, self.run_id, item.key)
-            if row is None or row.decision == Decision.WAITING:
-                return None
-            if row.via not in ("web",):
-                return None
-            return Confirmation(Decision(row.decision), row.decided_by or "", row.via or "")
+            return web_decision(None if row is None else (row.decision, row.decided_by, row.via))
 
     def confirmation(self, item: PlanItem, answer: Confirmation) -> None:
         now = self.now()
         with self.db.transaction() as session:
             row = queries.open_confirmation(session, self.run_id, item.key)
-            if answer.decision is Decision.WAITING:
-                if row is None or row.decision != Decision.WAITING:
-                    queries.add(
-                        session,
-                        ConfirmationRow(
-                            run_id=self.run_id,
-                            step_key=item.key,
-                            decision="waiting",
-                            requested_at=now,
-                        ),
-                    )
-                return
-            if row is not None and row.decision == Decision.WAITING:
+            write = write_for(answer, None if row is None else (row.decision, row.via))
+            if write is Write.ANSWER:
+                assert row is not None
                 row.decision, row.decided_by = str(answer.decision), answer.by
                 row.via, row.decided_at = answer.via, now
-            elif row is None or row.via != "web":
+            elif write is not Write.NOTHING:
+                asked = write is Write.ASK
                 queries.add(
                     session,
                     ConfirmationRow(
                         run_id=self.run_id,
                         step_key=item.key,
                         decision=str(answer.decision),
-                        decided_by=answer.by,
-                        via=answer.via,
+                        decided_by=None if asked else answer.by,
+                        via=None if asked else answer.via,
                         requested_at=now,
-                        decided_at=now,
+                        decided_at=None if asked else now,
                     ),
                 )

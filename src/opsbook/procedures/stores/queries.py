@@ -5,33 +5,57 @@ Store code flushes, never commits; the use case in `service.py` owns the transac
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Table, TextClause, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from opsbook.inputs import text_problem
-from opsbook.procedures.stores.tables import AttemptRow, ConfirmationRow, RunRow, RunStepRow
+from opsbook.procedures.drive import Me
+from opsbook.procedures.engine import Plan, RunStatus
+from opsbook.procedures.plan import masker_for
+from opsbook.procedures.stores.reader import Rows
+from opsbook.procedures.stores.tables import AttemptRow, ConfirmationRow, RunRow
 from opsbook.store.base import Base
 
 
-def readable_params(params: dict[str, Any] | None) -> dict[str, Any]:
-    """Return stored parameters as text every face can send out.
+def rows_on(on: Session | Connection) -> Rows:
+    """Return the one reader's way (`reader.Rows`) to run SQL in this session's transaction."""
+    connection = on.connection() if isinstance(on, Session) else on
 
-    Values are checked before a run is stored (plan.py); a row written before that check
-    may hold a lone surrogate, which would break every page and list that shows it: such
-    text shows escaped (`\\ud800`) instead.
-    """
-    return {
-        _escaped(k): _escaped(v) if isinstance(v, str) else v for k, v in (params or {}).items()
-    }
+    def rows(sql: str, params: Mapping[str, object]) -> Sequence[Row[Any]]:
+        return connection.execute(_statement(sql), params).all()
+
+    return rows
 
 
-def _escaped(text: str) -> str:
-    if text_problem(text) is None:
-        return text
-    return text.encode("utf-8", "backslashreplace").decode().replace("\0", "\\x00")
+@functools.lru_cache(maxsize=64)
+def _statement(sql: str) -> TextClause:
+    return text(sql)
+
+
+def insert_run(session: Session, plan: Plan, me: Me, started_at: datetime) -> int:
+    """Record a new run (status running) and return its id; secret parameters are masked."""
+    row = RunRow(
+        procedure=plan.target,
+        title=plan.title,
+        kind=plan.kind,
+        runbook_path=plan.runbook_path,
+        status=str(RunStatus.RUNNING),
+        message="",
+        started_at=started_at,
+        started_by=me.user,
+        params=masker_for(plan).mask_values(plan.params, plan.secret_names),
+        host_filter=plan.host_filter,
+        plan_digest=plan.digest,
+        machine=me.machine,
+        pid=me.pid,
+        process_started=me.process_started,
+    )
+    add(session, row)
+    return row.id
 
 
 def get_run(session: Session, run_id: int) -> RunRow | None:
@@ -43,17 +67,6 @@ def attempts_of(session: Session, run_id: int) -> list[AttemptRow]:
     return list(session.scalars(query))
 
 
-def outcomes_of(session: Session, run_id: int) -> dict[str, str]:
-    """Return the recorded outcome of each finished step (the last one wins)."""
-    query = select(RunStepRow).where(RunStepRow.run_id == run_id).order_by(RunStepRow.id)
-    return {row.step_key: row.outcome for row in session.scalars(query)}
-
-
-def confirmations_of(session: Session, run_id: int) -> list[ConfirmationRow]:
-    query = select(ConfirmationRow).where(ConfirmationRow.run_id == run_id)
-    return list(session.scalars(query.order_by(ConfirmationRow.id)))
-
-
 def open_confirmation(session: Session, run_id: int, key: str) -> ConfirmationRow | None:
     """Return the latest confirmation asked for a step, answered or not."""
     query = (
@@ -63,13 +76,6 @@ def open_confirmation(session: Session, run_id: int, key: str) -> ConfirmationRo
         .limit(1)
     )
     return session.scalars(query).first()
-
-
-def recent_runs(session: Session, limit: int, procedure: str | None = None) -> list[RunRow]:
-    query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
-    if procedure:
-        query = query.where(RunRow.procedure == procedure)
-    return list(session.scalars(query))
 
 
 def live_runs(session: Session) -> list[RunRow]:

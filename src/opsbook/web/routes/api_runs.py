@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from opsbook.access.model import Principal
 from opsbook.procedures.confirm import Decision
+from opsbook.procedures.views import json_ready
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, BeforeId, ItemId
@@ -44,12 +45,11 @@ async def list_runs(
 ) -> JSONResponse:
     """List runs, newest first, a page at a time."""
     # One indexed read (the count is cached): cheaper on the event loop than in a thread.
-    rows, total = runs_listing(
+    listed = runs_listing(
         app_state(request), limit=limit, before=before, procedure=procedure, status=status
     )
-    nxt = rows[-1]["id"] if len(rows) == limit else None
-    # The rows are already JSON-ready in the documented shape; skip re-validating them.
-    return JSONResponse({"runs": rows, "total": total, "next_before": nxt})
+    # The views are typed and checked; skip re-validating them through RunPageOut.
+    return JSONResponse(json_ready(listed))
 
 
 @router.post(
@@ -73,14 +73,14 @@ def start_run(
     run_id = actions.start(app_state(request), proc.id, body.params, body.host, principal)
     detail = run_detail(app_state(request), run_id)
     assert detail is not None
-    return RunOut(**{k: v for k, v in detail.items() if k in RunOut.model_fields})
+    return RunOut.model_validate(detail, from_attributes=True)
 
 
 def _detail(request: Request, run_id: int) -> RunDetailOut:
-    data = run_detail(app_state(request), run_id)
-    if data is None:
+    run = run_detail(app_state(request), run_id)
+    if run is None:
         raise HTTPException(404, f"no run {run_id}")
-    return RunDetailOut(**data)
+    return RunDetailOut.model_validate(run, from_attributes=True)
 
 
 @router.get("/api/v1/runs/{run_id}", response_model=RunDetailOut, responses={**AUTH, **NOT_FOUND})

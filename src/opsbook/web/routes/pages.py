@@ -70,7 +70,7 @@ def procedure(
     """Show a procedure's steps, a form to start it, and its recent runs."""
     state = app_state(request)
     proc = find_procedure(request, procedure_id)
-    runs, _ = runs_listing(state, limit=15, procedure=proc.id)
+    runs = runs_listing(state, limit=15, procedure=proc.id).runs
     return page(request, "procedure.html", principal, proc=proc, runs=runs, problems=[], values={})
 
 

@@ -11,6 +11,7 @@ from opsbook.access.model import Principal
 from opsbook.inputs import check_text
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.plan import PlanError
+from opsbook.procedures.views import WatchedRunView
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.routes.api_procedures import find_procedure
 from opsbook.web.routes.responses import BeforeId, ItemId
@@ -46,14 +47,14 @@ async def start(
     try:
         run_id = await run_in_threadpool(actions.start, state, proc.id, params, host, principal)
     except PlanError as exc:
-        runs, _ = await run_in_threadpool(runs_listing, state, limit=15, procedure=proc.id)
+        listed = await run_in_threadpool(runs_listing, state, limit=15, procedure=proc.id)
         return page(
             request,
             "procedure.html",
             principal,
             status_code=422,
             proc=proc,
-            runs=runs,
+            runs=listed.runs,
             problems=exc.problems,
             values=params,
         )
@@ -68,20 +69,19 @@ def runs(
     procedure: str | None = Query(None, max_length=MAX_PROCEDURE),
 ) -> Response:
     """List runs, newest first, a page at a time."""
-    rows, total = runs_listing(app_state(request), limit=PAGE, before=before, procedure=procedure)
-    nxt = rows[-1]["id"] if len(rows) == PAGE else None
+    listed = runs_listing(app_state(request), limit=PAGE, before=before, procedure=procedure)
     return page(
         request,
         "runs.html",
         principal,
-        runs=rows,
-        total=total,
-        next_before=nxt,
+        runs=listed.runs,
+        total=listed.total,
+        next_before=listed.next_before,
         procedure=procedure or "",
     )
 
 
-def _run_or_404(request: Request, run_id: int) -> dict[str, object]:
+def _run_or_404(request: Request, run_id: int) -> WatchedRunView:
     data = run_detail(app_state(request), run_id)
     if data is None:
         raise HTTPException(404, f"There is no run {run_id}.")

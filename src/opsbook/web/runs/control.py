@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -22,13 +22,14 @@ from opsbook.procedures.engine import PlanItem, RunStatus
 from opsbook.procedures.plan import PlanError, build_plan
 from opsbook.procedures.service import Me, start_run
 from opsbook.procedures.stores import queries
+from opsbook.procedures.stores.reader import read_latest, read_runs
 from opsbook.procedures.stores.tables import ApprovalRow, ConfirmationRow, RunRow
-from opsbook.store.timestamps import iso, utc
+from opsbook.procedures.views import RunView
+from opsbook.store.timestamps import utc
 from opsbook.worker.queue import enqueue
 from opsbook.worker.tables import JobRow
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import RowMapping
     from sqlalchemy.orm import Session
 
     from opsbook.procedures.guard import RunGuard
@@ -277,39 +278,12 @@ def runs_page(
     before: int | None = None,
     procedure: str | None = None,
     status: str | None = None,
-) -> list[dict[str, Any]]:
-    """Return a page of runs, newest first, as `run_data` shapes them."""
-    table = RunRow.__table__
-    query = select(table).order_by(table.c.id.desc()).limit(limit)
-    if procedure:
-        query = query.where(table.c.procedure == procedure)
-    if status:
-        query = query.where(table.c.status == status)
-    if before is not None:
-        query = query.where(table.c.id < before)
+) -> list[RunView]:
+    """Return a page of runs, newest first."""
     # A Core connection, not an ORM session: the list is the dashboard's hottest query.
     with db.engine.connect() as connection:
-        return [listed_run(row) for row in connection.execute(query).mappings()]
-
-
-def listed_run(row: RowMapping) -> dict[str, Any]:
-    """Return a runs-table row as `procedures.service.run_data` returns a RunRow."""
-
-    return {
-        "id": row["id"],
-        "procedure": row["procedure"],
-        "title": row["title"],
-        "kind": row["kind"],
-        "runbook": row["runbook_path"],
-        "status": row["status"],
-        "message": row["message"],
-        "started_at": iso(row["started_at"]),
-        "finished_at": iso(row["finished_at"]),
-        "started_by": row["started_by"],
-        "params": queries.readable_params(row["params"]),
-        "host": row["host_filter"],
-        "waiting_step": row["waiting_step"],
-    }
+        rows = queries.rows_on(connection)
+        return read_runs(rows, limit=limit, before=before, procedure=procedure, status=status)
 
 
 def count_runs(db: Database, *, procedure: str | None = None, status: str | None = None) -> int:
@@ -323,17 +297,10 @@ def count_runs(db: Database, *, procedure: str | None = None, status: str | None
         return int(connection.execute(query).scalar() or 0)
 
 
-def last_runs(db: Database, procedures: list[str]) -> dict[str, dict[str, Any]]:
+def last_runs(db: Database, procedures: list[str]) -> dict[str, RunView]:
     """Return the latest run of each named procedure."""
-    table = RunRow.__table__
-    found: dict[str, dict[str, Any]] = {}
     with db.engine.connect() as connection:
-        for name in procedures:
-            query = select(table).where(table.c.procedure == name)
-            row = connection.execute(query.order_by(table.c.id.desc()).limit(1)).mappings().first()
-            if row is not None:
-                found[name] = listed_run(row)
-    return found
+        return read_latest(queries.rows_on(connection), procedures)
 
 
 def approvals_for(db: Database, run_id: int, key: str) -> list[str]:
