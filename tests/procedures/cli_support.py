@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +83,28 @@ def recorded_runbook(directory: Path, body: str, *first_run: str) -> tuple[Path,
     done = opsbook("run", str(book), *first_run, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return book, env
+
+
+def converse(args: list[str], env: dict[str, str], answers: list[str]) -> tuple[int, str]:
+    """Run opsbook on a pseudo-terminal, answering each confirmation prompt in turn."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([OPSBOOK, *args], stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    seen, pending = b"", list(answers)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if pending and seen.count(b"[a]bort") > len(answers) - len(pending):
+                os.write(master, pending.pop(0).encode() + b"\n")
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    return proc.wait(timeout=30), seen.decode(errors="replace")

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook, run_json, write_runbook
+from tests.procedures.cli_support import (
+    OPSBOOK,
+    cli_env,
+    converse,
+    opsbook,
+    run_json,
+    write_runbook,
+)
 
 pytestmark = pytest.mark.process
 
@@ -66,39 +73,14 @@ def test_waiting_run_resumed_with_yes_does_not_repeat_finished_steps(tmp_path: P
     assert again.returncode == 2 and "already finished" in again.stderr
 
 
-def _converse(args: list[str], env: dict[str, str], answers: list[str]) -> tuple[int, str]:
-    """Run opsbook on a pseudo-terminal, answering each confirmation prompt in turn."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([OPSBOOK, *args], stdin=slave, stdout=slave, stderr=slave, env=env)
-    os.close(slave)
-    seen, pending = b"", list(answers)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-            if pending and seen.count(b"[a]bort") > len(answers) - len(pending):
-                os.write(master, pending.pop(0).encode() + b"\n")
-        elif proc.poll() is not None:
-            break
-    os.close(master)
-    return proc.wait(timeout=30), seen.decode(errors="replace")
-
-
 def test_person_at_the_terminal_confirms_skips_or_aborts(tmp_path: Path) -> None:
     book = write_runbook(tmp_path, MANUAL_BOOK)
     env = cli_env(tmp_path / "state", TERM="xterm")
-    code, screen = _converse(["run", str(book), "release"], env, ["c", "s"])
+    code, screen = converse(["run", str(book), "release"], env, ["c", "s"])
     assert code == 0, screen
     assert "confirmed by alice at the terminal" in screen
     assert (tmp_path / "log.txt").read_text() == "build\nannounce\n", "skipped step did not run"
-    code, screen = _converse(["run", str(book), "release"], env, ["abort"])
+    code, screen = converse(["run", str(book), "release"], env, ["abort"])
     assert code == 1 and "aborted at step 2/4" in screen
     run = run_json("runs", "show", "2", env=env)
     assert run["status"] == "failed" and run["confirmations"][0]["decision"] == "aborted"

@@ -61,7 +61,8 @@ def test_example_inspect_has_the_procedures_written() -> None:
         "bin/tinyweb start",
         "bin/tinyweb health",
     ]
-    assert startup["steps"][1]["attrs"] == {"timeout": 60.0}
+    assert startup["steps"][1]["attrs"] == {"timeout": 60.0, "unattended": True}
+    assert [s["who"] for s in startup["steps"]] == ["confirm", "unattended", "unattended"]
     assert startup["steps"][2]["attrs"] == {"retries": 3, "delay": 2.0}
     assert all(check["command"] for check in startup["validation"])
     deployment = procedures["deployment"]

@@ -14,6 +14,15 @@ if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
 
 
+# How the dry run names each answer of step_safety.Who.
+WHO = {
+    "unattended": "runs by itself",
+    "confirm": "a person confirms (--yes answers)",
+    "ask": "asks a person first (not --yes)",
+    "person": "a person does it (never run here)",
+}
+
+
 def print_plan(plan: Plan, runbook: Runbook, as_json: bool) -> None:
     """Print every item with where it runs, its attributes and its command."""
     data = plan_data(plan, runbook)
@@ -47,11 +56,10 @@ def print_plan(plan: Plan, runbook: Runbook, as_json: bool) -> None:
         details = " · ".join(t for t in (where, attrs) if t)
         if details:
             out.print(f"      [dim]{escape(details)}[/]", markup=True)
-        if item["command"] is None:
-            out.print("      [yellow]manual: a person confirms it[/]", markup=True)
-        else:
-            for line in str(item["command"]).splitlines():
-                out.print(f"      [cyan]$ {escape(line)}[/]", markup=True)
+        for line in str(item["command"] or "").splitlines():
+            out.print(f"      [cyan]$ {escape(line)}[/]", markup=True)
+        colour = "green" if item["who"] == "unattended" else "yellow"
+        out.print(f"      [{colour}]{WHO[str(item['who'])]}: {escape(item['why'])}[/]", markup=True)
     if plan.rollback_text:
         out.print(f"[bold]Rollback[/]: {escape(plan.rollback_text)}", markup=True)
 

@@ -28,18 +28,20 @@ def _confirmer(yes: bool, user: str, *, in_thread: bool = True) -> Confirmer:
     # lazy: keeps procedures.confirm off the start-up of `opsbook --help`
     from opsbook.procedures.confirm import AutoConfirmer, NobodyConfirmer, TerminalConfirmer
 
-    if yes:
-        return AutoConfirmer(user)
+    terminal: Confirmer | None = None
     if sys.stdin.isatty():
         # lazy: keeps rich off the start-up of a plain `opsbook run`
         from rich.markup import escape
 
-        return TerminalConfirmer(
+        terminal = TerminalConfirmer(
             user,
             lambda q: console(stderr=True).input(f"[bold]{escape(q)}[/]"),
             in_thread=in_thread,
         )
-    return NobodyConfirmer()
+    if yes:
+        # --yes answers the runbook's confirmations; the steps kept for a person still ask.
+        return AutoConfirmer(user, then=terminal)
+    return terminal or NobodyConfirmer()
 
 
 def drive_run(
@@ -187,7 +189,7 @@ def plan_summary(plan: Plan) -> str:
         )
     manual = sum(1 for i in plan.items if i.needs_person)
     if manual:
-        parts.append(f"{manual} for a person to confirm")
+        parts.append(f"{manual} for a person")
     return "Plan: " + ", ".join(parts)
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from opsbook.procedures.engine import PlanItem
 from opsbook.runbook.record import Record
+from opsbook.runbook.step_safety import Who
 
 
 class Decision(StrEnum):
@@ -48,13 +49,22 @@ class Confirmer(Protocol):
 
 
 class AutoConfirmer:
-    """`--yes`: every manual step is confirmed by the user who ran the command."""
+    """`--yes`: the runbook's own confirmations are confirmed by the user who ran the command.
 
-    def __init__(self, user: str) -> None:
+    A step opsbook keeps for a person (step_safety.py) goes to `then` (the terminal), or
+    waits: --yes never turns it into one that runs by itself.
+    """
+
+    def __init__(self, user: str, then: Confirmer | None = None) -> None:
         self.user = user
+        self.then = then
 
     async def confirm(self, item: PlanItem) -> Confirmation:
-        return Confirmation(Decision.CONFIRMED, self.user, "yes")
+        if item.decision.yes_answers:
+            return Confirmation(Decision.CONFIRMED, self.user, "yes")
+        if self.then is not None:
+            return await self.then.confirm(item)
+        return Confirmation(Decision.WAITING)
 
 
 class NobodyConfirmer:
@@ -99,8 +109,7 @@ class TerminalConfirmer:
         return await asyncio.to_thread(self.ask, question)
 
     async def confirm(self, item: PlanItem) -> Confirmation:
-        verb = "Done" if item.command is None else "Run it now"
-        question = f"  ? {item.label} {item.step.text}\n    {verb}? [c]onfirm / [s]kip / [a]bort: "
+        question = ask_text(item)
         while True:
             try:
                 answer = await self._answer(question)
@@ -109,3 +118,15 @@ class TerminalConfirmer:
             decision = ANSWERS.get(answer.strip().lower())
             if decision is not None:
                 return Confirmation(decision, self.user, "terminal")
+
+
+def ask_text(item: PlanItem) -> str:
+    """Return the question for a step: what it is, why a person answers, what to do."""
+    decision = item.decision
+    lines = [f"  ? {item.label} {item.step.text}"]
+    if item.command is not None and decision.who in (Who.ASK, Who.PERSON):
+        lines += [f"    $ {line}" for line in item.command.splitlines()]
+        lines.append(f"    ({decision.why})")
+    verb = "Done" if item.command is None or not decision.runs_here else "Run it now"
+    lines.append(f"    {verb}? [c]onfirm / [s]kip / [a]bort: ")
+    return "\n".join(lines)

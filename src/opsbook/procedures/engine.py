@@ -17,6 +17,7 @@ from functools import cached_property
 from opsbook import transitions
 from opsbook.runbook.model import Step
 from opsbook.runbook.record import Record
+from opsbook.runbook.step_safety import Attendance, attendance
 from opsbook.transitions import TransitionRefused as TransitionRefused
 from opsbook.transitions import TransitionTable
 
@@ -121,15 +122,21 @@ class PlanItem(Record):
     cwd: str | None = None
     # The procedure a rollback item comes from when the rollback runs another procedure.
     source: str = ""
+    # Seconds before the command is stopped: its `timeout=`, else the runbook's default.
+    timeout: float | None = None
 
     @property
     def label(self) -> str:
         return f"{self.phase.singular} {self.number}/{self.of}"
 
+    @cached_property
+    def decision(self) -> Attendance:
+        """Say whether the item runs without a person, and why (runbook/step_safety.py)."""
+        return attendance(self.step, str(self.phase))
+
     @property
     def needs_person(self) -> bool:
-        # approvals=N: the step waits for N people's approval (recorded by the web server).
-        return self.command is None or self.step.attrs.confirm or self.step.attrs.approvals > 0
+        return self.decision.needs_person
 
     @property
     def local(self) -> bool:

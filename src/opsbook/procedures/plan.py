@@ -21,6 +21,7 @@ from opsbook.procedures.shellvars import env_name, undeclared
 from opsbook.runbook.model import Procedure, Runbook, Step
 from opsbook.runbook.record import Record
 from opsbook.runbook.secret_names import is_secret_name
+from opsbook.runbook.step_safety import default_timeout, runnable_command
 
 
 class PlanError(Exception):
@@ -233,15 +234,20 @@ def _items(
     offset: int = 0,
 ) -> list[PlanItem]:
     out: list[PlanItem] = []
+    timeout = default_timeout(runbook.settings)
     for number, step in enumerate(steps, start=1 + offset):
         hosts = _hosts(runbook, step.attrs.host, host)
         cwd = step.attrs.cwd
         if hosts == (LOCAL,):
             cwd = str(Path(base_dir, cwd)) if cwd else base_dir
         key = f"{phase}:{source}:{number}" if source else f"{phase}:{number}"
-        command = placeholders_as_variables(step.command) if step.command else None
+        runnable = runnable_command(step)
+        command = placeholders_as_variables(runnable) if runnable else None
+        limit = step.attrs.timeout if step.attrs.timeout is not None else timeout
         out.append(
-            PlanItem(key, phase, number, len(steps) + offset, step, command, hosts, cwd, source)
+            PlanItem(
+                key, phase, number, len(steps) + offset, step, command, hosts, cwd, source, limit
+            )
         )
     return out
 
@@ -367,6 +373,9 @@ def plan_data(plan: Plan, runbook: Runbook) -> dict[str, object]:
                 "cwd": i.cwd,
                 "attrs": i.step.attrs.written(),
                 "needs_person": i.needs_person,
+                "who": str(i.decision.who),
+                "why": i.decision.why,
+                "timeout": i.timeout,
                 "from_procedure": i.source or None,
             }
             for i in plan.items

@@ -163,10 +163,18 @@ class Runner:
             elif answer is None:
                 with self.reporter.asking():
                     answer = await self.confirmer.confirm(item)
+            if answer.via == "yes" and not item.decision.yes_answers:
+                # --yes answers only the runbook's own confirmations, never a step that
+                # opsbook keeps for a person (it changes things, leaves, depends, never ends).
+                answer = Confirmation(Decision.WAITING)
             self.log.confirmation(item, answer)
             if answer.decision is Decision.WAITING:
                 return None
-            if answer.decision is not Decision.CONFIRMED or item.command is None:
+            if (
+                answer.decision is not Decision.CONFIRMED
+                or item.command is None
+                or not item.decision.runs_here
+            ):
                 return self._answered(item, answer)
         return await self._execute(item)
 
@@ -189,7 +197,7 @@ class Runner:
             command=item.command,
             env={**self.plan.env, "OPSBOOK_RUN_ID": str(self.run_id), "OPSBOOK_STEP": item.key},
             cwd=item.cwd,
-            timeout=attrs.timeout,
+            timeout=item.timeout if item.timeout is not None else attrs.timeout,
             secrets=self.masker.values,
         )
         done = self.passed_hosts.get(item.key, set())

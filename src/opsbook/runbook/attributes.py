@@ -23,6 +23,7 @@ KNOWN_KEYS = (
     "name",
     "continue_on_error",
     "parallel",
+    "unattended",
 )
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -86,7 +87,7 @@ def _typed(raw: dict[str, Any]) -> Attrs:
             values[key] = float(value) if isinstance(value, int | float) else parse_duration(text)
         elif key in ("retries", "approvals", "parallel"):
             values[key] = _integer(key, text)
-        elif key in ("confirm", "continue_on_error"):
+        elif key in ("confirm", "continue_on_error", "unattended"):
             values[key] = _boolean(key, value)
         else:
             values[key] = text

@@ -97,12 +97,18 @@ def _plain(raw: str) -> str:
 
 
 _TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+# Attributes written as a bare word at the end of a step's text: `Restart it {unattended}`.
+_FLAGS = {"confirm", "unattended", "continue_on_error"}
 
 
 def split_trailing_attrs(text: str, line: int = 0) -> tuple[str, Attrs]:
     """Split `Warm caches {host=web}` into the text and its attributes."""
     match = _TRAILING_ATTRS.search(text)
-    if match is None or ("=" not in match.group(1) and '"' not in match.group(1)):
+    if match is None:
+        return text, Attrs()
+    body = match.group(1)
+    flags = set(re.split(r"[\s,]+", body[1:-1].strip()))
+    if "=" not in body and '"' not in body and not flags <= _FLAGS:
         return text, Attrs()
     try:
         attrs = parse_attrs(match.group(1))

@@ -65,6 +65,15 @@ def read_front_matter(
             "`shell: per-step` (a new bash for every step)",
             line=first_line,
         )
+    if "timeout" in settings:
+        # lazy: step_safety is only needed by a front matter that sets a timeout
+        from opsbook.runbook.step_safety import read_timeout
+
+        try:
+            read_timeout(settings["timeout"])
+        except ValueProblem as exc:
+            exc.line = exc.line or first_line
+            raise
     return settings, hosts, groups
 
 

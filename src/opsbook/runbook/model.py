@@ -33,6 +33,8 @@ class Attrs(Record):
     name: str | None = None
     continue_on_error: bool = False
     parallel: int | None = None
+    # The runbook means this step to run without a person although it changes things.
+    unattended: bool = False
 
     def written(self) -> dict[str, Any]:
         """Return only the attributes that differ from their defaults."""

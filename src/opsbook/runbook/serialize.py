@@ -12,16 +12,20 @@ from typing import Any
 
 from opsbook.runbook.model import Procedure, Runbook, Schedule, Step, TroubleshootingIssue
 from opsbook.runbook.redact import public_procedure, public_runbook
+from opsbook.runbook.step_safety import attendance
 
 
-def step_data(step: Step) -> dict[str, Any]:
-    """Return a check or step as `{text, command, attrs, line}` (+ placeholders)."""
+def step_data(step: Step, part: str = "steps") -> dict[str, Any]:
+    """Return a check or step as `{text, command, attrs, line}` (+ placeholders, who, why)."""
+    decision = attendance(step, part)
     return {
         "text": step.text,
         "command": step.command,
         "attrs": step.attrs.written(),
         "line": step.line,
         "placeholders": list(step.placeholders),
+        "who": str(decision.who),
+        "why": decision.why,
     }
 
 
@@ -43,10 +47,10 @@ def _procedure_fields(proc: Procedure) -> dict[str, Any]:
         "frequency": proc.frequency.text if proc.frequency else None,
         "schedule": schedule_data(proc.frequency),
         "parameters": [asdict(p) for p in proc.parameters],
-        "prerequisites": [step_data(s) for s in proc.prerequisites],
+        "prerequisites": [step_data(s, "prerequisites") for s in proc.prerequisites],
         "steps": [step_data(s) for s in proc.steps],
-        "validation": [step_data(s) for s in proc.validation],
-        "rollback": [step_data(s) for s in proc.rollback],
+        "validation": [step_data(s, "validation") for s in proc.validation],
+        "rollback": [step_data(s, "rollback") for s in proc.rollback],
         "rollback_procedure": proc.rollback_procedure,
         "restore_test_schedule": proc.restore_test_schedule.text
         if proc.restore_test_schedule
@@ -61,8 +65,8 @@ def issue_data(issue: TroubleshootingIssue) -> dict[str, Any]:
         "id": issue.id,
         "line": issue.line,
         "symptoms": list(issue.symptoms),
-        "diagnosis": [step_data(s) for s in issue.diagnosis],
-        "resolution": [step_data(s) for s in issue.resolution],
+        "diagnosis": [step_data(s, "diagnosis") for s in issue.diagnosis],
+        "resolution": [step_data(s, "resolution") for s in issue.resolution],
         "prevention": list(issue.prevention),
     }
 
