@@ -102,7 +102,7 @@ def test_dry_run_says_for_every_item_who_and_why(tmp_path: Path) -> None:
     assert "rm -r" in items[1]["why"] and "tail -f" in items[3]["why"]
     assert all(i["timeout"] == 600 for i in items)
     text = opsbook("run", str(book), "cleanup", "--dry-run", env=env).stdout
-    assert "asks a person first (not --yes): it changes things (rm -r)" in text
+    assert "asks a person first (not --yes): it changes things (rm -r); mark it" in text
     assert "a person does it (never run here): tail -f follows" in text
 
 

@@ -182,7 +182,7 @@ def test_alert_runbook_mitigation_asks_before_each_change(alert: Runbook) -> Non
     said = [attendance(s, "resolution") for s in issue.resolution]
     assert [d.who for d in said] == [Who.ASK, Who.ASK, Who.ASK, Who.UNATTENDED]
     assert "kubectl rollout restart" in said[0].why
-    assert 'condition ("If the node is out of memory")' in said[1].why
+    assert 'condition: "If the node is out of memory"' in said[1].why
     assert "scales to zero" in said[2].why
 
 
@@ -440,7 +440,7 @@ def test_a_conditional_step_asks_a_person_showing_the_condition() -> None:
     step = Step("If the replica lags, look at its log", "tail -n 100 /var/log/pg.log")
     decided = attendance(step, "diagnosis")
     assert decided.who is Who.ASK
-    assert decided.why == 'it depends on a condition ("If the replica lags"): a person decides'
+    assert decided.why == 'it depends on a condition: "If the replica lags"'
 
 
 def test_confirm_declared_by_the_runbook_is_answered_by_yes_and_inferred_asks_are_not() -> None:

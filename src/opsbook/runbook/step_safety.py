@@ -136,29 +136,23 @@ def attendance(step: Step, part: str) -> Attendance:
     commands = simple_commands(command)
     place = _place(commands, command)
     if place is not None:
-        hint = " (or add {host=NAME} to run it there)" if "ssh" in place else ""
+        hint = "; add {host=NAME} to run it there" if "ssh" in place else ""
         return Attendance(Who.PERSON, place + hint)
     never = next((why for c in commands if (why := endless(c)) is not None), None)
     if never is not None and attrs.timeout is None:
-        return Attendance(
-            Who.PERSON, f"{never}: a person runs it (or give the step a timeout= to bound it)"
-        )
+        return Attendance(Who.PERSON, f"{never} (a timeout= on the step bounds it)")
     change = next((what for c in commands if (what := changes(c)) is not None), None)
     change = change or data_change(heredoc_bodies(command))
     if change is not None and part == "diagnosis":
-        return Attendance(
-            Who.ASK, f"it changes things ({change}) and diagnosis is for looking: a person decides"
-        )
+        return Attendance(Who.ASK, f"it changes things ({change}), and diagnosis is for looking")
     when = condition(step.text)
     if when is not None and not attrs.unattended:
-        return Attendance(Who.ASK, f'it depends on a condition ("{when}"): a person decides')
+        return Attendance(Who.ASK, f'it depends on a condition: "{when}"')
     if change is not None and attrs.confirm:
         return Attendance(Who.CONFIRM, f"it changes things ({change}); the runbook asks first")
     if change is not None and not attrs.unattended:
         return Attendance(
-            Who.ASK,
-            f"it changes things ({change}): a person says yes first "
-            "(mark it {unattended} to run it without asking)",
+            Who.ASK, f"it changes things ({change}); mark it {{unattended}} to run it unasked"
         )
     if attrs.confirm:
         return Attendance(Who.CONFIRM, "the runbook asks a person first ({confirm})")
@@ -176,10 +170,10 @@ def _place(commands: list[Simple], command: str) -> str | None:
         if opened is not None:
             later = any(number > simple.line for number, _ in logical_lines(command))
             typed = "; the lines after it are typed there" if later else ""
-            return f"`{simple.text}` opens {opened}{typed}: a person does this there"
+            return f"`{simple.text}` opens {opened}{typed}"
         away = elsewhere(simple)
         if away is not None:
-            return f"`{simple.text}` runs on {away}, not here: a person does this"
+            return f"`{simple.text}` runs on {away}, not here"
     return None
 
 
