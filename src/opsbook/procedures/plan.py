@@ -17,8 +17,8 @@ from opsbook.inputs import check_text, text_problem
 from opsbook.procedures.engine import LOCAL, Phase, Plan, PlanItem
 from opsbook.procedures.placeholders import placeholders_as_variables
 from opsbook.procedures.secrets import Masker
-from opsbook.procedures.shellvars import env_name, undeclared
-from opsbook.runbook.model import Procedure, Runbook, Step
+from opsbook.procedures.shellvars import assigned, env_name, undeclared
+from opsbook.runbook.model import Parameter, Procedure, Runbook, Step
 from opsbook.runbook.record import Record
 from opsbook.runbook.secret_names import is_secret_name
 from opsbook.runbook.step_safety import default_timeout, runnable_command
@@ -132,17 +132,11 @@ def build_plan(
             [i for i in items if i.phase is Phase.ROLLBACK] + extra
         )
     missing: list[str] = []
-    values, declared = _values(runbook, chosen, rollback_proc, items, params, problems, missing)
-    env, env_declared = _environment(runbook, environ, problems)
-    known_names = declared | env_declared
+    implied = _implied(runbook, chosen, rollback_proc, items, environ)
+    values = _values(runbook, chosen, rollback_proc, items, params, problems, missing, implied)
+    env = _environment(runbook, environ, problems)
     problems += _value_problems(runbook, env, items)
     for item in items:
-        if item.command is not None:
-            for name in undeclared(item.command, known_names, environ):
-                problems.append(
-                    f"{runbook.path}:{item.step.line}: {item.label} uses ${name}, which is not "
-                    "a parameter, not in the Environment Variables table and not set"
-                )
         expect = item.step.attrs.expect
         if expect and not re.fullmatch(r"-?\d+", expect.strip()):
             try:
@@ -267,6 +261,41 @@ def _hosts(runbook: Runbook, wanted: str | None, chosen: str | None) -> tuple[st
     return names
 
 
+def _declared(chosen: Target, rollback: Procedure | None) -> list[Parameter]:
+    """Return the parameters the procedure (and the one its rollback runs) declare."""
+    own = chosen.procedure.parameters if chosen.procedure else ()
+    return [*own, *(rollback.parameters if rollback else ())]
+
+
+def _implied(
+    runbook: Runbook,
+    chosen: Target,
+    rollback: Procedure | None,
+    items: Sequence[PlanItem],
+    environ: Mapping[str, str],
+) -> dict[str, PlanItem]:
+    """Return the `$VAR`s nothing sets, each with the first item that reads it.
+
+    Each becomes a parameter of the run (`--param VAR=VALUE`), as a person reading the
+    runbook would fill it in. A variable an earlier local step assigns or exports is set
+    when the run shares one shell (front matter `shell: session`, the default).
+    """
+    known = {p.name for p in _declared(chosen, rollback)} | {v.name for v in runbook.env_vars}
+    for item in items:
+        known |= {env_name(n) for n in item.step.placeholders}
+    shared = runbook.settings.get("shell", "session") == "session"
+    carried: set[str] = set()
+    implied: dict[str, PlanItem] = {}
+    for item in items:
+        if item.command is None:
+            continue
+        for name in undeclared(item.command, known | carried, environ):
+            implied.setdefault(name, item)
+        if shared and item.local:
+            carried |= assigned(item.command)
+    return implied
+
+
 def _values(
     runbook: Runbook,
     chosen: Target,
@@ -275,18 +304,18 @@ def _values(
     given: Mapping[str, str],
     problems: list[str],
     missing: list[str],
-) -> tuple[dict[str, str], set[str]]:
-    """Check the given parameters against the declared ones and the placeholders."""
-    declared = [*(chosen.procedure.parameters if chosen.procedure else ())]
-    declared += [*(rollback.parameters if rollback else ())]
+    implied: Mapping[str, PlanItem],
+) -> dict[str, str]:
+    """Check the given parameters against the declared ones, placeholders and variables."""
+    declared = _declared(chosen, rollback)
     names = {p.name for p in declared}
     placeholder_names: dict[str, PlanItem] = {}
     for item in items:
         for name in item.step.placeholders:
             placeholder_names.setdefault(name, item)
     for name in given:
-        if name not in names and name not in placeholder_names:
-            takes = ", ".join(sorted(names | set(placeholder_names))) or "none"
+        if name not in names and name not in placeholder_names and name not in implied:
+            takes = ", ".join(sorted(names | set(placeholder_names) | set(implied))) or "none"
             problems.append(f'{chosen.title} has no parameter "{name}" (it takes: {takes})')
     values: dict[str, str] = {}
     for param in declared:
@@ -309,12 +338,21 @@ def _values(
                 f"{runbook.path}:{item.step.line}: {item.label} needs <{name}>: "
                 f"give --param {name}=VALUE"
             )
-    return values, {env_name(n) for n in names | set(placeholder_names)} | names
+    for name, item in implied.items():
+        if name in given:
+            values[name] = given[name]
+        elif name not in values:
+            missing.append(name)
+            problems.append(
+                f"{runbook.path}:{item.step.line}: {item.label} uses ${name}, which nothing "
+                f"sets: give --param {name}=VALUE (or set it in the environment)"
+            )
+    return values
 
 
 def _environment(
     runbook: Runbook, environ: Mapping[str, str], problems: list[str]
-) -> tuple[dict[str, str], set[str]]:
+) -> dict[str, str]:
     """Values of the runbook's Environment Variables table: the environment, else default."""
     env: dict[str, str] = {}
     for var in runbook.env_vars:
@@ -327,7 +365,7 @@ def _environment(
                 f"{runbook.path}:{var.line}: environment variable {var.name} is "
                 "required and not set"
             )
-    return env, {v.name for v in runbook.env_vars}
+    return env
 
 
 def masker_for(plan: Plan) -> Masker:
