@@ -329,23 +329,15 @@ def _values(
                 f"{runbook.path}:{param.line}: parameter {param.name} is required: "
                 f"give --param {param.name}=VALUE"
             )
-    for name, item in placeholder_names.items():
+    wanted = [(name, item, f"needs <{name}>") for name, item in placeholder_names.items()]
+    wanted += [(name, item, f"uses ${name}, which nothing sets") for name, item in implied.items()]
+    for name, item, why in wanted:
         if name in given:
             values[name] = given[name]
         elif name not in values:
             missing.append(name)
             problems.append(
-                f"{runbook.path}:{item.step.line}: {item.label} needs <{name}>: "
-                f"give --param {name}=VALUE"
-            )
-    for name, item in implied.items():
-        if name in given:
-            values[name] = given[name]
-        elif name not in values:
-            missing.append(name)
-            problems.append(
-                f"{runbook.path}:{item.step.line}: {item.label} uses ${name}, which nothing "
-                f"sets: give --param {name}=VALUE (or set it in the environment)"
+                f"{runbook.path}:{item.step.line}: {item.label} {why}: give --param {name}=VALUE"
             )
     return values
 
