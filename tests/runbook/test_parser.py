@@ -197,7 +197,9 @@ def test_console_fences_run_only_prompt_lines() -> None:
         "   $ rm -f a \\\n   >   b\n   removed a\n   # id -u\n   0\n   ```\n"
     )
     proc = parse_runbook(text).procedures[0]
-    assert proc.steps[0].command == "rm -f a \\\n>   b\nid -u"
+    assert proc.steps[0].command == "rm -f a \\\n  b", "`# ` is a comment among `$ ` prompts"
+    root = text.replace("   $ rm -f a \\\n   >   b\n   removed a\n", "")
+    assert parse_runbook(root).procedures[0].steps[0].command == "id -u"
 
 
 def test_shown_fences_are_never_run() -> None:

@@ -17,6 +17,7 @@ from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, 
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 from opsbook.procedures.secrets import Masker
 from opsbook.runbook.record import Record
+from opsbook.runbook.shell_words import logical_lines
 
 DEFAULT_PARALLEL = 10
 
@@ -194,7 +195,7 @@ class Runner:
         attrs = item.step.attrs
         assert item.command is not None
         spec = CommandSpec(
-            command=item.command,
+            command=fail_fast(item.command),
             env={**self.plan.env, "OPSBOOK_RUN_ID": str(self.run_id), "OPSBOOK_STEP": item.key},
             cwd=item.cwd,
             timeout=item.timeout if item.timeout is not None else attrs.timeout,
@@ -246,6 +247,18 @@ class Runner:
         mask = self.masker.mask
         error = mask(result.error) if result.error else None
         return replace(result, stdout=mask(result.stdout), stderr=mask(result.stderr), error=error)
+
+
+def fail_fast(command: str) -> str:
+    """Return a block of several commands so that it fails when any of them fails.
+
+    A person stops at the first command of a block that fails; a shell running the lines
+    as a script goes on, and the block would pass on its last command alone. (The session
+    shell resets its options before each step, so `set -e` ends with the step.)
+    """
+    if len(logical_lines(command)) < 2:
+        return command
+    return "set -e\n" + command
 
 
 def _outcome(ok: bool, continue_on_error: bool) -> Outcome:

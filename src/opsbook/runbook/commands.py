@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from opsbook.runbook.attributes import parse_attrs
 from opsbook.runbook.blocks import inline_source, item_lead, line_of, strip_emphasis
+from opsbook.runbook.fence_kinds import is_transcript, not_commands, transcript_commands
 from opsbook.runbook.model import Attrs, Step
 from opsbook.runbook.problems import ValueProblem
 
@@ -124,8 +125,11 @@ def command_from_fence(info: str, content: str) -> tuple[str, Attrs] | None:
     if language.lower() not in SHELL_LANGUAGES:
         return None
     attrs = parse_attrs(attrs_text) if attrs_text else Attrs()
-    if language.lower() in ("console", "shell-session") or _looks_like_console(content):
-        script = _console_commands(content)
+    console = language.lower() in ("console", "shell-session")
+    if console or is_transcript(content):
+        script = transcript_commands(content, console=console)
+    elif not language and not_commands(content) is not None:
+        return None
     else:
         script = content.strip("\n")
     if not script.strip():
@@ -142,26 +146,6 @@ def _split_info(info: str) -> tuple[str, str]:
         language, _, brace = language.partition("{")
         rest = "{" + brace + rest
     return language, rest.strip()
-
-
-def _looks_like_console(content: str) -> bool:
-    lines = [ln for ln in content.splitlines() if ln.strip()]
-    return bool(lines) and lines[0].startswith("$ ")
-
-
-def _console_commands(content: str) -> str:
-    """Keep the `$ ` (or root `# `) lines and their `\\` continuations; the rest is output."""
-    commands: list[str] = []
-    continuing = False
-    for line in content.splitlines():
-        if continuing:
-            commands[-1] += "\n" + line
-        elif line.startswith(("$ ", "# ")):
-            commands.append(line[2:])
-        else:
-            continue
-        continuing = line.rstrip().endswith("\\")
-    return "\n".join(commands)
 
 
 def placeholders(command: str) -> tuple[str, ...]:

@@ -1,0 +1,92 @@
+"""What a code fence holds, read as a person reads it: commands at a prompt, or not commands.
+
+A person tells a terminal transcript (`$ cmd` then its output) from a script, and PromQL,
+YAML, JSON, SQL, Ruby or sample output from a shell command, even when the fence has no
+language; these functions do the same, so opsbook never runs output or a query as a command.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+# A prompt a transcript shows before a command: `$ `, `user@host:~$ `, `[root@db ~]# `.
+_USER_PROMPT = re.compile(r"^(?:\$|[\w.-]+@[\w.-]+(?::[^\s$#]*)?\$|\[[^\]\n]+\]\$) ")
+_ROOT_PROMPT = re.compile(r"^(?:#|[\w.-]+@[\w.-]+(?::[^\s$#]*)?#|\[[^\]\n]+\]#) ")
+_PROMQL = re.compile(
+    r"\b(?:rate|irate|increase|sum|avg|min|max|count|topk|bottomk|absent|histogram_quantile|"
+    r"max_over_time|min_over_time|avg_over_time|sum_over_time|delta|deriv|predict_linear|"
+    r"label_replace|quantile_over_time|changes|resets)\s*\(|\w\{[^}]*=~?\"[^\"]*\"[^}]*\}"
+)
+_YAML_LINE = re.compile(r"^\s*(?:- )?[\w.\"'/-]+:(?:\s|$)|^\s*- |^\s*#|^---$|^\s+\S")
+_SQL = re.compile(
+    r"^(?:SELECT|UPDATE|DELETE|INSERT|WITH|CREATE|ALTER|DROP|SHOW|EXPLAIN|GRANT|VACUUM)\b",
+    re.IGNORECASE,
+)
+_RUBY = re.compile(
+    r"^[A-Z]\w*(?:::\w+)*[.(]|^[a-z_]\w* = [A-Z]\w*(?:::\w+)*\.|\bdo \|\w+(, ?\w+)*\|"
+)
+_OUTPUT_HEADER = re.compile(r"^[A-Z][\w%()/.-]*(?: [A-Za-z][\w%()/.-]*)*(?:\s{2,}\S.*)+$")
+# PromQL aggregations written before their `by`/`without` clause: `max without (x) (...)`.
+_AGGREGATIONS = frozenset({"sum", "avg", "min", "max", "count", "topk", "bottomk", "quantile"})
+
+
+def is_transcript(content: str) -> bool:
+    """Say whether the fence shows a terminal session: some line starts at a `$ ` prompt."""
+    return any(_USER_PROMPT.match(line) for line in content.splitlines())
+
+
+def transcript_commands(content: str, *, console: bool = False) -> str:
+    """Return the commands typed at prompts; the other lines are output or comments.
+
+    `# ` lines are comments where `$ ` prompts are used; in a `console` fence without any,
+    `# ` is root's prompt. A `\\` continues a command on the next line, whose `> ` (the
+    shell's continuation prompt) is not part of it.
+    """
+    root = console and not is_transcript(content)
+    commands: list[str] = []
+    continuing = False
+    for line in content.splitlines():
+        if continuing:
+            commands[-1] += "\n" + (line[2:] if line.startswith("> ") else line)
+        else:
+            prompt = (_ROOT_PROMPT if root else _USER_PROMPT).match(line)
+            if prompt is None:
+                continue
+            commands.append(line[prompt.end() :])
+        continuing = line.rstrip().endswith("\\")
+    return "\n".join(c for c in commands if c.strip())
+
+
+def not_commands(content: str) -> str | None:
+    """Name what an unlabelled fence holds when it is not shell (promql, yaml, ...), or None."""
+    lines = [line for line in content.splitlines() if line.strip()]
+    if not lines:
+        return None
+    first = lines[0].strip()
+    head = first.split()[0]
+    if first[0] in "{[" and _json(content):
+        return "json"
+    word = re.split(r"[({]", head)[0]
+    looks = "(" in head or "{" in head or word in _AGGREGATIONS
+    if looks and _PROMQL.search(first) and not re.match(r"^[\w-]+\(\)\s*\{", first):
+        return "promql"
+    if _SQL.match(first) and not any(ch in first for ch in "|$`"):
+        return "sql"
+    if _RUBY.search(first):
+        return "ruby"
+    if _OUTPUT_HEADER.match(first.rstrip()):
+        return "output"
+    if re.match(r"^[\w.\"'/-]+:(\s|$)|^---$|^- [\w.-]+:", first) and all(
+        _YAML_LINE.match(line) for line in lines
+    ):
+        return "yaml"
+    return None
+
+
+def _json(content: str) -> bool:
+    try:
+        json.loads(content)
+    except ValueError:
+        return content.strip()[-1:] in "}]"
+    return True
