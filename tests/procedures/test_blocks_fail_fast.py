@@ -43,7 +43,7 @@ def test_a_failing_command_in_the_middle_fails_the_step(tmp_path: Path, mode: st
     assert not (tmp_path / "after").exists() and not (tmp_path / "next").exists()
 
 
-def test_a_block_that_passed_leaves_its_variables_but_not_set_e_to_the_next_step(tmp_path: Path) -> None:
+def test_a_passed_block_leaves_its_variables_not_set_e_to_the_next_step(tmp_path: Path) -> None:
     book = tmp_path / "RUNBOOK.md"
     book.write_text(
         BOOK.format(mode="session")
