@@ -57,7 +57,9 @@ def split_command(raw: str) -> tuple[str, str | None, Attrs]:
     """Split an item such as "Start it: `cmd` {timeout=5s}" into text, command, attributes.
 
     Only the last code span is the command, and only when nothing but attributes (and a
-    full stop) follow it: "Archive `data/` now: `tar czf b.tgz data`" runs the tar.
+    full stop) follow it: "Archive `data/` now: `tar czf b.tgz data`" runs the tar. A
+    single word ends a sentence as a name more often than as a command ("in the namespace
+    `monitoring`"), so it is one only after a colon or a verb such as "run".
     """
     spans = code_spans(raw)
     if not spans:
@@ -66,9 +68,23 @@ def split_command(raw: str) -> tuple[str, str | None, Attrs]:
     rest = _AFTER_COMMAND.fullmatch(raw[end:])
     if rest is None:
         return _plain(raw), None, Attrs()
+    before = raw[:start].rstrip()
+    command = _PROMPT.sub("", code.strip())
+    if before and not command.split()[1:] and not _INTRODUCES.search(before):
+        return _plain(raw), None, Attrs()
     attrs = parse_attrs(rest.group(1)) if rest.group(1) else Attrs()
-    text = raw[:start].rstrip().rstrip(":-–—").rstrip()
-    return strip_emphasis(text), code.strip(), attrs
+    text = before.rstrip(":-–—").rstrip()
+    return strip_emphasis(text), command, attrs
+
+
+# What comes before a one-word command: a colon or dash, or a verb that says "run this".
+_INTRODUCES = re.compile(
+    r"(?:[:\-–—]|\b(?:run|runs|running|execute|type|enter|use|using|with|via|command|call))"
+    r"\**$",
+    re.IGNORECASE,
+)
+# A prompt copied in front of a command (`$ df -h`) is not part of it.
+_PROMPT = re.compile(r"^\$\s+(?=\S)")
 
 
 _AFTER_COMMAND = re.compile(r"\s*(\{[^{}]*\})?\s*[.;]?\s*", re.DOTALL)
