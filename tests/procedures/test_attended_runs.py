@@ -66,6 +66,7 @@ def test_a_step_for_another_place_is_done_there_and_never_run_here(tmp_path: Pat
    ```sh
    psql -h db.internal
    \\! touch ran-here
+   \\q
    ```
 
 2. Note it: `echo noted >> log.txt`

@@ -77,3 +77,40 @@ def test_a_parameter_nothing_reads_is_still_refused() -> None:
     with pytest.raises(PlanError) as refused:
         plan_for("diskalmostfull:diagnosis", {"NAMESPACE": "web", "CLAIM": "c", "OTHER": "x"})
     assert 'has no parameter "OTHER" (it takes: CLAIM, NAMESPACE)' in refused.value.problems[0]
+
+
+DATABASE_RUNBOOK = """\
+# Rebuild a replica
+
+## Input
+
+| Variable | Description | Default |
+|---|---|---|
+| `CLUSTER` | the database cluster, as in the inventory | |
+| `REPLICA` | the replica to rebuild | |
+| `PORT` | where it listens | 5432 |
+
+## Standard Operating Procedures
+
+### Rebuild Procedure
+
+**Steps**:
+1. Look at the replica: `psql -h "$REPLICA.$CLUSTER" -p "$PORT" -c 'SELECT 1'`
+"""
+
+
+def test_an_input_table_supplies_parameters_with_their_descriptions() -> None:
+    runbook = parse_runbook(DATABASE_RUNBOOK, "replica.md")
+    assert [(v.name, v.required, v.description) for v in runbook.env_vars] == [
+        ("CLUSTER", True, "the database cluster, as in the inventory"),
+        ("REPLICA", True, "the replica to rebuild"),
+        ("PORT", False, "where it listens"),
+    ]
+    with pytest.raises(PlanError) as refused:
+        build_plan(runbook, target="rebuild", params={"CLUSTER": "main"}, environ={})
+    assert refused.value.missing == ["REPLICA"]
+    assert "give --param REPLICA=VALUE" in refused.value.problems[0]
+    plan = build_plan(
+        runbook, target="rebuild", params={"CLUSTER": "main", "REPLICA": "r2"}, environ={}
+    )
+    assert (plan.env["CLUSTER"], plan.env["REPLICA"], plan.env["PORT"]) == ("main", "r2", "5432")

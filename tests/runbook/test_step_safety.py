@@ -18,6 +18,7 @@ from opsbook.runbook.step_safety import (
     DEFAULT_TIMEOUT,
     Who,
     attendance,
+    attendances,
     condition,
     default_timeout,
     runnable_command,
@@ -505,3 +506,43 @@ def test_inspect_json_says_for_every_step_who_and_why(alert: Runbook) -> None:
     assert all(s["why"] for s in diagnosis)
     mitigation = data["troubleshooting"][0]["resolution"]
     assert mitigation[0]["who"] == "ask" and "kubectl rollout restart" in mitigation[0]["why"]
+
+
+SESSION_PAGE = """\
+# Cache nodes
+
+## Troubleshooting Guide
+
+### Issue: A cache node stops answering
+
+#### Possible checks
+
+1. Log in to the node: `ssh cache-1`
+2. Look at its memory: `free -m`
+3. Open the cache's prompt: `redis-cli`
+4. Ask it for its memory: `INFO memory`
+5. Leave the prompt: `quit`
+6. Leave the node: `exit`
+7. Check the proxy from here: `curl -s http://proxy.internal/health`
+"""
+
+
+def test_steps_after_one_that_opened_another_place_are_typed_there() -> None:
+    issue = parsed(SESSION_PAGE).troubleshooting[0]
+    said = attendances(issue.diagnosis, "diagnosis")
+    assert [d.who for d in said] == [Who.PERSON] * 6 + [Who.UNATTENDED]
+    assert said[1].why == "it is typed in a shell on cache-1, which an earlier step opened"
+    assert said[3].why == "it is typed in the redis-cli prompt, which an earlier step opened"
+    data = runbook_data(parsed(SESSION_PAGE))["troubleshooting"][0]["diagnosis"]
+    assert [s["who"] for s in data] == ["person"] * 6 + ["unattended"]
+
+
+def test_the_plan_carries_the_place_an_earlier_step_opened() -> None:
+    # lazy: the plan is procedures' (the runbook domain's tests reach it only here)
+    from opsbook.procedures.plan import build_plan
+
+    plan = build_plan(
+        parsed(SESSION_PAGE), target="a-cache-node-stops-answering", params={}, environ={}
+    )
+    assert [i.decision.who for i in plan.items] == [Who.PERSON] * 6 + [Who.UNATTENDED]
+    assert plan.items[1].inside == "a shell on cache-1"

@@ -124,6 +124,8 @@ class PlanItem(Record):
     source: str = ""
     # Seconds before the command is stopped: its `timeout=`, else the runbook's default.
     timeout: float | None = None
+    # The other place (a host's shell, a console) an earlier step left the person in.
+    inside: str | None = None
 
     @property
     def label(self) -> str:
@@ -132,7 +134,7 @@ class PlanItem(Record):
     @cached_property
     def decision(self) -> Attendance:
         """Say whether the item runs without a person, and why (runbook/step_safety.py)."""
-        return attendance(self.step, str(self.phase))
+        return attendance(self.step, str(self.phase), self.inside)
 
     @property
     def needs_person(self) -> bool:

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from opsbook.procedures.shellvars import WORD_BREAK, env_name
+from opsbook.runbook.placeholder_forms import placeholder_at, placeholder_name, placeholder_names
 
-PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 _DELIMITER_END = " \t\n;&|<>()"
 
 
@@ -43,10 +43,12 @@ class _Lexer:
 
     def placeholder(self, quoting: str) -> bool:
         """Replace a placeholder at the cursor (quoting: "{}" with the reference); say if so."""
-        match = PLACEHOLDER.match(self.text, self.i)
+        single = quoting.startswith("'")
+        match = placeholder_at(self.text, self.i, single_quoted=single)
         if match is None:
             return False
-        self.out.append(quoting.format("${" + env_name(match.group(1)) + "}"))
+        name = env_name(placeholder_name(match))
+        self.out.append(quoting.replace("{}", "${" + name + "}"))
         self.i = match.end()
         return True
 
@@ -185,8 +187,8 @@ class _Lexer:
 
 
 def placeholders_as_variables(command: str) -> str:
-    """Replace each `<name>` with a reference to `$name`, quoted right for where it stands."""
-    if "<" not in command:
+    """Replace each placeholder with a reference to `$name`, quoted right for where it stands."""
+    if not placeholder_names(command):
         return command
     lexer = _Lexer(command)
     lexer.code()

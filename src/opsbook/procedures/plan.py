@@ -21,7 +21,7 @@ from opsbook.procedures.shellvars import assigned, env_name, undeclared
 from opsbook.runbook.model import Parameter, Procedure, Runbook, Step
 from opsbook.runbook.record import Record
 from opsbook.runbook.secret_names import is_secret_name
-from opsbook.runbook.step_safety import default_timeout, runnable_command
+from opsbook.runbook.step_safety import default_timeout, places_after, runnable_command
 
 
 class PlanError(Exception):
@@ -134,7 +134,7 @@ def build_plan(
     missing: list[str] = []
     implied = _implied(runbook, chosen, rollback_proc, items, environ)
     values = _values(runbook, chosen, rollback_proc, items, params, problems, missing, implied)
-    env = _environment(runbook, environ, problems)
+    env = _environment(runbook, {**environ, **params}, problems, missing)
     problems += _value_problems(runbook, env, items)
     for item in items:
         expect = item.step.attrs.expect
@@ -229,6 +229,7 @@ def _items(
 ) -> list[PlanItem]:
     out: list[PlanItem] = []
     timeout = default_timeout(runbook.settings)
+    places: tuple[str, ...] = ()
     for number, step in enumerate(steps, start=1 + offset):
         hosts = _hosts(runbook, step.attrs.host, host)
         cwd = step.attrs.cwd
@@ -238,11 +239,12 @@ def _items(
         runnable = runnable_command(step)
         command = placeholders_as_variables(runnable) if runnable else None
         limit = step.attrs.timeout if step.attrs.timeout is not None else timeout
+        of = len(steps) + offset
+        inside = places[-1] if places else None
         out.append(
-            PlanItem(
-                key, phase, number, len(steps) + offset, step, command, hosts, cwd, source, limit
-            )
+            PlanItem(key, phase, number, of, step, command, hosts, cwd, source, limit, inside)
         )
+        places = places_after(step, places)
     return out
 
 
@@ -313,6 +315,7 @@ def _values(
     for item in items:
         for name in item.step.placeholders:
             placeholder_names.setdefault(name, item)
+    names |= {v.name for v in runbook.env_vars}
     for name in given:
         if name not in names and name not in placeholder_names and name not in implied:
             takes = ", ".join(sorted(names | set(placeholder_names) | set(implied))) or "none"
@@ -343,9 +346,9 @@ def _values(
 
 
 def _environment(
-    runbook: Runbook, environ: Mapping[str, str], problems: list[str]
+    runbook: Runbook, environ: Mapping[str, str], problems: list[str], missing: list[str]
 ) -> dict[str, str]:
-    """Values of the runbook's Environment Variables table: the environment, else default."""
+    """Values of the runbook's variables tables: --param, else the environment, else default."""
     env: dict[str, str] = {}
     for var in runbook.env_vars:
         default = "" if var.default.strip().lower() in EMPTY_DEFAULTS else var.default
@@ -353,9 +356,10 @@ def _environment(
         if value:
             env[var.name] = value
         elif var.required:
+            missing.append(var.name)
             problems.append(
                 f"{runbook.path}:{var.line}: environment variable {var.name} is "
-                "required and not set"
+                f"required and not set: set it or give --param {var.name}=VALUE"
             )
     return env
 

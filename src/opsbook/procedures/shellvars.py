@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from opsbook.runbook.shell_words import WORD_BREAK as WORD_BREAK
+from opsbook.runbook.shell_words import read_quoted
+
 # Variables every shell sets by itself.
 SHELL_NAMES = frozenset(
     {
@@ -50,8 +53,6 @@ SHELL_NAMES = frozenset(
     }
 )
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-# Characters after which a `#` begins a comment (it must begin a word).
-WORD_BREAK = " \t\n;&|()"
 _ASSIGN = re.compile(
     rf"(?:^|[\s;&|(`])(?:(?:export|local|declare|typeset|readonly)\s+(?:-\w+\s+)*)?({_NAME})\+?="
 )
@@ -76,25 +77,9 @@ def env_name(placeholder: str) -> str:
 
 def _unquoted_dollars(command: str) -> Iterator[str]:
     """Yield the text right after each `$` that the shell would expand."""
-    single = double = False
-    i = 0
-    while i < len(command):
-        char = command[i]
-        if char == "\\" and not single:
-            i += 2
-            continue
-        if char == "#" and not (single or double) and (i == 0 or command[i - 1] in WORD_BREAK):
-            # A comment: its quotes and dollars are prose (a "don't" must not open a quote).
-            end = command.find("\n", i)
-            i = len(command) if end == -1 else end
-            continue
-        if char == "'" and not double:
-            single = not single
-        elif char == '"' and not single:
-            double = not double
-        elif char == "$" and not single:
+    for i, single in read_quoted(command):
+        if command[i] == "$" and not single:
             yield command[i + 1 : i + 80]
-        i += 1
 
 
 def referenced(command: str) -> set[str]:

@@ -11,6 +11,7 @@ from opsbook.runbook.attributes import parse_attrs
 from opsbook.runbook.blocks import inline_source, item_lead, line_of, strip_emphasis
 from opsbook.runbook.fence_kinds import is_transcript, not_commands, transcript_commands
 from opsbook.runbook.model import Attrs, Step
+from opsbook.runbook.placeholder_forms import placeholder_names
 from opsbook.runbook.problems import ValueProblem
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console", "zsh", "shell-session"}
 _CHECKBOX = re.compile(r"^\[[ xX]\]\s*")
-_PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9_-]*)>")
 
 
 def step_from_item(item: Node) -> Step | None:
@@ -165,11 +165,8 @@ def _split_info(info: str) -> tuple[str, str]:
 
 
 def placeholders(command: str) -> tuple[str, ...]:
-    """Return the `<name>` placeholders of a command, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for name in _PLACEHOLDER.findall(command):
-        seen.setdefault(name, None)
-    return tuple(seen)
+    """Return the placeholders of a command (`<name>`, `{name}`, `YOUR_NAME`), in order."""
+    return placeholder_names(command)
 
 
 def _list_steps(block: Node, on_error: Callable[[ValueProblem], None]) -> list[Step]:

@@ -104,6 +104,11 @@ RUNBOOK_PARTS = {
     "maintenance tasks": "maintenance_tasks",
     "configuration files": "config_files",
     "environment variables": "env_vars",
+    # A database runbook's table of the values it needs: parameters with descriptions.
+    "input": "inputs",
+    "inputs": "inputs",
+    "input variables": "inputs",
+    "variables": "inputs",
     "recovery time objective rto": "rto",
     "recovery time objective": "rto",
     "rto": "rto",
@@ -374,6 +379,7 @@ class _Reader:
             "maintenance_tasks": lambda: table_rows.maintenance_tasks(blocks, self.error),
             "config_files": lambda: table_rows.config_files(blocks),
             "env_vars": lambda: table_rows.env_vars(blocks),
+            "inputs": lambda: table_rows.env_vars(blocks, needed=True),
             "rto": lambda: sections.read_objective(text, "rto"),
             "rpo": lambda: sections.read_objective(text, "rpo"),
             "dr_steps": lambda: self.steps(blocks),
@@ -385,6 +391,7 @@ class _Reader:
             "version_history": lambda: table_rows.version_history(blocks),
         }
         value = readers[kind]()
+        kind = "env_vars" if kind == "inputs" else kind
         current = getattr(draft, kind)
         if isinstance(current, list) and isinstance(value, list):
             current.extend(value)

@@ -12,12 +12,19 @@ from typing import Any
 
 from opsbook.runbook.model import Procedure, Runbook, Schedule, Step, TroubleshootingIssue
 from opsbook.runbook.redact import public_procedure, public_runbook
-from opsbook.runbook.step_safety import attendance
+from opsbook.runbook.step_safety import Attendance, attendance, attendances
 
 
-def step_data(step: Step, part: str = "steps") -> dict[str, Any]:
+def steps_data(steps: tuple[Step, ...], part: str) -> list[dict[str, Any]]:
+    """Return a part's checks or steps in order, each with who runs it and why."""
+    return [step_data(s, part, d) for s, d in zip(steps, attendances(steps, part), strict=True)]
+
+
+def step_data(
+    step: Step, part: str = "steps", decision: Attendance | None = None
+) -> dict[str, Any]:
     """Return a check or step as `{text, command, attrs, line}` (+ placeholders, who, why)."""
-    decision = attendance(step, part)
+    decision = decision or attendance(step, part)
     return {
         "text": step.text,
         "command": step.command,
@@ -47,10 +54,10 @@ def _procedure_fields(proc: Procedure) -> dict[str, Any]:
         "frequency": proc.frequency.text if proc.frequency else None,
         "schedule": schedule_data(proc.frequency),
         "parameters": [asdict(p) for p in proc.parameters],
-        "prerequisites": [step_data(s, "prerequisites") for s in proc.prerequisites],
-        "steps": [step_data(s) for s in proc.steps],
-        "validation": [step_data(s, "validation") for s in proc.validation],
-        "rollback": [step_data(s, "rollback") for s in proc.rollback],
+        "prerequisites": steps_data(proc.prerequisites, "prerequisites"),
+        "steps": steps_data(proc.steps, "steps"),
+        "validation": steps_data(proc.validation, "validation"),
+        "rollback": steps_data(proc.rollback, "rollback"),
         "rollback_procedure": proc.rollback_procedure,
         "restore_test_schedule": proc.restore_test_schedule.text
         if proc.restore_test_schedule
@@ -65,8 +72,8 @@ def issue_data(issue: TroubleshootingIssue) -> dict[str, Any]:
         "id": issue.id,
         "line": issue.line,
         "symptoms": list(issue.symptoms),
-        "diagnosis": [step_data(s, "diagnosis") for s in issue.diagnosis],
-        "resolution": [step_data(s, "resolution") for s in issue.resolution],
+        "diagnosis": steps_data(issue.diagnosis, "diagnosis"),
+        "resolution": steps_data(issue.resolution, "resolution"),
         "prevention": list(issue.prevention),
     }
 
@@ -139,7 +146,7 @@ def runbook_data(runbook: Runbook) -> dict[str, Any]:
             "rpo_seconds": dr.rpo_seconds,
             "rto_text": dr.rto_text,
             "rpo_text": dr.rpo_text,
-            "steps": [step_data(s) for s in dr.steps],
+            "steps": steps_data(dr.steps, "steps"),
         },
         "log_locations": list(runbook.log_locations),
         "useful_commands": [asdict(c) for c in runbook.useful_commands],

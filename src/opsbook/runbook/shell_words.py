@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from opsbook.runbook.record import Record
@@ -68,6 +69,34 @@ class Simple(Record):
         if "--" not in self.words:
             return ()
         return self.words[self.words.index("--") + 1 :]
+
+
+# Characters after which a `#` begins a comment (it must begin a word).
+WORD_BREAK = " \t\n;&|()"
+
+
+def read_quoted(command: str) -> Iterator[tuple[int, bool]]:
+    """Yield (index, inside single quotes) of each character the shell reads as code or
+    in quotes: not escaped, not in a comment, not a quote character itself."""
+    single = double = False
+    i = 0
+    while i < len(command):
+        char = command[i]
+        if char == "\\" and not single:
+            i += 2
+            continue
+        if char == "#" and not (single or double) and (i == 0 or command[i - 1] in WORD_BREAK):
+            # A comment: its quotes and dollars are prose (a "don't" must not open a quote).
+            end = command.find("\n", i)
+            i = len(command) if end == -1 else end
+            continue
+        if char == "'" and not double:
+            single = not single
+        elif char == '"' and not single:
+            double = not double
+        else:
+            yield i, single
+        i += 1
 
 
 def word_set(text: str) -> frozenset[str]:

@@ -11,7 +11,7 @@ ends is not run unattended. `{unattended}` marks a changing step as meant to run
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -86,12 +86,20 @@ _IF = re.compile(
 
 def condition(text: str) -> str | None:
     """Return the condition a step's text puts on it ("if the disk is full"), or None."""
-    plain = re.sub(r"`[^`]*`", "…", text)
-    first = next((m for m in _IF.finditer(plain) if not _asks(plain, m.start(), m.group(1))), None)
-    if first is None:
-        return None
-    clause = re.split(r"[,;:.)](?:\s|$)|\)", plain[first.start(1) :], maxsplit=1)[0].strip()
-    return clause if len(clause) <= 80 else clause[:79] + "…"
+    text = " ".join(text.split())
+    # Code spans keep their place but cannot hold the "if" (`--if-changed`).
+    masked = re.sub(r"`[^`]*`", lambda m: "`" * len(m.group(0)), text)
+    for found in _IF.finditer(masked):
+        if _asks(masked, found.start(), found.group(1)):
+            continue
+        end = re.search(r"[,;:.)](?:\s|$)|\)|$", masked[found.start(1) :])
+        stop = found.start(1) + (end.start() if end else len(masked))
+        clause = text[found.start(1) : stop].strip()
+        if clause.lower().endswith(" or not"):
+            # "check the nodes if any is NotReady or not": whether, not a condition.
+            continue
+        return clause if len(clause) <= 80 else clause[:79] + "…"
+    return None
 
 
 def _asks(text: str, at: int, word: str) -> bool:
@@ -125,14 +133,49 @@ def runnable_command(step: Step) -> str | None:
     return command
 
 
-def attendance(step: Step, part: str) -> Attendance:
-    """Decide whether the step (in `part`: diagnosis, steps, ...) runs without a person."""
+def attendances(steps: Sequence[Step], part: str) -> list[Attendance]:
+    """Decide for each step of a part in order: a step after one that opened another place
+    (`ssh host`, `oc rsh pod`, `psql`) is typed there, until a step leaves it (`exit`)."""
+    decided: list[Attendance] = []
+    places: tuple[str, ...] = ()
+    for step in steps:
+        decided.append(attendance(step, part, places[-1] if places else None))
+        places = places_after(step, places)
+    return decided
+
+
+def places_after(step: Step, places: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the places a person is in after the step, innermost last (): this machine)."""
+    command = runnable_command(step)
+    if command is None:
+        return places
+    for _, line in logical_lines(command):
+        if line.strip() in _LEAVING:
+            places = places[:-1]
+            continue
+        for simple in simple_commands(line):
+            opened = enters(simple)
+            places = (*places, opened) if opened else places
+    return places
+
+
+# What a person types to leave a shell, a console or a prompt.
+_LEAVING = frozenset({"exit", "logout", "quit", "\\q", "exit()", "quit()", ".exit", "\\quit"})
+
+
+def attendance(step: Step, part: str, inside: str | None = None) -> Attendance:
+    """Decide whether the step (in `part`: diagnosis, steps, ...) runs without a person.
+
+    `inside`: the other place an earlier step of the part opened and did not leave.
+    """
     attrs = step.attrs
     command = runnable_command(step)
     if command is None:
         return Attendance(Who.CONFIRM, "no command: a person does it and confirms")
     if attrs.approvals:
         return Attendance(Who.CONFIRM, f"waits for {attrs.approvals} approvals in the dashboard")
+    if inside is not None:
+        return Attendance(Who.PERSON, f"it is typed in {inside}, which an earlier step opened")
     commands = simple_commands(command)
     place = _place(commands, command)
     if place is not None:

@@ -241,17 +241,22 @@ def config_files(blocks: list[Node]) -> list[ConfigFile]:
     ]
 
 
-def env_vars(blocks: list[Node]) -> list[EnvVar]:
+def env_vars(blocks: list[Node], *, needed: bool = False) -> list[EnvVar]:
+    """Read a variables table; `needed`: an Input table, whose rows without a default or a
+    Required column must be given (a command must not run with them empty)."""
     out: list[EnvVar] = []
     for line, cells, _ in rows(blocks):
-        name = pick(cells, "variable", "name")
+        name = pick(cells, "variable", "name", "parameter", "input")
         if not name:
             continue
         secret_cell = pick(cells, "secret", "sensitive").lower()
+        required = pick(cells, "required").lower() in ("yes", "y", "true", "required")
+        if needed and "required" not in cells:
+            required = not pick(cells, "default")
         out.append(
             EnvVar(
                 name=name,
-                required=pick(cells, "required").lower() in ("yes", "y", "true", "required"),
+                required=required,
                 default=pick(cells, "default"),
                 description=pick(cells, "description"),
                 secret=secret_cell in ("yes", "y", "true") or is_secret_name(name),
