@@ -27,7 +27,10 @@ def test_yes_does_not_run_a_changing_step_the_runbook_did_not_mark(tmp_path: Pat
     env = cli_env(tmp_path / "state")
     done = opsbook("run", str(book), "cleanup", "--yes", env=env)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert 'step 2/3 "Remove the old build tree" waits for a person' in done.stdout
+    assert (
+        'step 2/3 "Remove the old build tree" waits for a person (it changes things (rm -r)'
+        in done.stdout
+    )
     assert (tmp_path / "old-build").is_dir(), "--yes must not remove it"
     assert (tmp_path / "log.txt").read_text() == "start\n"
     assert run_json("runs", "show", "1", env=env)["status"] == "waiting"

@@ -156,8 +156,8 @@ def finish_run(show: Callable[[int], RunDetailView | None], end: RunEnd, as_json
         out.print((f"Run {end.run_id} is waiting", "bold yellow"), (f": {reason}.", ""))
         out.print(
             (
-                f"  Nobody can answer here (no terminal, no --yes). Continue with: "
-                f"opsbook resume {end.run_id} (on a terminal, or with --yes)",
+                f"  Nobody can answer here. Continue with: opsbook resume {end.run_id} "
+                "(on a terminal; --yes answers only the runbook's own confirmations)",
                 "",
             )
         )

@@ -108,7 +108,9 @@ def waiting_message(item: PlanItem) -> str:
         if needed
         else "a person"
     )
-    return f'{item.label} "{item.step.text}" waits for {who}'
+    # Why a step with a command waits, when opsbook decided it (--yes does not answer it).
+    why = "" if item.decision.yes_answers else f" ({item.decision.why})"
+    return f'{item.label} "{item.step.text}" waits for {who}{why}'
 
 
 async def drive(
