@@ -88,6 +88,11 @@ def test_unlabelled_queries_manifests_and_output_are_shown_never_run() -> None:
         ("projects.each do |p|\n  puts p.id\nend", "ruby"),
         ("NAME      READY   STATUS\nweb-1     1/1     Running", "output"),
         ("Filesystem      Size  Used Avail Use% Mounted on", "output"),
+        ("appdb=# select pg_cancel_backend(<pid>);\n pg_cancel_backend\n t", "console"),
+        ("mysql> SHOW PROCESSLIST;", "console"),
+        ("redis-main:6379> INFO memory", "console"),
+        ("irb(main):001> Project.count", "console"),
+        (">>> import sys", "console"),
     ],
 )
 def test_unlabelled_fences_that_are_not_shell_are_named(content: str, kind: str) -> None:

@@ -13,6 +13,13 @@ import re
 # A prompt a transcript shows before a command: `$ `, `user@host:~$ `, `[root@db ~]# `.
 _USER_PROMPT = re.compile(r"^(?:\$|[\w.-]+@[\w.-]+(?::[^\s$#]*)?\$|\[[^\]\n]+\]\$) ")
 _ROOT_PROMPT = re.compile(r"^(?:#|[\w.-]+@[\w.-]+(?::[^\s$#]*)?#|\[[^\]\n]+\]#) ")
+# The prompt of a database or a language console (psql `db=# `, `mysql> `, `redis> `,
+# `irb(main):001> `, `>>> `): what follows it is typed there, never a command here.
+_CONSOLE_PROMPT = re.compile(
+    r"^(?:[\w-]+=[#>]|[\w-]+-[#>]|mysql>|MariaDB \[[^\]]*\]>|redis[\w.:-]*>|"
+    r"[\w.-]+:\d+(?:\[\d+\])?>|irb\([^)]*\)[\d:]*[>*]|\[\d+\] pry\([^)]*\)>|>>>|"
+    r"rs\d+:\w+>|test>|admin>) "
+)
 _PROMQL = re.compile(
     r"\b(?:rate|irate|increase|sum|avg|min|max|count|topk|bottomk|absent|histogram_quantile|"
     r"max_over_time|min_over_time|avg_over_time|sum_over_time|delta|deriv|predict_linear|"
@@ -59,12 +66,15 @@ def transcript_commands(content: str, *, console: bool = False) -> str:
 
 
 def not_commands(content: str) -> str | None:
-    """Name what an unlabelled fence holds when it is not shell (promql, yaml, ...), or None."""
+    """Name what an unlabelled fence holds when it is not shell (promql, yaml, a database
+    prompt's session, ...), or None."""
     lines = [line for line in content.splitlines() if line.strip()]
     if not lines:
         return None
     first = lines[0].strip()
     head = first.split()[0]
+    if _CONSOLE_PROMPT.match(first):
+        return "console"
     if first[0] in "{[" and _json(content):
         return "json"
     word = re.split(r"[({]", head)[0]
