@@ -255,6 +255,9 @@ def test_never_ending_commands_wait_for_a_person_unless_bounded(manual: Runbook)
         ("redis-cli -h cache monitor", "monitors"),
         ("read -p 'Continue? ' answer", "waits for someone"),
         ("heroku logs --tail -a app", "follows the logs"),
+        ("kubectl -n web edit pvc data-0", "kubectl edit opens an editor"),
+        ("sudo systemctl edit nginx", "systemctl edit opens an editor"),
+        ("crontab -e", "crontab -e opens an editor"),
     ],
 )
 def test_commands_that_never_end_are_not_run_unattended(command: str, why: str) -> None:
@@ -291,7 +294,6 @@ def test_commands_that_end_by_themselves_run_unattended(command: str) -> None:
         ("kubectl -n web delete pod web-1", "kubectl delete"),
         ("kubectl patch deploy web -p '{}'", "kubectl patch"),
         ("kubectl apply -f fix.yaml", "kubectl apply"),
-        ("oc edit configmap web", "oc edit"),
         ("oc adm cordon node-1", "oc adm cordon"),
         ("kubectl scale sts/db --replicas 0", "scales to zero"),
         ("helm uninstall web", "helm uninstall"),

@@ -152,6 +152,9 @@ def endless(cmd: Simple) -> str | None:
     program = cmd.program
     if program == "top" and cmd.has("-n"):
         return None
+    editor = _opens_editor(cmd)
+    if editor is not None:
+        return f"{editor} opens an editor for someone to type in"
     if program in _FULL_SCREEN:
         return f"{program} runs until someone quits it"
     if cmd.has("--follow", "--watch") or (program == "stern"):
@@ -188,4 +191,17 @@ def endless(cmd: Simple) -> str | None:
         return "read -p waits for someone to type"
     if program == "sleep" and cmd.args[:1] == ("infinity",):
         return "sleep infinity never ends"
+    return None
+
+
+def _opens_editor(cmd: Simple) -> str | None:
+    """Name the command when it opens an editor (`kubectl edit`, `crontab -e`), else None."""
+    program = cmd.program
+    if program in ("visudo", "vipw", "vigr", "sudoedit"):
+        return program
+    if program == "crontab" and cmd.has("-e"):
+        return "crontab -e"
+    verbs = after_global_options(cmd) if program in ("kubectl", "oc") else list(cmd.positionals(1))
+    if program in ("kubectl", "oc", "systemctl") and verbs[:1] == ["edit"]:
+        return f"{program} edit"
     return None
