@@ -114,3 +114,18 @@ def test_an_input_table_supplies_parameters_with_their_descriptions() -> None:
         runbook, target="rebuild", params={"CLUSTER": "main", "REPLICA": "r2"}, environ={}
     )
     assert (plan.env["CLUSTER"], plan.env["REPLICA"], plan.env["PORT"]) == ("main", "r2", "5432")
+
+
+def test_a_step_for_a_named_host_runs_the_lines_after_its_ssh_there() -> None:
+    runbook = parse_runbook(
+        "---\nhosts:\n  edge-1: 10.0.0.9\n---\n# Edge\n\n## Standard Operating Procedures\n\n"
+        "### Reload Procedure\n\n**Steps**:\n1. Reload the proxy {host=edge-1 unattended}\n\n"
+        "   ```sh\n   ssh edge-1\n   sudo systemctl reload edge\n   exit\n   ```\n",
+        "edge.md",
+    )
+    (item,) = build_plan(runbook, target="reload", params={}, environ={}).items
+    assert (item.command, item.hosts, item.needs_person) == (
+        "sudo systemctl reload edge",
+        ("edge-1",),
+        False,
+    )
