@@ -34,7 +34,7 @@ def test_disk_alert_goes_pending_firing_resolved_with_history(
     db: Database, runbook: Runbook
 ) -> None:
     assert step(db, runbook, 85, T0) == []
-    [alert] = service.list_alerts(db=db, state="open")
+    [alert] = service.list_alerts(db=db, state="open").items
     assert alert.state == "pending" and alert.issue == "disk-filling-up"
     assert step(db, runbook, 86, T0 + timedelta(seconds=30)) == []
     assert step(db, runbook, 87, T0 + timedelta(seconds=60)) == [NoticeKind.FIRED]
@@ -78,14 +78,14 @@ def test_failed_reading_keeps_the_alert_and_shows_as_error(db: Database, runbook
         if m.metric == "disk-usage"
     ]
     assert status.value is None and status.error == "boom" and not status.stale
-    assert service.list_alerts(db=db, state="firing")[0].severity == "critical"
+    assert service.list_alerts(db=db, state="firing").items[0].severity == "critical"
 
 
 def test_acknowledge_then_no_escalation_and_refusals_say_why(
     db: Database, runbook: Runbook
 ) -> None:
     step(db, runbook, 85, T0)
-    [alert] = service.list_alerts(db=db)
+    [alert] = service.list_alerts(db=db).items
     with pytest.raises(TransitionRefused, match="pending"):
         service.acknowledge(db=db, alert_id=alert.id, by="ana", now=T0)
     step(db, runbook, 85, T0 + timedelta(seconds=60))
@@ -101,7 +101,7 @@ def test_unacknowledged_warning_escalates_once_after_its_response_time(
 ) -> None:
     step(db, runbook, 85, T0)
     step(db, runbook, 85, T0 + timedelta(seconds=60))
-    [alert] = service.list_alerts(db=db)
+    [alert] = service.list_alerts(db=db).items
     service.mark_notified(db=db, alert_id=alert.id, now=T0 + timedelta(seconds=60))
     # warning -> the Medium response time: 4 hours.
     assert service.due_escalations(db=db, runbook=runbook, now=T0 + timedelta(hours=3)) == []
@@ -125,11 +125,11 @@ def test_silence_mutes_matching_alerts_and_they_fire_again_when_it_ends(
         now=T0 + timedelta(seconds=61),
     )
     assert len(result.silenced_alerts) == 1
-    assert service.list_alerts(db=db)[0].state == "silenced"
+    assert service.list_alerts(db=db).items[0].state == "silenced"
     assert service.end_silences(db=db, now=T0 + timedelta(minutes=30)) == []
     back = service.end_silences(db=db, now=T0 + timedelta(hours=2))
     assert [n.kind for n in back] == [NoticeKind.FIRED]
-    assert service.list_alerts(db=db)[0].state == "firing"
+    assert service.list_alerts(db=db).items[0].state == "firing"
 
 
 def test_alert_firing_under_a_silence_is_recorded_but_muted(db: Database, runbook: Runbook) -> None:
@@ -157,7 +157,7 @@ def test_alert_in_a_maintenance_window_is_recorded_not_notified(
         now=sunday + timedelta(minutes=1),
     )
     assert notice.muted == "maintenance window Sundays 02:00-04:00"
-    assert service.list_alerts(db=db)[0].in_maintenance is True
+    assert service.list_alerts(db=db).items[0].in_maintenance is True
 
 
 def test_samples_past_retention_are_deleted(db: Database) -> None:
@@ -174,9 +174,9 @@ def test_samples_past_retention_are_deleted(db: Database) -> None:
 
 def test_search_finds_alerts_by_name_and_state(db: Database, runbook: Runbook) -> None:
     step(db, runbook, 85, T0)
-    assert len(service.list_alerts(db=db, text="disk")) == 1
-    assert service.list_alerts(db=db, text="memory") == []
-    assert service.list_alerts(db=db, state="resolved") == []
+    assert len(service.list_alerts(db=db, text="disk").items) == 1
+    assert service.list_alerts(db=db, text="memory").items == ()
+    assert service.list_alerts(db=db, state="resolved").items == ()
 
 
 def test_an_alert_that_fired_muted_also_resolves_muted(db: Database, runbook: Runbook) -> None:

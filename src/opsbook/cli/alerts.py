@@ -72,7 +72,7 @@ def list_(
         state=None if state == "all" else state,
         text=search,
         limit=limit,
-    )
+    ).items
     if as_json:
         print_json(json_data(rows))
         return

@@ -11,15 +11,16 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, TooLarge
 from opsbook.inputs import check_text, check_time
+from opsbook.monitoring.alert_list import AlertFilter, filtered, newest_first
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import store_notifications
-from opsbook.monitoring.lifecycle import ALERTS, OPEN, AlertEvent, AlertState
+from opsbook.monitoring.lifecycle import ALERTS, AlertEvent, AlertState
 from opsbook.monitoring.linking import metric_named, rule_for_metric
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import (
@@ -45,6 +46,7 @@ from opsbook.monitoring.views import (
     SilenceView,
 )
 from opsbook.monitoring.windows import MaintenanceWindow
+from opsbook.paging import Page, decode_cursor, encode_cursor
 from opsbook.runbook.model import ResponseTimes, Runbook
 from opsbook.store.timestamps import utc
 
@@ -107,27 +109,22 @@ def list_alerts(
     text: str | None = None,
     origin: str | None = None,
     group: str | None = None,
+    issue: str | None = None,
     limit: int = 100,
-) -> list[AlertView]:
-    """Return alerts, newest first: `state` open|any state name, `text` searched in name/summary,
-    `group` an Alertmanager groupKey."""
-    query = select(AlertRow)
-    if group:
-        query = query.where(AlertRow.group_key == group)
-    if state == "open":
-        query = query.where(AlertRow.state.in_([s.value for s in OPEN]))
-    elif state:
-        query = query.where(AlertRow.state == state)
-    if origin:
-        query = query.where(AlertRow.origin == origin)
-    if text:
-        like = f"%{text}%"
-        query = query.where(
-            or_(AlertRow.name.ilike(like), AlertRow.summary.ilike(like), AlertRow.issue.ilike(like))
-        )
-    query = query.order_by(AlertRow.updated_at.desc(), AlertRow.id.desc()).limit(limit)
+    cursor: str | None = None,
+) -> Page[AlertView]:
+    """Return a page of alerts, newest first, with the total: `state` open|any state name,
+    `text` searched in name/summary/issue, `group` an Alertmanager groupKey."""
+    after = decode_cursor(cursor) if cursor else None
+    where = AlertFilter(state=state, text=text, origin=origin, group=group, issue=issue)
     with db.transaction() as session:
-        return [alert_view(row) for row in session.scalars(query)]
+        query = filtered(where, session.get_bind().dialect.name)
+        rows = list(session.scalars(newest_first(query, after, limit + 1)))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        more = len(rows) > limit
+        items = tuple(alert_view(row) for row in rows[:limit])
+    last = rows[limit - 1] if more else None
+    return Page(items, total, encode_cursor(last.updated_at, last.id) if last else None)
 
 
 def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:

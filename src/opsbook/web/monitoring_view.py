@@ -40,7 +40,7 @@ def metric_rows(state: AppState) -> list[MetricStatusView]:
 
 def alerts_panel(state: AppState) -> Panel:
     """Return the overview's alerts panel: open alerts, worst first."""
-    rows = list_alerts(db=state.db, state="open", limit=50)
+    rows = list(list_alerts(db=state.db, state="open", limit=50).items)
     rows.sort(key=lambda a: (a.state != "firing", a.severity != "critical"))
     items = tuple(
         PanelItem(

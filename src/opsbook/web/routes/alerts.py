@@ -42,6 +42,7 @@ from opsbook.web.alert_schemas import (
 )
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.monitoring_view import metric_rows, register_panels
+from opsbook.web.page_links import PAGE_HEADERS, Cursor, paged
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import app_state
@@ -55,19 +56,32 @@ register_panels()
 STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved")
 
 
-@router.get("/api/v1/alerts", response_model=list[AlertOut], responses=AUTH)
+@router.get(
+    "/api/v1/alerts",
+    response_model=list[AlertOut],
+    responses={**AUTH, 200: {"headers": PAGE_HEADERS}},
+)
 def alerts(
     request: Request,
+    response: Response,
     state: str | None = Query(None, description=", ".join(STATES)),
     q: str | None = Query(None, max_length=200, description="Search name and summary."),
     group: str | None = Query(None, max_length=2000, description="An Alertmanager groupKey."),
     limit: int = Query(100, ge=1, le=1000),
+    cursor: Cursor = None,
     principal: Principal = Depends(viewer),
 ) -> list[AlertView]:
-    """List alerts, newest first; filter by state, search text and Alertmanager group."""
+    """List alerts, newest first, a page at a time; filter by state, text and group.
+
+    The total is in `X-Total-Count`; `X-Next-Cursor` (and a `Link` with rel="next") give
+    the next page, as long as there is one.
+    """
     if state is not None and state not in STATES:
         raise BadInput(f"state must be one of: {', '.join(STATES)}")
-    return list_alerts(db=app_state(request).db, state=state, text=q, group=group, limit=limit)
+    shown = list_alerts(
+        db=app_state(request).db, state=state, text=q, group=group, limit=limit, cursor=cursor
+    )
+    return paged(request, response, shown)
 
 
 @router.get("/api/v1/silences", response_model=list[SilenceOut], responses=AUTH)
@@ -168,7 +182,7 @@ def alerts_page(
     chosen = state if state in STATES or state == "all" else "open"
     rows = list_alerts(
         db=app.db, state=None if chosen == "all" else chosen, text=q or None, limit=200
-    )
+    ).items
 
     return page(
         request,
@@ -218,7 +232,7 @@ def troubleshooting_page(
     issue = app.source.runbook.issue(issue_id)
     if issue is None:
         raise NotFound(f"no troubleshooting issue {issue_id!r} in the runbook")
-    linked = [a for a in list_alerts(db=app.db, text=issue.id, limit=50) if a.issue == issue.id]
+    linked = list_alerts(db=app.db, issue=issue.id, limit=50).items
     return page(request, "troubleshooting.html", principal, issue=issue, alerts=linked)
 
 
