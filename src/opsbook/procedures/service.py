@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.drive import Clock, drive
-from opsbook.procedures.drive import Me as Me  # the web imports Me and RunEnd from here
+from opsbook.procedures.drive import Me as Me  # imported from here by incidents, the web
 from opsbook.procedures.drive import RunEnd as RunEnd
 from opsbook.procedures.engine import FINISHED, Event, Outcome, Plan, RunStatus, apply
 from opsbook.procedures.executors.protocol import Executor
