@@ -168,8 +168,9 @@ def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
     from opsbook.procedures.confirm import NobodyConfirmer
     from opsbook.procedures.executors.local import LocalExecutor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
+    from opsbook.procedures.replan import prepare_resume
     from opsbook.procedures.runner import QuietReporter
-    from opsbook.procedures.service import execute_run, prepare_resume
+    from opsbook.procedures.service import execute_run
 
     clock = FakeClock()
     guard = ShutdownGuard(lambda: db)

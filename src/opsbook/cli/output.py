@@ -34,6 +34,7 @@ EXIT_STATUS: dict[ErrorKind, int] = {
     ErrorKind.BAD_INPUT: EXIT_BAD_INPUT,
     ErrorKind.TOO_LARGE: EXIT_BAD_INPUT,
     ErrorKind.REFUSED: EXIT_FAILED,
+    ErrorKind.FORBIDDEN: EXIT_FAILED,
     ErrorKind.CONFLICT: EXIT_FAILED,
 }
 

@@ -24,12 +24,11 @@ from opsbook.incidents.severity import levels
 from opsbook.procedures.drive import this_process
 from opsbook.procedures.guard import Override
 from opsbook.procedures.plan import build_plan
-from opsbook.procedures.service import start_run
+from opsbook.procedures.run_jobs import start_queued_run
 from opsbook.store.database import state_dir
 from opsbook.web.auth import GuardedRoute, admin, operator, viewer
 from opsbook.web.incidents_view import incident_page_data, register_incident_panel
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
-from opsbook.web.runs import control
 from opsbook.web.runs.actions import start
 from opsbook.web.schemas import MAX_PROCEDURE, ErrorOut
 from opsbook.web.state import AppState, app_state
@@ -403,7 +402,7 @@ def force_form(
     service.show_incident(db=state.db, incident_id=incident_id)  # NotFound before any run
     plan = build_plan(state.source.runbook, target=procedure, params={}, environ=state.environ)
     override = Override(principal.name, reason, allows(principal.role, Role.ADMIN))
-    run_id = start_run(
+    run_id = start_queued_run(
         db=state.db,
         plan=plan,
         me=this_process(principal.name),
@@ -411,7 +410,6 @@ def force_form(
         guard=state.run_guard,
         override=override,
     )
-    control.queue(state.db, run_id=run_id, resume=False, now=state.clock)
     if state.worker is not None:
         state.worker.wake()
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
