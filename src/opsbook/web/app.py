@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -135,8 +136,8 @@ async def _domain_error(request: Request, exc: DomainError) -> Response:
     """Answer a use case's refusal with the status of its kind, as any HTTP error, or on
     the page of the form that asked (`web/forms.py`)."""
     render = form_page(request)
-    if render is not None:
-        return render(exc, HTTP_STATUS[exc.kind])
+    if render is not None:  # it may read the database: off the event loop, as the route was
+        return await run_in_threadpool(render, exc, HTTP_STATUS[exc.kind])
     return await _http_error(request, HTTPException(HTTP_STATUS[exc.kind], str(exc)))
 
 
