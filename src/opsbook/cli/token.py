@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import typer
 
-from opsbook.cli.output import (
-    EXIT_FAILED,
-    console,
-    database_or_exit,
-    fail,
-    print_json,
-)
-
-if TYPE_CHECKING:
-    from opsbook.access.model import TokenInfo
+from opsbook.cli.output import EXIT_FAILED, console, database_or_exit, fail, json_data, print_json
 
 token_app = typer.Typer(
     help="Create, list and revoke API tokens for the server and its API.\n\n"
@@ -39,19 +29,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
 
 
-def _data(info: TokenInfo) -> dict[str, Any]:
-    return {
-        "id": info.id,
-        "name": info.name,
-        "role": info.role.value,
-        "created_at": info.created_at.isoformat(),
-        "created_by": info.created_by,
-        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
-        "last_used_at": info.last_used_at.isoformat() if info.last_used_at else None,
-        "active": info.active,
-    }
-
-
 @token_app.command(
     help="Create a token and print it once.\n\n"
     "Example: opsbook token create --name alice --role operator"
@@ -66,25 +43,19 @@ def create(
     from opsbook.access import service
     from opsbook.access.roles import parse_role
 
-    try:
-        parsed = parse_role(role)
-    except ValueError as exc:
-        fail(f"--role: {exc}")
+    parsed = parse_role(role)
     # lazy: keeps getpass off the start-up of `opsbook --help`
     import getpass
 
-    try:
-        info, token = service.create_token(
-            database_or_exit(runbook),
-            name=name,
-            role=parsed,
-            created_by=getpass.getuser(),
-            now=datetime.now(UTC),
-        )
-    except service.AccessError as exc:
-        fail(f"--name: {exc}")
+    info, token = service.create_token(
+        database_or_exit(runbook),
+        name=name,
+        role=parsed,
+        created_by=getpass.getuser(),
+        now=datetime.now(UTC),
+    )
     if as_json:
-        print_json({"token": token, **_data(info)})
+        print_json({"token": token, **json_data(info)})
         return
     out = console()
     out.print(f"Created {parsed.value} token [bold]{info.name}[/] (id {info.id}):", markup=True)
@@ -107,7 +78,7 @@ def list_(
 
     tokens = service.list_tokens(database_or_exit(runbook), include_revoked=include_revoked)
     if as_json:
-        print_json([_data(t) for t in tokens])
+        print_json(json_data(tokens))
         return
     # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.table import Table
@@ -152,7 +123,7 @@ def revoke(
     else:
         revoked = service.revoke_token(db, name=ident, now=now)
     if as_json:
-        print_json([_data(t) for t in revoked])
+        print_json(json_data(revoked))
     if not revoked:
         if not as_json:
             fail(

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from opsbook.incidents import queries
-from opsbook.incidents.service import Opened, open_incident
+from opsbook.incidents.service import open_incident
+from opsbook.incidents.views import Opened
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
@@ -86,7 +87,7 @@ class IncidentOpener:
         opened = open_for_alert(
             db=self.db, runbook=self.runbook(), alert=alert, severity_level=severity_level, now=now
         )
-        return int(opened.incident["id"])
+        return opened.incident.id
 
     def resolved(self, alert: AlertFacts, now: datetime) -> int | None:
         """Note the alert's resolution in its open incident, if any."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -22,6 +21,7 @@ from opsbook.monitoring.service import (
     list_silences,
     show_alert,
 )
+from opsbook.monitoring.silences import silence_length
 from opsbook.monitoring.views import (
     AlertHistoryView,
     AlertView,
@@ -29,8 +29,6 @@ from opsbook.monitoring.views import (
     SeriesView,
     SilenceView,
 )
-from opsbook.runbook.durations import parse_duration
-from opsbook.runbook.problems import ValueProblem
 from opsbook.web.alert_schemas import (
     AlertDetailOut,
     AlertOut,
@@ -41,6 +39,7 @@ from opsbook.web.alert_schemas import (
     SilenceOut,
 )
 from opsbook.web.auth import GuardedRoute, operator, viewer
+from opsbook.web.forms import form_model
 from opsbook.web.monitoring_view import metric_rows, register_panels
 from opsbook.web.page_links import PAGE_HEADERS, Cursor, paged
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
@@ -132,15 +131,11 @@ def silence(
 ) -> SilenceView:
     """Silence alerts whose labels match every matcher, for a duration (`2h`, `30 minutes`)."""
     state = app_state(request)
-    try:
-        seconds = parse_duration(body.duration)
-    except ValueProblem as exc:
-        raise BadInput(f"duration: {exc.message}", exc.hint) from None
     # A bad matcher, comment or duration is a BadInput: the app answers 422 (413 if too long).
     return add_silence(
         db=state.db,
         matchers=body.matchers,
-        duration=seconds,
+        duration=silence_length(body.duration),
         by=principal.name,
         comment=body.comment,
         now=state.clock(),
@@ -242,18 +237,15 @@ async def silence_form(request: Request, principal: Principal = Depends(operator
     form = await request.form()
     matchers = [m.strip() for m in str(form.get("matchers", "")).splitlines() if m.strip()]
 
-    try:
-        body = SilenceIn.model_validate(
-            {
-                "matchers": matchers or [""],
-                "duration": str(form.get("duration", "")) or "?",
-                "comment": str(form.get("comment", "")),
-            }
-        )
-    except ValidationError as exc:
-        raise HTTPException(
-            422, f"the silence form is not valid: {exc.errors()[0]['msg']}"
-        ) from None
+    body = form_model(
+        SilenceIn,
+        {
+            "matchers": matchers or [""],
+            "duration": str(form.get("duration", "")) or "?",
+            "comment": str(form.get("comment", "")),
+        },
+        "the silence form",
+    )
 
     await run_in_threadpool(silence, body, request, principal)
     return RedirectResponse("/alerts?state=silenced", status_code=303)
