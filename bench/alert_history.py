@@ -92,7 +92,7 @@ def build(path: Path, alerts: int) -> None:
 QUERIES: dict[str, list[dict[str, str]]] = {
     "newest 100": [{}],
     "firing": [{"state": "firing"}],
-    "open (5 states)": [{"state": "open"}],
+    "open (4 open states)": [{"state": "open"}],
     "resolved": [{"state": "resolved"}],
     "one group": [{"group": f'{{}}:{{alertname="{k}"}}'} for k in ("HighCPU", "DiskFull")],
     "search, common word (a name)": [{"q": "DiskFull1"}, {"q": "Latency4"}],

@@ -25,11 +25,16 @@ CURSOR_MAX = 200  # characters; a real one is about 40
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list: its items, how many there are in all, where the next page starts."""
+    """One page of a list: its items, how many there are in all, where the next page starts.
+
+    A total past what is worth counting is given as a lower bound (`total_exact` False):
+    "10,000+" costs a bounded read where the exact figure would cost a scan.
+    """
 
     items: tuple[T, ...]
     total: int
     next_cursor: str | None
+    total_exact: bool = True
 
 
 def encode_cursor(at: datetime | None, row_id: int) -> str:

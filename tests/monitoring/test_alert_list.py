@@ -35,14 +35,15 @@ def store(db: Database, runbook: Runbook, alerts: list[dict[str, Any]], later: i
         service.ingest_alertmanager(db=db, payload=payload, runbook=runbook, now=at)
 
 
+@pytest.mark.parametrize("search", [None, "DiskFull"])
 def test_walking_the_cursor_shows_every_alert_once_newest_first(
-    database: Database, runbook: Runbook
+    database: Database, runbook: Runbook, search: str | None
 ) -> None:
     store(database, runbook, [firing(n) for n in range(25)])
     seen: list[int] = []
     cursor = None
     for _ in range(3):
-        page = service.list_alerts(db=database, limit=10, cursor=cursor)
+        page = service.list_alerts(db=database, text=search, limit=10, cursor=cursor)
         assert page.total == 25
         seen += [a.id for a in page.items]
         cursor = page.next_cursor
@@ -74,7 +75,8 @@ def test_search_finds_a_substring_in_any_case_and_counts_only_matches(
     found = service.list_alerts(db=database, text="WEB001")
     assert [a.summary for a in found.items] == ["Disk of web001 is 97% full"]
     assert found.total == 1
-    assert service.list_alerts(db=database, text="db").total == 1  # shorter than a trigram
+    with pytest.raises(BadInput, match="at least 3 characters"):
+        service.list_alerts(db=database, text="db")
     assert service.list_alerts(db=database, text="diskfull").total == 3  # the name
     assert service.list_alerts(db=database, text="nothing like it").items == ()
 
@@ -82,9 +84,9 @@ def test_search_finds_a_substring_in_any_case_and_counts_only_matches(
 def test_search_treats_wildcards_and_quotes_as_plain_text(
     database: Database, runbook: Runbook
 ) -> None:
-    store(database, runbook, [firing(1, 'load "high" at 100%'), firing(2, "load low")])
-    assert service.list_alerts(db=database, text="%").total == 1
-    assert service.list_alerts(db=database, text="_").total == 0
+    store(database, runbook, [firing(1, 'load "high" at 100%'), firing(2, "load 1000 low")])
+    assert service.list_alerts(db=database, text="00%").total == 1
+    assert service.list_alerts(db=database, text="0_0").total == 0
     assert service.list_alerts(db=database, text='"high"').total == 1
     assert service.list_alerts(db=database, text='"high" OR low').total == 0
 
@@ -102,6 +104,7 @@ def test_the_api_gives_the_total_and_a_link_to_the_next_page(
     answer = client.get("/api/v1/alerts?state=firing&limit=2", headers=bearer(tokens["viewer"]))
     assert answer.status_code == 200 and len(answer.json()) == 2
     assert answer.headers["X-Total-Count"] == "5"
+    assert answer.headers["X-Total-Relation"] == "eq"
     following = answer.headers["X-Next-Cursor"]
     assert answer.headers["Link"] == (
         f'</api/v1/alerts?state=firing&limit=2&cursor={following}>; rel="next"'
@@ -112,3 +115,16 @@ def test_the_api_gives_the_total_and_a_link_to_the_next_page(
     assert len(rest.json()) == 3 and "X-Next-Cursor" not in rest.headers
     bad = client.get("/api/v1/alerts?cursor=abc", headers=bearer(tokens["viewer"]))
     assert bad.status_code == 422 and "cursor" in bad.json()["detail"]
+
+
+def test_a_total_past_the_counting_bound_says_at_least(
+    db: Database, runbook: Runbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsbook.monitoring import alert_list
+
+    monkeypatch.setattr(alert_list, "COUNT_CAP", 4)
+    monkeypatch.setattr(service, "COUNT_CAP", 4)
+    store(db, runbook, [firing(n) for n in range(6)])
+    page = service.list_alerts(db=db, limit=2)
+    assert (page.total, page.total_exact) == (4, False)
+    assert service.list_alerts(db=db, state="resolved").total_exact is True

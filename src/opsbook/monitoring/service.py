@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, TooLarge
 from opsbook.inputs import check_text, check_time
-from opsbook.monitoring.alert_list import AlertFilter, filtered, newest_first
+from opsbook.monitoring.alert_list import COUNT_CAP, AlertFilter, list_query
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import store_notifications
@@ -118,13 +118,15 @@ def list_alerts(
     after = decode_cursor(cursor) if cursor else None
     where = AlertFilter(state=state, text=text, origin=origin, group=group, issue=issue)
     with db.transaction() as session:
-        query = filtered(where, session.get_bind().dialect.name)
-        rows = list(session.scalars(newest_first(query, after, limit + 1)))
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        more = len(rows) > limit
+        statements = list_query(where, session.get_bind().dialect.name, after, limit)
+        rows = list(session.scalars(statements.rows))
+        counted = int(session.scalar(statements.count) or 0)
         items = tuple(alert_view(row) for row in rows[:limit])
-    last = rows[limit - 1] if more else None
-    return Page(items, total, encode_cursor(last.updated_at, last.id) if last else None)
+    last = rows[limit - 1] if len(rows) > limit else None
+    following = None
+    if last is not None:  # a search pages by id alone (see alert_list)
+        following = encode_cursor(None if text else last.updated_at, last.id)
+    return Page(items, min(counted, COUNT_CAP), following, total_exact=counted <= COUNT_CAP)
 
 
 def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
