@@ -62,10 +62,3 @@ def short(moment: datetime, now: datetime, zone: tzinfo = UTC) -> str:
     if local.year == today.year:
         return f"{local:%b %d %H:%M}"
     return f"{local:%Y-%m-%d %H:%M}"
-
-
-def readable(moment: datetime | str | None, now: datetime, zone: tzinfo = UTC) -> str:
-    """Return a time as the CLI's human output shows it: `14:44 (4 min ago)`; `—` for none."""
-    if moment is None or moment == "":
-        return "—"
-    return f"{short(aware(moment), now, zone)} ({relative(aware(moment), now)})"

@@ -17,14 +17,24 @@ import typer
 
 from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
-from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+from opsbook.cli.options import json_option, runbook_option, since_option, since_or_exit
+from opsbook.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    console,
+    fail,
+    load_or_exit,
+    print_json,
+    when,
+)
+from opsbook.moments import aware
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
-RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
-JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+RUNBOOK = runbook_option("Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).")
+JSON = json_option()
 ID = id_argument("The incident's id (see `opsbook incidents list`).")
 STYLE = {
     "detected": "bold red",
@@ -43,7 +53,7 @@ def register(app: typer.Typer) -> None:
     )
     commands: list[tuple[str, Callable[..., None], str]] = [
         ("open", open_, 'opsbook incidents open --severity SEV-2 --title "Items lost"'),
-        ("list", list_, "opsbook incidents list --open --json"),
+        ("list", list_, "opsbook incidents list --status open --since 1 day --json"),
         ("show", show, "opsbook incidents show 3"),
         ("ack", ack, "opsbook incidents ack 3"),
         ("mitigate", mitigate, "opsbook incidents mitigate 3"),
@@ -99,9 +109,8 @@ def _countdown(data: dict[str, Any]) -> str:
     if data["status"] != "detected":
         return ""
     left = (datetime.fromisoformat(data["respond_by"]) - _now()).total_seconds()
-    minutes = int(abs(left) // 60)
-    text = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-    return f"respond within {text}" if left >= 0 else f"[bold red]overdue {text}[/]"
+    text = f"respond by {when(data['respond_by'], due=True)}"
+    return text if left >= 0 else f"[bold red]{text}[/]"
 
 
 def _line(data: dict[str, Any]) -> str:
@@ -163,7 +172,7 @@ def open_(
     out = console()
     out.print(f"Opened: {_line(data)}", markup=True, highlight=False)
     out.print(
-        f"  respond by {data['respond_by'][:16].replace('T', ' ')} UTC; "
+        f"  respond by {when(data['respond_by'], due=True)}; "
         f"acknowledge with: opsbook incidents ack {incident_id}"
     )
     for event in data["timeline"]:
@@ -174,7 +183,9 @@ def open_(
 
 
 def list_(
-    only_open: bool = typer.Option(False, "--open", help="Only incidents still open."),
+    status: str = typer.Option("all", "--status", help="open (not resolved or closed) or all."),
+    only_open: bool = typer.Option(False, "--open", help="The same as --status open."),
+    since: str | None = since_option("incidents opened"),
     limit: int = limit_option("How many, newest first."),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
@@ -183,8 +194,13 @@ def list_(
     # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import list_incidents
 
+    if status not in ("open", "all"):
+        fail(f'--status "{status}" is not one of: open, all', EXIT_BAD_INPUT)
+    moment = since_or_exit(since)
     _, db = _context(runbook, as_json)
-    rows = list_incidents(db=db, only_open=only_open, limit=limit)
+    rows = list_incidents(db=db, only_open=only_open or status == "open", limit=limit)
+    # Newest first: the incidents opened since the moment are the front of the list.
+    rows = [r for r in rows if moment is None or aware(r["opened_at"]) >= moment]
     if as_json:
         print_json(rows)
         return
@@ -218,13 +234,13 @@ def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = 
     out.print(_line(data), markup=True, highlight=False)
     out.print(
         f"  phase: [bold]{escape(data['phase'])}[/]  commander: "
-        f"{escape(data['commander'] or '—')}  opened {data['opened_at'][:19]} by "
+        f"{escape(data['commander'] or '—')}  opened {when(data['opened_at'])} by "
         f"{escape(data['opened_by'])}",
         markup=True,
     )
     for event in data["timeline"]:
         out.print(
-            f"  [dim]{event['at'][11:19]}[/] {escape(event['actor']):>10} "
+            f"  [dim]{when(event['at'])}[/] {escape(event['actor']):>10} "
             f"[bold]{event['kind']:<13}[/] {escape(event['text'])}",
             markup=True,
             soft_wrap=True,
