@@ -171,10 +171,7 @@ def open_(
         return
     out = console()
     out.print(f"Opened: {_line(data)}", markup=True, highlight=False)
-    out.print(
-        f"  respond by {when(data['respond_by'], due=True)}; "
-        f"acknowledge with: opsbook incidents ack {incident_id}"
-    )
+    out.print(f"  acknowledge with: opsbook incidents ack {incident_id}")
     for event in data["timeline"]:
         if event["kind"] in ("page", "triage", "evidence"):
             out.print(f"  {event['text']}", markup=False, highlight=False, soft_wrap=True)
