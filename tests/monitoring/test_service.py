@@ -43,6 +43,7 @@ def test_disk_alert_goes_pending_firing_resolved_with_history(
     shown = service.show_alert(db=db, alert_id=alert.id)
     assert shown.state == "resolved" and shown.ends_at is not None
     assert [e.kind for e in shown.history] == ["pending", "firing", "resolved"]
+    assert shown.history[0].detail == "over the line; fires after 1 min held"
 
 
 def test_a_pending_alert_over_its_critical_line_is_critical_and_says_so(

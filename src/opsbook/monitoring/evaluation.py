@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from opsbook.moments import span
 from opsbook.monitoring.lifecycle import AlertEvent, AlertState
 from opsbook.monitoring.linking import issue_for_metric
 from opsbook.monitoring.notices import Notice, NoticeKind
@@ -145,7 +146,7 @@ class RuleAlerts:
             row.id,
             "pending",
             self.now,
-            detail=f"over the line; fires after {rule.for_seconds:g}s",
+            detail=f"over the line; fires after {span(rule.for_seconds)} held",
         )
         return row
 

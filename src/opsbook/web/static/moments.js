@@ -42,7 +42,7 @@
     });
   }
 
-  window.opsbookMoments = { relative: relative, refresh: refresh };
+  window.opsbookMoments = { relative: relative, refresh: refresh, span: span };
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
     setInterval(refresh, 15000);

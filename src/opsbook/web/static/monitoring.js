@@ -6,13 +6,6 @@
   "use strict";
   var COLORS = { value: "#2563eb", warning: "#d97706", critical: "#dc2626", hold: "rgba(217,119,6,0.12)" };
 
-  function span(seconds) {
-    var s = Math.round(seconds);
-    if (s < 60) { return s + " s"; }
-    if (s < 3600) { return Math.round(s / 60) + " min"; }
-    return Math.round(s / 360) / 10 + " h";
-  }
-
   function thresholdLines(warning, critical) {
     return function (u) {
       var ctx = u.ctx;
@@ -77,10 +70,10 @@
 
   function note(el, data) {
     var parts = [];
-    if (data.hold !== null && data.hold !== undefined) {
-      parts.push("Hold: an alert fires after " + span(data.hold) + " over a line (shaded).");
-    }
     var moments = window.opsbookMoments;
+    if (data.hold !== null && data.hold !== undefined && moments) {
+      parts.push("Hold: an alert fires after " + moments.span(data.hold) + " over a line (shaded).");
+    }
     var fired = data.fired.length ? data.fired[data.fired.length - 1] : null;
     var pending = data.pending.length ? data.pending[data.pending.length - 1] : null;
     if (pending !== null && (fired === null || pending > fired) && data.hold !== null) {
