@@ -43,6 +43,8 @@
       ctx.fillStyle = COLORS.critical;
       ctx.lineWidth = 2;
       ctx.font = "12px system-ui, sans-serif";
+      ctx.textAlign = "left";  // uPlot leaves its axes' alignment set
+      ctx.textBaseline = "alphabetic";
       var now = Date.now() / 1000;
       if (data.end > now + 1) {
         ctx.save();
@@ -53,7 +55,8 @@
         ctx.moveTo(Math.round(x(now)), top);
         ctx.lineTo(Math.round(x(now)), top + height);
         ctx.stroke();
-        ctx.fillText("now", Math.round(x(now)) - 26, top + 12);
+        ctx.textAlign = "right";
+        ctx.fillText("now ", Math.round(x(now)), top + 12);
         ctx.restore();
       }
       data.fired.forEach(function (t) {
@@ -62,7 +65,12 @@
         ctx.moveTo(at, top);
         ctx.lineTo(at, top + height);
         ctx.stroke();
-        ctx.fillText("fired", Math.min(at + 4, right - 30), top + height - 4);
+        // The label on a white box, so the lines and points under it do not hide it.
+        var lx = Math.min(at + 3, right - 34), ly = top + height / 2;
+        ctx.fillStyle = "rgba(255,255,255,0.9)";
+        ctx.fillRect(lx, ly - 11, 32, 15);
+        ctx.fillStyle = COLORS.critical;
+        ctx.fillText("fired", lx + 2, ly);
       });
       ctx.restore();
     };
