@@ -27,7 +27,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("domain", ("incidents", "monitoring", "procedures", "notify", "access", "runbook")),
     (
         "infrastructure",
-        ("worker", "store", "inputs", "transitions", "paging", "errors", "files", "opsbook"),
+        (
+            "worker",
+            "store",
+            "inputs",
+            "transitions",
+            "paging",
+            "errors",
+            "files",
+            "moments",
+            "opsbook",
+        ),
     ),
 )
 ORDER = [package for _, packages in LAYERS for package in packages]

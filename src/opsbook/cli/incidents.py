@@ -17,6 +17,7 @@ import typer
 
 from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
+from opsbook.cli.options import json_option, runbook_option, since_option, since_or_exit
 from opsbook.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -25,7 +26,9 @@ from opsbook.cli.output import (
     json_data,
     load_or_exit,
     print_json,
+    when,
 )
+from opsbook.moments import aware
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -34,8 +37,8 @@ if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
-RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
-JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+RUNBOOK = runbook_option("Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).")
+JSON = json_option()
 ID = id_argument("The incident's id (see `opsbook incidents list`).")
 STYLE = {
     "detected": "bold red",
@@ -54,7 +57,7 @@ def register(app: typer.Typer) -> None:
     )
     commands: list[tuple[str, Callable[..., None], str]] = [
         ("open", open_, 'opsbook incidents open --severity SEV-2 --title "Items lost"'),
-        ("list", list_, "opsbook incidents list --open --json"),
+        ("list", list_, "opsbook incidents list --status open --since 1 day --json"),
         ("show", show, "opsbook incidents show 3"),
         ("ack", ack, "opsbook incidents ack 3"),
         ("mitigate", mitigate, "opsbook incidents mitigate 3"),
@@ -110,9 +113,8 @@ def _countdown(incident: IncidentView) -> str:
     if incident.status != "detected":
         return ""
     left = (incident.respond_by - _now()).total_seconds()
-    minutes = int(abs(left) // 60)
-    text = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-    return f"respond within {text}" if left >= 0 else f"[bold red]overdue {text}[/]"
+    text = f"respond by {when(incident.respond_by, due=True)}"
+    return text if left >= 0 else f"[bold red]{text}[/]"
 
 
 def _line(incident: IncidentView) -> str:
@@ -173,10 +175,7 @@ def open_(
         return
     out = console()
     out.print(f"Opened: {_line(shown)}", markup=True, highlight=False)
-    out.print(
-        f"  respond by {shown.respond_by:%Y-%m-%d %H:%M} UTC; "
-        f"acknowledge with: opsbook incidents ack {incident_id}"
-    )
+    out.print(f"  acknowledge with: opsbook incidents ack {incident_id}")
     for event in shown.timeline:
         if event.kind in ("page", "triage", "evidence"):
             out.print(f"  {event.text}", markup=False, highlight=False, soft_wrap=True)
@@ -185,7 +184,9 @@ def open_(
 
 
 def list_(
-    only_open: bool = typer.Option(False, "--open", help="Only incidents still open."),
+    status: str = typer.Option("all", "--status", help="open (not resolved or closed) or all."),
+    only_open: bool = typer.Option(False, "--open", help="The same as --status open."),
+    since: str | None = since_option("incidents opened"),
     limit: int = limit_option("How many, newest first."),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
@@ -194,8 +195,13 @@ def list_(
     # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import list_incidents
 
+    if status not in ("open", "all"):
+        fail(f'--status "{status}" is not one of: open, all', EXIT_BAD_INPUT)
+    moment = since_or_exit(since)
     _, db = _context(runbook, as_json)
-    rows = list_incidents(db=db, only_open=only_open, limit=limit)
+    rows = list_incidents(db=db, only_open=only_open or status == "open", limit=limit)
+    # Newest first: the incidents opened since the moment are the front of the list.
+    rows = [r for r in rows if moment is None or aware(r.opened_at) >= moment]
     if as_json:
         print_json(json_data(rows))
         return
@@ -232,13 +238,13 @@ def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = 
     out.print(_line(shown), markup=True, highlight=False)
     out.print(
         f"  phase: [bold]{escape(phase)}[/]  commander: "
-        f"{escape(shown.commander or '—')}  opened {shown.opened_at.isoformat()[:19]} by "
+        f"{escape(shown.commander or '—')}  opened {when(shown.opened_at)} by "
         f"{escape(shown.opened_by)}",
         markup=True,
     )
     for event in shown.timeline:
         out.print(
-            f"  [dim]{event.at:%H:%M:%S}[/] {escape(event.actor):>10} "
+            f"  [dim]{when(event.at)}[/] {escape(event.actor):>10} "
             f"[bold]{event.kind:<13}[/] {escape(event.text)}",
             markup=True,
             soft_wrap=True,

@@ -154,12 +154,19 @@ def reap_dead_runs(*, db: Database, machine: str, now: Clock) -> int:
 
 
 def list_runs(
-    *, db: Database, machine: str, now: Clock, limit: int = 50, procedure: str | None = None
+    *,
+    db: Database,
+    machine: str,
+    now: Clock,
+    limit: int = 50,
+    procedure: str | None = None,
+    status: str | None = None,
 ) -> list[RunView]:
     """Return the latest runs, newest first, with dead ones shown as interrupted."""
     reap_dead_runs(db=db, machine=machine, now=now)
     with db.transaction() as session:
-        return read_runs(queries.rows_on(session), limit=limit, procedure=procedure)
+        rows = queries.rows_on(session)
+        return read_runs(rows, limit=limit, procedure=procedure, status=status)
 
 
 def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> RunDetailView | None:

@@ -162,9 +162,14 @@ def metric_series(
 ) -> SeriesView:
     """A metric's samples for the last `hours`, with its warning and critical lines."""
     app = app_state(request)
-    since = app.clock() - timedelta(hours=hours)
+    now = app.clock()
     return samples.metric_series(
-        db=app.db, runbook=app.source.runbook, metric_id=metric_id, since=since, name=series
+        db=app.db,
+        runbook=app.source.runbook,
+        metric_id=metric_id,
+        since=now - timedelta(hours=hours),
+        until=now,
+        name=series,
     )
 
 
