@@ -114,7 +114,7 @@ def test_the_api_and_json_present_an_incidents_view_alike(db: Database, book: Ru
     assert api == json_data(shown)
     assert api["respond_by"] == "2026-11-27T04:00:00+00:00"
     assert [e["kind"] for e in api["timeline"]] == ["opened", "triage", "page", "note", "action"]
-    listed = service.list_incidents(db=db)[0]
+    listed = service.list_incidents(db=db).items[0]
     assert IncidentOut.model_validate(listed, from_attributes=True).model_dump(
         mode="json"
     ) == json_data(listed)

@@ -95,7 +95,7 @@ def test_unknown_incident_and_bad_input_are_reported(db: Database, book: Runbook
         _open(db, book, clock, severity="SEV-7")
     with pytest.raises(service.BadInput, match="title is empty"):
         _open(db, book, clock, title="   ")
-    assert service.list_incidents(db=db) == []
+    assert service.list_incidents(db=db).items == ()
 
 
 def test_unacknowledged_incident_escalates_to_backup_then_operations_lead(

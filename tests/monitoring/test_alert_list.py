@@ -128,3 +128,40 @@ def test_a_total_past_the_counting_bound_says_at_least(
     page = service.list_alerts(db=db, limit=2)
     assert (page.total, page.total_exact) == (4, False)
     assert service.list_alerts(db=db, state="resolved").total_exact is True
+
+
+def test_incidents_and_silences_page_the_same_way(
+    client: Any, db: Database, runbook: Runbook, tokens: dict[str, str]
+) -> None:
+    from opsbook.incidents import service as incidents
+
+    for n in range(3):
+        incidents.open_incident(
+            db=db,
+            runbook=runbook,
+            title=f"outage {n}",
+            severity_level="SEV-3",
+            actor="ana",
+            now=NOW,
+        )
+        service.add_silence(
+            db=db,
+            matchers=[f'instance="web{n}"'],
+            duration=3600 * (n + 1),
+            by="ana",
+            comment="",
+            now=datetime.now(UTC),
+        )
+    viewer = bearer(tokens["viewer"])
+    for path, first in (("/api/v1/incidents", "outage 2"), ("/api/v1/silences", None)):
+        answer = client.get(f"{path}?limit=2", headers=viewer)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["X-Total-Count"] == "3" and len(answer.json()) == 2
+        rest = client.get(
+            f"{path}?limit=2&cursor={answer.headers['X-Next-Cursor']}", headers=viewer
+        )
+        assert len(rest.json()) == 1 and "X-Next-Cursor" not in rest.headers
+        ids = [item["id"] for item in answer.json() + rest.json()]
+        assert len(set(ids)) == 3
+        if first:
+            assert answer.json()[0]["title"] == first

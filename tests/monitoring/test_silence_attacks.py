@@ -126,7 +126,7 @@ def test_a_silence_with_text_no_database_can_store_is_refused(
         service.add_silence(
             db=db, matchers=matchers, duration=60, by="t", comment=comment, now=datetime.now(UTC)
         )
-    assert service.list_silences(db=db, now=datetime.now(UTC)) == []
+    assert service.list_silences(db=db, now=datetime.now(UTC)).items == ()
 
 
 def test_a_stored_silence_that_no_longer_parses_mutes_nothing_and_breaks_nothing(

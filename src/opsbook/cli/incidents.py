@@ -199,7 +199,7 @@ def list_(
         fail(f'--status "{status}" is not one of: open, all', EXIT_BAD_INPUT)
     moment = since_or_exit(since)
     _, db = _context(runbook, as_json)
-    rows = list_incidents(db=db, only_open=only_open or status == "open", limit=limit)
+    rows = list(list_incidents(db=db, only_open=only_open or status == "open", limit=limit).items)
     # Newest first: the incidents opened since the moment are the front of the list.
     rows = [r for r in rows if moment is None or aware(r.opened_at) >= moment]
     if as_json:

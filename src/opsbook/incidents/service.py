@@ -37,6 +37,7 @@ from opsbook.incidents.views import (
     Opened,
 )
 from opsbook.inputs import check_text
+from opsbook.paging import Page, decode_cursor, encode_cursor
 from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
@@ -420,11 +421,18 @@ def suggestions(*, db: Database, runbook: Runbook, incident_id: int) -> list[Mat
         return best_matches(runbook, title=row.title, alerts=alerts)
 
 
-def list_incidents(*, db: Database, only_open: bool = False, limit: int = 50) -> list[IncidentView]:
-    """Return incidents, newest first."""
+def list_incidents(
+    *, db: Database, only_open: bool = False, limit: int = 50, cursor: str | None = None
+) -> Page[IncidentView]:
+    """Return a page of incidents, newest first, with how many match in all."""
+    before = decode_cursor(cursor)[1] if cursor else None
     with db.transaction() as session:
-        rows = queries.incidents(session, only_open=only_open, limit=limit)
-        return [incident_view(r) for r in rows]
+        rows, total = queries.incidents(
+            session, only_open=only_open, limit=limit + 1, before=before
+        )
+        items = tuple(incident_view(r) for r in rows[:limit])
+    following = encode_cursor(None, rows[limit - 1].id) if len(rows) > limit else None
+    return Page(items, total, following)
 
 
 def show_incident(*, db: Database, incident_id: int) -> IncidentDetailView:

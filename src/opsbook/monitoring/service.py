@@ -8,10 +8,10 @@ procedure runs, incidents) runs after it commits, from `monitoring.actions`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, TooLarge
@@ -237,12 +237,23 @@ def add_silence(
         return silence_view(row, tuple(silenced))
 
 
-def list_silences(*, db: Database, now: datetime) -> list[SilenceView]:
-    """Return the silences in force, ending soonest first."""
+def list_silences(
+    *, db: Database, now: datetime, limit: int = 100, cursor: str | None = None
+) -> Page[SilenceView]:
+    """Return a page of the silences in force, ending soonest first, with their total."""
     moment = naive(now)
     query = select(SilenceRow).where(SilenceRow.ends_at > moment, SilenceRow.starts_at <= moment)
     with db.transaction() as session:
-        return [silence_view(r) for r in session.scalars(query.order_by(SilenceRow.ends_at))]
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if cursor:
+            at, row_id = decode_cursor(cursor)
+            key = tuple_(SilenceRow.ends_at, SilenceRow.id)
+            query = query.where(key > tuple_((at or moment).replace(tzinfo=UTC), row_id))
+        order = (SilenceRow.ends_at, SilenceRow.id)
+        rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+        items = tuple(silence_view(r) for r in rows[:limit])
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items, total, encode_cursor(last.ends_at, last.id) if last else None)
 
 
 def end_silences(*, db: Database, now: datetime) -> list[Notice]:

@@ -80,7 +80,7 @@ def incident_page_view(state: AppState, incident_id: int) -> IncidentPage:
 
 def incidents_panel(state: AppState) -> Panel:
     """The overview's incidents panel: open incidents, worst first."""
-    rows = service.list_incidents(db=state.db, only_open=True, limit=20)
+    rows = list(service.list_incidents(db=state.db, only_open=True, limit=20).items)
     rows.sort(key=lambda r: (severity_rank(state, r.severity), r.id))
     items = tuple(
         PanelItem(

@@ -83,11 +83,22 @@ def alerts(
     return paged(request, response, shown)
 
 
-@router.get("/api/v1/silences", response_model=list[SilenceOut], responses=AUTH)
-def silences(request: Request, principal: Principal = Depends(viewer)) -> list[SilenceView]:
-    """List the silences in force."""
+@router.get(
+    "/api/v1/silences",
+    response_model=list[SilenceOut],
+    responses={**AUTH, 200: {"headers": PAGE_HEADERS}},
+)
+def silences(
+    request: Request,
+    response: Response,
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: Cursor = None,
+    principal: Principal = Depends(viewer),
+) -> list[SilenceView]:
+    """List the silences in force, ending soonest first, a page at a time (as alerts)."""
     state = app_state(request)
-    return list_silences(db=state.db, now=state.clock())
+    shown = list_silences(db=state.db, now=state.clock(), limit=limit, cursor=cursor)
+    return paged(request, response, shown)
 
 
 @router.get(
@@ -188,7 +199,7 @@ def alerts_page(
         request,
         "alerts.html",
         principal,
-        silences=list_silences(db=app.db, now=app.clock()),
+        silences=list_silences(db=app.db, now=app.clock(), limit=1000).items,
         alerts=rows,
         chosen=chosen,
         q=q,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -40,6 +40,7 @@ from opsbook.web.incident_schemas import (
     UpdateIn,
 )
 from opsbook.web.incidents_view import incident_page_view, register_incident_panel
+from opsbook.web.page_links import PAGE_HEADERS, Cursor, paged
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.runs.actions import start
 from opsbook.web.schemas import MAX_PROCEDURE, ErrorOut
@@ -107,12 +108,27 @@ def _update(state: AppState, incident_id: int, text: str, by: str) -> EventView:
     return event
 
 
-@router.get("/api/v1/incidents", response_model=list[IncidentOut], responses=AUTH)
+@router.get(
+    "/api/v1/incidents",
+    response_model=list[IncidentOut],
+    responses={**AUTH, 200: {"headers": PAGE_HEADERS}},
+)
 def list_incidents(
-    request: Request, only_open: bool = False, principal: Principal = Depends(viewer)
+    request: Request,
+    response: Response,
+    only_open: bool = False,
+    limit: int = Query(50, ge=1, le=1000),
+    cursor: Cursor = None,
+    principal: Principal = Depends(viewer),
 ) -> list[IncidentView]:
-    """List incidents, newest first (`only_open=true`: those not resolved)."""
-    return service.list_incidents(db=app_state(request).db, only_open=only_open)
+    """List incidents, newest first, a page at a time (`only_open=true`: not resolved).
+
+    The total is in `X-Total-Count`; `X-Next-Cursor` and `Link` give the next page.
+    """
+    shown = service.list_incidents(
+        db=app_state(request).db, only_open=only_open, limit=limit, cursor=cursor
+    )
+    return paged(request, response, shown)
 
 
 @router.post(
@@ -199,7 +215,7 @@ def post_update(
 def incidents_page(request: Request, principal: Principal = Depends(viewer)) -> Response:
     """List open and recent incidents with live countdowns; a form to open one."""
     state = app_state(request)
-    rows = service.list_incidents(db=state.db, limit=100)
+    rows = service.list_incidents(db=state.db, limit=100).items
 
     return page(
         request, "incidents.html", principal, incidents=rows, levels=levels(state.source.runbook)
