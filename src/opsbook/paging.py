@@ -45,7 +45,7 @@ def encode_cursor(at: datetime | None, row_id: int) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
     """Return the time (naive UTC, as stored) and id a cursor continues after."""
-    refused = BadInput("cursor is not one this server gave", hint="start again from the first page")
+    refused = BadInput("cursor is not one opsbook gave", hint="start again from the first page")
     if len(cursor) > CURSOR_MAX:
         raise refused
     try:

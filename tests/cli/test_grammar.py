@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from opsbook.cli.app import build
 from opsbook.cli.options import since_moment
 from opsbook.cli.runs import STATUSES
+from opsbook.errors import BadInput
 from opsbook.monitoring import service
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.procedures.engine import RunStatus
@@ -145,3 +146,29 @@ def test_incidents_and_runs_lists_take_the_same_filters(tmp_path: Path, db: Data
     assert runs.exit_code == 0 and "No runs" in runs.stdout
     bad = cli(book, "runs", "list", "-f", str(book), "--status", "exploded")
     assert bad.exit_code == 2 and "succeeded" in bad.output
+
+
+def test_a_long_list_says_how_to_ask_for_the_next_page(book: Path) -> None:
+    first = cli(book, "alerts", "list", "-f", str(book), "--status", "all", "-n", "1", "--json")
+    assert first.exit_code == 0, first.output
+    assert [r["name"] for r in json.loads(first.stdout)] == ["CertExpiry"]  # stdout stays JSON
+    hint = re.search(r"1 of 2 shown; next page: --cursor (\S+)", first.stderr)
+    assert hint, first.stderr
+    rest = cli(
+        book,
+        "alerts",
+        "list",
+        "-f",
+        str(book),
+        "--status",
+        "all",
+        "-n",
+        "1",
+        "--cursor",
+        hint.group(1),
+    )
+    assert "DiskFull" in rest.stdout and "CertExpiry" not in rest.stdout
+    assert "next page" not in rest.stderr
+    bad = cli(book, "alerts", "list", "-f", str(book), "--cursor", "nope")
+    assert isinstance(bad.exception, BadInput)  # main maps it: exit 2, message and hint
+    assert "cursor is not one opsbook gave" in str(bad.exception)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
 from opsbook.cli.options import (
+    cursor_option,
     either,
     json_option,
     old_runbook_option,
     runbook_option,
+    say_more,
     since_option,
     since_or_exit,
 )
@@ -28,6 +31,9 @@ from opsbook.cli.output import (
     when,
 )
 from opsbook.errors import Refused
+
+if TYPE_CHECKING:
+    from opsbook.monitoring.views import AlertView
 
 alerts_app = typer.Typer(
     help="List, acknowledge and silence alerts (threshold rules and Alertmanager).\n\n"
@@ -62,6 +68,7 @@ def list_(
     since: str | None = since_option("alerts that changed"),
     search: str | None = typer.Option(None, "--search", "-s", help="Text in name or summary."),
     limit: int = limit_option("How many alerts, latest change first."),
+    cursor: str | None = cursor_option(),
     runbook: Path | None = RUNBOOK_OPT,
     old_runbook: Path | None = OLD_RUNBOOK,
     as_json: bool = JSON_OPT,
@@ -77,15 +84,20 @@ def list_(
         state=None if state == "all" else state,
         text=search,
         limit=limit,
+        cursor=cursor,
     )
     # Newest change first: the alerts changed since the moment are the front of the list.
     rows = [r for r in shown.items if moment is None or (r.updated_at and r.updated_at >= moment)]
     if as_json:
         print_json(json_data(rows))
-        return
-    if not rows:
+    elif not rows:
         console().print(f"No {state} alerts.")
-        return
+    else:
+        _table(rows)
+    say_more(shown, len(shown.items))
+
+
+def _table(rows: list[AlertView]) -> None:
     # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.table import Table
 

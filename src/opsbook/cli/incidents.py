@@ -17,7 +17,14 @@ import typer
 
 from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
-from opsbook.cli.options import json_option, runbook_option, since_option, since_or_exit
+from opsbook.cli.options import (
+    cursor_option,
+    json_option,
+    runbook_option,
+    say_more,
+    since_option,
+    since_or_exit,
+)
 from opsbook.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -188,6 +195,7 @@ def list_(
     only_open: bool = typer.Option(False, "--open", help="The same as --status open."),
     since: str | None = since_option("incidents opened"),
     limit: int = limit_option("How many, newest first."),
+    cursor: str | None = cursor_option(),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
 ) -> None:
@@ -199,16 +207,18 @@ def list_(
         fail(f'--status "{status}" is not one of: open, all', EXIT_BAD_INPUT)
     moment = since_or_exit(since)
     _, db = _context(runbook, as_json)
-    rows = list(list_incidents(db=db, only_open=only_open or status == "open", limit=limit).items)
+    shown = list_incidents(
+        db=db, only_open=only_open or status == "open", limit=limit, cursor=cursor
+    )
     # Newest first: the incidents opened since the moment are the front of the list.
-    rows = [r for r in rows if moment is None or aware(r.opened_at) >= moment]
+    rows = [r for r in shown.items if moment is None or aware(r.opened_at) >= moment]
     if as_json:
         print_json(json_data(rows))
-        return
-    if not rows:
+    elif not rows:
         console().print('No incidents. Open one with: opsbook incidents open -s SEV-3 -t "..."')
-    for row in rows:
+    for row in [] if as_json else rows:
         console().print(_line(row), markup=True, highlight=False)
+    say_more(shown, len(shown.items))
 
 
 def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:

@@ -2,19 +2,22 @@
 
 One grammar: `-f`/`--runbook` names the runbook in every group (`-r`, which `alerts` and
 `token` once used, still works, hidden, so old scripts keep running); every list command
-takes `--json`, `--limit` (cli/ids.py) and, where they apply, `--status`, `--since` and
-`--procedure`.
+takes `--json`, `--limit` (cli/ids.py), `--cursor` where lists grow long, and, where they
+apply, `--status`, `--since` and `--procedure`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from opsbook.cli.output import EXIT_BAD_INPUT, fail
+from opsbook.cli.output import EXIT_BAD_INPUT, fail, say
+
+if TYPE_CHECKING:
+    from opsbook.paging import Page
 
 RUNBOOK_HELP = "Runbook whose state holds them (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md)."
 
@@ -79,3 +82,21 @@ def since_or_exit(text: str | None) -> datetime | None:
         return since_moment(text, datetime.now(UTC))
     except ValueError as exc:
         fail(f'--since "{text}": {exc}', EXIT_BAD_INPUT)
+
+
+def cursor_option() -> Any:
+    """Return `--cursor`: where a page starts, as the line under the page before says."""
+    return typer.Option(
+        None,
+        "--cursor",
+        help="Start after the page before: the cursor its last line gave.",
+        show_default=False,
+    )
+
+
+def say_more(page: Page[Any], shown: int) -> None:
+    """Say, on stderr, how many matched and how to ask for the next page, if there is one."""
+    if page.next_cursor is None:
+        return
+    total = f"{page.total:,}" + ("" if page.total_exact else "+")
+    say(f"{shown} of {total} shown; next page: --cursor {page.next_cursor}", err=True, dim=True)
