@@ -53,6 +53,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 register_panels()
 STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved")
+PAGE_SIZE = 100  # alerts on one page of /alerts
 
 
 @router.get(
@@ -186,21 +187,34 @@ def metric_series(
 
 @router.get("/alerts", include_in_schema=False)
 def alerts_page(
-    request: Request, state: str = "open", q: str = "", principal: Principal = Depends(viewer)
+    request: Request,
+    state: str = "open",
+    q: str = Query("", max_length=200),
+    cursor: Cursor = None,
+    principal: Principal = Depends(viewer),
 ) -> Response:
-    """Show alerts with their state, and buttons to acknowledge."""
+    """Show alerts with their state, a page at a time, and buttons to acknowledge."""
     app = app_state(request)
     chosen = state if state in STATES or state == "all" else "open"
-    rows = list_alerts(
-        db=app.db, state=None if chosen == "all" else chosen, text=q or None, limit=200
-    ).items
-
+    shown = list_alerts(
+        db=app.db,
+        state=None if chosen == "all" else chosen,
+        text=q or None,
+        limit=PAGE_SIZE,
+        cursor=cursor or None,
+    )
+    following = (
+        request.url.include_query_params(cursor=shown.next_cursor) if shown.next_cursor else None
+    )
     return page(
         request,
         "alerts.html",
         principal,
         silences=list_silences(db=app.db, now=app.clock(), limit=1000).items,
-        alerts=rows,
+        alerts=shown.items,
+        listed=shown,
+        older=f"{following.path}?{following.query}" if following else None,
+        newest=request.url.remove_query_params("cursor") if cursor else None,
         chosen=chosen,
         q=q,
         states=(*STATES, "all"),
