@@ -165,3 +165,24 @@ def test_incidents_and_silences_page_the_same_way(
         assert len(set(ids)) == 3
         if first:
             assert answer.json()[0]["title"] == first
+
+
+def test_the_search_index_follows_new_and_changed_alerts(db: Database, runbook: Runbook) -> None:
+    from sqlalchemy import text
+
+    store(db, runbook, [firing(1, "disk of web001 is full")])
+    assert service.index_alerts(db=db) == 1  # stored without indexing, indexed after
+    assert service.index_alerts(db=db) == 0
+    store(db, runbook, [firing(2, "memory of web002 is full")])
+    assert service.list_alerts(db=db, text="web002").total == 1  # the search catches up first
+    with db.transaction() as session:  # an indexed alert changes: the index follows
+        session.execute(
+            text("UPDATE alerts SET summary = 'cpu of web003' WHERE summary LIKE 'disk%'")
+        )
+    assert service.list_alerts(db=db, text="disk of").total == 0
+    assert service.list_alerts(db=db, text="cpu of web003").total == 1
+    with db.transaction() as session:  # a row stored below the mark is indexed at once
+        session.execute(text("DELETE FROM alerts WHERE summary LIKE 'memory%'"))
+    store(db, runbook, [firing(4, "net of web004 is down")])
+    assert service.list_alerts(db=db, text="net of web004").total == 1
+    assert service.list_alerts(db=db, text="memory of").total == 0

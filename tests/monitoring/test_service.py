@@ -50,11 +50,11 @@ def test_a_pending_alert_over_its_critical_line_is_critical_and_says_so(
     db: Database, runbook: Runbook
 ) -> None:
     step(db, runbook, 85, T0)
-    [alert] = service.list_alerts(db=db, state="open")
+    [alert] = service.list_alerts(db=db, state="open").items
     assert (alert.state, alert.severity) == ("pending", "warning")
     assert alert.summary == "Disk usage is 85 (warning: > 80)"
     step(db, runbook, 100, T0 + timedelta(seconds=30))
-    [alert] = service.list_alerts(db=db, state="open")
+    [alert] = service.list_alerts(db=db, state="open").items
     assert (alert.state, alert.severity) == ("pending", "critical")
     assert alert.summary == "Disk usage is 100 (critical: > 90)"
     assert alert.labels["severity"] == "critical"

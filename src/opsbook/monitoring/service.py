@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from opsbook.errors import BadInput, NotFound, TooLarge
 from opsbook.inputs import check_text, check_time
 from opsbook.monitoring.alert_list import COUNT_CAP, AlertFilter, list_query
+from opsbook.monitoring.alert_search import catch_up_batch
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import store_notifications
@@ -116,6 +117,8 @@ def list_alerts(
     """Return a page of alerts, newest first, with the total: `state` open|any state name,
     `text` searched in name/summary/issue, `group` an Alertmanager groupKey."""
     after = decode_cursor(cursor) if cursor else None
+    if text:
+        index_alerts(db=db)  # a search never misses an alert stored a moment ago
     where = AlertFilter(state=state, text=text, origin=origin, group=group, issue=issue)
     with db.transaction() as session:
         statements = list_query(where, session.get_bind().dialect.name, after, limit)
@@ -127,6 +130,19 @@ def list_alerts(
     if last is not None:  # a search pages by id alone (see alert_list)
         following = encode_cursor(None if text else last.updated_at, last.id)
     return Page(items, min(counted, COUNT_CAP), following, total_exact=counted <= COUNT_CAP)
+
+
+def index_alerts(*, db: Database) -> int:
+    """Bring SQLite's search index up to date, a batch per transaction; return how many."""
+    if not db.url.startswith("sqlite"):
+        return 0  # PostgreSQL keeps its trigram indexes itself
+    indexed = 0
+    while True:
+        with db.transaction() as session:
+            done = catch_up_batch(session)
+        if not done:
+            return indexed
+        indexed += done
 
 
 def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
