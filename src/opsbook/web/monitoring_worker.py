@@ -1,10 +1,12 @@
-"""Hang monitoring on the server's worker loop: collect, evaluate and act every interval."""
+"""Hang monitoring on the server's worker loop: collect, evaluate and act every interval, and
+act on the Alertmanager groups the webhook queued."""
 
 from __future__ import annotations
 
 from opsbook.incidents.alerts import IncidentOpener as Incidents
 from opsbook.monitoring.actions import AlertActions
 from opsbook.monitoring.cycle import MonitoringCycle
+from opsbook.monitoring.groups import GROUP_JOB, GroupActions
 from opsbook.monitoring.hooks import IncidentOpener
 from opsbook.web.alert_runs import EngineStarter
 from opsbook.web.state import AppState
@@ -15,12 +17,15 @@ TICK = 1.0
 
 
 def monitoring_tasks(state: AppState) -> list[Periodic]:
-    """Return the periodic task that runs monitoring for this server."""
+    """Return the periodic task that runs monitoring for this server; handle group jobs."""
     incidents: IncidentOpener = Incidents(state.db, lambda: state.source.runbook)
     starter = EngineStarter.for_server(state)
     actions = AlertActions(
         state.db, lambda: state.source.runbook, state.clock, starter=starter, incidents=incidents
     )
+    if state.worker is not None:
+        groups = GroupActions(state.db, lambda: state.source.runbook, state.clock, actions)
+        state.worker.add_handler(GROUP_JOB, groups.handle)
     holder = state.worker.name if state.worker is not None else None
     cycle = MonitoringCycle(state.db, lambda: state.source.runbook, state.clock, actions, holder)
     return [Periodic("monitoring", TICK, cycle.tick)]

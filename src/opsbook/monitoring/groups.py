@@ -1,0 +1,157 @@
+"""Alertmanager groups take the runbook's actions, off the request path.
+
+The webhook stores a notification and queues a `GROUP_JOB` naming the alerts it brought or
+resolved (`ingest.py`); the worker runs `GroupActions.handle` for it. The new alerts of a
+group are matched to the runbook (`matching.py`) and become one notice per group and
+matched row, carried by the group's first alert and listing the others: one page per group,
+not one per alert. From there it is the rule alerts' path: `AlertActions` notifies (muted by
+silences and maintenance windows), runs, opens incidents; `due_escalations` pages the backup
+when nobody acknowledges the first alert within the Alert Response Time. When Alertmanager
+says the whole group resolved, the resolved notice resolves what the firing one opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from opsbook.monitoring.actions import AlertActions
+from opsbook.monitoring.ingest import GROUP_JOB
+from opsbook.monitoring.lifecycle import AlertState
+from opsbook.monitoring.matching import Match, match_alert
+from opsbook.monitoring.notices import Notice, NoticeKind
+from opsbook.monitoring.queries import note
+from opsbook.monitoring.settings import SettingsError, monitoring_settings
+from opsbook.monitoring.tables import AlertRow
+from opsbook.monitoring.windows import MaintenanceWindow, in_maintenance
+from opsbook.runbook.model import Runbook
+from opsbook.worker.queue import Job
+
+if TYPE_CHECKING:
+    from opsbook.store.database import Database
+
+__all__ = ["GROUP_JOB", "GroupActions", "group_notices", "group_summary"]
+log = logging.getLogger("opsbook.monitoring")
+# A page lists this many of its group's alerts, then says how many more.
+LISTED = 20
+# Most urgent first; a group's notice has the severity of its most urgent alert.
+_URGENCY = ("critical", "high", "error", "warning", "medium", "low", "info")
+
+
+def _urgency(severity: str) -> int:
+    return _URGENCY.index(severity) if severity in _URGENCY else len(_URGENCY)
+
+
+def group_summary(rows: Sequence[AlertRow], verb: str) -> str:
+    """Say what a page is about: the one alert's summary, or the group's alerts listed."""
+    if len(rows) == 1:
+        return rows[0].summary or f"{rows[0].name} is {verb}"
+    lines = [f"{len(rows)} alerts {verb} in this Alertmanager group:"]
+    for row in rows[:LISTED]:
+        where = row.labels.get("instance") or row.labels.get("job") or ""
+        said = f": {row.summary}" if row.summary else ""
+        lines.append(f"- #{row.id} {row.name}{f' on {where}' if where else ''}{said}")
+    if len(rows) > LISTED:
+        lines.append(f"... and {len(rows) - LISTED} more")
+    return "\n".join(lines)
+
+
+def _by_match(runbook: Runbook, rows: list[AlertRow]) -> list[tuple[Match, list[AlertRow]]]:
+    """Split a group's alerts by the actions they take, in order of their first alert."""
+    parts: dict[str, tuple[Match, list[AlertRow]]] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        match = match_alert(
+            runbook, origin=row.origin, metric=row.metric, issue=row.issue, severity=row.severity
+        )
+        if match is not None:
+            parts.setdefault(match.via, (match, []))[1].append(row)
+    return list(parts.values())
+
+
+def group_notices(
+    *,
+    db: Database,
+    runbook: Runbook,
+    fired: list[str],
+    resolved: list[str],
+    group_resolved: bool,
+    windows: tuple[MaintenanceWindow, ...],
+    now: datetime,
+) -> list[Notice]:
+    """Return the notices a group's new and resolved alerts (by key) act on, and note them."""
+    notices: list[Notice] = []
+    with db.transaction() as session:
+        keys = list({*fired, *resolved})
+        rows = {r.key: r for r in session.scalars(select(AlertRow).where(AlertRow.key.in_(keys)))}
+        firing = (AlertState.FIRING.value, AlertState.SILENCED.value)
+        new = [rows[k] for k in fired if k in rows and rows[k].state in firing]
+        window = in_maintenance(windows, now)
+        for match, part in _by_match(runbook, new):
+            heard = [r for r in part if r.state != AlertState.SILENCED.value]
+            listed, muted = heard, None
+            if not heard:
+                listed, muted = part, f"silenced by silence #{part[0].silence_id}"
+            elif window is not None:
+                muted = f"maintenance window {window.text}"
+                for row in heard:
+                    row.in_maintenance = True
+            lead = listed[0]
+            note(session, lead.id, "matched", now, detail=f"takes the actions of {match.via}")
+            for row in listed[1:]:
+                note(session, row.id, "grouped", now, detail=f"paged with alert #{lead.id}")
+            notices.append(_notice(NoticeKind.FIRED, match, listed, muted, "firing"))
+        if group_resolved:
+            ended = [rows[k] for k in resolved if k in rows]
+            for match, part in _by_match(runbook, ended):
+                quiet = all(r.silence_id is not None or r.in_maintenance for r in part)
+                muted = "nobody was paged when it fired" if quiet else None
+                notices.append(_notice(NoticeKind.RESOLVED, match, part, muted, "resolved"))
+    return notices
+
+
+def _notice(
+    kind: NoticeKind, match: Match, rows: list[AlertRow], muted: str | None, verb: str
+) -> Notice:
+    lead = rows[0]
+    severity = min((r.severity for r in rows), key=_urgency)
+    summary = group_summary(rows, verb)
+    return Notice(kind, lead.id, lead.name, severity, summary, match.rule, lead.issue, muted)
+
+
+class GroupActions:
+    """The worker's handler of `GROUP_JOB`: an Alertmanager group takes its actions."""
+
+    def __init__(
+        self,
+        db: Database,
+        runbook: Callable[[], Runbook],
+        clock: Callable[[], datetime],
+        actions: AlertActions,
+    ) -> None:
+        self.db, self.runbook, self.clock, self.actions = db, runbook, clock, actions
+
+    async def handle(self, job: Job) -> None:
+        """Act on the alerts one notification brought or resolved."""
+        runbook = self.runbook()
+        try:
+            windows = monitoring_settings(runbook.settings).windows
+        except SettingsError as exc:
+            log.warning("maintenance windows are not applied: %s", exc)
+            windows = ()
+        notices = await asyncio.to_thread(
+            group_notices,
+            db=self.db,
+            runbook=runbook,
+            fired=[str(k) for k in job.payload.get("fired", [])],
+            resolved=[str(k) for k in job.payload.get("resolved", [])],
+            group_resolved=job.payload.get("status") == "resolved",
+            windows=windows,
+            now=self.clock(),
+        )
+        for notice in notices:
+            await self.actions.handle(notice)
