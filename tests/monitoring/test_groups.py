@@ -153,6 +153,12 @@ def test_a_group_of_a_threshold_row_pages_once_opens_its_incident_and_escalates(
 
     w.post([items(1), items(2), items(3)])  # Alertmanager repeats the group: nothing new
     assert w.work() == 0
+    w.post([items(1), items(2), items(3), items(4)])  # one more joins the group's page
+    assert w.work() == 1
+    assert len(smtp.messages) == 1
+    [fourth] = service.list_alerts(db=db, text="host4")
+    joined = service.show_alert(db=db, alert_id=fourth.id).history
+    assert any(line.kind == "grouped" for line in joined)
 
     w.now += timedelta(minutes=14)
     w.escalate()
@@ -164,7 +170,7 @@ def test_a_group_of_a_threshold_row_pages_once_opens_its_incident_and_escalates(
     w.escalate()  # once
     assert len(smtp.messages) == 2
 
-    w.post([items(1, "resolved"), items(2, "resolved"), items(3, "resolved")], "resolved")
+    w.post([items(i, "resolved") for i in (1, 2, 3, 4)], "resolved")
     assert w.work() == 1
     assert "RESOLVED" in smtp.messages[-1]["subject"]
     assert only_incident(db)["status"] == "mitigated"
@@ -256,3 +262,29 @@ def test_a_bad_alert_route_is_refused_naming_the_field(routes: str, named: str) 
     with pytest.raises(RunbookError) as caught:
         parse_runbook(text, "r.md")
     assert any(named in p.message for p in caught.value.problems), caught.value.problems
+
+
+def test_prom_rules_prometheus_leaves_prom_thresholds_to_prometheus(
+    tmp_path: Path, smtp: Mailbox, db: Database
+) -> None:
+    from opsbook.monitoring.settings import SettingsError, monitoring_settings
+    from opsbook.monitoring.sources.base import Reading
+
+    w = world(tmp_path, smtp, db, "monitoring: {prom_rules: prometheus}")
+    settings = monitoring_settings(w.runbook.settings)
+    readings = {"items-stored": Reading("items-stored", {"value": 900.0})}
+    notices = service.evaluate_rules(
+        db=db,
+        runbook=w.runbook,
+        readings=readings,
+        windows=(),
+        now=w.now,
+        skip_kinds=settings.skip_kinds,
+    )
+    assert notices == [] and service.list_alerts(db=db) == []
+    fired = service.evaluate_rules(
+        db=db, runbook=w.runbook, readings=readings, windows=(), now=w.now
+    )
+    assert [n.name for n in fired] == ["Items stored"]
+    with pytest.raises(SettingsError, match=r"monitoring\.prom_rules"):
+        monitoring_settings({"monitoring": {"prom_rules": "both"}})

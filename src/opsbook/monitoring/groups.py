@@ -4,9 +4,11 @@ The webhook stores a notification and queues a `GROUP_JOB` naming the alerts it 
 resolved (`ingest.py`); the worker runs `GroupActions.handle` for it. The new alerts of a
 group are matched to the runbook (`matching.py`) and become one notice per group and
 matched row, carried by the group's first alert and listing the others: one page per group,
-not one per alert. From there it is the rule alerts' path: `AlertActions` notifies (muted by
-silences and maintenance windows), runs, opens incidents; `due_escalations` pages the backup
-when nobody acknowledges the first alert within the Alert Response Time. When Alertmanager
+not one per alert; alerts joining a group whose page is out (its alert still open) are noted
+on it without a second page. From there it is the rule alerts' path: `AlertActions`
+notifies (muted by silences and maintenance windows), runs, opens incidents;
+`due_escalations` pages the backup when nobody acknowledges the first alert within the
+Alert Response Time. When Alertmanager
 says the whole group resolved, the resolved notice resolves what the firing one opened.
 """
 
@@ -19,10 +21,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from opsbook.monitoring.actions import AlertActions
 from opsbook.monitoring.ingest import GROUP_JOB
-from opsbook.monitoring.lifecycle import AlertState
+from opsbook.monitoring.lifecycle import OPEN, AlertState
 from opsbook.monitoring.matching import Match, match_alert
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import note
@@ -73,17 +76,35 @@ def _by_match(runbook: Runbook, rows: list[AlertRow]) -> list[tuple[Match, list[
     return list(parts.values())
 
 
+def _paged(session: Session, runbook: Runbook, group: str, new: list[AlertRow]) -> dict[str, int]:
+    """Return the open alerts of the group already paged, by what they matched."""
+    if not group:
+        return {}
+    fresh = {row.id for row in new}
+    query = select(AlertRow).where(
+        AlertRow.state.in_([str(state) for state in OPEN]),
+        AlertRow.group_key == group,
+        AlertRow.notified_at.is_not(None),
+    )
+    paged = [row for row in session.scalars(query.order_by(AlertRow.id)) if row.id not in fresh]
+    return {match.via: part[0].id for match, part in _by_match(runbook, paged)}
+
+
 def group_notices(
     *,
     db: Database,
     runbook: Runbook,
+    group: str,
     fired: list[str],
     resolved: list[str],
     group_resolved: bool,
     windows: tuple[MaintenanceWindow, ...],
     now: datetime,
 ) -> list[Notice]:
-    """Return the notices a group's new and resolved alerts (by key) act on, and note them."""
+    """Return the notices a group's new and resolved alerts (by key) act on, and note them.
+
+    New alerts joining a group whose page went out (its alert still open) are noted on it,
+    not paged again."""
     notices: list[Notice] = []
     with db.transaction() as session:
         keys = list({*fired, *resolved})
@@ -91,7 +112,13 @@ def group_notices(
         firing = (AlertState.FIRING.value, AlertState.SILENCED.value)
         new = [rows[k] for k in fired if k in rows and rows[k].state in firing]
         window = in_maintenance(windows, now)
+        paged = _paged(session, runbook, group, new) if new else {}
         for match, part in _by_match(runbook, new):
+            lead_id = paged.get(match.via)
+            if lead_id is not None:
+                for row in part:
+                    note(session, row.id, "grouped", now, detail=f"joined alert #{lead_id}'s page")
+                continue
             heard = [r for r in part if r.state != AlertState.SILENCED.value]
             listed, muted = heard, None
             if not heard:
@@ -149,6 +176,7 @@ class GroupActions:
             runbook=runbook,
             fired=[str(k) for k in job.payload.get("fired", [])],
             resolved=[str(k) for k in job.payload.get("resolved", [])],
+            group=str(job.payload.get("group", "")),
             group_resolved=job.payload.get("status") == "resolved",
             windows=windows,
             now=self.clock(),
