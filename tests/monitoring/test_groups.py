@@ -288,3 +288,19 @@ def test_prom_rules_prometheus_leaves_prom_thresholds_to_prometheus(
     assert [n.name for n in fired] == ["Items stored"]
     with pytest.raises(SettingsError, match=r"monitoring\.prom_rules"):
         monitoring_settings({"monitoring": {"prom_rules": "both"}})
+
+
+def test_the_most_urgent_alert_carries_the_page_and_sets_the_response_time(
+    tmp_path: Path, smtp: Mailbox, db: Database
+) -> None:
+    w = world(tmp_path, smtp, db)
+    warning = am_alert(1, name="QueueDepth", severity="warning")
+    critical = am_alert(2, name="QueueDepth", severity="critical")
+    w.post([warning, critical])
+    w.work()
+    [page] = smtp.messages
+    assert page["rcpt"] == ["lena@example.com"]
+    assert "FIRING critical: QueueDepth" in page["subject"]
+    w.now += timedelta(minutes=16)  # past Critical (15 minutes), long before Medium (4 hours)
+    w.escalate()
+    assert [m["rcpt"] for m in smtp.messages[1:]] == [["ana@example.com"]]

@@ -3,13 +3,13 @@
 The webhook stores a notification and queues a `GROUP_JOB` naming the alerts it brought or
 resolved (`ingest.py`); the worker runs `GroupActions.handle` for it. The new alerts of a
 group are matched to the runbook (`matching.py`) and become one notice per group and
-matched row, carried by the group's first alert and listing the others: one page per group,
-not one per alert; alerts joining a group whose page is out (its alert still open) are noted
-on it without a second page. From there it is the rule alerts' path: `AlertActions`
-notifies (muted by silences and maintenance windows), runs, opens incidents;
-`due_escalations` pages the backup when nobody acknowledges the first alert within the
-Alert Response Time. When Alertmanager
-says the whole group resolved, the resolved notice resolves what the firing one opened.
+matched row, carried by the group's most urgent alert and listing the others: one page per
+group, not one per alert; alerts joining a group whose page is out (its alert still open)
+are noted on it without a second page. From there it is the rule alerts' path:
+`AlertActions` notifies (muted by silences and maintenance windows), runs, opens incidents;
+`due_escalations` pages the backup when nobody acknowledges the paged alert within the Alert
+Response Time of its severity. When Alertmanager says the whole group resolved, the
+resolved notice resolves what the firing one opened.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ _URGENCY = ("critical", "high", "error", "warning", "medium", "low", "info")
 
 def _urgency(severity: str) -> int:
     return _URGENCY.index(severity) if severity in _URGENCY else len(_URGENCY)
+
+
+def _lead_order(row: AlertRow) -> tuple[int, int]:
+    return _urgency(row.severity), row.id
 
 
 def group_summary(rows: Sequence[AlertRow], verb: str) -> str:
@@ -127,6 +131,8 @@ def group_notices(
                 muted = f"maintenance window {window.text}"
                 for row in heard:
                     row.in_maintenance = True
+            # The most urgent alert carries the page: its severity sets the response time.
+            listed.sort(key=_lead_order)
             lead = listed[0]
             note(session, lead.id, "matched", now, detail=f"takes the actions of {match.via}")
             for row in listed[1:]:
@@ -137,6 +143,7 @@ def group_notices(
             for match, part in _by_match(runbook, ended):
                 quiet = all(r.silence_id is not None or r.in_maintenance for r in part)
                 muted = "nobody was paged when it fired" if quiet else None
+                part.sort(key=_lead_order)
                 notices.append(_notice(NoticeKind.RESOLVED, match, part, muted, "resolved"))
     return notices
 
@@ -145,9 +152,8 @@ def _notice(
     kind: NoticeKind, match: Match, rows: list[AlertRow], muted: str | None, verb: str
 ) -> Notice:
     lead = rows[0]
-    severity = min((r.severity for r in rows), key=_urgency)
     summary = group_summary(rows, verb)
-    return Notice(kind, lead.id, lead.name, severity, summary, match.rule, lead.issue, muted)
+    return Notice(kind, lead.id, lead.name, lead.severity, summary, match.rule, lead.issue, muted)
 
 
 class GroupActions:
