@@ -57,7 +57,11 @@ def _lead_order(row: AlertRow) -> tuple[int, int]:
 def group_summary(rows: Sequence[AlertRow], verb: str) -> str:
     """Say what a page is about: the one alert's summary, or the group's alerts listed."""
     if len(rows) == 1:
-        return rows[0].summary or f"{rows[0].name} is {verb}"
+        row = rows[0]
+        if verb == "firing":
+            return row.summary or f"{row.name} is firing"
+        # Its summary says what was wrong when it fired, not now.
+        return f"{row.name} is {verb}" + (f" (it said: {row.summary})" if row.summary else "")
     lines = [f"{len(rows)} alerts {verb} in this Alertmanager group:"]
     for row in rows[:LISTED]:
         where = row.labels.get("instance") or row.labels.get("job") or ""
