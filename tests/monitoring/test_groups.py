@@ -138,8 +138,9 @@ def only_incident(db: Database) -> dict[str, Any]:
 
 
 def test_a_group_of_a_threshold_row_pages_once_opens_its_incident_and_escalates(
-    tmp_path: Path, smtp: Mailbox, db: Database
+    tmp_path: Path, smtp: Mailbox, database: Database
 ) -> None:
+    db = database  # SQLite, then PostgreSQL
     w = world(tmp_path, smtp, db)
     w.post([items(1), items(2), items(3)])
     assert w.work() == 1
