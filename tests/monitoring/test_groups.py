@@ -20,7 +20,6 @@ from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.groups import GROUP_JOB, GroupActions
 from opsbook.runbook.model import Runbook
 from opsbook.runbook.parser import parse_runbook
-from opsbook.runbook.problems import RunbookError
 from opsbook.store.database import Database
 from opsbook.worker.queue import claim
 from tests.monitoring.conftest import am_alert, am_payload
@@ -245,24 +244,6 @@ def test_a_group_in_a_maintenance_window_is_recorded_not_paged(
     assert smtp.messages == []
     [alert] = service.list_alerts(db=db)
     assert alert.in_maintenance
-
-
-@pytest.mark.parametrize(
-    ("routes", "named"),
-    [
-        ("alert_routes: [critical]", "`alert_routes` must be a mapping"),
-        ("alert_routes: {critical: {page: ana}}", "`alert_routes.critical`: unknown action 'page'"),
-        ("alert_routes: {critical: {incident: P1}}", "`alert_routes.critical.incident`"),
-        ("alert_routes: {critical: {notify: 5}}", "`alert_routes.critical.notify` must be text"),
-        ('alert_routes: {"bad key!": {notify: x}}', "'bad key!' is not a severity label"),
-        ("alert_routes: {critical: {run: Nope}}", "`alert_routes.critical.run` names unknown"),
-    ],
-)
-def test_a_bad_alert_route_is_refused_naming_the_field(routes: str, named: str) -> None:
-    text = f"---\n{routes}\n---\n# X\n"
-    with pytest.raises(RunbookError) as caught:
-        parse_runbook(text, "r.md")
-    assert any(named in p.message for p in caught.value.problems), caught.value.problems
 
 
 def test_prom_rules_prometheus_leaves_prom_thresholds_to_prometheus(
