@@ -286,3 +286,25 @@ def test_the_most_urgent_alert_carries_the_page_and_sets_the_response_time(
     w.now += timedelta(minutes=16)  # past Critical (15 minutes), long before Medium (4 hours)
     w.escalate()
     assert [m["rcpt"] for m in smtp.messages[1:]] == [["ana@example.com"]]
+
+
+def test_an_alert_that_resolved_before_the_worker_came_to_it_pages_nobody(
+    tmp_path: Path, smtp: Mailbox, db: Database
+) -> None:
+    w = world(tmp_path, smtp, db)
+    w.post([items(1)])
+    w.post([items(1, "resolved")], "resolved")
+    assert w.work() == 2
+    assert smtp.messages == [] and incidents.list_incidents(db=db) == []
+
+
+def test_a_single_alert_resolved_says_what_it_said_when_it_fired(
+    tmp_path: Path, smtp: Mailbox, db: Database
+) -> None:
+    w = world(tmp_path, smtp, db)
+    w.post([items(1)])
+    w.work()
+    w.post([items(1, "resolved")], "resolved")
+    w.work()
+    assert "RESOLVED" in smtp.messages[1]["subject"]
+    assert "ItemsStored is resolved (it said: ItemsStored on host1)" in smtp.messages[1]["body"]

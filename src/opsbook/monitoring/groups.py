@@ -30,7 +30,7 @@ from opsbook.monitoring.matching import Match, match_alert
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import note
 from opsbook.monitoring.settings import SettingsError, monitoring_settings
-from opsbook.monitoring.tables import AlertRow
+from opsbook.monitoring.tables import AlertEventRow, AlertRow
 from opsbook.monitoring.windows import MaintenanceWindow, in_maintenance
 from opsbook.runbook.model import Runbook
 from opsbook.worker.queue import Job
@@ -42,6 +42,8 @@ __all__ = ["GROUP_JOB", "GroupActions", "group_notices", "group_summary"]
 log = logging.getLogger("opsbook.monitoring")
 # A page lists this many of its group's alerts, then says how many more.
 LISTED = 20
+# The history lines that say an alert took its group's actions when it fired.
+MATCHED, GROUPED = "matched", "grouped"
 # Most urgent first; a group's notice has the severity of its most urgent alert.
 _URGENCY = ("critical", "high", "error", "warning", "medium", "low", "info")
 
@@ -98,6 +100,16 @@ def _paged(session: Session, runbook: Runbook, group: str, new: list[AlertRow]) 
     return {match.via: part[0].id for match, part in _by_match(runbook, paged)}
 
 
+def _acted(session: Session, ids: list[int]) -> set[int]:
+    """Return which of these alerts took their group's actions when they fired."""
+    if not ids:
+        return set()
+    query = select(AlertEventRow.alert_id).where(
+        AlertEventRow.alert_id.in_(ids), AlertEventRow.kind.in_((MATCHED, GROUPED))
+    )
+    return set(session.scalars(query))
+
+
 def group_notices(
     *,
     db: Database,
@@ -125,7 +137,7 @@ def group_notices(
             lead_id = paged.get(match.via)
             if lead_id is not None:
                 for row in part:
-                    note(session, row.id, "grouped", now, detail=f"joined alert #{lead_id}'s page")
+                    note(session, row.id, GROUPED, now, detail=f"joined alert #{lead_id}'s page")
                 continue
             heard = [r for r in part if r.state != AlertState.SILENCED.value]
             listed, muted = heard, None
@@ -138,12 +150,15 @@ def group_notices(
             # The most urgent alert carries the page: its severity sets the response time.
             listed.sort(key=_lead_order)
             lead = listed[0]
-            note(session, lead.id, "matched", now, detail=f"takes the actions of {match.via}")
+            note(session, lead.id, MATCHED, now, detail=f"takes the actions of {match.via}")
             for row in listed[1:]:
-                note(session, row.id, "grouped", now, detail=f"paged with alert #{lead.id}")
+                note(session, row.id, GROUPED, now, detail=f"paged with alert #{lead.id}")
             notices.append(_notice(NoticeKind.FIRED, match, listed, muted, "firing"))
         if group_resolved:
-            ended = [rows[k] for k in resolved if k in rows]
+            # Only what was paged (or muted) when it fired ends with a page: an alert that
+            # resolved before the worker came to it fired nothing and resolves nothing.
+            acted = _acted(session, [rows[k].id for k in resolved if k in rows])
+            ended = [rows[k] for k in resolved if k in rows and rows[k].id in acted]
             for match, part in _by_match(runbook, ended):
                 quiet = all(r.silence_id is not None or r.in_maintenance for r in part)
                 muted = "nobody was paged when it fired" if quiet else None
@@ -171,9 +186,26 @@ class GroupActions:
         actions: AlertActions,
     ) -> None:
         self.db, self.runbook, self.clock, self.actions = db, runbook, clock, actions
+        # A group's jobs run one after another, in the order they were queued (the worker
+        # starts them in that order; asyncio's locks are fair): a resolution never overtakes
+        # the page that opened what it resolves. Different groups run side by side.
+        self._groups: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
     async def handle(self, job: Job) -> None:
-        """Act on the alerts one notification brought or resolved."""
+        """Act on the alerts one notification brought or resolved, after the group's earlier
+        jobs."""
+        group = str(job.payload.get("group", ""))
+        lock, users = self._groups.setdefault(group, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                await self._act(job, group)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._groups[group]
+
+    async def _act(self, job: Job, group: str) -> None:
         runbook = self.runbook()
         try:
             windows = monitoring_settings(runbook.settings).windows
@@ -186,7 +218,7 @@ class GroupActions:
             runbook=runbook,
             fired=[str(k) for k in job.payload.get("fired", [])],
             resolved=[str(k) for k in job.payload.get("resolved", [])],
-            group=str(job.payload.get("group", "")),
+            group=group,
             group_resolved=job.payload.get("status") == "resolved",
             windows=windows,
             now=self.clock(),
