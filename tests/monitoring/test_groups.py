@@ -14,6 +14,7 @@ import pytest
 
 from opsbook.incidents import service as incidents
 from opsbook.incidents.alerts import IncidentOpener
+from opsbook.incidents.views import IncidentDetailView
 from opsbook.monitoring import service
 from opsbook.monitoring.actions import AlertActions
 from opsbook.monitoring.alertmanager import AmPayload
@@ -131,9 +132,9 @@ def items(i: int, status: str = "firing") -> dict[str, Any]:
     return am_alert(i, status, name="ItemsStored", severity="critical")
 
 
-def only_incident(db: Database) -> dict[str, Any]:
-    [listed] = incidents.list_incidents(db=db)
-    return incidents.show_incident(db=db, incident_id=int(listed["id"]))
+def only_incident(db: Database) -> IncidentDetailView:
+    [listed] = incidents.list_incidents(db=db).items
+    return incidents.show_incident(db=db, incident_id=listed.id)
 
 
 def test_a_group_of_a_threshold_row_pages_once_opens_its_incident_and_escalates(
@@ -149,14 +150,14 @@ def test_a_group_of_a_threshold_row_pages_once_opens_its_incident_and_escalates(
     assert "3 alerts firing" in page["body"]
     assert all(f"ItemsStored on host{i}" in page["body"] for i in (1, 2, 3))
     incident = only_incident(db)
-    assert incident["severity"] == "SEV-2" and incident["status"] == "detected"
+    assert incident.severity == "SEV-2" and incident.status == "detected"
 
     w.post([items(1), items(2), items(3)])  # Alertmanager repeats the group: nothing new
     assert w.work() == 0
     w.post([items(1), items(2), items(3), items(4)])  # one more joins the group's page
     assert w.work() == 1
     assert len(smtp.messages) == 1
-    [fourth] = service.list_alerts(db=db, text="host4")
+    [fourth] = service.list_alerts(db=db, text="host4").items
     joined = service.show_alert(db=db, alert_id=fourth.id).history
     assert any(line.kind == "grouped" for line in joined)
 
@@ -173,8 +174,8 @@ def test_a_group_of_a_threshold_row_pages_once_opens_its_incident_and_escalates(
     w.post([items(i, "resolved") for i in (1, 2, 3, 4)], "resolved")
     assert w.work() == 1
     assert "RESOLVED" in smtp.messages[-1]["subject"]
-    assert only_incident(db)["status"] == "mitigated"
-    assert {a.state for a in service.list_alerts(db=db)} == {"resolved"}
+    assert only_incident(db).status == "mitigated"
+    assert {a.state for a in service.list_alerts(db=db).items} == {"resolved"}
 
 
 def test_an_alert_linked_to_an_issue_takes_the_row_of_the_issues_metric(
@@ -205,8 +206,8 @@ def test_an_unmatched_alert_follows_the_route_of_its_severity(
     assert w.work() == 2
     [page] = smtp.messages
     assert page["rcpt"] == ["lena@example.com"] and "Mystery" in page["subject"]
-    assert only_incident(db)["severity"] == "SEV-3"
-    [mystery] = service.list_alerts(db=db, text="Mystery")
+    assert only_incident(db).severity == "SEV-3"
+    [mystery] = service.list_alerts(db=db, text="Mystery").items
     history = service.show_alert(db=db, alert_id=mystery.id).history
     assert any("alert_routes.critical" in line.detail for line in history)
 
@@ -217,7 +218,7 @@ def test_an_unmatched_alert_without_a_route_pages_nobody(
     w = world(tmp_path, smtp, db)
     w.post([am_alert(1, name="Mystery", severity="critical")])
     assert w.work() == 1
-    assert smtp.messages == [] and incidents.list_incidents(db=db) == []
+    assert smtp.messages == [] and incidents.list_incidents(db=db).items == ()
 
 
 def test_a_silenced_group_is_recorded_not_paged(
@@ -230,7 +231,7 @@ def test_a_silenced_group_is_recorded_not_paged(
     w.post([items(1)])
     w.work()
     assert smtp.messages == []
-    [alert] = service.list_alerts(db=db)
+    [alert] = service.list_alerts(db=db).items
     history = service.show_alert(db=db, alert_id=alert.id).history
     assert any(line.kind == "not notified" and "silence" in line.detail for line in history)
 
@@ -242,7 +243,7 @@ def test_a_group_in_a_maintenance_window_is_recorded_not_paged(
     w.post([items(1)])  # 27 November 2026 is a Friday, 10:00 UTC
     w.work()
     assert smtp.messages == []
-    [alert] = service.list_alerts(db=db)
+    [alert] = service.list_alerts(db=db).items
     assert alert.in_maintenance
 
 
@@ -263,7 +264,7 @@ def test_prom_rules_prometheus_leaves_prom_thresholds_to_prometheus(
         now=w.now,
         skip_kinds=settings.skip_kinds,
     )
-    assert notices == [] and service.list_alerts(db=db) == []
+    assert notices == [] and service.list_alerts(db=db).items == ()
     fired = service.evaluate_rules(
         db=db, runbook=w.runbook, readings=readings, windows=(), now=w.now
     )
@@ -295,7 +296,7 @@ def test_an_alert_that_resolved_before_the_worker_came_to_it_pages_nobody(
     w.post([items(1)])
     w.post([items(1, "resolved")], "resolved")
     assert w.work() == 2
-    assert smtp.messages == [] and incidents.list_incidents(db=db) == []
+    assert smtp.messages == [] and incidents.list_incidents(db=db).items == ()
 
 
 def test_a_single_alert_resolved_says_what_it_said_when_it_fired(

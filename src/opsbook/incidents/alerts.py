@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Protocol
 from opsbook.errors import Refused
 from opsbook.incidents import queries
 from opsbook.incidents.lifecycle import Event
-from opsbook.incidents.service import Opened, open_incident, transition
+from opsbook.incidents.service import open_incident, transition
+from opsbook.incidents.views import Opened
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
@@ -102,7 +103,7 @@ class IncidentOpener:
         opened = open_for_alert(
             db=self.db, runbook=self.runbook(), alert=alert, severity_level=severity_level, now=now
         )
-        return int(opened.incident["id"])
+        return opened.incident.id
 
     def resolved(self, alert: AlertFacts, now: datetime) -> int | None:
         """Note the alert's resolution in its open incident, if any."""

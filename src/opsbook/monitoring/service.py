@@ -8,18 +8,19 @@ procedure runs, incidents) runs after it commits, from `monitoring.actions`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, TooLarge
 from opsbook.inputs import check_text, check_time
+from opsbook.monitoring.alert_list import COUNT_CAP, AlertFilter, list_query
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import store_notifications
-from opsbook.monitoring.lifecycle import ALERTS, OPEN, AlertEvent, AlertState
+from opsbook.monitoring.lifecycle import ALERTS, AlertEvent, AlertState
 from opsbook.monitoring.linking import metric_named
 from opsbook.monitoring.matching import match_alert
 from opsbook.monitoring.notices import Notice, NoticeKind
@@ -46,6 +47,7 @@ from opsbook.monitoring.views import (
     SilenceView,
 )
 from opsbook.monitoring.windows import MaintenanceWindow
+from opsbook.paging import Page, decode_cursor, encode_cursor
 from opsbook.runbook.model import ResponseTimes, Runbook
 from opsbook.store.timestamps import utc
 
@@ -111,27 +113,24 @@ def list_alerts(
     text: str | None = None,
     origin: str | None = None,
     group: str | None = None,
+    issue: str | None = None,
     limit: int = 100,
-) -> list[AlertView]:
-    """Return alerts, newest first: `state` open|any state name, `text` searched in name/summary,
-    `group` an Alertmanager groupKey."""
-    query = select(AlertRow)
-    if group:
-        query = query.where(AlertRow.group_key == group)
-    if state == "open":
-        query = query.where(AlertRow.state.in_([s.value for s in OPEN]))
-    elif state:
-        query = query.where(AlertRow.state == state)
-    if origin:
-        query = query.where(AlertRow.origin == origin)
-    if text:
-        like = f"%{text}%"
-        query = query.where(
-            or_(AlertRow.name.ilike(like), AlertRow.summary.ilike(like), AlertRow.issue.ilike(like))
-        )
-    query = query.order_by(AlertRow.updated_at.desc(), AlertRow.id.desc()).limit(limit)
+    cursor: str | None = None,
+) -> Page[AlertView]:
+    """Return a page of alerts, newest first, with the total: `state` open|any state name,
+    `text` searched in name/summary/issue, `group` an Alertmanager groupKey."""
+    after = decode_cursor(cursor) if cursor else None
+    where = AlertFilter(state=state, text=text, origin=origin, group=group, issue=issue)
     with db.transaction() as session:
-        return [alert_view(row) for row in session.scalars(query)]
+        statements = list_query(where, session.get_bind().dialect.name, after, limit)
+        rows = list(session.scalars(statements.rows))
+        counted = int(session.scalar(statements.count) or 0)
+        items = tuple(alert_view(row) for row in rows[:limit])
+    last = rows[limit - 1] if len(rows) > limit else None
+    following = None
+    if last is not None:  # a search pages by id alone (see alert_list)
+        following = encode_cursor(None if text else last.updated_at, last.id)
+    return Page(items, min(counted, COUNT_CAP), following, total_exact=counted <= COUNT_CAP)
 
 
 def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
@@ -242,12 +241,23 @@ def add_silence(
         return silence_view(row, tuple(silenced))
 
 
-def list_silences(*, db: Database, now: datetime) -> list[SilenceView]:
-    """Return the silences in force, ending soonest first."""
+def list_silences(
+    *, db: Database, now: datetime, limit: int = 100, cursor: str | None = None
+) -> Page[SilenceView]:
+    """Return a page of the silences in force, ending soonest first, with their total."""
     moment = naive(now)
     query = select(SilenceRow).where(SilenceRow.ends_at > moment, SilenceRow.starts_at <= moment)
     with db.transaction() as session:
-        return [silence_view(r) for r in session.scalars(query.order_by(SilenceRow.ends_at))]
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if cursor:
+            at, row_id = decode_cursor(cursor)
+            key = tuple_(SilenceRow.ends_at, SilenceRow.id)
+            query = query.where(key > tuple_((at or moment).replace(tzinfo=UTC), row_id))
+        order = (SilenceRow.ends_at, SilenceRow.id)
+        rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+        items = tuple(silence_view(r) for r in rows[:limit])
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items, total, encode_cursor(last.ends_at, last.id) if last else None)
 
 
 def end_silences(*, db: Database, now: datetime) -> list[Notice]:

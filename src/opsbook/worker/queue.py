@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from opsbook.worker.tables import JobRow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from opsbook.store.database import Database
 
 
@@ -54,16 +56,39 @@ def enqueue(
 ) -> int:
     """Queue a job; return its id."""
     with db.transaction() as session:
-        row = JobRow(
-            kind=kind,
-            payload=json.dumps(payload),
-            status=JobStatus.QUEUED.value,
-            run_after=_naive(run_after or now),
-            created_at=_naive(now),
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+        return add_job(session, kind=kind, payload=payload, now=now, run_after=run_after)
+
+
+def add_job(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    run_after: datetime | None = None,
+) -> int:
+    """Queue a job inside the caller's transaction (it commits with the caller's writes)."""
+    row = JobRow(
+        kind=kind,
+        payload=json.dumps(payload),
+        status=JobStatus.QUEUED.value,
+        run_after=_naive(run_after or now),
+        attempts=0,
+        created_at=_naive(now),
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def is_queued(session: Session, *, kind: str, payloads: list[dict[str, Any]]) -> bool:
+    """Say whether a job of `kind` with one of these payloads waits for a worker to claim it."""
+    query = select(func.count()).where(
+        JobRow.kind == kind,
+        JobRow.status == JobStatus.QUEUED.value,
+        JobRow.payload.in_([json.dumps(p) for p in payloads]),
+    )
+    return bool(session.scalar(query))
 
 
 def enqueue_many(db: Database, *, kind: str, payloads: list[dict[str, Any]], now: datetime) -> int:
