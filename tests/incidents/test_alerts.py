@@ -32,7 +32,8 @@ def test_an_alert_opens_an_incident_and_its_repeats_attach(db: Database, book: R
         "Alert 8 Items stored (critical): Items stored = 640 (> 500)",
     ]
     assert opener.resolved(_notice(8), clock()) == first
-    assert service.show_incident(db=db, incident_id=first).status == "detected"  # people resolve
+    # The alert resolving marks it mitigated; people resolve it.
+    assert service.show_incident(db=db, incident_id=first).status == "mitigated"
     service.resolve(db=db, incident_id=first, actor="ana", now=clock())
     assert opener.resolved(_notice(8), clock()) is None
     assert opener.open(_notice(9), level, clock()) != first  # a recurrence is a new incident

@@ -22,7 +22,8 @@ from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import store_notifications
 from opsbook.monitoring.lifecycle import ALERTS, AlertEvent, AlertState
-from opsbook.monitoring.linking import metric_named, rule_for_metric
+from opsbook.monitoring.linking import metric_named
+from opsbook.monitoring.matching import match_alert
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import (
     active_silences,
@@ -62,8 +63,11 @@ def evaluate_rules(
     readings: Mapping[str, Reading],
     windows: tuple[MaintenanceWindow, ...],
     now: datetime,
+    skip_kinds: frozenset[str] = frozenset(),
 ) -> list[Notice]:
-    """Advance every rule whose metric was read; return what fired, escalated or resolved."""
+    """Advance every rule whose metric was read; return what fired, escalated or resolved.
+
+    Rules on metrics of `skip_kinds` (`prom` when Prometheus evaluates them) are left alone."""
     notices: list[Notice] = []
     with db.transaction() as session:
         tracks = {row.metric: row for row in session.scalars(select(RuleTrackRow))}
@@ -72,7 +76,7 @@ def evaluate_rules(
             metric = metric_named(runbook, rule.metric)
             key = metric.id if metric else rule.metric
             reading = readings.get(key)
-            if reading is None:
+            if reading is None or (metric is not None and metric.kind in skip_kinds):
                 continue
             row = tracks.get(key)
             if row is None:
@@ -325,7 +329,9 @@ def mark_notified(*, db: Database, alert_id: int, now: datetime) -> None:
 
 
 def due_escalations(*, db: Database, runbook: Runbook, now: datetime) -> list[Notice]:
-    """Return firing rule alerts nobody acknowledged within their response time (once each)."""
+    """Return firing alerts nobody acknowledged within their response time (once each).
+
+    Only a paged alert has `notified_at`: of an Alertmanager group, the one its page named."""
     notices: list[Notice] = []
     with db.transaction() as session:
         query = select(AlertRow).where(
@@ -346,7 +352,14 @@ def due_escalations(*, db: Database, runbook: Runbook, now: datetime) -> list[No
                 now,
                 detail=f"not acknowledged within {limit:g}s; paging the backup contact",
             )
-            rule = rule_for_metric(runbook, row.metric)
+            match = match_alert(
+                runbook,
+                origin=row.origin,
+                metric=row.metric,
+                issue=row.issue,
+                severity=row.severity,
+            )
+            rule = match.rule if match is not None else None
             notices.append(
                 Notice(
                     NoticeKind.UNACKNOWLEDGED,

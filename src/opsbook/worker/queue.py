@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from opsbook.worker.tables import JobRow
 
@@ -106,6 +107,22 @@ def enqueue_many(db: Database, *, kind: str, payloads: list[dict[str, Any]], now
         )
         session.flush()
     return len(payloads)
+
+
+def queue_in(session: Session, *, kind: str, payloads: list[dict[str, Any]], now: datetime) -> None:
+    """Queue jobs in the caller's transaction (an outbox: they exist if its writes do)."""
+    if not payloads:
+        return
+    connection = session.connection()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    moment: Any = _naive(now)
+    if connection.dialect.name != "postgresql":
+        moment = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
+    connection.exec_driver_sql(
+        "INSERT INTO jobs (kind, payload, status, run_after, attempts, created_at) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark}, 0, {mark})",
+        [(kind, json.dumps(p), JobStatus.QUEUED.value, moment, moment) for p in payloads],
+    )
 
 
 def claim(db: Database, *, worker: str, now: datetime, limit: int = 1) -> list[Job]:

@@ -33,7 +33,8 @@ def receiver(request: Request) -> ReceiverQueue:
     queue: ReceiverQueue | None = getattr(request.app.state, "alert_receiver", None)
     if queue is None:
         state = app_state(request)
-        queue = ReceiverQueue(state.db, lambda: state.source.runbook, state.clock)
+        wake = state.worker.wake if state.worker is not None else None
+        queue = ReceiverQueue(state.db, lambda: state.source.runbook, state.clock, wake=wake)
         request.app.state.alert_receiver = queue
     return queue
 
