@@ -25,7 +25,20 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("entry", ("__main__",)),
     ("face", ("cli", "web")),
     ("domain", ("incidents", "monitoring", "procedures", "notify", "access", "runbook")),
-    ("infrastructure", ("worker", "store", "inputs", "transitions", "errors", "files", "opsbook")),
+    (
+        "infrastructure",
+        (
+            "worker",
+            "store",
+            "inputs",
+            "transitions",
+            "paging",
+            "errors",
+            "files",
+            "moments",
+            "opsbook",
+        ),
+    ),
 )
 ORDER = [package for _, packages in LAYERS for package in packages]
 LAYER_OF = {package: layer for layer, packages in LAYERS for package in packages}

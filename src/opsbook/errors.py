@@ -1,8 +1,8 @@
 """The errors every domain raises, by kind; each face maps a kind once (HTTP status, exit code).
 
-A use case raises `NotFound`, `Refused`, `Conflict` or `BadInput` with a message a person can
-act on and, where it helps, a hint. The web app turns a kind into its status in one handler
-(`web/app.py`), so a route never needs its own `try` for these.
+A use case raises `NotFound`, `Refused` (or `Forbidden`), `Conflict` or `BadInput` with a
+message a person can act on and, where it helps, a hint. The web app turns a kind into its
+status in one handler (`web/app.py`), so a route never needs its own `try` for these.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import ClassVar
 class ErrorKind(StrEnum):
     NOT_FOUND = "not-found"
     REFUSED = "refused"
+    FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
     BAD_INPUT = "bad-input"
     TOO_LARGE = "too-large"
@@ -45,6 +46,12 @@ class Refused(DomainError):
     kind = ErrorKind.REFUSED
 
 
+class Forbidden(Refused):
+    """This person may not do this (a rule of who may, such as separation of duties)."""
+
+    kind = ErrorKind.FORBIDDEN
+
+
 class Conflict(DomainError):
     """Someone else changed the thing first (a lost race); reload and decide again."""
 
@@ -66,6 +73,7 @@ class TooLarge(BadInput):
 HTTP_STATUS: dict[ErrorKind, int] = {
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.REFUSED: 409,
+    ErrorKind.FORBIDDEN: 403,
     ErrorKind.CONFLICT: 409,
     ErrorKind.BAD_INPUT: 422,
     ErrorKind.TOO_LARGE: 413,

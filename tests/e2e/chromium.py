@@ -35,3 +35,16 @@ def launched_chromium() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def signed_in_page(browser: Any, base: str, token: str) -> tuple[Any, list[str]]:
+    """Return a new desktop-sized page signed in with `token`, and the list its console
+    errors and page errors are collected in."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(base + "/login")
+    page.get_by_label("Password or access token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    return page, problems

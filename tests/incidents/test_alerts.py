@@ -24,15 +24,16 @@ def test_an_alert_opens_an_incident_and_its_repeats_attach(db: Database, book: R
     again = opener.open(_notice(8, "Items stored = 640 (> 500)"), level, clock())
     assert again == first
     data = service.show_incident(db=db, incident_id=first)
-    assert data["severity"] == "SEV-2" and data["opened_by"] == "monitoring"
-    assert data["title"] == "Items stored: Items stored = 612 (> 500)"
-    alerts = [e["text"] for e in data["timeline"] if e["kind"] == "alert"]
+    assert data.severity == "SEV-2" and data.opened_by == "monitoring"
+    assert data.title == "Items stored: Items stored = 612 (> 500)"
+    alerts = [e.text for e in data.timeline if e.kind == "alert"]
     assert alerts == [
         "Alert 7 Items stored (critical): Items stored = 612 (> 500)",
         "Alert 8 Items stored (critical): Items stored = 640 (> 500)",
     ]
     assert opener.resolved(_notice(8), clock()) == first
-    assert service.show_incident(db=db, incident_id=first)["status"] == "detected"  # people resolve
+    # The alert resolving marks it mitigated; people resolve it.
+    assert service.show_incident(db=db, incident_id=first).status == "mitigated"
     service.resolve(db=db, incident_id=first, actor="ana", now=clock())
     assert opener.resolved(_notice(8), clock()) is None
     assert opener.open(_notice(9), level, clock()) != first  # a recurrence is a new incident

@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.incidents.cli import cli, cli_json
 from tests.incidents.smtp import Mailbox
 
 pytestmark = pytest.mark.process
-
-
-def _cli(book: Path, *args: str, user: str = "ana") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "OPSBOOK_HOME": str(book.parent / ".state"),
-        "OPSBOOK_USER": user,
-        "NO_COLOR": "1",
-        "COLUMNS": "200",
-    }
-    env.pop("OPSBOOK_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "opsbook", "incidents", *args, "-f", str(book)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        cwd=book.parent,
-    )
-
-
-def _json(book: Path, *args: str, user: str = "ana") -> Any:
-    done = _cli(book, *args, "--json", user=user)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def _with_email(book_path: Path, box: Mailbox) -> Path:
@@ -55,7 +29,7 @@ def _with_email(book_path: Path, box: Mailbox) -> Path:
 
 def test_open_list_show_ack_resolve_close_in_json(book_path: Path, smtp: Mailbox) -> None:
     book = _with_email(book_path, smtp)
-    opened = _json(book, "open", "--severity", "sev2", "--title", "Items missing")
+    opened = cli_json(book, "open", "--severity", "sev2", "--title", "Items missing")
     for key in (
         "id",
         "title",
@@ -73,16 +47,16 @@ def test_open_list_show_ack_resolve_close_in_json(book_path: Path, smtp: Mailbox
     assert opened["security"] is False and opened["acknowledged_at"] is None
     assert [m["To"] for m in smtp.messages] == ["Ana Ruiz <ana.ruiz@example.com>"]
     incident_id = str(opened["id"])
-    assert [i["id"] for i in _json(book, "list", "--open")] == [opened["id"]]
-    acked = _json(book, "ack", incident_id, user="sam")
+    assert [i["id"] for i in cli_json(book, "list", "--open")] == [opened["id"]]
+    acked = cli_json(book, "ack", incident_id, user="sam")
     assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "sam"
-    _json(book, "note", incident_id, "quarantined two files", "--kind", "resolution")
-    resolved = _json(book, "resolve", incident_id, "--note", "fsck --quarantine")
+    cli_json(book, "note", incident_id, "quarantined two files", "--kind", "resolution")
+    resolved = cli_json(book, "resolve", incident_id, "--note", "fsck --quarantine")
     assert resolved["resolved_at"] is not None
-    again = _cli(book, "ack", incident_id)
+    again = cli(book, "ack", incident_id)
     assert again.returncode == 1 and "does not reopen" in again.stderr
-    assert _json(book, "close", incident_id)["status"] == "closed"
-    shown = _json(book, "show", incident_id)
+    assert cli_json(book, "close", incident_id)["status"] == "closed"
+    shown = cli_json(book, "show", incident_id)
     assert [e["kind"] for e in shown["timeline"]] == [
         "opened",
         "triage",
@@ -95,22 +69,22 @@ def test_open_list_show_ack_resolve_close_in_json(book_path: Path, smtp: Mailbox
     ]
     assert shown["phase"] == "Post-Mortem"
     assert shown["suggestions"][0]["issue"] == "items-missing-or-unreadable"
-    assert _json(book, "list", "--open") == []
+    assert cli_json(book, "list", "--open") == []
 
 
 def test_bad_input_exits_2_and_writes_nothing(book_path: Path) -> None:
-    bad = _cli(book_path, "open", "--severity", "SEV-9", "--title", "x")
+    bad = cli(book_path, "open", "--severity", "SEV-9", "--title", "x")
     assert bad.returncode == 2 and "SEV-9" in bad.stderr and "SEV-1, SEV-2" in bad.stderr
-    missing = _cli(book_path, "show", "42")
+    missing = cli(book_path, "show", "42")
     assert missing.returncode == 2 and "no incident 42" in missing.stderr
-    assert _json(book_path, "list") == []
+    assert cli_json(book_path, "list") == []
 
 
 def test_security_incident_refuses_shutdown_and_admin_forces_it(book_path: Path) -> None:
     log = book_path.parent / "var" / "state" / "tinyweb.log"
     log.parent.mkdir(parents=True)
     log.write_text("03:00 login from 203.0.113.9\n")
-    opened = _json(book_path, "open", "-s", "SEV-1", "-t", "Odd logins", "--security")
+    opened = cli_json(book_path, "open", "-s", "SEV-1", "-t", "Odd logins", "--security")
     assert opened["security"] is True
     assert opened["evidence"][0]["source"] == "var/state/tinyweb.log"
     stored = book_path.parent / ".state" / "evidence" / opened["evidence"][0]["sha256"]
@@ -125,7 +99,7 @@ def test_security_incident_refuses_shutdown_and_admin_forces_it(book_path: Path)
     )
     assert refused.returncode != 0
     assert "DO NOT shut down systems — preserve evidence" in refused.stdout + refused.stderr
-    forced = _cli(
+    forced = cli(
         book_path,
         "force-run",
         str(opened["id"]),
@@ -137,7 +111,7 @@ def test_security_incident_refuses_shutdown_and_admin_forces_it(book_path: Path)
         user="lena",
     )
     assert forced.returncode in (0, 1), forced.stderr  # tinyweb is not running here
-    shown = _json(book_path, "show", str(opened["id"]))
+    shown = cli_json(book_path, "show", str(opened["id"]))
     forced_events = [e for e in shown["timeline"] if e["kind"] == "forced"]
     assert forced_events[0]["actor"] == "lena"
     assert forced_events[0]["text"].endswith("the disk is being wiped")
@@ -145,17 +119,18 @@ def test_security_incident_refuses_shutdown_and_admin_forces_it(book_path: Path)
 
 
 def test_postmortem_and_update_runbook(book_path: Path) -> None:
-    opened = _json(book_path, "open", "-s", "SEV-3", "-t", "Backups fail once a week")
+    opened = cli_json(book_path, "open", "-s", "SEV-3", "-t", "Backups fail once a week")
     incident_id = str(opened["id"])
-    raised = _json(book_path, "severity", incident_id, "SEV-2")
+    raised = cli_json(book_path, "severity", incident_id, "SEV-2")
     assert raised["severity"] == "SEV-2" and raised["respond_by"] < opened["respond_by"]
-    assert _json(book_path, "update", incident_id, "Looking at the cron")["kind"] == "status-update"
-    assert _json(book_path, "escalate") == {"queued": 0}  # nothing due yet
-    _json(book_path, "note", incident_id, "cron overlaps the prune", "--kind", "root-cause")
-    _json(book_path, "action", incident_id, "Move the prune to 04:00", "--owner", "Lena Vogel")
-    _json(book_path, "resolve", incident_id)
+    update = cli_json(book_path, "update", incident_id, "Looking at the cron")
+    assert update["kind"] == "status-update"
+    assert cli_json(book_path, "escalate") == {"queued": 0}  # nothing due yet
+    cli_json(book_path, "note", incident_id, "cron overlaps the prune", "--kind", "root-cause")
+    cli_json(book_path, "action", incident_id, "Move the prune to 04:00", "--owner", "Lena Vogel")
+    cli_json(book_path, "resolve", incident_id)
     out = book_path.parent / "pm.md"
-    result = _json(book_path, "postmortem", incident_id, "-o", str(out), "--update-runbook")
+    result = cli_json(book_path, "postmortem", incident_id, "-o", str(out), "--update-runbook")
     assert result["path"] == str(out) and result["runbook"]["version"] == "1.1"
     text = out.read_text()
     assert "- cron overlaps the prune (ana" in text

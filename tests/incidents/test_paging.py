@@ -34,7 +34,7 @@ def test_nobody_acknowledges_so_the_backup_gets_a_real_email(
         actor="monitoring",
         now=clock(),
     )
-    incident_id = opened.incident["id"]
+    incident_id = opened.incident.id
     assert deliver_pages(db=db, pager=_pager(smtp), now=clock(), base_url="http://x") == 1
     first = smtp.to("ana.ruiz@example.com")
     assert len(first) == 1 and first[0]["Subject"] == f"[SEV-2] Incident {incident_id}: Items lost"
@@ -52,7 +52,7 @@ def test_nobody_acknowledges_so_the_backup_gets_a_real_email(
     escalate_due(db=db, runbook=book, now=clock())
     assert deliver_pages(db=db, pager=_pager(smtp), now=clock()) == 0
     assert len(smtp.messages) == 2  # the Operations Lead was never paged
-    kinds = [e["kind"] for e in service.show_incident(db=db, incident_id=incident_id)["timeline"]]
+    kinds = [e.kind for e in service.show_incident(db=db, incident_id=incident_id).timeline]
     assert kinds.count("page-sent") == 2
 
 
@@ -67,9 +67,9 @@ def test_a_page_that_cannot_be_sent_is_retried_then_marked_failed(
     for _ in range(3):
         assert deliver_pages(db=db, pager=dead, now=clock()) == 0
         clock.advance(minutes=5)
-    page = service.show_incident(db=db, incident_id=1)["pages"][0]
-    assert page["status"] == "failed" and page["attempts"] == 3
-    assert "127.0.0.1:1" in page["error"]
+    page = service.show_incident(db=db, incident_id=1).pages[0]
+    assert page.status == "failed" and page.attempts == 3
+    assert "127.0.0.1:1" in page.error
     assert deliver_pages(db=db, pager=dead, now=clock()) == 0
 
 
@@ -115,8 +115,8 @@ def test_pages_are_posted_to_the_team_webhook_too(db: Database, book: Runbook) -
         server.shutdown()
     assert bodies[0]["severity"] == "critical"
     assert "[SEV-1] Incident 1: Service down" in str(bodies[0]["text"])
-    page = service.show_incident(db=db, incident_id=1)["pages"][0]
-    assert page["status"] == "sent" and page["channel"].startswith("webhook 127.0.0.1:")
+    page = service.show_incident(db=db, incident_id=1).pages[0]
+    assert page.status == "sent" and page.channel.startswith("webhook 127.0.0.1:")
 
 
 def test_a_page_whose_sender_died_mid_send_is_sent_later(

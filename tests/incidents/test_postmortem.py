@@ -36,7 +36,7 @@ def _worked_incident(db: Database, book: Runbook, clock: FakeClock) -> int:
         cause="rule:request-rate",
         alert="Request rate > 200 for 10 minutes",
     )
-    incident_id = int(opened.incident["id"])
+    incident_id = opened.incident.id
     clock.advance(minutes=12)
     service.acknowledge(db=db, incident_id=incident_id, actor="ana", now=clock())
     service.link_run(
@@ -87,7 +87,7 @@ def test_postmortem_has_every_section_pre_filled(
         db=db, runbook=book, incident_id=incident_id, target=target, actor="ana", now=clock()
     )
     text = target.read_text()
-    assert result["markdown"] == text
+    assert result.markdown == text
     headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
     assert headings == SECTIONS
     assert "| Time to acknowledge | 12 min |" in text
@@ -97,7 +97,7 @@ def test_postmortem_has_every_section_pre_filled(
     assert "| 1 | Rate-limit per client | Lena Vogel | open |" in text
     assert "- Run 41: Ran Issue" in text
     assert "High: it answers but badly" in text
-    kinds = [e["kind"] for e in service.show_incident(db=db, incident_id=incident_id)["timeline"]]
+    kinds = [e.kind for e in service.show_incident(db=db, incident_id=incident_id).timeline]
     assert kinds[-1] == "postmortem"
 
 
@@ -110,7 +110,7 @@ def test_update_runbook_adds_the_lesson_as_a_troubleshooting_issue(
     result = teach_runbook(
         db=db, runbook_path=book_path, incident_id=incident_id, actor="ana", now=clock()
     )
-    assert result["version"] == "1.1"
+    assert result.version == "1.1"
     taught = load_runbook(book_path)
     issue = taught.issue("request-flood-from-one-client")
     assert issue is not None

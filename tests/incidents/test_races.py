@@ -43,7 +43,7 @@ def _race_ack_and_resolve(db: Database, book: Runbook, rounds: int) -> None:
         opened = service.open_incident(
             db=db, runbook=book, title="race", severity_level="SEV-1", actor="ana", now=clock()
         )
-        incident_id = opened.incident["id"]
+        incident_id = opened.incident.id
         errors = _together(
             lambda i=incident_id: service.acknowledge(
                 db=db, incident_id=i, actor="sam", now=clock()
@@ -52,15 +52,15 @@ def _race_ack_and_resolve(db: Database, book: Runbook, rounds: int) -> None:
         )
         assert errors[1] is None  # resolving always succeeds
         data = service.show_incident(db=db, incident_id=incident_id)
-        assert data["status"] == "resolved" and data["resolved_by"] == "lena"
+        assert data.status == "resolved" and data.resolved_by == "lena"
         if errors[0] is None:  # the ack came first and was applied
-            assert data["acknowledged_by"] == "sam"
+            assert data.acknowledged_by == "sam"
             outcomes.add("ack first")
         else:  # the resolve came first: the ack was refused, nothing reopened
             assert isinstance(errors[0], service.Refused)
-            assert data["acknowledged_at"] is None
+            assert data.acknowledged_at is None
             outcomes.add("resolve first")
-        kinds = [e["kind"] for e in data["timeline"]]
+        kinds = [e.kind for e in data.timeline]
         assert kinds.count("resolved") == 1 and kinds[-1] == "resolved"
 
 
@@ -95,7 +95,7 @@ def test_two_workers_escalating_at_once_never_page_twice(
             severity_level="SEV-1",
             actor="ana",
             now=clock(),
-        ).incident["id"]
+        ).incident.id
         for n in range(25)
     ]
     clock.advance(minutes=16)
@@ -111,8 +111,8 @@ def test_two_workers_escalating_at_once_never_page_twice(
     assert _together(work(0, first), work(1, second)) == [None, None]
     assert sum(counts) == 25  # one backup page per incident, whichever worker queued it
     for incident_id in ids:
-        pages = service.show_incident(db=first, incident_id=incident_id)["pages"]
-        assert [p["level"] for p in pages] == [0, 1]
+        pages = service.show_incident(db=first, incident_id=incident_id).pages
+        assert [p.level for p in pages] == [0, 1]
     first.dispose()
     second.dispose()
 

@@ -95,8 +95,8 @@ def test_alert_to_postmortem_on_the_example_system(
             now=clock,
         )
     )
-    assert event["data"]["attempts"][0]["command"] == "bin/tinyweb count"
-    assert event["data"]["attempts"][0]["stdout"].strip() == "0"
+    assert event.data["attempts"][0]["command"] == "bin/tinyweb count"
+    assert event.data["attempts"][0]["stdout"].strip() == "0"
 
     clock.advance(minutes=10)
     service.resolve(
@@ -149,13 +149,13 @@ def test_the_monitoring_cycle_opens_a_sev2_through_the_registered_hook(
     )
     settings = monitoring_settings(book.settings)
     asyncio.run(cycle.run_once(book, settings))  # over the threshold: pending
-    assert service.list_incidents(db=db) == []
+    assert service.list_incidents(db=db).items == ()
     clock.advance(minutes=2, seconds=1)  # held for the rule's 2 minutes: firing
     asyncio.run(cycle.run_once(book, settings))
-    opened = {i["severity"]: i for i in service.list_incidents(db=db)}
+    opened = {i.severity: i for i in service.list_incidents(db=db).items}
     items_incident = opened["SEV-2"]
-    assert items_incident["title"].startswith("Items stored")
-    assert items_incident["cause"] == "alert:Items stored"
+    assert items_incident.title.startswith("Items stored")
+    assert items_incident.cause == "alert:Items stored"
     clock.advance(minutes=1)
     asyncio.run(cycle.run_once(book, settings))  # still firing: no second incident
-    assert len([i for i in service.list_incidents(db=db) if i["severity"] == "SEV-2"]) == 1
+    assert len([i for i in service.list_incidents(db=db).items if i.severity == "SEV-2"]) == 1

@@ -59,13 +59,13 @@ def _open(db: Database, book: Runbook, clock: FakeClock, security: bool) -> int:
         now=clock(),
         security=security,
     )
-    return int(opened.incident["id"])
+    return opened.incident.id
 
 
 def test_security_incident_pages_the_security_lead_at_once(db: Database, book: Runbook) -> None:
     incident_id = _open(db, book, FakeClock(), security=True)
-    pages = service.show_incident(db=db, incident_id=incident_id)["pages"]
-    assert [(p["role"], p["address"]) for p in pages] == [
+    pages = service.show_incident(db=db, incident_id=incident_id).pages
+    assert [(p.role, p.address) for p in pages] == [
         ("Primary Owner", "ana.ruiz@example.com"),
         ("Security Lead", "priya.natarajan@example.com"),
     ]
@@ -122,9 +122,9 @@ def test_only_an_admin_with_a_reason_can_force_it_and_the_reason_is_kept(
         override=Override("lena", "disk is being wiped", admin=True),
     )
     assert run_id > 0
-    last = service.show_incident(db=db, incident_id=incident_id)["timeline"][-1]
-    assert last["kind"] == "forced" and last["actor"] == "lena"
-    assert last["text"].endswith("disk is being wiped")
+    last = service.show_incident(db=db, incident_id=incident_id).timeline[-1]
+    assert last.kind == "forced" and last.actor == "lena"
+    assert last.text.endswith("disk is being wiped")
     service.resolve(db=db, incident_id=incident_id, actor="priya", now=clock())
     assert start_run(db=db, plan=plan, me=me, now=clock, guard=guard) > 0  # resolved: allowed again
 
@@ -147,17 +147,17 @@ def test_log_locations_are_captured_as_evidence_named_by_their_hash(
         db=db, runbook=book, incident_id=incident_id, vault=vault, actor="priya", now=clock()
     )
     digest = hashlib.sha256(log.read_bytes()).hexdigest()
-    assert rows[0]["source"] == "var/state/tinyweb.log"
-    assert rows[0]["sha256"] == digest and rows[0]["size"] == 32000
+    assert rows[0].source == "var/state/tinyweb.log"
+    assert rows[0].sha256 == digest and rows[0].size == 32000
     stored = vault / digest
     assert stored.read_bytes() == log.read_bytes()
     assert [p.name for p in vault.iterdir()] == [digest]  # only hash names, no temp files
-    problems = {r["source"]: r["problem"] for r in rows[1:]}
+    problems = {r.source: r.problem for r in rows[1:]}
     assert problems["var/state/tinyweb.log.1.gz"] == "not found"
     assert problems[".opsbook/"].startswith("is a directory")
-    event = service.show_incident(db=db, incident_id=incident_id)["timeline"][-1]
-    assert event["kind"] == "evidence" and event["text"].startswith("Captured 1 log file")
-    assert event["data"]["files"] == [digest]
+    event = service.show_incident(db=db, incident_id=incident_id).timeline[-1]
+    assert event.kind == "evidence" and event.text.startswith("Captured 1 log file")
+    assert event.data["files"] == [digest]
 
 
 def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
@@ -168,8 +168,9 @@ def test_a_waiting_shutdown_run_cannot_go_on_once_a_security_incident_opens(
     from opsbook.procedures.confirm import NobodyConfirmer
     from opsbook.procedures.executors.local import LocalExecutor
     from opsbook.procedures.executors.ssh_hosts import SshHosts
+    from opsbook.procedures.replan import prepare_resume
     from opsbook.procedures.runner import QuietReporter
-    from opsbook.procedures.service import execute_run, prepare_resume
+    from opsbook.procedures.service import execute_run
 
     clock = FakeClock()
     guard = ShutdownGuard(lambda: db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,11 @@ def _open(db: Database, book: Runbook, clock: FakeClock, **kw: object) -> int:
         now=clock(),
         **kw,
     )  # type: ignore[arg-type]
-    return int(opened.incident["id"])
+    return opened.incident.id
 
 
 def _kinds(db: Database, incident_id: int) -> list[str]:
-    return [e["kind"] for e in service.show_incident(db=db, incident_id=incident_id)["timeline"]]
+    return [e.kind for e in service.show_incident(db=db, incident_id=incident_id).timeline]
 
 
 def test_opening_sets_respond_by_from_severity_and_pages_the_primary(
@@ -37,10 +38,10 @@ def test_opening_sets_respond_by_from_severity_and_pages_the_primary(
     clock = FakeClock()
     incident_id = _open(db, book, clock)
     data = service.show_incident(db=db, incident_id=incident_id)
-    assert data["status"] == "detected" and data["severity"] == "SEV-2"
-    assert data["respond_by"] == "2026-11-27T04:00:00+00:00"
-    assert [(p["name"], p["status"]) for p in data["pages"]] == [("Ana Ruiz", "queued")]
-    assert data["next_escalation_at"] == data["respond_by"]
+    assert data.status == "detected" and data.severity == "SEV-2"
+    assert data.respond_by == datetime.fromisoformat("2026-11-27T04:00:00+00:00")
+    assert [(p.name, p.status) for p in data.pages] == [("Ana Ruiz", "queued")]
+    assert data.next_escalation_at == data.respond_by
     assert _kinds(db, incident_id) == ["opened", "triage", "page"]
 
 
@@ -59,19 +60,19 @@ def test_every_transition_is_stamped_with_time_and_actor(db: Database, book: Run
     closed = service.transition(
         db=db, incident_id=incident_id, event=Event.CLOSE, actor="lena", now=clock()
     )
-    assert closed["status"] == "closed"
-    assert closed["acknowledged_by"] == "sam" and closed["commander"] == "sam"
-    assert closed["acknowledged_at"] == "2026-11-27T03:05:00+00:00"
-    assert closed["resolved_at"] == "2026-11-27T03:15:00+00:00"
-    assert closed["participants"] == ["ana", "sam", "lena"]
-    timeline = service.show_incident(db=db, incident_id=incident_id)["timeline"]
-    assert [(e["kind"], e["actor"]) for e in timeline[3:]] == [
+    assert closed.status == "closed"
+    assert closed.acknowledged_by == "sam" and closed.commander == "sam"
+    assert closed.acknowledged_at == datetime.fromisoformat("2026-11-27T03:05:00+00:00")
+    assert closed.resolved_at == datetime.fromisoformat("2026-11-27T03:15:00+00:00")
+    assert closed.participants == ("ana", "sam", "lena")
+    timeline = service.show_incident(db=db, incident_id=incident_id).timeline
+    assert [(e.kind, e.actor) for e in timeline[3:]] == [
         ("acknowledged", "sam"),
         ("mitigated", "sam"),
         ("resolved", "lena"),
         ("closed", "lena"),
     ]
-    assert timeline[5]["text"] == "Resolved by lena: restarted"
+    assert timeline[5].text == "Resolved by lena: restarted"
 
 
 def test_acknowledging_after_resolve_is_refused_and_changes_nothing(
@@ -83,7 +84,7 @@ def test_acknowledging_after_resolve_is_refused_and_changes_nothing(
     with pytest.raises(service.Refused, match="does not reopen"):
         service.acknowledge(db=db, incident_id=incident_id, actor="sam", now=clock())
     data = service.show_incident(db=db, incident_id=incident_id)
-    assert data["status"] == "resolved" and data["acknowledged_at"] is None
+    assert data.status == "resolved" and data.acknowledged_at is None
 
 
 def test_unknown_incident_and_bad_input_are_reported(db: Database, book: Runbook) -> None:
@@ -94,7 +95,7 @@ def test_unknown_incident_and_bad_input_are_reported(db: Database, book: Runbook
         _open(db, book, clock, severity="SEV-7")
     with pytest.raises(service.BadInput, match="title is empty"):
         _open(db, book, clock, title="   ")
-    assert service.list_incidents(db=db) == []
+    assert service.list_incidents(db=db).items == ()
 
 
 def test_unacknowledged_incident_escalates_to_backup_then_operations_lead(
@@ -109,13 +110,13 @@ def test_unacknowledged_incident_escalates_to_backup_then_operations_lead(
     assert escalate_due(db=db, runbook=book, now=clock()) == 0  # never twice
     clock.advance(hours=1)
     assert escalate_due(db=db, runbook=book, now=clock()) == 1
-    pages = service.show_incident(db=db, incident_id=incident_id)["pages"]
-    assert [(p["level"], p["name"]) for p in pages] == [
+    pages = service.show_incident(db=db, incident_id=incident_id).pages
+    assert [(p.level, p.name) for p in pages] == [
         (0, "Ana Ruiz"),
         (1, "Sam Okafor"),
         (2, "Lena Vogel"),
     ]
-    assert service.show_incident(db=db, incident_id=incident_id)["next_escalation_at"] is None
+    assert service.show_incident(db=db, incident_id=incident_id).next_escalation_at is None
 
 
 def test_acknowledgement_stops_the_escalation(db: Database, book: Runbook) -> None:
@@ -125,7 +126,7 @@ def test_acknowledgement_stops_the_escalation(db: Database, book: Runbook) -> No
     service.acknowledge(db=db, incident_id=incident_id, actor="ana", now=clock())
     clock.advance(hours=5)
     assert escalate_due(db=db, runbook=book, now=clock()) == 0
-    assert len(service.show_incident(db=db, incident_id=incident_id)["pages"]) == 1
+    assert len(service.show_incident(db=db, incident_id=incident_id).pages) == 1
 
 
 def test_timers_survive_a_restart(tmp_path: Path, book: Runbook) -> None:
@@ -137,7 +138,7 @@ def test_timers_survive_a_restart(tmp_path: Path, book: Runbook) -> None:
     clock.advance(minutes=40)  # it comes back long after respond-by (15 min)
     second = open_database(url)
     assert escalate_due(db=second, runbook=book, now=clock()) == 2  # backup and ops lead
-    names = [p["name"] for p in service.show_incident(db=second, incident_id=incident_id)["pages"]]
+    names = [p.name for p in service.show_incident(db=second, incident_id=incident_id).pages]
     assert names == ["Ana Ruiz", "Sam Okafor", "Lena Vogel"]
     second.dispose()
 
@@ -160,11 +161,11 @@ def test_alerts_of_the_same_cause_attach_to_the_open_incident(db: Database, book
     first = _alert(db, book, clock, "Items stored > 500")
     clock.advance(minutes=3)
     again = _alert(db, book, clock, "Items stored = 612")
-    assert again.attached and again.incident["id"] == first.incident["id"]
-    assert _kinds(db, first.incident["id"]) == ["opened", "alert", "triage", "page", "alert"]
-    service.resolve(db=db, incident_id=first.incident["id"], actor="ana", now=clock())
+    assert again.attached and again.incident.id == first.incident.id
+    assert _kinds(db, first.incident.id) == ["opened", "alert", "triage", "page", "alert"]
+    service.resolve(db=db, incident_id=first.incident.id, actor="ana", now=clock())
     later = _alert(db, book, clock, None)
-    assert not later.attached and later.incident["id"] != first.incident["id"]
+    assert not later.attached and later.incident.id != first.incident.id
 
 
 def test_severity_change_moves_respond_by_and_escalates_when_overdue(
@@ -181,9 +182,9 @@ def test_severity_change_moves_respond_by_and_escalates_when_overdue(
         actor="lena",
         now=clock(),
     )
-    assert data["respond_by"] == "2026-11-27T03:15:00+00:00"
-    pages = service.show_incident(db=db, incident_id=incident_id)["pages"]
-    assert [p["name"] for p in pages] == ["Ana Ruiz", "Sam Okafor"]  # overdue: backup paged
+    assert data.respond_by == datetime.fromisoformat("2026-11-27T03:15:00+00:00")
+    pages = service.show_incident(db=db, incident_id=incident_id).pages
+    assert [p.name for p in pages] == ["Ana Ruiz", "Sam Okafor"]  # overdue: backup paged
     assert "severity" in _kinds(db, incident_id)
 
 
@@ -211,9 +212,9 @@ def test_notes_actions_and_status_updates_land_in_the_timeline(db: Database, boo
         now=clock(),
     )
     done = service.complete_action_item(
-        db=db, incident_id=incident_id, item_id=item["id"], actor="lena", now=clock()
+        db=db, incident_id=incident_id, item_id=item.id, actor="lena", now=clock()
     )
-    assert done["status"] == "done"
+    assert done.status == "done"
     service.post_status_update(
         db=db,
         runbook=book,
@@ -223,13 +224,13 @@ def test_notes_actions_and_status_updates_land_in_the_timeline(db: Database, boo
         now=clock(),
     )
     data = service.show_incident(db=db, incident_id=incident_id)
-    assert [e["kind"] for e in data["timeline"]][3:] == [
+    assert [e.kind for e in data.timeline][3:] == [
         "root-cause",
         "action",
         "action",
         "status-update",
     ]
-    assert {p["name"] for p in data["pages"] if p["level"] == -1} == {
+    assert {p.name for p in data.pages if p.level == -1} == {
         "Ana Ruiz",
         "Priya Natarajan",
         "Lena Vogel",

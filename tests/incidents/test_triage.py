@@ -54,9 +54,9 @@ def test_opening_records_the_best_matches(db: Database, book: Runbook) -> None:
         actor="ana",
         now=FakeClock()(),
     )
-    timeline = service.show_incident(db=db, incident_id=opened.incident["id"])["timeline"]
-    triage = next(e for e in timeline if e["kind"] == "triage")
-    assert triage["data"]["matches"][0] == "disk-filling-up"
+    timeline = service.show_incident(db=db, incident_id=opened.incident.id).timeline
+    triage = next(e for e in timeline if e.kind == "triage")
+    assert triage.data["matches"][0] == "disk-filling-up"
 
 
 @pytest.mark.process
@@ -74,7 +74,7 @@ def test_diagnosis_runs_through_the_engine_and_its_output_lands_in_the_timeline(
         actor="ana",
         now=clock(),
     )
-    incident_id = opened.incident["id"]
+    incident_id = opened.incident.id
     event = asyncio.run(
         run_diagnosis(
             db=db,
@@ -90,14 +90,14 @@ def test_diagnosis_runs_through_the_engine_and_its_output_lands_in_the_timeline(
             now=clock,
         )
     )
-    assert event["kind"] == "run" and event["data"]["target"] == "disk-filling-up:diagnosis"
-    assert event["data"]["status"] == "succeeded"
-    steps = event["data"]["attempts"]
+    assert event.kind == "run" and event.data["target"] == "disk-filling-up:diagnosis"
+    assert event.data["status"] == "succeeded"
+    steps = event.data["attempts"]
     assert [s["command"].split()[0] for s in steps] == ["du", "ls"]
     assert "tinyweb-1.tar.gz" in steps[1]["stdout"]
-    timeline = service.show_incident(db=db, incident_id=incident_id)["timeline"]
-    assert timeline[-1]["data"]["run_id"] == event["data"]["run_id"]
-    assert timeline[-1]["actor"] == "sam"
+    timeline = service.show_incident(db=db, incident_id=incident_id).timeline
+    assert timeline[-1].data["run_id"] == event.data["run_id"]
+    assert timeline[-1].actor == "sam"
 
 
 def test_diagnosing_an_unknown_issue_is_bad_input(db: Database, book: Runbook) -> None:
@@ -110,7 +110,7 @@ def test_diagnosing_an_unknown_issue_is_bad_input(db: Database, book: Runbook) -
             run_diagnosis(
                 db=db,
                 runbook=book,
-                incident_id=opened.incident["id"],
+                incident_id=opened.incident.id,
                 issue="nope",
                 me=this_process("sam"),
                 environ={},
@@ -135,7 +135,7 @@ def test_a_run_started_from_the_dashboard_settles_into_the_timeline_when_it_ends
     opened = service.open_incident(
         db=db, runbook=book, title="Disk usage", severity_level="SEV-3", actor="a", now=clock()
     )
-    incident_id = opened.incident["id"]
+    incident_id = opened.incident.id
     me = this_process("sam")
     plan = build_plan(book, target="disk-filling-up:diagnosis", params={}, environ={})
     run_id = start_run(db=db, plan=plan, me=me, now=clock, guard=ShutdownGuard(lambda: db))
@@ -163,6 +163,6 @@ def test_a_run_started_from_the_dashboard_settles_into_the_timeline_when_it_ends
     )
     assert settle_runs(db=db, machine=me.machine, now=clock) == 1
     assert settle_runs(db=db, machine=me.machine, now=clock) == 0  # only once
-    last = service.show_incident(db=db, incident_id=incident_id)["timeline"][-1]
-    assert last["text"] == f"Run {run_id} (disk-filling-up:diagnosis) succeeded"
-    assert [a["command"].split()[0] for a in last["data"]["attempts"]] == ["du", "ls"]
+    last = service.show_incident(db=db, incident_id=incident_id).timeline[-1]
+    assert last.text == f"Run {run_id} (disk-filling-up:diagnosis) succeeded"
+    assert [a["command"].split()[0] for a in last.data["attempts"]] == ["du", "ls"]

@@ -4,32 +4,14 @@ over their bounds (API, form and use case alike), empty form fields."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from opsbook.access import service as access
-from opsbook.access.roles import Role
 from opsbook.errors import TooLarge
 from opsbook.incidents import service
 from opsbook.store.database import Database
-from opsbook.web.app import create_app
-from opsbook.web.runbook_source import RunbookSource
-from opsbook.web.state import AppState
-
-
-@pytest.fixture
-def admin(book_path: Path, database: Database) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """A client of the app on `database` (no worker: nothing runs by itself), an admin's header."""
-    now = datetime.now(UTC)
-    state = AppState(db=database, source=RunbookSource.load(book_path, now))
-    state.run_worker = False
-    _, token = access.create_token(database, name="boss", role=Role.ADMIN, created_by="t", now=now)
-    with TestClient(create_app(state), base_url="http://127.0.0.1") as client:
-        yield client, {"Authorization": f"Bearer {token}"}
 
 
 def _runs(client: TestClient, auth: dict[str, str]) -> int:

@@ -93,7 +93,7 @@ def test_list_ack_and_silence_with_json(stored: Path, runbook_file: Path) -> Non
         (["alerts", "silence", "a=b", "--for", "99999999999999 weeks"], "366 days"),
         (["alerts", "silence", "a=~" + "(" * 5000 + ")" * 5000, "--for", "2h"], "at most 1000"),
         (["alerts", "silence", r"a=~(x)\1", "--for", "2h"], "RE2 syntax"),
-        (["alerts", "list", "--state", "burning"], "--state"),
+        (["alerts", "list", "--state", "burning"], "--status"),
         (["alerts", "ack", "999"], "no alert 999"),
     ],
 )

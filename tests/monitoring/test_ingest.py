@@ -43,7 +43,7 @@ def script(starts: str) -> list[AmPayload]:
 def stored(db: Database, starts: str) -> dict[str, dict[str, Any]]:
     """Return the alerts of one script by fingerprint, with their history, ids left out."""
     found: dict[str, dict[str, Any]] = {}
-    for row in service.list_alerts(db=db, limit=1000):
+    for row in service.list_alerts(db=db, limit=1000).items:
         if row.starts_at is None or not row.starts_at.isoformat().startswith(starts[:19]):
             continue
         data = asdict(service.show_alert(db=db, alert_id=row.id))

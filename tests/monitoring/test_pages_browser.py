@@ -13,7 +13,7 @@ import pytest
 from opsbook.access import service as access
 from opsbook.access.roles import Role
 from opsbook.store.database import Database
-from tests.e2e.chromium import launched_chromium
+from tests.e2e.chromium import launched_chromium, signed_in_page
 from tests.monitoring.live import serving_process
 
 pytestmark = pytest.mark.e2e
@@ -72,13 +72,7 @@ def test_alert_fires_is_acknowledged_and_resolves_on_the_dashboard(
         db, name="ana", role=Role.OPERATOR, created_by="test", now=datetime.now(UTC)
     )
     with serving_process(runbook, db.url, worker=True) as base:
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(base + "/login")
-        page.get_by_label("Password or access token").fill(token)
-        page.get_by_role("button", name="Sign in").click()
+        page, problems = signed_in_page(browser, base, token)
 
         depth.write_text("42\n")
         page.goto(base + "/alerts")

@@ -42,7 +42,7 @@ def test_alerts_are_deduplicated_by_fingerprint_and_resolved(
     assert again == {"received": 2, "created": 0, "updated": 2, "resolved": 0, **UNCHANGED}
     done = client.post(URL, json=am_payload([am_alert(1, "resolved")], "resolved"), headers=auth)
     assert done.json()["resolved"] == 1
-    rows = {a.fingerprint: a for a in service.list_alerts(db=db)}
+    rows = {a.fingerprint: a for a in service.list_alerts(db=db).items}
     assert rows[f"{1:016x}"].state == "resolved" and rows[f"{1:016x}"].received == 3
     assert rows[f"{2:016x}"].state == "firing" and rows[f"{2:016x}"].received == 2
     assert rows[f"{1:016x}"].ends_at == datetime(2026, 11, 27, 3, 10, tzinfo=UTC)
@@ -58,12 +58,12 @@ def test_alert_is_linked_to_the_troubleshooting_issue(
     by_url["annotations"]["runbook_url"] = "http://opsbook/troubleshooting/disk-filling-up"
     unrelated = am_alert(3, name="CertExpiry")
     client.post(URL, json=am_payload([by_metric, by_url, unrelated]), headers=auth)
-    issues = {a.name: (a.metric, a.issue) for a in service.list_alerts(db=db)}
+    issues = {a.name: (a.metric, a.issue) for a in service.list_alerts(db=db).items}
     assert issues["Disk usage"] == ("disk-usage", "disk-filling-up")
     assert issues["Whatever"] == (None, "disk-filling-up")
     assert issues["CertExpiry"] == (None, None)
     page = client.get(
-        f"/alerts/{service.list_alerts(db=db, text='Disk usage')[0].id}",
+        f"/alerts/{service.list_alerts(db=db, text='Disk usage').items[0].id}",
         headers=bearer(tokens["viewer"]),
     )
     assert page.status_code == 200 and "/troubleshooting/disk-filling-up" in page.text
@@ -112,7 +112,7 @@ def test_operator_acknowledges_and_silences_over_the_api(
         json=am_payload([am_alert(1), am_alert(2, name="Other")]),
         headers=bearer(tokens["ingest"]),
     )
-    [disk] = service.list_alerts(db=db, text="DiskFull")
+    [disk] = service.list_alerts(db=db, text="DiskFull").items
     op = bearer(tokens["operator"])
     assert (
         client.post(f"/api/v1/alerts/{disk.id}/ack", headers=bearer(tokens["viewer"])).status_code
@@ -180,7 +180,7 @@ def test_alerts_are_listed_by_group_and_silenced_from_the_page_form(
     assert done.status_code == 303
     [silence] = client.get("/api/v1/silences", headers=view).json()
     assert silence["matchers"] == ['alertname="CertExpiry"'] and silence["comment"] == "renewing"
-    assert [a.name for a in service.list_alerts(db=db, state="silenced")] == ["CertExpiry"]
+    assert [a.name for a in service.list_alerts(db=db, state="silenced").items] == ["CertExpiry"]
     page = client.get("/alerts", headers=bearer(tokens["operator"])).text
     assert "renewing" in page and 'action="/alerts/silence"' in page
     assert "<title>Alerts · opsbook</title>" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from opsbook.monitoring.rules import Change, Level, Track, evaluate, level_of
+from opsbook.monitoring.rules import Change, Level, Track, evaluate, level_of, shown_level
 from opsbook.runbook.model import AlertRule, Threshold
 
 T0 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
@@ -75,3 +75,24 @@ def test_zero_hold_fires_at_once_and_each_change_is_reported_once() -> None:
 
 def test_pending_that_drops_back_is_cleared_without_firing() -> None:
     assert feed(DISK, [85, 40]) == [Change.PENDING, Change.CLEARED]
+
+
+def test_a_pending_value_over_the_critical_line_shows_critical() -> None:
+    outcome = evaluate(DISK, Track(), 100, T0)
+    assert outcome.change is Change.PENDING and outcome.level is Level.OK
+    assert shown_level(DISK, outcome.track) is Level.CRITICAL
+    assert shown_level(DISK, evaluate(DISK, Track(), 85, T0).track) is Level.WARNING
+
+
+def test_a_warning_alert_over_the_critical_line_shows_critical_before_it_escalates() -> None:
+    track = Track()
+    for i, value in enumerate([85, 85, 85, 95]):
+        track = evaluate(DISK, track, value, T0 + timedelta(seconds=30 * i)).track
+    assert track.firing is Level.WARNING
+    assert shown_level(DISK, track) is Level.CRITICAL
+
+
+def test_a_failed_reading_keeps_the_shown_level_of_the_firing_alert() -> None:
+    firing = Track(T0, T0, Level.CRITICAL, None)
+    assert shown_level(DISK, firing) is Level.CRITICAL
+    assert shown_level(DISK, Track()) is Level.OK

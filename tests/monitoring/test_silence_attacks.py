@@ -72,7 +72,7 @@ def test_a_silence_with_a_catastrophic_regex_does_not_hold_the_webhook(served: S
     assert answer["created"] == 100
     muted = am_alert(999, instance="aaaa", name="a" * 25)
     assert served.post(am_payload([muted]))["created"] == 1
-    assert [a.fingerprint for a in service.list_alerts(db=served.db, state="silenced")] == [
+    assert [a.fingerprint for a in service.list_alerts(db=served.db, state="silenced").items] == [
         f"{999:016x}"
     ]
 
@@ -126,7 +126,7 @@ def test_a_silence_with_text_no_database_can_store_is_refused(
         service.add_silence(
             db=db, matchers=matchers, duration=60, by="t", comment=comment, now=datetime.now(UTC)
         )
-    assert service.list_silences(db=db, now=datetime.now(UTC)) == []
+    assert service.list_silences(db=db, now=datetime.now(UTC)).items == ()
 
 
 def test_a_stored_silence_that_no_longer_parses_mutes_nothing_and_breaks_nothing(
@@ -144,4 +144,4 @@ def test_a_stored_silence_that_no_longer_parses_mutes_nothing_and_breaks_nothing
             )
         )
     assert served.post(am_payload([am_alert(1)]))["created"] == 1
-    assert service.list_alerts(db=served.db)[0].state == "firing"
+    assert service.list_alerts(db=served.db).items[0].state == "firing"

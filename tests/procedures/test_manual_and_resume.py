@@ -70,7 +70,7 @@ def test_waiting_run_resumed_with_yes_does_not_repeat_finished_steps(tmp_path: P
     assert (tmp_path / "log.txt").read_text() == "build\npublish\nannounce\n"
     assert run_json("runs", "show", "1", env=env)["status"] == "succeeded"
     again = opsbook("resume", "1", env=env)
-    assert again.returncode == 2 and "already finished" in again.stderr
+    assert again.returncode == 1 and "already finished" in again.stderr
 
 
 def test_person_at_the_terminal_confirms_skips_or_aborts(tmp_path: Path) -> None:

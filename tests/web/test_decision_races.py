@@ -121,7 +121,9 @@ def test_concurrent_decisions_on_one_step_let_exactly_one_win(server: Server) ->
     for i, who in enumerate(PEOPLE):
         kind = kinds[i % 3]
         if kind == "abort":
-            calls.append(post(server, who, f"/api/v1/runs/{run_id}/abort"))
+            # An abort of the step each person saw waiting: decided against that step alone,
+            # never a stop of the run the winner sent on.
+            calls.append(post(server, who, f"/api/v1/runs/{run_id}/abort", {"step": "steps:2"}))
         else:
             calls.append(post(server, who, f"/api/v1/runs/{run_id}/confirm", {"decision": kind}))
     answers = at_once(calls)

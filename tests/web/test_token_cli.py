@@ -55,3 +55,10 @@ def test_bad_role_is_bad_input(home: Path) -> None:
 def test_revoking_an_unknown_token_fails(home: Path) -> None:
     result = opsbook("token", "revoke", "99", home=home)
     assert result.returncode == 1 and "no active token" in result.stderr
+
+
+def test_a_bad_token_name_is_bad_input_through_the_one_mapping(home: Path) -> None:
+    result = opsbook("token", "create", "--name", "   ", "--role", "viewer", home=home)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "error: a name must be 1 to 100 characters\n"
+    assert json.loads(opsbook("token", "list", "--json", home=home).stdout) == []

@@ -29,14 +29,13 @@ class TokenInfo:
     created_by: str
     revoked_at: datetime | None
     last_used_at: datetime | None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
+    active: bool  # not revoked
 
 
 @dataclass(frozen=True)
 class UserInfo:
+    """A user who signs in with a name and password."""
+
     id: int
     name: str
     role: Role

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from opsbook.errors import BadInput
+
 
 class Role(StrEnum):
     """A principal's role. `ingest` may only post alerts; it reads nothing."""
@@ -17,13 +19,17 @@ class Role(StrEnum):
 _RANK = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.ADMIN: 3}
 
 
+class UnknownRole(BadInput, ValueError):
+    """The text names no role; the message lists the roles there are."""
+
+
 def parse_role(text: str) -> Role:
-    """Return the role named by text, or raise ValueError naming the allowed ones."""
+    """Return the role named by text, or raise UnknownRole naming the allowed ones."""
     try:
         return Role(text.strip().lower())
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise ValueError(f"unknown role {text!r}; use one of: {allowed}") from None
+        raise UnknownRole(f"unknown role {text!r}; use one of: {allowed}") from None
 
 
 def allows(have: Role, need: Role) -> bool:

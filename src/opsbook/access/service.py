@@ -18,6 +18,7 @@ from opsbook.access.credentials import (
 from opsbook.access.model import Principal, TokenInfo, UserInfo
 from opsbook.access.roles import Role
 from opsbook.access.tables import SessionRow, TokenRow, UserRow
+from opsbook.errors import BadInput, Conflict
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -57,10 +58,6 @@ _SESSION_BY_HASH = (
 )
 
 
-class AccessError(ValueError):
-    """A request about access that cannot be done, with the reason."""
-
-
 def _naive(moment: datetime) -> datetime:
     # Stored as UTC without an offset (SQLite keeps no offset); compare like with like.
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
@@ -73,7 +70,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > _NAME_MAX:
-        raise AccessError(f"a name must be 1 to {_NAME_MAX} characters")
+        raise BadInput(f"a name must be 1 to {_NAME_MAX} characters")
     return name
 
 
@@ -88,6 +85,7 @@ def _token_info(row: TokenRow) -> TokenInfo:
         row.created_by,
         _aware(row.revoked_at),
         _aware(row.last_used_at),
+        row.revoked_at is None,
     )
 
 
@@ -129,7 +127,7 @@ def revoke_token(
         elif name is not None:
             query = query.where(TokenRow.name == name)
         else:
-            raise AccessError("say which token: its id or its name")
+            raise BadInput("say which token: its id or its name")
         rows = list(session.scalars(query))
         for row in rows:
             row.revoked_at = _naive(now)
@@ -176,11 +174,11 @@ def touch_token(db: Database, *, token_id: int, now: datetime) -> None:
 def create_user(db: Database, *, name: str, role: Role, password: str, now: datetime) -> UserInfo:
     """Create a user who signs in with a name and password."""
     if len(password) < 8:
-        raise AccessError("a password must be at least 8 characters")
+        raise BadInput("a password must be at least 8 characters")
     name = _check_name(name)
     with db.transaction() as session:
         if session.scalars(select(UserRow).where(UserRow.name == name)).first():
-            raise AccessError(f"a user named {name!r} already exists")
+            raise Conflict(f"a user named {name!r} already exists")
         row = UserRow(
             name=name,
             role=role.value,

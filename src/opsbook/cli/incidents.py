@@ -17,14 +17,35 @@ import typer
 
 from opsbook.cli import who
 from opsbook.cli.ids import id_argument, limit_option
-from opsbook.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, console, fail, load_or_exit, print_json
+from opsbook.cli.options import (
+    cursor_option,
+    json_option,
+    runbook_option,
+    say_more,
+    since_option,
+    since_or_exit,
+)
+from opsbook.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    console,
+    fail,
+    json_data,
+    load_or_exit,
+    print_json,
+    when,
+)
+from opsbook.moments import aware
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
+    from opsbook.incidents.views import EventView, IncidentView
     from opsbook.runbook.model import Runbook
     from opsbook.store.database import Database
 
-RUNBOOK = typer.Option(None, "--runbook", "-f", help="Runbook file (default: ./RUNBOOK.md).")
-JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+RUNBOOK = runbook_option("Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).")
+JSON = json_option()
 ID = id_argument("The incident's id (see `opsbook incidents list`).")
 STYLE = {
     "detected": "bold red",
@@ -43,7 +64,7 @@ def register(app: typer.Typer) -> None:
     )
     commands: list[tuple[str, Callable[..., None], str]] = [
         ("open", open_, 'opsbook incidents open --severity SEV-2 --title "Items lost"'),
-        ("list", list_, "opsbook incidents list --open --json"),
+        ("list", list_, "opsbook incidents list --status open --since 1 day --json"),
         ("show", show, "opsbook incidents show 3"),
         ("ack", ack, "opsbook incidents ack 3"),
         ("mitigate", mitigate, "opsbook incidents mitigate 3"),
@@ -95,32 +116,31 @@ def _deliver(book: Runbook, db: Database) -> None:
         deliver_pages(db=db, pager=pager, now=_now())
 
 
-def _countdown(data: dict[str, Any]) -> str:
-    if data["status"] != "detected":
+def _countdown(incident: IncidentView) -> str:
+    if incident.status != "detected":
         return ""
-    left = (datetime.fromisoformat(data["respond_by"]) - _now()).total_seconds()
-    minutes = int(abs(left) // 60)
-    text = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-    return f"respond within {text}" if left >= 0 else f"[bold red]overdue {text}[/]"
+    left = (incident.respond_by - _now()).total_seconds()
+    text = f"respond by {when(incident.respond_by, due=True)}"
+    return text if left >= 0 else f"[bold red]{text}[/]"
 
 
-def _line(data: dict[str, Any]) -> str:
+def _line(incident: IncidentView) -> str:
     # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.markup import escape
 
-    sev, status = data["severity"], data["status"]
-    security = " [bold magenta]SECURITY[/]" if data["security"] else ""
+    sev, status = incident.severity, incident.status
+    security = " [bold magenta]SECURITY[/]" if incident.security else ""
     return (
-        f"[{SEV_STYLE.get(sev, 'dim')}]{sev}[/] #{data['id']} {escape(data['title'])}"
-        f"{security} — [{STYLE.get(status, '')}]{status}[/] {_countdown(data)}"
+        f"[{SEV_STYLE.get(sev, 'dim')}]{sev}[/] #{incident.id} {escape(incident.title)}"
+        f"{security} — [{STYLE.get(status, '')}]{status}[/] {_countdown(incident)}"
     )
 
 
-def _print(data: dict[str, Any], as_json: bool, verb: str) -> None:
+def _print(incident: IncidentView, as_json: bool, verb: str) -> None:
     if as_json:
-        print_json(data)
+        print_json(json_data(incident))
     else:
-        console().print(f"{verb}: {_line(data)}", markup=True, highlight=False)
+        console().print(f"{verb}: {_line(incident)}", markup=True, highlight=False)
 
 
 def open_(
@@ -149,33 +169,33 @@ def open_(
         security=security,
         commander=commander,
     )
-    incident_id = opened.incident["id"]
+    incident_id = opened.incident.id
     if security:
         vault = state_dir(Path(book.path), os.environ) / "evidence"
         capture_logs(
             db=db, runbook=book, incident_id=incident_id, vault=vault, actor=actor, now=now
         )
     _deliver(book, db)
-    data = service.show_incident(db=db, incident_id=incident_id)
+    shown = service.show_incident(db=db, incident_id=incident_id)
     if as_json:
-        print_json(data)
+        print_json(json_data(shown))
         return
     out = console()
-    out.print(f"Opened: {_line(data)}", markup=True, highlight=False)
-    out.print(
-        f"  respond by {data['respond_by'][:16].replace('T', ' ')} UTC; "
-        f"acknowledge with: opsbook incidents ack {incident_id}"
-    )
-    for event in data["timeline"]:
-        if event["kind"] in ("page", "triage", "evidence"):
-            out.print(f"  {event['text']}", markup=False, highlight=False, soft_wrap=True)
+    out.print(f"Opened: {_line(shown)}", markup=True, highlight=False)
+    out.print(f"  acknowledge with: opsbook incidents ack {incident_id}")
+    for event in shown.timeline:
+        if event.kind in ("page", "triage", "evidence"):
+            out.print(f"  {event.text}", markup=False, highlight=False, soft_wrap=True)
     if security:
         out.print("  [bold]DO NOT shut down systems — preserve evidence.[/]", markup=True)
 
 
 def list_(
-    only_open: bool = typer.Option(False, "--open", help="Only incidents still open."),
+    status: str = typer.Option("all", "--status", help="open (not resolved or closed) or all."),
+    only_open: bool = typer.Option(False, "--open", help="The same as --status open."),
+    since: str | None = since_option("incidents opened"),
     limit: int = limit_option("How many, newest first."),
+    cursor: str | None = cursor_option(),
     runbook: Path | None = RUNBOOK,
     as_json: bool = JSON,
 ) -> None:
@@ -183,15 +203,22 @@ def list_(
     # lazy: keeps incidents.service off the start-up of `opsbook --help`
     from opsbook.incidents.service import list_incidents
 
+    if status not in ("open", "all"):
+        fail(f'--status "{status}" is not one of: open, all', EXIT_BAD_INPUT)
+    moment = since_or_exit(since)
     _, db = _context(runbook, as_json)
-    rows = list_incidents(db=db, only_open=only_open, limit=limit)
+    shown = list_incidents(
+        db=db, only_open=only_open or status == "open", limit=limit, cursor=cursor
+    )
+    # Newest first: the incidents opened since the moment are the front of the list.
+    rows = [r for r in shown.items if moment is None or aware(r.opened_at) >= moment]
     if as_json:
-        print_json(rows)
-        return
-    if not rows:
+        print_json(json_data(rows))
+    elif not rows:
         console().print('No incidents. Open one with: opsbook incidents open -s SEV-3 -t "..."')
-    for row in rows:
+    for row in [] if as_json else rows:
         console().print(_line(row), markup=True, highlight=False)
+    say_more(shown, len(shown.items))
 
 
 def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
@@ -204,41 +231,43 @@ def show(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = 
     from opsbook.incidents.phases import progress
 
     book, db = _context(runbook, as_json)
-    data = service.show_incident(db=db, incident_id=incident_id)
-    phases = progress(book, Status(data["status"]))
-    data["phase"] = next((p.name for p in phases if p.state == "current"), phases[-1].name)
-    data["suggestions"] = [
-        {"issue": m.issue_id, "title": m.title, "score": m.score, "reasons": list(m.reasons)}
-        for m in service.suggestions(db=db, runbook=book, incident_id=incident_id)
-    ]
+    shown = service.show_incident(db=db, incident_id=incident_id)
+    phases = progress(book, Status(shown.status))
+    phase = next((p.name for p in phases if p.state == "current"), phases[-1].name)
+    matches = service.suggestions(db=db, runbook=book, incident_id=incident_id)
     if as_json:
+        data = json_data(shown)
+        data["phase"] = phase
+        data["suggestions"] = [
+            {"issue": m.issue_id, "title": m.title, "score": m.score, "reasons": list(m.reasons)}
+            for m in matches
+        ]
         print_json(data)
         return
     out = console()
-    out.print(_line(data), markup=True, highlight=False)
+    out.print(_line(shown), markup=True, highlight=False)
     out.print(
-        f"  phase: [bold]{escape(data['phase'])}[/]  commander: "
-        f"{escape(data['commander'] or '—')}  opened {data['opened_at'][:19]} by "
-        f"{escape(data['opened_by'])}",
+        f"  phase: [bold]{escape(phase)}[/]  commander: "
+        f"{escape(shown.commander or '—')}  opened {when(shown.opened_at)} by "
+        f"{escape(shown.opened_by)}",
         markup=True,
     )
-    for event in data["timeline"]:
+    for event in shown.timeline:
         out.print(
-            f"  [dim]{event['at'][11:19]}[/] {escape(event['actor']):>10} "
-            f"[bold]{event['kind']:<13}[/] {escape(event['text'])}",
+            f"  [dim]{when(event.at)}[/] {escape(event.actor):>10} "
+            f"[bold]{event.kind:<13}[/] {escape(event.text)}",
             markup=True,
             soft_wrap=True,
         )
-    for item in data["action_items"]:
+    for item in shown.action_items:
         out.print(
-            f"  action {item['id']} [{item['status']}] {escape(item['text'])} "
-            f"— {escape(item['owner'])}",
+            f"  action {item.id} [{item.status}] {escape(item.text)} — {escape(item.owner)}",
             markup=True,
         )
-    for match in data["suggestions"]:
+    for match in matches:
         out.print(
-            f"  suggested: {escape(match['title'])} — opsbook incidents diagnose "
-            f"{incident_id} {match['issue']}",
+            f"  suggested: {escape(match.title)} — opsbook incidents diagnose "
+            f"{incident_id} {match.issue_id}",
             markup=True,
         )
 
@@ -251,7 +280,7 @@ def _transition(
     from opsbook.incidents.lifecycle import Event
 
     _, db = _context(runbook, as_json)
-    data = service.transition(
+    changed = service.transition(
         db=db,
         incident_id=incident_id,
         event=Event(event),
@@ -259,7 +288,7 @@ def _transition(
         now=_now(),
         text=text,
     )
-    _print(data, as_json, event.capitalize().rstrip("e") + "ed")
+    _print(changed, as_json, event.capitalize().rstrip("e") + "ed")
 
 
 def ack(incident_id: int = ID, runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
@@ -307,7 +336,9 @@ def note(
     event = add_note(
         db=db, incident_id=incident_id, text=text, actor=who.user(), now=_now(), kind=kind
     )
-    print_json(event) if as_json else console().print(f"Noted on incident {incident_id}.")
+    print_json(json_data(event)) if as_json else console().print(
+        f"Noted on incident {incident_id}."
+    )
 
 
 def update(
@@ -325,7 +356,10 @@ def update(
         db=db, runbook=book, incident_id=incident_id, text=text, actor=who.user(), now=_now()
     )
     _deliver(book, db)
-    print_json(event) if as_json else console().print(f"Status update sent for {incident_id}.")
+    if as_json:
+        print_json(json_data(event))
+    else:
+        console().print(f"Status update sent for {incident_id}.")
 
 
 def severity(
@@ -339,7 +373,7 @@ def severity(
     from opsbook.incidents.service import change_severity
 
     book, db = _context(runbook, as_json)
-    data = change_severity(
+    changed = change_severity(
         db=db,
         runbook=book,
         incident_id=incident_id,
@@ -348,7 +382,7 @@ def severity(
         now=_now(),
     )
     _deliver(book, db)
-    _print(data, as_json, "Severity changed")
+    _print(changed, as_json, "Severity changed")
 
 
 def action(
@@ -366,7 +400,7 @@ def action(
     item = add_action_item(
         db=db, incident_id=incident_id, text=text, owner=owner, actor=who.user(), now=_now()
     )
-    print_json(item) if as_json else console().print(f"Action item {item['id']} added.")
+    print_json(json_data(item)) if as_json else console().print(f"Action item {item.id} added.")
 
 
 def action_done(
@@ -383,7 +417,7 @@ def action_done(
     item = complete_action_item(
         db=db, incident_id=incident_id, item_id=item_id, actor=who.user(), now=_now()
     )
-    print_json(item) if as_json else console().print(f"Action item {item_id} done.")
+    print_json(json_data(item)) if as_json else console().print(f"Action item {item_id} done.")
 
 
 def _run_linked(
@@ -391,9 +425,9 @@ def _run_linked(
     db: Database,
     incident_id: int,
     yes: bool,
-    start: Callable[..., Any],
+    start: Callable[..., Coroutine[object, object, EventView]],
     as_json: bool,
-) -> dict[str, Any]:
+) -> EventView:
     # lazy: off the start-up of `opsbook --help`: asyncio, incidents.diagnosis, ...
     import asyncio
 
@@ -413,7 +447,7 @@ def _run_linked(
     )
     try:
         with status:
-            result: dict[str, Any] = asyncio.run(
+            result = asyncio.run(
                 start(
                     db=db,
                     runbook=book,
@@ -434,13 +468,13 @@ def _run_linked(
     return result
 
 
-def _print_run(event: dict[str, Any], as_json: bool) -> None:
+def _print_run(event: EventView, as_json: bool) -> None:
     if as_json:
-        print_json(event)
-        raise typer.Exit(0 if event["data"]["status"] == "succeeded" else EXIT_FAILED)
+        print_json(json_data(event))
+        raise typer.Exit(0 if event.data["status"] == "succeeded" else EXIT_FAILED)
     out = console()
-    out.print(event["text"], markup=False, highlight=False)
-    for attempt in event["data"]["attempts"]:
+    out.print(event.text, markup=False, highlight=False)
+    for attempt in event.data["attempts"]:
         out.print(
             f"  $ {attempt['command'] or attempt['text']}  → {attempt['status']}",
             markup=False,
@@ -448,7 +482,7 @@ def _print_run(event: dict[str, Any], as_json: bool) -> None:
         )
         for line in (attempt["stdout"] + attempt["stderr"]).splitlines()[-8:]:
             out.print(f"    │ {line}", markup=False, highlight=False)
-    if event["data"]["status"] != "succeeded":
+    if event.data["status"] != "succeeded":
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -465,7 +499,7 @@ def diagnose(
 
     book, db = _context(runbook, as_json)
 
-    async def start(**kw: Any) -> dict[str, Any]:
+    async def start(**kw: Any) -> EventView:
         return await run_diagnosis(issue=issue, **kw)
 
     _print_run(_run_linked(book, db, incident_id, yes, start, as_json), as_json)
@@ -485,7 +519,7 @@ def force_run(
 
     book, db = _context(runbook, as_json)
 
-    async def start(**kw: Any) -> dict[str, Any]:
+    async def start(**kw: Any) -> EventView:
         return await run_forced(target=target, reason=reason, **kw)
 
     _print_run(_run_linked(book, db, incident_id, yes, start, as_json), as_json)
@@ -514,9 +548,9 @@ def postmortem(
     written = write_postmortem(
         db=db, runbook=book, incident_id=incident_id, target=target, actor=actor, now=now
     )
-    result: dict[str, Any] = {"incident": incident_id, "path": written["path"]}
+    taught = None
     if update_runbook:
-        result["runbook"] = teach_runbook(
+        taught = teach_runbook(
             db=db,
             runbook_path=Path(book.path),
             incident_id=incident_id,
@@ -525,13 +559,15 @@ def postmortem(
             title=issue_title,
         )
     if as_json:
+        result: dict[str, object] = {"incident": incident_id, "path": written.path}
+        if taught is not None:
+            result["runbook"] = json_data(taught)
         print_json(result)
         return
-    console().print(f"Post-mortem written to {written['path']}", markup=False)
-    if update_runbook:
-        taught = result["runbook"]
+    console().print(f"Post-mortem written to {written.path}", markup=False)
+    if taught is not None:
         console().print(
-            f'Added issue "{taught["issue"]}" to {taught["path"]} (version {taught["version"]})',
+            f'Added issue "{taught.issue}" to {taught.path} (version {taught.version})',
             markup=False,
         )
 

@@ -8,11 +8,12 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from opsbook.errors import DomainError, ErrorKind
+from opsbook.moments import aware, relative, short
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,6 +35,7 @@ EXIT_STATUS: dict[ErrorKind, int] = {
     ErrorKind.BAD_INPUT: EXIT_BAD_INPUT,
     ErrorKind.TOO_LARGE: EXIT_BAD_INPUT,
     ErrorKind.REFUSED: EXIT_FAILED,
+    ErrorKind.FORBIDDEN: EXIT_FAILED,
     ErrorKind.CONFLICT: EXIT_FAILED,
 }
 
@@ -43,6 +45,20 @@ _COLORS = {"black": 30, "red": 31, "green": 32, "yellow": 33, "blue": 34, "magen
 # CSI and OSC sequences, BEL rings, CR overwrites), DEL, C1 controls (0x9b is a one-byte CSI),
 # and the bidirectional overrides and isolates that reorder what is shown.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def when(moment: datetime | str | None, *, due: bool = False) -> str:
+    """Return a time as people read it here: local clock time and how long ago (or until).
+
+    `due` reads a deadline: `14:59 (in 11 min)`, `14:40 (overdue by 4 min)`. `--json` keeps
+    ISO 8601.
+    """
+    if moment is None or moment == "":
+        return "—"
+    now = datetime.now(UTC)
+    zone = now.astimezone().tzinfo
+    shown = aware(moment)
+    return f"{short(shown, now, zone or UTC)} ({relative(shown, now, due=due)})"
 
 
 def visible(text: str) -> str:

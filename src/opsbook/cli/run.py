@@ -234,9 +234,9 @@ def _guard(database: Callable[[], Database]) -> RunGuard:
 
 def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> None:
     """Go on with a stopped run from the step where it stopped (`opsbook resume`)."""
-    # lazy: off the start-up of `opsbook --help`: procedures.plan, procedures.service, ...
+    # lazy: off the start-up of `opsbook --help`: procedures.plan, procedures.replan, ...
     from opsbook.procedures.plan import PlanError
-    from opsbook.procedures.service import ResumeRefused, prepare_resume
+    from opsbook.procedures.replan import prepare_resume
     from opsbook.runbook.loader import load_runbook
     from opsbook.runbook.problems import RunbookError
 
@@ -256,8 +256,6 @@ def resume_run(run_id: int, yes: bool, runbook: Path | None, as_json: bool) -> N
         state = prepare_resume(
             db=db, run_id=run_id, me=who, environ=os.environ, now=_now, guard=_guard(lambda: db)
         )
-    except ResumeRefused as exc:
-        fail(exc.message, EXIT_BAD_INPUT, exc.hint)
     except PlanError as exc:
         _plan_failed(exc, as_json)
         return

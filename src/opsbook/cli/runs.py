@@ -10,14 +10,17 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from opsbook.cli.ids import id_argument, limit_option
-from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, print_json
+from opsbook.cli.options import json_option, runbook_option, since_option, since_or_exit
+from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, print_json, when
 
 if TYPE_CHECKING:
     from opsbook.procedures.views import RunDetailView, RunView
     from opsbook.store.database import Database
 
-RUNBOOK_OPT = typer.Option(None, "--runbook", "-f", help="Runbook whose state holds the runs.")
-JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
+RUNBOOK_OPT = runbook_option("Runbook whose state holds the runs.")
+JSON_OPT = json_option()
+# What a run's status may be, as the runs table stores it.
+STATUSES = ("running", "waiting", "succeeded", "failed", "rolled-back", "interrupted")
 STATUS_STYLE = {
     "succeeded": "green",
     "failed": "bold red",
@@ -31,7 +34,10 @@ STATUS_STYLE = {
 def register(app: typer.Typer) -> None:
     """Add the `runs` group to the app."""
     group = typer.Typer(help="The record of procedure runs.", no_args_is_help=True)
-    group.command("list", help="List recent runs.\n\nExample: opsbook runs list --json")(list_)
+    group.command(
+        "list",
+        help="List recent runs.\n\nExample: opsbook runs list --status failed --since 1 day",
+    )(list_)
     group.command(
         "show", help="Show one run with every step attempt.\n\nExample: opsbook runs show 12"
     )(show)
@@ -74,6 +80,8 @@ def list_(
     runbook: Path | None = RUNBOOK_OPT,
     limit: int = limit_option("How many runs, newest first."),
     procedure: str | None = typer.Option(None, "--procedure", help="Only runs of this id."),
+    status: str | None = typer.Option(None, "--status", help=", ".join(STATUSES)),
+    since: str | None = since_option("runs started"),
     as_json: bool = JSON_OPT,
 ) -> None:
     # lazy: keeps procedures.service off the start-up of `opsbook --help`
@@ -82,12 +90,19 @@ def list_(
     # lazy: keeps procedures.views off the start-up of `opsbook --help`
     from opsbook.procedures.views import json_ready
 
+    if status is not None and status not in STATUSES:
+        fail(f'--status "{status}" is not one of: {", ".join(STATUSES)}', EXIT_BAD_INPUT)
+    moment = since_or_exit(since)
     db = database_for(runbook)
     rows = (
         []
         if db is None
-        else list_runs(db=db, machine=_machine(), now=_now, limit=limit, procedure=procedure)
+        else list_runs(
+            db=db, machine=_machine(), now=_now, limit=limit, procedure=procedure, status=status
+        )
     )
+    # Newest first: the runs started since the moment are the front of the list.
+    rows = [r for r in rows if moment is None or r.started_at >= moment]
     if as_json:
         print_json([json_ready(row) for row in rows])
         return
@@ -107,15 +122,11 @@ def list_(
             str(row.id),
             row.procedure,
             Text(row.status, style=style),
-            _short(row.started_at),
+            when(row.started_at),
             _took(row),
             row.started_by,
         )
     console().print(table)
-
-
-def _short(moment: datetime | None) -> str:
-    return moment.isoformat()[:19].replace("T", " ") if moment else ""
 
 
 def _took(row: RunView) -> str:
@@ -152,8 +163,8 @@ def show(
     )
     out.print(f"  {escape(data.message)}", markup=True)
     out.print(
-        f"  started {_short(data.started_at)} by {escape(data.started_by)}"
-        f"{', finished ' + _short(data.finished_at) if data.finished_at else ''}",
+        f"  started {when(data.started_at)} by {escape(data.started_by)}"
+        f"{', finished ' + when(data.finished_at) if data.finished_at else ''}",
         markup=True,
     )
     if data.params:

@@ -4,52 +4,36 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import typer
 
+from opsbook.cli.ids import limit_option
+from opsbook.cli.options import either, json_option, old_runbook_option, runbook_option
 from opsbook.cli.output import (
     EXIT_FAILED,
     console,
     database_or_exit,
     fail,
+    json_data,
     print_json,
+    when,
 )
-
-if TYPE_CHECKING:
-    from opsbook.access.model import TokenInfo
 
 token_app = typer.Typer(
     help="Create, list and revoke API tokens for the server and its API.\n\n"
     "Example: opsbook token create --name ci --role operator",
     no_args_is_help=True,
 )
-RUNBOOK_OPT = typer.Option(
-    None,
-    "--runbook",
-    "-r",
-    help="Runbook whose state holds the tokens (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).",
-    show_default=False,
+RUNBOOK_OPT = runbook_option(
+    "Runbook whose state holds the tokens (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md)."
 )
-JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
+OLD_RUNBOOK = old_runbook_option()
+JSON_OPT = json_option()
 
 
 def register(app: typer.Typer) -> None:
     """Add the token commands to the app."""
     app.add_typer(token_app, name="token")
-
-
-def _data(info: TokenInfo) -> dict[str, Any]:
-    return {
-        "id": info.id,
-        "name": info.name,
-        "role": info.role.value,
-        "created_at": info.created_at.isoformat(),
-        "created_by": info.created_by,
-        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
-        "last_used_at": info.last_used_at.isoformat() if info.last_used_at else None,
-        "active": info.active,
-    }
 
 
 @token_app.command(
@@ -60,31 +44,26 @@ def create(
     name: str = typer.Option(..., "--name", help="Who or what uses the token."),
     role: str = typer.Option(..., "--role", help="viewer, operator, admin or ingest."),
     runbook: Path | None = RUNBOOK_OPT,
+    old_runbook: Path | None = OLD_RUNBOOK,
     as_json: bool = JSON_OPT,
 ) -> None:
     # lazy: off the start-up of `opsbook --help`: access, access.roles
     from opsbook.access import service
     from opsbook.access.roles import parse_role
 
-    try:
-        parsed = parse_role(role)
-    except ValueError as exc:
-        fail(f"--role: {exc}")
+    parsed = parse_role(role)
     # lazy: keeps getpass off the start-up of `opsbook --help`
     import getpass
 
-    try:
-        info, token = service.create_token(
-            database_or_exit(runbook),
-            name=name,
-            role=parsed,
-            created_by=getpass.getuser(),
-            now=datetime.now(UTC),
-        )
-    except service.AccessError as exc:
-        fail(f"--name: {exc}")
+    info, token = service.create_token(
+        database_or_exit(either(runbook, old_runbook)),
+        name=name,
+        role=parsed,
+        created_by=getpass.getuser(),
+        now=datetime.now(UTC),
+    )
     if as_json:
-        print_json({"token": token, **_data(info)})
+        print_json({"token": token, **json_data(info)})
         return
     out = console()
     out.print(f"Created {parsed.value} token [bold]{info.name}[/] (id {info.id}):", markup=True)
@@ -99,15 +78,18 @@ def create(
 )
 def list_(
     runbook: Path | None = RUNBOOK_OPT,
+    old_runbook: Path | None = OLD_RUNBOOK,
     include_revoked: bool = typer.Option(False, "--all", help="Include revoked tokens."),
+    limit: int = limit_option("How many tokens, newest first."),
     as_json: bool = JSON_OPT,
 ) -> None:
     # lazy: keeps access off the start-up of `opsbook --help`
     from opsbook.access import service
 
-    tokens = service.list_tokens(database_or_exit(runbook), include_revoked=include_revoked)
+    db = database_or_exit(either(runbook, old_runbook))
+    tokens = service.list_tokens(db, include_revoked=include_revoked)[:limit]
     if as_json:
-        print_json([_data(t) for t in tokens])
+        print_json(json_data(tokens))
         return
     # lazy: keeps rich off the start-up of `opsbook --help`
     from rich.table import Table
@@ -118,8 +100,8 @@ def list_(
             str(t.id),
             t.name,
             t.role.value,
-            f"{t.created_at:%Y-%m-%d %H:%M}",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
+            when(t.created_at),
+            when(t.last_used_at) if t.last_used_at else "never",
             "active" if t.active else "revoked",
         )
     out = console()
@@ -136,6 +118,7 @@ def list_(
 def revoke(
     ident: str = typer.Argument(..., metavar="ID|NAME", help="The token's id or name."),
     runbook: Path | None = RUNBOOK_OPT,
+    old_runbook: Path | None = OLD_RUNBOOK,
     as_json: bool = JSON_OPT,
 ) -> None:
     # lazy: off the start-up of `opsbook --help`: access, ...
@@ -145,14 +128,14 @@ def revoke(
     by_id = ident.isascii() and ident.isdigit()
     if by_id and not 1 <= int(ident) <= MAX_ID:
         fail(f"no token {ident}: token ids run from 1 to {MAX_ID}", hint="see `opsbook token list`")
-    db = database_or_exit(runbook)
+    db = database_or_exit(either(runbook, old_runbook))
     now = datetime.now(UTC)
     if by_id:
         revoked = service.revoke_token(db, token_id=int(ident), now=now)
     else:
         revoked = service.revoke_token(db, name=ident, now=now)
     if as_json:
-        print_json([_data(t) for t in revoked])
+        print_json(json_data(revoked))
     if not revoked:
         if not as_json:
             fail(

@@ -1,14 +1,19 @@
 """Alerts hand over to incidents: the `incident: SEV-N` action of an alert rule opens an
-incident, or joins the one already open for the same alert; a resolved alert is noted."""
+incident, or joins the one already open for the same alert; a resolved alert is noted and
+marks the incident mitigated (a person still resolves and closes it)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from opsbook.errors import Refused
 from opsbook.incidents import queries
-from opsbook.incidents.service import Opened, open_incident
+from opsbook.incidents.lifecycle import Event
+from opsbook.incidents.service import open_incident, transition
+from opsbook.incidents.views import Opened
 
 if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
@@ -57,7 +62,8 @@ def open_for_alert(
 
 
 def alert_resolved(*, db: Database, alert: AlertFacts, now: datetime) -> int | None:
-    """Note in the open incident of this alert that the alert resolved; return its id."""
+    """Note in the open incident of this alert that the alert resolved, and mark the incident
+    mitigated unless it already is; return its id."""
     with db.transaction() as session:
         row = queries.lock_open_with_cause(session, cause_of(alert))
         if row is None:
@@ -71,7 +77,18 @@ def alert_resolved(*, db: Database, alert: AlertFacts, now: datetime) -> int | N
             text=f"Alert {alert.alert_id} {alert.name} resolved",
             data={"cause": cause_of(alert), "resolved": True},
         )
-        return row.id
+        incident_id = row.id
+    # Already mitigated, or someone resolved it meanwhile: nothing more to mark.
+    with contextlib.suppress(Refused):
+        transition(
+            db=db,
+            incident_id=incident_id,
+            event=Event.MITIGATE,
+            actor="monitoring",
+            now=now,
+            text=f"alert {alert.alert_id} {alert.name} resolved",
+        )
+    return incident_id
 
 
 class IncidentOpener:
@@ -86,7 +103,7 @@ class IncidentOpener:
         opened = open_for_alert(
             db=self.db, runbook=self.runbook(), alert=alert, severity_level=severity_level, now=now
         )
-        return int(opened.incident["id"])
+        return opened.incident.id
 
     def resolved(self, alert: AlertFacts, now: datetime) -> int | None:
         """Note the alert's resolution in its open incident, if any."""

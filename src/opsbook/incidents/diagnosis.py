@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from opsbook.incidents import queries
 from opsbook.incidents.guard import ShutdownGuard
 from opsbook.incidents.service import link_run, show_incident, suggestions
 from opsbook.incidents.tables import EventRow
+from opsbook.incidents.views import AttemptSummary, EventView
 from opsbook.procedures.guard import Override
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.service import execute_run, show_run, start_run
@@ -55,19 +56,19 @@ def _tail(text: str) -> str:
     return text if len(text) <= OUTPUT_TAIL else "…" + text[-OUTPUT_TAIL:]
 
 
-def run_summary(run: RunDetailView) -> list[dict[str, Any]]:
+def run_summary(run: RunDetailView) -> list[AttemptSummary]:
     """Return each attempt of a run as the timeline keeps it: command, exit, output tail."""
     return [
-        {
-            "step": a.number,
-            "text": a.text,
-            "command": a.command,
-            "host": a.host,
-            "status": a.status,
-            "exit_code": a.exit_code,
-            "stdout": _tail(a.stdout),
-            "stderr": _tail(a.stderr),
-        }
+        AttemptSummary(
+            step=a.number,
+            text=a.text,
+            command=a.command,
+            host=a.host,
+            status=a.status,
+            exit_code=a.exit_code,
+            stdout=_tail(a.stdout),
+            stderr=_tail(a.stderr),
+        )
         for a in run.attempts
     ]
 
@@ -85,7 +86,7 @@ async def run_diagnosis(
     local: Executor,
     remote: HostRunner,
     now: Callable[[], datetime],
-) -> dict[str, Any]:
+) -> EventView:
     """Run the diagnosis steps of `issue` (default: the best match); return the timeline event."""
     issue_id = choose_issue(db=db, runbook=runbook, incident_id=incident_id, issue=issue)
     return await _run_linked(
@@ -120,7 +121,7 @@ async def run_forced(
     remote: HostRunner,
     now: Callable[[], datetime],
     admin: bool = True,
-) -> dict[str, Any]:
+) -> EventView:
     """Run a procedure the security guard would refuse, as an admin with a written reason."""
     override = Override(me.user, reason, admin)
     return await _run_linked(
@@ -155,7 +156,7 @@ async def _run_linked(
     remote: HostRunner,
     now: Callable[[], datetime],
     override: Override | None,
-) -> dict[str, Any]:
+) -> EventView:
     show_incident(db=db, incident_id=incident_id)  # NotFound before anything runs
     plan = build_plan(runbook, target=target, params={}, environ=environ)
     guard = ShutdownGuard(lambda: db)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from opsbook.incidents.lifecycle import OPEN
@@ -114,12 +114,17 @@ def add(session: Session, row: Any) -> None:
     session.flush()
 
 
-def incidents(session: Session, *, only_open: bool, limit: int) -> list[IncidentRow]:
-    """Return incidents, newest first (only open ones if asked)."""
-    query = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit)
+def incidents(
+    session: Session, *, only_open: bool, limit: int, before: int | None = None
+) -> tuple[list[IncidentRow], int]:
+    """Return `limit` incidents newest first, older than id `before`, and how many match."""
+    query = select(IncidentRow)
     if only_open:
         query = query.where(IncidentRow.status.in_([str(s) for s in OPEN]))
-    return list(session.scalars(query))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if before is not None:
+        query = query.where(IncidentRow.id < before)
+    return list(session.scalars(query.order_by(IncidentRow.id.desc()).limit(limit))), total
 
 
 def open_security_incidents(session: Session) -> list[IncidentRow]:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from opsbook.errors import BadInput
 from opsbook.files import write_atomically
 from opsbook.incidents import queries
-from opsbook.incidents.data import evidence_data
 from opsbook.incidents.evidence_capture import capture_all, log_paths
 from opsbook.incidents.postmortem import issue_from, render
+from opsbook.incidents.rows import evidence_view
 from opsbook.incidents.service import locked, show_incident
 from opsbook.incidents.severity import UnknownSeverity, severity
 from opsbook.incidents.tables import EvidenceRow
+from opsbook.incidents.views import EvidenceView, PostmortemView, TaughtView
 from opsbook.runbook.editor import EditRefused, VersionRow, add_troubleshooting_issue
 
 if TYPE_CHECKING:
@@ -29,11 +30,11 @@ def _write_private(target: Path, text: str) -> None:
 
 def write_postmortem(
     *, db: Database, runbook: Runbook, incident_id: int, target: Path, actor: str, now: datetime
-) -> dict[str, Any]:
+) -> PostmortemView:
     """Write the incident's post-mortem (Markdown) to `target`; record it in the timeline."""
     data = show_incident(db=db, incident_id=incident_id)
     try:
-        level = severity(runbook, data["severity"])
+        level = severity(runbook, data.severity)
         severity_text = level.description
     except UnknownSeverity:
         severity_text = ""
@@ -52,7 +53,7 @@ def write_postmortem(
             text=f"Post-mortem written to {target}",
             data={"path": str(target)},
         )
-    return {"incident": incident_id, "path": str(target), "markdown": text}
+    return PostmortemView(incident=incident_id, path=str(target), markdown=text)
 
 
 def teach_runbook(
@@ -63,7 +64,7 @@ def teach_runbook(
     actor: str,
     now: datetime,
     title: str | None = None,
-) -> dict[str, Any]:
+) -> TaughtView:
     """Add the incident's lesson as a new troubleshooting issue to the runbook file, in
     place, with a Version History row; record it in the timeline."""
     data = show_incident(db=db, incident_id=incident_id)
@@ -90,17 +91,14 @@ def teach_runbook(
             f"(version {edit.version})",
             data={"path": str(runbook_path), "version": edit.version},
         )
-    return {
-        "incident": incident_id,
-        "path": str(runbook_path),
-        "issue": issue.title,
-        "version": edit.version,
-    }
+    return TaughtView(
+        incident=incident_id, path=str(runbook_path), issue=issue.title, version=edit.version
+    )
 
 
 def capture_logs(
     *, db: Database, runbook: Runbook, incident_id: int, vault: Path, actor: str, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[EvidenceView]:
     """Copy the runbook's log files into the evidence vault and attach them to the incident."""
     base = Path(runbook.path).resolve().parent
     captured = capture_all(log_paths(runbook.log_locations), base, vault)
@@ -136,4 +134,4 @@ def capture_logs(
             text=text,
             data={"files": [c.sha256 for c in captured if c.sha256]},
         )
-        return [evidence_data(r) for r in rows]
+        return [evidence_view(r) for r in rows]

@@ -9,27 +9,35 @@ acknowledge ends resolved too, the acknowledgement refused. Nothing ever reopens
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, Refused
 from opsbook.incidents import queries
-from opsbook.incidents.data import (
-    action_data,
-    event_data,
-    evidence_data,
-    incident_data,
-    page_data,
-)
 from opsbook.incidents.escalation import Recipient, due, next_due, person, policy
 from opsbook.incidents.lifecycle import Event, Status, TransitionRefused, apply
-from opsbook.incidents.severity import UnknownSeverity, severity
+from opsbook.incidents.rows import (
+    action_view,
+    event_view,
+    evidence_view,
+    incident_view,
+    page_view,
+)
+from opsbook.incidents.severity import severity
 from opsbook.incidents.tables import ActionItemRow, EventRow, IncidentRow, PageRow
 from opsbook.incidents.triage import Match, best_matches
+from opsbook.incidents.views import (
+    ActionItemView,
+    EventView,
+    IncidentDetailView,
+    IncidentView,
+    Opened,
+)
 from opsbook.inputs import check_text
+from opsbook.paging import Page, decode_cursor, encode_cursor
 from opsbook.store.timestamps import utc
 
 if TYPE_CHECKING:
@@ -44,13 +52,6 @@ MAX_UPDATE = 5_000
 MAX_REMARK = 2_000  # said with an acknowledgement, mitigation, resolution or closing
 MAX_ACTION = 2_000
 MAX_OWNER = 200
-
-
-@dataclass(frozen=True)
-class Opened:
-    incident: dict[str, Any]
-    # True when an alert of the same cause joined an incident that was already open.
-    attached: bool = False
 
 
 def locked(session: Session, incident_id: int) -> IncidentRow:
@@ -136,10 +137,7 @@ def open_incident(
     title = " ".join(check_text(title, field="the title", max_length=MAX_TITLE).split())
     if not title:
         raise BadInput("the title is empty", 'say what is wrong: --title "checkout returns 500"')
-    try:
-        level = severity(runbook, severity_level)
-    except UnknownSeverity as exc:
-        raise BadInput(str(exc), "use a level of the runbook's Severity Levels table") from None
+    level = severity(runbook, severity_level)
     with db.transaction() as session:
         if cause:
             existing = queries.lock_open_with_cause(session, cause)
@@ -153,7 +151,7 @@ def open_incident(
                     text=alert or title,
                     data={"cause": cause},
                 )
-                return Opened(incident_data(existing), attached=True)
+                return Opened(incident_view(existing), attached=True)
         row = IncidentRow(
             title=title,
             severity=level.level,
@@ -207,7 +205,7 @@ def open_incident(
                 data={"matches": [m.issue_id for m in matches]},
             )
         escalate(session, row, runbook, now)
-        return Opened(incident_data(row))
+        return Opened(incident_view(row))
 
 
 _STAMPS = {
@@ -220,7 +218,7 @@ _STAMPS = {
 
 def transition(
     *, db: Database, incident_id: int, event: Event, actor: str, now: datetime, text: str = ""
-) -> dict[str, Any]:
+) -> IncidentView:
     """Apply a lifecycle event to an incident under its row lock; Refused says why not."""
     text = check_text(text, field="the text", max_length=MAX_REMARK).strip()
     with db.transaction() as session:
@@ -251,17 +249,17 @@ def transition(
             text=f"{stamp.capitalize()} by {actor}" + (f": {text}" if text else ""),
             data={"status": str(status)},
         )
-        return incident_data(row)
+        return incident_view(row)
 
 
-def acknowledge(*, db: Database, incident_id: int, actor: str, now: datetime) -> dict[str, Any]:
+def acknowledge(*, db: Database, incident_id: int, actor: str, now: datetime) -> IncidentView:
     """Acknowledge an incident: someone has it; escalation stops."""
     return transition(db=db, incident_id=incident_id, event=Event.ACKNOWLEDGE, actor=actor, now=now)
 
 
 def resolve(
     *, db: Database, incident_id: int, actor: str, now: datetime, text: str = ""
-) -> dict[str, Any]:
+) -> IncidentView:
     """Resolve an incident (from any open state)."""
     return transition(
         db=db, incident_id=incident_id, event=Event.RESOLVE, actor=actor, now=now, text=text
@@ -270,7 +268,7 @@ def resolve(
 
 def add_note(
     *, db: Database, incident_id: int, text: str, actor: str, now: datetime, kind: str = "note"
-) -> dict[str, Any]:
+) -> EventView:
     """Add a note (or a root cause, trigger, impact, lesson, resolution) to the timeline."""
     text = check_text(text, field="the note", max_length=MAX_NOTE).strip()
     if not text:
@@ -280,7 +278,7 @@ def add_note(
     with db.transaction() as session:
         row = locked(session, incident_id)
         _join(row, actor)
-        return event_data(
+        return event_view(
             queries.add_event(session, row.id, at=now, actor=actor, kind=kind, text=text)
         )
 
@@ -293,12 +291,9 @@ def change_severity(
     severity_level: str,
     actor: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> IncidentView:
     """Change an open incident's severity; respond-by and escalation follow the new level."""
-    try:
-        level = severity(runbook, severity_level)
-    except UnknownSeverity as exc:
-        raise BadInput(str(exc)) from None
+    level = severity(runbook, severity_level)
     with db.transaction() as session:
         row = locked(session, incident_id)
         if Status(row.status) not in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED):
@@ -319,12 +314,12 @@ def change_severity(
             data={"from": before, "to": level.level},
         )
         escalate(session, row, runbook, now)
-        return incident_data(row)
+        return incident_view(row)
 
 
 def post_status_update(
     *, db: Database, runbook: Runbook, incident_id: int, text: str, actor: str, now: datetime
-) -> dict[str, Any]:
+) -> EventView:
     """Record a status update in the timeline and send it to every emergency contact."""
     text = check_text(text, field="the status update", max_length=MAX_UPDATE).strip()
     if not text:
@@ -340,7 +335,7 @@ def post_status_update(
             if address:
                 who = Recipient(contact.role, contact.name or name, address)
                 _queue_page(session, row, who, -1, f"status update: {text}", now)
-        return event_data(event)
+        return event_view(event)
 
 
 def link_run(
@@ -351,8 +346,8 @@ def link_run(
     text: str,
     actor: str,
     now: datetime,
-    data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    data: Mapping[str, object] | None = None,
+) -> EventView:
     """Record a procedure run (and what it printed) in the incident's timeline."""
     with db.transaction() as session:
         row = locked(session, incident_id)
@@ -366,12 +361,12 @@ def link_run(
             text=text,
             data={"run_id": run_id, **(data or {})},
         )
-        return event_data(event)
+        return event_view(event)
 
 
 def add_action_item(
     *, db: Database, incident_id: int, text: str, owner: str, actor: str, now: datetime
-) -> dict[str, Any]:
+) -> ActionItemView:
     """Track a follow-up action of the post-mortem, with its owner."""
     text = check_text(text, field="the action item", max_length=MAX_ACTION).strip()
     owner = check_text(owner, field="the owner", max_length=MAX_OWNER).strip()
@@ -391,12 +386,12 @@ def add_action_item(
             kind="action",
             text=f"Action item {item.id} for {item.owner}: {item.text}",
         )
-        return action_data(item)
+        return action_view(item)
 
 
 def complete_action_item(
     *, db: Database, incident_id: int, item_id: int, actor: str, now: datetime
-) -> dict[str, Any]:
+) -> ActionItemView:
     """Mark an action item done."""
     with db.transaction() as session:
         locked(session, incident_id)
@@ -413,7 +408,7 @@ def complete_action_item(
                 kind="action",
                 text=f"Action item {item.id} done: {item.text}",
             )
-        return action_data(item)
+        return action_view(item)
 
 
 def suggestions(*, db: Database, runbook: Runbook, incident_id: int) -> list[Match]:
@@ -427,23 +422,29 @@ def suggestions(*, db: Database, runbook: Runbook, incident_id: int) -> list[Mat
 
 
 def list_incidents(
-    *, db: Database, only_open: bool = False, limit: int = 50
-) -> list[dict[str, Any]]:
-    """Return incidents, newest first."""
+    *, db: Database, only_open: bool = False, limit: int = 50, cursor: str | None = None
+) -> Page[IncidentView]:
+    """Return a page of incidents, newest first, with how many match in all."""
+    before = decode_cursor(cursor)[1] if cursor else None
     with db.transaction() as session:
-        rows = queries.incidents(session, only_open=only_open, limit=limit)
-        return [incident_data(r) for r in rows]
+        rows, total = queries.incidents(
+            session, only_open=only_open, limit=limit + 1, before=before
+        )
+        items = tuple(incident_view(r) for r in rows[:limit])
+    following = encode_cursor(None, rows[limit - 1].id) if len(rows) > limit else None
+    return Page(items, total, following)
 
 
-def show_incident(*, db: Database, incident_id: int) -> dict[str, Any]:
+def show_incident(*, db: Database, incident_id: int) -> IncidentDetailView:
     """Return one incident with its timeline, pages, action items and evidence."""
     with db.transaction() as session:
         row = session.get(IncidentRow, incident_id)
         if row is None:
             raise NotFound(f"no incident {incident_id}", "list them: opsbook incidents list")
-        data = incident_data(row)
-        data["timeline"] = [event_data(e) for e in queries.events_of(session, incident_id)]
-        data["pages"] = [page_data(p) for p in queries.pages_of(session, incident_id)]
-        data["action_items"] = [action_data(a) for a in queries.actions_of(session, incident_id)]
-        data["evidence"] = [evidence_data(e) for e in queries.evidence_of(session, incident_id)]
-        return data
+        return IncidentDetailView.of(
+            incident_view(row),
+            timeline=tuple(event_view(e) for e in queries.events_of(session, incident_id)),
+            pages=tuple(page_view(p) for p in queries.pages_of(session, incident_id)),
+            action_items=tuple(action_view(a) for a in queries.actions_of(session, incident_id)),
+            evidence=tuple(evidence_view(e) for e in queries.evidence_of(session, incident_id)),
+        )

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from opsbook.errors import BadInput
 from opsbook.runbook.model import Runbook, SeverityLevel
 
 # The template's table, used when a runbook has none (or leaves a response time empty).
@@ -19,7 +20,7 @@ DEFAULT_LEVELS = (
 COLOURS = ("#c62828", "#ef6c00", "#f9a825", "#607d8b")
 
 
-class UnknownSeverity(ValueError):
+class UnknownSeverity(BadInput):
     """The severity is not in the runbook's table; the message lists the known ones."""
 
 
@@ -67,4 +68,7 @@ def severity(runbook: Runbook, text: str) -> Severity:
         if level.level == wanted:
             return level
     names = ", ".join(level.level for level in known)
-    raise UnknownSeverity(f'severity "{text}" is not in the runbook\'s table (known: {names})')
+    raise UnknownSeverity(
+        f'severity "{text}" is not in the runbook\'s table (known: {names})',
+        "use a level of the runbook's Severity Levels table",
+    )

@@ -94,6 +94,7 @@ class MonitoringCycle:
             readings=by_metric,
             windows=settings.windows,
             now=moment,
+            skip_kinds=settings.skip_kinds,
         )
         notices += await asyncio.to_thread(service.end_silences, db=self.db, now=moment)
         notices += await asyncio.to_thread(

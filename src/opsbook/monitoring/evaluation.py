@@ -9,11 +9,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from opsbook.moments import span
 from opsbook.monitoring.lifecycle import AlertEvent, AlertState
 from opsbook.monitoring.linking import issue_for_metric
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import move, naive, note
-from opsbook.monitoring.rules import Change, Level, Outcome, Track
+from opsbook.monitoring.rules import Change, Level, Outcome, Track, shown_level
 from opsbook.monitoring.silences import Silence, silenced_by
 from opsbook.monitoring.tables import AlertRow, RuleTrackRow
 from opsbook.monitoring.windows import MaintenanceWindow, in_maintenance
@@ -62,16 +63,18 @@ class RuleAlerts:
     ) -> Notice | None:
         """Record the change of one rule; return the notice to act on, if any."""
         change = outcome.change
+        name = metric.name if metric else rule.metric
+        shown = shown_level(rule, outcome.track)
         if change is None:
             if track_row.alert_id is not None and outcome.track.last_value is not None:
                 row = self.session.get(AlertRow, track_row.alert_id)
                 if row is not None:
                     row.value = outcome.track.last_value
+                    self._describe(row, rule, name, shown)
             return None
-        name = metric.name if metric else rule.metric
         value = outcome.track.last_value
         if change is Change.PENDING or (change is Change.FIRED and track_row.alert_id is None):
-            row = self._open(rule, metric, name, outcome)
+            row = self._open(rule, metric, name, outcome, shown)
             track_row.alert_id = row.id
         row = self.session.get(AlertRow, track_row.alert_id) if track_row.alert_id else None
         if row is None:
@@ -89,16 +92,24 @@ class RuleAlerts:
             )
             track_row.alert_id = None
             return None
-        level = outcome.level
         if change is Change.RESOLVED:
-            shown = "no value" if value is None else f"{value:g}"
-            row.summary = f"{name} is back under the line ({shown})"
+            said = "no value" if value is None else f"{value:g}"
+            row.summary = f"{name} is back under the line ({said})"
         else:
-            row.summary = summary_of(rule, name, value, level)
-        return self._changed(rule, row, change, level, track_row)
+            self._describe(row, rule, name, shown)
+        return self._changed(rule, row, change, track_row)
+
+    def _describe(self, row: AlertRow, rule: AlertRule, name: str, level: Level) -> None:
+        """Keep an open alert's severity and summary true to its last value."""
+        if row.state == AlertState.RESOLVED.value or level is Level.OK:
+            return
+        row.summary = summary_of(rule, name, row.value, level)
+        if row.severity != level.label:
+            row.severity = level.label
+            row.labels = {**row.labels, "severity": level.label}
 
     def _open(
-        self, rule: AlertRule, metric: Metric | None, name: str, outcome: Outcome
+        self, rule: AlertRule, metric: Metric | None, name: str, outcome: Outcome, level: Level
     ) -> AlertRow:
         since = outcome.track.warning_since or self.now
         key = metric.id if metric else rule.metric
@@ -106,7 +117,7 @@ class RuleAlerts:
         labels = {
             "alertname": name,
             "metric": key,
-            "severity": Level.WARNING.label,
+            "severity": level.label,
             "origin": "opsbook",
         }
         row = AlertRow(
@@ -114,8 +125,8 @@ class RuleAlerts:
             origin="rule",
             name=name,
             state=AlertState.PENDING.value,
-            severity=Level.WARNING.label,
-            summary=summary_of(rule, name, outcome.track.last_value, Level.WARNING),
+            severity=level.label,
+            summary=summary_of(rule, name, outcome.track.last_value, level),
             labels=labels,
             annotations={"action": rule.action},
             fingerprint=key,
@@ -135,12 +146,12 @@ class RuleAlerts:
             row.id,
             "pending",
             self.now,
-            detail=f"over the line; fires after {rule.for_seconds:g}s",
+            detail=f"over the line; fires after {span(rule.for_seconds)} held",
         )
         return row
 
     def _changed(
-        self, rule: AlertRule, row: AlertRow, change: Change, level: Level, track_row: RuleTrackRow
+        self, rule: AlertRule, row: AlertRow, change: Change, track_row: RuleTrackRow
     ) -> Notice | None:
         if change is Change.RESOLVED:
             # Nobody heard it fire (silenced, or in a maintenance window): nobody hears it end.
@@ -150,8 +161,6 @@ class RuleAlerts:
             move(self.session, row, AlertEvent.RESOLVE, self.now, detail=row.summary)
             track_row.alert_id = None
             return self._notice(NoticeKind.RESOLVED, rule, row, muted)
-        row.severity = level.label
-        row.labels = {**row.labels, "severity": level.label}
         if change is Change.FIRED:
             move(self.session, row, AlertEvent.FIRE, self.now, detail=row.summary)
             muted = self._mute(row)

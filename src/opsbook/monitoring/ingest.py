@@ -4,6 +4,10 @@ Built for floods: the notifications of one group commit are written together, wi
 SELECT for the keys already stored, then one executemany each for new alerts, repeats,
 resolutions and history lines, all in the caller's transaction. An alert that is new in
 this group and seen again later in it is folded into its pending row instead of updated.
+
+A notification that brought new or resolved alerts also queues one job (`GROUP_JOB`) in the
+same transaction: the worker takes the runbook's actions for that Alertmanager group off the
+request path (`monitoring/groups.py`), once per change, never for a repeat.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from opsbook.monitoring.queries import naive
 from opsbook.monitoring.silences import Silence, silenced_by
 from opsbook.monitoring.views import IngestResult
 from opsbook.runbook.model import Runbook
+from opsbook.worker.queue import queue_in
 
 _COLUMNS = (
     "key",
@@ -47,6 +52,8 @@ _COLUMNS = (
     "in_maintenance",
 )
 _JSON = frozenset({"labels", "annotations"})
+# The job that makes an Alertmanager group take the runbook's actions.
+GROUP_JOB = "alertmanager group"
 # Positions in a pending row that a repeat or a resolution of the same alert changes.
 _STATE, _ANNOTATIONS, _ENDS, _UPDATED, _SEEN, _RECEIVED = (
     _COLUMNS.index(c)
@@ -158,8 +165,11 @@ def store_notifications(
     resolved: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     results: list[IngestResult] = []
+    jobs: list[dict[str, Any]] = []
     for payload, latest in zip(payloads, by_payload, strict=True):
         created = updated = closed = 0
+        fired: list[str] = []
+        ended: list[str] = []
         actor = f"alertmanager:{payload.receiver}"
         for key, alert in latest.items():
             row = pending.get(key)
@@ -171,8 +181,10 @@ def store_notifications(
                 link = links.get(link_key)
                 if link is None:
                     link = links[link_key] = link_alert(runbook, alert.labels, alert.annotations)
-                pending[key] = _new_row(key, alert, payload, link, silences, now, writer, at)
+                row = pending[key] = _new_row(key, alert, payload, link, silences, now, writer, at)
                 created += 1
+                if row[_STATE] != AlertState.RESOLVED.value:
+                    fired.append(key)
                 continue
             updated += 1
             closing = alert.status == "resolved"
@@ -185,6 +197,7 @@ def store_notifications(
                     row[_STATE], row[_ENDS], row[_UPDATED] = after, ends, at
                     events.append((at, after, actor, "Alertmanager sent status resolved", key))
                     closed += 1
+                    ended.append(key)
                 continue
             ident, state = known[key]
             bumped.append((at, _dump(alert.annotations), ident))
@@ -194,6 +207,10 @@ def store_notifications(
                 resolved.append((after, ends, at, ident))
                 events.append((at, after, actor, "Alertmanager sent status resolved", key))
                 closed += 1
+                ended.append(key)
+        if fired or ended:
+            group = {"group": payload.groupKey, "status": payload.status}
+            jobs.append({**group, "fired": fired, "resolved": ended})
         received = len(payload.alerts) + payload.dropped
         results.append(
             IngestResult(received, created, updated, closed, payload.dropped, payload.adjusted)
@@ -202,6 +219,7 @@ def store_notifications(
     writer.run(writer.update_sql, bumped)
     writer.run(writer.resolve_sql, resolved)
     writer.run(writer.event_sql, events)
+    queue_in(session, kind=GROUP_JOB, payloads=jobs, now=now)
     return results
 
 

@@ -68,7 +68,9 @@ def link_alert(runbook: Runbook, labels: Mapping[str, str], annotations: Mapping
     url = annotations.get("runbook_url") or labels.get("runbook_url") or ""
     if url:
         tail = url.rstrip("/").rsplit("/", 1)[-1]
-        names += [tail.rsplit("#", 1)[-1], tail.split("#", 1)[0]]
+        anchor = tail.rsplit("#", 1)[-1]
+        # The exporter points at a metric's chart as `/monitoring#m-ID`.
+        names += [anchor, anchor.removeprefix("m-"), tail.split("#", 1)[0]]
     metric = next((m for m in (metric_named(runbook, n) for n in names) if m), None)
     issue = next((i for i in (issue_named(runbook, n) for n in names) if i), None)
     if issue is None and metric is not None:

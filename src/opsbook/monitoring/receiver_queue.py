@@ -46,8 +46,11 @@ class ReceiverQueue:
         runbook: Callable[[], Runbook],
         clock: Callable[[], datetime],
         max_batch: int = 50,
+        wake: Callable[[], None] | None = None,
     ) -> None:
         self.db, self.runbook, self.clock, self.max_batch = db, runbook, clock, max_batch
+        # Tells the worker that group jobs were queued, so it acts now rather than at its poll.
+        self.wake = wake
         self.waiting: list[_Waiting] = []
         self.writer: asyncio.Task[None] | None = None
         self.parsing = asyncio.Semaphore(PARSERS)
@@ -84,6 +87,7 @@ class ReceiverQueue:
             for entry, result in zip(group, results, strict=True):
                 if not entry.done.done():
                     entry.done.set_result(result)
+            self._woken(results)
 
     async def _store_alone(self, entry: _Waiting) -> None:
         try:
@@ -94,6 +98,11 @@ class ReceiverQueue:
             return
         if not entry.done.done():
             entry.done.set_result(result)
+        self._woken([result])
+
+    def _woken(self, results: list[IngestResult]) -> None:
+        if self.wake is not None and any(r.created or r.resolved for r in results):
+            self.wake()
 
     def _store(self, payloads: list[AmPayload]) -> list[IngestResult]:
         return ingest_many(db=self.db, payloads=payloads, runbook=self.runbook(), now=self.clock())

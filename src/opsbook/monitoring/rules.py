@@ -77,6 +77,18 @@ class Track:
         return self.firing is Level.OK and self.warning_since is not None
 
 
+def shown_level(rule: AlertRule, track: Track) -> Level:
+    """Return the severity an open alert shows: the worst line its last value crosses.
+
+    The hold decides when an alert fires and when it escalates, not what it says: a pending
+    alert over the critical line is critical, and so is a warning alert whose value has
+    climbed over the critical line before the critical hold ended.
+    """
+    if track.last_value is None:
+        return track.firing
+    return max(track.firing, level_of(rule, track.last_value))
+
+
 @dataclass(frozen=True)
 class Outcome:
     track: Track

@@ -8,19 +8,22 @@ procedure runs, incidents) runs after it commits, from `monitoring.actions`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, TooLarge
 from opsbook.inputs import check_text, check_time
+from opsbook.monitoring.alert_list import COUNT_CAP, AlertFilter, list_query
+from opsbook.monitoring.alert_search import catch_up_batch
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
 from opsbook.monitoring.ingest import store_notifications
-from opsbook.monitoring.lifecycle import ALERTS, OPEN, AlertEvent, AlertState
-from opsbook.monitoring.linking import metric_named, rule_for_metric
+from opsbook.monitoring.lifecycle import ALERTS, AlertEvent, AlertState
+from opsbook.monitoring.linking import metric_named
+from opsbook.monitoring.matching import match_alert
 from opsbook.monitoring.notices import Notice, NoticeKind
 from opsbook.monitoring.queries import (
     active_silences,
@@ -45,6 +48,7 @@ from opsbook.monitoring.views import (
     SilenceView,
 )
 from opsbook.monitoring.windows import MaintenanceWindow
+from opsbook.paging import Page, decode_cursor, encode_cursor
 from opsbook.runbook.model import ResponseTimes, Runbook
 from opsbook.store.timestamps import utc
 
@@ -59,8 +63,11 @@ def evaluate_rules(
     readings: Mapping[str, Reading],
     windows: tuple[MaintenanceWindow, ...],
     now: datetime,
+    skip_kinds: frozenset[str] = frozenset(),
 ) -> list[Notice]:
-    """Advance every rule whose metric was read; return what fired, escalated or resolved."""
+    """Advance every rule whose metric was read; return what fired, escalated or resolved.
+
+    Rules on metrics of `skip_kinds` (`prom` when Prometheus evaluates them) are left alone."""
     notices: list[Notice] = []
     with db.transaction() as session:
         tracks = {row.metric: row for row in session.scalars(select(RuleTrackRow))}
@@ -69,7 +76,7 @@ def evaluate_rules(
             metric = metric_named(runbook, rule.metric)
             key = metric.id if metric else rule.metric
             reading = readings.get(key)
-            if reading is None:
+            if reading is None or (metric is not None and metric.kind in skip_kinds):
                 continue
             row = tracks.get(key)
             if row is None:
@@ -107,27 +114,39 @@ def list_alerts(
     text: str | None = None,
     origin: str | None = None,
     group: str | None = None,
+    issue: str | None = None,
     limit: int = 100,
-) -> list[AlertView]:
-    """Return alerts, newest first: `state` open|any state name, `text` searched in name/summary,
-    `group` an Alertmanager groupKey."""
-    query = select(AlertRow)
-    if group:
-        query = query.where(AlertRow.group_key == group)
-    if state == "open":
-        query = query.where(AlertRow.state.in_([s.value for s in OPEN]))
-    elif state:
-        query = query.where(AlertRow.state == state)
-    if origin:
-        query = query.where(AlertRow.origin == origin)
+    cursor: str | None = None,
+) -> Page[AlertView]:
+    """Return a page of alerts, newest first, with the total: `state` open|any state name,
+    `text` searched in name/summary/issue, `group` an Alertmanager groupKey."""
+    after = decode_cursor(cursor) if cursor else None
     if text:
-        like = f"%{text}%"
-        query = query.where(
-            or_(AlertRow.name.ilike(like), AlertRow.summary.ilike(like), AlertRow.issue.ilike(like))
-        )
-    query = query.order_by(AlertRow.updated_at.desc(), AlertRow.id.desc()).limit(limit)
+        index_alerts(db=db)  # a search never misses an alert stored a moment ago
+    where = AlertFilter(state=state, text=text, origin=origin, group=group, issue=issue)
     with db.transaction() as session:
-        return [alert_view(row) for row in session.scalars(query)]
+        statements = list_query(where, session.get_bind().dialect.name, after, limit)
+        rows = list(session.scalars(statements.rows))
+        counted = int(session.scalar(statements.count) or 0)
+        items = tuple(alert_view(row) for row in rows[:limit])
+    last = rows[limit - 1] if len(rows) > limit else None
+    following = None
+    if last is not None:  # a search pages by id alone (see alert_list)
+        following = encode_cursor(None if text else last.updated_at, last.id)
+    return Page(items, min(counted, COUNT_CAP), following, total_exact=counted <= COUNT_CAP)
+
+
+def index_alerts(*, db: Database) -> int:
+    """Bring SQLite's search index up to date, a batch per transaction; return how many."""
+    if not db.url.startswith("sqlite"):
+        return 0  # PostgreSQL keeps its trigram indexes itself
+    indexed = 0
+    while True:
+        with db.transaction() as session:
+            done = catch_up_batch(session)
+        if not done:
+            return indexed
+        indexed += done
 
 
 def count_alerts(*, db: Database, origin: str | None = None) -> dict[str, int]:
@@ -238,12 +257,23 @@ def add_silence(
         return silence_view(row, tuple(silenced))
 
 
-def list_silences(*, db: Database, now: datetime) -> list[SilenceView]:
-    """Return the silences in force, ending soonest first."""
+def list_silences(
+    *, db: Database, now: datetime, limit: int = 100, cursor: str | None = None
+) -> Page[SilenceView]:
+    """Return a page of the silences in force, ending soonest first, with their total."""
     moment = naive(now)
     query = select(SilenceRow).where(SilenceRow.ends_at > moment, SilenceRow.starts_at <= moment)
     with db.transaction() as session:
-        return [silence_view(r) for r in session.scalars(query.order_by(SilenceRow.ends_at))]
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if cursor:
+            at, row_id = decode_cursor(cursor)
+            key = tuple_(SilenceRow.ends_at, SilenceRow.id)
+            query = query.where(key > tuple_((at or moment).replace(tzinfo=UTC), row_id))
+        order = (SilenceRow.ends_at, SilenceRow.id)
+        rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+        items = tuple(silence_view(r) for r in rows[:limit])
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items, total, encode_cursor(last.ends_at, last.id) if last else None)
 
 
 def end_silences(*, db: Database, now: datetime) -> list[Notice]:
@@ -299,7 +329,9 @@ def mark_notified(*, db: Database, alert_id: int, now: datetime) -> None:
 
 
 def due_escalations(*, db: Database, runbook: Runbook, now: datetime) -> list[Notice]:
-    """Return firing rule alerts nobody acknowledged within their response time (once each)."""
+    """Return firing alerts nobody acknowledged within their response time (once each).
+
+    Only a paged alert has `notified_at`: of an Alertmanager group, the one its page named."""
     notices: list[Notice] = []
     with db.transaction() as session:
         query = select(AlertRow).where(
@@ -320,7 +352,14 @@ def due_escalations(*, db: Database, runbook: Runbook, now: datetime) -> list[No
                 now,
                 detail=f"not acknowledged within {limit:g}s; paging the backup contact",
             )
-            rule = rule_for_metric(runbook, row.metric)
+            match = match_alert(
+                runbook,
+                origin=row.origin,
+                metric=row.metric,
+                issue=row.issue,
+                severity=row.severity,
+            )
+            rule = match.rule if match is not None else None
             notices.append(
                 Notice(
                     NoticeKind.UNACKNOWLEDGED,

@@ -5,6 +5,8 @@ monitoring:
   interval: 30s            # default 30 s
   retention: 7 days        # samples older than this are deleted; default 7 days
   maintenance_windows: ["Sundays 02:00-04:00"]
+  prom_rules: opsbook      # or prometheus: Prometheus evaluates the thresholds on `prom:`
+                           # metrics (the exported rules) and opsbook charts them only
 ```
 """
 
@@ -20,6 +22,8 @@ from opsbook.runbook.problems import ValueProblem
 DEFAULT_INTERVAL = 30.0
 DEFAULT_RETENTION = 7 * 86400.0
 MIN_INTERVAL = 1.0
+# Who evaluates the thresholds on `prom:` metrics.
+PROM_RULES = ("opsbook", "prometheus")
 
 
 class SettingsError(ValueError):
@@ -31,6 +35,8 @@ class MonitoringSettings:
     interval: float = DEFAULT_INTERVAL
     retention: float = DEFAULT_RETENTION
     windows: tuple[MaintenanceWindow, ...] = ()
+    # Source kinds whose thresholds opsbook leaves to another evaluator.
+    skip_kinds: frozenset[str] = frozenset()
 
 
 def monitoring_settings(settings: dict[str, Any]) -> MonitoringSettings:
@@ -51,7 +57,13 @@ def monitoring_settings(settings: dict[str, Any]) -> MonitoringSettings:
         windows = tuple(parse_window(str(text)) for text in listed)
     except WindowError as exc:
         raise SettingsError(f"monitoring.maintenance_windows: {exc}") from None
-    return MonitoringSettings(interval, retention, windows)
+    prom_rules = raw.get("prom_rules", "opsbook")
+    if prom_rules not in PROM_RULES:
+        raise SettingsError(
+            f'monitoring.prom_rules "{str(prom_rules)[:40]}" is not one of opsbook, prometheus'
+        )
+    skip = frozenset({"prom"}) if prom_rules == "prometheus" else frozenset()
+    return MonitoringSettings(interval, retention, windows, skip)
 
 
 def _seconds(value: Any, field: str, default: float) -> float:

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from opsbook.errors import BadInput
+from opsbook.runbook.durations import parse_duration
+from opsbook.runbook.problems import ValueProblem
 
 _MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
 MATCHER_HINT = 'write matchers like alertname="Disk usage", severity=~"warn.*" or host!=db1'
@@ -29,6 +31,14 @@ _KEPT = 256
 
 class MatcherError(BadInput, ValueError):
     """A matcher that cannot be read; the message says which and how to write it."""
+
+
+def silence_length(text: str) -> float:
+    """Return the seconds a silence lasts as written (`2h`, `30 minutes`), or raise BadInput."""
+    try:
+        return parse_duration(text)
+    except ValueProblem as exc:
+        raise BadInput(f"duration: {exc.message}", exc.hint) from None
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ class MetricStatusView:
     stale: bool
     warning: str | None  # the rule's line as written, "> 80"
     critical: str | None
+    level: str = "ok"  # the line the last value crosses: ok, warning or critical
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,11 @@ class SeriesView:
     values: tuple[float | None, ...]
     warning: float | None
     critical: float | None
+    start: float = 0.0  # the time axis to draw, Unix seconds: at least the last hour
+    end: float = 0.0
+    hold: float | None = None  # the rule's `for`: seconds over a line before it fires
+    pending: tuple[float, ...] = ()  # when an alert of this metric went over a line
+    fired: tuple[float, ...] = ()  # when it fired, the hold after
 
 
 @dataclass(frozen=True)

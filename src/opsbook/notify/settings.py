@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from opsbook.errors import BadInput
 from opsbook.notify.email import SmtpSettings
 from opsbook.runbook.durations import parse_duration
 
 
-class NotifySettingsError(ValueError):
+class NotifySettingsError(BadInput, ValueError):
     """A `notifications:` setting that cannot be used; names the field."""
 
 

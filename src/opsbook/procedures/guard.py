@@ -3,7 +3,8 @@
 The procedure domain asks; it does not know who answers. The incidents domain keeps the one
 guard there is today (no shutdown while a security incident is open: incidents/guard.py),
 and each face passes it to the use cases that start or resume a run (`start_run`,
-`prepare_resume`), so the arrow points from incidents to procedures and never back.
+`start_queued_run`, `prepare_resume`), so the arrow points from incidents to procedures
+and never back.
 """
 
 from __future__ import annotations

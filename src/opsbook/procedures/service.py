@@ -1,4 +1,4 @@
-"""Use cases of the procedure domain: run, resume, list and show runs.
+"""Use cases of the procedure domain: start, drive, list and show runs.
 
 Every write is its own short transaction, committed before the work it describes goes on:
 an attempt is on disk as it starts and as it ends, so a run killed with -9 loses nothing and
@@ -8,47 +8,26 @@ shows as interrupted at the exact step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opsbook.procedures.confirm import Confirmer
 from opsbook.procedures.drive import Clock, drive
-from opsbook.procedures.drive import Me as Me  # the web imports Me and RunEnd from here
+from opsbook.procedures.drive import Me as Me  # imported from here by incidents, the web
 from opsbook.procedures.drive import RunEnd as RunEnd
-from opsbook.procedures.engine import (
-    FINISHED,
-    Event,
-    Outcome,
-    Plan,
-    RunStatus,
-    TransitionRefused,
-    apply,
-)
+from opsbook.procedures.engine import FINISHED, Event, Outcome, Plan, RunStatus, apply
 from opsbook.procedures.executors.protocol import Executor
 from opsbook.procedures.guard import Override, RunGuard
-from opsbook.procedures.plan import build_plan
 from opsbook.procedures.runner import HostRunner, Reporter
-from opsbook.procedures.secrets import MASK, Masker
+from opsbook.procedures.secrets import Masker
 from opsbook.procedures.stores import queries
 from opsbook.procedures.stores.journal import Journal
-from opsbook.procedures.stores.reader import read_progress, read_run, read_runs
+from opsbook.procedures.stores.reader import read_latest, read_run, read_runs
 from opsbook.procedures.stores.record_rules import interrupted_message
 from opsbook.procedures.stores.tables import RunRow
 from opsbook.procedures.views import RunDetailView, RunView
-from opsbook.runbook.loader import load_runbook
 
 if TYPE_CHECKING:
     from opsbook.store.database import Database
-
-
-class ResumeRefused(Exception):
-    """A run cannot be resumed; the message says why and what to do."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 def start_run(
@@ -174,81 +153,20 @@ def reap_dead_runs(*, db: Database, machine: str, now: Clock) -> int:
     return reaped
 
 
-@dataclass(frozen=True)
-class Resumable:
-    plan: Plan
-    outcomes: dict[str, Outcome]
-    passed_hosts: dict[str, set[str]]
-    previous: RunStatus
-    # The last attempt number recorded for each step, so a rerun goes on counting.
-    attempts_before: dict[str, int]
-
-
-def prepare_resume(
+def list_runs(
     *,
     db: Database,
-    run_id: int,
-    me: Me,
-    environ: Mapping[str, str],
+    machine: str,
     now: Clock,
-    guard: RunGuard,
-) -> Resumable:
-    """Check a run can go on, rebuild its plan, and claim it for this process."""
-    reap_dead_runs(db=db, machine=me.machine, now=now)
-    with db.transaction() as session:
-        row = queries.get_run(session, run_id)
-        if row is None:
-            raise ResumeRefused(f"no run {run_id}", "list runs with `opsbook runs list`")
-        previous = RunStatus(row.status)
-        if previous is RunStatus.RUNNING:
-            raise ResumeRefused(f"run {run_id} is still running (pid {row.pid} on {row.machine})")
-        try:
-            apply(previous, Event.RESUME)
-        except TransitionRefused as exc:
-            raise ResumeRefused(f"run {run_id} cannot be resumed: {exc}") from None
-        path, stored, host = Path(row.runbook_path), dict(row.params), row.host_filter
-        digest, target = row.plan_digest, row.procedure
-        progress = read_progress(queries.rows_on(session), run_id)
-    params: dict[str, str] = {}
-    for name, value in stored.items():
-        if value == MASK:
-            if name not in environ:
-                raise ResumeRefused(
-                    f"parameter {name} is a secret and was not stored",
-                    f"set {name} in the environment to resume run {run_id}",
-                )
-            params[name] = environ[name]
-        else:
-            params[name] = str(value)
-    plan = build_plan(load_runbook(path), target=target, params=params, environ=environ, host=host)
-    if plan.digest != digest:
-        raise ResumeRefused(
-            f"{path} changed since run {run_id} started: its steps differ",
-            "start a new run instead",
-        )
-    guard.check(plan, now(), None)  # what may not start may not go on either
-    claim = {
-        "status": str(apply(previous, Event.RESUME)),
-        "pid": me.pid,
-        "machine": me.machine,
-        "process_started": me.process_started,
-        "waiting_step": None,
-    }
-    with db.transaction() as session:
-        if not queries.claim_run(session, run_id, str(previous), claim):
-            raise ResumeRefused(f"run {run_id} was resumed by someone else just now")
-    return Resumable(
-        plan, progress.outcomes, progress.passed_hosts, previous, progress.attempts_before
-    )
-
-
-def list_runs(
-    *, db: Database, machine: str, now: Clock, limit: int = 50, procedure: str | None = None
+    limit: int = 50,
+    procedure: str | None = None,
+    status: str | None = None,
 ) -> list[RunView]:
     """Return the latest runs, newest first, with dead ones shown as interrupted."""
     reap_dead_runs(db=db, machine=machine, now=now)
     with db.transaction() as session:
-        return read_runs(queries.rows_on(session), limit=limit, procedure=procedure)
+        rows = queries.rows_on(session)
+        return read_runs(rows, limit=limit, procedure=procedure, status=status)
 
 
 def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> RunDetailView | None:
@@ -256,3 +174,30 @@ def show_run(*, db: Database, run_id: int, machine: str, now: Clock) -> RunDetai
     reap_dead_runs(db=db, machine=machine, now=now)
     with db.transaction() as session:
         return read_run(queries.rows_on(session), run_id)
+
+
+def runs_page(
+    *,
+    db: Database,
+    limit: int,
+    before: int | None = None,
+    procedure: str | None = None,
+    status: str | None = None,
+) -> list[RunView]:
+    """Return a page of runs, newest first, older than run `before` if given."""
+    # A Core connection, not an ORM session: the list is the dashboard's hottest query.
+    with db.engine.connect() as connection:
+        rows = queries.rows_on(connection)
+        return read_runs(rows, limit=limit, before=before, procedure=procedure, status=status)
+
+
+def count_runs(*, db: Database, procedure: str | None = None, status: str | None = None) -> int:
+    """Return how many runs match the filters."""
+    with db.engine.connect() as connection:
+        return queries.count_runs(connection, procedure=procedure, status=status)
+
+
+def last_runs(*, db: Database, procedures: list[str]) -> dict[str, RunView]:
+    """Return the latest run of each named procedure."""
+    with db.engine.connect() as connection:
+        return read_latest(queries.rows_on(connection), procedures)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from opsbook.runbook.alert_routes import alert_routes
 from opsbook.runbook.model import Host
 from opsbook.runbook.problems import ValueProblem
 
@@ -74,6 +75,10 @@ def read_front_matter(
         except ValueProblem as exc:
             exc.line = exc.line or first_line
             raise
+    try:
+        alert_routes(settings)
+    except ValueProblem as exc:
+        raise ValueProblem(exc.message, exc.hint, line=first_line) from None
     return settings, hosts, groups
 
 

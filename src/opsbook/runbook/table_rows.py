@@ -42,6 +42,9 @@ METRIC_KINDS = ("host", "http", "prom", "cmd")
 _THRESHOLD = re.compile(r"^(>=|<=|==|!=|>|<|=)\s*(-?\d+(?:\.\d+)?)\s*(%|[a-zA-Z/]+)?$")
 _CODE = re.compile(r"(`+)(.+?)\1")
 _ACTION = re.compile(r"^(run|notify|page|incident)\s*:\s*(.+)$", re.IGNORECASE)
+# `**CPU usage**: what it measures — ` before a metric's source: the bold text is the name.
+_BOLD_NAME = re.compile(r"\s*(\*\*|__)(.+?)\1")
+_DASHES = ":-–— "
 
 
 def rows(blocks: list[Node]) -> Iterator[tuple[int, dict[str, str], list[str]]]:
@@ -102,19 +105,32 @@ def metric_from_item(raw: str, line: int) -> Metric:
     for match in _CODE.finditer(raw):
         code = match.group(2).strip()
         if code.split(":", 1)[0] in METRIC_KINDS and ":" in code:
-            name = strip_emphasis(raw[: match.start()]).strip().rstrip(":-–— ").strip()
+            name, before = _metric_name(raw[: match.start()])
             rest = strip_emphasis(raw[match.end() :]).strip()
             attrs = Attrs()
             if rest.startswith("{"):
                 end = rest.find("}") + 1
                 attrs, rest = parse_attrs(rest[:end]), rest[end:]
-            desc = rest.strip().lstrip(":-–— ").strip()
+            desc = " ".join(p for p in (before, rest.strip().lstrip(_DASHES).strip()) if p)
             name = name or code.split(":", 1)[1]
             return Metric(
                 name=name, source=code, id=slug(name), description=desc, line=line, attrs=attrs
             )
     name = strip_emphasis(raw).strip()
     return Metric(name=name, source="", id=slug(name), line=line)
+
+
+def _metric_name(head: str) -> tuple[str, str]:
+    """Split what precedes a metric's source into its name and the description written there.
+
+    `**CPU usage**: share of CPU in use — ` names `CPU usage`, described after the colon;
+    without a bold name the whole text is the name (`CPU usage: `).
+    """
+    bold = _BOLD_NAME.match(head)
+    if bold is not None:
+        before = strip_emphasis(head[bold.end() :]).strip(_DASHES).strip()
+        return strip_emphasis(bold.group(2)).strip().rstrip(":").strip(), before
+    return strip_emphasis(head).strip().rstrip(_DASHES).strip(), ""
 
 
 def threshold(text: str) -> Threshold | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from opsbook.runbook.alert_routes import alert_routes
 from opsbook.runbook.ids import procedure_id
-from opsbook.runbook.model import AlertRule, Metric, Runbook, Step
+from opsbook.runbook.model import Action, AlertRule, Metric, Runbook, Step
 from opsbook.runbook.problems import Problem
 
 WARNING = "warning: "
@@ -108,6 +109,15 @@ def _unknown_procedure_references(runbook: Runbook) -> Iterator[Problem]:
             )
     for rule in runbook.alert_rules:
         yield from _rule_actions(runbook, rule, ids)
+    for route in alert_routes(runbook.settings).values():
+        for action in route.actions:
+            if action.kind == "run" and runbook.procedure(_procedure_ref(action.target)) is None:
+                yield Problem(
+                    1,
+                    f"front matter `alert_routes.{route.severity}.run` names unknown procedure "
+                    f'"{action.target}"',
+                    f"known procedures: {ids}",
+                )
 
 
 def _rule_actions(runbook: Runbook, rule: AlertRule, ids: str) -> Iterator[Problem]:
@@ -155,12 +165,20 @@ def _warnings(runbook: Runbook) -> Iterator[Problem]:
                 "add one such as `host:cpu_percent`",
             )
     for rule in runbook.alert_rules:
-        for action in rule.actions:
-            if action.kind == "notify" and not _has_role(runbook, action.target):
-                yield Problem(
-                    rule.line,
-                    f'{WARNING}alert notifies "{action.target}", who is not in Emergency Contacts',
-                )
+        yield from _unknown_roles(runbook, rule.actions, rule.line, "alert")
+    for route in alert_routes(runbook.settings).values():
+        yield from _unknown_roles(runbook, route.actions, 1, f"alert_routes.{route.severity}")
+
+
+def _unknown_roles(
+    runbook: Runbook, actions: tuple[Action, ...], line: int, who: str
+) -> Iterator[Problem]:
+    for action in actions:
+        if action.kind == "notify" and not _has_role(runbook, action.target):
+            yield Problem(
+                line,
+                f'{WARNING}{who} notifies "{action.target}", who is not in Emergency Contacts',
+            )
 
 
 def _has_role(runbook: Runbook, role: str) -> bool:

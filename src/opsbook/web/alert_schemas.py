@@ -107,6 +107,7 @@ class MetricOut(BaseModel):
     stale: bool
     warning: str | None
     critical: str | None
+    level: str = Field(description="The line the last value crosses: ok, warning or critical.")
 
 
 class SeriesOut(BaseModel):
@@ -116,3 +117,8 @@ class SeriesOut(BaseModel):
     values: list[float | None]
     warning: float | None
     critical: float | None
+    start: float = Field(description="The time axis to draw, Unix seconds: at least an hour.")
+    end: float
+    hold: float | None = Field(description="Seconds over a line before the alert fires.")
+    pending: list[float] = Field(description="When an alert of this metric went pending.")
+    fired: list[float] = Field(description="When an alert of this metric fired.")

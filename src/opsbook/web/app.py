@@ -13,12 +13,14 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from opsbook import __version__
 from opsbook.errors import HTTP_STATUS, DomainError
 from opsbook.procedures.plan import PlanError
+from opsbook.web.forms import form_page
 from opsbook.web.middleware import ServerMiddleware
 from opsbook.web.routes import (
     alertmanager,
@@ -131,7 +133,11 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 
 
 async def _domain_error(request: Request, exc: DomainError) -> Response:
-    """Answer a use case's refusal with the status of its kind, as any HTTP error."""
+    """Answer a use case's refusal with the status of its kind, as any HTTP error, or on
+    the page of the form that asked (`web/forms.py`)."""
+    render = form_page(request)
+    if render is not None:  # it may read the database: off the event loop, as the route was
+        return await run_in_threadpool(render, exc, HTTP_STATUS[exc.kind])
     return await _http_error(request, HTTPException(HTTP_STATUS[exc.kind], str(exc)))
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from opsbook.incidents import service
 from opsbook.incidents.alerts import IncidentOpener
@@ -14,10 +15,13 @@ from opsbook.incidents.diagnosis import settle_runs
 from opsbook.incidents.guard import plan_reasons
 from opsbook.incidents.lifecycle import Status
 from opsbook.incidents.paging import deliver_pages, escalate_due
-from opsbook.incidents.phases import progress
+from opsbook.incidents.phases import PhaseView, progress
 from opsbook.incidents.severity import UnknownSeverity, severity
+from opsbook.incidents.triage import Match
+from opsbook.incidents.views import IncidentDetailView
 from opsbook.monitoring.hooks import set_incident_opener
 from opsbook.procedures.plan import PlanError, build_plan
+from opsbook.runbook.model import Procedure, TroubleshootingIssue
 from opsbook.web.panels import Panel, PanelItem, register_panel
 from opsbook.web.state import AppState
 from opsbook.worker.loop import Periodic
@@ -34,14 +38,28 @@ def severity_rank(state: AppState, level: str) -> int:
         return 9
 
 
-def incident_page_data(state: AppState, incident_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class IncidentPage:
+    """What the incident page shows besides the incident: its phase, matches and refusals."""
+
+    incident: IncidentDetailView
+    rank: int  # of its severity, for its colour
+    phases: tuple[PhaseView, ...]
+    matches: list[Match]
+    issues: Mapping[str, TroubleshootingIssue | None]
+    shutdowns: tuple[Procedure, ...]  # what the guard refuses while it is open
+    is_open: bool
+
+
+def incident_page_view(state: AppState, incident_id: int) -> IncidentPage:
     """Return everything the incident page shows."""
     runbook = state.source.runbook
-    data = service.show_incident(db=state.db, incident_id=incident_id)
-    status = Status(data["status"])
+    incident = service.show_incident(db=state.db, incident_id=incident_id)
+    status = Status(incident.status)
+    is_open = status in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED)
     matches = service.suggestions(db=state.db, runbook=runbook, incident_id=incident_id)
     shutdowns = []
-    if data["security"] and status in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED):
+    if incident.security and is_open:
         for proc in runbook.procedures:
             try:
                 plan = build_plan(runbook, target=proc.id, params={}, environ=state.environ)
@@ -49,28 +67,27 @@ def incident_page_data(state: AppState, incident_id: int) -> dict[str, Any]:
                 continue
             if plan_reasons(plan):
                 shutdowns.append(proc)
-    return {
-        "incident": data,
-        "rank": severity_rank(state, data["severity"]),
-        "phases": progress(runbook, status),
-        "matches": matches,
-        "issues": {m.issue_id: runbook.issue(m.issue_id) for m in matches},
-        "shutdowns": shutdowns,
-        "is_open": status in (Status.DETECTED, Status.ACKNOWLEDGED, Status.MITIGATED),
-        "note_kinds": service.NOTE_KINDS,
-    }
+    return IncidentPage(
+        incident=incident,
+        rank=severity_rank(state, incident.severity),
+        phases=progress(runbook, status),
+        matches=matches,
+        issues={m.issue_id: runbook.issue(m.issue_id) for m in matches},
+        shutdowns=tuple(shutdowns),
+        is_open=is_open,
+    )
 
 
 def incidents_panel(state: AppState) -> Panel:
     """The overview's incidents panel: open incidents, worst first."""
-    rows = service.list_incidents(db=state.db, only_open=True, limit=20)
-    rows.sort(key=lambda r: (severity_rank(state, r["severity"]), r["id"]))
+    rows = list(service.list_incidents(db=state.db, only_open=True, limit=20).items)
+    rows.sort(key=lambda r: (severity_rank(state, r.severity), r.id))
     items = tuple(
         PanelItem(
-            f"{r['severity']} #{r['id']} {r['title']}",
-            r["status"],
-            SEV_TONE.get(severity_rank(state, r["severity"]), "muted"),
-            f"/incidents/{r['id']}",
+            f"{r.severity} #{r.id} {r.title}",
+            r.status,
+            SEV_TONE.get(severity_rank(state, r.severity), "muted"),
+            f"/incidents/{r.id}",
         )
         for r in rows
     )

@@ -9,6 +9,7 @@ from opsbook.monitoring.views import MetricStatusView
 from opsbook.runbook.model import Runbook
 from opsbook.web.panels import Panel, PanelItem, register_panel
 from opsbook.web.state import AppState
+from opsbook.web.templating import LEVEL_TONES
 
 # A metric with no reading for this many collection intervals shows as stale.
 STALE_INTERVALS = 3
@@ -40,13 +41,13 @@ def metric_rows(state: AppState) -> list[MetricStatusView]:
 
 def alerts_panel(state: AppState) -> Panel:
     """Return the overview's alerts panel: open alerts, worst first."""
-    rows = list_alerts(db=state.db, state="open", limit=50)
+    rows = list(list_alerts(db=state.db, state="open", limit=50).items)
     rows.sort(key=lambda a: (a.state != "firing", a.severity != "critical"))
     items = tuple(
         PanelItem(
             a.name,
             f"{a.state} · {a.severity} · {a.summary}",
-            TONE.get(a.state, "muted"),
+            "bad" if a.severity == "critical" else TONE.get(a.state, "muted"),
             f"/alerts/{a.id}",
         )
         for a in rows[:8]
@@ -64,7 +65,10 @@ def metrics_panel(state: AppState) -> Panel:
         elif row.value is None or row.stale:
             value, tone = "stale: no recent reading", "warn"
         else:
-            value, tone = f"{row.value:g}", "ok"
+            value, tone = f"{row.value:g}", LEVEL_TONES.get(row.level, "muted")
+            line = row.critical if row.level == "critical" else row.warning
+            if row.level != "ok" and line:
+                value += f" ({row.level}: {line})"
         items.append(PanelItem(row.name, value, tone, f"/monitoring#m-{row.metric}"))
     return Panel("metrics", "Key metrics", tuple(items), "Charts with thresholds: /monitoring")
 

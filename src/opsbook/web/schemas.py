@@ -16,6 +16,7 @@ MAX_PARAM_NAME = 100
 MAX_PARAM_VALUE = 16_384
 MAX_HOST = 255
 MAX_NAME = 100  # of a token or a user
+MAX_STEP = 100  # a step's key: `steps:2`, `rollback:1`
 
 
 def _iso(moment: datetime) -> str:
@@ -218,9 +219,19 @@ class StartRunIn(BaseModel):
     )
 
 
-class AnswerIn(BaseModel):
+STEP_DESCRIPTION = (
+    "The key of the step this decision is about (`waiting.key`). Given, the decision is made "
+    "only while the run still waits at that step; otherwise 409 says who decided it."
+)
+
+
+class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    step: str | None = Field(default=None, max_length=MAX_STEP, description=STEP_DESCRIPTION)
+
+
+class AnswerIn(StepIn):
     decision: Literal["confirm", "skip", "abort"]
 
 

@@ -8,11 +8,15 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.responses import Response
 
 from opsbook import __version__
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
+from opsbook.moments import aware, exact, relative
 from opsbook.runbook.redact import is_secret_parameter
 from opsbook.web.state import app_state
 
@@ -37,15 +41,28 @@ TONES = {
     "failed-ignored": "warn",
 }
 
+# A metric's or an alert's severity by the line crossed: ok, warning, critical.
+LEVEL_TONES = {"ok": "ok", "warning": "warn", "critical": "bad"}
 
-def _when(value: datetime | str | None) -> str:
+
+@pass_context
+def _when(context: Context, value: datetime | str | None, kind: str = "") -> Markup:
+    """Show a time as people read it: relative text, the exact time on hover.
+
+    `kind` "due" reads a deadline (`in 11 min`, `overdue by 3 min`). /static/moments.js
+    puts the exact time in the reader's own zone and keeps the relative text current.
+    """
     if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return Markup("—")
+    moment = aware(value).astimezone(UTC)
+    now = context.get("now")
+    text = relative(moment, now, due=kind == "due") if isinstance(now, datetime) else exact(moment)
+    return Markup('<time datetime="{}" data-when="{}" title="{}">{}</time>').format(
+        moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        kind or "ago",
+        exact(moment),
+        text,
+    )
 
 
 def _duration(seconds: float | None) -> str:
@@ -74,6 +91,7 @@ def _attr(name: str, value: object) -> str:
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.globals["attr_text"] = _attr
 TEMPLATES.env.filters["duration"] = _duration
+TEMPLATES.env.filters["level_tone"] = lambda level: LEVEL_TONES.get(str(level), "muted")
 TEMPLATES.env.filters["tone"] = lambda status: TONES.get(str(status), "muted")
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["is_secret_parameter"] = is_secret_parameter
@@ -98,5 +116,6 @@ def page(
         "system_name": runbook.system.name or runbook.title or "opsbook",
         "source": state.source,
         "path": request.url.path,
+        "now": state.clock(),
     }
     return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

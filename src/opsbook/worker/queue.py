@@ -15,10 +15,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from opsbook.worker.tables import JobRow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from opsbook.store.database import Database
 
 
@@ -53,16 +56,39 @@ def enqueue(
 ) -> int:
     """Queue a job; return its id."""
     with db.transaction() as session:
-        row = JobRow(
-            kind=kind,
-            payload=json.dumps(payload),
-            status=JobStatus.QUEUED.value,
-            run_after=_naive(run_after or now),
-            created_at=_naive(now),
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+        return add_job(session, kind=kind, payload=payload, now=now, run_after=run_after)
+
+
+def add_job(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    run_after: datetime | None = None,
+) -> int:
+    """Queue a job inside the caller's transaction (it commits with the caller's writes)."""
+    row = JobRow(
+        kind=kind,
+        payload=json.dumps(payload),
+        status=JobStatus.QUEUED.value,
+        run_after=_naive(run_after or now),
+        attempts=0,
+        created_at=_naive(now),
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def is_queued(session: Session, *, kind: str, payloads: list[dict[str, Any]]) -> bool:
+    """Say whether a job of `kind` with one of these payloads waits for a worker to claim it."""
+    query = select(func.count()).where(
+        JobRow.kind == kind,
+        JobRow.status == JobStatus.QUEUED.value,
+        JobRow.payload.in_([json.dumps(p) for p in payloads]),
+    )
+    return bool(session.scalar(query))
 
 
 def enqueue_many(db: Database, *, kind: str, payloads: list[dict[str, Any]], now: datetime) -> int:
@@ -81,6 +107,22 @@ def enqueue_many(db: Database, *, kind: str, payloads: list[dict[str, Any]], now
         )
         session.flush()
     return len(payloads)
+
+
+def queue_in(session: Session, *, kind: str, payloads: list[dict[str, Any]], now: datetime) -> None:
+    """Queue jobs in the caller's transaction (an outbox: they exist if its writes do)."""
+    if not payloads:
+        return
+    connection = session.connection()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    moment: Any = _naive(now)
+    if connection.dialect.name != "postgresql":
+        moment = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
+    connection.exec_driver_sql(
+        "INSERT INTO jobs (kind, payload, status, run_after, attempts, created_at) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark}, 0, {mark})",
+        [(kind, json.dumps(p), JobStatus.QUEUED.value, moment, moment) for p in payloads],
+    )
 
 
 def claim(db: Database, *, worker: str, now: datetime, limit: int = 1) -> list[Job]:

@@ -10,14 +10,25 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, TextClause, bindparam, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from opsbook.procedures.drive import Me
 from opsbook.procedures.engine import Plan, RunStatus
 from opsbook.procedures.plan import masker_for
 from opsbook.procedures.stores.reader import Rows
-from opsbook.procedures.stores.tables import AttemptRow, ConfirmationRow, RunRow
+from opsbook.procedures.stores.tables import ApprovalRow, AttemptRow, ConfirmationRow, RunRow
 from opsbook.store.base import Base
 
 
@@ -58,6 +69,16 @@ def insert_run(session: Session, plan: Plan, me: Me, started_at: datetime) -> in
     return row.id
 
 
+def count_runs(connection: Connection, *, procedure: str | None, status: str | None) -> int:
+    """Return how many runs match the filters."""
+    query = select(func.count()).select_from(RunRow)
+    if procedure:
+        query = query.where(RunRow.procedure == procedure)
+    if status:
+        query = query.where(RunRow.status == status)
+    return int(connection.execute(query).scalar() or 0)
+
+
 def get_run(session: Session, run_id: int) -> RunRow | None:
     return session.get(RunRow, run_id)
 
@@ -76,6 +97,12 @@ def open_confirmation(session: Session, run_id: int, key: str) -> ConfirmationRo
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+def approvals_of(session: Session, run_id: int, key: str) -> list[ApprovalRow]:
+    """Return the approvals of a step of a run, in the order they were given."""
+    query = select(ApprovalRow).where(ApprovalRow.run_id == run_id, ApprovalRow.step_key == key)
+    return list(session.scalars(query.order_by(ApprovalRow.id)))
 
 
 def live_runs(session: Session) -> list[RunRow]:

@@ -10,8 +10,9 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role
@@ -32,7 +33,8 @@ def receiver(request: Request) -> ReceiverQueue:
     queue: ReceiverQueue | None = getattr(request.app.state, "alert_receiver", None)
     if queue is None:
         state = app_state(request)
-        queue = ReceiverQueue(state.db, lambda: state.source.runbook, state.clock)
+        wake = state.worker.wake if state.worker is not None else None
+        queue = ReceiverQueue(state.db, lambda: state.source.runbook, state.clock, wake=wake)
         request.app.state.alert_receiver = queue
     return queue
 
@@ -75,16 +77,10 @@ async def alertmanager(request: Request, principal: Principal = Depends(ingest))
     queue = receiver(request)
     try:
         payload = await queue.parse(await request.body())
-    except ValidationError as exc:
-        errors = [
-            {
-                "loc": ["body", *e.get("loc", ())],
-                "msg": str(e.get("msg", "")),
-                "type": str(e.get("type", "")),
-            }
-            for e in exc.errors()
-        ]
-        return JSONResponse({"detail": errors}, status_code=422)
+    except ValidationError as exc:  # the body is read here, not by FastAPI: say so as it does
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]
+        ) from None
     result = await queue.submit(payload)
     if result.dropped or result.adjusted:
         # repr: the lines quote text from outside, which must not forge lines of the log.

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -17,11 +16,11 @@ from opsbook.monitoring.service import acknowledge as ack
 from opsbook.monitoring.service import add_note as note
 from opsbook.monitoring.service import (
     add_silence,
-    count_alerts,
     list_alerts,
     list_silences,
     show_alert,
 )
+from opsbook.monitoring.silences import silence_length
 from opsbook.monitoring.views import (
     AlertHistoryView,
     AlertView,
@@ -29,8 +28,7 @@ from opsbook.monitoring.views import (
     SeriesView,
     SilenceView,
 )
-from opsbook.runbook.durations import parse_duration
-from opsbook.runbook.problems import ValueProblem
+from opsbook.store.database import Database
 from opsbook.web.alert_schemas import (
     AlertDetailOut,
     AlertOut,
@@ -41,7 +39,9 @@ from opsbook.web.alert_schemas import (
     SilenceOut,
 )
 from opsbook.web.auth import GuardedRoute, operator, viewer
+from opsbook.web.forms import form_model
 from opsbook.web.monitoring_view import metric_rows, register_panels
+from opsbook.web.page_links import PAGE_HEADERS, Cursor, paged
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import app_state
@@ -53,28 +53,53 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 register_panels()
 STATES = ("open", "pending", "firing", "acknowledged", "silenced", "resolved")
+PAGE_SIZE = 100  # alerts on one page of /alerts
 
 
-@router.get("/api/v1/alerts", response_model=list[AlertOut], responses=AUTH)
+@router.get(
+    "/api/v1/alerts",
+    response_model=list[AlertOut],
+    responses={**AUTH, 200: {"headers": PAGE_HEADERS}},
+)
 def alerts(
     request: Request,
+    response: Response,
     state: str | None = Query(None, description=", ".join(STATES)),
     q: str | None = Query(None, max_length=200, description="Search name and summary."),
     group: str | None = Query(None, max_length=2000, description="An Alertmanager groupKey."),
     limit: int = Query(100, ge=1, le=1000),
+    cursor: Cursor = None,
     principal: Principal = Depends(viewer),
 ) -> list[AlertView]:
-    """List alerts, newest first; filter by state, search text and Alertmanager group."""
+    """List alerts, newest first, a page at a time; filter by state, text and group.
+
+    The total is in `X-Total-Count`; `X-Next-Cursor` (and a `Link` with rel="next") give
+    the next page, as long as there is one.
+    """
     if state is not None and state not in STATES:
         raise BadInput(f"state must be one of: {', '.join(STATES)}")
-    return list_alerts(db=app_state(request).db, state=state, text=q, group=group, limit=limit)
+    shown = list_alerts(
+        db=app_state(request).db, state=state, text=q, group=group, limit=limit, cursor=cursor
+    )
+    return paged(request, response, shown)
 
 
-@router.get("/api/v1/silences", response_model=list[SilenceOut], responses=AUTH)
-def silences(request: Request, principal: Principal = Depends(viewer)) -> list[SilenceView]:
-    """List the silences in force."""
+@router.get(
+    "/api/v1/silences",
+    response_model=list[SilenceOut],
+    responses={**AUTH, 200: {"headers": PAGE_HEADERS}},
+)
+def silences(
+    request: Request,
+    response: Response,
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: Cursor = None,
+    principal: Principal = Depends(viewer),
+) -> list[SilenceView]:
+    """List the silences in force, ending soonest first, a page at a time (as alerts)."""
     state = app_state(request)
-    return list_silences(db=state.db, now=state.clock())
+    shown = list_silences(db=state.db, now=state.clock(), limit=limit, cursor=cursor)
+    return paged(request, response, shown)
 
 
 @router.get(
@@ -118,15 +143,11 @@ def silence(
 ) -> SilenceView:
     """Silence alerts whose labels match every matcher, for a duration (`2h`, `30 minutes`)."""
     state = app_state(request)
-    try:
-        seconds = parse_duration(body.duration)
-    except ValueProblem as exc:
-        raise BadInput(f"duration: {exc.message}", exc.hint) from None
     # A bad matcher, comment or duration is a BadInput: the app answers 422 (413 if too long).
     return add_silence(
         db=state.db,
         matchers=body.matchers,
-        duration=seconds,
+        duration=silence_length(body.duration),
         by=principal.name,
         comment=body.comment,
         now=state.clock(),
@@ -153,34 +174,58 @@ def metric_series(
 ) -> SeriesView:
     """A metric's samples for the last `hours`, with its warning and critical lines."""
     app = app_state(request)
-    since = app.clock() - timedelta(hours=hours)
+    now = app.clock()
     return samples.metric_series(
-        db=app.db, runbook=app.source.runbook, metric_id=metric_id, since=since, name=series
+        db=app.db,
+        runbook=app.source.runbook,
+        metric_id=metric_id,
+        since=now - timedelta(hours=hours),
+        until=now,
+        name=series,
     )
 
 
 @router.get("/alerts", include_in_schema=False)
 def alerts_page(
-    request: Request, state: str = "open", q: str = "", principal: Principal = Depends(viewer)
+    request: Request,
+    state: str = "open",
+    q: str = Query("", max_length=200),
+    cursor: Cursor = None,
+    principal: Principal = Depends(viewer),
 ) -> Response:
-    """Show alerts with their state, and buttons to acknowledge."""
+    """Show alerts with their state, a page at a time, and buttons to acknowledge."""
     app = app_state(request)
     chosen = state if state in STATES or state == "all" else "open"
-    rows = list_alerts(
-        db=app.db, state=None if chosen == "all" else chosen, text=q or None, limit=200
+    shown = list_alerts(
+        db=app.db,
+        state=None if chosen == "all" else chosen,
+        text=q or None,
+        limit=PAGE_SIZE,
+        cursor=cursor or None,
     )
-
+    following = (
+        request.url.include_query_params(cursor=shown.next_cursor) if shown.next_cursor else None
+    )
     return page(
         request,
         "alerts.html",
         principal,
-        silences=list_silences(db=app.db, now=app.clock()),
-        alerts=rows,
+        silences=list_silences(db=app.db, now=app.clock(), limit=1000).items,
+        alerts=shown.items,
+        listed=shown,
+        older=f"{following.path}?{following.query}" if following else None,
+        newest=request.url.remove_query_params("cursor") if cursor else None,
         chosen=chosen,
         q=q,
         states=(*STATES, "all"),
-        counts=count_alerts(db=app.db),
+        counts={s: _how_many(app.db, s) for s in STATES},
     )
+
+
+def _how_many(db: Database, state: str) -> str:
+    """Return how many alerts are in a state, as the state picker shows it ("10,000+")."""
+    counted = list_alerts(db=db, state=state, limit=1)  # a bounded count, not a scan
+    return f"{counted.total:,}{'' if counted.total_exact else '+'}" if counted.total else ""
 
 
 @router.get("/alerts/{alert_id}", include_in_schema=False)
@@ -218,7 +263,7 @@ def troubleshooting_page(
     issue = app.source.runbook.issue(issue_id)
     if issue is None:
         raise NotFound(f"no troubleshooting issue {issue_id!r} in the runbook")
-    linked = [a for a in list_alerts(db=app.db, text=issue.id, limit=50) if a.issue == issue.id]
+    linked = list_alerts(db=app.db, issue=issue.id, limit=50).items
     return page(request, "troubleshooting.html", principal, issue=issue, alerts=linked)
 
 
@@ -228,18 +273,15 @@ async def silence_form(request: Request, principal: Principal = Depends(operator
     form = await request.form()
     matchers = [m.strip() for m in str(form.get("matchers", "")).splitlines() if m.strip()]
 
-    try:
-        body = SilenceIn.model_validate(
-            {
-                "matchers": matchers or [""],
-                "duration": str(form.get("duration", "")) or "?",
-                "comment": str(form.get("comment", "")),
-            }
-        )
-    except ValidationError as exc:
-        raise HTTPException(
-            422, f"the silence form is not valid: {exc.errors()[0]['msg']}"
-        ) from None
+    body = form_model(
+        SilenceIn,
+        {
+            "matchers": matchers or [""],
+            "duration": str(form.get("duration", "")) or "?",
+            "comment": str(form.get("comment", "")),
+        },
+        "the silence form",
+    )
 
     await run_in_threadpool(silence, body, request, principal)
     return RedirectResponse("/alerts?state=silenced", status_code=303)

@@ -24,6 +24,7 @@ from opsbook.web.schemas import (
     RunOut,
     RunPageOut,
     StartRunIn,
+    StepIn,
 )
 from opsbook.web.state import app_state
 
@@ -98,33 +99,39 @@ def confirm_step(
     run_id: ItemId, body: AnswerIn, request: Request, principal: Principal = Depends(operator)
 ) -> RunDetailOut:
     """Confirm, skip or abort the manual step a run waits at; the run goes on."""
-    actions.answer(app_state(request), run_id, DECISIONS[body.decision], principal)
+    actions.answer(app_state(request), run_id, DECISIONS[body.decision], principal, body.step)
     return _detail(request, run_id)
 
 
 @router.post(
     "/api/v1/runs/{run_id}/approve",
     response_model=RunDetailOut,
-    responses={**AUTH, **NOT_FOUND, **CONFLICT},
+    responses={**AUTH, **NOT_FOUND, **CONFLICT, **INVALID},
 )
 def approve_step(
-    run_id: ItemId, request: Request, principal: Principal = Depends(operator)
+    run_id: ItemId,
+    request: Request,
+    body: StepIn | None = None,
+    principal: Principal = Depends(operator),
 ) -> RunDetailOut:
     """Approve the step a run waits at (`approvals=N`: N operators other than the starter)."""
-    actions.approve(app_state(request), run_id, principal)
+    actions.approve(app_state(request), run_id, principal, body.step if body else None)
     return _detail(request, run_id)
 
 
 @router.post(
     "/api/v1/runs/{run_id}/abort",
     response_model=RunDetailOut,
-    responses={**AUTH, **NOT_FOUND, **CONFLICT},
+    responses={**AUTH, **NOT_FOUND, **CONFLICT, **INVALID},
 )
 def abort_run(
-    run_id: ItemId, request: Request, principal: Principal = Depends(operator)
+    run_id: ItemId,
+    request: Request,
+    body: StepIn | None = None,
+    principal: Principal = Depends(operator),
 ) -> RunDetailOut:
-    """Abort a run: a waiting run stops at its step; a running one is stopped."""
-    actions.abort(app_state(request), run_id, principal)
+    """Abort a run: a waiting run stops at its step (`step`, if given); a running one stops."""
+    actions.abort(app_state(request), run_id, principal, body.step if body else None)
     return _detail(request, run_id)
 
 

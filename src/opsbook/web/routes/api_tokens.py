@@ -15,16 +15,8 @@ router = APIRouter(route_class=GuardedRoute, tags=["access"])
 
 
 def token_out(info: TokenInfo) -> TokenOut:
-    return TokenOut(
-        id=info.id,
-        name=info.name,
-        role=info.role,
-        created_at=info.created_at,
-        created_by=info.created_by,
-        revoked_at=info.revoked_at,
-        last_used_at=info.last_used_at,
-        active=info.active,
-    )
+    """Return a token's record as the API shows it."""
+    return TokenOut.model_validate(info, from_attributes=True)
 
 
 @router.get("/api/v1/tokens", response_model=list[TokenOut], responses=AUTH)
@@ -45,12 +37,9 @@ def create_token(
     """Create an API token; the response carries it this once (and no cache keeps it)."""
     response.headers["Cache-Control"] = NO_STORE
     state = app_state(request)
-    try:
-        info, token = service.create_token(
-            state.db, name=body.name, role=body.role, created_by=principal.name, now=state.clock()
-        )
-    except service.AccessError as exc:
-        raise HTTPException(422, str(exc)) from None
+    info, token = service.create_token(
+        state.db, name=body.name, role=body.role, created_by=principal.name, now=state.clock()
+    )
     return TokenCreatedOut(token=token, info=token_out(info))
 
 
@@ -67,13 +56,8 @@ def revoke_token(token_id: ItemId, request: Request, _: Principal = Depends(admi
 
 
 def user_out(info: UserInfo) -> UserOut:
-    return UserOut(
-        id=info.id,
-        name=info.name,
-        role=info.role,
-        created_at=info.created_at,
-        disabled=info.disabled,
-    )
+    """Return a user's record as the API shows it."""
+    return UserOut.model_validate(info, from_attributes=True)
 
 
 @router.get("/api/v1/users", response_model=list[UserOut], responses=AUTH)
@@ -91,12 +75,9 @@ def list_users(request: Request, _: Principal = Depends(admin)) -> list[UserOut]
 def create_user(body: UserIn, request: Request, _: Principal = Depends(admin)) -> UserOut:
     """Create a user who signs in on the login page with this name and password."""
     state = app_state(request)
-    try:
-        info = service.create_user(
-            state.db, name=body.name, role=body.role, password=body.password, now=state.clock()
-        )
-    except service.AccessError as exc:
-        raise HTTPException(409, str(exc)) from None
+    info = service.create_user(
+        state.db, name=body.name, role=body.role, password=body.password, now=state.clock()
+    )
     return user_out(info)
 
 

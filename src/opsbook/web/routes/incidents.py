@@ -9,27 +9,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
+from opsbook.errors import NotFound
 from opsbook.incidents import service
 from opsbook.incidents.lifecycle import Event
 from opsbook.incidents.postmortem import render
 from opsbook.incidents.review import capture_logs, teach_runbook
 from opsbook.incidents.severity import levels
+from opsbook.incidents.views import EventView, IncidentDetailView, IncidentView
 from opsbook.procedures.drive import this_process
 from opsbook.procedures.guard import Override
 from opsbook.procedures.plan import build_plan
-from opsbook.procedures.service import start_run
+from opsbook.procedures.run_jobs import start_queued_run
 from opsbook.store.database import state_dir
 from opsbook.web.auth import GuardedRoute, admin, operator, viewer
-from opsbook.web.incidents_view import incident_page_data, register_incident_panel
+from opsbook.web.incident_schemas import (
+    MAX_KIND,
+    MAX_SEVERITY,
+    EventOut,
+    IncidentDetailOut,
+    IncidentOut,
+    NoteIn,
+    OpenIn,
+    TransitionIn,
+    UpdateIn,
+)
+from opsbook.web.incidents_view import incident_page_view, register_incident_panel
+from opsbook.web.page_links import PAGE_HEADERS, Cursor, paged
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
-from opsbook.web.runs import control
 from opsbook.web.runs.actions import start
 from opsbook.web.schemas import MAX_PROCEDURE, ErrorOut
 from opsbook.web.state import AppState, app_state
@@ -42,64 +54,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-class IncidentOut(BaseModel):
-    id: int
-    title: str
-    severity: str
-    status: str
-    security: bool
-    cause: str | None
-    commander: str | None
-    participants: list[str]
-    opened_at: str
-    opened_by: str
-    respond_by: str
-    acknowledged_at: str | None
-    acknowledged_by: str | None
-    mitigated_at: str | None
-    resolved_at: str | None
-    resolved_by: str | None
-    closed_at: str | None
-    escalation_level: int
-    next_escalation_at: str | None
-
-
-class EventOut(BaseModel):
-    id: int
-    at: str
-    actor: str
-    kind: str
-    text: str
-    data: dict[str, Any]
-
-
-class IncidentDetailOut(IncidentOut):
-    timeline: list[EventOut]
-    pages: list[dict[str, Any]]
-    action_items: list[dict[str, Any]]
-    evidence: list[dict[str, Any]]
-
-
-MAX_SEVERITY = 20
-MAX_KIND = 20
-
-
-class OpenIn(BaseModel):
-    severity: str = Field(min_length=1, max_length=MAX_SEVERITY, description="SEV-1 .. SEV-4.")
-    title: str = Field(min_length=1, max_length=service.MAX_TITLE)
-    security: bool = False
-
-
-class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=service.MAX_NOTE)
-    kind: str = Field("note", max_length=MAX_KIND, description=", ".join(service.NOTE_KINDS))
-
-
-class TransitionIn(BaseModel):
-    text: str = Field("", max_length=service.MAX_REMARK)
-
-
-def _open(state: AppState, title: str, severity: str, security: bool, by: str) -> dict[str, Any]:
+def _open(state: AppState, title: str, severity: str, security: bool, by: str) -> IncidentView:
     runbook, now = state.source.runbook, state.clock()
     opened = service.open_incident(
         db=state.db,
@@ -115,7 +70,7 @@ def _open(state: AppState, title: str, severity: str, security: bool, by: str) -
         capture_logs(
             db=state.db,
             runbook=runbook,
-            incident_id=opened.incident["id"],
+            incident_id=opened.incident.id,
             vault=vault,
             actor=by,
             now=now,
@@ -125,19 +80,21 @@ def _open(state: AppState, title: str, severity: str, security: bool, by: str) -
     return opened.incident
 
 
-def _transition(state: AppState, incident_id: ItemId, event: Event, by: str, text: str = "") -> Any:
+def _transition(
+    state: AppState, incident_id: ItemId, event: Event, by: str, text: str = ""
+) -> IncidentView:
     return service.transition(
         db=state.db, incident_id=incident_id, event=event, actor=by, now=state.clock(), text=text
     )
 
 
-def _note(state: AppState, incident_id: int, text: str, kind: str, by: str) -> dict[str, Any]:
+def _note(state: AppState, incident_id: int, text: str, kind: str, by: str) -> EventView:
     return service.add_note(
         db=state.db, incident_id=incident_id, text=text, actor=by, now=state.clock(), kind=kind
     )
 
 
-def _update(state: AppState, incident_id: int, text: str, by: str) -> dict[str, Any]:
+def _update(state: AppState, incident_id: int, text: str, by: str) -> EventView:
     event = service.post_status_update(
         db=state.db,
         runbook=state.source.runbook,
@@ -151,12 +108,27 @@ def _update(state: AppState, incident_id: int, text: str, by: str) -> dict[str, 
     return event
 
 
-@router.get("/api/v1/incidents", response_model=list[IncidentOut], responses=AUTH)
+@router.get(
+    "/api/v1/incidents",
+    response_model=list[IncidentOut],
+    responses={**AUTH, 200: {"headers": PAGE_HEADERS}},
+)
 def list_incidents(
-    request: Request, only_open: bool = False, principal: Principal = Depends(viewer)
-) -> list[dict[str, Any]]:
-    """List incidents, newest first (`only_open=true`: those not resolved)."""
-    return service.list_incidents(db=app_state(request).db, only_open=only_open)
+    request: Request,
+    response: Response,
+    only_open: bool = False,
+    limit: int = Query(50, ge=1, le=1000),
+    cursor: Cursor = None,
+    principal: Principal = Depends(viewer),
+) -> list[IncidentView]:
+    """List incidents, newest first, a page at a time (`only_open=true`: not resolved).
+
+    The total is in `X-Total-Count`; `X-Next-Cursor` and `Link` give the next page.
+    """
+    shown = service.list_incidents(
+        db=app_state(request).db, only_open=only_open, limit=limit, cursor=cursor
+    )
+    return paged(request, response, shown)
 
 
 @router.post(
@@ -164,7 +136,7 @@ def list_incidents(
 )
 def open_incident(
     body: OpenIn, request: Request, principal: Principal = Depends(operator)
-) -> dict[str, Any]:
+) -> IncidentView:
     """Open an incident: respond-by from its severity; the primary contact is paged."""
     return _open(app_state(request), body.title, body.severity, body.security, principal.name)
 
@@ -176,7 +148,7 @@ def open_incident(
 )
 def show_incident(
     incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
-) -> dict[str, Any]:
+) -> IncidentDetailView:
     """Show an incident with its timeline, pages, action items and evidence."""
     return service.show_incident(db=app_state(request).db, incident_id=incident_id)
 
@@ -187,11 +159,10 @@ def _api_transition(event: Event) -> Any:
         request: Request,
         body: TransitionIn | None = None,
         principal: Principal = Depends(operator),
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = _transition(
+    ) -> IncidentView:
+        return _transition(
             app_state(request), incident_id, event, principal.name, body.text if body else ""
         )
-        return result
 
     route.__name__ = f"{event.value}_incident"
     route.__doc__ = f"{event.value.capitalize()} an incident (409 when its status forbids it)."
@@ -219,13 +190,9 @@ for _event, _verb in (
 )
 def add_note(
     incident_id: ItemId, body: NoteIn, request: Request, principal: Principal = Depends(operator)
-) -> dict[str, Any]:
+) -> EventView:
     """Add a note (or root cause, trigger, impact, lesson, resolution) to the timeline."""
     return _note(app_state(request), incident_id, body.text, body.kind, principal.name)
-
-
-class UpdateIn(BaseModel):
-    text: str = Field(min_length=1, max_length=service.MAX_UPDATE)
 
 
 @router.post(
@@ -236,7 +203,7 @@ class UpdateIn(BaseModel):
 )
 def post_update(
     incident_id: ItemId, body: UpdateIn, request: Request, principal: Principal = Depends(operator)
-) -> dict[str, Any]:
+) -> EventView:
     """Send a status update to every emergency contact and keep it in the timeline."""
     return _update(app_state(request), incident_id, body.text, principal.name)
 
@@ -248,7 +215,7 @@ def post_update(
 def incidents_page(request: Request, principal: Principal = Depends(viewer)) -> Response:
     """List open and recent incidents with live countdowns; a form to open one."""
     state = app_state(request)
-    rows = service.list_incidents(db=state.db, limit=100)
+    rows = service.list_incidents(db=state.db, limit=100).items
 
     return page(
         request, "incidents.html", principal, incidents=rows, levels=levels(state.source.runbook)
@@ -265,7 +232,7 @@ def open_form(
 ) -> Response:
     """Open an incident from the form, then show it."""
     opened = _open(app_state(request), title, severity, security, principal.name)
-    return RedirectResponse(f"/incidents/{opened['id']}", status_code=303)
+    return RedirectResponse(f"/incidents/{opened.id}", status_code=303)
 
 
 @router.get("/incidents/{incident_id}", include_in_schema=False)
@@ -273,8 +240,20 @@ def incident_page(
     incident_id: ItemId, request: Request, principal: Principal = Depends(viewer)
 ) -> Response:
     """Show an incident: countdown, phases, actions, suggestions, timeline."""
-    data = incident_page_data(app_state(request), incident_id)
-    return page(request, "incident.html", principal, **data)
+    shown = incident_page_view(app_state(request), incident_id)
+    return page(
+        request,
+        "incident.html",
+        principal,
+        incident=shown.incident,
+        rank=shown.rank,
+        phases=shown.phases,
+        matches=shown.matches,
+        issues=shown.issues,
+        shutdowns=shown.shutdowns,
+        is_open=shown.is_open,
+        note_kinds=service.NOTE_KINDS,
+    )
 
 
 @router.post("/incidents/{incident_id}/notes/add", include_in_schema=False)
@@ -375,7 +354,7 @@ def diagnose_form(
     service.show_incident(db=state.db, incident_id=incident_id)  # NotFound before any run
     found = state.source.runbook.issue(issue_id)
     if found is None:
-        raise HTTPException(404, f"no troubleshooting issue {issue_id!r} in the runbook")
+        raise NotFound(f"no troubleshooting issue {issue_id!r} in the runbook")
     run_id = start(state, f"{found.id}:diagnosis", {}, None, principal)
     text = f"Started the diagnosis of {found.title}: run {run_id}"
     service.link_run(
@@ -403,7 +382,7 @@ def force_form(
     service.show_incident(db=state.db, incident_id=incident_id)  # NotFound before any run
     plan = build_plan(state.source.runbook, target=procedure, params={}, environ=state.environ)
     override = Override(principal.name, reason, allows(principal.role, Role.ADMIN))
-    run_id = start_run(
+    run_id = start_queued_run(
         db=state.db,
         plan=plan,
         me=this_process(principal.name),
@@ -411,7 +390,6 @@ def force_form(
         guard=state.run_guard,
         override=override,
     )
-    control.queue(state.db, run_id=run_id, resume=False, now=state.clock)
     if state.worker is not None:
         state.worker.wake()
     return RedirectResponse(f"/runs/{run_id}", status_code=303)

@@ -17,7 +17,7 @@ from opsbook.web.routes.api_procedures import find_procedure
 from opsbook.web.routes.responses import BeforeId, ItemId
 from opsbook.web.runs import actions
 from opsbook.web.runs.views import run_detail, runs_listing
-from opsbook.web.schemas import MAX_HOST, MAX_PARAM_VALUE, MAX_PROCEDURE
+from opsbook.web.schemas import MAX_HOST, MAX_PARAM_VALUE, MAX_PROCEDURE, MAX_STEP
 from opsbook.web.state import app_state
 from opsbook.web.templating import page
 
@@ -100,6 +100,11 @@ def run_live(run_id: ItemId, request: Request, principal: Principal = Depends(vi
     return page(request, "partials/run_live.html", principal, run=_run_or_404(request, run_id))
 
 
+def _step(form: FormData) -> str | None:
+    """Return the step the page showed the run waiting at (absent from older pages)."""
+    return _field(form, "step", MAX_STEP) or None
+
+
 @router.post("/runs/{run_id}/confirm")
 async def confirm(
     run_id: ItemId, request: Request, principal: Principal = Depends(operator)
@@ -109,21 +114,28 @@ async def confirm(
     decision = DECISIONS.get(str(form.get("decision", "")))
     if decision is None:
         raise HTTPException(422, "Choose confirm, skip or abort.")
-    await run_in_threadpool(actions.answer, app_state(request), run_id, decision, principal)
+    state, step = app_state(request), _step(form)
+    await run_in_threadpool(actions.answer, state, run_id, decision, principal, step)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
 @router.post("/runs/{run_id}/approve")
-def approve(run_id: ItemId, request: Request, principal: Principal = Depends(operator)) -> Response:
+async def approve(
+    run_id: ItemId, request: Request, principal: Principal = Depends(operator)
+) -> Response:
     """Approve the step the run waits at."""
-    actions.approve(app_state(request), run_id, principal)
+    step = _step(await request.form())
+    await run_in_threadpool(actions.approve, app_state(request), run_id, principal, step)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
 @router.post("/runs/{run_id}/abort")
-def abort(run_id: ItemId, request: Request, principal: Principal = Depends(operator)) -> Response:
+async def abort(
+    run_id: ItemId, request: Request, principal: Principal = Depends(operator)
+) -> Response:
     """Abort the run."""
-    actions.abort(app_state(request), run_id, principal)
+    step = _step(await request.form())
+    await run_in_threadpool(actions.abort, app_state(request), run_id, principal, step)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

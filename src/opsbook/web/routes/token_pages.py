@@ -9,6 +9,7 @@ from opsbook.access import service
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, parse_role
 from opsbook.web.auth import GuardedRoute, admin
+from opsbook.web.forms import show_refusals_on
 from opsbook.web.routes.responses import NO_STORE, ItemId
 from opsbook.web.schemas import MAX_NAME
 from opsbook.web.state import app_state
@@ -49,12 +50,12 @@ def create(
 ) -> Response:
     """Create a token and show it this once."""
     state = app_state(request)
-    try:
-        info, token = service.create_token(
-            state.db, name=name, role=parse_role(role), created_by=principal.name, now=state.clock()
-        )
-    except ValueError as exc:
-        return _tokens_page(request, principal, 422, error=str(exc))
+    show_refusals_on(
+        request, lambda exc, status: _tokens_page(request, principal, status, error=str(exc))
+    )
+    info, token = service.create_token(
+        state.db, name=name, role=parse_role(role), created_by=principal.name, now=state.clock()
+    )
     return _tokens_page(request, principal, 201, created=info, token=token)
 
 

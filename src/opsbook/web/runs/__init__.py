@@ -1,1 +1,1 @@
-"""Procedure runs driven from the web: start, watch, confirm, approve, abort."""
+"""The server's wiring of procedure runs: actions on them, the worker's driver, cached views."""

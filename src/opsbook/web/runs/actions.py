@@ -1,26 +1,20 @@
-"""The web's face of the run use cases: who is asking, this process, HTTP errors."""
+"""The server's wiring of the run use cases: who asks, this process, its worker and memory."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fastapi import HTTPException
-
+from opsbook.procedures import decisions
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.drive import this_process
-from opsbook.procedures.engine import RunStatus
+from opsbook.procedures.run_jobs import queue_resume, start_procedure
 from opsbook.runbook.secret_names import is_secret_name
-from opsbook.web.runs import control
-from opsbook.web.runs.driver import request_abort
+from opsbook.web.runs.driver import TaskStopper
 
 if TYPE_CHECKING:
     from opsbook.access.model import Principal
     from opsbook.web.state import AppState
-
-
-def _refused(exc: control.RunRefused) -> HTTPException:
-    return HTTPException(exc.status, exc.message)
 
 
 def _wake(state: AppState) -> None:
@@ -37,7 +31,14 @@ def start(
     principal: Principal,
 ) -> int:
     """Record a run started by `principal` and queue it (PlanError if it cannot start)."""
-    run_id = control.start(
+    secrets = {k: v for k, v in params.items() if is_secret_name(k)}
+
+    def keep_secrets(run_id: int) -> None:
+        # Only this server's memory holds them, for its worker, before it can claim the job.
+        if secrets:
+            state.run_secrets[run_id] = secrets
+
+    run_id = start_procedure(
         db=state.db,
         runbook=state.source.runbook,
         procedure=procedure,
@@ -47,71 +48,64 @@ def start(
         environ=state.environ,
         now=state.clock,
         guard=state.run_guard,
+        recorded=keep_secrets,
     )
-    secrets = {k: v for k, v in params.items() if is_secret_name(k)}
-    if secrets:
-        state.run_secrets[run_id] = secrets
-    control.queue(state.db, run_id=run_id, resume=False, now=state.clock)
     state.metrics.runs_started.labels(procedure).inc()
     _wake(state)
     return run_id
 
 
-def answer(state: AppState, run_id: int, decision: Decision, principal: Principal) -> None:
+def answer(
+    state: AppState,
+    run_id: int,
+    decision: Decision,
+    principal: Principal,
+    step: str | None = None,
+) -> None:
     """Record a person's answer to the step a run waits at, and let the run go on."""
-    try:
-        control.answer(
-            db=state.db,
-            runbook=state.source.runbook,
-            run_id=run_id,
-            decision=decision,
-            by=principal.name,
-            environ=state.environ,
-            now=state.clock,
-        )
-    except control.RunRefused as exc:
-        raise _refused(exc) from None
+    decisions.answer(
+        db=state.db,
+        runbook=state.source.runbook,
+        run_id=run_id,
+        decision=decision,
+        by=principal.name,
+        environ=state.environ,
+        now=state.clock,
+        step=step,
+    )
     _wake(state)
 
 
-def approve(state: AppState, run_id: int, principal: Principal) -> None:
+def approve(state: AppState, run_id: int, principal: Principal, step: str | None = None) -> None:
     """Record an approval; the run goes on once the step has enough."""
-    try:
-        control.approve(
-            db=state.db,
-            runbook=state.source.runbook,
-            run_id=run_id,
-            by=principal.name,
-            environ=state.environ,
-            now=state.clock,
-        )
-    except control.RunRefused as exc:
-        raise _refused(exc) from None
+    decisions.approve(
+        db=state.db,
+        runbook=state.source.runbook,
+        run_id=run_id,
+        by=principal.name,
+        environ=state.environ,
+        now=state.clock,
+        step=step,
+    )
     _wake(state)
 
 
-def abort(state: AppState, run_id: int, principal: Principal) -> None:
-    """Abort a waiting run at its step, or stop a running one this process drives."""
-    try:
-        status = control.status_of(state.db, run_id)
-    except control.RunRefused as exc:
-        raise _refused(exc) from None
-    if status == RunStatus.RUNNING:
-        if request_abort(state, run_id, principal.name):
-            return
-        raise HTTPException(409, f"run {run_id} is driven by another process; abort it there")
-    # A waiting run is aborted at its step. One that has ended since (someone decided first)
-    # is refused by the same path, which says who decided what and when.
-    answer(state, run_id, Decision.ABORTED, principal)
+def abort(state: AppState, run_id: int, principal: Principal, step: str | None = None) -> None:
+    """Abort a waiting run at its step (`step`, if given), or stop one this process drives."""
+    decisions.abort(
+        db=state.db,
+        runbook=state.source.runbook,
+        run_id=run_id,
+        by=principal.name,
+        environ=state.environ,
+        now=state.clock,
+        stopper=TaskStopper(state),
+        step=step,
+    )
+    _wake(state)
 
 
 def resume(state: AppState, run_id: int) -> None:
     """Queue an interrupted run to go on from the step where it stopped."""
-    try:
-        status = control.status_of(state.db, run_id)
-    except control.RunRefused as exc:
-        raise _refused(exc) from None
-    if status != RunStatus.INTERRUPTED:
-        raise HTTPException(409, f"run {run_id} is {status}; only an interrupted run resumes")
-    control.queue(state.db, run_id=run_id, resume=True, now=state.clock)
+    queue_resume(db=state.db, run_id=run_id, now=state.clock)
     _wake(state)

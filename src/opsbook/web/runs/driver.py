@@ -8,22 +8,21 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opsbook.errors import DomainError
 from opsbook.procedures.confirm import NobodyConfirmer
 from opsbook.procedures.drive import this_process
 from opsbook.procedures.engine import Event, Outcome, PlanItem, RunStatus, apply
 from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.executors.session_shell import local_executor
 from opsbook.procedures.executors.ssh_hosts import SshHosts
-from opsbook.procedures.plan import build_plan
-from opsbook.procedures.secrets import MASK
-from opsbook.procedures.service import RunEnd, execute_run, prepare_resume
+from opsbook.procedures.replan import drive_new_run, prepare_resume
+from opsbook.procedures.run_jobs import RUN_JOB
+from opsbook.procedures.service import RunEnd, execute_run
 from opsbook.procedures.stores.tables import RunRow
 from opsbook.runbook.loader import load_runbook
-from opsbook.web.runs.control import RUN_JOB
 from opsbook.worker.queue import Job
 
 if TYPE_CHECKING:
-    from opsbook.procedures.engine import Plan
     from opsbook.web.metrics import WebMetrics
     from opsbook.web.state import AppState
 
@@ -52,39 +51,6 @@ class MetricsReporter:
         yield
 
 
-def _fresh_plan(state: AppState, run_id: int) -> Plan:
-    """Rebuild a new run's plan in the worker, and make this process its driver."""
-    with state.db.transaction() as session:
-        row = session.get(RunRow, run_id)
-        if row is None:
-            raise LookupError(f"no run {run_id}")
-        me = this_process(row.started_by)
-        row.machine, row.pid, row.process_started = me.machine, me.pid, me.process_started
-        path, target, host, digest = (
-            row.runbook_path,
-            row.procedure,
-            row.host_filter,
-            row.plan_digest,
-        )
-        stored = dict(row.params)
-    secrets = {**state.environ, **state.run_secrets.pop(run_id, {})}
-    missing = [k for k, v in stored.items() if v == MASK and k not in secrets]
-    if missing:
-        # Secret values live only in the memory of the server that took the request.
-        raise LookupError(
-            f"run {run_id}: the secret parameter {', '.join(missing)} is not "
-            "known to this server; set it in its environment, or start the "
-            "run again"
-        )
-    params = {k: str(secrets[k]) if v == MASK else str(v) for k, v in stored.items()}
-    plan = build_plan(
-        load_runbook(Path(path)), target=target, params=params, environ=state.environ, host=host
-    )
-    if plan.digest != digest:
-        raise LookupError(f"{path} changed between starting run {run_id} and running it")
-    return plan
-
-
 async def drive(state: AppState, job: Job) -> None:
     """Run (or go on with) the run a job names, until it ends or waits for a person."""
     run_id = int(job.payload["run_id"])
@@ -105,8 +71,16 @@ async def drive(state: AppState, job: Job) -> None:
         attempts_before = resumable.attempts_before
     else:
         try:
-            plan = await asyncio.to_thread(_fresh_plan, state, run_id)
-        except LookupError as exc:
+            plan = await asyncio.to_thread(
+                drive_new_run,
+                db=state.db,
+                run_id=run_id,
+                me=this_process("server"),
+                secrets=state.run_secrets.pop(run_id, {}),
+                environ=state.environ,
+            )
+        except DomainError as exc:
+            # Recorded on the run, so it does not stay `running` with nothing driving it.
             await asyncio.to_thread(_fail_before_start, state, run_id, str(exc))
             return
     runbook = await asyncio.to_thread(load_runbook, Path(plan.runbook_path))
@@ -174,6 +148,17 @@ def request_abort(state: AppState, run_id: int, by: str) -> bool:
     # The message reaches the run's record with its interruption, in one write.
     state.worker.loop.call_soon_threadsafe(task.cancel, f"aborted by {by} in the browser")
     return True
+
+
+class TaskStopper:
+    """The RunStopper of this server: cancels the task that drives a run here."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    def stop(self, run_id: int, by: str) -> bool:
+        """Stop the run if this process drives it now; say whether it did."""
+        return request_abort(self.state, run_id, by)
 
 
 def register(state: AppState) -> None:

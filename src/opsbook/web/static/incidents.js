@@ -17,6 +17,7 @@
       var left = (Date.parse(el.dataset.respondBy) - now) / 1000;
       el.textContent = left >= 0 ? "respond within " + format(left) : "overdue by " + format(left);
       el.classList.toggle("overdue", left < 0);
+      el.title = "respond by " + new Date(Date.parse(el.dataset.respondBy)).toLocaleString();
     });
   }
 
