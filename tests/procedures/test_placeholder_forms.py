@@ -80,6 +80,15 @@ def test_an_alert_runbook_s_placeholders_are_parameters_of_its_diagnosis() -> No
         "YOUR_PROJECT_ID",
         "your-cluster",
     ]
+    assert all(
+        not i.needs_person
+        for i in build_plan(
+            runbook,
+            target="targetdown:diagnosis",
+            params=dict.fromkeys(refused.value.missing, "x"),
+            environ={},
+        ).items
+    ), "a placeholder of several words is one word, not a kubectl sub-command"
     plan = build_plan(
         runbook,
         target="targetdown:diagnosis",

@@ -20,6 +20,7 @@ from opsbook.runbook.command_reach import elsewhere, endless, enters, ssh_remote
 from opsbook.runbook.command_rules import changes, data_change
 from opsbook.runbook.durations import parse_duration
 from opsbook.runbook.model import Step
+from opsbook.runbook.placeholder_forms import PLACEHOLDER, placeholder_name
 from opsbook.runbook.problems import ValueProblem
 from opsbook.runbook.record import Record
 from opsbook.runbook.shell_words import (
@@ -176,6 +177,8 @@ def attendance(step: Step, part: str, inside: str | None = None) -> Attendance:
         return Attendance(Who.CONFIRM, f"waits for {attrs.approvals} approvals in the dashboard")
     if inside is not None:
         return Attendance(Who.PERSON, f"it is typed in {inside}, which an earlier step opened")
+    # A placeholder is one word, whatever it says (`<value of namespace label>`).
+    command = PLACEHOLDER.sub(lambda m: f"<{placeholder_name(m)}>", command)
     commands = simple_commands(command)
     place = _place(commands, command)
     if place is not None:
