@@ -10,13 +10,15 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from opsbook.evidence.logs import log_paths
 from opsbook.store.private import private_directory
+
+__all__ = ["Captured", "capture_all", "capture_file", "log_paths"]
 
 CHUNK = 1 << 20
 
@@ -30,21 +32,6 @@ class Captured:
     size: int | None = None
     stored_as: str | None = None
     problem: str | None = None
-
-
-def log_paths(entries: Sequence[str]) -> list[str]:
-    """Return the path each Log Locations entry names: its first code span, else its
-    first word when that looks like a path."""
-    paths = []
-    for entry in entries:
-        span = re.search(r"`([^`]+)`", entry)
-        if span:
-            paths.append(span.group(1).strip())
-            continue
-        first = entry.strip().split(":")[0].split()
-        if first and ("/" in first[0] or first[0].startswith(("~", "."))):
-            paths.append(first[0])
-    return paths
 
 
 def capture_file(source: Path, vault: Path) -> Captured:

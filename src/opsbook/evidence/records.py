@@ -1,0 +1,109 @@
+"""Custody records: what one event says, and how it is written as one line of the ledger.
+
+Pure. A line is `<hash> <json>\n`: the record's own hash (the RFC 6962 leaf hash of the JSON
+bytes, as written) then the record as compact JSON. The JSON holds the previous record's
+hash, so the lines are a hash chain, and the hashes are the leaves of a Merkle tree. The hash
+is taken over the bytes as they stand, so a change to any byte of a line changes or breaks it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from opsbook.evidence.merkle import leaf_hash
+
+GENESIS = "0" * 64
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class Action(StrEnum):
+    COLLECTED = "collected"
+    TRANSFERRED = "transferred"
+    EXAMINED = "examined"
+    EXPORTED = "exported"
+    RELEASED = "released"
+    DISPOSED = "disposed"
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened to one piece of evidence, before it has a place in the ledger."""
+
+    sha256: str
+    size: int
+    action: Action
+    actor: str
+    kind: str = "file"
+    source: str = ""
+    from_custodian: str = ""
+    to_custodian: str = ""
+    location: str = ""
+    purpose: str = ""
+    incident: int | None = None
+    verified: bool | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One line of the ledger: an event with its place, its time and the chain's hashes."""
+
+    seq: int
+    sha256: str
+    size: int
+    action: str
+    actor: str
+    kind: str
+    source: str
+    from_custodian: str
+    to_custodian: str
+    location: str
+    purpose: str
+    incident: int | None
+    verified: bool | None
+    time: str
+    prev: str
+    hash: str = ""
+
+
+def utc_text(moment: datetime) -> str:
+    """Return the moment as the ledger writes it: UTC, microseconds, a trailing Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def encode(event: Event, *, seq: int, prev: str, now: datetime) -> tuple[Record, bytes]:
+    """Return the record an event makes after `prev` and its line, newline included."""
+    fields = asdict(event)
+    fields["action"] = str(event.action)
+    body = {**fields, "seq": seq, "time": utc_text(now), "prev": prev}
+    data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("ascii")
+    own = leaf_hash(data).hex()
+    return Record(**body, hash=own), own.encode("ascii") + b" " + data + b"\n"
+
+
+class BadLine(ValueError):
+    """A ledger line that is not a well-formed record; the message says what is wrong."""
+
+
+FIELDS = frozenset(Record.__dataclass_fields__) - {"hash"}
+
+
+def decode(line: bytes) -> tuple[Record, bytes]:
+    """Return the record a line holds and its leaf hash; BadLine saying what is wrong."""
+    own, space, data = line.partition(b" ")
+    text = own.decode("ascii", "replace")
+    if not space or not HEX64.fullmatch(text):
+        raise BadLine("does not start with its hash")
+    leaf = leaf_hash(data)
+    if leaf.hex() != text:
+        raise BadLine("its hash does not match its contents (the record was changed)")
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadLine("is not valid JSON") from None
+    if not isinstance(body, dict) or set(body) != FIELDS:
+        raise BadLine("does not hold the fields of a custody record")
+    return Record(**body, hash=text), leaf
