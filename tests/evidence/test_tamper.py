@@ -13,7 +13,7 @@ import pytest
 from opsbook.errors import Refused
 from opsbook.evidence import service
 from opsbook.evidence.place import EvidenceDir
-from opsbook.evidence.records import Action, Event, Record, decode, encode
+from opsbook.evidence.records import Action, Event, Record, decode, encode, quick_entry
 from opsbook.evidence.verify import Report
 from tests.evidence.conftest import NOW, filled
 
@@ -150,3 +150,18 @@ def test_a_torn_record_is_reported_and_blocks_appends_until_repaired(place: Evid
     assert service.verify_all(place=place).ok
     service.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
     assert service.verify_all(place=place).ok
+
+
+def test_records_with_any_text_verify_the_quick_way_and_the_slow_way_alike(tmp_path: Path) -> None:
+    place = EvidenceDir(tmp_path / "vault")
+    odd = 'Zoë "zo" \\ \t\n\x7f ☃ 𝄞 </script>'
+    events = [
+        Event(sha256="a" * 64, size=1, action=Action.EXAMINED, actor=odd, purpose=odd),
+        Event(sha256="b" * 64, size=2, action=Action.EXAMINED, actor="x", kind="disk image"),
+    ]
+    place.ledger.append(events, NOW)
+    lines = place.ledger.path.read_bytes().splitlines()
+    assert quick_entry(lines[0]) is not None and quick_entry(lines[1]) is None
+    report = service.verify_all(place=place, blobs=False)
+    assert report.ok and report.records == 2
+    assert [r.actor for r in place.ledger.records()] == [odd, "x"]

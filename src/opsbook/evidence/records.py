@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from opsbook.evidence.merkle import leaf_hash
 
@@ -94,16 +95,74 @@ FIELDS = frozenset(Record.__dataclass_fields__) - {"hash"}
 def decode(line: bytes) -> tuple[Record, bytes]:
     """Return the record a line holds and its leaf hash; BadLine saying what is wrong."""
     own, space, data = line.partition(b" ")
-    text = own.decode("ascii", "replace")
-    if not space or not HEX64.fullmatch(text):
+    if not space or len(own) != 64:
         raise BadLine("does not start with its hash")
     leaf = leaf_hash(data)
-    if leaf.hex() != text:
+    if leaf.hex().encode() != own:
         raise BadLine("its hash does not match its contents (the record was changed)")
     try:
         body = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadLine("is not valid JSON") from None
-    if not isinstance(body, dict) or set(body) != FIELDS:
+    if type(body) is not dict or body.keys() != FIELDS:
         raise BadLine("does not hold the fields of a custody record")
-    return Record(**body, hash=text), leaf
+    return Record(**body, hash=own.decode("ascii")), leaf
+
+
+class Entry(NamedTuple):
+    """What verify needs of a record: its place in the chain and the evidence it names."""
+
+    seq: int
+    sha256: str
+    size: int
+    kind: str
+    prev: str
+    hash: str
+
+
+# A record exactly as `encode` writes it (keys sorted, ASCII, no spaces), so a line in this
+# form is well-formed JSON with fields of the right types, read without building objects:
+# verify walks 100,000 records in well under a second this way. Anything else (or a line
+# whose hash does not match) goes the slow way, through `decode`, which says what is wrong.
+_STR = rb'"(?:[ !#-\[\]-~]|\\["\\/bfnrt]|\\u[0-9a-f]{4})*"'
+_COUNT = rb"(0|[1-9][0-9]*)"
+_CANONICAL = re.compile(
+    rb'\{"action":"(?:collected|transferred|examined|exported|released|disposed)",'
+    rb'"actor":'
+    + _STR
+    + rb',"from_custodian":'
+    + _STR
+    + rb',"incident":(?:null|'
+    + _COUNT[1:-1]
+    + rb'),"kind":"(file|directory)","location":'
+    + _STR
+    + rb',"prev":"([0-9a-f]{64})","purpose":'
+    + _STR
+    + rb',"seq":'
+    + _COUNT
+    + rb',"sha256":"([0-9a-f]{64})","size":'
+    + _COUNT
+    + rb',"source":'
+    + _STR
+    + rb',"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z",'
+    rb'"to_custodian":' + _STR + rb',"verified":(?:null|true|false)\}'
+)
+
+
+def quick_entry(line: bytes) -> tuple[Entry, bytes] | None:
+    """Return the entry and leaf hash of a canonical, intact line; None for `decode` to judge."""
+    own, _, data = line.partition(b" ")
+    found = _CANONICAL.fullmatch(data)
+    if found is None:
+        return None
+    leaf = leaf_hash(data)
+    text = leaf.hex()
+    if text.encode() != own:
+        return None
+    kind, prev, seq, sha256, size = found.groups()
+    return Entry(int(seq), sha256.decode(), int(size), kind.decode(), prev.decode(), text), leaf
+
+
+def entry_of(record: Record) -> Entry:
+    """Return what verify needs of a decoded record."""
+    return Entry(record.seq, record.sha256, record.size, record.kind, record.prev, record.hash)

@@ -16,7 +16,16 @@ from opsbook.evidence.checkpoints import Checkpoint
 from opsbook.evidence.ledger import Ledger
 from opsbook.evidence.merkle import RootAccumulator
 from opsbook.evidence.names import HASH
-from opsbook.evidence.records import GENESIS, Action, BadLine, Record, decode
+from opsbook.evidence.records import (
+    GENESIS,
+    Action,
+    BadLine,
+    Entry,
+    Record,
+    decode,
+    entry_of,
+    quick_entry,
+)
 from opsbook.evidence.signing import Keys
 from opsbook.evidence.vault import Vault, rehash
 
@@ -80,14 +89,15 @@ def verify(
     roots: dict[int, str] = {}
     accumulator = RootAccumulator()
     walk = _Walk()
-    named: dict[str, Record] = {}
+    named: dict[str, Entry] = {}
     if 0 in wanted:
         roots[0] = accumulator.root().hex()
     for number, line in enumerate(ledger.lines()):
-        record = _check_line(number, line, walk, problems)
-        if record is None:
+        checked = _check_line(number, line, walk, problems)
+        if checked is None:
             break
-        accumulator.add(bytes.fromhex(record.hash))
+        record, leaf = checked
+        accumulator.add(leaf)
         named.setdefault(record.sha256, record)
         if accumulator.size in wanted:
             roots[accumulator.size] = accumulator.root().hex()
@@ -101,19 +111,27 @@ def verify(
     return Report(walk.good, accumulator.root().hex(), len(marks), count, tuple(problems))
 
 
-def _check_line(number: int, line: bytes, walk: _Walk, problems: list[Problem]) -> Record | None:
+def _check_line(
+    number: int, line: bytes, walk: _Walk, problems: list[Problem]
+) -> tuple[Entry, bytes] | None:
     where = f"record {number}"
     if not line.endswith(b"\n"):
         problems.append(Problem(where, "is torn (a write cut short); `repair` sets it aside"))
         walk.broken = True
         return None
-    try:
-        record, _ = decode(line[:-1])
-    except BadLine as exc:
-        problems.append(Problem(where, str(exc)))
-        walk.broken = True
-        return None
-    what = _wrong_fields(record)
+    quick = quick_entry(line[:-1])
+    if quick is not None:
+        record, leaf = quick
+        what = None
+    else:
+        try:
+            decoded, leaf = decode(line[:-1])
+        except BadLine as exc:
+            problems.append(Problem(where, str(exc)))
+            walk.broken = True
+            return None
+        what = _wrong_fields(decoded)
+        record = entry_of(decoded)
     if what is None and record.seq != number:
         what = f"has sequence number {record.seq} (a record was deleted, inserted or moved)"
     if what is None and record.prev != walk.prev:
@@ -123,20 +141,29 @@ def _check_line(number: int, line: bytes, walk: _Walk, problems: list[Problem]) 
         walk.broken = True
         return None
     walk.good, walk.prev = number + 1, record.hash
-    return record
+    return record, leaf
 
 
 def _wrong_fields(record: Record) -> str | None:
-    texts = [record.actor, record.kind, record.source, record.from_custodian]
-    texts += [record.to_custodian, record.location, record.purpose, record.time]
-    if not all(isinstance(t, str) for t in texts):
+    r = record
+    # `type(...) is str` one by one: this runs once per record, 100,000 times in a second.
+    if not (
+        type(r.actor) is str
+        and type(r.kind) is str
+        and type(r.source) is str
+        and type(r.from_custodian) is str
+        and type(r.to_custodian) is str
+        and type(r.location) is str
+        and type(r.purpose) is str
+        and type(r.time) is str
+    ):
         return "has a field that is not text"
-    if not isinstance(record.sha256, str) or not HASH.fullmatch(record.sha256):
+    if type(r.sha256) is not str or not HASH.fullmatch(r.sha256):
         return "names no SHA-256"
-    if not isinstance(record.seq, int) or not isinstance(record.size, int) or record.size < 0:
+    if type(r.seq) is not int or type(r.size) is not int or r.size < 0:
         return "has a sequence number or size that is not a count"
-    if record.action not in ACTIONS:
-        return f'has an unknown action "{record.action}"'
+    if r.action not in ACTIONS:
+        return f'has an unknown action "{r.action}"'
     return None
 
 
@@ -191,7 +218,7 @@ def _check_mark(
         )
 
 
-def _check_blobs(vault: Vault, named: dict[str, Record], problems: list[Problem]) -> int:
+def _check_blobs(vault: Vault, named: dict[str, Entry], problems: list[Problem]) -> int:
     count = 0
     seen = set()
     for path in vault.blobs():
