@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opsbook.errors import BadInput
+from opsbook.evidence.copying import CHUNK, copy_file, copy_stream
 from opsbook.evidence.names import blob_name, inside_name
 from opsbook.store.private import private_directory
 
-CHUNK = 1 << 20
 MANIFEST_KIND = "opsbook-evidence-directory/1"
 
 
@@ -80,10 +80,12 @@ class Vault:
             descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as exc:
             raise BadInput(f"{source}: cannot be read: {exc.strerror or exc}") from None
-        with os.fdopen(descriptor, "rb", buffering=0) as src:
+        try:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 raise BadInput(f"{source} is not a regular file")
-            return self._store(src.readinto)
+            return self._store(lambda out: copy_file(descriptor, out))
+        finally:
+            os.close(descriptor)
 
     def store_bytes(self, data: bytes, kind: str = "file") -> Stored:
         """Store bytes made here (a manifest) as a blob."""
@@ -97,30 +99,19 @@ class Vault:
             offset += count
             return count
 
-        stored = self._store(readinto)
+        stored = self._store(lambda out: copy_stream(readinto, out))
         return Stored(stored.sha256, stored.size, kind)
 
-    def _store(self, read: Callable[[memoryview], int | None]) -> Stored:
-        """Copy what `read` (a file's readinto) gives into a blob, hashing on the way."""
+    def _store(self, fill: Callable[[int], tuple[str, int]]) -> Stored:
+        """Fill a temporary file with `fill(descriptor)`, fsync it, rename it to its hash."""
         private_directory(self.temporary)
-        digest = hashlib.sha256()
-        buffer = bytearray(CHUNK)
-        view = memoryview(buffer)
-        size = 0
         name = self.temporary / f".ingest-{os.getpid()}-{os.urandom(6).hex()}"
-        descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        descriptor = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
-            while count := read(view):
-                chunk = view[:count]
-                digest.update(chunk)
-                written = 0
-                while written < count:
-                    written += os.write(descriptor, chunk[written:])
-                size += count
+            sha256, size = fill(descriptor)
             os.fsync(descriptor)
             os.close(descriptor)
             descriptor = -1
-            sha256 = digest.hexdigest()
             target = self.path_of(sha256)
             if target.exists():
                 name.unlink()  # the same bytes are in the vault already
