@@ -165,3 +165,17 @@ def test_records_with_any_text_verify_the_quick_way_and_the_slow_way_alike(tmp_p
     report = service.verify_all(place=place, blobs=False)
     assert report.ok and report.records == 2
     assert [r.actor for r in place.ledger.records()] == [odd, "x"]
+
+
+def test_every_spelling_of_a_signatures_last_character_but_its_own_is_caught(
+    place: EvidenceDir,
+) -> None:
+    text = place.checkpoints.read_bytes()
+    signature = text.index(b'"signature":"') + len(b'"signature":"')
+    last = text.index(b'"', signature) - 3  # the last character before the == padding
+    for value in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/":
+        if value == text[last]:
+            continue
+        mutated = text[:last] + bytes([value]) + text[last + 1 :]
+        with changed(place.checkpoints, mutated):
+            assert first(service.verify_all(place=place)).startswith("checkpoint 0:")

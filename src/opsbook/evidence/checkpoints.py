@@ -74,6 +74,14 @@ def parse(data: bytes) -> Checkpoint:
         or not isinstance(checkpoint.signature, str)
     ):
         raise ValueError("has a field of the wrong form")
+    # Base64 leaves spare bits in its last character: a signature is held to its one
+    # canonical spelling, or a changed character there would go unnoticed.
+    try:
+        raw = base64.b64decode(checkpoint.signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("has a signature that is not base64") from None
+    if len(raw) != 64 or base64.b64encode(raw).decode() != checkpoint.signature:
+        raise ValueError("has a signature that is not written in its canonical form")
     if line(checkpoint) != data.rstrip(b"\n") + b"\n":
         raise ValueError("is not written in its canonical form (it was changed)")
     return checkpoint
