@@ -160,6 +160,24 @@ def transfer(
     )
 
 
+def examine(
+    *, place: EvidenceDir, sha256: str, purpose: str, actor: str, now: datetime
+) -> tuple[Record, Path]:
+    """Record that someone reads the evidence (after re-hashing it); return where it is."""
+    _text("purpose", purpose)
+    item = show(place=place, sha256=sha256).item
+    record = _custody_event(
+        place=place,
+        sha256=item.sha256,
+        action=Action.EXAMINED,
+        to=item.custodian,
+        purpose=purpose,
+        actor=actor,
+        now=now,
+    )
+    return record, place.vault.path_of(item.sha256)
+
+
 def _custody_event(
     *,
     place: EvidenceDir,
@@ -266,7 +284,7 @@ def export(
             place=place,
             sha256=item.sha256,
             action=Action.EXPORTED,
-            to=actor,
+            to=item.custodian,  # a copy leaves; the evidence stays with its custodian
             purpose=f"exported to {output.name}",
             actor=actor,
             now=now,

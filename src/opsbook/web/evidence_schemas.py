@@ -1,0 +1,12 @@
+"""API schemas of the evidence vault: what its routes take (they answer its frozen views)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from opsbook.evidence.service import MAX_TEXT
+
+
+class TransferIn(BaseModel):
+    to: str = Field(min_length=1, max_length=MAX_TEXT, description="Who takes custody.")
+    purpose: str = Field(min_length=1, max_length=MAX_TEXT, description="What for.")
