@@ -70,6 +70,9 @@ def test_collect_transfer_verify_export_and_a_tampering_caught(tmp_path: Path) -
     assert opsbook(book, "verify", "--checkpoint", "kept.json").returncode == 0
     exported = data(book, "export", "--incident", "4", "-o", "bundle.tar")
     assert exported["items"] == 2 and (tmp_path / "bundle.tar").is_file()
+    after = data(book, "show", sha)
+    assert after["records"][-1]["action"] == "exported"
+    assert after["item"]["custodian"] == "Joe Ruiz"  # a copy left; the evidence did not
     blob = tmp_path / "vault" / "sha256" / sha[:2] / sha
     blob.chmod(0o600)
     blob.write_text("GET / 500\n")
