@@ -7,6 +7,7 @@ import hashlib
 from opsbook.evidence.merkle import (
     EMPTY_ROOT,
     RootAccumulator,
+    Tree,
     inclusion_proof,
     leaf_hash,
     node_hash,
@@ -43,6 +44,7 @@ def test_inclusion_proofs_lead_to_the_root_and_only_for_their_leaf() -> None:
     for size in range(1, 34):
         leaves = [leaf_hash(bytes([i])) for i in range(size)]
         root = mth(leaves)
+        assert Tree(leaves).root() == root
         for index in range(size):
             proof = inclusion_proof(index, leaves)
             assert root_from_proof(index, size, leaves[index], proof) == root

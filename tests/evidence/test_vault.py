@@ -121,3 +121,26 @@ def test_a_transfer_of_a_changed_blob_is_refused_and_not_recorded(place: Evidenc
     with pytest.raises(Exception, match="no longer matches"):
         service.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
     assert len(service.show(place=place, sha256=item.sha256).records) == before
+
+
+def test_a_directory_holding_the_vault_is_refused_and_from_logs_goes_on(tmp_path: Path) -> None:
+    state = tmp_path / ".opsbook"
+    place = EvidenceDir(state / "evidence")
+    (tmp_path / "app.log").write_text("up\n")
+    (state / "runs.db").parent.mkdir(parents=True)
+    (state / "runs.db").write_text("x")
+    with pytest.raises(BadInput, match="holds the evidence vault itself"):
+        service.add(place=place, paths=[state], actor="ana", now=NOW)
+    added = service.add_from_logs(
+        place=place,
+        log_locations=["`app.log`: the app", "`.opsbook/`: opsbook's records", "`gone.log`"],
+        base=tmp_path,
+        actor="ana",
+        now=NOW,
+    )
+    assert [(a.source.rsplit("/", 1)[-1], bool(a.record)) for a in added] == [
+        ("app.log", True),
+        (".opsbook", False),
+        ("gone.log", False),
+    ]
+    assert "holds the evidence vault itself" in added[1].problem

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from opsbook.evidence.bundle_readme import README
 from opsbook.evidence.checkpoints import Checkpoint, line, message
-from opsbook.evidence.merkle import inclusion_proof
+from opsbook.evidence.merkle import Tree
 from opsbook.evidence.names import blob_name
 
 
@@ -32,15 +32,15 @@ def write_bundle(
     manifest: dict[str, object],
 ) -> None:
     """Write the tar whole under a temporary name beside output, then rename it."""
-    leaves = [bytes.fromhex(raw.split(b" ", 1)[0].decode()) for raw in lines]
+    tree = Tree([bytes.fromhex(raw.split(b" ", 1)[0].decode()) for raw in lines])
     proofs = {
         "size": mark.size,
         "root": mark.root,
         "records": [
             {
                 "seq": seq,
-                "hash": leaves[seq].hex(),
-                "proof": [p.hex() for p in inclusion_proof(seq, leaves)],
+                "hash": tree.leaves[seq].hex(),
+                "proof": [p.hex() for p in tree.proof(seq)],
             }
             for seq in slice_seqs
         ],

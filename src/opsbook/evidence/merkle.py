@@ -68,23 +68,47 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+class Tree:
+    """A fixed list of leaves whose subtree roots are kept, so many proofs cost O(n) in all."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.leaves = leaves
+        self._roots: dict[tuple[int, int], bytes] = {}
+
+    def root(self, low: int = 0, high: int | None = None) -> bytes:
+        """Return the root of the leaves in [low, high) (RFC 6962 MTH)."""
+        high = len(self.leaves) if high is None else high
+        if high - low == 1:
+            return self.leaves[low]
+        if high == low:
+            return EMPTY_ROOT
+        found = self._roots.get((low, high))
+        if found is None:
+            k = _split(high - low)
+            found = node_hash(self.root(low, low + k), self.root(low + k, high))
+            self._roots[(low, high)] = found
+        return found
+
+    def proof(self, index: int) -> list[bytes]:
+        """Return the audit path of leaf `index` (RFC 6962 PATH), nearest sibling first."""
+        if not 0 <= index < len(self.leaves):
+            raise ValueError(f"leaf {index} is not in a tree of {len(self.leaves)}")
+        siblings: list[bytes] = []
+        low, high = 0, len(self.leaves)
+        while high - low > 1:
+            k = _split(high - low)
+            if index < low + k:
+                siblings.append(self.root(low + k, high))
+                high = low + k
+            else:
+                siblings.append(self.root(low, low + k))
+                low = low + k
+        return siblings[::-1]
+
+
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     """Return the audit path of leaf `index` in the tree of `leaves` (RFC 6962 PATH)."""
-    if not 0 <= index < len(leaves):
-        raise ValueError(f"leaf {index} is not in a tree of {len(leaves)}")
-    path: list[bytes] = []
-    low, high = 0, len(leaves)
-    siblings: list[bytes] = []
-    while high - low > 1:
-        k = _split(high - low)
-        if index < low + k:
-            siblings.append(tree_root(leaves[low + k : high]))
-            high = low + k
-        else:
-            siblings.append(tree_root(leaves[low : low + k]))
-            low = low + k
-    path.extend(reversed(siblings))
-    return path
+    return Tree(leaves).proof(index)
 
 
 def root_from_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes | None:

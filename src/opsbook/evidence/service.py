@@ -75,14 +75,20 @@ def add_from_logs(
     incident: int | None = None,
     reason: str = "",
 ) -> list[AddedView]:
-    """Collect every file the runbook's Log Locations name; a missing one is noted."""
+    """Collect every file the runbook's Log Locations name; one that cannot be is noted."""
     found: list[Path] = []
     missing: list[AddedView] = []
     for written in log_paths(log_locations):
         matches = [m for m in expand(written, base) if m.exists() or m.is_symlink()]
         if not matches:
             missing.append(AddedView(written, problem="not found"))
-        found += matches
+        for match in matches:
+            try:
+                place.vault.check(match)
+            except BadInput as exc:
+                missing.append(AddedView(str(match), problem=exc.message))
+            else:
+                found.append(match)
     added = (
         add(
             place=place,

@@ -73,6 +73,11 @@ class Vault:
                 f"{source} is a symbolic link to {os.readlink(source)}; it is not followed",
                 "name the file it points to, if that is the evidence",
             )
+        if stat.S_ISDIR(info.st_mode) and self.root.resolve().is_relative_to(source.resolve()):
+            raise BadInput(
+                f"{source} holds the evidence vault itself ({self.root})",
+                "name the files in it to collect, or keep the vault elsewhere (evidence_dir)",
+            )
         return info.st_mode
 
     def _ingest_file(self, source: Path) -> Stored:
