@@ -24,7 +24,12 @@ from tests.web.served_routes import Served, readme_public_routes, served_routes
 LOGIN_PAGE = ("/login", "/logout")
 ADMIN_AREAS = ("/api/v1/tokens", "/api/v1/users", "/tokens")
 ADMIN_WRITES = ("/incidents/{incident_id}/update-runbook", "/incidents/{incident_id}/force")
-ADMIN_EVIDENCE = ("/api/v1/evidence/{sha256}/blob", "/api/v1/evidence/{sha256}/transfer")
+ADMIN_EVIDENCE = (
+    "/api/v1/evidence/{sha256}/blob",
+    "/api/v1/evidence/{sha256}/transfer",
+    "/api/v1/evidence-verify",
+    "/api/v1/incidents/{incident_id}/evidence.tar",
+)
 INGEST_ONLY = ("/api/v1/alertmanager",)
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 Body = tuple[bytes, str] | None

@@ -3,6 +3,8 @@ and every blob read recorded in its custody."""
 
 from __future__ import annotations
 
+import io
+import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,3 +75,25 @@ def test_a_hash_that_is_a_path_or_unknown_is_refused(
     assert client.get("/api/v1/evidence/..%2F..%2Fetc", headers=viewer).status_code in (404, 422)
     assert client.get("/api/v1/evidence/zz99", headers=viewer).status_code == 422
     assert client.get("/api/v1/evidence/" + "a" * 64, headers=viewer).status_code == 404
+
+
+def test_an_admin_verifies_and_exports_a_bundle_over_the_api(
+    client: TestClient, tokens: dict[str, str], state: AppState, tmp_path: Path
+) -> None:
+    place, digest = _collected(state, tmp_path)
+    admin = bearer(tokens["admin"])
+    checked = client.get("/api/v1/evidence-verify", headers=admin).json()
+    assert checked["ok"] is True and checked["records"] == 1 and checked["problems"] == []
+    bundle = client.get("/api/v1/incidents/5/evidence.tar", headers=admin)
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"] == "application/x-tar"
+    with tarfile.open(fileobj=io.BytesIO(bundle.content)) as tar:
+        assert f"bundle/blobs/sha256/{digest[:2]}/{digest}" in tar.getnames()
+    assert list(place.vault.temporary.iterdir()) == []  # the tar was sent, then removed
+    assert client.get("/api/v1/incidents/6/evidence.tar", headers=admin).status_code == 404
+    blob = place.vault.path_of(digest)
+    blob.chmod(0o600)
+    blob.write_bytes(b"swapped")
+    checked = client.get("/api/v1/evidence-verify", headers=admin).json()
+    assert checked["ok"] is False
+    assert checked["problems"][0].startswith(f"blob sha256/{digest[:2]}/{digest}:")

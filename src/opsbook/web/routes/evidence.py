@@ -1,4 +1,4 @@
-"""The evidence vault over the API: viewers see metadata; admins read blobs and transfer.
+"""The evidence vault over the API: viewers see metadata; admins read, transfer, verify, export.
 
 Every read of a blob is itself a custody event (`examined`), recorded after the blob is
 re-hashed and found unchanged, before a byte is sent.
@@ -6,10 +6,12 @@ re-hashed and found unchanged, before a byte is sent.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from opsbook.access.model import Principal
@@ -18,9 +20,10 @@ from opsbook.evidence.place import EvidenceDir, evidence_root
 from opsbook.evidence.records import Record
 from opsbook.evidence.views import CustodyView, ItemView
 from opsbook.inputs import MAX_ID
+from opsbook.store.private import private_directory
 from opsbook.web.auth import GuardedRoute, admin, viewer
-from opsbook.web.evidence_schemas import TransferIn
-from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND
+from opsbook.web.evidence_schemas import TransferIn, VerifyOut
+from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.state import app_state
 
 router = APIRouter(route_class=GuardedRoute, tags=["evidence"])
@@ -95,3 +98,48 @@ def read_blob(
         now=app_state(request).clock(),
     )
     return FileResponse(path, media_type="application/octet-stream", filename=path.name)
+
+
+@router.get("/api/v1/evidence-verify", response_model=VerifyOut, responses=AUTH)
+def verify_evidence(
+    request: Request,
+    blobs: Annotated[bool, Query(description="Re-hash every blob too.")] = True,
+    _: Principal = Depends(admin),
+) -> VerifyOut:
+    """Re-hash every blob, walk the chain, check every checkpoint; say what is wrong."""
+    report = service.verify_all(place=_place(request), blobs=blobs)
+    return VerifyOut(
+        ok=report.ok,
+        records=report.records,
+        root=report.root,
+        checkpoints=report.checkpoints,
+        blobs=report.blobs,
+        problems=[str(p) for p in report.problems],
+    )
+
+
+@router.get(
+    "/api/v1/incidents/{incident_id}/evidence.tar",
+    response_class=FileResponse,
+    responses={**AUTH, **NOT_FOUND, **INVALID},
+)
+def export_evidence(
+    incident_id: ItemId, request: Request, principal: Principal = Depends(admin)
+) -> FileResponse:
+    """Send an incident's evidence bundle (tar): blobs, custody with proofs, signed head."""
+    place = _place(request)
+    private_directory(place.vault.temporary)
+    output = place.vault.temporary / f".export-{os.getpid()}-{os.urandom(6).hex()}.tar"
+    service.export(
+        place=place,
+        incident=incident_id,
+        output=output,
+        actor=principal.name,
+        now=app_state(request).clock(),
+    )
+    return FileResponse(
+        output,
+        media_type="application/x-tar",
+        filename=f"evidence-incident-{incident_id}.tar",
+        background=BackgroundTask(output.unlink, missing_ok=True),
+    )
