@@ -24,7 +24,10 @@ DOC = ROOT / "docs" / "architecture.md"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("entry", ("__main__",)),
     ("face", ("cli", "web")),
-    ("domain", ("incidents", "monitoring", "procedures", "notify", "access", "runbook")),
+    (
+        "domain",
+        ("incidents", "evidence", "monitoring", "procedures", "notify", "access", "runbook"),
+    ),
     (
         "infrastructure",
         (

@@ -87,7 +87,9 @@ def test_security_incident_refuses_shutdown_and_admin_forces_it(book_path: Path)
     opened = cli_json(book_path, "open", "-s", "SEV-1", "-t", "Odd logins", "--security")
     assert opened["security"] is True
     assert opened["evidence"][0]["source"] == "var/state/tinyweb.log"
-    stored = book_path.parent / ".state" / "evidence" / opened["evidence"][0]["sha256"]
+    digest = opened["evidence"][0]["sha256"]
+    stored = book_path.parent / ".state" / "evidence" / "sha256" / digest[:2] / digest
+    assert opened["evidence"][0]["stored_as"] == str(stored)
     assert stored.read_text() == log.read_text()
     env = {**os.environ, "OPSBOOK_HOME": str(book_path.parent / ".state"), "NO_COLOR": "1"}
     refused = subprocess.run(

@@ -134,6 +134,7 @@ def test_log_locations_are_captured_as_evidence_named_by_their_hash(
 ) -> None:
     import hashlib
 
+    from opsbook.evidence.place import EvidenceDir
     from opsbook.incidents.review import capture_logs
 
     log = book_path.parent / "var" / "state" / "tinyweb.log"
@@ -149,9 +150,13 @@ def test_log_locations_are_captured_as_evidence_named_by_their_hash(
     digest = hashlib.sha256(log.read_bytes()).hexdigest()
     assert rows[0].source == "var/state/tinyweb.log"
     assert rows[0].sha256 == digest and rows[0].size == 32000
-    stored = vault / digest
+    stored = vault / "sha256" / digest[:2] / digest
+    assert rows[0].stored_as == str(stored)
     assert stored.read_bytes() == log.read_bytes()
-    assert [p.name for p in vault.iterdir()] == [digest]  # only hash names, no temp files
+    assert list((vault / "tmp").iterdir()) == []  # no temporary file left
+    [record] = EvidenceDir(vault).ledger.records()  # its custody starts with the incident
+    assert (record.action, record.sha256, record.incident) == ("collected", digest, incident_id)
+    assert record.actor == "priya"
     problems = {r.source: r.problem for r in rows[1:]}
     assert problems["var/state/tinyweb.log.1.gz"] == "not found"
     assert problems[".opsbook/"].startswith("is a directory")

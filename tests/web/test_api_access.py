@@ -18,11 +18,18 @@ from tests.web.conftest import bearer
 from tests.web.served_routes import Served, readme_public_routes, served_routes
 
 # What each route is meant to need, stated once: reads need a viewer, writes an operator;
-# managing people and tokens, editing the runbook and overriding a guard need an admin;
+# managing people and tokens, editing the runbook, overriding a guard, and reading or handing
+# on evidence (each read is a custody event) need an admin;
 # the webhook needs `ingest`. The login page and the README's public routes need nobody.
 LOGIN_PAGE = ("/login", "/logout")
 ADMIN_AREAS = ("/api/v1/tokens", "/api/v1/users", "/tokens")
 ADMIN_WRITES = ("/incidents/{incident_id}/update-runbook", "/incidents/{incident_id}/force")
+ADMIN_EVIDENCE = (
+    "/api/v1/evidence/{sha256}/blob",
+    "/api/v1/evidence/{sha256}/transfer",
+    "/api/v1/evidence-verify",
+    "/api/v1/incidents/{incident_id}/evidence.tar",
+)
 INGEST_ONLY = ("/api/v1/alertmanager",)
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 Body = tuple[bytes, str] | None
@@ -35,7 +42,7 @@ def needed_role(route: Served) -> Role | None:
         return None
     if route.path in INGEST_ONLY:
         return Role.INGEST
-    if route.path.startswith(ADMIN_AREAS) or route.path in ADMIN_WRITES:
+    if route.path.startswith(ADMIN_AREAS) or route.path in ADMIN_WRITES + ADMIN_EVIDENCE:
         return Role.ADMIN
     return Role.OPERATOR if route.writes else Role.VIEWER
 

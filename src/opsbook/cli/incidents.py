@@ -153,9 +153,9 @@ def open_(
 ) -> None:
     """Open an incident: respond-by from its severity, the primary contact paged."""
     # lazy: off the start-up of `opsbook --help`: incidents, incidents.review, store.database
+    from opsbook.evidence.place import evidence_root
     from opsbook.incidents import service
     from opsbook.incidents.review import capture_logs
-    from opsbook.store.database import state_dir
 
     book, db = _context(runbook, as_json)
     now, actor = _now(), who.user()
@@ -171,7 +171,7 @@ def open_(
     )
     incident_id = opened.incident.id
     if security:
-        vault = state_dir(Path(book.path), os.environ) / "evidence"
+        vault = evidence_root(Path(book.path), book.settings, os.environ)
         capture_logs(
             db=db, runbook=book, incident_id=incident_id, vault=vault, actor=actor, now=now
         )

@@ -1,24 +1,26 @@
-"""Capture the logs of a security incident into the evidence folder.
+"""Collect the logs of a security incident into the evidence vault, with their custody.
 
-Each file is stored under its SHA-256 (never under a name someone typed), so nobody can swap
-one unnoticed, recording name, hash and size; a missing file is noted, not fatal. It sits with
-incidents until the evidence domain exists.
+Each file goes through the evidence domain: stored under its SHA-256 (never under a name
+someone typed), with a `collected` record for the incident in the signed custody ledger.
+A missing file, a directory or a link is noted, not fatal: the incident is open already.
 """
 
 from __future__ import annotations
 
 import glob
-import hashlib
-import os
-import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from opsbook.store.private import private_directory
+from opsbook.errors import DomainError
+from opsbook.evidence import service
+from opsbook.evidence.logs import expand, log_paths
+from opsbook.evidence.place import EvidenceDir
 
-CHUNK = 1 << 20
+__all__ = ["Captured", "capture_all", "log_paths"]
+
+REASON = "collected when the security incident opened"
 
 
 @dataclass(frozen=True)
@@ -32,65 +34,36 @@ class Captured:
     problem: str | None = None
 
 
-def log_paths(entries: Sequence[str]) -> list[str]:
-    """Return the path each Log Locations entry names: its first code span, else its
-    first word when that looks like a path."""
-    paths = []
-    for entry in entries:
-        span = re.search(r"`([^`]+)`", entry)
-        if span:
-            paths.append(span.group(1).strip())
-            continue
-        first = entry.strip().split(":")[0].split()
-        if first and ("/" in first[0] or first[0].startswith(("~", "."))):
-            paths.append(first[0])
-    return paths
-
-
-def capture_file(source: Path, vault: Path) -> Captured:
-    """Copy one file into the vault as `<sha256>`, hashing while copying."""
-    shown = str(source)
-    if not source.exists():
-        return Captured(shown, problem="not found")
-    if source.is_dir():
-        return Captured(shown, problem="is a directory; name the files in it to capture them")
-    private_directory(vault)
-    digest = hashlib.sha256()
-    size = 0
-    handle, temp = tempfile.mkstemp(prefix=".capture-", dir=vault)
-    try:
-        with source.open("rb") as src, os.fdopen(handle, "wb") as out:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        name = digest.hexdigest()
-        target = vault / name
-        if target.exists():
-            os.unlink(temp)  # the same bytes are already in the vault
-        else:
-            os.chmod(temp, 0o400)
-            os.replace(temp, target)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        return Captured(shown, problem=f"could not be read: {exc.strerror or exc}")
-    return Captured(shown, name, size, str(target))
-
-
-def capture_all(paths: Sequence[str], base: Path, vault: Path) -> list[Captured]:
-    """Capture every file the paths name (relative ones from `base`; globs expanded)."""
+def capture_all(
+    paths: Sequence[str], base: Path, vault: Path, *, actor: str, now: datetime, incident: int
+) -> list[Captured]:
+    """Collect every file the paths name (relative ones from `base`; globs expanded)."""
+    place = EvidenceDir(vault)
     out: list[Captured] = []
     for written in paths:
-        path = Path(os.path.expanduser(written))
-        full = path if path.is_absolute() else base / path
-        if glob.has_magic(str(full)):
-            matches = sorted(glob.glob(str(full)))
+        matches = expand(written, base)
+        if glob.has_magic(written):
             if not matches:
                 out.append(Captured(written, problem="no file matches"))
-            out += [capture_file(Path(m), vault) for m in matches]
+            out += [_capture(place, m, str(m), actor, now, incident) for m in matches]
         else:
-            found = capture_file(full, vault)
-            out.append(Captured(written, found.sha256, found.size, found.stored_as, found.problem))
+            out += [_capture(place, m, written, actor, now, incident) for m in matches]
     return out
+
+
+def _capture(
+    place: EvidenceDir, path: Path, shown: str, actor: str, now: datetime, incident: int
+) -> Captured:
+    if not path.exists() and not path.is_symlink():
+        return Captured(shown, problem="not found")
+    if path.is_dir() and not path.is_symlink():
+        return Captured(shown, problem="is a directory; name the files in it to capture them")
+    try:
+        added = service.add(
+            place=place, paths=[path], actor=actor, now=now, incident=incident, reason=REASON
+        )
+    except DomainError as exc:
+        return Captured(shown, problem=exc.message)
+    record = added[0].record
+    assert record is not None  # add records every path it was given, or raises
+    return Captured(shown, record.sha256, record.size, str(place.vault.path_of(record.sha256)))

@@ -99,9 +99,10 @@ def teach_runbook(
 def capture_logs(
     *, db: Database, runbook: Runbook, incident_id: int, vault: Path, actor: str, now: datetime
 ) -> list[EvidenceView]:
-    """Copy the runbook's log files into the evidence vault and attach them to the incident."""
+    """Collect the runbook's log files into the evidence vault and attach them to the incident."""
     base = Path(runbook.path).resolve().parent
-    captured = capture_all(log_paths(runbook.log_locations), base, vault)
+    paths = log_paths(runbook.log_locations)
+    captured = capture_all(paths, base, vault, actor=actor, now=now, incident=incident_id)
     with db.transaction() as session:
         locked(session, incident_id)
         rows = [

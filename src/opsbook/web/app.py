@@ -29,6 +29,7 @@ from opsbook.web.routes import (
     api_procedures,
     api_runs,
     api_tokens,
+    evidence,
     login,
     pages,
     run_pages,
@@ -107,6 +108,7 @@ def routers() -> list[APIRouter]:
         run_pages,
         token_pages,
         alerts,
+        evidence,
     )
     return [m.router for m in modules]
 

@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
 from opsbook.errors import NotFound
+from opsbook.evidence.place import evidence_root
 from opsbook.incidents import service
 from opsbook.incidents.lifecycle import Event
 from opsbook.incidents.postmortem import render
@@ -26,7 +27,6 @@ from opsbook.procedures.drive import this_process
 from opsbook.procedures.guard import Override
 from opsbook.procedures.plan import build_plan
 from opsbook.procedures.run_jobs import start_queued_run
-from opsbook.store.database import state_dir
 from opsbook.web.auth import GuardedRoute, admin, operator, viewer
 from opsbook.web.incident_schemas import (
     MAX_KIND,
@@ -66,7 +66,7 @@ def _open(state: AppState, title: str, severity: str, security: bool, by: str) -
         security=security,
     )
     if security:
-        vault = state_dir(Path(runbook.path), state.environ) / "evidence"
+        vault = evidence_root(Path(runbook.path), runbook.settings, state.environ)
         capture_logs(
             db=state.db,
             runbook=runbook,
