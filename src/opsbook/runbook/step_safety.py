@@ -206,7 +206,7 @@ def attendance(step: Step, part: str, inside: str | None = None) -> Attendance:
         return Attendance(Who.UNATTENDED, f"marked {{unattended}}; it changes things ({change})")
     if never is not None:
         return Attendance(Who.UNATTENDED, f"{never}; its timeout stops it")
-    return Attendance(Who.UNATTENDED, "runs without a person")
+    return Attendance(Who.UNATTENDED, "nothing in it changes things, goes elsewhere or waits")
 
 
 def _place(commands: list[Simple], command: str) -> str | None:
