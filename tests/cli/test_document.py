@@ -94,3 +94,18 @@ def test_inspect_json_shows_no_credential(tmp_path: Path) -> None:
     assert (
         json.loads(result.stdout)["settings"]["prometheus_url"] == "http://****@prom.example:9090"
     )
+
+
+def test_check_says_when_nothing_was_read_and_keeps_a_prose_rto(tmp_path: Path) -> None:
+    path = tmp_path / "disk-full.md"
+    path.write_bytes(
+        "\ufeff# Disk full\r\n\r\n## Disaster Recovery\r\n\r\n"
+        "**RTO**: about half a day, depending on the vendor\r\n".encode()
+    )
+    result = opsbook("check", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "✓" not in result.stdout
+    assert "nothing in it was read: no procedures, steps or issues" in result.stdout
+    assert 'the RTO "about half a day, depending on the vendor" names no duration' in (
+        result.stdout
+    )

@@ -74,10 +74,18 @@ def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
         )
         return
     name = runbook.system.name or runbook.title or runbook.path
-    say(f"✓ {runbook.path}: {name} is valid", fg="green")
-    say("  " + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
+    found = ", ".join(f"{n} {label}" for label, n in counts.items() if n)
+    if found:
+        say(f"✓ {runbook.path}: {name} is valid", fg="green")
+        say(f"  {found}")
+    else:  # no error, but no reason to say ✓ either
+        say(
+            f"! {runbook.path}: nothing in it was read: no procedures, steps or issues", fg="yellow"
+        )
+        say("  hint: see docs/runbook-format.md for the headings opsbook reads", dim=True)
     for note in notes:
-        say(f"  {note.path}:{note.line}: {note.message}", fg="yellow")
+        where = f"{note.path}:{note.line}" if note.line else note.path
+        say(f"  {where}: {note.message}", fg="yellow")
 
 
 def inspect(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:

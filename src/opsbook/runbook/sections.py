@@ -140,7 +140,11 @@ _DURATION_PHRASE = re.compile(
 
 
 def read_objective(text: str, kind: str) -> tuple[str, float | None]:
-    """Read RTO / RPO: the first line's duration, written plainly or inside a sentence."""
+    """Read RTO / RPO: the first line's duration, written plainly or inside a sentence.
+
+    A line that names no duration ("about half a day, depending on the vendor") is kept as
+    text with no figure; validation warns about it, and the file is still read.
+    """
     text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL).strip()
     first = text.splitlines()[0] if text else ""
     first = re.sub(rf"^\s*{kind}\s*[:=-]\s*", "", strip_emphasis(first), flags=re.IGNORECASE)
@@ -148,12 +152,7 @@ def read_objective(text: str, kind: str) -> tuple[str, float | None]:
         return first, parse_optional_duration(first.rstrip("."))
     except ValueProblem:
         phrase = _DURATION_PHRASE.search(first)
-        if phrase is None:
-            raise ValueProblem(
-                f'cannot find a duration for the {kind.upper()} in "{first}"',
-                "start it with a duration such as `4 hours` or `15 minutes`",
-            ) from None
-        return first, parse_optional_duration(phrase.group(0))
+        return first, parse_optional_duration(phrase.group(0)) if phrase else None
 
 
 def read_useful_commands(blocks: list[Node]) -> list[UsefulCommand]:

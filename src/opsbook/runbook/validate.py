@@ -141,6 +141,17 @@ def _procedure_ref(text: str) -> str:
 
 
 def _warnings(runbook: Runbook) -> Iterator[Problem]:
+    recovery = runbook.disaster_recovery
+    for kind, text, seconds in (
+        ("RTO", recovery.rto_text, recovery.rto_seconds),
+        ("RPO", recovery.rpo_text, recovery.rpo_seconds),
+    ):
+        if text and seconds is None:
+            yield Problem(
+                0,
+                f'{WARNING}the {kind} "{text}" names no duration; it is kept as text',
+                "start it with a duration such as `4 hours` to have it measured",
+            )
     for proc in runbook.procedures:
         if not proc.steps:
             yield Problem(proc.line, f'{WARNING}procedure "{proc.name}" has no steps')
