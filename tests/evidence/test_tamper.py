@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.errors import Refused
-from opsbook.evidence import service
+from opsbook.evidence import handling, service
 from opsbook.evidence.place import EvidenceDir
 from opsbook.evidence.records import Action, Event, Record, decode, encode, quick_entry
 from opsbook.evidence.verify import Report
@@ -145,10 +145,10 @@ def test_a_torn_record_is_reported_and_blocks_appends_until_repaired(place: Evid
         out.write(b'ab12 {"seq":')
     assert first(service.verify_all(place=place)).startswith("record 6: is torn")
     with pytest.raises(Refused, match="torn"):
-        service.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
+        handling.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
     assert service.repair(place=place, now=NOW) == 12
     assert service.verify_all(place=place).ok
-    service.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
+    handling.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
     assert service.verify_all(place=place).ok
 
 

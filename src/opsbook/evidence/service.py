@@ -1,4 +1,6 @@
-"""The evidence use cases: add, list, show, transfer, verify, checkpoint, export, repair.
+"""The evidence use cases: add, list, show, verify, checkpoint, export, repair.
+
+The ones that hand evidence on (transfer, examine, release, dispose) are in `handling`.
 
 Each takes the evidence directory and keyword-only arguments, returns frozen views and
 raises the shared errors. Writes go through the ledger's lock, so records of two processes
@@ -17,6 +19,7 @@ from pathlib import Path
 from opsbook.errors import BadInput, NotFound, Refused
 from opsbook.evidence import checkpoints as marks
 from opsbook.evidence.bundle import write_bundle
+from opsbook.evidence.custody_states import MOVES, Custody, state_of
 from opsbook.evidence.logs import expand, log_paths
 from opsbook.evidence.merkle import RootAccumulator
 from opsbook.evidence.names import hash_prefix
@@ -25,6 +28,7 @@ from opsbook.evidence.records import Action, BadLine, Event, Record, decode, utc
 from opsbook.evidence.vault import rehash
 from opsbook.evidence.verify import Report, verify
 from opsbook.evidence.views import AddedView, CheckpointView, CustodyView, ExportView, ItemView
+from opsbook.transitions import apply
 
 MAX_TEXT = 1000
 
@@ -42,7 +46,7 @@ def add(
     """Store each path (file or directory) in the vault and record that it was collected."""
     if not paths:
         raise BadInput("name at least one file or directory to add")
-    _text("--reason", reason)
+    check_text("--reason", reason)
     for path in paths:  # all of them before any: a bad one leaves nothing half added
         place.vault.check(path)
     stored = [(path, place.vault.ingest(path)) for path in paths]
@@ -127,6 +131,7 @@ def _item(records: Sequence[Record]) -> ItemView:
         incident=next((r.incident for r in records if r.incident is not None), None),
         custodian=last.to_custodian or last.actor,
         events=len(records),
+        status=str(state_of(r.action for r in records)),
     )
 
 
@@ -149,42 +154,7 @@ def show(*, place: EvidenceDir, sha256: str) -> CustodyView:
     return CustodyView(_item(records), tuple(records))
 
 
-def transfer(
-    *, place: EvidenceDir, sha256: str, to: str, purpose: str, actor: str, now: datetime
-) -> Record:
-    """Hand evidence to a named custodian, after re-hashing it and finding it unchanged."""
-    _text("--to", to, required=True)
-    _text("--purpose", purpose, required=True)
-    return _custody_event(
-        place=place,
-        sha256=sha256,
-        action=Action.TRANSFERRED,
-        to=to,
-        purpose=purpose,
-        actor=actor,
-        now=now,
-    )
-
-
-def examine(
-    *, place: EvidenceDir, sha256: str, purpose: str, actor: str, now: datetime
-) -> tuple[Record, Path]:
-    """Record that someone reads the evidence (after re-hashing it); return where it is."""
-    _text("purpose", purpose)
-    item = show(place=place, sha256=sha256).item
-    record = _custody_event(
-        place=place,
-        sha256=item.sha256,
-        action=Action.EXAMINED,
-        to=item.custodian,
-        purpose=purpose,
-        actor=actor,
-        now=now,
-    )
-    return record, place.vault.path_of(item.sha256)
-
-
-def _custody_event(
+def record_event(
     *,
     place: EvidenceDir,
     sha256: str,
@@ -195,7 +165,9 @@ def _custody_event(
     now: datetime,
     incident: int | None = None,
 ) -> Record:
+    """Record an action on held evidence after re-hashing it; Refused if it changed or moved on."""
     item = show(place=place, sha256=sha256).item
+    apply(MOVES, Custody(item.status), action)
     path = place.vault.path_of(item.sha256)
     try:
         digest, size = rehash(path)
@@ -282,11 +254,13 @@ def export(
     *, place: EvidenceDir, incident: int, output: Path, actor: str, now: datetime
 ) -> ExportView:
     """Write an incident's evidence, its custody with proofs and a signed head to a tar."""
-    items = list_items(place=place, incident=incident)
+    items = [i for i in list_items(place=place, incident=incident) if i.status != Custody.DISPOSED]
     if not items:
-        raise NotFound(f"no evidence for incident {incident}", "see `opsbook evidence list`")
+        raise NotFound(
+            f"no evidence (not disposed of) for incident {incident}", "see `opsbook evidence list`"
+        )
     for item in items:
-        _custody_event(
+        record_event(
             place=place,
             sha256=item.sha256,
             action=Action.EXPORTED,
@@ -330,7 +304,8 @@ def repair(*, place: EvidenceDir, now: datetime) -> int:
     return place.ledger.repair(now)
 
 
-def _text(name: str, value: str, *, required: bool = False) -> None:
+def check_text(name: str, value: str, *, required: bool = False) -> None:
+    """Refuse text from outside that is empty (when required), too long or holds NUL."""
     if required and not value.strip():
         raise BadInput(f"{name} must not be empty")
     if len(value) > MAX_TEXT or "\x00" in value:
