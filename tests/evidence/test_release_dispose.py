@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.errors import Refused
-from opsbook.evidence import handling, service
+from opsbook.evidence import handling, publishing, service
 from opsbook.evidence.place import EvidenceDir
 from opsbook.evidence.views import ItemView
 from tests.evidence.conftest import NOW
@@ -96,7 +96,7 @@ def test_disposing_a_directory_keeps_a_file_other_evidence_still_holds(
 def test_an_export_leaves_out_disposed_evidence(place: EvidenceDir, tmp_path: Path) -> None:
     item = _item(place, "auth.log")
     handling.dispose(place=place, sha256=item.sha256, purpose="done", actor="ana", now=NOW)
-    written = service.export(
+    written = publishing.export(
         place=place, incident=7, output=tmp_path / "b.tar", actor="ana", now=NOW
     )
     assert written.items == 3

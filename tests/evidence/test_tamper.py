@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.errors import Refused
-from opsbook.evidence import handling, service
+from opsbook.evidence import handling, publishing, service
 from opsbook.evidence.place import EvidenceDir
 from opsbook.evidence.records import Action, Event, Record, decode, encode, quick_entry
 from opsbook.evidence.verify import Report
@@ -117,11 +117,11 @@ def rewrite(place: EvidenceDir, at: int, purpose: str) -> None:
 
 
 def test_a_rewritten_history_is_caught_against_a_kept_checkpoint(place: EvidenceDir) -> None:
-    outside = service.checkpoint(place=place, now=NOW).line.encode() + b"\n"
+    outside = publishing.checkpoint(place=place, now=NOW).line.encode() + b"\n"
     rewrite(place, 1, "nothing happened")
     # Whoever rewrote it also holds the key: drops the kept checkpoints and signs anew.
     place.checkpoints.unlink()
-    service.checkpoint(place=place, now=NOW)
+    publishing.checkpoint(place=place, now=NOW)
     assert service.verify_all(place=place).ok
     report = service.verify_all(place=place, outside=[("kept checkpoint k.json", outside)])
     assert first(report) == (

@@ -264,11 +264,11 @@ def verify(
 
 def checkpoint(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
     """Sign the ledger's head and print it, to keep somewhere else."""
-    # lazy: keeps evidence.service off the start-up of `opsbook --help`
-    from opsbook.evidence import service
+    # lazy: keeps evidence.publishing off the start-up of `opsbook --help`
+    from opsbook.evidence import publishing
 
     place, _, _ = _place(runbook, as_json)
-    signed = service.checkpoint(place=place, now=_now())
+    signed = publishing.checkpoint(place=place, now=_now())
     if as_json:
         print_json(json_data(signed))
     else:
@@ -282,13 +282,13 @@ def export(
     as_json: bool = JSON,
 ) -> None:
     """Write an incident's evidence, custody, proofs and public key to a tar bundle."""
-    # lazy: keeps evidence.service off the start-up of `opsbook --help`
-    from opsbook.evidence import service
+    # lazy: keeps evidence.publishing off the start-up of `opsbook --help`
+    from opsbook.evidence import publishing
 
     place, _, _ = _place(runbook, as_json)
     if output.is_dir() or not output.parent.is_dir():
         fail(f"cannot write {output}: give a file in a folder that exists")
-    written = service.export(
+    written = publishing.export(
         place=place, incident=incident, output=output, actor=who.user(), now=_now()
     )
     if as_json:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -16,14 +15,15 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from opsbook.access.model import Principal
-from opsbook.evidence import handling, service
-from opsbook.evidence.place import EvidenceDir, evidence_root
+from opsbook.evidence import handling, publishing, service
+from opsbook.evidence.place import EvidenceDir
 from opsbook.evidence.records import Record
 from opsbook.evidence.views import CustodyView, ItemView
 from opsbook.inputs import MAX_ID
 from opsbook.store.private import private_directory
 from opsbook.web.auth import GuardedRoute, admin, viewer
 from opsbook.web.evidence_schemas import DisposeIn, TransferIn, VerifyOut
+from opsbook.web.incidents_view import evidence_place
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.state import app_state
 
@@ -40,9 +40,7 @@ Hash = Annotated[
 
 
 def _place(request: Request) -> EvidenceDir:
-    state = app_state(request)
-    runbook = state.source.runbook
-    return EvidenceDir(evidence_root(FilePath(runbook.path), runbook.settings, state.environ))
+    return evidence_place(app_state(request))
 
 
 @router.get("/api/v1/evidence", response_model=list[ItemView], responses=AUTH)
@@ -171,7 +169,7 @@ def export_evidence(
     place = _place(request)
     private_directory(place.vault.temporary)
     output = place.vault.temporary / f".export-{os.getpid()}-{os.urandom(6).hex()}.tar"
-    service.export(
+    publishing.export(
         place=place,
         incident=incident_id,
         output=output,
