@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.evidence import service
+from opsbook.evidence import handling, publishing, service
 from opsbook.evidence.place import EvidenceDir
 
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
@@ -34,15 +34,15 @@ def filled(root: Path, folder: Path) -> EvidenceDir:
     )
     first = added[0].record
     assert first is not None
-    service.checkpoint(place=place, now=NOW)
+    publishing.checkpoint(place=place, now=NOW)
     later = NOW + timedelta(minutes=5)
-    service.transfer(
+    handling.transfer(
         place=place, sha256=first.sha256, to="Joe Ruiz", purpose="lab", actor="ana", now=later
     )
-    service.transfer(
+    handling.transfer(
         place=place, sha256=first.sha256[:10], to="Court", purpose="trial", actor="joe", now=later
     )
-    service.checkpoint(place=place, now=later)
+    publishing.checkpoint(place=place, now=later)
     return place
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from opsbook.evidence import service
+from opsbook.evidence import publishing
 from opsbook.evidence.place import EvidenceDir
 from tests.evidence.conftest import NOW
 
@@ -72,7 +72,7 @@ def run_steps(folder: Path) -> list[subprocess.CompletedProcess[str]]:
 @pytest.fixture
 def bundle(place: EvidenceDir, tmp_path: Path) -> Path:
     output = tmp_path / "bundle.tar"
-    written = service.export(place=place, incident=7, output=output, actor="ana", now=NOW)
+    written = publishing.export(place=place, incident=7, output=output, actor="ana", now=NOW)
     assert written.items == 4
     return unpack(output, tmp_path / "out")
 

@@ -83,6 +83,21 @@ def test_collect_transfer_verify_export_and_a_tampering_caught(tmp_path: Path) -
     assert refused.returncode == 1 and "no longer matches" in refused.stderr
 
 
+def test_release_then_dispose_and_verify_expects_the_blob_gone(tmp_path: Path) -> None:
+    book = tmp_path / "RUNBOOK.md"
+    book.write_text(BOOK)
+    (tmp_path / "app.log").write_text("GET / 200\n")
+    sha = data(book, "add", "app.log")[0]["record"]["sha256"]
+    released = data(book, "release", sha[:8], "--to", "ACME Ltd", "--purpose", "case closed")
+    assert (released["action"], released["to_custodian"]) == ("released", "ACME Ltd")
+    done = opsbook(book, "dispose", sha[:8], "--purpose", "retention ended")
+    assert done.returncode == 0 and "disposed by ana" in done.stdout
+    assert not (tmp_path / "vault" / "sha256" / sha[:2] / sha).exists()
+    assert opsbook(book, "verify").returncode == 0
+    again = opsbook(book, "dispose", sha, "--purpose", "again")
+    assert again.returncode == 1 and "disposed of" in again.stderr
+
+
 def test_a_path_or_hash_that_leaves_is_refused_with_exit_2(tmp_path: Path) -> None:
     book = tmp_path / "RUNBOOK.md"
     book.write_text(BOOK)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.errors import Refused
-from opsbook.evidence import service
+from opsbook.evidence import handling, publishing, service
 from opsbook.evidence.place import EvidenceDir
 from opsbook.evidence.records import Action, Event, Record, decode, encode, quick_entry
 from opsbook.evidence.verify import Report
@@ -117,11 +117,11 @@ def rewrite(place: EvidenceDir, at: int, purpose: str) -> None:
 
 
 def test_a_rewritten_history_is_caught_against_a_kept_checkpoint(place: EvidenceDir) -> None:
-    outside = service.checkpoint(place=place, now=NOW).line.encode() + b"\n"
+    outside = publishing.checkpoint(place=place, now=NOW).line.encode() + b"\n"
     rewrite(place, 1, "nothing happened")
     # Whoever rewrote it also holds the key: drops the kept checkpoints and signs anew.
     place.checkpoints.unlink()
-    service.checkpoint(place=place, now=NOW)
+    publishing.checkpoint(place=place, now=NOW)
     assert service.verify_all(place=place).ok
     report = service.verify_all(place=place, outside=[("kept checkpoint k.json", outside)])
     assert first(report) == (
@@ -145,10 +145,10 @@ def test_a_torn_record_is_reported_and_blocks_appends_until_repaired(place: Evid
         out.write(b'ab12 {"seq":')
     assert first(service.verify_all(place=place)).startswith("record 6: is torn")
     with pytest.raises(Refused, match="torn"):
-        service.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
+        handling.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
     assert service.repair(place=place, now=NOW) == 12
     assert service.verify_all(place=place).ok
-    service.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
+    handling.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
     assert service.verify_all(place=place).ok
 
 

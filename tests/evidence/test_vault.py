@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.errors import BadInput, NotFound
-from opsbook.evidence import service
+from opsbook.evidence import handling, service
 from opsbook.evidence.names import blob_name, hash_prefix, inside_name
 from opsbook.evidence.place import EvidenceDir, evidence_root
 from tests.evidence.conftest import NOW
@@ -119,7 +119,7 @@ def test_a_transfer_of_a_changed_blob_is_refused_and_not_recorded(place: Evidenc
     blob.write_bytes(b"swapped")
     before = len(service.show(place=place, sha256=item.sha256).records)
     with pytest.raises(Exception, match="no longer matches"):
-        service.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
+        handling.transfer(place=place, sha256=item.sha256, to="x", purpose="y", actor="a", now=NOW)
     assert len(service.show(place=place, sha256=item.sha256).records) == before
 
 

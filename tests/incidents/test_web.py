@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,16 +171,20 @@ def test_the_worker_escalates_from_the_database_and_emails_the_backup(
     assert [m["To"] for m in smtp.messages][1:] == ["Sam Okafor <sam.okafor@example.com>"]
 
 
+def _open_security_incident(client: TestClient, headers: dict[str, str]) -> int:
+    made = client.post(
+        "/api/v1/incidents",
+        json={"severity": "SEV-1", "title": "Odd logins", "security": True},
+        headers=headers,
+    )
+    return int(made.json()["id"])
+
+
 def test_a_security_incident_blocks_shutdown_runs_until_an_admin_forces_one(
     client: TestClient, db: Database
 ) -> None:
     op, boss = _auth(db, Role.OPERATOR), _auth(db, Role.ADMIN)
-    made = client.post(
-        "/api/v1/incidents",
-        json={"severity": "SEV-1", "title": "Odd logins", "security": True},
-        headers=op,
-    )
-    incident_id = made.json()["id"]
+    incident_id = _open_security_incident(client, op)
     refused = client.post("/api/v1/procedures/shutdown/runs", json={"params": {}}, headers=op)
     assert refused.status_code == 422
     assert "DO NOT shut down systems — preserve evidence" in refused.json()["problems"][0]
@@ -278,3 +283,28 @@ def test_action_items_and_update_runbook_from_the_incident_page(
     assert state.source.runbook.issue("backups-fail-on-sundays") is not None  # reloaded live
     again = client.post(f"/incidents/{incident_id}/update-runbook", headers=boss)
     assert again.status_code == 422 and "already has an issue" in again.json()["detail"]
+
+
+def test_the_incident_page_shows_the_custody_of_its_evidence_with_a_transfer(
+    client: TestClient, db: Database, book_path: Path
+) -> None:
+    log = book_path.parent / "var" / "state" / "tinyweb.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"2026-11-27 03:00 POST /login 401\n" * 10)
+    op, boss = _auth(db, Role.OPERATOR), _auth(db, Role.ADMIN)
+    incident_id = _open_security_incident(client, op)
+    [item] = client.get(f"/api/v1/evidence?incident={incident_id}", headers=op).json()
+    moved = client.post(
+        f"/api/v1/evidence/{item['sha256']}/transfer",
+        json={"to": "Joe Ruiz", "purpose": "forensic lab"},
+        headers=boss,
+    )
+    assert moved.status_code == 200
+    page = client.get(f"/incidents/{incident_id}", headers={**op, "Accept": "text/html"}).text
+    custody = page.split('data-testid="custody"')[1].split("</table>")[0]
+    assert "held by Joe Ruiz" in custody
+    rows = re.findall(r"<tr><td>\d+</td><td>(\w+).*?</td><td>(.*?)</td><td>(.*?)</td>", custody)
+    assert rows == [
+        ("collected", "operator-1", "operator-1"),
+        ("transferred", "admin-1", "Joe Ruiz"),
+    ]

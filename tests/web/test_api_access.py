@@ -27,6 +27,8 @@ ADMIN_WRITES = ("/incidents/{incident_id}/update-runbook", "/incidents/{incident
 ADMIN_EVIDENCE = (
     "/api/v1/evidence/{sha256}/blob",
     "/api/v1/evidence/{sha256}/transfer",
+    "/api/v1/evidence/{sha256}/release",
+    "/api/v1/evidence/{sha256}/dispose",
     "/api/v1/evidence-verify",
     "/api/v1/incidents/{incident_id}/evidence.tar",
 )

@@ -97,3 +97,25 @@ def test_an_admin_verifies_and_exports_a_bundle_over_the_api(
     checked = client.get("/api/v1/evidence-verify", headers=admin).json()
     assert checked["ok"] is False
     assert checked["problems"][0].startswith(f"blob sha256/{digest[:2]}/{digest}:")
+
+
+def test_only_an_admin_releases_or_disposes_and_verify_expects_the_disposed_blob_gone(
+    client: TestClient, tokens: dict[str, str], state: AppState, tmp_path: Path
+) -> None:
+    place, digest = _collected(state, tmp_path)
+    viewer, admin = bearer(tokens["viewer"]), bearer(tokens["admin"])
+    release = f"/api/v1/evidence/{digest}/release"
+    dispose = f"/api/v1/evidence/{digest}/dispose"
+    assert client.post(release, headers=viewer, json={"to": "x", "purpose": "y"}).status_code == 403
+    assert client.post(dispose, headers=viewer, json={"purpose": "y"}).status_code == 403
+    assert client.post(dispose, headers=admin, json={"purpose": ""}).status_code == 422
+    released = client.post(release, headers=admin, json={"to": "ACME", "purpose": "closed"})
+    assert released.status_code == 200 and released.json()["action"] == "released"
+    disposed = client.post(dispose, headers=admin, json={"purpose": "retention ended"})
+    assert disposed.status_code == 200 and disposed.json()["verified"] is True
+    assert not place.vault.path_of(digest).exists()
+    shown = client.get(f"/api/v1/evidence/{digest}", headers=viewer).json()
+    assert shown["item"]["status"] == "disposed"
+    assert [r["action"] for r in shown["records"]] == ["collected", "released", "disposed"]
+    assert client.get("/api/v1/evidence-verify", headers=admin).json()["ok"] is True
+    assert client.get(f"/api/v1/evidence/{digest}/blob", headers=admin).status_code == 409

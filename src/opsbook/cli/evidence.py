@@ -1,7 +1,7 @@
-"""`opsbook evidence ...`: add, list, show, transfer, verify, checkpoint, export, repair.
+"""`opsbook evidence ...`: add, list, show, transfer, release, dispose, verify, checkpoint...
 
-Thin: parse, call a use case of `opsbook.evidence.service`, present. Heavy imports stay
-inside the commands so `opsbook --help` stays fast.
+Thin: parse, call a use case of `opsbook.evidence.service` (or `.handling`), present.
+Heavy imports stay inside the commands so `opsbook --help` stays fast.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def register(app: typer.Typer) -> None:
         ("list", list_, "opsbook evidence list --incident 3 --json"),
         ("show", show, "opsbook evidence show 5891b5b5"),
         ("transfer", transfer, 'opsbook evidence transfer 5891b5b5 --to "J. Ruiz" --purpose lab'),
+        ("release", release, 'opsbook evidence release 5891b5b5 --to "ACME Ltd" --purpose closed'),
+        ("dispose", dispose, 'opsbook evidence dispose 5891b5b5 --purpose "retention ended"'),
         ("verify", verify, "opsbook evidence verify --checkpoint kept.json"),
         ("checkpoint", checkpoint, "opsbook evidence checkpoint > head-2026-12-02.json"),
         ("export", export, "opsbook evidence export --incident 3 -o bundle.tar"),
@@ -158,7 +160,7 @@ def show(sha256: str = HASH, runbook: Path | None = RUNBOOK, as_json: bool = JSO
         print_json(json_data(shown))
         return
     item = shown.item
-    say(f"{item.sha256}  {item.kind}, {item.size:,} bytes", bold=True)
+    say(f"{item.sha256}  {item.kind}, {item.size:,} bytes, {item.status}", bold=True)
     say(f"  from {item.source}, collected {item.collected_at} by {item.collected_by}")
     say(f"  held by {item.custodian}; stored as {place.vault.path_of(item.sha256)}")
     for record in shown.records:
@@ -173,13 +175,52 @@ def transfer(
     as_json: bool = JSON,
 ) -> None:
     """Hand evidence to a named custodian, after re-hashing it."""
-    # lazy: keeps evidence.service off the start-up of `opsbook --help`
-    from opsbook.evidence import service
+    # lazy: keeps evidence.handling off the start-up of `opsbook --help`
+    from opsbook.evidence import handling
 
     place, _, _ = _place(runbook, as_json)
-    record = service.transfer(
+    record = handling.transfer(
         place=place, sha256=sha256, to=to, purpose=purpose, actor=who.user(), now=_now()
     )
+    _present(record, as_json)
+
+
+def release(
+    sha256: str = HASH,
+    to: str = typer.Option(..., "--to", help="Who it is released to (its owner, the police)."),
+    purpose: str = typer.Option(..., "--purpose", help="Why."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Release evidence out of custody for good, after re-hashing it."""
+    # lazy: keeps evidence.handling off the start-up of `opsbook --help`
+    from opsbook.evidence import handling
+
+    place, _, _ = _place(runbook, as_json)
+    record = handling.release(
+        place=place, sha256=sha256, to=to, purpose=purpose, actor=who.user(), now=_now()
+    )
+    _present(record, as_json)
+
+
+def dispose(
+    sha256: str = HASH,
+    purpose: str = typer.Option(..., "--purpose", help="Why (a retention rule, a court order)."),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Record that evidence is destroyed, then remove its bytes (its records stay)."""
+    # lazy: keeps evidence.handling off the start-up of `opsbook --help`
+    from opsbook.evidence import handling
+
+    place, _, _ = _place(runbook, as_json)
+    record = handling.dispose(
+        place=place, sha256=sha256, purpose=purpose, actor=who.user(), now=_now()
+    )
+    _present(record, as_json)
+
+
+def _present(record: Record, as_json: bool) -> None:
     if as_json:
         print_json(json_data(record))
     else:
@@ -223,11 +264,11 @@ def verify(
 
 def checkpoint(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
     """Sign the ledger's head and print it, to keep somewhere else."""
-    # lazy: keeps evidence.service off the start-up of `opsbook --help`
-    from opsbook.evidence import service
+    # lazy: keeps evidence.publishing off the start-up of `opsbook --help`
+    from opsbook.evidence import publishing
 
     place, _, _ = _place(runbook, as_json)
-    signed = service.checkpoint(place=place, now=_now())
+    signed = publishing.checkpoint(place=place, now=_now())
     if as_json:
         print_json(json_data(signed))
     else:
@@ -241,13 +282,13 @@ def export(
     as_json: bool = JSON,
 ) -> None:
     """Write an incident's evidence, custody, proofs and public key to a tar bundle."""
-    # lazy: keeps evidence.service off the start-up of `opsbook --help`
-    from opsbook.evidence import service
+    # lazy: keeps evidence.publishing off the start-up of `opsbook --help`
+    from opsbook.evidence import publishing
 
     place, _, _ = _place(runbook, as_json)
     if output.is_dir() or not output.parent.is_dir():
         fail(f"cannot write {output}: give a file in a folder that exists")
-    written = service.export(
+    written = publishing.export(
         place=place, incident=incident, output=output, actor=who.user(), now=_now()
     )
     if as_json:

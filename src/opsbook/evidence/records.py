@@ -118,6 +118,7 @@ class Entry(NamedTuple):
     kind: str
     prev: str
     hash: str
+    action: str
 
 
 # A record exactly as `encode` writes it (keys sorted, ASCII, no spaces), so a line in this
@@ -127,7 +128,7 @@ class Entry(NamedTuple):
 _STR = rb'"(?:[ !#-\[\]-~]|\\["\\/bfnrt]|\\u[0-9a-f]{4})*"'
 _COUNT = rb"(0|[1-9][0-9]*)"
 _CANONICAL = re.compile(
-    rb'\{"action":"(?:collected|transferred|examined|exported|released|disposed)",'
+    rb'\{"action":"(collected|transferred|examined|exported|released|disposed)",'
     rb'"actor":'
     + _STR
     + rb',"from_custodian":'
@@ -159,10 +160,21 @@ def quick_entry(line: bytes) -> tuple[Entry, bytes] | None:
     text = leaf.hex()
     if text.encode() != own:
         return None
-    kind, prev, seq, sha256, size = found.groups()
-    return Entry(int(seq), sha256.decode(), int(size), kind.decode(), prev.decode(), text), leaf
+    action, kind, prev, seq, sha256, size = found.groups()
+    entry = Entry(
+        int(seq), sha256.decode(), int(size), kind.decode(), prev.decode(), text, action.decode()
+    )
+    return entry, leaf
 
 
 def entry_of(record: Record) -> Entry:
     """Return what verify needs of a decoded record."""
-    return Entry(record.seq, record.sha256, record.size, record.kind, record.prev, record.hash)
+    return Entry(
+        record.seq,
+        record.sha256,
+        record.size,
+        record.kind,
+        record.prev,
+        record.hash,
+        record.action,
+    )

@@ -1,4 +1,7 @@
-"""The evidence use cases: add, list, show, transfer, verify, checkpoint, export, repair.
+"""The evidence use cases: add, list, show, verify, repair.
+
+Those that hand evidence on (transfer, examine, release, dispose) are in `handling`; those
+that publish the ledger (checkpoint, export) in `publishing`.
 
 Each takes the evidence directory and keyword-only arguments, returns frozen views and
 raises the shared errors. Writes go through the ledger's lock, so records of two processes
@@ -7,24 +10,20 @@ never interleave; the time is given, never read here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import asdict as json_fields
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
 from opsbook.errors import BadInput, NotFound, Refused
-from opsbook.evidence import checkpoints as marks
-from opsbook.evidence.bundle import write_bundle
+from opsbook.evidence.custody_states import MOVES, Custody, state_of
 from opsbook.evidence.logs import expand, log_paths
-from opsbook.evidence.merkle import RootAccumulator
 from opsbook.evidence.names import hash_prefix
 from opsbook.evidence.place import EvidenceDir
-from opsbook.evidence.records import Action, BadLine, Event, Record, decode, utc_text
+from opsbook.evidence.records import Action, BadLine, Event, Record
 from opsbook.evidence.vault import rehash
 from opsbook.evidence.verify import Report, verify
-from opsbook.evidence.views import AddedView, CheckpointView, CustodyView, ExportView, ItemView
+from opsbook.evidence.views import AddedView, CustodyView, ItemView
+from opsbook.transitions import apply
 
 MAX_TEXT = 1000
 
@@ -42,7 +41,7 @@ def add(
     """Store each path (file or directory) in the vault and record that it was collected."""
     if not paths:
         raise BadInput("name at least one file or directory to add")
-    _text("--reason", reason)
+    check_text("--reason", reason)
     for path in paths:  # all of them before any: a bad one leaves nothing half added
         place.vault.check(path)
     stored = [(path, place.vault.ingest(path)) for path in paths]
@@ -115,7 +114,7 @@ def custody(place: EvidenceDir) -> dict[str, list[Record]]:
     return by_hash
 
 
-def _item(records: Sequence[Record]) -> ItemView:
+def item_view(records: Sequence[Record]) -> ItemView:
     first, last = records[0], records[-1]
     return ItemView(
         sha256=first.sha256,
@@ -127,12 +126,13 @@ def _item(records: Sequence[Record]) -> ItemView:
         incident=next((r.incident for r in records if r.incident is not None), None),
         custodian=last.to_custodian or last.actor,
         events=len(records),
+        status=str(state_of(r.action for r in records)),
     )
 
 
 def list_items(*, place: EvidenceDir, incident: int | None = None) -> list[ItemView]:
     """Return every piece of evidence (of one incident, if given), first collected first."""
-    items = [_item(records) for records in custody(place).values()]
+    items = [item_view(records) for records in custody(place).values()]
     return [i for i in items if incident is None or i.incident == incident]
 
 
@@ -146,45 +146,10 @@ def show(*, place: EvidenceDir, sha256: str) -> CustodyView:
     if len(matches) > 1:
         raise BadInput(f"{wanted} is the prefix of {len(matches)} hashes; give more digits")
     records = by_hash[matches[0]]
-    return CustodyView(_item(records), tuple(records))
+    return CustodyView(item_view(records), tuple(records))
 
 
-def transfer(
-    *, place: EvidenceDir, sha256: str, to: str, purpose: str, actor: str, now: datetime
-) -> Record:
-    """Hand evidence to a named custodian, after re-hashing it and finding it unchanged."""
-    _text("--to", to, required=True)
-    _text("--purpose", purpose, required=True)
-    return _custody_event(
-        place=place,
-        sha256=sha256,
-        action=Action.TRANSFERRED,
-        to=to,
-        purpose=purpose,
-        actor=actor,
-        now=now,
-    )
-
-
-def examine(
-    *, place: EvidenceDir, sha256: str, purpose: str, actor: str, now: datetime
-) -> tuple[Record, Path]:
-    """Record that someone reads the evidence (after re-hashing it); return where it is."""
-    _text("purpose", purpose)
-    item = show(place=place, sha256=sha256).item
-    record = _custody_event(
-        place=place,
-        sha256=item.sha256,
-        action=Action.EXAMINED,
-        to=item.custodian,
-        purpose=purpose,
-        actor=actor,
-        now=now,
-    )
-    return record, place.vault.path_of(item.sha256)
-
-
-def _custody_event(
+def record_event(
     *,
     place: EvidenceDir,
     sha256: str,
@@ -195,7 +160,9 @@ def _custody_event(
     now: datetime,
     incident: int | None = None,
 ) -> Record:
+    """Record an action on held evidence after re-hashing it; Refused if it changed or moved on."""
     item = show(place=place, sha256=sha256).item
+    apply(MOVES, Custody(item.status), action)
     path = place.vault.path_of(item.sha256)
     try:
         digest, size = rehash(path)
@@ -237,101 +204,30 @@ def verify_all(
     )
 
 
-def checkpoint(*, place: EvidenceDir, now: datetime) -> CheckpointView:
-    """Sign the ledger's head with the custody key and keep the checkpoint."""
-    return checkpoint_view(_sign_head(place, now))
-
-
-def _sign_head(place: EvidenceDir, now: datetime) -> marks.Checkpoint:
-    with place.ledger.locked():
-        accumulator = RootAccumulator()
-        try:
-            for record in place.ledger.records():
-                accumulator.add(bytes.fromhex(record.hash))
-        except BadLine as exc:
-            raise Refused(f"{place.ledger.path}: {exc}", "run `opsbook evidence verify`") from None
-        keys = place.keys
-        signed = marks.sign(
-            keys.private(),
-            keys.key_id(),
-            size=accumulator.size,
-            root=accumulator.root().hex(),
-            time=utc_text(now),
-        )
-        line = marks.line(signed)
-        with place.checkpoints.open("ab") as out:
-            out.write(line)
-            out.flush()
-            os.fsync(out.fileno())
-    return signed
-
-
-def checkpoint_view(signed: marks.Checkpoint) -> CheckpointView:
-    """Return a checkpoint as its view, with the line to keep elsewhere."""
-    return CheckpointView(
-        signed.size,
-        signed.root,
-        signed.time,
-        signed.key,
-        signed.signature,
-        marks.line(signed).decode().strip(),
-    )
-
-
-def export(
-    *, place: EvidenceDir, incident: int, output: Path, actor: str, now: datetime
-) -> ExportView:
-    """Write an incident's evidence, its custody with proofs and a signed head to a tar."""
-    items = list_items(place=place, incident=incident)
-    if not items:
-        raise NotFound(f"no evidence for incident {incident}", "see `opsbook evidence list`")
-    for item in items:
-        _custody_event(
-            place=place,
-            sha256=item.sha256,
-            action=Action.EXPORTED,
-            to=item.custodian,  # a copy leaves; the evidence stays with its custodian
-            purpose=f"exported to {output.name}",
-            actor=actor,
-            now=now,
-            incident=incident,
-        )
-    signed = _sign_head(place, now)
-    wanted = {item.sha256 for item in items}
-    for item in items:
-        if item.kind == "directory":
-            wanted |= {str(e["sha256"]) for e in place.vault.manifest(item.sha256) if "sha256" in e}
-    lines = list(islice(place.ledger.lines(), signed.size))
-    seqs = [n for n, raw in enumerate(lines) if _names(raw) in wanted]
-    write_bundle(
-        output,
-        blobs=[(h, place.vault.path_of(h)) for h in sorted(wanted)],
-        lines=lines,
-        slice_seqs=seqs,
-        mark=signed,
-        public_pem=place.keys.public_pem(),
-        manifest={
-            "incident": incident,
-            "created": utc_text(now),
-            "items": [json_fields(item) for item in items],
-            "checkpoint": json_fields(checkpoint_view(signed)),
-        },
-    )
-    return ExportView(str(output), incident, len(items), len(seqs), checkpoint_view(signed))
-
-
-def _names(raw: bytes) -> str:
-    """Return the hash of the evidence a ledger line is about."""
-    return str(decode(raw.rstrip(b"\n"))[0].sha256)
-
-
 def repair(*, place: EvidenceDir, now: datetime) -> int:
     """Set a torn last record aside so the ledger can go on; return the bytes moved."""
     return place.ledger.repair(now)
 
 
-def _text(name: str, value: str, *, required: bool = False) -> None:
+def check_text(name: str, value: str, *, required: bool = False) -> None:
+    """Refuse text from outside that is empty (when required), too long or holds NUL."""
     if required and not value.strip():
         raise BadInput(f"{name} must not be empty")
     if len(value) > MAX_TEXT or "\x00" in value:
         raise BadInput(f"{name} must be at most {MAX_TEXT} characters, without NUL")
+
+
+def incident_custody(
+    *, place: EvidenceDir, incident: int, hashes: Sequence[str] = ()
+) -> list[CustodyView]:
+    """Return the custody of an incident's evidence: the hashes given, then any other the
+    ledger files under the incident, each once, oldest record first."""
+    by_hash = custody(place)
+    wanted = list(hashes) + [
+        h for h, records in by_hash.items() if any(r.incident == incident for r in records)
+    ]
+    return [
+        CustodyView(item_view(by_hash[h]), tuple(by_hash[h]))
+        for h in dict.fromkeys(wanted)
+        if h in by_hash
+    ]

@@ -45,6 +45,13 @@ class Vault:
         """Return where the blob with this hash lives (whether or not it does)."""
         return self.root / blob_name(sha256)
 
+    def remove(self, sha256: str) -> None:
+        """Delete a blob (disposed evidence) and make the deletion durable."""
+        path = self.path_of(sha256)
+        path.unlink(missing_ok=True)
+        if path.parent.is_dir():
+            _fsync_directory(path.parent)
+
     def blobs(self) -> Iterator[Path]:
         """Yield every blob file under `sha256/`, in name order."""
         base = self.root / "sha256"

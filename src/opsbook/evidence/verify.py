@@ -13,6 +13,7 @@ from pathlib import Path
 from opsbook.errors import BadInput
 from opsbook.evidence import checkpoints
 from opsbook.evidence.checkpoints import Checkpoint
+from opsbook.evidence.custody_states import Custody, after
 from opsbook.evidence.ledger import Ledger
 from opsbook.evidence.merkle import RootAccumulator
 from opsbook.evidence.names import HASH
@@ -90,6 +91,8 @@ def verify(
     accumulator = RootAccumulator()
     walk = _Walk()
     named: dict[str, Entry] = {}
+    states: dict[str, Custody] = {}
+    disposals: dict[str, int] = {}
     if 0 in wanted:
         roots[0] = accumulator.root().hex()
     for number, line in enumerate(ledger.lines()):
@@ -99,6 +102,11 @@ def verify(
         record, leaf = checked
         accumulator.add(leaf)
         named.setdefault(record.sha256, record)
+        state = states[record.sha256] = after(
+            states.get(record.sha256, Custody.HELD), record.action
+        )
+        if state is Custody.DISPOSED:
+            disposals[record.sha256] = record.seq
         if accumulator.size in wanted:
             roots[accumulator.size] = accumulator.root().hex()
     public = keys.public()
@@ -107,7 +115,8 @@ def verify(
         problems += _check_mark(label, mark, public, key_id, walk, roots)
     count = 0
     if blobs:
-        count = _check_blobs(vault, named, problems)
+        gone = {h: disposals[h] for h, s in states.items() if s is Custody.DISPOSED}
+        count = _check_blobs(vault, named, gone, problems)
     return Report(walk.good, accumulator.root().hex(), len(marks), count, tuple(problems))
 
 
@@ -218,7 +227,10 @@ def _check_mark(
         )
 
 
-def _check_blobs(vault: Vault, named: dict[str, Entry], problems: list[Problem]) -> int:
+def _check_blobs(
+    vault: Vault, named: dict[str, Entry], gone: dict[str, int], problems: list[Problem]
+) -> int:
+    """Re-hash every blob; name each one missing, unless a record disposed of it."""
     count = 0
     seen = set()
     for path in vault.blobs():
@@ -237,21 +249,31 @@ def _check_blobs(vault: Vault, named: dict[str, Entry], problems: list[Problem])
             problems.append(Problem(name, f"its contents hash to {digest} (it was changed)"))
         elif path.name in named and named[path.name].size != size:
             problems.append(Problem(name, f"is {size} bytes, its record says otherwise"))
+    kept: set[str] = set()  # blobs that evidence still held names
     for sha256, record in named.items():
+        if sha256 in gone:
+            continue
+        kept.add(sha256)
         if sha256 not in seen:
             problems.append(
                 Problem(f"blob {sha256}", f"is missing (record {record.seq} collected it)")
             )
         elif record.kind == "directory":
-            problems += _check_manifest(vault, sha256, seen)
+            problems += _check_manifest(vault, sha256, seen, kept)
+    problems += [
+        Problem(f"blob {sha256}", f"is still in the vault, though record {seq} disposed of it")
+        for sha256, seq in gone.items()
+        if sha256 in seen and sha256 not in kept
+    ]
     return count
 
 
-def _check_manifest(vault: Vault, sha256: str, seen: set[str]) -> list[Problem]:
+def _check_manifest(vault: Vault, sha256: str, seen: set[str], kept: set[str]) -> list[Problem]:
     try:
         entries = vault.manifest(sha256)
     except BadInput as exc:
         return [Problem(f"blob {sha256}", exc.message)]
+    kept |= {str(entry["sha256"]) for entry in entries if "sha256" in entry}
     return [
         Problem(f"blob {sha256}", f"lists {entry.get('path')} as {entry['sha256']}, missing")
         for entry in entries

@@ -9,7 +9,7 @@ from opsbook.evidence.records import Record
 
 @dataclass(frozen=True)
 class ItemView:
-    """One piece of evidence: its hash, size, kind, where it came from and who holds it."""
+    """One piece of evidence: its hash, size, kind, where it came from, who holds it, its state."""
 
     sha256: str
     size: int
@@ -20,6 +20,7 @@ class ItemView:
     incident: int | None
     custodian: str
     events: int
+    status: str  # held, released or disposed (its bytes gone, its records kept)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ class TransferIn(BaseModel):
     purpose: str = Field(min_length=1, max_length=MAX_TEXT, description="What for.")
 
 
+class DisposeIn(BaseModel):
+    purpose: str = Field(min_length=1, max_length=MAX_TEXT, description="Why it is destroyed.")
+
+
 class VerifyOut(BaseModel):
     ok: bool
     records: int

@@ -7,7 +7,12 @@ import asyncio
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from opsbook.errors import Refused
+from opsbook.evidence import service as evidence
+from opsbook.evidence.place import EvidenceDir, evidence_root
+from opsbook.evidence.views import CustodyView
 from opsbook.incidents import service
 from opsbook.incidents.alerts import IncidentOpener
 from opsbook.incidents.channels import pager_for
@@ -49,6 +54,28 @@ class IncidentPage:
     issues: Mapping[str, TroubleshootingIssue | None]
     shutdowns: tuple[Procedure, ...]  # what the guard refuses while it is open
     is_open: bool
+    custody: tuple[CustodyView, ...]  # of each piece of its evidence, oldest record first
+    custody_problem: str  # why the custody could not be read, if it could not
+
+
+def evidence_place(state: AppState) -> EvidenceDir:
+    """Return the evidence directory of the runbook the app serves."""
+    runbook = state.source.runbook
+    return EvidenceDir(evidence_root(Path(runbook.path), runbook.settings, state.environ))
+
+
+def incident_custody(
+    state: AppState, incident: IncidentDetailView
+) -> tuple[tuple[CustodyView, ...], str]:
+    """Return the custody of the incident's evidence, or why the ledger could not be read."""
+    hashes = [e.sha256 for e in incident.evidence if e.sha256]
+    try:
+        found = evidence.incident_custody(
+            place=evidence_place(state), incident=incident.id, hashes=hashes
+        )
+    except Refused as exc:
+        return (), exc.message  # the page still shows; `verify` says what is wrong
+    return tuple(found), ""
 
 
 def incident_page_view(state: AppState, incident_id: int) -> IncidentPage:
@@ -67,6 +94,7 @@ def incident_page_view(state: AppState, incident_id: int) -> IncidentPage:
                 continue
             if plan_reasons(plan):
                 shutdowns.append(proc)
+    custody, custody_problem = incident_custody(state, incident)
     return IncidentPage(
         incident=incident,
         rank=severity_rank(state, incident.severity),
@@ -75,6 +103,8 @@ def incident_page_view(state: AppState, incident_id: int) -> IncidentPage:
         issues={m.issue_id: runbook.issue(m.issue_id) for m in matches},
         shutdowns=tuple(shutdowns),
         is_open=is_open,
+        custody=custody,
+        custody_problem=custody_problem,
     )
 
 

@@ -1,4 +1,4 @@
-"""The evidence vault over the API: viewers see metadata; admins read, transfer, verify, export.
+"""The evidence vault over the API: viewers see metadata; admins read, hand on, verify, export.
 
 Every read of a blob is itself a custody event (`examined`), recorded after the blob is
 re-hashed and found unchanged, before a byte is sent.
@@ -7,7 +7,7 @@ re-hashed and found unchanged, before a byte is sent.
 from __future__ import annotations
 
 import os
-from pathlib import Path as FilePath
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -15,14 +15,15 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from opsbook.access.model import Principal
-from opsbook.evidence import service
-from opsbook.evidence.place import EvidenceDir, evidence_root
+from opsbook.evidence import handling, publishing, service
+from opsbook.evidence.place import EvidenceDir
 from opsbook.evidence.records import Record
 from opsbook.evidence.views import CustodyView, ItemView
 from opsbook.inputs import MAX_ID
 from opsbook.store.private import private_directory
 from opsbook.web.auth import GuardedRoute, admin, viewer
-from opsbook.web.evidence_schemas import TransferIn, VerifyOut
+from opsbook.web.evidence_schemas import DisposeIn, TransferIn, VerifyOut
+from opsbook.web.incidents_view import evidence_place
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.state import app_state
 
@@ -39,9 +40,7 @@ Hash = Annotated[
 
 
 def _place(request: Request) -> EvidenceDir:
-    state = app_state(request)
-    runbook = state.source.runbook
-    return EvidenceDir(evidence_root(FilePath(runbook.path), runbook.settings, state.environ))
+    return evidence_place(app_state(request))
 
 
 @router.get("/api/v1/evidence", response_model=list[ItemView], responses=AUTH)
@@ -71,10 +70,50 @@ def transfer_evidence(
     sha256: Hash, body: TransferIn, request: Request, principal: Principal = Depends(admin)
 ) -> Record:
     """Hand evidence to a named custodian, after re-hashing it."""
-    return service.transfer(
+    return _hand_to(handling.transfer, sha256, body, request, principal)
+
+
+@router.post(
+    "/api/v1/evidence/{sha256}/release",
+    response_model=Record,
+    responses={**AUTH, **NOT_FOUND, **INVALID},
+)
+def release_evidence(
+    sha256: Hash, body: TransferIn, request: Request, principal: Principal = Depends(admin)
+) -> Record:
+    """Release evidence out of custody for good (to its owner, the police), after re-hashing it."""
+    return _hand_to(handling.release, sha256, body, request, principal)
+
+
+def _hand_to(
+    case: Callable[..., Record],
+    sha256: str,
+    body: TransferIn,
+    request: Request,
+    principal: Principal,
+) -> Record:
+    return case(
         place=_place(request),
         sha256=sha256,
         to=body.to,
+        purpose=body.purpose,
+        actor=principal.name,
+        now=app_state(request).clock(),
+    )
+
+
+@router.post(
+    "/api/v1/evidence/{sha256}/dispose",
+    response_model=Record,
+    responses={**AUTH, **NOT_FOUND, **INVALID},
+)
+def dispose_evidence(
+    sha256: Hash, body: DisposeIn, request: Request, principal: Principal = Depends(admin)
+) -> Record:
+    """Record that evidence is destroyed, then remove its bytes; its records stay."""
+    return handling.dispose(
+        place=_place(request),
+        sha256=sha256,
         purpose=body.purpose,
         actor=principal.name,
         now=app_state(request).clock(),
@@ -90,7 +129,7 @@ def read_blob(
     sha256: Hash, request: Request, principal: Principal = Depends(admin)
 ) -> FileResponse:
     """Send the evidence's bytes; the read is recorded as `examined` in its custody."""
-    _, path = service.examine(
+    _, path = handling.examine(
         place=_place(request),
         sha256=sha256,
         purpose="read through the API",
@@ -130,7 +169,7 @@ def export_evidence(
     place = _place(request)
     private_directory(place.vault.temporary)
     output = place.vault.temporary / f".export-{os.getpid()}-{os.urandom(6).hex()}.tar"
-    service.export(
+    publishing.export(
         place=place,
         incident=incident_id,
         output=output,

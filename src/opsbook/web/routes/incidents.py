@@ -252,6 +252,8 @@ def incident_page(
         issues=shown.issues,
         shutdowns=shown.shutdowns,
         is_open=shown.is_open,
+        custody=shown.custody,
+        custody_problem=shown.custody_problem,
         note_kinds=service.NOTE_KINDS,
     )
 
