@@ -27,9 +27,12 @@ shell: {shell}
 
 **Steps**:
 1. Start the helper: `sleep 300 >/dev/null 2>&1 & echo $! > daemon.pid`
-2. Transform: `echo run >> runs.txt; bash -c 'echo $$ > child.pid; sleep 2; touch marker'`
+2. Transform: `echo run >> runs.txt; bash -c 'echo $$ > child.pid; sleep {seconds}; touch marker'`
 3. Switch over: `echo switch >> log.txt`
 """
+# Long enough that a loaded machine cannot let the step finish between the test seeing
+# child.pid and its kill -9 reaching opsbook (2 s once did, under a full suite on 2 cores).
+STEP_SECONDS = 5
 
 
 def alive(pid: int) -> bool:
@@ -53,7 +56,7 @@ def test_kill_9_mid_step_kills_the_step_and_resume_runs_it_again_as_the_next_att
     tmp_path: Path, shell: str
 ) -> None:
     book = tmp_path / "RUNBOOK.md"
-    book.write_text(BOOK.format(shell=shell))
+    book.write_text(BOOK.format(shell=shell, seconds=STEP_SECONDS))
     env = cli_env(tmp_path / "state")
     proc = subprocess.Popen(
         [OPSBOOK, "run", str(book), "migrate"],
@@ -64,13 +67,14 @@ def test_kill_9_mid_step_kills_the_step_and_resume_runs_it_again_as_the_next_att
     daemon = wait_for_file(tmp_path / "daemon.pid")
     try:
         child = wait_for_file(tmp_path / "child.pid")
+        finished_by = time.monotonic() + STEP_SECONDS + 0.5  # when a surviving step would be done
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 5
         while alive(child) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert not alive(child), "the step's process outlived opsbook"
-        time.sleep(2.5)  # past the moment the orphaned step would have finished
+        time.sleep(max(0.0, finished_by - time.monotonic()))
         assert not (tmp_path / "marker").exists(), "the step went on without opsbook"
         assert alive(daemon), "a job an earlier step started on purpose was killed"
 
