@@ -17,7 +17,7 @@ import typer
 from opsbook.cli import who
 from opsbook.cli.ids import limit_option
 from opsbook.cli.options import json_option, runbook_option
-from opsbook.cli.output import EXIT_FAILED, fail, json_data, load_or_exit, print_json, say
+from opsbook.cli.output import EXIT_FAILED, fail, json_data, load_or_exit, print_json, say, when
 from opsbook.inputs import MAX_ID
 
 if TYPE_CHECKING:
@@ -74,10 +74,12 @@ def _place(runbook: Path | None, as_json: bool) -> tuple[EvidenceDir, tuple[str,
 
 
 def _record_line(record: Record) -> str:
-    moved = f" {record.from_custodian} → {record.to_custodian}" if record.from_custodian else ""
+    handed = record.from_custodian and record.from_custodian != record.to_custodian
+    moved = f": {record.from_custodian} → {record.to_custodian}" if handed else ""
     checked = " (re-hashed: unchanged)" if record.verified else ""
     purpose = f" — {record.purpose}" if record.purpose else ""
-    return f"#{record.seq} {record.time} {record.action} by {record.actor}{moved}{checked}{purpose}"
+    at = when(record.time)
+    return f"#{record.seq} {at} {record.action} by {record.actor}{moved}{checked}{purpose}"
 
 
 def add(
