@@ -1,5 +1,6 @@
-"""`opsbook check` refuses what is not a runbook file at once: devices, FIFOs, directories,
-files past the size limit, text that is not UTF-8; exit 2 with a message, nothing read on."""
+"""`opsbook check` refuses what is not a runbook file at once: devices, FIFOs, folders with
+no runbooks, files past the size limit, text that is not UTF-8; exit 2 with a message,
+nothing read on."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ def test_a_fifo_nobody_writes_to_is_refused_without_waiting(tmp_path: Path) -> N
     assert_refused(fifo, "is a FIFO (named pipe), not a regular file")
 
 
-def test_a_directory_is_refused(tmp_path: Path) -> None:
-    assert_refused(tmp_path, "is a directory, not a regular file")
+def test_a_folder_without_runbooks_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not Markdown\n")
+    assert_refused(tmp_path, "holds no Markdown files (*.md) to check")
 
 
 @pytest.mark.parametrize("extra", [1, 100 * 2**20])

@@ -25,9 +25,10 @@ JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts.")
 def register(app: typer.Typer) -> None:
     """Add the document commands to the app."""
     app.command("init", help="Write a starter RUNBOOK.md.\n\nExample: opsbook init ops/")(init)
-    app.command(help="Validate a runbook and summarise it.\n\nExample: opsbook check RUNBOOK.md")(
-        check
-    )
+    app.command(
+        help="Validate a runbook and summarise it; given a folder or several files, say what "
+        "each one holds.\n\nExample: opsbook check RUNBOOK.md   or   opsbook check runbooks/"
+    )(check)
     app.command(help="Print the parsed runbook.\n\nExample: opsbook inspect RUNBOOK.md --json")(
         inspect
     )
@@ -52,12 +53,25 @@ def init(
     console().print(f"Wrote {target}. Next: edit it, then run `opsbook check {target}`.")
 
 
-def check(path: Path | None = RUNBOOK_ARG, as_json: bool = JSON_OPT) -> None:
+def check(
+    paths: list[Path] | None = typer.Argument(
+        None,
+        help="Runbook file, several files, or a folder of runbooks "
+        "(default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).",
+        show_default=False,
+    ),
+    as_json: bool = JSON_OPT,
+) -> None:
+    if paths and (len(paths) > 1 or paths[0].is_dir()):
+        # lazy: off the start-up of a one-file `opsbook check`
+        from opsbook.cli.check_folder import check_many
+
+        return check_many(paths, as_json)
     # lazy: off the start-up of `opsbook --help`: runbook.summary, runbook.validate
     from opsbook.runbook.summary import summarize
     from opsbook.runbook.validate import validate, warnings
 
-    runbook = load_or_exit(path, as_json)
+    runbook = load_or_exit(paths[0] if paths else None, as_json)
     notes = warnings(validate(runbook))
     counts = summarize(runbook)
     if as_json:
