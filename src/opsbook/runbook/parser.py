@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from opsbook.runbook import sections, table_rows
@@ -211,15 +212,17 @@ class _RunbookDraft:
 class _Reader:
     """One pass over the document, filling drafts and collecting problems."""
 
-    def __init__(self, doc: Document, path: str) -> None:
+    def __init__(self, doc: Document, path: str, title: str = "") -> None:
         self.doc = doc
         self.path = path
+        self.title = title  # the front matter's, for a page whose only title is there
         self.problems: list[Problem] = []
         self.values = _RunbookDraft()
         self.procedures: list[_ProcedureDraft] = []
         self.issues: list[_IssueDraft] = []
         self.sections: list[Section] = []
         self.owner: dict[int, _ProcedureDraft | _IssueDraft] = {}
+        self.alert_page: _IssueDraft | None = None  # a file that is one alert's runbook
 
     def error(self, exc: ValueProblem, line: int = 0) -> None:
         self.problems.append(Problem(exc.line or line, exc.message, exc.hint, self.path))
@@ -231,12 +234,31 @@ class _Reader:
                 Heading(title="", level=0, line=1, blocks=self.doc.lead),
                 Heading("", 0, 1, self.doc.lead).parts(),
             )
+        self.alert_page = self.lone_alert(self.doc.headings)
         for heading in walk(self.doc.headings):
             self.read_heading(heading)
 
+    def lone_alert(self, top: list[Heading]) -> _IssueDraft | None:
+        """Return the one issue of a one-alert page with no `#` title of its own.
+
+        Such a page (`title:` in front matter, then `## Meaning`, `## Diagnosis`, ...)
+        is one troubleshooting issue whose parts are its top-level sections.
+        """
+        if not top or any(h.level == 1 for h in top):
+            return None
+        kinds = [ISSUE_PARTS.get(norm(h.title)) for h in top]
+        if len({k for k in kinds if k}) < 2 and kinds[0] != "diagnosis":
+            return None
+        title = self.title or PurePath(self.path).stem.replace("-", " ").replace("_", " ")
+        issue = _IssueDraft(title=title, line=top[0].line)
+        self.issues.append(issue)
+        if not self.values.title:
+            self.values.title = title
+        return issue
+
     def read_heading(self, heading: Heading) -> None:
         title = norm(heading.title)
-        parent = self.owner.get(id(heading.parent)) if heading.parent else None
+        parent = self.owner.get(id(heading.parent)) if heading.parent else self.alert_page
         parts = heading.parts()
         parts[0].label = heading.title
         if isinstance(parent, _ProcedureDraft) and title in PROCEDURE_PARTS:
@@ -414,13 +436,15 @@ def _joined(inline: str, body: str) -> str:
 
 def parse_runbook(text: str, path: str = "RUNBOOK.md") -> Runbook:
     """Parse runbook Markdown into the model; raise RunbookError listing every problem."""
-    doc = read_document(text)
+    doc = read_document(text.removeprefix("\ufeff"))  # a BOM would hide the front matter
     reader = _Reader(doc, path)
     try:
         settings, hosts, groups = read_front_matter(doc.front_matter, doc.front_matter_line)
     except ValueProblem as exc:
         reader.error(exc, doc.front_matter_line)
         settings, hosts, groups = {}, {}, {}
+    if isinstance(settings.get("title"), str):
+        reader.title = str(settings["title"]).strip()
     reader.read()
     runbook = _assemble(reader, path, settings, hosts, groups)
     problems = reader.problems + [p for p in validate(runbook) if p.message and not _warning(p)]
