@@ -1,24 +1,21 @@
-"""`opsbook check DIR` (or several files): a repository of runbooks, a line per file."""
+"""`opsbook check DIR` (or several files): a repository of runbooks, a line per file.
+
+Loaded only when `check` is given a folder or several files (cli/document.py).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from opsbook.cli.output import EXIT_BAD_INPUT, fail, json_data, print_json, say
-
-if TYPE_CHECKING:
-    from opsbook.runbook.repository import FileReport
+from opsbook.runbook.loader import load_runbook
+from opsbook.runbook.problems import RunbookError
+from opsbook.runbook.repository import FileReport, report, runbook_files
+from opsbook.runbook.validate import validate, warnings
 
 
 def check_many(paths: list[Path], as_json: bool) -> None:
     """Read every runbook named or found under a folder; report each and a summary."""
-    # lazy: off the start-up of `opsbook --help`: the parser, the validator, step rules
-    from opsbook.runbook.loader import load_runbook
-    from opsbook.runbook.problems import RunbookError
-    from opsbook.runbook.repository import FileReport, report, runbook_files
-    from opsbook.runbook.validate import validate, warnings
-
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -41,8 +38,8 @@ def check_many(paths: list[Path], as_json: bool) -> None:
     if as_json:
         print_json({"files": json_data(reports), "summary": _summary(reports)})
     else:
-        for line in map(_line, reports):
-            say(line[0], fg=line[1])
+        for text, colour in map(_line, reports):
+            say(text, fg=colour)
         say(_said(_summary(reports)), bold=True)
     if bad:
         raise SystemExit(EXIT_BAD_INPUT)

@@ -216,8 +216,9 @@ def list_(
         print_json(json_data(rows))
     elif not rows:
         console().print('No incidents. Open one with: opsbook incidents open -s SEV-3 -t "..."')
-    for row in [] if as_json else rows:
-        console().print(_line(row), markup=True, highlight=False)
+    else:
+        for row in rows:
+            console().print(_line(row), markup=True, highlight=False)
     say_more(shown, len(shown.items))
 
 

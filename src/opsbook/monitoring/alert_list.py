@@ -32,6 +32,7 @@ from sqlalchemy import (
 from opsbook.errors import BadInput
 from opsbook.monitoring.lifecycle import OPEN
 from opsbook.monitoring.tables import AlertRow
+from opsbook.paging import encode_cursor
 
 _TRIGRAM = 3  # the shortest text a trigram index can find
 COUNT_CAP = 10_000  # a total beyond this is given as "at least"; counting on costs a scan
@@ -93,6 +94,11 @@ def list_query(
         query = query.where(_after(order, after))
     rows = query.order_by(*(key.desc() for key in order)).limit(limit + 1)
     return ListQuery(rows, counted)
+
+
+def cursor_after(row: AlertRow, where: AlertFilter) -> str:
+    """Return the cursor of the page after `row`, in the order `list_query` reads."""
+    return encode_cursor(None if where.text else row.updated_at, row.id)
 
 
 def _after(order: tuple[Any, ...], after: tuple[datetime | None, int]) -> ColumnElement[bool]:

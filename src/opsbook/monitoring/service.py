@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from opsbook.errors import BadInput, NotFound, TooLarge
 from opsbook.inputs import check_text, check_time
-from opsbook.monitoring.alert_list import COUNT_CAP, AlertFilter, list_query
+from opsbook.monitoring.alert_list import COUNT_CAP, AlertFilter, cursor_after, list_query
 from opsbook.monitoring.alert_search import catch_up_batch
 from opsbook.monitoring.alertmanager import AmPayload
 from opsbook.monitoring.evaluation import RuleAlerts, store_track, track_of
@@ -129,16 +129,13 @@ def list_alerts(
         rows = list(session.scalars(statements.rows))
         counted = int(session.scalar(statements.count) or 0)
         items = tuple(alert_view(row) for row in rows[:limit])
-    last = rows[limit - 1] if len(rows) > limit else None
-    following = None
-    if last is not None:  # a search pages by id alone (see alert_list)
-        following = encode_cursor(None if text else last.updated_at, last.id)
+    following = cursor_after(rows[limit - 1], where) if len(rows) > limit else None
     return Page(items, min(counted, COUNT_CAP), following, total_exact=counted <= COUNT_CAP)
 
 
 def index_alerts(*, db: Database) -> int:
     """Bring SQLite's search index up to date, a batch per transaction; return how many."""
-    if not db.url.startswith("sqlite"):
+    if db.engine.dialect.name != "sqlite":
         return 0  # PostgreSQL keeps its trigram indexes itself
     indexed = 0
     while True:

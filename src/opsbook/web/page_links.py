@@ -46,6 +46,11 @@ def paged(request: Request, response: Response, page: Page[T]) -> list[T]:
     response.headers["X-Total-Relation"] = "eq" if page.total_exact else "gte"
     if page.next_cursor:
         response.headers["X-Next-Cursor"] = page.next_cursor
-        following = request.url.include_query_params(cursor=page.next_cursor)
-        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+        response.headers["Link"] = f'<{next_page(request, page.next_cursor)}>; rel="next"'
     return list(page.items)
+
+
+def next_page(request: Request, cursor: str) -> str:
+    """Return the path and query of this request's next page: the same filters, the cursor."""
+    following = request.url.include_query_params(cursor=cursor)
+    return f"{following.path}?{following.query}"

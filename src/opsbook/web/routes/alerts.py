@@ -41,7 +41,7 @@ from opsbook.web.alert_schemas import (
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.forms import form_model
 from opsbook.web.monitoring_view import metric_rows, register_panels
-from opsbook.web.page_links import PAGE_HEADERS, Cursor, paged
+from opsbook.web.page_links import PAGE_HEADERS, Cursor, next_page, paged
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
 from opsbook.web.schemas import ErrorOut
 from opsbook.web.state import app_state
@@ -203,9 +203,6 @@ def alerts_page(
         limit=PAGE_SIZE,
         cursor=cursor or None,
     )
-    following = (
-        request.url.include_query_params(cursor=shown.next_cursor) if shown.next_cursor else None
-    )
     return page(
         request,
         "alerts.html",
@@ -213,7 +210,7 @@ def alerts_page(
         silences=list_silences(db=app.db, now=app.clock(), limit=1000).items,
         alerts=shown.items,
         listed=shown,
-        older=f"{following.path}?{following.query}" if following else None,
+        older=next_page(request, shown.next_cursor) if shown.next_cursor else None,
         newest=request.url.remove_query_params("cursor") if cursor else None,
         chosen=chosen,
         q=q,
