@@ -12,6 +12,8 @@ command -v ssh >/dev/null 2>&1 || need="$need openssh-client"
 # on free loopback ports with temporary data directories.
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need="$need prometheus"
 command -v prometheus-alertmanager >/dev/null 2>&1 || need="$need prometheus-alertmanager"
+# The restic backup driver's tests run Debian's restic against a local repository.
+command -v restic >/dev/null 2>&1 || need="$need restic"
 [ -n "$need" ] || exit 0
 SUDO=""
 [ "$(id -u)" = "0" ] || SUDO="sudo"
