@@ -189,6 +189,10 @@ class TroubleshootingIssue(Record):
     diagnosis: tuple[Step, ...] = ()
     resolution: tuple[Step, ...] = ()
     prevention: tuple[str, ...] = ()
+    # The Markdown of the diagnosis and resolution as written, where it says more than its
+    # steps (paragraphs, sub-headings, a PromQL query, nested notes); "" when the steps are all.
+    diagnosis_notes: str = ""
+    resolution_notes: str = ""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
