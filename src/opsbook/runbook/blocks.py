@@ -18,7 +18,9 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]+?):?\*\*:?[ \t]*(?P<rest>.*)$", re.DOTALL)
+_LABEL = re.compile(
+    r"^\*\*(?P<label>[^*\n]+?)(?P<inside>:?)\*\*(?P<after>:?)[ \t]*(?P<rest>.*)$", re.DOTALL
+)
 
 
 class Node:
@@ -240,6 +242,12 @@ def label_of(block: Node) -> tuple[str, str] | None:
         return None
     match = _LABEL.match(inline_source(block))
     if not match:
+        return None
+    if not (match.group("inside") or match.group("after")) and match.group("rest")[:1] not in (
+        "",
+        "\n",
+    ):
+        # `**Important** Plan the updates first.` is emphasis in a sentence, not a label.
         return None
     return match.group("label").strip(), match.group("rest").strip()
 

@@ -19,6 +19,8 @@ from opsbook.runbook.blocks import (
     Heading,
     Part,
     demote_headings,
+    label_of,
+    line_of,
     read_document,
     strip_emphasis,
     walk,
@@ -50,7 +52,13 @@ from opsbook.runbook.model import (
     UsefulCommand,
     VersionEntry,
 )
-from opsbook.runbook.part_names import ALERT_GUIDES, ISSUE_PARTS, PROCEDURE_PARTS, RUNBOOK_PARTS
+from opsbook.runbook.part_names import (
+    ALERT_GUIDES,
+    ALERT_LISTS,
+    ISSUE_PARTS,
+    PROCEDURE_PARTS,
+    RUNBOOK_PARTS,
+)
 from opsbook.runbook.problems import Problem, RunbookError, ValueProblem
 from opsbook.runbook.validate import validate
 
@@ -201,6 +209,9 @@ class _Reader:
             if not title or norm(title) in PROCEDURE_PARTS:
                 title = self.values.title or self.page_title()
             name = title if norm(title).endswith("procedure") else f"{title} Procedure"
+            taken = {procedure_id(p.name) for p in self.procedures}
+            if procedure_id(name) in taken:
+                name = f"{name} {len(self.procedures) + 1}"  # two sections of one name
             draft = _ProcedureDraft(name=name, line=heading.line, steps=steps)
             self.procedures.append(draft)
             for problem in problems:
@@ -239,8 +250,9 @@ class _Reader:
         elif isinstance(parent, _IssueDraft) and title in ISSUE_PARTS:
             self.owner[id(heading)] = parent
             self.part_kind[id(heading)] = ISSUE_PARTS[title]
-            self.fill_issue(parent, parts[1:])
-            self.fill_sub_part(parent, heading, ISSUE_PARTS[title], context="")
+            own, known = _issue_parts(heading)
+            self.fill_issue(parent, known)
+            self.fill_sub_part(parent, heading, ISSUE_PARTS[title], context="", blocks=own)
         elif (
             isinstance(parent, _IssueDraft)
             and heading.parent is not None
@@ -249,7 +261,8 @@ class _Reader:
             kind = self.part_kind[id(heading.parent)]
             self.owner[id(heading)] = parent
             self.part_kind[id(heading)] = kind
-            self.fill_sub_part(parent, heading, kind, context=strip_emphasis(heading.title))
+            title = strip_emphasis(heading.title)
+            self.fill_sub_part(parent, heading, kind, context=title, blocks=heading.blocks)
         elif title.endswith("procedure") and title != "procedure":
             draft = _ProcedureDraft(name=strip_emphasis(heading.title), line=heading.line)
             self.procedures.append(draft)
@@ -261,16 +274,35 @@ class _Reader:
             self.issues.append(issue)
             self.owner[id(heading)] = issue
             parts[0].label = ""
-            self.fill_issue(issue, parts)
+            named = {norm(p.label) for p in parts} | {norm(c.title) for c in heading.children}
+            if named & set(ISSUE_PARTS):
+                self.fill_issue(issue, parts)
+            else:
+                # An alert's section that names no parts (a playbooks page): all of it is
+                # what to look at, its sub-headings too; nothing in it runs a change by itself.
+                self.part_kind[id(heading)] = "diagnosis"
+                self.fill_sub_part(issue, heading, "diagnosis", context="", blocks=heading.blocks)
         else:
             self.fill_runbook(heading, parts)
 
     def is_issue(self, heading: Heading, title: str) -> bool:
-        if title.startswith("issue "):
+        if title.startswith(("issue ", "alert name ")):
             return True
+        if heading.parent is not None and norm(heading.parent.title) in ALERT_LISTS:
+            # Every section is an alert, but for one that groups them (`## Alerts`, a
+            # `### Group Name: x` whose sections say `Alert Name: y`).
+            grouping = title in ALERT_LISTS or title.startswith("group ")
+            return not grouping and not any(
+                norm(c.title).startswith("alert name ") for c in heading.children
+            )
         children = {norm(c.title) for c in heading.children}
         if len(children & set(ISSUE_PARTS)) >= 2:
             return True
+        if heading.level == 1 and heading.children:
+            # An alert's page that goes straight to `## Diagnosis` (or `## Fix`) under its title.
+            first = ISSUE_PARTS.get(norm(heading.children[0].title))
+            if first in ("diagnosis", "resolution"):
+                return True
         labels = {norm(p.label) for p in heading.parts()[1:]}
         if len(labels & set(ISSUE_PARTS)) >= 2:
             return True
@@ -350,13 +382,14 @@ class _Reader:
             found = steps_from_blocks(blocks, self.error, context)
             (issue.diagnosis if kind == "diagnosis" else issue.resolution).extend(found)
 
-    def fill_sub_part(self, issue: _IssueDraft, heading: Heading, kind: str, context: str) -> None:
+    def fill_sub_part(
+        self, issue: _IssueDraft, heading: Heading, kind: str, context: str, blocks: list[Node]
+    ) -> None:
         """Read a part written as a heading, or a sub-heading under one, into its issue.
 
         Its own blocks are steps in order, a sub-heading naming the fences it introduces;
         a part that says more than its steps keeps its Markdown (sub-headings too) as notes.
         """
-        blocks = heading.blocks if context else heading.parts()[0].blocks
         self.fill_issue_part(issue, kind, "", blocks, context)
         if context or kind not in ("diagnosis", "resolution"):
             return  # a sub-heading's words are in its part's notes already
@@ -433,13 +466,30 @@ class _Reader:
             setattr(draft, kind, value)
 
 
+def _issue_parts(heading: Heading) -> tuple[list[Node], list[Part]]:
+    """Split a part heading's blocks into its own and the issue parts labelled inside it.
+
+    A bold label that names no part of an issue (`**Note**:`) is part of the text it is in.
+    """
+    own: list[Node] = []
+    known: list[Part] = []
+    for block in heading.blocks:
+        label = label_of(block)
+        if label is not None and norm(label[0]) in ISSUE_PARTS:
+            known.append(Part(label=label[0], inline=label[1], line=line_of(block)))
+        elif block.type != "hr":
+            (known[-1].blocks if known else own).append(block)
+    return own, known
+
+
 def _only_ordered_lists(blocks: list[Node]) -> bool:
     return bool(blocks) and all(b.type == "ordered_list" for b in blocks)
 
 
 def _issue_title(title: str) -> str:
     text = strip_emphasis(title)
-    return re.sub(r"^issue\s*:\s*", "", text, flags=re.IGNORECASE).strip() or text
+    named = re.sub(r"^(?:issue|alert name)\s*:\s*", "", text, flags=re.IGNORECASE).strip()
+    return named.strip("\"'") or text
 
 
 def _joined(inline: str, body: str) -> str:

@@ -59,15 +59,11 @@ ISSUE_PARTS = {
     "verification": "resolution",
     "prevention": "prevention",
 }
-# Sections whose sub-sections are each one alert's runbook ("playbooks" pages).
-ALERT_GUIDES = (
-    "common issues",
-    "troubleshooting guide",
-    "troubleshooting",
-    "alerts",
-    "playbooks",
-    "alert runbooks",
-)
+# Sections whose sub-sections are issues when they name their parts.
+ALERT_GUIDES = ("common issues", "troubleshooting guide", "troubleshooting")
+# Sections whose every sub-section is one alert, parts named or not (`## Alerts`, then
+# `### QueueBacklogGrowing` with its prose and commands).
+ALERT_LISTS = ("alerts", "playbooks", "alert runbooks", "alert playbooks")
 RUNBOOK_PARTS = {
     "purpose": "purpose",
     "system information": "system",

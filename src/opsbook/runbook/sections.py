@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from opsbook.runbook import table_rows
 from opsbook.runbook.blocks import strip_emphasis
-from opsbook.runbook.commands import split_command
 from opsbook.runbook.durations import parse_optional_duration, parse_schedule
 from opsbook.runbook.ids import norm
+from opsbook.runbook.inline_commands import split_command
 from opsbook.runbook.model import (
     Parameter,
     ProcessPhase,
