@@ -49,6 +49,8 @@ def fence_commands(text: str) -> list[str]:
     for match in _FENCE.finditer(text):
         info, body = match.group(3).lower(), match.group(4)
         lines = [ln.strip() for ln in body.splitlines()]
+        if any(ln.startswith("//") for ln in lines):
+            continue  # `//` comments: PromQL or code under a shell label, not commands
         prompted = [ln[2:].strip() for ln in lines if ln.startswith("$ ")]
         if prompted:
             found.extend(c for c in prompted if c)

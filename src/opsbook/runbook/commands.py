@@ -102,6 +102,8 @@ def command_from_fence(info: str, content: str) -> tuple[str, Attrs] | None:
     if language.lower() not in SHELL_LANGUAGES:
         return None
     attrs = parse_attrs(attrs_text) if attrs_text else Attrs()
+    if re.search(r"^\s*//", content, re.MULTILINE):
+        return None  # `// a comment`: PromQL or code under a shell label, never a shell's
     console = language.lower() in ("console", "shell-session")
     if console or is_transcript(content):
         script = transcript_commands(content, console=console)

@@ -188,11 +188,11 @@ class _Reader:
         self.alert_page = self.lone_alert(self.doc.headings)
         for heading in walk(self.doc.headings):
             self.read_heading(heading)
-        if not self.procedures and not self.issues:
+        if not self.procedures:
             self.manual_procedures()
 
     def manual_procedures(self) -> None:
-        """Make each section of a manual page whose steps run commands a procedure.
+        """Make each section no part claimed whose steps run commands a procedure.
 
         A page such as "Restart the search cluster" with numbered steps and shell fences is
         a procedure though no heading says so; its prose stays as the section it is.
@@ -225,8 +225,8 @@ class _Reader:
         """
         if not top or any(h.level == 1 for h in top):
             return None
-        kinds = [ISSUE_PARTS.get(norm(h.title)) for h in top]
-        if len({k for k in kinds if k}) < 2 and kinds[0] != "diagnosis":
+        kinds = {ISSUE_PARTS.get(norm(h.title)) for h in top} - {None}
+        if len(kinds) < 2 and not kinds & {"diagnosis", "resolution"}:
             return None
         title = self.page_title()
         issue = _IssueDraft(title=title, line=top[0].line)
@@ -299,9 +299,20 @@ class _Reader:
         if len(children & set(ISSUE_PARTS)) >= 2:
             return True
         if heading.level == 1 and heading.children:
-            # An alert's page that goes straight to `## Diagnosis` (or `## Fix`) under its title.
+            # An alert's page: straight to `## Diagnosis` (or `## Fix`) under its title, or
+            # its parts a level down (`## Overview`, `### What does this alert mean?`, ...).
             first = ISSUE_PARTS.get(norm(heading.children[0].title))
-            if first in ("diagnosis", "resolution"):
+            near = [*heading.children, *(g for c in heading.children for g in c.children)]
+            below = {ISSUE_PARTS.get(norm(h.title)) for h in near} - {None}
+            # ...but not a page of several alerts, each with parts of its own.
+            alerts = sum(
+                1
+                for c in heading.children
+                if {norm(g.title) for g in c.children} & set(ISSUE_PARTS)
+            )
+            if first in ("diagnosis", "resolution") or (
+                len(below) >= 2 and below & {"diagnosis", "resolution"} and alerts < 2
+            ):
                 return True
         labels = {norm(p.label) for p in heading.parts()[1:]}
         if len(labels & set(ISSUE_PARTS)) >= 2:
