@@ -207,3 +207,9 @@ def test_a_manual_pages_step_after_ssh_is_for_the_person_there() -> None:
 def test_a_page_with_no_commands_makes_no_procedure() -> None:
     text = "# Team norms\n\n## Steps\n\n1. Be kind.\n2. Write things down.\n"
     assert parse_runbook(text, "norms.md").procedures == ()
+
+
+def test_a_wrapped_paragraph_of_meaning_is_one_symptom() -> None:
+    text = "# Memory\n\n## Meaning\n\nThe daemons use more\nmemory than reserved.\n\n## Diagnosis\n\n1. `free -m`\n"
+    [issue] = parse_runbook(text, "memory.md").troubleshooting
+    assert issue.symptoms == ("The daemons use more memory than reserved.",)

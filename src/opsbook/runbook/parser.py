@@ -388,7 +388,7 @@ class _Reader:
     ) -> None:
         if kind == "symptoms" or kind == "prevention":
             target = issue.symptoms if kind == "symptoms" else issue.prevention
-            target.extend(sections.read_texts(inline, blocks))
+            target.extend(sections.read_texts(inline, blocks, prose=True))
         elif kind in ("diagnosis", "resolution"):
             found = steps_from_blocks(blocks, self.error, context)
             (issue.diagnosis if kind == "diagnosis" else issue.resolution).extend(found)

@@ -77,6 +77,7 @@ def issue_data(issue: TroubleshootingIssue) -> dict[str, Any]:
         "prevention": list(issue.prevention),
         "diagnosis_notes": issue.diagnosis_notes,
         "resolution_notes": issue.resolution_notes,
+        "source": issue.source,
     }
 
 
