@@ -210,6 +210,9 @@ def test_a_page_with_no_commands_makes_no_procedure() -> None:
 
 
 def test_a_wrapped_paragraph_of_meaning_is_one_symptom() -> None:
-    text = "# Memory\n\n## Meaning\n\nThe daemons use more\nmemory than reserved.\n\n## Diagnosis\n\n1. `free -m`\n"
+    text = (
+        "# Memory\n\n## Meaning\n\nThe daemons use more\nmemory than reserved.\n\n"
+        "## Diagnosis\n\n1. `free -m`\n"
+    )
     [issue] = parse_runbook(text, "memory.md").troubleshooting
     assert issue.symptoms == ("The daemons use more memory than reserved.",)
