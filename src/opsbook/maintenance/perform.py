@@ -1,0 +1,65 @@
+"""Do a task's work: a command of the runbook, or a built-in. The I/O edge of the domain.
+
+A command runs as the runbook's steps do, under bash (sh without it), in the runbook's
+folder, with a time limit; its exit status says how it ended. A built-in gets its targets
+from the row (`Targets`), else from the front matter or the runbook (Log Locations).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from opsbook.maintenance.tasks import Kind, TaskSpec
+from opsbook.maintenance.views import Outcome
+
+COMMAND_TIMEOUT = 3600.0
+_TAIL = 2000
+
+
+@dataclass(frozen=True)
+class LocalPerformer:
+    """Runs tasks on this machine, for the runbook in `folder`."""
+
+    folder: Path
+    settings: dict[str, Any] = field(default_factory=dict)
+    log_locations: tuple[str, ...] = ()
+    timeout: float = COMMAND_TIMEOUT
+
+    def perform(self, spec: TaskSpec, now: datetime) -> Outcome:
+        """Do the task's work and say how it ended."""
+        if spec.kind is Kind.COMMAND:
+            return self._command(spec.target)
+        if spec.kind is Kind.BUILTIN:
+            return self._builtin(spec, now)
+        if spec.kind is Kind.PROCEDURE:
+            return Outcome(
+                False,
+                None,
+                f"procedure task: start it with `opsbook run {spec.target}` or from its page",
+            )
+        return Outcome(False, None, "a person does this task: mark it done when it is")
+
+    def _command(self, command: str) -> Outcome:
+        shell = shutil.which("bash") or "/bin/sh"
+        try:
+            done = subprocess.run(
+                [shell, "-c", command],
+                cwd=self.folder,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=self.timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return Outcome(False, None, f"timed out after {self.timeout:g}s")
+        output = (done.stdout + done.stderr).strip()
+        return Outcome(done.returncode == 0, done.returncode, output[-_TAIL:])
+
+    def _builtin(self, spec: TaskSpec, now: datetime) -> Outcome:
+        return Outcome(False, None, f"the built-in {spec.target!r} is not available yet")
