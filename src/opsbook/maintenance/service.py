@@ -155,7 +155,7 @@ def mark_done(
     check_text(note, field="note", max_length=MAX_TEXT)
     with db.transaction() as session:
         _sync(session, [spec], now)
-        run_id = _add_run(session, spec.key, RunState.QUEUED, "person", now, None, note, actor)
+        run_id = _add_run(session, spec.key, RunState.QUEUED, "person", now, None, "", actor)
     return _finish(db, run_id, spec, Outcome(True, None, note or "done"), now)
 
 

@@ -93,7 +93,12 @@ def task_specs(runbook: Runbook) -> list[TaskSpec]:
 def find_task(specs: list[TaskSpec], name: str) -> TaskSpec | None:
     """Find a task by key or name, ignoring case."""
     key = task_key(name)
-    return next((s for s in specs if s.key == key), None)
+    exact = next((s for s in specs if s.key == key), None)
+    if exact is not None:
+        return exact
+    # `backup` for "Backup (Backup Procedure)": a prefix that names one task only
+    starting = [s for s in specs if s.key.startswith(key + "-")]
+    return starting[0] if len(starting) == 1 else None
 
 
 def _spec(
@@ -108,7 +113,9 @@ def _spec(
     except BadInput as exc:
         raise BadInput(f"{where}: {exc.message}", exc.hint) from None
     own_grace = _seconds(_column(extra, "grace", "grace period"), f"{where}: grace")
-    kind, target = _kind(runbook, row.task, _column(extra, "run", "action", "procedure"), where)
+    kind, target = _kind(
+        runbook, row.task, _column(extra, "run", "command", "action", "procedure"), where
+    )
     written = _column(extra, "targets", "target", "paths", "urls")
     targets = tuple(t for t in re.split(r"[,\s]+", _plain(written)) if t)
     options = {

@@ -133,7 +133,7 @@ def _with_cells(
                 f'the {column} cell of "{key}" says "{now}", not "{expected[column]}" as opsbook '
                 "read it: a person changed it; not overwritten"
             )
-        changes.append((start, end, f" {_cell(value)} "))
+        changes.append((start, end, f" {_cell(value)} " if value else " "))
     for start, end, text in sorted(changes, reverse=True):
         line = line[:start] + text + line[end:]
     return line
