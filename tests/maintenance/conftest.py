@@ -1,7 +1,5 @@
-"""Fixtures of the maintenance tests."""
+"""Fixtures of the maintenance tests: the web tests' tokens, one per role."""
 
 from __future__ import annotations
 
-# croniter asks `platform.architecture()` on import, which runs the `file` program: load
-# it while collecting, so in-process tests stay in the process (tests/tiers.py).
-import croniter  # noqa: F401
+from tests.web.conftest import tokens as tokens

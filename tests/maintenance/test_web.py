@@ -18,7 +18,7 @@ from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.server import build_state
 from opsbook.web.state import AppState
-from tests.web.conftest import bearer, tokens  # noqa: F401 - a fixture
+from tests.web.conftest import bearer
 from tests.web.test_pages import sign_in
 
 pytestmark = pytest.mark.process  # the task run from the dashboard is a real command

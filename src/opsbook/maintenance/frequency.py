@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from opsbook.errors import BadInput
+from opsbook.maintenance.cron import croniter_module
 
 FREQUENCY_HINT = (
     "write Daily, Weekly, Monthly, `Monthly on the 1st`, `Weekly on Sunday at 03:00`, "
@@ -105,9 +106,7 @@ def _check_zone(zone: str, text: str) -> None:
 
 
 def _check_cron(expression: str, text: str) -> None:
-    from croniter import croniter  # lazy: only schedules with cron need it
-
-    if not croniter.is_valid(expression):
+    if not croniter_module().croniter.is_valid(expression):
         raise BadInput(f'"{text.strip()}" is not a valid cron expression', FREQUENCY_HINT)
 
 
@@ -189,13 +188,11 @@ def due_times(frequency: Frequency, start: datetime, end: datetime) -> Iterator[
 
 def _cron_times(frequency: Frequency, after: datetime) -> Iterator[datetime]:
     """Yield the cron's times strictly after `after`, in UTC, each wall time once."""
-    from croniter import croniter  # lazy: keeps croniter off `import opsbook`
-
     zone = ZoneInfo(frequency.zone)
     # Walk wall-clock times (naive), so croniter never sees an offset change; an hour
     # earlier than `after`'s wall time, so a repeated (fall-back) hour is not jumped.
     wall = after.astimezone(zone).replace(tzinfo=None) - timedelta(hours=1)
-    times = croniter(frequency.cron, wall)
+    times = croniter_module().croniter(frequency.cron, wall)
     last: datetime | None = None
     while True:  # croniter raises when no time matches for years (`0 0 31 2 *`)
         candidate = times.get_next(datetime)

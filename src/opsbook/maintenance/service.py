@@ -272,7 +272,9 @@ def _sync(session: Session, specs: Sequence[TaskSpec], now: datetime) -> dict[st
         row = rows.get(spec.key)
         if row is None:
             anchor = spec.last_completed or now
-            first = next_due(spec.frequency, anchor) if spec.runs_itself else None
+            # Runs from the next due time on: the ones before opsbook knew the task were not
+            # missed by it (a late task shows as overdue until it is done).
+            first = next_due(spec.frequency, now) if spec.runs_itself else None
             row = TaskStateRow(
                 key=spec.key,
                 name=spec.name[:300],
