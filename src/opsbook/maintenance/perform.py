@@ -62,4 +62,9 @@ class LocalPerformer:
         return Outcome(done.returncode == 0, done.returncode, output[-_TAIL:])
 
     def _builtin(self, spec: TaskSpec, now: datetime) -> Outcome:
+        # lazy: each built-in loads only what it needs (cryptography, gzip)
+        if spec.target == "certificates":
+            from opsbook.maintenance.certificate_task import check_certificates
+
+            return check_certificates(spec, self.settings, self.folder, now)
         return Outcome(False, None, f"the built-in {spec.target!r} is not available yet")
