@@ -67,4 +67,8 @@ class LocalPerformer:
             from opsbook.maintenance.certificate_task import check_certificates
 
             return check_certificates(spec, self.settings, self.folder, now)
+        if spec.target == "log rotation":
+            from opsbook.maintenance.log_rotation import rotate_task
+
+            return rotate_task(spec, self.settings, self.log_locations, self.folder, now)
         return Outcome(False, None, f"the built-in {spec.target!r} is not available yet")

@@ -121,7 +121,7 @@ def _spec(
     options = {
         k: _plain(v)
         for k, v in extra.items()
-        if k in ("warning days", "critical days", "max size", "max age", "keep", "rule")
+        if k in ("warning days", "critical days", "max size", "max age", "keep", "rule", "reopen")
     }
     for name in ("warning_days", "critical_days"):
         if name in settings and name.replace("_", " ") not in options:
