@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 RUNBOOK = runbook_option("Runbook whose maintenance tasks these are.")
 JSON = json_option()
 TASK = typer.Argument(..., help="The task, by name or key (`Log rotation`, log-rotation).")
+STANDINGS = ("ok", "due", "overdue", "running", "as needed")
 STYLE = {"ok": "green", "due": "yellow", "overdue": "bold red", "running": "cyan"}
 
 
@@ -80,12 +81,22 @@ def _spec(specs: list[TaskSpec], name: str) -> TaskSpec:
     return spec
 
 
-def list_(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+def list_(
+    runbook: Path | None = RUNBOOK,
+    status: str | None = typer.Option(
+        None, "--status", help="Only tasks that stand so: ok, due, overdue, running, as needed."
+    ),
+    limit: int = limit_option("How many tasks, in the table's order.", default=100),
+    as_json: bool = JSON,
+) -> None:
     """List the tasks: how often, who, when next due, and which are overdue."""
     from opsbook.maintenance import service
 
+    if status is not None and status not in STANDINGS:
+        fail(f'--status "{status}" is not one of: {", ".join(STANDINGS)}')
     _, specs, db = _context(runbook, as_json)
     views = service.list_tasks(db=db, specs=specs, now=_now())
+    views = [v for v in views if status is None or v.standing == status][:limit]
     if as_json:
         print_json(json_data(views))
         return
