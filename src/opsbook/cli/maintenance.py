@@ -125,6 +125,7 @@ def run(
     keep_table: bool = typer.Option(
         True, "--update-runbook/--no-update-runbook", help="Write Last Completed / Next Due."
     ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what it would do; do nothing."),
     as_json: bool = JSON,
 ) -> None:
     """Run a task now (a built-in or a command), and record it."""
@@ -139,7 +140,9 @@ def run(
         db=db, spec=spec, actor=actor, source="cli", now=_now(), queue=False
     )
     performer = LocalPerformer(Path(book.path).resolve().parent, book.settings, book.log_locations)
-    ran = service.perform_run(db=db, run_id=run_id, spec=spec, performer=performer, clock=_now)
+    ran = service.perform_run(
+        db=db, run_id=run_id, spec=spec, performer=performer, clock=_now, dry_run=dry_run
+    )
     result = complete(
         db=db, runbook=book, spec=spec, run=ran, actor=actor, now=_now(), update_runbook=keep_table
     )

@@ -44,7 +44,8 @@ def complete(
 ) -> Completion:
     """Settle the task's overdue alert and, after a success, write its cells in the runbook."""
     check_overdue(db=db, runbook=runbook, specs=task_specs(runbook), now=now)
-    if run.state != RunState.SUCCEEDED or not update_runbook:
+    dry = run.detail.startswith(service.DRY_RUN)
+    if run.state != RunState.SUCCEEDED or dry or not update_runbook:
         return Completion(run)
     (view,) = [v for v in service.list_tasks(db=db, specs=[spec], now=now) if v.key == spec.key]
     try:

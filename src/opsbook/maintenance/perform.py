@@ -30,12 +30,21 @@ class LocalPerformer:
     log_locations: tuple[str, ...] = ()
     timeout: float = COMMAND_TIMEOUT
 
-    def perform(self, spec: TaskSpec, now: datetime) -> Outcome:
-        """Do the task's work and say how it ended."""
+    def perform(
+        self,
+        spec: TaskSpec,
+        now: datetime,
+        *,
+        dry_run: bool = False,
+        dry_runs: tuple[str, ...] = (),
+    ) -> Outcome:
+        """Do the task's work and say how it ended (`dry_run`: say what it would do)."""
         if spec.kind is Kind.COMMAND:
+            if dry_run:
+                return Outcome(True, None, f"dry run: would run `{spec.target}`")
             return self._command(spec.target)
         if spec.kind is Kind.BUILTIN:
-            return self._builtin(spec, now)
+            return self._builtin(spec, now, dry_run, dry_runs)
         if spec.kind is Kind.PROCEDURE:
             return Outcome(
                 False,
@@ -61,7 +70,9 @@ class LocalPerformer:
         output = (done.stdout + done.stderr).strip()
         return Outcome(done.returncode == 0, done.returncode, output[-_TAIL:])
 
-    def _builtin(self, spec: TaskSpec, now: datetime) -> Outcome:
+    def _builtin(
+        self, spec: TaskSpec, now: datetime, dry_run: bool, dry_runs: tuple[str, ...]
+    ) -> Outcome:
         # lazy: each built-in loads only what it needs (cryptography, gzip)
         if spec.target == "certificates":
             from opsbook.maintenance.certificate_task import check_certificates
@@ -70,5 +81,11 @@ class LocalPerformer:
         if spec.target == "log rotation":
             from opsbook.maintenance.log_rotation import rotate_task
 
+            if dry_run:
+                return Outcome(True, None, "dry run: would rotate the logs that are due")
             return rotate_task(spec, self.settings, self.log_locations, self.folder, now)
-        return Outcome(False, None, f"the built-in {spec.target!r} is not available yet")
+        if spec.target == "disk cleanup":
+            from opsbook.maintenance.disk_cleanup import cleanup_task
+
+            return cleanup_task(spec, self.settings, self.folder, now, dry_run, dry_runs)
+        return Outcome(False, None, f"unknown built-in {spec.target!r}")

@@ -34,6 +34,8 @@ from opsbook.worker.queue import add_job
 if TYPE_CHECKING:
     from opsbook.store.database import Database
 
+# How a dry run's record starts (disk clean-up deletes only after one of its rule).
+DRY_RUN = "dry run"
 # The job a worker claims to run a task (payload: the run's id).
 RUN_JOB = "maintenance run"
 # Due times a long stop missed, each recorded; beyond these, one record counts the rest.
@@ -47,8 +49,15 @@ _CAS = {"synchronize_session": False}
 class Performer(Protocol):
     """Does a task's work: a built-in or a command (maintenance/perform.py)."""
 
-    def perform(self, spec: TaskSpec, now: datetime) -> Outcome:
-        """Do the work and say how it ended."""
+    def perform(
+        self,
+        spec: TaskSpec,
+        now: datetime,
+        *,
+        dry_run: bool = False,
+        dry_runs: tuple[str, ...] = (),
+    ) -> Outcome:
+        """Do the work and say how it ended; `dry_runs`: this task's dry runs on record."""
         ...
 
 
@@ -126,8 +135,9 @@ def perform_run(
     spec: TaskSpec,
     performer: Performer,
     clock: Callable[[], datetime],
+    dry_run: bool = False,
 ) -> RunView:
-    """Start a queued run, do its work, and record how it ended."""
+    """Start a queued run, do its work (or, as a dry run, say what it would do), record it."""
     with db.transaction() as session:
         row = _run(session, run_id)
         apply(RUNS, RunState(row.state), RunEvent.START)
@@ -141,10 +151,21 @@ def perform_run(
         if not getattr(taken, "rowcount", 0):
             raise Conflict(f"maintenance run {run_id} was started by another worker")
         _sync(session, [spec], started)[spec.key].started_at = naive(started)
+        dry_runs = tuple(
+            session.scalars(
+                select(TaskRunRow.detail).where(
+                    TaskRunRow.task_key == spec.key,
+                    TaskRunRow.state == RunState.SUCCEEDED.value,
+                    TaskRunRow.detail.startswith(DRY_RUN),
+                )
+            )
+        )
     try:
-        outcome = performer.perform(spec, started)
+        outcome = performer.perform(spec, started, dry_run=dry_run, dry_runs=dry_runs)
     except Exception as exc:  # the work failed; the record must still say so
         outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}")
+    if dry_run and not outcome.dry_run:
+        outcome = Outcome(outcome.ok, outcome.exit_status, outcome.detail, dry_run=True)
     return _finish(db, run_id, spec, outcome, clock())
 
 
@@ -223,7 +244,7 @@ def _finish(db: Database, run_id: int, spec: TaskSpec, outcome: Outcome, now: da
         state = _sync(session, [spec], now)[spec.key]
         state.last_outcome = row.state
         state.started_at = None
-        if outcome.ok:
+        if outcome.ok and not outcome.dry_run:
             state.last_success_at = naive(now)
         state.updated_at = naive(now)
         session.flush()

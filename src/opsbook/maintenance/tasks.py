@@ -187,7 +187,7 @@ def _column(extra: dict[str, str], *names: str) -> str:
 
 
 def _plain(text: str) -> str:
-    return text.replace("`", " ").strip()
+    return " ".join(text.replace("`", " ").split())
 
 
 def _seconds(value: object, where: str) -> float | None:

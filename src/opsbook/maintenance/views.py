@@ -65,3 +65,4 @@ class Outcome:
     ok: bool
     exit_status: int | None = None
     detail: str = ""
+    dry_run: bool = False  # said what it would do, did nothing: no completion
