@@ -122,3 +122,12 @@ def test_ping_of_an_unknown_kind_is_bad_input(database: Database, tmp_path: Path
 
 def test_group_job_is_the_monitoring_one() -> None:
     assert GROUP_JOB == "alertmanager group"
+
+
+def test_warning_days_that_are_not_a_number_name_the_line(tmp_path: Path) -> None:
+    text = TEXT.replace("| Grace |", "| Grace | Warning Days |").replace(
+        "|-------|\n", "|-------|---|\n"
+    )
+    text = text.replace("| 30m |", "| 30m | soon |")
+    with pytest.raises(BadInput, match=r'RUNBOOK.md:13: warning days "soon" is not a number'):
+        task_specs(parse_runbook(text, str(tmp_path / "RUNBOOK.md")))

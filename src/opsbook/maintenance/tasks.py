@@ -126,6 +126,9 @@ def _spec(
     for name in ("warning_days", "critical_days"):
         if name in settings and name.replace("_", " ") not in options:
             options[name.replace("_", " ")] = str(settings[name])
+    for name in ("warning days", "critical days"):
+        if not re.fullmatch(r"\d+(\.\d+)?", options.get(name, "0")):
+            raise BadInput(f'{where}: {name} "{options[name]}" is not a number of days')
     return TaskSpec(
         key=task_key(row.task),
         name=row.task.strip(),

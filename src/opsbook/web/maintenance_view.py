@@ -64,7 +64,7 @@ def maintenance_tasks(state: AppState) -> list[Periodic]:
             clock=state.clock,
         )
         done = complete(
-            db=state.db, runbook=runbook, spec=spec, run=ran, actor="opsbook", now=state.clock()
+            db=state.db, runbook=runbook, spec=spec, run=ran, actor=ran.actor, now=state.clock()
         )
         if done.not_recorded:
             log.warning("maintenance: %s", done.not_recorded)
