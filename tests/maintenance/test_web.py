@@ -121,7 +121,8 @@ def test_dashboard_panel_is_live_and_a_task_runs_from_the_dashboard(
         in text
     )
     assert (
-        "| 2.1 | 2026-12-02 | opsbook | Vacuum database: completed 2026-12-02 09:00 UTC |" in text
+        "| 2.1 | 2026-12-02 | operator-user | Vacuum database: completed 2026-12-02 09:00 UTC |"
+        in text
     )
 
     done = client.post(
