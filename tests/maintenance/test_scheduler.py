@@ -3,6 +3,7 @@ and two workers on PostgreSQL running each due task exactly once over a year."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -146,3 +147,54 @@ def test_two_workers_on_postgresql_run_each_due_task_exactly_once_for_a_year(
     assert len(_lines(tmp_path / "weekly.txt")) == len(weekly) == 52
     assert {r.state for r in runs} == {RunState.SUCCEEDED}
     assert len({r.due_at for r in daily}) == 365
+
+
+def test_a_run_whose_process_died_is_interrupted_not_run_again(
+    database: Database, tmp_path: Path
+) -> None:
+    import socket
+    import subprocess
+
+    import psutil
+    from sqlalchemy import update
+
+    from opsbook.maintenance.reaping import reap_interrupted
+    from opsbook.maintenance.tables import TaskRunRow
+
+    specs = _specs(tmp_path, "| Rotate | Daily | ops | | | `echo ran >> ran.txt` |\n")
+    run_id = service.request_run(
+        db=database, spec=specs[0], actor="ana", source="cli", now=T0, queue=True
+    )
+    gone = subprocess.Popen(["sleep", "30"])
+    born = psutil.Process(gone.pid).create_time()
+    gone.kill()
+    gone.wait()
+    with database.transaction() as session:  # as a worker killed mid-run leaves it
+        session.execute(
+            update(TaskRunRow)
+            .where(TaskRunRow.id == run_id)
+            .values(state="running", worker=f"{socket.gethostname()}:{gone.pid}:{born:.0f}")
+        )
+    alive = service.request_run(
+        db=database, spec=specs[0], actor="ana", source="cli", now=T0, queue=False
+    )
+    with database.transaction() as session:  # one of this very process: alive
+        session.execute(
+            update(TaskRunRow)
+            .where(TaskRunRow.id == alive)
+            .values(
+                state="running",
+                worker=f"{socket.gethostname()}:{os.getpid()}:"
+                f"{psutil.Process(os.getpid()).create_time():.0f}",
+            )
+        )
+    assert reap_interrupted(db=database, machine=socket.gethostname(), now=T0) == [run_id]
+    runs = {r.id: r for r in service.history(db=database, task="rotate")}
+    assert runs[run_id].state == "interrupted" and "its process died" in runs[run_id].detail
+    assert runs[alive].state == "running"
+    # Its job, claimed by a worker, is refused: an interrupted run never starts again.
+    from opsbook.transitions import TransitionRefused
+
+    with pytest.raises(TransitionRefused, match="interrupted maintenance run cannot start"):
+        _work(database, specs, tmp_path, T0, "w1")
+    assert not (tmp_path / "ran.txt").exists()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from opsbook.errors import BadInput, Conflict, NotFound
 from opsbook.inputs import check_text
 from opsbook.maintenance.frequency import due_times, next_due
+from opsbook.maintenance.reaping import this_worker
 from opsbook.maintenance.rows import aware, naive, run_view, states, task_view
 from opsbook.maintenance.run_states import RUNS, RunEvent, RunState
 from opsbook.maintenance.tables import TaskRunRow, TaskStateRow
@@ -136,6 +137,7 @@ def perform_run(
     performer: Performer,
     clock: Callable[[], datetime],
     dry_run: bool = False,
+    worker: str | None = None,
 ) -> RunView:
     """Start a queued run, do its work (or, as a dry run, say what it would do), record it."""
     with db.transaction() as session:
@@ -145,7 +147,11 @@ def perform_run(
         taken = session.execute(
             update(TaskRunRow)
             .where(TaskRunRow.id == run_id, TaskRunRow.state == RunState.QUEUED.value)
-            .values(state=RunState.RUNNING.value, started_at=naive(started))
+            .values(
+                state=RunState.RUNNING.value,
+                started_at=naive(started),
+                worker=worker or this_worker(),
+            )
             .execution_options(**_CAS)
         )
         if not getattr(taken, "rowcount", 0):

@@ -54,4 +54,6 @@ class TaskRunRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(TS, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(TS, default=None)
     exit_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The process doing it (`machine:pid:start time`), so a dead one's run is reaped.
+    worker: Mapped[str | None] = mapped_column(String(300), default=None)
     detail: Mapped[str] = mapped_column(Text, default="")

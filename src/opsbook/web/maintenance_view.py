@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from pathlib import Path
 
 from opsbook.errors import DomainError
@@ -12,6 +13,7 @@ from opsbook.maintenance import service
 from opsbook.maintenance.completion import complete
 from opsbook.maintenance.overdue import check_overdue
 from opsbook.maintenance.perform import LocalPerformer
+from opsbook.maintenance.reaping import reap_interrupted
 from opsbook.maintenance.tasks import TaskSpec, find_task, task_specs
 from opsbook.maintenance.views import TaskView
 from opsbook.web.panels import Panel, PanelItem
@@ -45,6 +47,7 @@ def maintenance_tasks(state: AppState) -> list[Periodic]:
 
     def tick() -> None:
         runbook, now = state.source.runbook, state.clock()
+        reap_interrupted(db=state.db, machine=socket.gethostname(), now=now)
         specs = task_specs(runbook)
         scheduled = service.schedule_due(db=state.db, specs=specs, now=now)
         if scheduled.missed:

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("started_at", _TS, nullable=True),
         sa.Column("finished_at", _TS, nullable=True),
         sa.Column("exit_status", sa.Integer, nullable=True),
+        sa.Column("worker", sa.String(300), nullable=True),
         sa.Column("detail", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_maintenance_runs"),
         sa.UniqueConstraint("task_key", "due_at", name="uq_maintenance_runs_task_key_due_at"),
