@@ -144,3 +144,47 @@ def test_viewer_sees_no_buttons_and_cannot_run(
     assert "Run now" not in client.get("/maintenance").text
     refused = client.post("/maintenance/vacuum-database/run", data={"csrf_token": csrf})
     assert refused.status_code == 403
+
+
+PROCEDURE_BOOK = """# Demo Service
+
+## Standard Operating Procedures
+
+### Reindex Procedure
+
+**Steps**:
+1. Rebuild the index: `echo reindexed >> reindex.txt` {unattended}
+
+## Maintenance Procedures
+
+### Regular Maintenance Tasks
+
+| Task | Frequency | Owner | Last Completed | Next Due | Run |
+|------|-----------|-------|----------------|----------|-----|
+| Weekly reindex | Weekly | dana | | | procedure: Reindex Procedure |
+"""
+
+
+def test_a_procedure_task_runs_on_the_procedure_engine(
+    tmp_path: Path, db: Database, tokens: dict[str, str]
+) -> None:
+    book = tmp_path / "RUNBOOK.md"
+    book.write_text(PROCEDURE_BOOK)
+    state = build_state(book, db)
+    state.clock = lambda: NOW
+    assert state.worker is not None
+    state.worker.poll = 0.05
+    with TestClient(create_app(state), base_url="http://127.0.0.1") as client:
+        queued = client.post(
+            "/api/v1/maintenance/weekly-reindex/run", headers=bearer(tokens["operator"])
+        )
+        assert queued.status_code == 202
+        for _ in range(200):
+            runs = service.history(db=db, task="weekly-reindex")
+            if runs[0].state not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+    assert runs[0].state == "succeeded", runs[0].detail
+    assert runs[0].detail.startswith("procedure run ") and "succeeded" in runs[0].detail
+    assert (tmp_path / "reindex.txt").read_text() == "reindexed\n"
+    assert "| Weekly reindex | Weekly | dana | 2026-12-02 09:00 UTC |" in book.read_text()

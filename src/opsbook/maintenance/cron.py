@@ -11,24 +11,24 @@ from __future__ import annotations
 import importlib
 import platform
 import struct
-import sys
 import threading
 from types import ModuleType
 
 _LOCK = threading.Lock()
+_loaded: list[ModuleType] = []
 
 
 def croniter_module() -> ModuleType:
     """Return the croniter package, imported without running a child process."""
-    loaded = sys.modules.get("croniter")
-    if loaded is not None:
-        return loaded
+    if _loaded:  # set only once the import is complete; a thread may be midway
+        return _loaded[0]
     with _LOCK:
-        real = platform.architecture
-        bits = f"{struct.calcsize('P') * 8}bit"
-        platform.architecture = lambda *_a, **_k: (bits, "")
-        try:
-            module = importlib.import_module("croniter")
-        finally:
-            platform.architecture = real
-    return module
+        if not _loaded:
+            real = platform.architecture
+            bits = f"{struct.calcsize('P') * 8}bit"
+            platform.architecture = lambda *_a, **_k: (bits, "")
+            try:
+                _loaded.append(importlib.import_module("croniter"))
+            finally:
+                platform.architecture = real
+    return _loaded[0]

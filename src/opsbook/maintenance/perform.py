@@ -49,7 +49,7 @@ class LocalPerformer:
             return Outcome(
                 False,
                 None,
-                f"procedure task: start it with `opsbook run {spec.target}` or from its page",
+                f"a procedure: the server runs it when due; by hand: opsbook run {spec.target}",
             )
         return Outcome(False, None, "a person does this task: mark it done when it is")
 

@@ -16,6 +16,7 @@ from opsbook.maintenance.perform import LocalPerformer
 from opsbook.maintenance.reaping import reap_interrupted
 from opsbook.maintenance.tasks import TaskSpec, find_task, task_specs
 from opsbook.maintenance.views import TaskView
+from opsbook.web.maintenance_procedures import ServerPerformer
 from opsbook.web.panels import Panel, PanelItem
 from opsbook.web.state import AppState
 from opsbook.worker.loop import Periodic
@@ -58,7 +59,9 @@ def maintenance_tasks(state: AppState) -> list[Periodic]:
         runbook = state.source.runbook
         spec = spec_named(state, str(job.payload["task"]))
         folder = Path(runbook.path).resolve().parent
-        performer = LocalPerformer(folder, runbook.settings, runbook.log_locations)
+        performer = ServerPerformer(
+            state, LocalPerformer(folder, runbook.settings, runbook.log_locations)
+        )
         ran = service.perform_run(
             db=state.db,
             run_id=int(job.payload["run"]),
