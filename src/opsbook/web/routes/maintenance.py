@@ -59,7 +59,9 @@ def list_tasks(request: Request, _: Principal = Depends(viewer)) -> list[TaskVie
     return service.list_tasks(db=state.db, specs=specs_of(state), now=state.clock())
 
 
-@router.get("/api/v1/maintenance/runs", response_model=list[RunView], responses=AUTH)
+@router.get(
+    "/api/v1/maintenance/runs", response_model=list[RunView], responses={**AUTH, **NOT_FOUND}
+)
 def list_runs(
     request: Request,
     task: Annotated[str | None, Query(max_length=200)] = None,
