@@ -16,19 +16,17 @@ from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from opsbook.errors import BadInput, Conflict, NotFound
+from opsbook.errors import BadInput, Conflict
 from opsbook.inputs import check_text
 from opsbook.maintenance.frequency import due_times, next_due
 from opsbook.maintenance.reaping import this_worker
-from opsbook.maintenance.rows import aware, naive, run_view, states, task_view
+from opsbook.maintenance.records import add_run, finish_run, run_row, sync_states
+from opsbook.maintenance.rows import aware, naive, run_view, task_view
 from opsbook.maintenance.run_states import RUNS, RunEvent, RunState
 from opsbook.maintenance.tables import TaskRunRow, TaskStateRow
 from opsbook.maintenance.tasks import TaskSpec
 from opsbook.maintenance.views import Outcome, RunView, ScheduledView, TaskView
-from opsbook.store.timestamps import utc
 from opsbook.transitions import apply
 from opsbook.worker.queue import add_job
 
@@ -65,13 +63,13 @@ class Performer(Protocol):
 def sync_tasks(*, db: Database, specs: Sequence[TaskSpec], now: datetime) -> None:
     """Store a state for each task of the runbook, and follow a changed frequency."""
     with db.transaction() as session:
-        _sync(session, specs, now)
+        sync_states(session, specs, now)
 
 
 def list_tasks(*, db: Database, specs: Sequence[TaskSpec], now: datetime) -> list[TaskView]:
     """Return every task as it stands now, in the table's order."""
     with db.transaction() as session:
-        rows = _sync(session, specs, now)
+        rows = sync_states(session, specs, now)
         return [task_view(spec, rows[spec.key], now) for spec in specs]
 
 
@@ -80,7 +78,7 @@ def schedule_due(*, db: Database, specs: Sequence[TaskSpec], now: datetime) -> S
     queued: list[int] = []
     missed: list[int] = []
     with db.transaction() as session:
-        rows = _sync(session, specs, now)
+        rows = sync_states(session, specs, now)
         for spec in specs:
             row = rows[spec.key]
             if not spec.runs_itself or row.next_run_at is None or aware(row.next_run_at) > now:
@@ -108,10 +106,10 @@ def schedule_due(*, db: Database, specs: Sequence[TaskSpec], now: datetime) -> S
                 if index == 0 and uncounted:
                     detail += f" (and {uncounted} earlier due times since {row.next_run_at})"
                 missed.append(
-                    _add_run(session, spec.key, RunState.MISSED, "schedule", now, moment, detail)
+                    add_run(session, spec.key, RunState.MISSED, "schedule", now, moment, detail)
                 )
             lateness = f"due {latest.isoformat()}" if latest < now else ""
-            run_id = _add_run(session, spec.key, RunState.QUEUED, "schedule", now, latest, lateness)
+            run_id = add_run(session, spec.key, RunState.QUEUED, "schedule", now, latest, lateness)
             add_job(session, kind=RUN_JOB, payload={"run": run_id, "task": spec.key}, now=now)
             queued.append(run_id)
     return ScheduledView(tuple(queued), tuple(missed))
@@ -122,8 +120,8 @@ def request_run(
 ) -> int:
     """Record a run a person asked for; with `queue`, a worker runs it; return its id."""
     with db.transaction() as session:
-        _sync(session, [spec], now)
-        run_id = _add_run(session, spec.key, RunState.QUEUED, source, now, None, "", actor)
+        sync_states(session, [spec], now)
+        run_id = add_run(session, spec.key, RunState.QUEUED, source, now, None, "", actor)
         if queue:
             add_job(session, kind=RUN_JOB, payload={"run": run_id, "task": spec.key}, now=now)
         return run_id
@@ -141,7 +139,7 @@ def perform_run(
 ) -> RunView:
     """Start a queued run, do its work (or, as a dry run, say what it would do), record it."""
     with db.transaction() as session:
-        row = _run(session, run_id)
+        row = run_row(session, run_id)
         apply(RUNS, RunState(row.state), RunEvent.START)
         started = clock()
         taken = session.execute(
@@ -156,7 +154,7 @@ def perform_run(
         )
         if not getattr(taken, "rowcount", 0):
             raise Conflict(f"maintenance run {run_id} was started by another worker")
-        _sync(session, [spec], started)[spec.key].started_at = naive(started)
+        sync_states(session, [spec], started)[spec.key].started_at = naive(started)
         dry_runs = tuple(
             session.scalars(
                 select(TaskRunRow.detail).where(
@@ -172,7 +170,7 @@ def perform_run(
         outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}")
     if dry_run and not outcome.dry_run:
         outcome = Outcome(outcome.ok, outcome.exit_status, outcome.detail, dry_run=True)
-    return _finish(db, run_id, spec, outcome, clock())
+    return finish_run(db, run_id, spec, outcome, clock())
 
 
 def mark_done(
@@ -181,9 +179,9 @@ def mark_done(
     """Record that a person did the task now."""
     check_text(note, field="note", max_length=MAX_TEXT)
     with db.transaction() as session:
-        _sync(session, [spec], now)
-        run_id = _add_run(session, spec.key, RunState.QUEUED, "person", now, None, "", actor)
-    return _finish(db, run_id, spec, Outcome(True, None, note or "done"), now)
+        sync_states(session, [spec], now)
+        run_id = add_run(session, spec.key, RunState.QUEUED, "person", now, None, "", actor)
+    return finish_run(db, run_id, spec, Outcome(True, None, note or "done"), now)
 
 
 def ping(
@@ -201,11 +199,11 @@ def ping(
         raise BadInput(f'ping kind "{kind}" is not one of {", ".join(PING_KINDS)}')
     check_text(detail, field="detail", max_length=MAX_TEXT)
     with db.transaction() as session:
-        state = _sync(session, [spec], now)[spec.key]
+        state = sync_states(session, [spec], now)[spec.key]
         state.last_ping_at = naive(now)
         if kind == "start":
             state.started_at = naive(now)
-            run_id = _add_run(session, spec.key, RunState.RUNNING, "ping", now, None, detail, actor)
+            run_id = add_run(session, spec.key, RunState.RUNNING, "ping", now, None, detail, actor)
             session.get_one(TaskRunRow, run_id).started_at = naive(now)
             return run_view(session.get_one(TaskRunRow, run_id))
         open_run = session.scalar(
@@ -219,12 +217,12 @@ def ping(
             .limit(1)
         )
         if open_run is None:
-            run_id = _add_run(session, spec.key, RunState.QUEUED, "ping", now, None, detail, actor)
+            run_id = add_run(session, spec.key, RunState.QUEUED, "ping", now, None, detail, actor)
         else:
             run_id = open_run.id
     ok = kind == "success" and exit_status in (None, 0)
     shown = detail or (f"exit status {exit_status}" if exit_status is not None else kind)
-    return _finish(db, run_id, spec, Outcome(ok, exit_status, shown), now)
+    return finish_run(db, run_id, spec, Outcome(ok, exit_status, shown), now)
 
 
 def history(*, db: Database, task: str | None = None, limit: int = 50) -> list[RunView]:
@@ -236,98 +234,3 @@ def history(*, db: Database, task: str | None = None, limit: int = 50) -> list[R
         query = query.where(TaskRunRow.task_key == task)
     with db.transaction() as session:
         return [run_view(row) for row in session.scalars(query)]
-
-
-def _finish(db: Database, run_id: int, spec: TaskSpec, outcome: Outcome, now: datetime) -> RunView:
-    event = RunEvent.SUCCEED if outcome.ok else RunEvent.FAIL
-    with db.transaction() as session:
-        row = _run(session, run_id)
-        row.state = apply(RUNS, RunState(row.state), event).value
-        row.finished_at = naive(now)
-        row.started_at = row.started_at or naive(now)
-        row.exit_status = outcome.exit_status
-        row.detail = "; ".join(p for p in (row.detail, outcome.detail) if p)[:10_000]
-        state = _sync(session, [spec], now)[spec.key]
-        state.last_outcome = row.state
-        state.started_at = None
-        if outcome.ok and not outcome.dry_run:
-            state.last_success_at = naive(now)
-        state.updated_at = naive(now)
-        session.flush()
-        return run_view(row)
-
-
-def _run(session: Session, run_id: int) -> TaskRunRow:
-    row = session.get(TaskRunRow, run_id)
-    if row is None:
-        raise NotFound(f"no maintenance run {run_id}")
-    return row
-
-
-def _add_run(
-    session: Session,
-    key: str,
-    state: RunState,
-    source: str,
-    now: datetime,
-    due: datetime | None,
-    detail: str,
-    actor: str = "opsbook",
-) -> int:
-    row = TaskRunRow(
-        task_key=key,
-        due_at=naive(due) if due else None,
-        state=state.value,
-        source=source,
-        actor=actor[:200],
-        created_at=naive(now),
-        detail=detail,
-    )
-    session.add(row)
-    session.flush()
-    return row.id
-
-
-def _signature(spec: TaskSpec) -> str:
-    return f"{spec.frequency.text} [{spec.frequency.zone}] {spec.kind}"[:300]
-
-
-def _sync(session: Session, specs: Sequence[TaskSpec], now: datetime) -> dict[str, TaskStateRow]:
-    """Return the tasks' states, adding those first seen and following changed schedules."""
-    rows = states(session)
-    for spec in specs:
-        row = rows.get(spec.key)
-        if row is None:
-            anchor = spec.last_completed or now
-            # Runs from the next due time on: the ones before opsbook knew the task were not
-            # missed by it (a late task shows as overdue until it is done).
-            first = next_due(spec.frequency, now) if spec.runs_itself else None
-            row = TaskStateRow(
-                key=spec.key,
-                name=spec.name[:300],
-                frequency=_signature(spec),
-                next_run_at=naive(first) if first else None,
-                anchor_at=naive(anchor),
-                last_success_at=naive(spec.last_completed) if spec.last_completed else None,
-                updated_at=naive(now),
-            )
-            rows[spec.key] = _insert_state(session, row)
-        elif row.frequency != _signature(spec):
-            # A new schedule counts from now: due times of the old one are not "missed".
-            after = max(now, utc(row.last_success_at) or now)
-            following = next_due(spec.frequency, after) if spec.runs_itself else None
-            row.frequency = _signature(spec)
-            row.next_run_at = naive(following) if following else None
-            row.updated_at = naive(now)
-    session.flush()
-    return rows
-
-
-def _insert_state(session: Session, row: TaskStateRow) -> TaskStateRow:
-    """Add a task's first state; if another worker added it first, take theirs."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return session.get_one(TaskStateRow, row.key, populate_existing=True)
-    return row
