@@ -131,3 +131,29 @@ def test_warning_days_that_are_not_a_number_name_the_line(tmp_path: Path) -> Non
     text = text.replace("| 30m |", "| 30m | soon |")
     with pytest.raises(BadInput, match=r'RUNBOOK.md:13: warning days "soon" is not a number'):
         task_specs(parse_runbook(text, str(tmp_path / "RUNBOOK.md")))
+
+
+def test_a_failed_run_raises_one_alert_naming_what_it_found_until_a_success(
+    database: Database, tmp_path: Path
+) -> None:
+    from opsbook.maintenance.completion import complete
+    from opsbook.maintenance.failures import ALERT_NAME as FAILED
+
+    book, specs = _book(tmp_path)
+    export = specs[1]
+    found = 'CRITICAL: 2.0 days left: leaf "old.example" at https://old.example/'
+    for hours in (1, 7):  # two failures in a row: one alert
+        now = T0 + timedelta(hours=hours)
+        run = service.ping(db=database, spec=export, kind="fail", detail=found, now=now)
+        complete(db=database, runbook=book, spec=export, run=run, actor="ci", now=now)
+    failing = [a for a in list_alerts(db=database, state="open").items if a.name == FAILED]
+    assert len(failing) == 1
+    assert failing[0].severity == "critical" and found in failing[0].summary
+    assert failing[0].labels["task"] == export.key
+
+    now = T0 + timedelta(hours=8)
+    run = service.ping(db=database, spec=export, kind="success", now=now)
+    complete(
+        db=database, runbook=book, spec=export, run=run, actor="ci", now=now, update_runbook=False
+    )
+    assert [a for a in list_alerts(db=database, state="open").items if a.name == FAILED] == []

@@ -1,4 +1,4 @@
-"""After a task's run ends: the overdue alert settled, and the runbook's table kept true.
+"""After a task's run ends: its alerts settled (overdue, failed), the runbook's table kept true.
 
 One function for every face (CLI, dashboard, worker, ping), so each does the same.
 """
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from opsbook.errors import Refused
 from opsbook.maintenance import service
+from opsbook.maintenance.failures import settle_failure
 from opsbook.maintenance.overdue import check_overdue
 from opsbook.maintenance.run_states import RunState
 from opsbook.maintenance.runbook_cells import record_in_runbook
@@ -44,6 +45,7 @@ def complete(
 ) -> Completion:
     """Settle the task's overdue alert and, after a success, write its cells in the runbook."""
     check_overdue(db=db, runbook=runbook, specs=task_specs(runbook), now=now)
+    settle_failure(db=db, runbook=runbook, spec=spec, run=run, now=now)
     dry = run.detail.startswith(service.DRY_RUN)
     if run.state != RunState.SUCCEEDED or dry or not update_runbook:
         return Completion(run)

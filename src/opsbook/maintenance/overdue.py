@@ -73,7 +73,7 @@ def check_overdue(
                 alerts.append(_alert(spec, late_for, now, firing=True))
                 raised.append(spec.key)
         if alerts:
-            payload = _payload(alerts)
+            payload = payload_of(alerts)
             store_notifications(session, [payload], runbook, active_silences(session, now), now)
     return OverdueView(tuple(raised), tuple(resolved))
 
@@ -116,16 +116,17 @@ def _alert(spec: TaskSpec, due: datetime, now: datetime, *, firing: bool) -> AmA
     )
 
 
-def _payload(alerts: list[AmAlert]) -> AmPayload:
+def payload_of(alerts: list[AmAlert], name: str = ALERT_NAME) -> AmPayload:
+    """Return alerts as one notification of the group `name`, as Alertmanager sends one."""
     from opsbook.monitoring.alertmanager import AmPayload
 
     firing = any(a.status == "firing" for a in alerts)
     return AmPayload(
         version="4",
-        groupKey=f"{{}}:{{alertname={ALERT_NAME!r}}}",
+        groupKey=f"{{}}:{{alertname={name!r}}}",
         status="firing" if firing else "resolved",
         receiver=RECEIVER,
-        groupLabels={"alertname": ALERT_NAME},
+        groupLabels={"alertname": name},
         alerts=alerts,
     )
 

@@ -31,6 +31,8 @@ class TaskStateRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(TS, default=None)
     # The due time whose lateness raised the open overdue alert (None: none open).
     overdue_for: Mapped[datetime | None] = mapped_column(TS, default=None)
+    # Since when its runs fail (the open MaintenanceFailed alert starts then; None: none).
+    failing_since: Mapped[datetime | None] = mapped_column(TS, default=None)
     updated_at: Mapped[datetime] = mapped_column(TS)
 
 

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("last_ping_at", _TS, nullable=True),
         sa.Column("started_at", _TS, nullable=True),
         sa.Column("overdue_for", _TS, nullable=True),
+        sa.Column("failing_since", _TS, nullable=True),
         sa.Column("updated_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_maintenance_tasks"),
     )
