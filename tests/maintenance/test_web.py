@@ -85,6 +85,13 @@ def test_ping_needs_an_operator_and_records_start_success_and_fail(
         "| Nightly export | Daily at 01:00 | ci | 2026-12-02 09:00 UTC | 2026-12-03 01:00 UTC |"
         in text
     )
+    done = client.post(
+        "/api/v1/maintenance/Dependency updates/done", json={"note": "bumped"}, headers=operator
+    )
+    assert done.status_code == 200
+    assert done.json()["run"]["state"] == "succeeded" and done.json()["runbook_version"] == "2.2"
+    runs = client.get("/api/v1/maintenance/runs?task=dependency-updates", headers=operator).json()
+    assert [(r["state"], r["detail"]) for r in runs] == [("succeeded", "bumped")]
 
 
 def test_dashboard_panel_is_live_and_a_task_runs_from_the_dashboard(
