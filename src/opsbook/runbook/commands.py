@@ -187,16 +187,27 @@ def _list_steps(block: Node, on_error: Callable[[ValueProblem], None]) -> list[S
     return out
 
 
-def steps_from_blocks(blocks: list[Node], on_error: Callable[[ValueProblem], None]) -> list[Step]:
-    """Read the list items (and bare runnable fences) among the blocks as steps."""
+def steps_from_blocks(
+    blocks: list[Node], on_error: Callable[[ValueProblem], None], context: str = ""
+) -> list[Step]:
+    """Read the list items, bare runnable fences and command paragraphs among the blocks.
+
+    `context` (a sub-heading such as "Check the pods") names a bare fence that no paragraph
+    introduces.
+    """
     out: list[Step] = []
-    said = ""
+    said = context
     for block in blocks:
         try:
             if block.type in ("bullet_list", "ordered_list"):
                 out.extend(_list_steps(block, on_error))
             elif block.type == "paragraph":
-                said = strip_emphasis(inline_source(block)).rstrip(":")
+                step = _paragraph_step(block)
+                if step is not None:
+                    out.append(step)
+                    said = context
+                else:
+                    said = strip_emphasis(inline_source(block)).rstrip(":")
             elif block.type == "fence":
                 fenced = command_from_fence(block.info, block.content)
                 if fenced is not None:
@@ -212,8 +223,78 @@ def steps_from_blocks(blocks: list[Node], on_error: Callable[[ValueProblem], Non
                             placeholders=placeholders(command),
                         )
                     )
-                said = ""
+                said = context
         except ValueProblem as exc:
             exc.line = exc.line or line_of(block)
             on_error(exc)
     return out
+
+
+def _paragraph_step(block: Node) -> Step | None:
+    """Read a paragraph that ends in its command ("Restart it: `systemctl restart x`.")."""
+    raw = inline_source(block)
+    if "`" not in raw:
+        return None
+    text, command, attrs = split_command(raw)
+    if command is None or not text:
+        return None
+    return Step(
+        text=text,
+        command=command,
+        attrs=attrs,
+        line=line_of(block),
+        placeholders=placeholders(command),
+    )
+
+
+def says_more_than_steps(blocks: list[Node]) -> bool:
+    """Say whether the blocks hold words their steps leave out: prose, a query, a table.
+
+    A paragraph that introduces a runnable fence is that fence's step text, and a list whose
+    items are all steps is its steps; anything else (a paragraph of explanation, a PromQL
+    fence, a nested note under an item, a table or a quote) would be lost without the notes.
+    """
+    for index, block in enumerate(blocks):
+        if block.type == "hr":
+            continue
+        if block.type in ("bullet_list", "ordered_list"):
+            if any(_item_says_more(item) for item in block.children):
+                return True
+        elif block.type == "paragraph":
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            introduces = following is not None and _runnable_fence(following)
+            if not introduces and _paragraph_step(block) is None:
+                return True
+        elif not _runnable_fence(block):
+            return True
+    return False
+
+
+def _runnable_fence(block: Node) -> bool:
+    try:
+        return block.type == "fence" and command_from_fence(block.info, block.content) is not None
+    except ValueProblem:
+        return True  # a fence with bad attributes is reported as a problem, not kept as prose
+
+
+def _item_says_more(item: Node) -> bool:
+    paragraphs = 0
+    for child in item.children:
+        if child.type == "paragraph":
+            paragraphs += 1
+            if paragraphs > 1:
+                return True
+        elif child.type in ("bullet_list", "ordered_list"):
+            if any(_item_says_more(c) or _item_without_command(c) for c in child.children):
+                return True
+        elif not _runnable_fence(child):
+            return True
+    return False
+
+
+def _item_without_command(item: Node) -> bool:
+    try:
+        step = step_from_item(item)
+    except ValueProblem:
+        return False
+    return step is not None and step.command is None
