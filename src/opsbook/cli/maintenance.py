@@ -131,7 +131,7 @@ def run(
     """Run a task now (a built-in or a command), and record it."""
     from opsbook.maintenance import service
     from opsbook.maintenance.completion import complete
-    from opsbook.maintenance.perform import LocalPerformer
+    from opsbook.maintenance.perform import LocalPerformer, folder_of
 
     book, specs, db = _context(runbook, as_json)
     spec = _spec(specs, task)
@@ -139,7 +139,7 @@ def run(
     run_id = service.request_run(
         db=db, spec=spec, actor=actor, source="cli", now=_now(), queue=False
     )
-    performer = LocalPerformer(Path(book.path).resolve().parent, book.settings, book.log_locations)
+    performer = LocalPerformer(folder_of(book.path), book.settings, book.log_locations)
     ran = service.perform_run(
         db=db, run_id=run_id, spec=spec, performer=performer, clock=_now, dry_run=dry_run
     )

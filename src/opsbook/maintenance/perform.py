@@ -21,6 +21,12 @@ COMMAND_TIMEOUT = 3600.0
 _TAIL = 2000
 
 
+def folder_of(runbook_path: str) -> Path:
+    """Return where a runbook's tasks run: its folder (a served folder of runbooks: itself)."""
+    path = Path(runbook_path).resolve()
+    return path if path.is_dir() else path.parent
+
+
 @dataclass(frozen=True)
 class LocalPerformer:
     """Runs tasks on this machine, for the runbook in `folder`."""

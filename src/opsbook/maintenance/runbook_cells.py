@@ -36,6 +36,8 @@ def record_in_runbook(
     now: datetime,
 ) -> str:
     """Set the task's Last Completed and Next Due cells; return the new runbook version."""
+    if path.is_dir():
+        raise Refused(f"{path}: a folder of runbooks; its tables are not written back")
     try:  # the file as it is now, not as a server loaded it a while ago
         runbook = load_runbook(path)
     except RunbookError as exc:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from pathlib import Path
 
 from opsbook.errors import DomainError
 from opsbook.maintenance import service
 from opsbook.maintenance.completion import complete
 from opsbook.maintenance.overdue import check_overdue
-from opsbook.maintenance.perform import LocalPerformer
+from opsbook.maintenance.perform import LocalPerformer, folder_of
 from opsbook.maintenance.reaping import reap_interrupted
 from opsbook.maintenance.tasks import TaskSpec, find_task, task_specs
 from opsbook.maintenance.views import TaskView
@@ -58,7 +57,7 @@ def maintenance_tasks(state: AppState) -> list[Periodic]:
     def perform(job: Job) -> None:
         runbook = state.source.runbook
         spec = spec_named(state, str(job.payload["task"]))
-        folder = Path(runbook.path).resolve().parent
+        folder = folder_of(runbook.path)
         performer = ServerPerformer(
             state, LocalPerformer(folder, runbook.settings, runbook.log_locations)
         )
