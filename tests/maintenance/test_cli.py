@@ -97,3 +97,18 @@ def test_an_unknown_task_or_a_bad_frequency_is_exit_2(tmp_path: Path) -> None:
     bad = opsbook(book, "list")
     assert bad.returncode == 2 and "unknown time zone" in bad.stderr
     assert "RUNBOOK.md:" in bad.stderr
+
+
+def test_due_lists_the_late_tasks_and_fails_when_one_is_overdue(tmp_path: Path) -> None:
+    book = tmp_path / "RUNBOOK.md"
+    book.write_text(
+        BOOK.replace(
+            "| Dependency updates | Monthly on the 1st | ana | |",
+            "| Dependency updates | Monthly on the 1st | ana | 2026-01-01 |",
+        )
+    )
+    late = opsbook(book, "due", "--json")
+    assert late.returncode == 1
+    assert [t["key"] for t in json.loads(late.stdout)] == ["dependency-updates"]
+    shown = opsbook(book, "due")
+    assert "overdue Dependency updates: due" in shown.stdout

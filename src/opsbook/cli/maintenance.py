@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
     )
     commands: list[tuple[str, Callable[..., None], str]] = [
         ("list", list_, "opsbook maintenance list --json"),
+        ("due", due, "opsbook maintenance due --json"),
         ("run", run, 'opsbook maintenance run "Log rotation"'),
         ("done", done, 'opsbook maintenance done "Dependency updates" --note "bumped 14"'),
         ("history", history, "opsbook maintenance history log-rotation -n 20"),
@@ -117,6 +118,42 @@ def list_(
             when(view.last_success),
         )
     console().print(table)
+
+
+def due(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """List the tasks due or overdue now, the most late first; exit 1 if any is overdue."""
+    from opsbook.maintenance import service
+
+    _, specs, db = _context(runbook, as_json)
+    views = [
+        v
+        for v in service.list_tasks(db=db, specs=specs, now=_now())
+        if v.standing in ("due", "overdue")
+    ]
+    views.sort(key=lambda v: (v.standing != "overdue", v.next_due))
+    if as_json:
+        print_json(json_data(views))
+    else:
+        out = console()
+        for view in views:
+            style = STYLE[view.standing]
+            out.print(
+                f"[{style}]{view.standing}[/] {escape_text(view.name)}: due "
+                f"{when(view.next_due, due=True)} ({escape_text(view.owner) or 'no owner'})",
+                markup=True,
+                highlight=False,
+            )
+        if not views:
+            out.print("Nothing due.")
+    if any(v.standing == "overdue" for v in views):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def escape_text(text: str) -> str:
+    """Return text safe inside Rich markup."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def run(
