@@ -31,6 +31,7 @@ from opsbook.web.routes import (
     api_tokens,
     evidence,
     login,
+    maintenance,
     pages,
     run_pages,
     token_pages,
@@ -109,6 +110,7 @@ def routers() -> list[APIRouter]:
         token_pages,
         alerts,
         evidence,
+        maintenance,
     )
     return [m.router for m in modules]
 

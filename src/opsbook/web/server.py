@@ -22,6 +22,7 @@ from opsbook.store.database import Database
 from opsbook.web.app import create_app
 from opsbook.web.graceful_server import GracefulServer
 from opsbook.web.incidents_view import incident_tasks
+from opsbook.web.maintenance_view import maintenance_tasks
 from opsbook.web.monitoring_worker import monitoring_tasks
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.runs.driver import register
@@ -71,6 +72,7 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
     state.worker.periodic.extend(incident_tasks(state))
 
     state.worker.periodic.extend(monitoring_tasks(state))
+    state.worker.periodic.extend(maintenance_tasks(state))
     return state
 
 
