@@ -34,6 +34,7 @@ MODULES = (
     "alerts",
     "evidence",
     "maintenance",
+    "deploy",
     "export",
 )
 # Which module registers each command or group. A name missing here still works, through
@@ -52,6 +53,9 @@ REGISTERED_BY = {
     "alerts": "alerts",
     "evidence": "evidence",
     "maintenance": "maintenance",
+    "config": "deploy",
+    "env": "deploy",
+    "history": "deploy",
     "export": "export",
 }
 

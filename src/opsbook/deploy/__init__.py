@@ -1,0 +1,1 @@
+"""Deployments and configuration: drift against a baseline, environment checks, history."""

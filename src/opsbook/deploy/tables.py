@@ -1,0 +1,46 @@
+"""The deploy tables: each configuration file's baselines, the accepted versions kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opsbook.store.base import Base
+
+TS = DateTime(timezone=True)
+
+
+class ConfigBaselineRow(Base):
+    """One accepted version of a configuration file; the newest of a key is its baseline."""
+
+    __tablename__ = "config_baselines"
+    __table_args__ = (
+        # Versions count up per file: a second writer of the same version fails, not forks.
+        UniqueConstraint("key", "version", name="uq_config_baselines_key_version"),
+        Index("ix_config_baselines_key_current", "key", "current"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(1200))
+    host: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(1000))
+    version: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(Boolean)
+    exists: Mapped[bool] = mapped_column(Boolean)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(100))
+    grp: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    # The file's text with secrets masked (None: binary, too large or missing).
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    recorded_at: Mapped[datetime] = mapped_column(TS)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    # Why this version became the baseline: recorded, or accepted (and the run that made it).
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The drift (a digest of the file's state) whose alert is open (None: none open).
+    alerted_for: Mapped[str | None] = mapped_column(String(64), default=None)
+    # When that alert started (its identity with the fingerprint, to resolve it).
+    alert_started_at: Mapped[datetime | None] = mapped_column(TS, default=None)
