@@ -17,7 +17,7 @@ from opsbook.errors import BadInput
 from opsbook.runbook.parser import parse_runbook
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-BOOK = """---
+BOOK = r"""---
 hosts:
   web1: {address: 127.0.0.1}
   web2: {address: 127.0.0.2}
@@ -54,10 +54,6 @@ groups:
 | 1.1 | 2026-02-01 | opsbook | Added troubleshooting issue "x" from the post-mortem of incident 7 |
 | 1.2 | 2026-03-01 | sam | Marked Log rotation done (run #12) |
 """
-
-
-def _book() -> object:
-    return parse_runbook(BOOK, "/srv/demo/RUNBOOK.md")
 
 
 def test_targets_resolve_local_paths_beside_the_runbook_and_expand_host_groups() -> None:
