@@ -37,7 +37,7 @@ BOOK = """# Demo
 
 **Steps**:
 1. Say hello: `echo starting`
-2. Write the new release into the settings: `printf 'RELEASE=2\\nDB_PASSWORD=hunter22\\n' > etc/app.env` {unattended}
+2. Write the release: `printf 'RELEASE=2\\nDB_PASSWORD=hunter22\\n' > etc/app.env` {unattended}
 
 ## Configuration Management
 
