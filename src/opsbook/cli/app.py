@@ -35,6 +35,7 @@ MODULES = (
     "evidence",
     "maintenance",
     "deploy",
+    "gate",
     "export",
 )
 # Which module registers each command or group. A name missing here still works, through
@@ -56,6 +57,7 @@ REGISTERED_BY = {
     "config": "deploy",
     "env": "deploy",
     "history": "deploy",
+    "gate": "gate",
     "export": "export",
 }
 
