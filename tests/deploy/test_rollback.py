@@ -102,5 +102,9 @@ def test_a_bad_release_fails_its_held_check_and_rolls_back_to_the_old_one(
         check = next(a for a in attempts if a["step"] == "validation:1")
         assert "broken: value 0 at" in check["stdout"] and "is not >= 1" in check["stdout"]
         assert json.loads(shown.stdout)["params"]["VERSION"] == "1.2.0"
+        listed = opsbook("deployments", "-f", str(home / "RUNBOOK.md"), "--json", env=env)
+        (live,) = json.loads(listed.stdout)
+        assert (live["target"], live["current"], live["current_run"]) == ("deployment", "1.1.0", 1)
+        assert (live["last_version"], live["last_status"]) == ("1.2.0", "rolled-back")
     finally:
         subprocess.run([tinyweb, "stop"], env=env, cwd=home, check=False, capture_output=True)

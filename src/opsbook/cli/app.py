@@ -57,6 +57,7 @@ REGISTERED_BY = {
     "config": "deploy",
     "env": "deploy",
     "history": "deploy",
+    "deployments": "deploy",
     "gate": "gate",
     "export": "export",
 }

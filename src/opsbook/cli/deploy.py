@@ -53,6 +53,9 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(env, name="env")
     app.command("history", help=f"{history.__doc__}\n\nExample: opsbook history --json")(history)
+    app.command(
+        "deployments", help=f"{deployments.__doc__}\n\nExample: opsbook deployments --json"
+    )(deployments)
 
 
 def _now() -> datetime:
@@ -248,3 +251,26 @@ def history(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
         )
         table.add_row(*(Text(c) for c in (row.version, row.date, row.author, row.changes, cause)))
     console().print(table)
+
+
+def deployments(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """Show the version live on each deployment target, and the one before it."""
+    from opsbook.cli.output import database_or_exit
+    from opsbook.deploy.service import deployed_versions
+
+    views = deployed_versions(db=database_or_exit(runbook))
+    if as_json:
+        print_json(json_data(views))
+        return
+    for view in views:
+        last = (
+            ""
+            if view.last_run == view.current_run
+            else f"; last run {view.last_run}: {view.last_version} {view.last_status}"
+        )
+        say(
+            f"{view.target}: {view.current or 'none'} live "
+            f"(run {view.current_run or '-'}), before it {view.previous or 'none'}{last}"
+        )
+    if not views:
+        say("no deployment runs yet (a run of a procedure with a VERSION parameter)")

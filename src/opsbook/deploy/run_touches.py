@@ -1,4 +1,4 @@
-"""Read the run records: the step attempts that ran since a moment, for attribution."""
+"""Read the run records: step attempts since a moment (attribution), deployment runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsbook.deploy.attribution import SLACK_BEFORE, StepTouch
+from opsbook.deploy.deployed import DeployRun
 from opsbook.procedures.stores.tables import AttemptRow, RunRow
 from opsbook.store.timestamps import utc
 
@@ -39,6 +40,21 @@ def touches_since(session: Session, since: datetime) -> list[StepTouch]:
                 host=attempt.host,
                 started_at=started,
                 finished_at=utc(attempt.finished_at),
+            )
+        )
+    return out
+
+
+def deploy_runs(session: Session, limit: int = MAX_TOUCHES) -> list[DeployRun]:
+    """Return the newest runs (oldest first), for the deployed versions."""
+    rows = session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(limit)).all()
+    out: list[DeployRun] = []
+    for row in reversed(rows):
+        started = utc(row.started_at)
+        assert started is not None
+        out.append(
+            DeployRun(
+                row.id, row.procedure, row.host_filter, row.status, dict(row.params or {}), started
             )
         )
     return out

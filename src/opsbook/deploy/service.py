@@ -21,13 +21,21 @@ from opsbook.deploy.baselines import (
     versions_of,
 )
 from opsbook.deploy.config_targets import ConfigTarget
+from opsbook.deploy.deployed import deployed
 from opsbook.deploy.drift_alerts import digest, drift_alert, payload_of
 from opsbook.deploy.drift_rules import changes, unified_diff
 from opsbook.deploy.file_state import FileReader, FileState
 from opsbook.deploy.masking import Masker
-from opsbook.deploy.run_touches import touches_since
+from opsbook.deploy.run_touches import deploy_runs, touches_since
 from opsbook.deploy.tables import ConfigBaselineRow
-from opsbook.deploy.views import BaselineView, CauseView, ChangeView, DriftReport, DriftView
+from opsbook.deploy.views import (
+    BaselineView,
+    CauseView,
+    ChangeView,
+    DeployedView,
+    DriftReport,
+    DriftView,
+)
 from opsbook.errors import NotFound
 from opsbook.inputs import check_text
 from opsbook.store.timestamps import utc
@@ -179,6 +187,12 @@ def list_versions(*, db: Database, target: ConfigTarget) -> list[BaselineView]:
         if not rows:
             raise NotFound(f"no baseline of {target.file}: run `opsbook config baseline` first")
         return [baseline_view(r) for r in rows]
+
+
+def deployed_versions(*, db: Database) -> list[DeployedView]:
+    """Return each deployment target's current and previous version, from the runs."""
+    with db.transaction() as session:
+        return deployed(deploy_runs(session))
 
 
 def _drift_view(

@@ -110,3 +110,18 @@ class HistoryView:
     changes: str
     run_id: int | None
     incident_id: int | None
+
+
+@dataclass(frozen=True)
+class DeployedView:
+    """A deployment target (a procedure with a VERSION, on its hosts): what is live."""
+
+    target: str  # the procedure's id, and `@host` when the run was narrowed to one
+    procedure: str
+    current: str | None  # the version of the newest run that succeeded
+    previous: str | None  # the version live before it
+    current_run: int | None
+    current_at: datetime | None
+    last_version: str  # the newest run's version, whatever its end
+    last_status: str
+    last_run: int

@@ -1,4 +1,4 @@
-"""Overview panels: alerts, incidents, metrics, maintenance, backups.
+"""Overview panels: alerts, incidents, metrics, maintenance, backups, deployed versions.
 
 Each later domain registers a provider for its panel; until one does, the overview shows
 a clearly labelled placeholder built from what the runbook declares.
@@ -31,7 +31,7 @@ class Panel:
 
 
 PanelProvider = Callable[[AppState], Panel]
-ORDER = ("alerts", "incidents", "metrics", "maintenance", "backup")
+ORDER = ("alerts", "incidents", "metrics", "maintenance", "backup", "deployments")
 _providers: dict[str, PanelProvider] = {}
 
 
@@ -101,6 +101,8 @@ def _placeholder(key: str, runbook: Runbook) -> Panel:
             "yet; next-due dates are as the runbook states them.",
             placeholder=True,
         )
+    if key == "deployments":
+        return Panel(key, "Deployed versions", (), "No deployment records yet.", placeholder=True)
     backup = next((p for p in runbook.procedures if "backup" in p.id), None)
     items = ()
     if backup is not None:

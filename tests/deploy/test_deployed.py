@@ -1,0 +1,121 @@
+"""The version live on each target, from the run records: CLI rule, API and overview panel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opsbook.deploy.deployed import DeployRun, deployed
+from opsbook.procedures.confirm import AutoConfirmer
+from opsbook.procedures.engine import Plan
+from opsbook.procedures.executors.local import LocalExecutor
+from opsbook.procedures.executors.ssh_hosts import SshHosts
+from opsbook.procedures.guard import Override
+from opsbook.procedures.plan import build_plan
+from opsbook.procedures.runner import QuietReporter
+from opsbook.procedures.service import Me, execute_run, start_run
+from opsbook.runbook.parser import parse_runbook
+from opsbook.store.database import Database
+from opsbook.web.app import create_app
+from opsbook.web.server import build_state
+from opsbook.web.state import AppState
+from tests.web.conftest import bearer
+from tests.web.test_pages import sign_in
+
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+BOOK = """# Demo
+
+## Standard Operating Procedures
+
+### Deployment Procedure
+
+**Parameters**:
+- `VERSION` (required): the release
+
+**Steps**:
+1. Deploy it: `test "$VERSION" != bad` {unattended}
+
+**Rollback Plan**:
+1. Undo: `true` {unattended}
+"""
+
+
+def _run(run_id: int, status: str, version: str | None, procedure: str = "deploy") -> DeployRun:
+    params: dict[str, object] = {"VERSION": version} if version else {}
+    return DeployRun(run_id, procedure, None, status, params, T0)
+
+
+def test_current_is_the_newest_success_and_previous_the_one_live_before_it() -> None:
+    (view,) = deployed(
+        [
+            _run(1, "succeeded", "1.0"),
+            _run(2, "succeeded", "1.1"),
+            _run(3, "succeeded", "1.1"),
+            _run(4, "rolled-back", "1.2"),
+            _run(5, "succeeded", None, "backup"),
+        ]
+    )
+    assert (view.target, view.current, view.previous, view.current_run) == (
+        "deploy",
+        "1.1",
+        "1.0",
+        3,
+    )
+    assert (view.last_version, view.last_status, view.last_run) == ("1.2", "rolled-back", 4)
+    (never,) = deployed([_run(1, "failed", "2.0")])
+    assert (never.current, never.previous) == (None, None)
+
+
+class AnyRunMayGo:
+    def check(self, plan: Plan, now: datetime, override: Override | None) -> None:
+        return None
+
+
+@pytest.fixture
+def served(tmp_path: Path, db: Database) -> Iterator[tuple[TestClient, AppState]]:
+    book = tmp_path / "RUNBOOK.md"
+    book.write_text(BOOK)
+    state = build_state(book, db)
+    with TestClient(create_app(state), base_url="http://127.0.0.1") as client:
+        yield client, state
+
+
+def _deploy(db: Database, book_path: Path, version: str) -> None:
+    book = parse_runbook(BOOK, str(book_path))
+    plan = build_plan(book, target="deployment", params={"VERSION": version}, environ={})
+    now = lambda: datetime.now(UTC)  # noqa: E731
+    run_id = start_run(db=db, plan=plan, me=Me("ana", "m", 1, 0.0), now=now, guard=AnyRunMayGo())
+    asyncio.run(
+        execute_run(
+            db=db,
+            plan=plan,
+            run_id=run_id,
+            confirmer=AutoConfirmer("ana"),
+            reporter=QuietReporter(),
+            local=LocalExecutor({"PATH": "/usr/bin:/bin"}),
+            remote=SshHosts(book),
+            now=now,
+        )
+    )
+
+
+@pytest.mark.process
+def test_the_api_and_the_overview_show_current_and_previous_version(
+    served: tuple[TestClient, AppState], tokens: dict[str, str], tmp_path: Path
+) -> None:
+    client, state = served
+    for version in ("1.0", "1.1", "bad"):
+        _deploy(state.db, tmp_path / "RUNBOOK.md", version)
+    answer = client.get("/api/v1/deployments", headers=bearer(tokens["viewer"]))
+    assert answer.status_code == 200
+    (view,) = answer.json()
+    assert (view["current"], view["previous"], view["last_status"]) == ("1.1", "1.0", "rolled-back")
+    assert client.get("/api/v1/deployments").status_code == 401
+    sign_in(client, tokens["viewer"])
+    page = client.get("/", headers={"accept": "text/html"}).text
+    assert "Deployed versions" in page and "1.1 (before: 1.0)" in page
