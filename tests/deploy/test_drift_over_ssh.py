@@ -101,3 +101,38 @@ def test_drift_on_a_host_over_ssh_by_hand_by_a_run_by_mode_and_by_owner(
     (app,) = _drift(book, env)["files"]  # type: ignore[misc]
     (change,) = app["changes"]
     assert change["kind"] == "owner" and change["after"].startswith("nobody:")
+
+
+def test_env_check_on_a_host_reads_the_environment_its_ssh_session_has(
+    tmp_path: Path, sshd: SshServer
+) -> None:
+    book = tmp_path / "RUNBOOK.md"
+    book.write_text(f"""---
+hosts:
+  web1: {{address: {sshd.address}, port: {sshd.port}, user: {sshd.user}}}
+ssh:
+  known_hosts: {sshd.known_hosts}
+  client_keys: [{sshd.client_key}]
+---
+# Demo
+
+## Configuration Management
+
+### Environment Variables
+
+| Variable | Required | Default | Secret | Description |
+|----------|----------|---------|--------|-------------|
+| HOME | Yes | | Yes | The login's home, format: path |
+| OPSBOOK_NOT_ON_WEB1 | Yes | | No | Never set there |
+""")
+    env = cli_env(tmp_path / "state", OPSBOOK_NOT_ON_WEB1="set here only")
+    done = opsbook("env", "check", "--host", "web1", "-f", str(book), "--json", env=env)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["host"] == "web1"
+    assert [(v["name"], v["status"], v["value"]) for v in report["variables"]] == [
+        ("HOME", "ok", None),
+        ("OPSBOOK_NOT_ON_WEB1", "missing", None),
+    ]
+    done = opsbook("env", "check", "--host", "db9", "-f", str(book), env=env)
+    assert done.returncode == 2 and 'no host "db9"' in done.stderr

@@ -48,9 +48,9 @@ def register(app: typer.Typer) -> None:
     env = typer.Typer(
         help="Environment: the Environment Variables table checked.", no_args_is_help=True
     )
-    env.command("check", help=f"{env_check.__doc__}\n\nExample: opsbook env check --json")(
-        env_check
-    )
+    env.command(
+        "check", help=f"{env_check.__doc__}\n\nExample: opsbook env check --host web1 --json"
+    )(env_check)
     app.add_typer(env, name="env")
     app.command("history", help=f"{history.__doc__}\n\nExample: opsbook history --json")(history)
     app.command(
@@ -201,12 +201,23 @@ def versions(
         )
 
 
-def env_check(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
-    """Check the Environment Variables table against this environment; secrets never shown."""
+def env_check(
+    host: str | None = typer.Option(
+        None, "--host", help="Check the environment a step on this host gets (over SSH)."
+    ),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Check the Environment Variables table against the environment; secrets never shown."""
     from opsbook.deploy.environment import check_environment
 
     book = load_or_exit(runbook, as_json)
-    report = check_environment(book, os.environ, "local")
+    if host is None:
+        report = check_environment(book, os.environ, "local")
+    else:
+        from opsbook.deploy.remote_env import host_environment
+
+        report = check_environment(book, host_environment(book, host), host)
     if as_json:
         print_json(json_data(report))
     else:
