@@ -44,3 +44,22 @@ class ConfigBaselineRow(Base):
     alerted_for: Mapped[str | None] = mapped_column(String(64), default=None)
     # When that alert started (its identity with the fingerprint, to resolve it).
     alert_started_at: Mapped[datetime | None] = mapped_column(TS, default=None)
+
+
+class GateDecisionRow(Base):
+    """A gate that could not decide (its source did not answer), waiting for a person."""
+
+    __tablename__ = "gate_decisions"
+    __table_args__ = (Index("ix_gate_decisions_state", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    step: Mapped[str] = mapped_column(String(200), default="")
+    gate: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    asked_at: Mapped[datetime] = mapped_column(TS)
+    expires_at: Mapped[datetime] = mapped_column(TS)
+    decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(TS, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -125,3 +125,20 @@ class DeployedView:
     last_version: str  # the newest run's version, whatever its end
     last_status: str
     last_run: int
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """An inconclusive gate's question to a person, and the answer."""
+
+    id: int
+    run_id: int | None
+    step: str
+    gate: str
+    reason: str
+    state: str  # open, passed, stopped, expired
+    asked_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str

@@ -1,4 +1,4 @@
-"""Deploy: configuration baselines, each accepted version of each configuration file.
+"""Deploy: configuration baselines (each accepted version of each file), gate decisions.
 
 Revision ID: 0010_deploy
 Revises: 0000_base
@@ -43,8 +43,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", "version", name="uq_config_baselines_key_version"),
     )
     op.create_index("ix_config_baselines_key_current", "config_baselines", ["key", "current"])
+    op.create_table(
+        "gate_decisions",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.Column("run_id", sa.Integer, nullable=True),
+        sa.Column("step", sa.String(200), nullable=False),
+        sa.Column("gate", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("asked_at", _TS, nullable=False),
+        sa.Column("expires_at", _TS, nullable=False),
+        sa.Column("decided_by", sa.String(200), nullable=True),
+        sa.Column("decided_at", _TS, nullable=True),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_gate_decisions"),
+    )
+    op.create_index("ix_gate_decisions_state", "gate_decisions", ["state"])
 
 
 def downgrade() -> None:
     """Drop the deploy tables."""
+    op.drop_table("gate_decisions")
     op.drop_table("config_baselines")
