@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from opsbook.deploy.decisions import ask_person
 from opsbook.deploy.deployed import DeployRun, deployed
 from opsbook.procedures.confirm import AutoConfirmer
 from opsbook.procedures.engine import Plan
@@ -116,6 +117,28 @@ def test_the_api_and_the_overview_show_current_and_previous_version(
     (view,) = answer.json()
     assert (view["current"], view["previous"], view["last_status"]) == ("1.1", "1.0", "rolled-back")
     assert client.get("/api/v1/deployments").status_code == 401
+    asked = ask_person(
+        db=state.db,
+        run_id=3,
+        step="prerequisites:1",
+        gate="Error rate < 1 for 60s",
+        reason="Prometheus did not answer",
+        now=datetime.now(UTC),
+        within=timedelta(minutes=5),
+    )
     sign_in(client, tokens["viewer"])
     page = client.get("/", headers={"accept": "text/html"}).text
     assert "Deployed versions" in page and "1.1 (before: 1.0)" in page
+    assert f"opsbook gate decide {asked.id}" in page
+    waiting = client.get("/api/v1/gate-decisions", headers=bearer(tokens["viewer"])).json()
+    assert [d["id"] for d in waiting] == [asked.id]
+    url = f"/api/v1/gate-decisions/{asked.id}"
+    body = {"let_pass": False, "note": "source down too long"}
+    assert client.post(url, json=body, headers=bearer(tokens["viewer"])).status_code == 403
+    answered = client.post(url, json=body, headers=bearer(tokens["operator"]))
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["state"] == "stopped"
+    again = client.post(url, json=body, headers=bearer(tokens["operator"]))
+    assert again.status_code == 409
+    assert client.post("/api/v1/gate-decisions/999", json=body,
+                       headers=bearer(tokens["operator"])).status_code == 404  # fmt: skip

@@ -20,6 +20,7 @@ import uvicorn
 from opsbook.procedures.service import reap_dead_runs
 from opsbook.store.database import Database
 from opsbook.web.app import create_app
+from opsbook.web.deploy_view import deploy_tasks
 from opsbook.web.graceful_server import GracefulServer
 from opsbook.web.incidents_view import incident_tasks
 from opsbook.web.maintenance_view import maintenance_tasks
@@ -73,6 +74,7 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
 
     state.worker.periodic.extend(monitoring_tasks(state))
     state.worker.periodic.extend(maintenance_tasks(state))
+    state.worker.periodic.extend(deploy_tasks(state))
     return state
 
 

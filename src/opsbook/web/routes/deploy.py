@@ -1,22 +1,35 @@
-"""Deployments and configuration over HTTP: what is live where, and the overview panel.
+"""Deployments over HTTP: what is live where, and the gates waiting for a person.
 
-Thin: each route calls a use case of `opsbook.deploy` and presents. Viewers read.
+Thin: each route calls a use case of `opsbook.deploy` and presents. Viewers read;
+operators answer an inconclusive gate (let it pass, or stop it).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
 
 from opsbook.access.model import Principal
+from opsbook.deploy import decisions
 from opsbook.deploy.service import deployed_versions
-from opsbook.deploy.views import DeployedView
-from opsbook.web.auth import GuardedRoute, viewer
-from opsbook.web.panels import Panel, PanelItem, register_panel
-from opsbook.web.routes.responses import AUTH
-from opsbook.web.state import AppState, app_state
+from opsbook.deploy.views import DecisionView, DeployedView
+from opsbook.web.auth import GuardedRoute, operator, viewer
+from opsbook.web.deploy_view import deployments_panel
+from opsbook.web.panels import register_panel
+from opsbook.web.routes.responses import AUTH, NOT_FOUND
+from opsbook.web.state import app_state
 
 router = APIRouter(route_class=GuardedRoute, tags=["deploy"])
-TONE = {"succeeded": "ok", "rolled-back": "warn", "failed": "bad"}
+register_panel("deployments", deployments_panel)
+
+
+class AnswerIn(BaseModel):
+    """A person's answer to an inconclusive gate."""
+
+    let_pass: bool
+    note: str = Field(default="", max_length=decisions.MAX_TEXT)
 
 
 @router.get("/api/v1/deployments", response_model=list[DeployedView], responses=AUTH)
@@ -25,23 +38,34 @@ def list_deployments(request: Request, _: Principal = Depends(viewer)) -> list[D
     return deployed_versions(db=app_state(request).db)
 
 
-def deployments_panel(state: AppState) -> Panel:
-    """Return the overview's panel: current and previous version per target."""
-    items = []
-    for view in deployed_versions(db=state.db):
-        value = f"{view.current or 'none'} (before: {view.previous or 'none'})"
-        if view.last_run != view.current_run:
-            value += f"; {view.last_version} {view.last_status}"
-        items.append(
-            PanelItem(
-                view.target,
-                value,
-                tone=TONE.get(view.last_status, "muted"),
-                href=f"/runs/{view.last_run}",
-            )
-        )
-    note = "" if items else "No deployment yet: a run of a procedure with a VERSION parameter."
-    return Panel("deployments", "Deployed versions", tuple(items), note)
+@router.get("/api/v1/gate-decisions", response_model=list[DecisionView], responses=AUTH)
+def list_gate_decisions(
+    request: Request,
+    every: Annotated[bool, Query(alias="all", description="Answered ones too.")] = False,
+    _: Principal = Depends(viewer),
+) -> list[DecisionView]:
+    """List inconclusive gates waiting for a person (with all=true, the answered ones too)."""
+    return decisions.list_decisions(db=app_state(request).db, open_only=not every)
 
 
-register_panel("deployments", deployments_panel)
+@router.post(
+    "/api/v1/gate-decisions/{decision_id}",
+    response_model=DecisionView,
+    responses={**AUTH, **NOT_FOUND},
+)
+def answer_gate(
+    request: Request,
+    body: AnswerIn,
+    decision_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    principal: Principal = Depends(operator),
+) -> DecisionView:
+    """Let an inconclusive gate pass on your word, or stop it; the first answer wins."""
+    state = app_state(request)
+    return decisions.decide(
+        db=state.db,
+        decision_id=decision_id,
+        let_pass=body.let_pass,
+        actor=principal.name,
+        note=body.note,
+        now=state.clock(),
+    )
