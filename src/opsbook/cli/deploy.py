@@ -162,7 +162,7 @@ def _show(report: DriftReport) -> None:
             out.print(Text.assemble((view.status, style), f"  {where}"), highlight=False)
             continue
         what = ", ".join(
-            c.kind if c.kind == "content" else f"{c.kind} {c.before or '-'} → {c.after or '-'}"
+            f"{c.kind} {c.before} → {c.after}" if c.kind in ("mode", "owner") else c.kind
             for c in view.changes
         )
         cause = view.cause

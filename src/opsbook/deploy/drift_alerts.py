@@ -37,7 +37,7 @@ def drift_alert(view: DriftView, started: datetime, now: datetime, *, firing: bo
     from opsbook.monitoring.alertmanager import AmAlert
 
     what = ", ".join(
-        f"{c.kind} {c.before or '-'} → {c.after or '-'}" if c.kind != "content" else "content"
+        f"{c.kind} {c.before} → {c.after}" if c.kind in ("mode", "owner") else c.kind
         for c in view.changes
     )
     where = view.path if view.host == "local" else f"{view.host}:{view.path}"
