@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.procedures.cli_support import cli_env, opsbook
+from tests.procedures.cli_support import OPSBOOK, cli_env, opsbook
 
 pytestmark = pytest.mark.process
 
@@ -107,3 +110,70 @@ def test_history_lists_the_version_history(tmp_path: Path) -> None:
     done = opsbook("history", "-f", str(book), "--json", env=cli_env(tmp_path / "state"))
     rows = json.loads(done.stdout)
     assert [(r["version"], r["run_id"]) for r in rows] == [("1.0", None), ("1.1", 3)]
+
+
+APPROVAL_BOOK = """# Demo
+
+## Quick Reference
+
+### Emergency Contacts
+
+| Role | Name | Contact | Backup |
+|------|------|---------|--------|
+| Operations Lead | Lena Vogel | lena.vogel@example.com | Ana Ruiz (ana.ruiz@example.com) |
+
+## Standard Operating Procedures
+
+### Deployment Procedure
+
+**Parameters**:
+- `VERSION` (required): the release
+
+**Prerequisites**:
+- [ ] Two approvals: `opsbook gate approvals 2 --role "Operations Lead" --within 2m`
+
+**Steps**:
+1. Deploy: `echo "deployed $VERSION"` {unattended}
+"""
+
+
+def test_a_run_waits_for_two_approvals_of_the_role_then_goes_on(tmp_path: Path) -> None:
+    book = tmp_path / "RUNBOOK.md"
+    book.write_text(APPROVAL_BOOK)
+    env = cli_env(tmp_path / "state")
+    env["PATH"] = f"{Path(OPSBOOK).parent}{os.pathsep}{env.get('PATH', '')}"
+    run = subprocess.Popen(
+        [OPSBOOK, "run", str(book), "deployment", "-p", "VERSION=2.0"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        waiting: list[dict[str, object]] = []
+        while not waiting and time.monotonic() < deadline:
+            listed = opsbook("gate", "decisions", "-f", str(book), "--json", env=env)
+            waiting = json.loads(listed.stdout) if listed.stdout else []
+            time.sleep(0.3)
+        (asked,) = waiting
+        assert (asked["needed"], asked["role"]) == (2, "Operations Lead")
+
+        def decide(user: str) -> subprocess.CompletedProcess[str]:
+            args = ("gate", "decide", str(asked["id"]), "--let-pass", "-f", str(book))
+            return opsbook(*args, env={**env, "OPSBOOK_USER": user})
+
+        refused = decide("sam")
+        assert refused.returncode != 0 and "does not hold the role" in refused.stderr
+        assert decide("lena.vogel").returncode == 0
+        assert run.poll() is None  # one of two: still waiting
+        assert decide("ana.ruiz").returncode == 0
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, out + err
+    shown = json.loads(opsbook("runs", "show", "1", "--json", env=env).stdout)
+    gate = next(a for a in shown["attempts"] if a["step"] == "prerequisites:1")
+    assert "passed by lena.vogel, ana.ruiz at" in gate["stdout"]

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from opsbook.cli.options import json_option, runbook_option
+from opsbook.cli import gate_people
+from opsbook.cli.gate_people import RUNBOOK, ask_and_wait
+from opsbook.cli.options import json_option
 from opsbook.cli.output import fail, json_data, load_or_exit, print_json, say
 
 if TYPE_CHECKING:
@@ -24,8 +26,6 @@ if TYPE_CHECKING:
     from opsbook.runbook.model import Runbook
 
 EXIT_INCONCLUSIVE = 3
-POLL = 1.0  # seconds between looks at a person's answer
-RUNBOOK = runbook_option("Runbook whose Key Metrics and Prometheus the gate reads.")
 
 
 def register(app: typer.Typer) -> None:
@@ -40,12 +40,7 @@ def register(app: typer.Typer) -> None:
         'Example: opsbook gate metric "Error rate" "< 1" --for 5m',
     )(metric)
     group.command("wait", help=f"{wait.__doc__}\n\nExample: opsbook gate wait 10m")(wait)
-    group.command(
-        "decisions", help=f"{decisions_.__doc__}\n\nExample: opsbook gate decisions --json"
-    )(decisions_)
-    group.command("decide", help=f"{decide.__doc__}\n\nExample: opsbook gate decide 3 --let-pass")(
-        decide
-    )
+    gate_people.register(group)
     app.add_typer(group, name="gate")
 
 
@@ -139,11 +134,10 @@ def metric(
         return
     if judgement.verdict is Verdict.BROKEN:
         raise typer.Exit(1)
-    in_run = os.environ.get("OPSBOOK_RUN_ID", "")
-    if in_run.isdigit() or ask:
+    if os.environ.get("OPSBOOK_RUN_ID", "").isdigit() or ask:
         within = timedelta(seconds=_seconds(decide_within, "--decide-within"))
         gate = f"{name} {condition_text(wanted)} for {hold_s:g}s"
-        if _asked_person_lets_pass(book, in_run, gate, judgement.reason, within):
+        if ask_and_wait(book, gate=gate, reason=judgement.reason, within=within):
             return
     elif not as_json and sys.stdin.isatty() and _person_lets_it_pass():
         return
@@ -153,42 +147,6 @@ def metric(
         err=True,
     )
     raise typer.Exit(EXIT_INCONCLUSIVE)
-
-
-def _asked_person_lets_pass(
-    book: Runbook, run: str, gate: str, reason: str, within: timedelta
-) -> bool:
-    """Ask a person through the database and wait for the answer (the run pauses here)."""
-    import time
-
-    from opsbook.deploy import decisions
-    from opsbook.store.database import open_for
-
-    db = open_for(Path(book.path))
-    asked = decisions.ask_person(
-        db=db,
-        run_id=int(run) if run else None,
-        step=os.environ.get("OPSBOOK_STEP", ""),
-        gate=gate,
-        reason=reason,
-        now=datetime.now(UTC),
-        within=within,
-    )
-    say(
-        f"paused: asked a person (gate decision {asked.id}): "
-        f"opsbook gate decide {asked.id} --let-pass, or --stop; "
-        f"unanswered by {asked.expires_at:%H:%M:%S}Z it stops",
-    )
-    sys.stdout.flush()
-    while True:
-        view = decisions.decision_state(db=db, decision_id=asked.id, now=datetime.now(UTC))
-        if view.state != "open":
-            break
-        time.sleep(POLL)
-    by = f" by {view.decided_by} at {view.decided_at:%H:%M:%S}Z" if view.decided_at else ""
-    note = f" ({view.note})" if view.note else ""
-    say(f"gate decision {view.id}: {view.state}{by}{note}")
-    return view.state == "passed"
 
 
 def _person_lets_it_pass() -> bool:
@@ -214,52 +172,3 @@ def wait(duration: str = typer.Argument(..., help="How long: 30s, 5m, 1 hour."))
     say(f"waiting {seconds:g}s from {datetime.now(UTC):%H:%M:%S}Z")
     time.sleep(seconds)
     say(f"waited until {datetime.now(UTC):%H:%M:%S}Z")
-
-
-def decisions_(
-    every: bool = typer.Option(False, "--all", help="Answered ones too, not only open ones."),
-    runbook: Path | None = RUNBOOK,
-    as_json: bool = json_option(),
-) -> None:
-    """List inconclusive gates waiting for a person (and, with --all, the answered ones)."""
-    from opsbook.cli.output import database_or_exit
-    from opsbook.deploy.decisions import list_decisions
-
-    views = list_decisions(db=database_or_exit(runbook), open_only=not every)
-    if as_json:
-        print_json(json_data(views))
-        return
-    for view in views:
-        run = f"run {view.run_id} {view.step}: " if view.run_id else ""
-        who = f" by {view.decided_by}" if view.decided_by else ""
-        say(f"{view.id}  {view.state}{who}  {run}{view.gate} ({view.reason})")
-    if not views:
-        say("no gate is waiting for a person")
-
-
-def decide(
-    decision: int = typer.Argument(..., help="The gate decision's id."),
-    let_pass: bool = typer.Option(
-        False, "--let-pass/--stop", help="Let the gate pass, or stop it (the run fails)."
-    ),
-    note: str = typer.Option("", "--note", help="Why, kept with the answer."),
-    runbook: Path | None = RUNBOOK,
-    as_json: bool = json_option(),
-) -> None:
-    """Answer an inconclusive gate: let it pass on your word, or stop it."""
-    from opsbook.cli import who
-    from opsbook.cli.output import database_or_exit
-    from opsbook.deploy.decisions import decide as answer
-
-    view = answer(
-        db=database_or_exit(runbook),
-        decision_id=decision,
-        let_pass=let_pass,
-        actor=who.user(),
-        note=note,
-        now=datetime.now(UTC),
-    )
-    if as_json:
-        print_json(json_data(view))
-    else:
-        say(f"gate decision {view.id}: {view.state} by {view.decided_by}")

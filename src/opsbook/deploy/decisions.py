@@ -1,4 +1,4 @@
-"""The use cases of gate decisions: ask a person, answer, wait for the answer.
+"""The use cases of gate decisions: ask a person (or N of a role), answer, wait for it.
 
 A gate whose source did not answer asks (`ask_person`) and its command waits, polling
 `decision_state`; the run stays on that check meanwhile. A person answers with
@@ -12,19 +12,24 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
+from opsbook.deploy.approvers import may_approve
 from opsbook.deploy.decision_states import DECISIONS, DecisionEvent, DecisionState
-from opsbook.deploy.tables import GateDecisionRow
+from opsbook.deploy.tables import GateApprovalRow, GateDecisionRow
 from opsbook.deploy.views import DecisionView
-from opsbook.errors import Conflict, NotFound
+from opsbook.errors import BadInput, Conflict, Forbidden, NotFound
 from opsbook.inputs import check_text
 from opsbook.store.timestamps import utc
 from opsbook.transitions import apply
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from opsbook.store.database import Database
 
 MAX_TEXT = 2000
+MAX_NEEDED = 20
 
 
 def _naive(moment: datetime) -> datetime:
@@ -40,8 +45,13 @@ def ask_person(
     reason: str,
     now: datetime,
     within: timedelta,
+    needed: int = 1,
+    role: str = "",
+    allowed: frozenset[str] = frozenset(),
 ) -> DecisionView:
-    """Record an inconclusive gate's question to a person; return it (open)."""
+    """Record a gate's question to people (N of a role, or anyone); return it (open)."""
+    if not 1 <= needed <= MAX_NEEDED:
+        raise BadInput(f"approvals must be 1 to {MAX_NEEDED}, not {needed}")
     row = GateDecisionRow(
         run_id=run_id,
         step=check_text(step, field="step", max_length=200),
@@ -51,35 +61,63 @@ def ask_person(
         asked_at=_naive(now),
         expires_at=_naive(now + within),
         note="",
+        needed=needed,
+        role=check_text(role, field="role", max_length=200),
+        holders="\n".join(sorted(allowed)),
     )
     with db.transaction() as session:
         session.add(row)
         session.flush()
-        return _view(row)
+        return _view(row, ())
 
 
 def decide(
     *, db: Database, decision_id: int, let_pass: bool, actor: str, note: str, now: datetime
 ) -> DecisionView:
-    """Answer an open question: let the gate pass, or stop it; the first answer wins."""
+    """Answer an open question: let the gate pass, or stop it; the first answer wins.
+
+    A gate that needs N approvals passes with the Nth distinct person's; each must hold
+    its role, and one person approves once. Anyone who may approve may stop it.
+    """
     check_text(actor, field="actor", max_length=200)
     check_text(note, field="note", max_length=MAX_TEXT)
     event = DecisionEvent.LET_PASS if let_pass else DecisionEvent.STOP
     with db.transaction() as session:
-        row = session.get(GateDecisionRow, decision_id)
+        row = session.get(GateDecisionRow, decision_id, with_for_update=True)
         if row is None:
             raise NotFound(f"no gate decision {decision_id}")
         after = apply(DECISIONS, DecisionState(row.state), event)
+        allowed = frozenset(h for h in row.holders.split("\n") if h)
+        if not may_approve(allowed, actor):
+            raise Forbidden(f'{actor} does not hold the role "{row.role}" this gate asks for')
+        approvers = _approvers(session, decision_id)
+        if let_pass and row.needed > 1:
+            if actor in approvers:
+                raise Conflict(
+                    f"{actor} has approved gate decision {decision_id} already"
+                ) from None
+            session.add(GateApprovalRow(decision_id=decision_id, approver=actor,
+                                        approved_at=_naive(now)))  # fmt: skip
+            try:
+                session.flush()
+            except IntegrityError:
+                raise Conflict(
+                    f"{actor} has approved gate decision {decision_id} already"
+                ) from None
+            approvers = (*approvers, actor)
+            if len(approvers) < row.needed:
+                return _view(row, approvers)
+        who = ", ".join(approvers) if let_pass and row.needed > 1 else actor
         changed = session.execute(
             update(GateDecisionRow)
             .where(GateDecisionRow.id == decision_id, GateDecisionRow.state == row.state)
-            .values(state=after.value, decided_by=actor, decided_at=_naive(now), note=note)
+            .values(state=after.value, decided_by=who[:200], decided_at=_naive(now), note=note)
             .execution_options(synchronize_session=False)
         )
         if not getattr(changed, "rowcount", 0):
             raise Conflict(f"gate decision {decision_id} was answered meanwhile")
         session.expire(row)
-        return _view(session.get(GateDecisionRow, decision_id) or row)
+        return _view(session.get(GateDecisionRow, decision_id) or row, approvers)
 
 
 def decision_state(*, db: Database, decision_id: int, now: datetime) -> DecisionView:
@@ -99,7 +137,7 @@ def decision_state(*, db: Database, decision_id: int, now: datetime) -> Decision
             )
             session.expire(row)
             row = session.get(GateDecisionRow, decision_id) or row
-        return _view(row)
+        return _view(row, _approvers(session, decision_id))
 
 
 def list_decisions(*, db: Database, open_only: bool, limit: int = 100) -> list[DecisionView]:
@@ -108,10 +146,19 @@ def list_decisions(*, db: Database, open_only: bool, limit: int = 100) -> list[D
     if open_only:
         query = query.where(GateDecisionRow.state == DecisionState.OPEN.value)
     with db.transaction() as session:
-        return [_view(r) for r in session.scalars(query)]
+        return [_view(r, _approvers(session, r.id)) for r in session.scalars(query)]
 
 
-def _view(row: GateDecisionRow) -> DecisionView:
+def _approvers(session: Session, decision_id: int) -> tuple[str, ...]:
+    query = (
+        select(GateApprovalRow.approver)
+        .where(GateApprovalRow.decision_id == decision_id)
+        .order_by(GateApprovalRow.id)
+    )
+    return tuple(session.scalars(query))
+
+
+def _view(row: GateDecisionRow, approvers: tuple[str, ...]) -> DecisionView:
     asked, expires = utc(row.asked_at), utc(row.expires_at)
     assert asked is not None and expires is not None
     return DecisionView(
@@ -126,4 +173,7 @@ def _view(row: GateDecisionRow) -> DecisionView:
         decided_by=row.decided_by,
         decided_at=utc(row.decided_at),
         note=row.note,
+        needed=row.needed,
+        role=row.role,
+        approved_by=approvers,
     )

@@ -63,3 +63,22 @@ class GateDecisionRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(TS, default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Approvals: how many distinct people must let it pass, of which role (empty: anyone),
+    # and the names a holder of that role may act under, one a line.
+    needed: Mapped[int] = mapped_column(Integer, default=1)
+    role: Mapped[str] = mapped_column(String(200), default="")
+    holders: Mapped[str] = mapped_column(Text, default="")
+
+
+class GateApprovalRow(Base):
+    """One person's approval of a gate that needs several; one per person."""
+
+    __tablename__ = "gate_approvals"
+    __table_args__ = (
+        UniqueConstraint("decision_id", "approver", name="uq_gate_approvals_decision_approver"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(Integer, index=True)
+    approver: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[datetime] = mapped_column(TS)

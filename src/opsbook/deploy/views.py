@@ -142,3 +142,6 @@ class DecisionView:
     decided_by: str | None
     decided_at: datetime | None
     note: str
+    needed: int = 1  # distinct people who must let it pass
+    role: str = ""  # of the Emergency Contacts table; empty: anyone
+    approved_by: tuple[str, ...] = ()

@@ -56,12 +56,26 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(200), nullable=True),
         sa.Column("decided_at", _TS, nullable=True),
         sa.Column("note", sa.Text, nullable=False),
+        sa.Column("needed", sa.Integer, nullable=False),
+        sa.Column("role", sa.String(200), nullable=False),
+        sa.Column("holders", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_gate_decisions"),
     )
     op.create_index("ix_gate_decisions_state", "gate_decisions", ["state"])
+    op.create_table(
+        "gate_approvals",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.Column("decision_id", sa.Integer, nullable=False),
+        sa.Column("approver", sa.String(200), nullable=False),
+        sa.Column("approved_at", _TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_gate_approvals"),
+        sa.UniqueConstraint("decision_id", "approver", name="uq_gate_approvals_decision_approver"),
+    )
+    op.create_index("ix_gate_approvals_decision_id", "gate_approvals", ["decision_id"])
 
 
 def downgrade() -> None:
     """Drop the deploy tables."""
+    op.drop_table("gate_approvals")
     op.drop_table("gate_decisions")
     op.drop_table("config_baselines")
