@@ -12,7 +12,7 @@ from opsbook.deploy.drift_rules import changes, unified_diff
 from opsbook.deploy.environment import check_environment
 from opsbook.deploy.file_state import FileState
 from opsbook.deploy.history import version_history
-from opsbook.deploy.masking import MASK, Masker
+from opsbook.deploy.masking import MASK, Masker, copy_allowed
 from opsbook.errors import BadInput
 from opsbook.runbook.parser import parse_runbook
 
@@ -96,6 +96,13 @@ def test_masking_hides_secret_keys_in_every_form_and_known_secret_values() -> No
         f"URL=postgres://app:{MASK}@db/app",
         "PORT=5432",
     ]
+
+
+def test_no_copy_is_kept_of_keys_and_secret_stores() -> None:
+    assert copy_allowed("/etc/nginx/nginx.conf") and copy_allowed("etc/app.env")
+    for path in ("/etc/ssl/site.key", "/etc/ssl/site.PEM", "/home/a/.ssh/id_ed25519",
+                 "/etc/app/db_password.txt", "/srv/secrets.yml"):  # fmt: skip
+        assert not copy_allowed(path), path
 
 
 def test_changes_name_content_mode_owner_and_missing() -> None:

@@ -22,6 +22,15 @@ _ASSIGN = re.compile(
 )
 # The shortest environment value masked where it appears: shorter ones match too much.
 MIN_VALUE = 4
+# Files that are secrets whole (keys, keystores): no copy is kept, only hash, mode, owner.
+SECRET_SUFFIXES = (".key", ".pem", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".gpg")
+SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "id_rsa", "id_ed25519")
+
+
+def copy_allowed(path: str) -> bool:
+    """Say whether a copy of this file may be kept (not for keys and secret stores)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return not name.endswith(SECRET_SUFFIXES) and not any(w in name for w in SECRET_WORDS)
 
 
 class Masker:

@@ -25,7 +25,7 @@ from opsbook.deploy.deployed import deployed
 from opsbook.deploy.drift_alerts import digest, drift_alert, payload_of
 from opsbook.deploy.drift_rules import changes, unified_diff
 from opsbook.deploy.file_state import FileReader, FileState
-from opsbook.deploy.masking import Masker
+from opsbook.deploy.masking import Masker, copy_allowed
 from opsbook.deploy.run_touches import deploy_runs, touches_since
 from opsbook.deploy.tables import ConfigBaselineRow
 from opsbook.deploy.views import (
@@ -70,7 +70,7 @@ def record_baseline(
             if row is not None and not changes(state_of(row), state):
                 out.append(baseline_view(row))
                 continue
-            text = masker.mask(state.text) if state.text is not None else None
+            text = _copy(target, state, masker)
             row = add_version(
                 session,
                 target,
@@ -170,7 +170,7 @@ def accept_drift(
                 started = utc(row.alert_started_at)
                 assert started is not None
                 alerts.append(drift_alert(view, started, now, firing=False))
-            text = masker.mask(state.text) if state.text is not None else None
+            text = _copy(target, state, masker)
             new = add_version(
                 session, target, state, text, actor=actor, reason=reason, now=now, previous=row
             )
@@ -214,7 +214,7 @@ def _drift_view(
             target.key, target.file, target.host, target.path, "unchanged",
             row.version, (), "", state.changed_at, None,
         )  # fmt: skip
-    text = masker.mask(state.text) if state.text is not None else None
+    text = _copy(target, state, masker)
     diff = (
         unified_diff(row.text, text, target.path) if any(c.kind == "content" for c in found) else ""
     )
@@ -242,6 +242,12 @@ def _drift_view(
         if cause
         else None,
     )
+
+
+def _copy(target: ConfigTarget, state: FileState, masker: Masker) -> str | None:
+    if state.text is None or not copy_allowed(target.path):
+        return None
+    return masker.mask(state.text)
 
 
 def _mark_alert(
