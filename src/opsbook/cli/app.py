@@ -25,7 +25,18 @@ if TYPE_CHECKING:
     from typer.models import CommandInfo
 
 # The command modules, in the order `opsbook --help` lists their commands.
-MODULES = ("document", "run", "serve", "token", "incidents", "alerts", "evidence", "export")
+MODULES = (
+    "document",
+    "run",
+    "serve",
+    "token",
+    "incidents",
+    "alerts",
+    "evidence",
+    "backup",
+    "dr",
+    "export",
+)
 # Which module registers each command or group. A name missing here still works, through
 # the whole app; tests/cli/test_narrowed.py checks the table against the modules.
 REGISTERED_BY = {
@@ -41,6 +52,8 @@ REGISTERED_BY = {
     "incidents": "incidents",
     "alerts": "alerts",
     "evidence": "evidence",
+    "backup": "backup",
+    "dr": "dr",
     "export": "export",
 }
 
