@@ -48,7 +48,8 @@ def databases() -> Iterator[tuple[str, str]]:
         )
         conn.execute(
             "INSERT INTO items (name, price, tags) "
-            "SELECT 'item ' || g, g * 1.25, jsonb_build_object('n', g) FROM generate_series(1, 2000) g"
+            "SELECT 'item ' || g, g * 1.25, jsonb_build_object('n', g) "
+            "FROM generate_series(1, 2000) g"
         )
     try:
         yield source, scratch
