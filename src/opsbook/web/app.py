@@ -29,6 +29,7 @@ from opsbook.web.routes import (
     api_procedures,
     api_runs,
     api_tokens,
+    backups,
     evidence,
     login,
     pages,
@@ -109,6 +110,7 @@ def routers() -> list[APIRouter]:
         token_pages,
         alerts,
         evidence,
+        backups,
     )
     return [m.router for m in modules]
 
