@@ -26,7 +26,16 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("face", ("cli", "web")),
     (
         "domain",
-        ("incidents", "evidence", "monitoring", "procedures", "notify", "access", "runbook"),
+        (
+            "incidents",
+            "evidence",
+            "backups",
+            "monitoring",
+            "procedures",
+            "notify",
+            "access",
+            "runbook",
+        ),
     ),
     (
         "infrastructure",

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from opsbook.backups.alerting import AlertSink
 from opsbook.backups.comparison import MAX_LISTED, Verdict, judge
 from opsbook.backups.coverage import coverage, pick
-from opsbook.backups.drivers.base import BackupDriver, DriverFailed, driver_for
+from opsbook.backups.drivers.base import BackupDriver, DriverFailed
+from opsbook.backups.drivers.by_name import driver_for
 from opsbook.backups.manifest import file_sha256
 from opsbook.backups.records import (
     drill_view,

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from opsbook.backups.drivers.base import BackupDriver, DriverFailed, driver_for
+from opsbook.backups.drivers.base import BackupDriver, DriverFailed
+from opsbook.backups.drivers.by_name import driver_for
 from opsbook.backups.records import (
     backup_view,
     here,

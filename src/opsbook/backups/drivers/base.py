@@ -63,19 +63,3 @@ class BackupDriver(Protocol):
     def remove(self, spec: BackupSpec, backups: Sequence[Stored]) -> None:
         """Remove the data of these backups (retention); their records stay."""
         ...
-
-
-def driver_for(spec: BackupSpec) -> BackupDriver:
-    """Return the driver the spec names."""
-    if spec.driver == "restic":
-        # lazy: each driver loads only when a backup uses it
-        from opsbook.backups.drivers.restic import ResticDriver
-
-        return ResticDriver()
-    if spec.driver == "command":
-        from opsbook.backups.drivers.command import CommandDriver
-
-        return CommandDriver()
-    from opsbook.backups.drivers.archive import ArchiveDriver
-
-    return ArchiveDriver()
