@@ -60,7 +60,15 @@ def test_the_runbook_is_f_in_every_group_and_the_old_r_is_hidden() -> None:
 
 def test_every_list_command_takes_json_and_limit() -> None:
     lists = [(name, c) for name, c in commands() if name.endswith(" list")]
-    lists_made = {"alerts list", "runs list", "incidents list", "token list", "evidence list"}
+    lists_made = {
+        "alerts list",
+        "runs list",
+        "incidents list",
+        "token list",
+        "evidence list",
+        "backup list",
+        "dr list",
+    }
     assert {name for name, _ in lists} == lists_made
     for name, command in lists:
         assert {"--json", "--limit", "-n"} <= set(options(command)), name
@@ -71,6 +79,8 @@ def test_every_list_command_takes_json_and_limit() -> None:
         "incidents list": {"--status", "--since"},
         "token list": set(),
         "evidence list": set(),
+        "backup list": set(),
+        "dr list": set(),
     }
 
 
