@@ -23,7 +23,6 @@ from opsbook.backups.comparison import MAX_LISTED, Verdict, judge
 from opsbook.backups.coverage import coverage, pick
 from opsbook.backups.drivers.base import BackupDriver, DriverFailed
 from opsbook.backups.drivers.by_name import driver_for
-from opsbook.backups.manifest import file_sha256
 from opsbook.backups.records import (
     drill_view,
     here,
@@ -38,6 +37,7 @@ from opsbook.backups.records import (
 from opsbook.backups.settings import BackupSpec
 from opsbook.backups.states import DRILLS, BackupState, DrillEvent, DrillState
 from opsbook.backups.tables import BackupRow, DrillRow
+from opsbook.backups.verification import verify_files
 from opsbook.backups.views import DrillView
 from opsbook.errors import NotFound, Refused
 from opsbook.store.timestamps import utc
@@ -82,8 +82,8 @@ def run_drill(
         session.add(row)
         session.flush()
         ident, target = row.id, stored(backup)
-    wanted = [e for e in manifest if e.path in set(paths)]
-    hashes: dict[str, str] = {}
+    chosen = set(paths)
+    wanted = [e for e in manifest if e.path in chosen]
     scratch = Path(tempfile.mkdtemp(prefix=f"opsbook-drill-{spec.name}-", dir=scratch_root))
     try:
         try:
@@ -91,11 +91,11 @@ def run_drill(
         except DriverFailed as exc:
             verdict = judge(wanted, {}, [str(exc)])
         else:
-            hashes = {path: file_sha256(file) for path, file in restored.files.items()}
-            verdict = judge(wanted, hashes, restored.problems)
+            verdict = verify_files(wanted, restored.files, restored.problems)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    proven = [e.path for e in wanted if hashes.get(e.path) == e.sha256]
+    bad = set(verdict.mismatched) | set(verdict.missing)
+    proven = [e.path for e in wanted if e.path not in bad]
     return _record(db, spec, ident, verdict, proven, clock(), alerts)
 
 

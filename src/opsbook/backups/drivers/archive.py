@@ -1,25 +1,29 @@
 """The built-in driver: a tar archive compressed by Debian's `zstd`, its manifest taken while
 archiving.
 
-Python's tarfile writes the archive into `zstd`'s standard input; every file goes in through
-a `HashingReader`, so the manifest's SHA-256 is of the very bytes archived, read once. The
+`tar_stream.TarWriter` writes the archive into `zstd`'s standard input and hashes every
+file's bytes as it writes them, so the manifest's SHA-256 is of the very bytes archived,
+each file read once. The
 archive is written under a `.partial` name, fsynced, then renamed: a file with the final
 name is always whole. zstd adds its own checksum of the content, which a restore checks.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
-import stat
 import subprocess
 import tarfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from opsbook.backups.drivers.base import DriverFailed, Restored, Stored, Written
-from opsbook.backups.durable import fsync_directory, fsync_file
-from opsbook.backups.manifest import HashingReader, ManifestEntry, file_sha256
+from opsbook.backups.durable import fsync_directory
+from opsbook.backups.hashed_pipe import HashedCopy
+from opsbook.backups.manifest import ManifestEntry, file_sha256
 from opsbook.backups.settings import BackupSpec
+from opsbook.backups.tar_stream import TarWriter
 from opsbook.store.private import private_directory
 
 SUFFIX = ".tar.zst"
@@ -38,42 +42,50 @@ class ArchiveDriver:
         final = folder / f"{spec.name}-{stamp}-{ident}{SUFFIX}"
         partial = final.with_name(final.name + PARTIAL)
         # Made owner-only before a byte is in it: a backup holds the data.
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        target = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             zstd = subprocess.Popen(
-                ["zstd", f"-{spec.level}", "-q", "-c"],
+                ["zstd", f"-{spec.level}", "-T0", "-q", "-c"],
                 stdin=subprocess.PIPE,
-                stdout=descriptor,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-        finally:
-            os.close(descriptor)
+        except BaseException:
+            os.close(target)
+            raise
+        assert zstd.stdout is not None
+        copy = HashedCopy(zstd.stdout.fileno(), target)
         assert zstd.stdin is not None
+        _widen(zstd.stdin.fileno())
         manifest: list[ManifestEntry] = []
         try:
-            with tarfile.open(
-                fileobj=zstd.stdin,
-                mode="w|",
-                bufsize=_BUFFER,
-                format=tarfile.PAX_FORMAT,
-            ) as tar:
-                tar.copybufsize = _BUFFER  # type: ignore[attr-defined]  # else 16 KiB a copy
-                for path, name in walk(spec.base, spec.paths):
-                    entry = _add(tar, path, name)
-                    if entry is not None:
-                        manifest.append(entry)
+            writer = TarWriter(zstd.stdin.fileno())
+            for path, name in walk(spec.base, spec.paths):
+                try:
+                    entry = writer.add(path, name)
+                except OSError as exc:
+                    raise DriverFailed(f"{name}: {exc.strerror or exc}") from None
+                if entry is not None:
+                    manifest.append(entry)
+            writer.close()
             zstd.stdin.close()
         except BaseException:
             zstd.kill()
             zstd.wait()
+            _close(copy, target)
             partial.unlink(missing_ok=True)
             raise
         said = zstd.stderr.read().decode(errors="replace") if zstd.stderr else ""
-        if zstd.wait() != 0:
+        code = zstd.wait()
+        try:
+            digest = copy.finish()
+            os.fsync(target)
+        finally:
+            _close(copy, target)
+        if code != 0:
             partial.unlink(missing_ok=True)
-            raise DriverFailed(f"zstd failed: {said.strip() or zstd.returncode}")
-        fsync_file(partial)
-        digest, size = file_sha256(partial), partial.stat().st_size
+            raise DriverFailed(f"zstd failed: {said.strip() or code}")
+        size = copy.size
         os.replace(partial, final)
         fsync_directory(folder)
         return Written(location=final.name, sha256=digest, size=size, manifest=tuple(manifest))
@@ -138,24 +150,12 @@ def walk(base: Path, paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
                 yield here / name, (here / name).relative_to(base).as_posix()
 
 
-def _add(tar: tarfile.TarFile, path: Path, name: str) -> ManifestEntry | None:
-    """Put one path into the archive; return its manifest entry if it is a regular file."""
-    try:
-        mode = os.lstat(path).st_mode
-        if not stat.S_ISREG(mode):
-            if stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
-                tar.addfile(tar.gettarinfo(str(path), arcname=name))
-            return None  # sockets, FIFOs and devices are not data to keep
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return None  # deleted since the walk listed it: not part of this backup
-    except OSError as exc:
-        raise DriverFailed(f"{name}: {exc.strerror or exc}") from None
-    with os.fdopen(descriptor, "rb") as file:
-        info = tar.gettarinfo(arcname=name, fileobj=file)
-        reader = HashingReader(file)
-        try:
-            tar.addfile(info, reader)
-        except OSError as exc:  # the file shrank while it was read
-            raise DriverFailed(f"{name} changed while it was archived: {exc}") from None
-    return ManifestEntry(name, info.size, info.mode & 0o7777, reader.hexdigest())
+def _close(copy: HashedCopy, target: int) -> None:
+    copy.thread.join()
+    os.close(target)
+
+
+def _widen(descriptor: int) -> None:
+    """Give the pipe to zstd 1 MiB (Linux), so archiving and compressing overlap."""
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, _BUFFER)

@@ -6,8 +6,8 @@ file while restic backs up (the same bytes, from the page cache), then asks `res
 what opsbook hashed changed during the backup and is left out of the manifest, with a note.
 
 Gaps of 0.14's JSON minded here: `backup --json`'s summary gives the snapshot's short id
-only (the full one comes from `snapshots --json`), and its messages arrive one per line
-among status lines that are not all JSON objects of one kind.
+only (the full one comes from the first line of `ls --json`), and its messages arrive one
+per line among status lines that are not all JSON objects of one kind.
 """
 
 from __future__ import annotations
@@ -58,8 +58,7 @@ class ResticDriver:
         if process.returncode != 0:
             raise DriverFailed(f"restic backup exited {process.returncode}: {_tail(err)}")
         summary = _summary(out.decode(errors="replace"))
-        full = _full_id(spec, env, str(summary.get("snapshot_id", "")))
-        nodes = _files_of(spec, env, full)
+        full, nodes = _snapshot(spec, env, str(summary.get("snapshot_id", "")))
         manifest, moved = [], 0
         for name, (entry, size, mtime_ns) in sorted(hashed.items()):
             node = nodes.get(name)
@@ -157,25 +156,29 @@ def _summary(output: str) -> dict[str, Any]:
     raise DriverFailed("restic backup printed no summary")
 
 
-def _full_id(spec: BackupSpec, env: dict[str, str], short: str) -> str:
-    snapshots = json.loads(_restic(spec, env, "snapshots", "--json") or "[]")
-    for snapshot in snapshots or []:
-        if short and str(snapshot.get("id", "")).startswith(short):
-            return str(snapshot["id"])
-    raise DriverFailed(f"restic reported snapshot {short!r}, which `snapshots` does not list")
+def _snapshot(
+    spec: BackupSpec, env: dict[str, str], short: str
+) -> tuple[str, dict[str, tuple[int, int]]]:
+    """Return the snapshot's full id and each of its files with its size and mtime.
 
-
-def _files_of(spec: BackupSpec, env: dict[str, str], snapshot: str) -> dict[str, tuple[int, int]]:
-    """Return each file of the snapshot (path without its leading /) with its size and mtime."""
+    One `restic ls --json` answers both: its first line is the snapshot, with the full id
+    that `backup --json`'s summary leaves out; the others are its nodes."""
+    if not short:
+        raise DriverFailed("restic backup's summary names no snapshot")
+    full = ""
     files: dict[str, tuple[int, int]] = {}
-    for line in _restic(spec, env, "ls", "--json", snapshot).splitlines():
+    for line in _restic(spec, env, "ls", "--json", short).splitlines():
         try:
             node = json.loads(line)
         except ValueError:
             continue
-        if node.get("struct_type") == "node" and node.get("type") == "file":
+        if node.get("struct_type") == "snapshot":
+            full = str(node.get("id", ""))
+        elif node.get("struct_type") == "node" and node.get("type") == "file":
             files[str(node["path"]).lstrip("/")] = (int(node.get("size", 0)), _ns(node["mtime"]))
-    return files
+    if not full.startswith(short):
+        raise DriverFailed(f"restic reported snapshot {short!r}, which `ls` does not show")
+    return full, files
 
 
 def _ns(text: str) -> int:
