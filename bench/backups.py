@@ -160,11 +160,25 @@ def main() -> None:
             check=True,
         )
 
+    def tar_zstd_then_sha256sum() -> None:
+        tar_zstd()
+        subprocess.run(
+            f"cd {base} && find var/data -type f -print0 | xargs -0 sha256sum > {out}/SUMS",
+            shell=True,
+            check=True,
+        )
+
     warm(base)
     print("archive driver vs tar | zstd -1", flush=True)
     results["archive"] = pair(
         "archive driver", archive_driver, "tar | zstd -1", tar_zstd, args.repeat
     )
+    print("tar | zstd -1, then sha256sum of every file (a manifest by hand)", flush=True)
+    results["by hand"] = {
+        "tar | zstd -1, then sha256sum of every file": [
+            timed(tar_zstd_then_sha256sum) for _ in range(args.repeat)
+        ]
+    }
     archive = made["archive"]
     archive_size = getattr(archive, "size", 0)
 
@@ -244,6 +258,7 @@ def report(
     args: argparse.Namespace,
 ) -> str:
     med = {k: {n: statistics.median(v) for n, v in r.items()} for k, r in results.items()}
+    best = {k: {n: min(v) for n, v in r.items()} for k, r in results.items()}
     mib = size / MIB
 
     def row(key: str) -> list[str]:
@@ -251,11 +266,16 @@ def report(
         for name, value in med[key].items():
             all_times = ", ".join(f"{t:.2f}" for t in results[key][name])
             shown = name.replace("|", "\\|")
-            lines.append(f"| {shown} | {value:.2f} s | {mib / value:.0f} MiB/s | {all_times} |")
+            low = best[key][name]
+            lines.append(
+                f"| {shown} | {value:.2f} s | {low:.2f} s | {mib / value:.0f} MiB/s | {all_times} |"
+            )
         return lines
 
     arch = med["archive"]["archive driver"] / med["archive"]["tar | zstd -1"]
     rest = med["restic"]["restic driver"] / med["restic"]["restic backup alone"]
+    arch_best = best["archive"]["archive driver"] / best["archive"]["tar | zstd -1"]
+    rest_best = best["restic"]["restic driver"] / best["restic"]["restic backup alone"]
     ver = med["verify"]["drill verification"] / med["verify"]["sha256sum -c"]
     lines = [
         START,
@@ -271,15 +291,18 @@ def report(
         f"{archive_size / MIB:,.0f} MiB.",
         "Each pair runs alternately in one run; median of the runs, then every run.",
         "",
-        "| side | median | throughput | runs |",
-        "|---|---|---|---|",
+        "| side | median | best | throughput (median) | runs |",
+        "|---|---|---|---|---|",
         *row("archive"),
+        *row("by hand"),
         *row("restic"),
         *row("verify"),
         *row("restore"),
         "",
-        f"- archive driver / `tar | zstd -1`: {arch:.2f}x (goal ≤ 1.00: {_met(arch <= 1.0)})",
-        f"- restic driver / restic alone: {rest:.2f}x (goal ≤ 1.05: {_met(rest <= 1.05)})",
+        f"- archive driver / `tar | zstd -1`: median {arch:.2f}x, best {arch_best:.2f}x "
+        f"(goal ≤ 1.00: {_met(arch <= 1.0)} by the median)",
+        f"- restic driver / restic alone: median {rest:.2f}x, best {rest_best:.2f}x "
+        f"(goal ≤ 1.05: {_met(rest <= 1.05)} by the median)",
         f"- drill verification / `sha256sum -c`: {ver:.2f}x",
         END,
     ]

@@ -90,6 +90,8 @@ def run_drill(
             restored = driver.restore(spec, target, paths, scratch, seq - 1)
         except DriverFailed as exc:
             verdict = judge(wanted, {}, [str(exc)])
+        except OSError as exc:  # the scratch directory, the tool: a drill that cannot restore
+            verdict = judge(wanted, {}, [f"the restore failed: {exc}"])
         else:
             verdict = verify_files(wanted, restored.files, restored.problems)
     finally:

@@ -72,6 +72,9 @@ def run_backup(
         written = driver.back_up(spec, ident=ident, stamp=stamp)
     except DriverFailed as exc:
         return _finish(db, ident, clock(), failure=str(exc))
+    except Exception as exc:  # recorded failed, never left running, then raised
+        _finish(db, ident, clock(), failure=f"{type(exc).__name__}: {exc}")
+        raise
     with db.transaction() as session:
         write_manifest(session, ident, written.manifest)
         row = session.get_one(BackupRow, ident)

@@ -36,7 +36,7 @@ class TarWriter:
         self.chunk = bytearray(_CHUNK)
         self.written = 0
 
-    def add(self, path: Path, name: str) -> ManifestEntry | None:
+    def add(self, path: str | Path, name: str) -> ManifestEntry | None:
         """Add a directory, symlink or regular file; return a regular file's manifest entry.
 
         Sockets, FIFOs and devices are left out; a file gone since it was listed is too.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import posixpath
 import subprocess
 import tarfile
 from collections.abc import Iterator, Sequence
@@ -133,21 +134,35 @@ class ArchiveDriver:
                 (spec.repository / backup.location).unlink(missing_ok=True)
 
 
-def walk(base: Path, paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
-    """Yield every directory, file and symlink under the paths, sorted, with its archive name."""
+def walk(base: Path, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """Yield every directory, file and symlink under the paths, sorted, with its archive name.
+
+    Strings, not Path objects: a backup of many small files spends its time per file."""
+    root = str(base)
     for given in paths:
-        top = base / given
-        if not top.exists() and not top.is_symlink():
+        name = posixpath.normpath(given)
+        top = os.path.join(root, name)
+        if not os.path.lexists(top):
             raise DriverFailed(f"{given}: no such file or directory under {base}")
-        if not top.is_dir() or top.is_symlink():
-            yield top, given
+        if os.path.islink(top) or not os.path.isdir(top):
+            yield top, name
             continue
-        for root, dirs, files in os.walk(top):
-            dirs.sort()
-            here = Path(root)
-            yield here, here.relative_to(base).as_posix()
-            for name in sorted(files) + [d for d in dirs if (here / d).is_symlink()]:
-                yield here / name, (here / name).relative_to(base).as_posix()
+        yield from _tree(top, name)
+
+
+def _tree(folder: str, name: str) -> Iterator[tuple[str, str]]:
+    yield folder, name
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return  # removed since its parent was listed
+    for entry in entries:
+        child = f"{name}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            yield from _tree(entry.path, child)
+        else:
+            yield entry.path, child
 
 
 def _close(copy: HashedCopy, target: int) -> None:

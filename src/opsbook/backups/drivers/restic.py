@@ -198,7 +198,7 @@ def _hash_files(spec: BackupSpec) -> dict[str, tuple[ManifestEntry, int, int]]:
             before = os.lstat(path)
             if not stat.S_ISREG(before.st_mode):
                 continue
-            digest = file_sha256(path)
+            digest = file_sha256(Path(path))
             after = os.lstat(path)
         except FileNotFoundError:
             continue
