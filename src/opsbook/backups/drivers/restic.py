@@ -1,13 +1,14 @@
 """The restic driver: Debian's restic (0.14) makes, checks, restores and forgets snapshots.
 
 restic hashes content chunks, not files, so opsbook keeps its own manifest: it hashes each
-file while restic backs up (the same bytes, from the page cache), then asks `restic ls
---json` for the snapshot's files; a file whose size or modification time there differs from
-what opsbook hashed changed during the backup and is left out of the manifest, with a note.
+file while restic backs up (the same bytes, from the page cache). A file whose size or
+modification time moved between opsbook's hash and restic's end changed during the backup:
+which bytes restic kept is unknown, so it is left out of the manifest, with a note.
 
 Gaps of 0.14's JSON minded here: `backup --json`'s summary gives the snapshot's short id
-only (the full one comes from the first line of `ls --json`), and its messages arrive one
-per line among status lines that are not all JSON objects of one kind.
+only; opsbook records that id (restic takes it everywhere) rather than pay another restic
+call (each one derives the key anew: about a second) for the full one; its messages arrive
+one per line among status lines that are not all JSON objects of one kind.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import os
 import stat
 import subprocess
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +58,20 @@ class ResticDriver:
         if process.returncode != 0:
             raise DriverFailed(f"restic backup exited {process.returncode}: {_tail(err)}")
         summary = _summary(out.decode(errors="replace"))
-        full, nodes = _snapshot(spec, env, str(summary.get("snapshot_id", "")))
+        snapshot = str(summary.get("snapshot_id", ""))
+        if not snapshot:
+            raise DriverFailed("restic backup's summary names no snapshot")
         manifest, moved = [], 0
-        for name, (entry, size, mtime_ns) in sorted(hashed.items()):
-            node = nodes.get(name)
-            if node is None or node != (size, mtime_ns):
-                moved += 1
+        for name, (entry, before) in sorted(hashed.items()):
+            if _stamp(spec.base / name) != before:
+                moved += (
+                    1  # changed between the hash and restic's end: which bytes it kept is unknown
+                )
                 continue
             manifest.append(entry)
         detail = f"{moved} file(s) changed while backed up: not in the manifest" if moved else ""
         size = int(summary.get("data_added", 0))
-        return Written(full, full, size, tuple(manifest), detail)
+        return Written(snapshot, snapshot, size, tuple(manifest), detail)
 
     def restore(
         self, spec: BackupSpec, backup: Stored, paths: Sequence[str], scratch: Path, rotation: int
@@ -156,43 +159,18 @@ def _summary(output: str) -> dict[str, Any]:
     raise DriverFailed("restic backup printed no summary")
 
 
-def _snapshot(
-    spec: BackupSpec, env: dict[str, str], short: str
-) -> tuple[str, dict[str, tuple[int, int]]]:
-    """Return the snapshot's full id and each of its files with its size and mtime.
-
-    One `restic ls --json` answers both: its first line is the snapshot, with the full id
-    that `backup --json`'s summary leaves out; the others are its nodes."""
-    if not short:
-        raise DriverFailed("restic backup's summary names no snapshot")
-    full = ""
-    files: dict[str, tuple[int, int]] = {}
-    for line in _restic(spec, env, "ls", "--json", short).splitlines():
-        try:
-            node = json.loads(line)
-        except ValueError:
-            continue
-        if node.get("struct_type") == "snapshot":
-            full = str(node.get("id", ""))
-        elif node.get("struct_type") == "node" and node.get("type") == "file":
-            files[str(node["path"]).lstrip("/")] = (int(node.get("size", 0)), _ns(node["mtime"]))
-    if not full.startswith(short):
-        raise DriverFailed(f"restic reported snapshot {short!r}, which `ls` does not show")
-    return full, files
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Return a file's size and modification time in nanoseconds (None: it is gone)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
-def _ns(text: str) -> int:
-    """Return an RFC 3339 time with up to nine decimals as nanoseconds since the epoch."""
-    head, _, rest = text.partition(".")
-    digits = "".join(c for c in rest if c.isdigit())
-    zone = rest[len(digits) :] if rest else head[19:]
-    whole = datetime.fromisoformat(head[:19] + (zone.replace("Z", "+00:00") or "+00:00"))
-    return int(whole.timestamp()) * 1_000_000_000 + int((digits + "000000000")[:9])
-
-
-def _hash_files(spec: BackupSpec) -> dict[str, tuple[ManifestEntry, int, int]]:
-    """Hash every regular file under the spec's paths: (entry, size, mtime_ns) by path."""
-    hashed: dict[str, tuple[ManifestEntry, int, int]] = {}
+def _hash_files(spec: BackupSpec) -> dict[str, tuple[ManifestEntry, tuple[int, int]]]:
+    """Hash every regular file under the spec's paths: (entry, (size, mtime_ns)) by path."""
+    hashed: dict[str, tuple[ManifestEntry, tuple[int, int]]] = {}
     for path, name in walk(spec.base, spec.paths):
         try:
             before = os.lstat(path)
@@ -202,10 +180,10 @@ def _hash_files(spec: BackupSpec) -> dict[str, tuple[ManifestEntry, int, int]]:
             after = os.lstat(path)
         except FileNotFoundError:
             continue
-        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        stamp = (after.st_size, after.st_mtime_ns)
+        if (before.st_size, before.st_mtime_ns) != stamp:
             continue  # changed while hashed
-        entry = ManifestEntry(name, after.st_size, after.st_mode & 0o7777, digest)
-        hashed[name] = (entry, after.st_size, after.st_mtime_ns)
+        hashed[name] = (ManifestEntry(name, after.st_size, after.st_mode & 0o7777, digest), stamp)
     return hashed
 
 
