@@ -289,7 +289,8 @@ def report(
         f"Machine: {machine()}. Data: {files:,} files, {mib:,.0f} MiB (35% text, 35% random,",
         "30% small files of both), read from the page cache; the archive is "
         f"{archive_size / MIB:,.0f} MiB.",
-        "Each pair runs alternately in one run; median of the runs, then every run.",
+        "Each pair runs alternately in one run; median of the runs, then every run. Load average",
+        f"at the end: {os.getloadavg()[0]:.1f} (the machine is shared).",
         "",
         "| side | median | best | throughput (median) | runs |",
         "|---|---|---|---|---|",
