@@ -100,4 +100,6 @@ def test_a_dr_drill_from_the_dashboard_reports_rto_and_rpo_against_the_targets(
     assert report["rto_target"] == 900 and report["rpo_target"] == 86400
     shown = client.get(f"/dr/{report['id']}", headers=operator)
     assert shown.status_code == 200 and "Where the time went" in shown.text
-    assert "(target 15.0 min)" in shown.text
+    assert "(target 15 min: met)" in shown.text
+    listing = client.get("/backups", headers=operator).text
+    assert "(target 15 min: met)" in listing and "(target 1 day" in listing

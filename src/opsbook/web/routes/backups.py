@@ -11,12 +11,14 @@ from starlette.responses import RedirectResponse, Response
 from opsbook.access.model import Principal
 from opsbook.backups import service
 from opsbook.backups.dr import list_dr_drills, run_dr_drill, show_dr_drill
+from opsbook.backups.dr_report import measured_against
 from opsbook.backups.drills import list_drills, run_drill
 from opsbook.backups.monitoring_alerts import MonitoringAlerts
 from opsbook.backups.settings import find_spec
 from opsbook.backups.shell import BashRunner
 from opsbook.backups.views import BackupView, DrDrillView, DrillView, StatusView
 from opsbook.backups.watch import watch_rpo
+from opsbook.moments import span
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.backups_view import base_of, dr_plan_of, register_panels, specs_of, statuses
 from opsbook.web.routes.responses import AUTH, INVALID, NOT_FOUND, ItemId
@@ -144,6 +146,8 @@ def backups_page(request: Request, principal: Principal = Depends(viewer)) -> Re
         drills=list_drills(db=state.db, limit=20),
         dr_drills=list_dr_drills(db=state.db, limit=10),
         dr_steps=len(state.source.runbook.disaster_recovery.steps),
+        measured=measured_against,
+        span=span,
     )
 
 
@@ -172,4 +176,4 @@ def dr_form(request: Request, _: Principal = Depends(operator)) -> Response:
 def dr_page(drill_id: ItemId, request: Request, principal: Principal = Depends(viewer)) -> Response:
     """Show one DR drill's report: RTO and RPO against the targets, every step timed."""
     view = show_dr_drill(db=app_state(request).db, drill_id=drill_id)
-    return page(request, "dr.html", principal, drill=view)
+    return page(request, "dr.html", principal, drill=view, measured=measured_against)
