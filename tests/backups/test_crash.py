@@ -91,3 +91,29 @@ def test_kill_9_while_the_command_driver_writes_leaves_no_good_backup(tmp_path: 
     _kill_when(tmp_path, child, started)
     assert [r["state"] for r in _listed(tmp_path)] == ["running"]
     assert [p.name.endswith(".partial") for p in (tmp_path / "var/backups").iterdir()] == [True]
+
+
+def test_kill_9_mid_drill_leaves_it_interrupted_never_passed(tmp_path: Path) -> None:
+    started = tmp_path / "restoring"
+    extra = (
+        "    command: 'printf dump > \"$OPSBOOK_BACKUP_OUTPUT\"'\n"
+        f"    restore_command: 'touch {started}; sleep 60'"
+    )
+    (tmp_path / "RUNBOOK.md").write_text(RUNBOOK.format(driver="command", extra=extra))
+    (tmp_path / "var/data").mkdir(parents=True)
+    assert _opsbook(tmp_path, "backup", "run", "data", stdout=subprocess.DEVNULL).wait(60) == 0
+    child = _opsbook(tmp_path, "backup", "drill", "data", stdout=subprocess.DEVNULL)
+    _kill_when(tmp_path, child, started)
+    started.unlink()
+
+    def drills() -> list[str]:
+        listing = _opsbook(tmp_path, "backup", "drills", "--json", stdout=subprocess.PIPE)
+        out, _ = listing.communicate(timeout=60)
+        return [d["state"] for d in json.loads(out)]
+
+    assert drills() == ["running"]
+    # The next drill (its restore command now fails fast) marks the killed one interrupted.
+    text = (tmp_path / "RUNBOOK.md").read_text().replace("sleep 60", "exit 4")
+    (tmp_path / "RUNBOOK.md").write_text(text)
+    assert _opsbook(tmp_path, "backup", "drill", "data", stdout=subprocess.DEVNULL).wait(60) == 1
+    assert drills() == ["failed", "interrupted"]

@@ -103,3 +103,27 @@ def test_a_dr_drill_from_the_dashboard_reports_rto_and_rpo_against_the_targets(
     assert "(target 15 min: met)" in shown.text
     listing = client.get("/backups", headers=operator).text
     assert "(target 15 min: met)" in listing and "(target 1 day" in listing
+
+
+def test_the_server_drills_on_the_restore_test_schedule_and_watches_the_rpo(
+    client: TestClient, db: Database
+) -> None:
+    import asyncio
+
+    from opsbook.backups import service
+    from opsbook.backups.drills import list_drills
+    from opsbook.monitoring.service import list_alerts
+    from opsbook.web.backups_view import backup_tasks, specs_of
+
+    state = client.app.state.opsbook  # type: ignore[attr-defined]
+    (task,) = backup_tasks(state)
+    asyncio.run(task.action())  # no backup yet: nothing to drill, and the RPO is over
+    assert list_drills(db=db) == []
+    open_alerts = [a.name for a in list_alerts(db=db, state="open").items]
+    assert open_alerts.count("BackupRpoExceeded") == 1
+    service.run_backup(db=db, spec=specs_of(state)["data"], clock=state.clock)
+    asyncio.run(task.action())  # the Weekly schedule is due: a drill, which proves the backup
+    assert [d.state for d in list_drills(db=db)] == ["passed"]
+    assert "BackupRpoExceeded" not in [a.name for a in list_alerts(db=db, state="open").items]
+    asyncio.run(task.action())  # not due again for a week
+    assert len(list_drills(db=db)) == 1
