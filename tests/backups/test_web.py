@@ -127,3 +127,43 @@ def test_the_server_drills_on_the_restore_test_schedule_and_watches_the_rpo(
     assert "BackupRpoExceeded" not in [a.name for a in list_alerts(db=db, state="open").items]
     asyncio.run(task.action())  # not due again for a week
     assert len(list_drills(db=db)) == 1
+
+
+def sign_in(client: TestClient, token: str) -> str:
+    """Sign in with a token as a person does; return the page's CSRF token."""
+    import re
+
+    form = client.get("/login").text
+    login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert login_csrf is not None
+    data = {"secret": token, "csrf_token": login_csrf.group(1)}
+    assert client.post("/login", data=data, follow_redirects=False).status_code == 303
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', client.get("/").text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def test_a_person_backs_up_drills_and_runs_a_dr_drill_with_the_pages_buttons(
+    client: TestClient, db: Database
+) -> None:
+    import subprocess
+
+    _, token = access.create_token(
+        db, name="ana", role=Role.OPERATOR, created_by="t", now=datetime.now(UTC)
+    )
+    csrf = sign_in(client, token)
+    page = client.get("/backups").text
+    assert 'action="/backups/data/run"' in page and 'action="/dr/drill"' in page
+    for action in ("/backups/data/run", "/backups/data/drill"):
+        done = client.post(action, data={"csrf_token": csrf}, follow_redirects=False)
+        assert done.status_code == 303, done.text
+    assert client.post("/backups/data/run", data={}, follow_redirects=False).status_code == 403
+    page = client.get("/backups").text
+    drills = page[page.index('data-testid="drills"') :]
+    assert "passed" in drills[: drills.index("</table>")]
+    folder = Path(client.app.state.opsbook.source.path).parent  # type: ignore[attr-defined]
+    subprocess.run(["bin/tinyweb", "backup"], cwd=folder, check=True, capture_output=True)
+    done = client.post("/dr/drill", data={"csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/dr/")
+    report = client.get(done.headers["location"]).text
+    assert "Where the time went" in report and "(target 15 min: met)" in report
