@@ -14,8 +14,9 @@ import contextlib
 import fcntl
 import os
 import posixpath
+import stat
 import subprocess
-import tarfile
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -94,7 +95,7 @@ class ArchiveDriver:
     def restore(
         self, spec: BackupSpec, backup: Stored, paths: Sequence[str], scratch: Path, rotation: int
     ) -> Restored:
-        """Extract these paths into scratch; note a changed archive or a failed decompression."""
+        """Extract these paths into scratch; note a changed archive or one that does not read."""
         archive = spec.repository / backup.location
         out = Restored()
         if not archive.is_file():
@@ -106,25 +107,16 @@ class ArchiveDriver:
                 f"archive {archive.name} has SHA-256 {now_sha[:12]}…, "
                 f"not the {backup.sha256[:12]}… recorded when it was written"
             )
-        wanted = set(paths)
-        zstd = subprocess.Popen(
-            ["zstd", "-dc", "-q", str(archive)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        assert zstd.stdout is not None
-        try:
-            with tarfile.open(fileobj=zstd.stdout, mode="r|", bufsize=_BUFFER) as tar:
-                for member in tar:
-                    if member.name in wanted and member.isfile():
-                        tar.extract(member, scratch, filter="data")
-                        out.files[member.name] = scratch / member.name
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            out.problems.append(f"the archive could not be read to its end: {exc}")
-        finally:
-            zstd.stdout.close()
-            said = zstd.stderr.read().decode(errors="replace") if zstd.stderr else ""
-            code = zstd.wait()
-        if code != 0:
-            out.problems.append(f"zstd could not decompress it: {said.strip() or code}")
+        with tempfile.NamedTemporaryFile(prefix="opsbook-drill-", suffix=".list") as listing:
+            listing.write(b"".join(os.fsencode(path) + b"\0" for path in paths))
+            listing.flush()
+            problems = _extract(archive, scratch, Path(listing.name))
+        out.problems.extend(problems)
+        for path in paths:
+            restored = scratch / path
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(restored).st_mode):
+                    out.files[path] = restored
         return out
 
     def remove(self, spec: BackupSpec, backups: Sequence[Stored]) -> None:
@@ -163,6 +155,54 @@ def _tree(folder: str, name: str) -> Iterator[tuple[str, str]]:
             yield from _tree(entry.path, child)
         else:
             yield entry.path, child
+
+
+def _extract(archive: Path, scratch: Path, listing: Path) -> list[str]:
+    """Decompress the archive into GNU tar, which extracts the listed members into scratch.
+
+    tar reads the archive to its end (so zstd checks its whole content checksum), refuses
+    members with `..` or a leading `/`, and sets neither owner nor permissions from it."""
+    zstd = subprocess.Popen(
+        ["zstd", "-dc", "-q", str(archive)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        tar = subprocess.Popen(
+            [
+                "tar",
+                "-x",
+                "-f",
+                "-",
+                "-C",
+                str(scratch),
+                "--no-same-owner",
+                "--no-same-permissions",
+                "--null",
+                "--verbatim-files-from",
+                "-T",
+                str(listing),
+            ],
+            stdin=zstd.stdout,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        zstd.kill()
+        zstd.wait()
+        return [f"cannot run tar: {exc}"]
+    finally:
+        if zstd.stdout is not None:
+            zstd.stdout.close()  # tar holds it now
+    tar_said = tar.stderr.read().decode(errors="replace") if tar.stderr else ""
+    tar_code = tar.wait()
+    zstd_said = zstd.stderr.read().decode(errors="replace") if zstd.stderr else ""
+    zstd_code = zstd.wait()
+    problems = []
+    if zstd_code != 0:
+        problems.append(f"zstd could not decompress it: {zstd_said.strip() or zstd_code}")
+    if tar_code != 0:
+        said = " ".join(tar_said.strip().splitlines()[-3:])
+        problems.append(f"tar could not read it whole: {said or tar_code}")
+    return problems
 
 
 def _close(copy: HashedCopy, target: int) -> None:
