@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "incidents",
             "evidence",
             "backups",
+            "maintenance",
             "monitoring",
             "procedures",
             "notify",

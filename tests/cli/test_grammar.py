@@ -68,6 +68,7 @@ def test_every_list_command_takes_json_and_limit() -> None:
         "evidence list",
         "backup list",
         "dr list",
+        "maintenance list",
     }
     assert {name for name, _ in lists} == lists_made
     for name, command in lists:
@@ -81,6 +82,7 @@ def test_every_list_command_takes_json_and_limit() -> None:
         "evidence list": set(),
         "backup list": set(),
         "dr list": set(),
+        "maintenance list": {"--status"},
     }
 
 

@@ -573,7 +573,7 @@ PART_CONTENT = {
 @st.composite
 def part_documents(draw: st.DrawFn) -> str:
     """Markdown whose headings name runbook parts in any order and level, with extra labels."""
-    from opsbook.runbook.parser import RUNBOOK_PARTS
+    from opsbook.runbook.part_names import RUNBOOK_PARTS
 
     titles: dict[str, list[str]] = {}
     for words, kind in RUNBOOK_PARTS.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsbook.runbook.commands import split_command
+from opsbook.runbook.inline_commands import split_command
 from opsbook.runbook.parser import parse_runbook
 
 GITLAB_STYLE = """\

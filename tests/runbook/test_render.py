@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from opsbook.runbook.attributes import format_attrs, parse_attrs
-from opsbook.runbook.commands import split_command
+from opsbook.runbook.inline_commands import split_command
 from opsbook.runbook.model import Attrs, Runbook
 from opsbook.runbook.parser import parse_runbook
 from opsbook.runbook.problems import RunbookError

@@ -35,6 +35,7 @@ MODULES = (
     "evidence",
     "backup",
     "dr",
+    "maintenance",
     "export",
 )
 # Which module registers each command or group. A name missing here still works, through
@@ -54,6 +55,7 @@ REGISTERED_BY = {
     "evidence": "evidence",
     "backup": "backup",
     "dr": "dr",
+    "maintenance": "maintenance",
     "export": "export",
 }
 

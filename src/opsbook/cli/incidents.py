@@ -464,7 +464,7 @@ def _run_linked(
             )
     except PlanError as exc:
         for problem in exc.problems[1:]:
-            err.print(problem, markup=False, highlight=False)
+            err.print(problem, markup=False, highlight=False, soft_wrap=True)
         fail(exc.problems[0], EXIT_BAD_INPUT, exc.hint)
     return result
 

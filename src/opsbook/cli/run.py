@@ -118,9 +118,9 @@ def _plan_failed(error: PlanError, as_json: bool) -> None:
     from rich.markup import escape
 
     for problem in error.problems:
-        err.print(f"[bold red]error[/]: {escape(problem)}", markup=True)
+        err.print(f"[bold red]error[/]: {escape(problem)}", markup=True, soft_wrap=True)
     if error.hint:
-        err.print(f"  [dim]hint: {escape(error.hint)}[/]", markup=True)
+        err.print(f"  [dim]hint: {escape(error.hint)}[/]", markup=True, soft_wrap=True)
     raise SystemExit(EXIT_BAD_INPUT)
 
 

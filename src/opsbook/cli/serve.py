@@ -18,14 +18,17 @@ def register(app: typer.Typer) -> None:
     """Add `opsbook serve` to the app."""
     app.command(
         help="Serve the dashboard and REST API for a runbook, with the background worker.\n\n"
-        "Example: opsbook serve RUNBOOK.md --port 8080"
+        "Example: opsbook serve RUNBOOK.md --port 8080\n\n"
+        "Given a folder, serves every runbook in it (an alert links to its file by "
+        "runbook_url or alert name): opsbook serve runbooks/"
     )(serve)
 
 
 def serve(
     path: Path | None = typer.Argument(
         None,
-        help="Runbook file (default: $OPSBOOK_RUNBOOK, else ./RUNBOOK.md).",
+        help="Runbook file, or a folder of runbooks (default: $OPSBOOK_RUNBOOK, else "
+        "./RUNBOOK.md).",
         show_default=False,
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
@@ -80,6 +83,15 @@ def serve(
     if bootstrap_admin:
         token = _bootstrap_admin(state, bootstrap_admin)
         out.print(f"Admin token ({bootstrap_admin}): [bold]{token}[/]", markup=True)
+    for problem in state.source.skipped:
+        out.print(f"left out: {problem}", style="yellow", markup=False, soft_wrap=True)
+    if runbook_path.is_dir():
+        rb = state.source.runbook
+        out.print(
+            f"Read {len(rb.troubleshooting)} troubleshooting issues and "
+            f"{len(rb.procedures)} procedures from {runbook_path}"
+            + (f"; {len(state.source.skipped)} files left out" if state.source.skipped else "")
+        )
     name = state.source.runbook.system.name or runbook_path.name
     out.print(
         f"Serving [bold]{name}[/] on [link]http://{shown}:{port}/[/] "

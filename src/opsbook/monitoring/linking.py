@@ -1,7 +1,8 @@
 """Link an alert to the runbook: the metric it is about and the troubleshooting issue to read.
 
-An alert's `alertname` (or `runbook_url`) may name an issue by id or title, or a Key Metric by
-name or id; a metric leads to the issue whose symptoms mention it. Pure.
+An alert's `alertname` (or `runbook_url`) may name an issue by id or title (or, in a served
+folder of runbooks, by its file's name), or a Key Metric by name or id; a metric leads to
+the issue whose symptoms mention it. Pure.
 """
 
 from __future__ import annotations
@@ -50,8 +51,18 @@ def issue_named(runbook: Runbook, name: str) -> TroubleshootingIssue | None:
     if not wanted:
         return None
     return next(
-        (i for i in runbook.troubleshooting if wanted in (_norm(i.id), _norm(i.title))), None
+        (
+            i
+            for i in runbook.troubleshooting
+            if wanted in (_norm(i.id), _norm(i.title), _norm(_stem(i.source)))
+        ),
+        None,
     )
+
+
+def _stem(source: str) -> str:
+    """Return a file's name without folder or `.md`: an alert's page is often its name."""
+    return source.rsplit("/", 1)[-1].removesuffix(".md") if source else ""
 
 
 def issue_for_metric(runbook: Runbook, metric: Metric) -> TroubleshootingIssue | None:
@@ -70,7 +81,8 @@ def link_alert(runbook: Runbook, labels: Mapping[str, str], annotations: Mapping
         tail = url.rstrip("/").rsplit("/", 1)[-1]
         anchor = tail.rsplit("#", 1)[-1]
         # The exporter points at a metric's chart as `/monitoring#m-ID`.
-        names += [anchor, anchor.removeprefix("m-"), tail.split("#", 1)[0]]
+        page = tail.split("#", 1)[0].split("?", 1)[0]
+        names += [anchor, anchor.removeprefix("m-"), page, page.removesuffix(".md")]
     metric = next((m for m in (metric_named(runbook, n) for n in names) if m), None)
     issue = next((i for i in (issue_named(runbook, n) for n in names) if i), None)
     if issue is None and metric is not None:

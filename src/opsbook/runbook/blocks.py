@@ -18,7 +18,9 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-_LABEL = re.compile(r"^\*\*(?P<label>[^*\n]+?):?\*\*:?[ \t]*(?P<rest>.*)$", re.DOTALL)
+_LABEL = re.compile(
+    r"^\*\*(?P<label>[^*\n]+?)(?P<inside>:?)\*\*(?P<after>:?)[ \t]*(?P<rest>.*)$", re.DOTALL
+)
 
 
 class Node:
@@ -182,6 +184,26 @@ def _blank_empty_items(text: str) -> str:
     return "\n".join(lines)
 
 
+_ATX = re.compile(r"^ {0,3}#{1,6}(?=[ \t]|$)")
+
+
+def demote_headings(text: str) -> str:
+    """Write every heading outside a fence at level 6, to sit under any section it is put in.
+
+    An issue's notes keep their sub-headings (`### Check the pods`); written back under the
+    issue's own heading they must stay below it, or they would end the issue.
+    """
+    lines = text.split("\n")
+    fence = ""
+    for i, line in enumerate(lines):
+        opener = _FENCE.match(line)
+        if opener and (not fence or opener.group(1)[0] == fence[0]):
+            fence = "" if fence else opener.group(1)
+        elif not fence:
+            lines[i] = _ATX.sub("######", line)
+    return "\n".join(lines)
+
+
 def walk(headings: list[Heading]) -> list[Heading]:
     """Return every heading in document order."""
     out: list[Heading] = []
@@ -220,6 +242,12 @@ def label_of(block: Node) -> tuple[str, str] | None:
         return None
     match = _LABEL.match(inline_source(block))
     if not match:
+        return None
+    if not (match.group("inside") or match.group("after")) and match.group("rest")[:1] not in (
+        "",
+        "\n",
+    ):
+        # `**Important** Plan the updates first.` is emphasis in a sentence, not a label.
         return None
     return match.group("label").strip(), match.group("rest").strip()
 

@@ -142,6 +142,9 @@ def elsewhere(cmd: Simple) -> str | None:
         return node
     if cmd.program in ("scp", "rsync") and any(":" in w for w in cmd.positionals()):
         return "another host (copies over ssh)"
+    if "ssh" in cmd.positionals(3):
+        # `docker-machine ssh m`, `gcloud compute ssh vm`, `vagrant ssh`, `knife ssh role:x`.
+        return f"another host ({cmd.program} ssh)"
     return None
 
 

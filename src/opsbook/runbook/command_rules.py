@@ -97,7 +97,9 @@ CHANGING_WORDS = word_set(
     shutdown stop kill terminate remove rm wipe reset failover switchover drain
     decommission evict uninstall prune cordon uncordon scale rollback reinit promote
     demote deregister revoke erase evacuate reconfigure poweroff halt suspend pause
-    apply patch edit replace start upgrade install down disable mask
+    apply patch edit replace start upgrade install down disable mask create update set
+    put write deploy redeploy restore import migrate rotate renew reload recreate resize
+    mv cp sync
     """
 )
 # Programs whose words are data (a pattern, a message, a path), never a sub-command.
@@ -131,8 +133,12 @@ def changes(cmd: Simple) -> str | None:
         if program == "kill" and args and args[0] in ("-0", "-l", "-L"):
             return None
         if program == "rm" and not cmd.has("-r", "-R", "--recursive"):
-            # Removing a named file is an everyday step; a tree or a glob is not.
-            return "rm with a wildcard" if any("*" in w for w in args) else None
+            # Removing a file the procedure works with (`prepared`, `/tmp/x`, `app.pid`) is an
+            # everyday step; a tree, a glob or a file kept elsewhere (`~/Library/...`) is not.
+            if any("*" in w for w in args):
+                return "rm with a wildcard"
+            targets = [w for w in args if not w.startswith("-")]
+            return None if targets and all(map(_scratch, targets)) else "rm deletes files"
         return "rm -r" if program == "rm" else program
     if re.match(r"mkfs(\.|$)", program):
         return program
@@ -171,6 +177,16 @@ def changes(cmd: Simple) -> str | None:
         if "/" not in word and head in CHANGING_WORDS:
             return f"{program} {word}"
     return None
+
+
+def _scratch(path: str) -> bool:
+    """Say whether a path names a working file: relative and inside the working directory,
+    under a temp folder, or a pid or lock file."""
+    if path.startswith(("/tmp/", "/var/tmp/", "$TMPDIR/", "${TMPDIR}/")):
+        return True
+    if path.endswith((".pid", ".lock", ".tmp")):
+        return True
+    return not path.startswith(("/", "~", "$")) and ".." not in path.split("/")
 
 
 def data_change(text: str) -> str | None:

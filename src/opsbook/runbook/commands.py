@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from opsbook.runbook.attributes import parse_attrs
 from opsbook.runbook.blocks import inline_source, item_lead, line_of, strip_emphasis
 from opsbook.runbook.fence_kinds import is_transcript, not_commands, transcript_commands
+from opsbook.runbook.inline_commands import names_something, split_command
 from opsbook.runbook.model import Attrs, Step
 from opsbook.runbook.placeholder_forms import placeholder_names
 from opsbook.runbook.problems import ValueProblem
@@ -30,18 +31,16 @@ def step_from_item(item: Node) -> Step | None:
     except ValueProblem as exc:
         exc.line = line
         raise
-    fence = next((c for c in item.children if c.type == "fence"), None)
+    if command is not None and not text and not command.split()[1:] and _has_list(item):
+        # "- `timeout`" with items under it is a case the items handle, not a command.
+        text, command = command, None
     if command is None:
         text, attrs = split_trailing_attrs(text, line)
-    if command is None and fence is not None:
-        try:
-            fenced = command_from_fence(fence.info, fence.content)
-        except ValueProblem as exc:
-            exc.line = line_of(fence)
-            raise
-        if fenced is not None:
-            command, fence_attrs = fenced
-            attrs = replace(attrs, **fence_attrs.written())
+    fenced = _item_fences(item)
+    # "Check it with `podman pull`:" above the fence that spells the whole command out.
+    if fenced is not None and (command is None or command in fenced[0]):
+        command, fence_attrs = fenced
+        attrs = replace(attrs, **fence_attrs.written())
     if not text and command is None:
         return None
     return Step(
@@ -53,64 +52,26 @@ def step_from_item(item: Node) -> Step | None:
     )
 
 
-def split_command(raw: str) -> tuple[str, str | None, Attrs]:
-    """Split an item such as "Start it: `cmd` {timeout=5s}" into text, command, attributes.
-
-    Only the last code span is the command, and only when nothing but attributes (and a
-    full stop) follow it: "Archive `data/` now: `tar czf b.tgz data`" runs the tar. A
-    single word ends a sentence as a name more often than as a command ("in the namespace
-    `monitoring`"), so it is one only after a colon or a verb such as "run".
-    """
-    spans = code_spans(raw)
-    if not spans:
-        return _plain(raw), None, Attrs()
-    start, end, code = spans[-1]
-    rest = _AFTER_COMMAND.fullmatch(raw[end:])
-    if rest is None:
-        return _plain(raw), None, Attrs()
-    before = raw[:start].rstrip()
-    command = _PROMPT.sub("", code.strip())
-    if before and not command.split()[1:] and not _INTRODUCES.search(before):
-        return _plain(raw), None, Attrs()
-    attrs = parse_attrs(rest.group(1)) if rest.group(1) else Attrs()
-    text = before.rstrip(":-–—").rstrip()
-    return strip_emphasis(text), command, attrs
-
-
-# What comes before a one-word command: a colon or dash, or a verb that says "run this".
-_INTRODUCES = re.compile(
-    r"(?:[:\-–—]|\b(?:run|runs|running|execute|type|enter|use|using|with|via|command|call))"
-    r"\**$",
-    re.IGNORECASE,
-)
-# A prompt copied in front of a command (`$ df -h`) is not part of it.
-_PROMPT = re.compile(r"^\$\s+(?=\S)")
-
-
-_AFTER_COMMAND = re.compile(r"\s*(\{[^{}]*\})?\s*[.;]?\s*", re.DOTALL)
-_TICKS = re.compile(r"`+")
-
-
-def code_spans(raw: str) -> list[tuple[int, int, str]]:
-    """Return (start, end, code) of each code span, closing runs matched by length."""
-    spans: list[tuple[int, int, str]] = []
-    pos = 0
-    while (opener := _TICKS.search(raw, pos)) is not None:
-        ticks = opener.group(0)
-        closer = re.compile(rf"(?<!`){ticks}(?!`)").search(raw, opener.end())
-        if closer is None:
-            pos = opener.end()
+def _item_fences(item: Node) -> tuple[str, Attrs] | None:
+    """Return the commands of an item's runnable fences, in order (output fences skipped)."""
+    found: list[tuple[str, Attrs]] = []
+    for child in item.children:
+        if child.type != "fence":
             continue
-        code = raw[opener.end() : closer.start()]
-        if len(ticks) > 1 and code.startswith(" ") and code.endswith(" ") and code.strip():
-            code = code[1:-1]
-        spans.append((opener.start(), closer.end(), code))
-        pos = closer.end()
-    return spans
+        try:
+            fenced = command_from_fence(child.info, child.content)
+        except ValueProblem as exc:
+            exc.line = line_of(child)
+            raise
+        if fenced is not None:
+            found.append(fenced)
+    if not found:
+        return None
+    return "\n".join(c for c, _ in found), found[0][1]
 
 
-def _plain(raw: str) -> str:
-    return strip_emphasis(raw).rstrip(":").rstrip()
+def _has_list(item: Node) -> bool:
+    return any(c.type in ("bullet_list", "ordered_list") for c in item.children)
 
 
 _TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
@@ -141,11 +102,15 @@ def command_from_fence(info: str, content: str) -> tuple[str, Attrs] | None:
     if language.lower() not in SHELL_LANGUAGES:
         return None
     attrs = parse_attrs(attrs_text) if attrs_text else Attrs()
+    if re.search(r"^\s*//", content, re.MULTILINE):
+        return None  # `// a comment`: PromQL or code under a shell label, never a shell's
     console = language.lower() in ("console", "shell-session")
     if console or is_transcript(content):
         script = transcript_commands(content, console=console)
     elif not language and not_commands(content) is not None:
         return None
+    elif not language and names_something(content.strip()):
+        return None  # a fence holding one name (`jenkins.scm.api.SCMEvent`), not a program
     else:
         script = content.strip("\n")
     if not script.strip():
@@ -187,16 +152,27 @@ def _list_steps(block: Node, on_error: Callable[[ValueProblem], None]) -> list[S
     return out
 
 
-def steps_from_blocks(blocks: list[Node], on_error: Callable[[ValueProblem], None]) -> list[Step]:
-    """Read the list items (and bare runnable fences) among the blocks as steps."""
+def steps_from_blocks(
+    blocks: list[Node], on_error: Callable[[ValueProblem], None], context: str = ""
+) -> list[Step]:
+    """Read the list items, bare runnable fences and command paragraphs among the blocks.
+
+    `context` (a sub-heading such as "Check the pods") names a bare fence that no paragraph
+    introduces.
+    """
     out: list[Step] = []
-    said = ""
+    said = context
     for block in blocks:
         try:
             if block.type in ("bullet_list", "ordered_list"):
                 out.extend(_list_steps(block, on_error))
             elif block.type == "paragraph":
-                said = strip_emphasis(inline_source(block)).rstrip(":")
+                step = _paragraph_step(block)
+                if step is not None:
+                    out.append(step)
+                    said = context
+                else:
+                    said = strip_emphasis(inline_source(block)).rstrip(":")
             elif block.type == "fence":
                 fenced = command_from_fence(block.info, block.content)
                 if fenced is not None:
@@ -212,8 +188,79 @@ def steps_from_blocks(blocks: list[Node], on_error: Callable[[ValueProblem], Non
                             placeholders=placeholders(command),
                         )
                     )
-                said = ""
+                said = context
         except ValueProblem as exc:
             exc.line = exc.line or line_of(block)
             on_error(exc)
     return out
+
+
+def _paragraph_step(block: Node) -> Step | None:
+    """Read a paragraph that ends in its command ("Restart it: `systemctl restart x`.")."""
+    raw = inline_source(block)
+    if "`" not in raw:
+        return None
+    text, command, attrs = split_command(raw)
+    # In a paragraph a lone word is named ("a big picture with `events`"), not run.
+    if command is None or not text or not command.split()[1:]:
+        return None
+    return Step(
+        text=text,
+        command=command,
+        attrs=attrs,
+        line=line_of(block),
+        placeholders=placeholders(command),
+    )
+
+
+def says_more_than_steps(blocks: list[Node]) -> bool:
+    """Say whether the blocks hold words their steps leave out: prose, a query, a table.
+
+    A paragraph that introduces a runnable fence is that fence's step text, and a list whose
+    items are all steps is its steps; anything else (a paragraph of explanation, a PromQL
+    fence, a nested note under an item, a table or a quote) would be lost without the notes.
+    """
+    for index, block in enumerate(blocks):
+        if block.type == "hr":
+            continue
+        if block.type in ("bullet_list", "ordered_list"):
+            if any(_item_says_more(item) for item in block.children):
+                return True
+        elif block.type == "paragraph":
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            introduces = following is not None and _runnable_fence(following)
+            if not introduces and _paragraph_step(block) is None:
+                return True
+        elif not _runnable_fence(block):
+            return True
+    return False
+
+
+def _runnable_fence(block: Node) -> bool:
+    try:
+        return block.type == "fence" and command_from_fence(block.info, block.content) is not None
+    except ValueProblem:
+        return True  # a fence with bad attributes is reported as a problem, not kept as prose
+
+
+def _item_says_more(item: Node) -> bool:
+    paragraphs = 0
+    for child in item.children:
+        if child.type == "paragraph":
+            paragraphs += 1
+            if paragraphs > 1:
+                return True
+        elif child.type in ("bullet_list", "ordered_list"):
+            if any(_item_says_more(c) or _item_without_command(c) for c in child.children):
+                return True
+        elif not _runnable_fence(child):
+            return True
+    return False
+
+
+def _item_without_command(item: Node) -> bool:
+    try:
+        step = step_from_item(item)
+    except ValueProblem:
+        return False
+    return step is not None and step.command is None

@@ -100,6 +100,11 @@ def parse_schedule(text: str) -> Schedule | None:
         return Schedule(text=raw)
     if low in _WORDS:
         return Schedule(text=raw, every_seconds=_WORDS[low])
+    head, _, rest = low.partition(" ")
+    if head in _WORDS and re.match(r"(on|at)\b", rest):
+        # `Monthly on the 1st`, `Daily at 03:00 Europe/Berlin`: maintenance/frequency.py
+        # reads the day and time; here it is the word's interval.
+        return Schedule(text=raw, every_seconds=_WORDS[head])
     if _CRON.match(raw) and any(ch.isdigit() or ch == "*" for ch in raw):
         return Schedule(text=raw, cron=raw)
     match = re.fullmatch(r"(?:every|each)\s+(.+)", low)

@@ -38,6 +38,30 @@ def load_runbook(path: Path, *, cache: Path | None = None) -> Runbook:
     return _parse(text, str(path))
 
 
+def load_folder(root: Path) -> tuple[Runbook, list[Problem]]:
+    """Read every runbook under a folder as one (`combined.py`); files that fail are skipped.
+
+    Returns the combined runbook and the problems of the files left out. RunbookError when
+    the folder holds no Markdown file, or none that could be read.
+    """
+    # lazy: only `opsbook serve DIR` reads a folder
+    from opsbook.runbook.combined import combine
+    from opsbook.runbook.repository import runbook_files
+
+    files = runbook_files(root)
+    read: list[tuple[str, Runbook]] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            read.append((path.relative_to(root).as_posix(), load_runbook(path)))
+        except RunbookError as exc:
+            problems.extend(exc.problems)
+    if not read:
+        message = "holds no runbook that could be read" if files else "holds no Markdown files"
+        raise RunbookError([*problems, Problem(0, message, "", str(root))])
+    return combine(str(root.resolve()), read), problems
+
+
 def read_runbook_text(path: Path) -> str:
     """Return the text of a runbook file: a regular file of at most MAX_RUNBOOK_BYTES of UTF-8.
 

@@ -189,6 +189,13 @@ class TroubleshootingIssue(Record):
     diagnosis: tuple[Step, ...] = ()
     resolution: tuple[Step, ...] = ()
     prevention: tuple[str, ...] = ()
+    # The Markdown of the diagnosis and resolution as written, where it says more than its
+    # steps (paragraphs, sub-headings, a PromQL query, nested notes); "" when the steps are all.
+    diagnosis_notes: str = ""
+    resolution_notes: str = ""
+    # The file it was read from, relative to the folder served (`opsbook serve DIR`); "" for
+    # a runbook served on its own.
+    source: str = ""
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -14,8 +14,18 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from opsbook.runbook import sections, table_rows
-from opsbook.runbook.blocks import Document, Heading, Part, read_document, strip_emphasis, walk
-from opsbook.runbook.commands import steps_from_blocks
+from opsbook.runbook.blocks import (
+    Document,
+    Heading,
+    Part,
+    demote_headings,
+    label_of,
+    line_of,
+    read_document,
+    strip_emphasis,
+    walk,
+)
+from opsbook.runbook.commands import says_more_than_steps, steps_from_blocks
 from opsbook.runbook.frontmatter import read_front_matter
 from opsbook.runbook.ids import norm, procedure_id, slug
 from opsbook.runbook.model import (
@@ -42,86 +52,19 @@ from opsbook.runbook.model import (
     UsefulCommand,
     VersionEntry,
 )
+from opsbook.runbook.part_names import (
+    ALERT_GUIDES,
+    ALERT_LISTS,
+    ISSUE_PARTS,
+    PROCEDURE_PARTS,
+    RUNBOOK_PARTS,
+)
 from opsbook.runbook.problems import Problem, RunbookError, ValueProblem
 from opsbook.runbook.validate import validate
 
 if TYPE_CHECKING:
     from opsbook.runbook.blocks import Node
 
-PROCEDURE_PARTS = {
-    "objective": "objective",
-    "purpose": "objective",
-    "goal": "objective",
-    "frequency": "frequency",
-    "schedule": "frequency",
-    "parameters": "parameters",
-    "inputs": "parameters",
-    "prerequisites": "prerequisites",
-    "pre requisites": "prerequisites",
-    "preflight checks": "prerequisites",
-    "pre flight checks": "prerequisites",
-    "steps": "steps",
-    "instructions": "steps",
-    "validation": "validation",
-    "post operation checks": "validation",
-    "verification": "validation",
-    "validation checks": "validation",
-    "rollback": "rollback",
-    "rollback plan": "rollback",
-    "rollback steps": "rollback",
-    "restore test schedule": "restore_test_schedule",
-}
-ISSUE_PARTS = {
-    "symptoms": "symptoms",
-    "meaning": "symptoms",
-    "impact": "symptoms",
-    "diagnosis steps": "diagnosis",
-    "diagnosis": "diagnosis",
-    "possible checks": "diagnosis",
-    "resolution": "resolution",
-    "mitigation": "resolution",
-    "resolution steps": "resolution",
-    "remediation": "resolution",
-    "prevention": "prevention",
-}
-RUNBOOK_PARTS = {
-    "purpose": "purpose",
-    "system information": "system",
-    "emergency contacts": "contacts",
-    "contacts": "contacts",
-    "system status dashboard": "dashboard",
-    "dashboard": "dashboard",
-    "key metrics": "metrics",
-    "key metrics to monitor": "metrics",
-    "alert thresholds": "alert_rules",
-    "alert response time": "response_times",
-    "alert response times": "response_times",
-    "severity levels": "severity_levels",
-    "incident response process": "incident_process",
-    "if security incident suspected": "security",
-    "security incident response": "security",
-    "evidence collection": "evidence",
-    "regular maintenance tasks": "maintenance_tasks",
-    "maintenance tasks": "maintenance_tasks",
-    "configuration files": "config_files",
-    "environment variables": "env_vars",
-    # A database runbook's table of the values it needs: parameters with descriptions.
-    "input": "inputs",
-    "inputs": "inputs",
-    "input variables": "inputs",
-    "variables": "inputs",
-    "recovery time objective rto": "rto",
-    "recovery time objective": "rto",
-    "rto": "rto",
-    "recovery point objective rpo": "rpo",
-    "recovery point objective": "rpo",
-    "rpo": "rpo",
-    "disaster recovery steps": "dr_steps",
-    "useful commands": "useful_commands",
-    "log locations": "log_locations",
-    "references": "references",
-    "version history": "version_history",
-}
 _RUN_PROCEDURE = re.compile(r"\brun\s+(?:the\s+)?(.+?\bprocedure)\b", re.IGNORECASE)
 
 
@@ -169,6 +112,8 @@ class _IssueDraft:
     resolution: list[Step] = field(default_factory=list)
     prevention: list[str] = field(default_factory=list)
 
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
     def build(self) -> TroubleshootingIssue:
         return TroubleshootingIssue(
             title=self.title,
@@ -178,6 +123,8 @@ class _IssueDraft:
             diagnosis=tuple(self.diagnosis),
             resolution=tuple(self.resolution),
             prevention=tuple(self.prevention),
+            diagnosis_notes="\n\n".join(self.notes.get("diagnosis", [])),
+            resolution_notes="\n\n".join(self.notes.get("resolution", [])),
         )
 
 
@@ -222,6 +169,10 @@ class _Reader:
         self.issues: list[_IssueDraft] = []
         self.sections: list[Section] = []
         self.owner: dict[int, _ProcedureDraft | _IssueDraft] = {}
+        # An issue's part written as a heading (`## Diagnosis`) and its sub-headings: the kind.
+        self.part_kind: dict[int, str] = {}
+        # Sections nothing else claimed, with commands in them: a manual page's procedures.
+        self.unclaimed: list[tuple[Heading, Part]] = []
         self.alert_page: _IssueDraft | None = None  # a file that is one alert's runbook
 
     def error(self, exc: ValueProblem, line: int = 0) -> None:
@@ -237,6 +188,34 @@ class _Reader:
         self.alert_page = self.lone_alert(self.doc.headings)
         for heading in walk(self.doc.headings):
             self.read_heading(heading)
+        if not self.procedures:
+            self.manual_procedures()
+
+    def manual_procedures(self) -> None:
+        """Make each section no part claimed whose steps run commands a procedure.
+
+        A page such as "Restart the search cluster" with numbered steps and shell fences is
+        a procedure though no heading says so; its prose stays as the section it is.
+        """
+        by_heading: dict[int, tuple[Heading, list[Node]]] = {}
+        for heading, part in self.unclaimed:
+            by_heading.setdefault(id(heading), (heading, []))[1].extend(part.blocks)
+        for heading, blocks in by_heading.values():
+            problems: list[ValueProblem] = []
+            steps = steps_from_blocks(blocks, problems.append)
+            if not any(step.command for step in steps):
+                continue
+            title = strip_emphasis(heading.title)
+            if not title or norm(title) in PROCEDURE_PARTS:
+                title = self.values.title or self.page_title()
+            name = title if norm(title).endswith("procedure") else f"{title} Procedure"
+            taken = {procedure_id(p.name) for p in self.procedures}
+            if procedure_id(name) in taken:
+                name = f"{name} {len(self.procedures) + 1}"  # two sections of one name
+            draft = _ProcedureDraft(name=name, line=heading.line, steps=steps)
+            self.procedures.append(draft)
+            for problem in problems:
+                self.error(problem, heading.line)
 
     def lone_alert(self, top: list[Heading]) -> _IssueDraft | None:
         """Return the one issue of a one-alert page with no `#` title of its own.
@@ -246,15 +225,19 @@ class _Reader:
         """
         if not top or any(h.level == 1 for h in top):
             return None
-        kinds = [ISSUE_PARTS.get(norm(h.title)) for h in top]
-        if len({k for k in kinds if k}) < 2 and kinds[0] != "diagnosis":
+        kinds = {ISSUE_PARTS.get(norm(h.title)) for h in top} - {None}
+        if len(kinds) < 2 and not kinds & {"diagnosis", "resolution"}:
             return None
-        title = self.title or PurePath(self.path).stem.replace("-", " ").replace("_", " ")
+        title = self.page_title()
         issue = _IssueDraft(title=title, line=top[0].line)
         self.issues.append(issue)
         if not self.values.title:
             self.values.title = title
         return issue
+
+    def page_title(self) -> str:
+        """Return the title of a page with no `#` title: its front matter's, or its file's."""
+        return self.title or PurePath(self.path).stem.replace("-", " ").replace("_", " ")
 
     def read_heading(self, heading: Heading) -> None:
         title = norm(heading.title)
@@ -266,7 +249,20 @@ class _Reader:
             self.fill_procedure(parent, parts)
         elif isinstance(parent, _IssueDraft) and title in ISSUE_PARTS:
             self.owner[id(heading)] = parent
-            self.fill_issue(parent, parts)
+            self.part_kind[id(heading)] = ISSUE_PARTS[title]
+            own, known = _issue_parts(heading)
+            self.fill_issue(parent, known)
+            self.fill_sub_part(parent, heading, ISSUE_PARTS[title], context="", blocks=own)
+        elif (
+            isinstance(parent, _IssueDraft)
+            and heading.parent is not None
+            and (id(heading.parent) in self.part_kind)
+        ):
+            kind = self.part_kind[id(heading.parent)]
+            self.owner[id(heading)] = parent
+            self.part_kind[id(heading)] = kind
+            title = strip_emphasis(heading.title)
+            self.fill_sub_part(parent, heading, kind, context=title, blocks=heading.blocks)
         elif title.endswith("procedure") and title != "procedure":
             draft = _ProcedureDraft(name=strip_emphasis(heading.title), line=heading.line)
             self.procedures.append(draft)
@@ -278,23 +274,51 @@ class _Reader:
             self.issues.append(issue)
             self.owner[id(heading)] = issue
             parts[0].label = ""
-            self.fill_issue(issue, parts)
+            named = {norm(p.label) for p in parts} | {norm(c.title) for c in heading.children}
+            if named & set(ISSUE_PARTS):
+                self.fill_issue(issue, parts)
+            else:
+                # An alert's section that names no parts (a playbooks page): all of it is
+                # what to look at, its sub-headings too; nothing in it runs a change by itself.
+                self.part_kind[id(heading)] = "diagnosis"
+                self.fill_sub_part(issue, heading, "diagnosis", context="", blocks=heading.blocks)
         else:
             self.fill_runbook(heading, parts)
 
     def is_issue(self, heading: Heading, title: str) -> bool:
-        if title.startswith("issue "):
+        if title.startswith(("issue ", "alert name ")):
             return True
+        if heading.parent is not None and norm(heading.parent.title) in ALERT_LISTS:
+            # Every section is an alert, but for one that groups them (`## Alerts`, a
+            # `### Group Name: x` whose sections say `Alert Name: y`).
+            grouping = title in ALERT_LISTS or title.startswith("group ")
+            return not grouping and not any(
+                norm(c.title).startswith("alert name ") for c in heading.children
+            )
         children = {norm(c.title) for c in heading.children}
         if len(children & set(ISSUE_PARTS)) >= 2:
             return True
+        if heading.level == 1 and heading.children:
+            # An alert's page: straight to `## Diagnosis` (or `## Fix`) under its title, or
+            # its parts a level down (`## Overview`, `### What does this alert mean?`, ...).
+            first = ISSUE_PARTS.get(norm(heading.children[0].title))
+            near = [*heading.children, *(g for c in heading.children for g in c.children)]
+            below = {ISSUE_PARTS.get(norm(h.title)) for h in near} - {None}
+            # ...but not a page of several alerts, each with parts of its own.
+            alerts = sum(
+                1
+                for c in heading.children
+                if {norm(g.title) for g in c.children} & set(ISSUE_PARTS)
+            )
+            if first in ("diagnosis", "resolution") or (
+                len(below) >= 2 and below & {"diagnosis", "resolution"} and alerts < 2
+            ):
+                return True
         labels = {norm(p.label) for p in heading.parts()[1:]}
-        under_guide = heading.parent is not None and norm(heading.parent.title) in (
-            "common issues",
-            "troubleshooting guide",
-            "troubleshooting",
-        )
-        return under_guide and bool(labels & set(ISSUE_PARTS))
+        if len(labels & set(ISSUE_PARTS)) >= 2:
+            return True
+        under_guide = heading.parent is not None and norm(heading.parent.title) in ALERT_GUIDES
+        return under_guide and bool((labels | children) & set(ISSUE_PARTS))
 
     def metrics(self, blocks: list[Node]) -> list[Metric]:
         found: list[Metric] = []
@@ -353,13 +377,44 @@ class _Reader:
     def fill_issue(self, issue: _IssueDraft, parts: list[Part]) -> None:
         for part in parts:
             kind = ISSUE_PARTS.get(norm(part.label))
-            if kind == "symptoms" or kind == "prevention":
-                target = issue.symptoms if kind == "symptoms" else issue.prevention
-                target.extend(sections.read_texts(part.inline, part.blocks))
-            elif kind == "diagnosis":
-                issue.diagnosis.extend(self.steps(part.blocks))
-            elif kind == "resolution":
-                issue.resolution.extend(self.steps(part.blocks))
+            if kind is not None:
+                self.fill_issue_part(issue, kind, part.inline, part.blocks)
+                if kind in ("diagnosis", "resolution") and says_more_than_steps(part.blocks):
+                    notes = _joined(strip_emphasis(part.inline), self.doc.source(part.blocks))
+                    issue.notes.setdefault(kind, []).append(notes)
+
+    def fill_issue_part(
+        self, issue: _IssueDraft, kind: str, inline: str, blocks: list[Node], context: str = ""
+    ) -> None:
+        if kind == "symptoms" or kind == "prevention":
+            target = issue.symptoms if kind == "symptoms" else issue.prevention
+            target.extend(sections.read_texts(inline, blocks, prose=True))
+        elif kind in ("diagnosis", "resolution"):
+            found = steps_from_blocks(blocks, self.error, context)
+            (issue.diagnosis if kind == "diagnosis" else issue.resolution).extend(found)
+
+    def fill_sub_part(
+        self, issue: _IssueDraft, heading: Heading, kind: str, context: str, blocks: list[Node]
+    ) -> None:
+        """Read a part written as a heading, or a sub-heading under one, into its issue.
+
+        Its own blocks are steps in order, a sub-heading naming the fences it introduces;
+        a part that says more than its steps keeps its Markdown (sub-headings too) as notes.
+        """
+        self.fill_issue_part(issue, kind, "", blocks, context)
+        if context or kind not in ("diagnosis", "resolution"):
+            return  # a sub-heading's words are in its part's notes already
+        if heading.children or says_more_than_steps(blocks):
+            issue.notes.setdefault(kind, []).append(self.subtree_source(heading, blocks))
+
+    def subtree_source(self, heading: Heading, blocks: list[Node]) -> str:
+        """Return the Markdown under a heading, down to its last sub-heading's last line."""
+        ends = [b.map[1] for b in blocks if b.map]
+        for child in walk(heading.children):
+            ends.append(child.line)
+            ends.extend(b.map[1] for b in child.blocks if b.map)
+        start = min([b.map[0] for b in blocks if b.map] + [c.line - 1 for c in heading.children])
+        return demote_headings("\n".join(self.doc.lines[start : max(ends)]).strip("\n"))
 
     def fill_runbook(self, heading: Heading, parts: list[Part]) -> None:
         if heading.level == 1 and not self.values.title:
@@ -382,6 +437,7 @@ class _Reader:
         if body:
             title = strip_emphasis(heading.title)
             self.sections.append(Section(title, heading.level, body, part.line))
+            self.unclaimed.append((heading, part))
 
     def read_part(self, kind: str, part: Part) -> None:
         blocks, draft = part.blocks, self.values
@@ -421,13 +477,30 @@ class _Reader:
             setattr(draft, kind, value)
 
 
+def _issue_parts(heading: Heading) -> tuple[list[Node], list[Part]]:
+    """Split a part heading's blocks into its own and the issue parts labelled inside it.
+
+    A bold label that names no part of an issue (`**Note**:`) is part of the text it is in.
+    """
+    own: list[Node] = []
+    known: list[Part] = []
+    for block in heading.blocks:
+        label = label_of(block)
+        if label is not None and norm(label[0]) in ISSUE_PARTS:
+            known.append(Part(label=label[0], inline=label[1], line=line_of(block)))
+        elif block.type != "hr":
+            (known[-1].blocks if known else own).append(block)
+    return own, known
+
+
 def _only_ordered_lists(blocks: list[Node]) -> bool:
     return bool(blocks) and all(b.type == "ordered_list" for b in blocks)
 
 
 def _issue_title(title: str) -> str:
     text = strip_emphasis(title)
-    return re.sub(r"^issue\s*:\s*", "", text, flags=re.IGNORECASE).strip() or text
+    named = re.sub(r"^(?:issue|alert name)\s*:\s*", "", text, flags=re.IGNORECASE).strip()
+    return named.strip("\"'") or text
 
 
 def _joined(inline: str, body: str) -> str:
@@ -446,6 +519,7 @@ def parse_runbook(text: str, path: str = "RUNBOOK.md") -> Runbook:
     if isinstance(settings.get("title"), str):
         reader.title = str(settings["title"]).strip()
     reader.read()
+    reader.values.title = reader.values.title or reader.title
     runbook = _assemble(reader, path, settings, hosts, groups)
     problems = reader.problems + [p for p in validate(runbook) if p.message and not _warning(p)]
     if problems:

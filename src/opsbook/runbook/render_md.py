@@ -14,7 +14,7 @@ from opsbook.runbook import markdown_pieces as md
 from opsbook.runbook.ids import norm
 from opsbook.runbook.markdown_steps import labelled, step_list, text_list
 from opsbook.runbook.model import Runbook, Section
-from opsbook.runbook.parser import RUNBOOK_PARTS
+from opsbook.runbook.part_names import RUNBOOK_PARTS
 from opsbook.runbook.render_md_parts import (
     alert_tables,
     config_table,

@@ -9,7 +9,7 @@ import yaml
 
 from opsbook.runbook import markdown_pieces as md
 from opsbook.runbook.attributes import format_attrs
-from opsbook.runbook.commands import split_command
+from opsbook.runbook.inline_commands import split_command
 from opsbook.runbook.model import (
     AlertRule,
     ConfigFile,

@@ -82,6 +82,18 @@ def issue(item: TroubleshootingIssue) -> str:
     """Write one troubleshooting issue with its symptoms, diagnosis and resolution."""
     blocks = [md.heading(f"Issue: {item.title}", 4)]
     blocks.append(labelled("Symptoms", text_list(item.symptoms)))
+    if item.diagnosis_notes or item.resolution_notes:
+        # Notes keep their sub-headings (at level 6), so every part after them is a heading:
+        # a label there would read as part of the last sub-heading.
+        for label, steps, notes in (
+            ("Diagnosis Steps", item.diagnosis, item.diagnosis_notes),
+            ("Resolution", item.resolution, item.resolution_notes),
+        ):
+            body = notes or step_list(steps)
+            blocks.append(f"{md.heading(label, 5)}\n\n{body}" if body else "")
+        prevention = text_list(item.prevention)
+        blocks.append(f"{md.heading('Prevention', 5)}\n\n{prevention}" if prevention else "")
+        return "\n\n".join([*(b for b in blocks if b), "---"])
     blocks.append(labelled("Diagnosis Steps", step_list(item.diagnosis)))
     blocks.append(labelled("Resolution", step_list(item.resolution)))
     blocks.append(labelled("Prevention", text_list(item.prevention)))

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from opsbook.runbook import table_rows
 from opsbook.runbook.blocks import strip_emphasis
-from opsbook.runbook.commands import split_command
 from opsbook.runbook.durations import parse_optional_duration, parse_schedule
 from opsbook.runbook.ids import norm
+from opsbook.runbook.inline_commands import split_command
 from opsbook.runbook.model import (
     Parameter,
     ProcessPhase,
@@ -71,8 +71,10 @@ def read_parameters(blocks: list[Node]) -> list[Parameter]:
     return params
 
 
-def read_texts(inline: str, blocks: list[Node], keep_markup: bool = False) -> list[str]:
-    """Return the text of every item, paragraph line and code line among the blocks."""
+def read_texts(
+    inline: str, blocks: list[Node], keep_markup: bool = False, prose: bool = False
+) -> list[str]:
+    """Return the text of every item, paragraph (or its lines) and code line among the blocks."""
     out = [strip_emphasis(inline)] if inline.strip() else []
     for block in blocks:
         if block.type in ("bullet_list", "ordered_list"):
@@ -82,7 +84,9 @@ def read_texts(inline: str, blocks: list[Node], keep_markup: bool = False) -> li
             )
         elif block.type == "paragraph":
             raw = block.children[0].content if block.children else ""
-            out.extend(ln.strip() for ln in raw.splitlines() if ln.strip())
+            lines = [ln.strip() for ln in raw.splitlines() if ln.strip()]
+            # Prose is one text however its lines wrap; a list of paths is a line each.
+            out.extend([" ".join(lines)] if prose and lines else lines)
         elif block.type in ("fence", "code_block"):
             out.extend(ln.strip() for ln in block.content.splitlines() if ln.strip())
     return out

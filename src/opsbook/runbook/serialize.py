@@ -75,6 +75,9 @@ def issue_data(issue: TroubleshootingIssue) -> dict[str, Any]:
         "diagnosis": steps_data(issue.diagnosis, "diagnosis"),
         "resolution": steps_data(issue.resolution, "resolution"),
         "prevention": list(issue.prevention),
+        "diagnosis_notes": issue.diagnosis_notes,
+        "resolution_notes": issue.resolution_notes,
+        "source": issue.source,
     }
 
 

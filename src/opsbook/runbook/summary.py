@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from opsbook.runbook.model import Runbook
+from opsbook.runbook.step_safety import attendances
 
 
 def summarize(runbook: Runbook) -> dict[str, int]:
     """Return how many items each section of the runbook holds."""
     steps = sum(len(p.steps) for p in runbook.procedures)
-    automated = sum(1 for p in runbook.procedures for s in p.steps if s.command)
+    # Steps that run by themselves: a command a person would not leave to a tool is not one.
+    automated = sum(
+        1 for p in runbook.procedures for a in attendances(p.steps, "steps") if not a.needs_person
+    )
     return {
         "procedures": len(runbook.procedures),
         "steps": steps,

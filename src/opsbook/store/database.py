@@ -20,9 +20,13 @@ if TYPE_CHECKING:
 
 
 def state_dir(runbook_path: Path, environ: Mapping[str, str]) -> Path:
-    """Return where opsbook keeps state: $OPSBOOK_HOME, else `.opsbook/` beside the runbook."""
+    """Return where opsbook keeps state: $OPSBOOK_HOME, else `.opsbook/` beside the runbook
+    (inside a folder of runbooks that is served)."""
     home = environ.get("OPSBOOK_HOME")
-    return Path(home) if home else runbook_path.resolve().parent / ".opsbook"
+    if home:
+        return Path(home)
+    resolved = runbook_path.resolve()
+    return (resolved if resolved.is_dir() else resolved.parent) / ".opsbook"
 
 
 def database_url(state: Path, environ: Mapping[str, str]) -> str:

@@ -32,6 +32,7 @@ from opsbook.web.routes import (
     backups,
     evidence,
     login,
+    maintenance,
     pages,
     run_pages,
     token_pages,
@@ -111,6 +112,7 @@ def routers() -> list[APIRouter]:
         alerts,
         evidence,
         backups,
+        maintenance,
     )
     return [m.router for m in modules]
 

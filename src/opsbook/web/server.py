@@ -24,6 +24,7 @@ from opsbook.web.backups_view import backup_tasks
 from opsbook.web.backups_view import register_metrics as register_backup_metrics
 from opsbook.web.graceful_server import GracefulServer
 from opsbook.web.incidents_view import incident_tasks
+from opsbook.web.maintenance_view import maintenance_tasks
 from opsbook.web.monitoring_worker import monitoring_tasks
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.runs.driver import register
@@ -75,6 +76,7 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
     state.worker.periodic.extend(monitoring_tasks(state))
     register_backup_metrics(state)
     state.worker.periodic.extend(backup_tasks(state))
+    state.worker.periodic.extend(maintenance_tasks(state))
     return state
 
 

@@ -88,9 +88,17 @@ def _attr(name: str, value: object) -> str:
     return f"{name}={value}"
 
 
+def _markdown(text: str) -> Markup:
+    # lazy: markdown-it is loaded with the runbook anyway, but not by every page
+    from opsbook.runbook.render_html import block_markdown
+
+    return block_markdown(text)
+
+
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.globals["attr_text"] = _attr
 TEMPLATES.env.filters["duration"] = _duration
+TEMPLATES.env.filters["md"] = _markdown
 TEMPLATES.env.filters["level_tone"] = lambda level: LEVEL_TONES.get(str(level), "muted")
 TEMPLATES.env.filters["tone"] = lambda status: TONES.get(str(status), "muted")
 TEMPLATES.env.globals["version"] = __version__

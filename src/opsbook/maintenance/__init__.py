@@ -1,0 +1,1 @@
+"""Maintenance: a schedule with grace that runs, notices what did not happen."""
