@@ -34,6 +34,7 @@ MODULES = (
     "alerts",
     "evidence",
     "maintenance",
+    "oncall",
     "export",
 )
 # Which module registers each command or group. A name missing here still works, through
@@ -52,6 +53,7 @@ REGISTERED_BY = {
     "alerts": "alerts",
     "evidence": "evidence",
     "maintenance": "maintenance",
+    "oncall": "oncall",
     "export": "export",
 }
 
