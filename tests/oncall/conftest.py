@@ -8,6 +8,7 @@ import pytest
 
 from opsbook.runbook.loader import load_runbook
 from opsbook.runbook.model import Runbook
+from tests.incidents.smtp import smtp  # noqa: F401  (a fixture: a real SMTP server)
 
 BOOK = """---
 oncall:

@@ -22,14 +22,14 @@ from opsbook.notify.settings import NotifySettings
 from opsbook.runbook.model import Runbook
 from opsbook.store.database import Database
 from tests.incidents.clock import FakeClock
-from tests.incidents.smtp import Mailbox, smtp  # noqa: F401  (a fixture: a real SMTP server)
+from tests.incidents.smtp import Mailbox
 
 SUNDAY_3AM = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 03:00 on Sunday 1 March in Berlin
 
 
 def _pager(box: Mailbox) -> NotifyPager:
-    smtp = SmtpSettings(host=box.host, port=box.port, sender="opsbook@example.com")
-    return NotifyPager(NotifySettings(email=smtp))
+    email = SmtpSettings(host=box.host, port=box.port, sender="opsbook@example.com")
+    return NotifyPager(NotifySettings(email=email))
 
 
 def _text(message: EmailMessage) -> str:
