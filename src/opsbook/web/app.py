@@ -32,6 +32,7 @@ from opsbook.web.routes import (
     evidence,
     login,
     maintenance,
+    oncall,
     pages,
     run_pages,
     token_pages,
@@ -111,6 +112,7 @@ def routers() -> list[APIRouter]:
         alerts,
         evidence,
         maintenance,
+        oncall,
     )
     return [m.router for m in modules]
 
