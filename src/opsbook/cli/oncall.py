@@ -44,6 +44,11 @@ def register(app: typer.Typer) -> None:
             '--from "2026-03-02 09:00" --to "2026-03-09 09:00"',
         ),
         ("feed", feed, "opsbook oncall feed ops --person Ana"),
+        (
+            "subscribe",
+            subscribe,
+            "opsbook oncall subscribe ops --person Ana --base-url https://ops.example.com",
+        ),
     ]
     for name, function, example in commands:
         summary = (function.__doc__ or "").strip().splitlines()[0]
@@ -225,3 +230,34 @@ def feed(
         print_json(data)
     else:
         typer.echo(text, nl=False)
+
+
+def subscribe(
+    rotation: str = typer.Argument(..., help="The rotation, by name."),
+    person: str | None = typer.Option(None, "--person", help="Only this person's shifts."),
+    base_url: str = typer.Option(
+        "http://127.0.0.1:8080", "--base-url", help="Where `opsbook serve` answers."
+    ),
+    runbook: Path | None = RUNBOOK,
+    as_json: bool = JSON,
+) -> None:
+    """Make a calendar feed link (a token for that one feed) to subscribe a calendar to."""
+    from opsbook.cli import who as actor
+    from opsbook.oncall import feeds
+    from opsbook.store.database import open_for
+
+    book = load_or_exit(runbook, as_json)
+    made = feeds.create_feed_token(
+        db=open_for(Path(book.path)),
+        runbook=book,
+        rotation=rotation,
+        person=person,
+        actor=actor.user(),
+        now=datetime.now(UTC),
+    )
+    url = base_url.rstrip("/") + made.path
+    if as_json:
+        print_json({**json_data(made), "url": url})
+        return
+    say(url)
+    say("Subscribe a calendar to this address; it is shown once.", err=True)

@@ -26,6 +26,9 @@ def rotations_of(runbook: Runbook) -> dict[str, Rotation]:
         _name, address = split_person(contact.contact)
         if contact.name and address:
             directory.setdefault(key(contact.name), address)
+        backup, address = split_person(contact.backup)
+        if backup and address:
+            directory.setdefault(key(backup), address)
     try:
         return read_rotations(runbook.settings.get("oncall"), directory)
     except FieldProblem as exc:

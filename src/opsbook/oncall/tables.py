@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsbook.store.base import Base
@@ -24,3 +24,19 @@ class FeedTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(TS)
     created_by: Mapped[str] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None] = mapped_column(TS, default=None)
+
+
+class HandoffRow(Base):
+    """A handoff announced: one row per rotation, layer and instant, so it is sent once."""
+
+    __tablename__ = "oncall_handoffs"
+    __table_args__ = (UniqueConstraint("rotation", "layer", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rotation: Mapped[str] = mapped_column(String(60))
+    layer: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(TS)
+    outgoing: Mapped[str] = mapped_column(String(300))
+    incoming: Mapped[str] = mapped_column(String(300))
+    announced_at: Mapped[datetime] = mapped_column(TS)
+    outcome: Mapped[str] = mapped_column(Text)

@@ -1,4 +1,5 @@
-"""On-call: the tokens of calendar feeds (hash only), each scoped to one rotation's feed.
+"""On-call: the tokens of calendar feeds (hash only), each scoped to one rotation's feed;
+the handoffs announced (each once).
 
 Revision ID: 0009_oncall
 Revises: 0000_base
@@ -18,7 +19,7 @@ _TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    """Create the feed token table."""
+    """Create the on-call tables."""
     op.create_table(
         "oncall_feed_tokens",
         sa.Column("id", sa.Integer, nullable=False),
@@ -31,8 +32,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_oncall_feed_tokens"),
         sa.UniqueConstraint("token_hash", name="uq_oncall_feed_tokens_token_hash"),
     )
+    op.create_table(
+        "oncall_handoffs",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.Column("rotation", sa.String(60), nullable=False),
+        sa.Column("layer", sa.String(60), nullable=False),
+        sa.Column("at", _TS, nullable=False),
+        sa.Column("outgoing", sa.String(300), nullable=False),
+        sa.Column("incoming", sa.String(300), nullable=False),
+        sa.Column("announced_at", _TS, nullable=False),
+        sa.Column("outcome", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_oncall_handoffs"),
+        sa.UniqueConstraint("rotation", "layer", "at", name="uq_oncall_handoffs_rotation"),
+    )
 
 
 def downgrade() -> None:
-    """Drop the feed token table."""
+    """Drop the on-call tables."""
+    op.drop_table("oncall_handoffs")
     op.drop_table("oncall_feed_tokens")
