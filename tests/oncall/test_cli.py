@@ -147,3 +147,13 @@ def test_a_wrong_rotation_value_names_the_file_line_and_field(book_path: Path) -
     assert done.returncode == 2
     line = text.splitlines().index("        lenght: 2 weeks") + 1
     assert f"RUNBOOK.md:{line}: front matter `oncall.ops.layers[1].lenght`" in done.stderr
+
+
+def test_an_override_waits_for_a_runbook_open_in_an_editor(book_path: Path) -> None:
+    before = book_path.read_text()
+    (book_path.parent / ".RUNBOOK.md.swp").write_text("vim")
+    done = opsbook(
+        book_path, "override", "ops", "--who", "Lee", "--from", "2026-03-01", "--to", "2026-03-02"
+    )
+    assert done.returncode != 0 and "unsaved changes in an editor" in done.stderr
+    assert book_path.read_text() == before
