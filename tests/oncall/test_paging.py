@@ -174,3 +174,17 @@ def test_notify_a_role_naming_a_rotation_emails_the_person_on_call(
     )
     assert [a.ok for a in attempts] == [True]
     assert len(smtp.to("ben@example.com")) == 1
+
+
+@pytest.mark.unit
+def test_a_mistyped_rotation_block_does_not_stop_paging(book: Runbook) -> None:
+    broken = {**book.settings, "oncall": {"ops": {"layers": [{"people": ["A"]}]}}}
+    changed = Runbook(**{**book.__dict__, "settings": broken})
+    levels = policy(changed, window_seconds=60, security=False, at=SUNDAY_3AM)
+    # The rotation cannot be asked: the fixed chain pages the backup and the lead.
+    assert [lvl.recipients[0].name for lvl in levels] == [
+        "rotation: ops",
+        "Sam Okafor",
+        "Lena Vogel",
+    ]
+    assert recipient(changed, "ops", at=SUNDAY_3AM) is None

@@ -11,8 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from opsbook.oncall.contacts import OnCallPerson, contact_rotation, person_on_call, rotation_named
-from opsbook.oncall.service import chosen
+from opsbook.oncall.contacts import (
+    OnCallPerson,
+    contact_rotation,
+    person_on_call,
+    rotation_by_name,
+    rotation_named,
+)
 from opsbook.runbook.model import Contact, Runbook
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -45,10 +50,10 @@ def _on_call(role: str, found: OnCallPerson | None, backup: bool) -> Recipient |
 def _rotation_recipient(
     runbook: Runbook, role: str, contact: Contact | None, at: datetime, backup: bool
 ) -> Recipient | None:
-    rotation = contact_rotation(runbook, contact) if contact else rotation_named(runbook, role)
-    if rotation is None and contact is None and "oncall" in runbook.settings:
-        found = [r for r in chosen(runbook, None) if r.name.lower() == role.strip().lower()]
-        rotation = found[0] if found else None
+    if contact is not None:
+        rotation = contact_rotation(runbook, contact)
+    else:
+        rotation = rotation_named(runbook, role) or rotation_by_name(runbook, role)
     if rotation is None:
         return None
     name = contact.role if contact else f"rotation {rotation.name}"

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from opsbook.errors import BadInput
 from opsbook.oncall.model import Rotation
 from opsbook.oncall.schedule import layer_on_call
 from opsbook.oncall.service import rotations_of
@@ -36,16 +37,30 @@ class OnCallPerson:
     why: str
 
 
+def rotation_by_name(runbook: Runbook, name: str) -> Rotation | None:
+    """Return the rotation of this name (case ignored), if the runbook has one.
+
+    A rotation the front matter cannot read is no rotation here: paging must go on (to the
+    backup and the Operations Lead) when someone mistypes the `oncall:` block; `opsbook
+    oncall now` and the dashboard say what is wrong.
+    """
+    if "oncall" not in runbook.settings:
+        return None
+    try:
+        rotations = rotations_of(runbook)
+    except BadInput:
+        return None
+    return next((r for n, r in rotations.items() if n.lower() == name.strip().lower()), None)
+
+
 def rotation_named(runbook: Runbook, text: str) -> Rotation | None:
     """Return the rotation a cell names (`rotation: ops`, `ops rotation`), if it names one."""
-    if "rotation" not in text.lower() or "oncall" not in runbook.settings:
+    if "rotation" not in text.lower():
         return None
     for pattern in _NAMED:
         match = pattern.match(text)
         if match:
-            wanted = match.group(1).lower()
-            rotations = rotations_of(runbook)
-            return next((r for n, r in rotations.items() if n.lower() == wanted), None)
+            return rotation_by_name(runbook, match.group(1))
     return None
 
 
