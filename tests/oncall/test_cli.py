@@ -147,6 +147,15 @@ def test_a_wrong_rotation_value_names_the_file_line_and_field(book_path: Path) -
     assert done.returncode == 2
     line = text.splitlines().index("        lenght: 2 weeks") + 1
     assert f"RUNBOOK.md:{line}: front matter `oncall.ops.layers[1].lenght`" in done.stderr
+    checked = subprocess.run(
+        [sys.executable, "-m", "opsbook", "check", str(book_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 2 and "`oncall.ops.layers[1].lenght`: is not a known key" in (
+        checked.stderr
+    )
 
 
 def test_an_override_waits_for_a_runbook_open_in_an_editor(book_path: Path) -> None:

@@ -53,10 +53,3 @@ def days_between(first: datetime, last: datetime, zone_name: str) -> list[dateti
         days.append(day)
         day += timedelta(days=1)
     return days
-
-
-def utc_now_check(moment: datetime) -> datetime:
-    """Return an aware instant in UTC; a naive one is refused by the caller's types."""
-    if moment.tzinfo is None:
-        raise ValueError("a naive datetime has no place on the timeline")
-    return moment.astimezone(UTC)

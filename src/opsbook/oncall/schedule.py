@@ -16,7 +16,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from opsbook.oncall.clock_math import days_between, handoff, shift_number, wall_of
+from opsbook.oncall.clock_math import days_between, handoff, place, shift_number, wall_of
 from opsbook.oncall.model import Layer, Member, Override, Pattern, Rotation
 from opsbook.oncall.people import key
 
@@ -178,8 +178,7 @@ def _boundaries(rotation: Rotation, start: datetime, end: datetime) -> list[date
             if pattern.hours is not None:
                 for day in days_between(start - timedelta(days=1), end, pattern.zone):
                     for at in (pattern.hours.start, pattern.hours.end):
-                        wall = day.replace(hour=at.hour, minute=at.minute)
-                        points.add(handoff(wall, pattern.length, pattern.zone, 0))
+                        points.add(place(day.replace(hour=at.hour, minute=at.minute), pattern.zone))
     for item in rotation.overrides:
         points.update((item.start, item.end))
     return sorted(p for p in points if start < p < end)
