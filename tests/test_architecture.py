@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "incidents",
             "evidence",
+            "backups",
             "maintenance",
             "monitoring",
             "procedures",

@@ -66,6 +66,8 @@ def test_every_list_command_takes_json_and_limit() -> None:
         "incidents list",
         "token list",
         "evidence list",
+        "backup list",
+        "dr list",
         "maintenance list",
     }
     assert {name for name, _ in lists} == lists_made
@@ -78,6 +80,8 @@ def test_every_list_command_takes_json_and_limit() -> None:
         "incidents list": {"--status", "--since"},
         "token list": set(),
         "evidence list": set(),
+        "backup list": set(),
+        "dr list": set(),
         "maintenance list": {"--status"},
     }
 

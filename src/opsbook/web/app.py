@@ -29,6 +29,7 @@ from opsbook.web.routes import (
     api_procedures,
     api_runs,
     api_tokens,
+    backups,
     evidence,
     login,
     maintenance,
@@ -111,6 +112,7 @@ def routers() -> list[APIRouter]:
         token_pages,
         alerts,
         evidence,
+        backups,
         maintenance,
         oncall,
     )

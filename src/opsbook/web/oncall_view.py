@@ -31,8 +31,8 @@ def oncall_panel(state: AppState) -> Panel:
             "oncall",
             "On call",
             (PanelItem("On-Call Contact", runbook.system.on_call or "—"),),
-            "No rotation in the runbook: add an `oncall:` block to its front matter.",
-            placeholder=True,
+            "No rotation in the runbook: add an `oncall:` block to its front matter "
+            "(docs/oncall.md).",
         )
     try:
         views = service.who_is_on_call(runbook=runbook, now=state.clock())

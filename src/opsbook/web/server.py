@@ -20,6 +20,8 @@ import uvicorn
 from opsbook.procedures.service import reap_dead_runs
 from opsbook.store.database import Database
 from opsbook.web.app import create_app
+from opsbook.web.backups_view import backup_tasks
+from opsbook.web.backups_view import register_metrics as register_backup_metrics
 from opsbook.web.graceful_server import GracefulServer
 from opsbook.web.incidents_view import incident_tasks
 from opsbook.web.maintenance_view import maintenance_tasks
@@ -73,6 +75,8 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
     state.worker.periodic.extend(incident_tasks(state))
 
     state.worker.periodic.extend(monitoring_tasks(state))
+    register_backup_metrics(state)
+    state.worker.periodic.extend(backup_tasks(state))
     state.worker.periodic.extend(maintenance_tasks(state))
     state.worker.periodic.extend(oncall_tasks(state))
     return state

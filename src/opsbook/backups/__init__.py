@@ -1,0 +1,1 @@
+"""Backups that are proven: drivers, manifests, retention, restore drills, RPO, DR drills."""

@@ -1,0 +1,1 @@
+"""Backup drivers, one module each, behind the `BackupDriver` Protocol of `base`."""
