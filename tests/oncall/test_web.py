@@ -95,6 +95,10 @@ def test_a_persons_feed_holds_only_their_shifts_and_its_token_opens_nothing_else
         "/oncall/feeds/ops.ics?token=opsb_guess",
     ):
         assert client.get(path).status_code == 404, path
+    revoked = client.delete(f"/api/v1/oncall/feeds/{made['id']}", headers=auth)
+    assert revoked.status_code == 204
+    assert client.get(made["url"].removeprefix("http://127.0.0.1")).status_code == 404
+    assert client.delete(f"/api/v1/oncall/feeds/{made['id']}", headers=auth).status_code == 404
     refused = client.post(
         "/api/v1/oncall/feeds", json={"rotation": "ops", "person": "Nobody"}, headers=auth
     )

@@ -22,7 +22,7 @@ from opsbook.oncall.views import OnCallView, ShiftView
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.oncall_view import oncall_panel
 from opsbook.web.panels import register_panel
-from opsbook.web.routes.responses import AUTH, INVALID, NO_STORE, NOT_FOUND
+from opsbook.web.routes.responses import AUTH, INVALID, NO_STORE, NOT_FOUND, ItemId
 from opsbook.web.state import app_state
 
 router = APIRouter(route_class=GuardedRoute, tags=["oncall"])
@@ -119,6 +119,14 @@ def make_feed(
         token=made.token,
         url=base + made.path,
     )
+
+
+@router.delete("/api/v1/oncall/feeds/{feed_id}", status_code=204, responses={**AUTH, **NOT_FOUND})
+def revoke_feed(feed_id: ItemId, request: Request, _: Principal = Depends(operator)) -> Response:
+    """Revoke a feed link: its calendar gets 404 from now on."""
+    state = app_state(request)
+    feeds.revoke_feed_token(db=state.db, token_id=feed_id, now=state.clock())
+    return Response(status_code=204)
 
 
 @router.get("/oncall/feeds/{rotation}.ics", include_in_schema=False)
