@@ -117,3 +117,22 @@ def test_now_and_the_overview_say_who_is_on_call(app: tuple[TestClient, dict[str
     assert "On call: <strong>Ben Ode (ops)</strong>" in overview
     panel = overview.split('data-panel="oncall"')[1].split("</section>")[0]
     assert "ops · primary" in panel and "Ben Ode until Mon 02 Mar 08:00 UTC, then Cy Park" in panel
+
+
+def test_times_out_of_range_or_without_offset_are_refused_not_a_crash(
+    app: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, auth = app
+    for params in (
+        {"at": "9999-12-31T23:59:59+00:00"},
+        {"at": "0001-01-01T00:00:00+00:00"},
+        {"at": "2026-03-01T03:00:00"},
+    ):
+        assert client.get("/api/v1/oncall/now", params=params, headers=auth).status_code == 422
+    for params in (
+        {"from": "9999-12-31T23:00:00Z"},
+        {"from": "2026-03-01T00:00:00Z", "to": "2027-06-01T00:00:00Z"},
+        {"from": "2026-03-02T00:00:00Z", "to": "2026-03-01T00:00:00Z"},
+    ):
+        answer = client.get("/api/v1/oncall/schedule", params=params, headers=auth)
+        assert answer.status_code == 422, params

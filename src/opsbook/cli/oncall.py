@@ -66,7 +66,9 @@ def moment(text: str | None, option: str, default: datetime) -> datetime:
         fail(
             f'{option} "{text}" is not a date or time', hint="write 2026-03-01 or 2026-03-01T09:00"
         )
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    from opsbook.oncall.service import check_moment
+
+    return check_moment(value if value.tzinfo else value.replace(tzinfo=UTC), option)
 
 
 def _local(at: datetime) -> str:

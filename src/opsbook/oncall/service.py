@@ -98,6 +98,7 @@ def who_is_on_call(
     *, runbook: Runbook, now: datetime, rotation: str | None = None
 ) -> list[OnCallView]:
     """Return who is on call now in each layer of each rotation, until when, and who is next."""
+    check_moment(now)
     views = []
     for item in chosen(runbook, rotation):
         reach = _horizon(item)
@@ -127,6 +128,7 @@ def next_handoffs(
     *, runbook: Runbook, now: datetime, rotation: str | None = None
 ) -> list[ShiftView]:
     """Return the next shift of each layer of each rotation: who takes over, and when."""
+    check_moment(now)
     found = []
     for item in chosen(runbook, rotation):
         reach = _horizon(item)
@@ -138,10 +140,19 @@ def next_handoffs(
     return sorted(found, key=lambda s: (s.start, s.rotation, s.tier))
 
 
+def check_moment(moment: datetime, what: str = "the time") -> datetime:
+    """Return an aware moment between the years 2000 and 2200, or raise BadInput."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise BadInput(f"{what} needs its offset", "write 2026-03-01T09:00:00Z")
+    if not 2000 <= moment.year <= 2200:
+        raise BadInput(f"{what} is not between the years 2000 and 2200")
+    return moment
+
+
 def check_window(start: datetime, end: datetime) -> None:
     """Refuse a window that ends before it starts or is longer than MAX_WINDOW."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise BadInput("a window's times need a time zone")
+    check_moment(start, "the window's start")
+    check_moment(end, "the window's end")
     if end <= start:
         raise BadInput("the window ends before it starts", "give --to after --from")
     if end - start > MAX_WINDOW:

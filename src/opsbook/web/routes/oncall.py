@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from opsbook.access.model import Principal
-from opsbook.errors import BadInput
 from opsbook.oncall import feeds, service
 from opsbook.oncall.views import OnCallView, ShiftView
 from opsbook.web.auth import GuardedRoute, operator, viewer
@@ -49,11 +48,7 @@ class FeedOut(BaseModel):
 
 
 def _moment(value: datetime | None, default: datetime) -> datetime:
-    if value is None:
-        return default
-    if value.tzinfo is None:
-        raise BadInput("a time needs its offset", "write 2026-03-01T09:00:00Z")
-    return value
+    return default if value is None else service.check_moment(value)
 
 
 @router.get("/api/v1/oncall/now", response_model=list[OnCallView], responses={**AUTH, **NOT_FOUND})
@@ -85,7 +80,7 @@ def schedule(
     """List the shifts between two moments (default: the next two weeks)."""
     state = app_state(request)
     begin = _moment(start, state.clock())
-    finish = _moment(end, begin + timedelta(days=14))
+    finish = service.check_moment(end) if end else begin + timedelta(days=14)
     return service.shifts_between(
         runbook=state.source.runbook, start=begin, end=finish, rotation=rotation, person=person
     )
