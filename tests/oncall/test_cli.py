@@ -44,6 +44,19 @@ def test_now_says_who_is_on_call_in_each_layer_until_when_and_who_is_next(
     assert "Ben Ode <ben@example.com>" in human.stdout and "2026-03-02 08:00 UTC" in human.stdout
 
 
+def test_rotations_lists_each_rotation_with_its_layers_and_people(book_path: Path) -> None:
+    done = opsbook(book_path, "rotations", "--json")
+    assert json.loads(done.stdout) == [
+        {
+            "name": "ops",
+            "zone": "Europe/Berlin",
+            "layers": ["primary", "secondary"],
+            "people": ["Ana Ruiz", "Ben Ode", "Cy Park"],
+            "overrides": 0,
+        }
+    ]
+
+
 def test_next_and_schedule_list_the_handoffs(book_path: Path) -> None:
     done = opsbook(book_path, "next", "--at", "2026-03-01T03:00", "--json")
     assert [(v["layer"], v["person"], v["start"]) for v in json.loads(done.stdout)] == [

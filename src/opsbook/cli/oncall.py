@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
     )
     commands: list[tuple[str, Callable[..., None], str]] = [
         ("now", now, "opsbook oncall now --json"),
+        ("rotations", rotations, "opsbook oncall rotations --json"),
         ("next", next_, "opsbook oncall next --rotation ops"),
         ("schedule", schedule, "opsbook oncall schedule --from 2026-03-01 --to 2026-04-01"),
         (
@@ -112,6 +113,23 @@ def now(
             view.next_person or "—",
         )
     console().print(table)
+
+
+def rotations(runbook: Path | None = RUNBOOK, as_json: bool = JSON) -> None:
+    """List the runbook's rotations: zone, layers, people, overrides."""
+    from opsbook.oncall import service
+
+    views = service.list_rotations(runbook=load_or_exit(runbook, as_json))
+    if as_json:
+        print_json(json_data(views))
+        return
+    for view in views:
+        say(
+            f"{view.name} ({view.zone}): layers {', '.join(view.layers)}; "
+            f"people {', '.join(view.people)}; {view.overrides} override(s)"
+        )
+    if not views:
+        say("No rotation: add an `oncall:` block to the front matter (docs/oncall.md).")
 
 
 def next_(

@@ -63,11 +63,6 @@ class Shift:
     end: datetime
     covers: str = ""  # whom an override replaces ("nobody": a gap); "" for a turn
 
-    @property
-    def is_override(self) -> bool:
-        """Say whether an override, not the rotation's turn, put this person here."""
-        return bool(self.covers)
-
 
 def _first_shift_from(pattern: Pattern, moment: datetime) -> int:
     number = shift_number(pattern.start, pattern.length, pattern.zone, moment)

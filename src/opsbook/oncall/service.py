@@ -4,7 +4,6 @@ schedule over a window. The runbook is the source of truth: nothing here is stor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -184,8 +183,3 @@ def shifts_between(
 def _is(view: ShiftView, person: str) -> bool:
     wanted = key(person)
     return wanted in (key(view.person), key(view.address))
-
-
-def people_of(views: Sequence[ShiftView]) -> list[str]:
-    """Return the people of some shifts, each once, in order of first shift."""
-    return list(dict.fromkeys(v.person for v in views))

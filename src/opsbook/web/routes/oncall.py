@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from opsbook.access.model import Principal
 from opsbook.oncall import feeds, service
-from opsbook.oncall.views import OnCallView, ShiftView
+from opsbook.oncall.views import OnCallView, RotationView, ShiftView
 from opsbook.web.auth import GuardedRoute, operator, viewer
 from opsbook.web.oncall_view import oncall_panel
 from opsbook.web.panels import register_panel
@@ -49,6 +49,12 @@ class FeedOut(BaseModel):
 
 def _moment(value: datetime | None, default: datetime) -> datetime:
     return default if value is None else service.check_moment(value)
+
+
+@router.get("/api/v1/oncall/rotations", response_model=list[RotationView], responses=AUTH)
+def rotations(request: Request, _: Principal = Depends(viewer)) -> list[RotationView]:
+    """List the runbook's rotations: zone, layers, people, how many overrides."""
+    return service.list_rotations(runbook=app_state(request).source.runbook)
 
 
 @router.get("/api/v1/oncall/now", response_model=list[OnCallView], responses={**AUTH, **NOT_FOUND})
