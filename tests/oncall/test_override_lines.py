@@ -59,7 +59,7 @@ def test_a_rotation_in_flow_style_or_missing_is_refused() -> None:
     flow = (
         "---\noncall:\n  ops: {layers: [{people: [A], length: 1 week, start: 2026-01-05}]}\n---\n"
     )
-    with pytest.raises(Refused, match="flow style|no rotation"):
+    with pytest.raises(Refused, match=r"flow style|no rotation"):
         plan_insertion(flow, "ops", ITEM)
     with pytest.raises(Refused, match="no front matter"):
         plan_insertion("# Runbook\n", "ops", ITEM)
