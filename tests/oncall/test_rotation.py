@@ -268,3 +268,19 @@ def test_names_without_an_address_take_the_emergency_contacts_one() -> None:
         {"ana ruiz": "ana.ruiz@example.com"},
     )["ops"]
     assert rotation.layers[0].patterns[0].people[0].address == "ana.ruiz@example.com"
+
+
+def test_a_person_who_joins_takes_their_turn_in_list_order_from_then_on() -> None:
+    rotation = _rotation(
+        """
+oncall:
+  ops:
+    layers:
+      - people: [Ana, {name: Ben, since: 2026-01-26}, Cy]
+        length: 1 week
+        start: 2026-01-05
+"""
+    )
+    shifts = schedule(rotation, _utc(2026, 1, 5), _utc(2026, 3, 2))
+    # Ana, Cy, Ana until Ben joins on 26 January; then the turn after Ana is Ben's.
+    assert [s.person.name for s in shifts] == ["Ana", "Cy", "Ana", "Ben", "Cy", "Ana", "Ben", "Cy"]
