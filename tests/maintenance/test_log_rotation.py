@@ -26,7 +26,7 @@ def hup(*_):
 signal.signal(signal.SIGHUP, hup)
 with open(path + ".pid", "w") as f:
     f.write(str(os.getpid()))
-out = open(path, "a", buffering=1)
+out = open(path, "a", buffering=1) if held else None
 n = 0
 while not os.path.exists(path + ".stop"):
     if held:
@@ -41,7 +41,8 @@ while not os.path.exists(path + ".stop"):
     n += 1
     if n % 50 == 0:
         time.sleep(0.001)
-out.close()
+if out:
+    out.close()
 print(n)
 """
 
@@ -119,3 +120,16 @@ def test_size_and_age_rules_and_keep(tmp_path: Path) -> None:
     assert gzip.decompress((tmp_path / "app.log.1.gz").read_bytes()) == b"2" * 2000
     with pytest.raises(ValueError, match="not a size"):
         rotation_of({"max size": "lots"})
+
+
+def test_a_reader_holding_the_log_does_not_stop_its_compression(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("line 0\n" * 100)
+    reader = subprocess.Popen(["tail", "-f", str(log)], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)  # tail has the file open
+        ok, said = rotate(log, Rotation(settle=0.1, wait=2), now=time.time(), folder=tmp_path)
+    finally:
+        reader.kill()
+        reader.wait()
+    assert ok and "compressed to app.log.1.gz" in said, said

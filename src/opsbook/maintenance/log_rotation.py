@@ -182,7 +182,9 @@ def _compress(rotated: Path, rule: Rotation, sleep: Callable[[float], None]) -> 
         sleep(rule.settle)
         waited += rule.settle
         now = _signature(rotated)
-        if now == last:
+        # A quiet moment alone proves nothing on a busy machine (the writer may not have
+        # been scheduled since the signal): no process may still hold the file open.
+        if now == last and not held_open(rotated):
             break
         last = now
     else:
@@ -198,6 +200,41 @@ def _compress(rotated: Path, rule: Rotation, sleep: Callable[[float], None]) -> 
     os.rename(partial, target)
     rotated.unlink()
     return True, f"compressed to {target.name} ({copied} bytes)"
+
+
+def held_open(path: Path) -> bool:
+    """Say whether a process this user may see holds the file open for writing.
+
+    Read from Linux's /proc (elsewhere: False). A reader such as `tail -f` does not count.
+    """
+    try:
+        target = path.stat()
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return False
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:  # gone, or another user's
+            continue
+        for fd in fds:
+            try:
+                found = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino) and _writes(pid, fd):
+                return True
+    return False
+
+
+def _writes(pid: str, fd: str) -> bool:
+    """Say whether the descriptor was opened for writing (`flags:` in fdinfo, octal)."""
+    try:
+        info = Path(f"/proc/{pid}/fdinfo/{fd}").read_text()
+    except OSError:
+        return False
+    flags = next((ln.split()[1] for ln in info.splitlines() if ln.startswith("flags:")), "0")
+    return int(flags, 8) & (os.O_WRONLY | os.O_RDWR) != 0
 
 
 def _signature(path: Path) -> tuple[int, int]:
