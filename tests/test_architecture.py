@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "monitoring",
             "procedures",
             "notify",
+            "oncall",
             "access",
             "runbook",
         ),

@@ -38,6 +38,7 @@ MODULES = (
     "maintenance",
     "deploy",
     "gate",
+    "oncall",
     "export",
 )
 # Which module registers each command or group. A name missing here still works, through
@@ -63,6 +64,7 @@ REGISTERED_BY = {
     "history": "deploy",
     "deployments": "deploy",
     "gate": "gate",
+    "oncall": "oncall",
     "export": "export",
 }
 

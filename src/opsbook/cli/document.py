@@ -72,6 +72,11 @@ def check(
     from opsbook.runbook.validate import validate, warnings
 
     runbook = load_or_exit(paths[0] if paths else None, as_json)
+    if "oncall" in runbook.settings:
+        # lazy: only a runbook with rotations pays for reading them
+        from opsbook.oncall.service import rotations_of
+
+        rotations_of(runbook)  # BadInput names FILE:LINE and the field; exit 2 (cli/app.py)
     notes = warnings(validate(runbook))
     counts = summarize(runbook)
     if as_json:

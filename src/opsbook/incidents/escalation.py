@@ -4,6 +4,12 @@ At opening the primary contact is paged (and the Security Lead for a security in
 When nobody acknowledges by respond-by, the primary contact's backup is paged (and the
 Security Lead's backup); one more response window later, the Operations Lead. Pure: the
 caller passes the time in.
+
+When the primary contact (or, without one, the On-Call Contact) names a rotation, the
+chain is the rotation's: whoever is on call in its primary layer at the moment of paging,
+then its secondary layer, then the role's backup, then the Operations Lead, each one
+response window after the one before. The levels are the same whenever they are asked
+for (only who fills them changes), so a stored escalation level keeps its meaning.
 """
 
 from __future__ import annotations
@@ -12,6 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from opsbook.oncall.contacts import (
+    OnCallPerson,
+    contact_rotation,
+    person_on_call,
+    rotation_named,
+)
+from opsbook.oncall.model import Rotation
 from opsbook.runbook.model import Contact, Runbook
 
 
@@ -22,6 +35,7 @@ class Recipient:
     role: str
     name: str
     address: str = ""
+    why: str = ""  # how a rotation chose them; "" for a fixed contact
 
     @property
     def label(self) -> str:
@@ -67,25 +81,53 @@ def primary_contact(runbook: Runbook) -> Contact | None:
     return find_contact(runbook, "primary") or (runbook.contacts[0] if runbook.contacts else None)
 
 
-def _own(contact: Contact) -> Recipient | None:
+def _on_call(role: str, found: OnCallPerson | None) -> Recipient | None:
+    if found is None:
+        return None
+    where = f"{role}: {found.layer} layer of rotation {found.rotation}"
+    return Recipient(where, found.name, found.address, found.why)
+
+
+def _own(
+    contact: Contact, runbook: Runbook | None = None, at: datetime | None = None
+) -> Recipient | None:
+    rotation = contact_rotation(runbook, contact) if runbook and at else None
+    if rotation is not None and at is not None:
+        return _on_call(contact.role, person_on_call(rotation, at))
     name, address = person(contact.contact)
     if not (contact.name or name or address):
         return None
     return Recipient(contact.role, contact.name or name, address)
 
 
-def _backup(contact: Contact) -> Recipient | None:
+def _backup(
+    contact: Contact, runbook: Runbook | None = None, at: datetime | None = None
+) -> Recipient | None:
     if not contact.backup.strip():
         return None
+    rotation = rotation_named(runbook, contact.backup) if runbook and at else None
+    if rotation is not None and at is not None:
+        return _on_call(f"backup of {contact.role}", person_on_call(rotation, at))
     name, address = person(contact.backup)
     return Recipient(f"backup of {contact.role}", name, address)
 
 
-def policy(runbook: Runbook, *, window_seconds: float, security: bool) -> tuple[Level, ...]:
-    """Return the escalation levels for an incident with this response window."""
+def policy(
+    runbook: Runbook, *, window_seconds: float, security: bool, at: datetime | None = None
+) -> tuple[Level, ...]:
+    """Return the escalation levels for an incident with this response window.
+
+    `at`: the moment of paging, at which a rotation is asked who is on call (None: a
+    contact naming a rotation is not resolved).
+    """
     primary = primary_contact(runbook)
     security_lead = find_contact(runbook, "security") if security else None
     operations = find_contact(runbook, "operations")
+    rotation, role = _rotation_of(runbook, primary) if at is not None else (None, "")
+    if rotation is not None and at is not None:
+        return _rotation_policy(
+            runbook, rotation, role, primary, security_lead, operations, window_seconds, at
+        )
     first = [primary and _own(primary), security_lead and _own(security_lead)]
     second = [primary and _backup(primary), security_lead and _backup(security_lead)]
     third = [operations and _own(operations)]
@@ -100,6 +142,67 @@ def policy(runbook: Runbook, *, window_seconds: float, security: bool) -> tuple[
         if found:
             levels.append(Level(len(levels), after, found, reason))
     return tuple(levels)
+
+
+def _rotation_of(runbook: Runbook, primary: Contact | None) -> tuple[Rotation | None, str]:
+    """Return the rotation paging starts from, and the role that names it."""
+    if primary is not None:
+        found = contact_rotation(runbook, primary)
+        if found is not None:
+            return found, primary.role
+    if runbook.system.on_call:
+        found = rotation_named(runbook, runbook.system.on_call)
+        if found is not None:
+            return found, "On-Call Contact"
+    return None, ""
+
+
+def _rotation_policy(
+    runbook: Runbook,
+    rotation: Rotation,
+    role: str,
+    primary: Contact | None,
+    security_lead: Contact | None,
+    operations: Contact | None,
+    window: float,
+    at: datetime,
+) -> tuple[Level, ...]:
+    """Return the levels of a rotation's chain; a level stays though nobody fills it now."""
+    chain: list[tuple[list[Recipient | None], str]] = [
+        (
+            [
+                _on_call(role, person_on_call(rotation, at, 0)),
+                _own(security_lead, runbook, at) if security_lead else None,
+            ],
+            "incident opened",
+        )
+    ]
+    backups: list[Recipient | None] = [
+        _backup(security_lead, runbook, at) if security_lead else None
+    ]
+    if len(rotation.layers) > 1:
+        chain.append(
+            (
+                [_on_call(role, person_on_call(rotation, at, 1)), *backups],
+                f"not acknowledged by respond-by: the {rotation.layers[1].name} layer is next",
+            )
+        )
+        backups = []
+    if (primary is not None and primary.backup.strip()) or any(backups):
+        chain.append(
+            (
+                [_backup(primary, runbook, at) if primary else None, *backups],
+                f"still not acknowledged: the backup of {role} is next",
+            )
+        )
+    if operations is not None and (operations.name or operations.contact):
+        chain.append(
+            ([_own(operations, runbook, at)], "still not acknowledged: the Operations Lead is next")
+        )
+    return tuple(
+        Level(number, number * window, tuple(p for p in people if p), reason)
+        for number, (people, reason) in enumerate(chain)
+    )
 
 
 def due(levels: tuple[Level, ...], *, opened_at: datetime, done: int, now: datetime) -> list[Level]:

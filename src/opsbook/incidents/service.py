@@ -89,30 +89,44 @@ def _queue_page(
 
 def escalate(session: Session, row: IncidentRow, runbook: Runbook, now: datetime) -> int:
     """Queue the pages of every escalation level now due; store when the next falls due."""
-    levels = policy(runbook, window_seconds=row.window_seconds, security=row.security)
+    levels = policy(runbook, window_seconds=row.window_seconds, security=row.security, at=now)
     opened = utc(row.opened_at)
     assert opened is not None
     queued = 0
     if Status(row.status) is Status.DETECTED:
         for level in due(levels, opened_at=opened, done=row.escalation_done, now=now):
             for who in level.recipients:
-                _queue_page(session, row, who, level.number, level.reason, now)
+                reason = f"{level.reason}; {who.why}" if who.why else level.reason
+                _queue_page(session, row, who, level.number, reason, now)
                 session.add(
                     EventRow(
                         incident_id=row.id,
                         at=now,
                         actor="opsbook",
                         kind="page",
-                        text=f"Paging {who.label} ({who.role}): {level.reason}",
+                        text=f"Paging {who.label} ({who.role}): {reason}",
                         data={
                             "level": level.number,
                             "role": who.role,
                             "name": who.name,
                             "address": who.address,
+                            **({"why": who.why} if who.why else {}),
                         },
                     )
                 )
                 queued += 1
+            if not level.recipients:
+                session.add(
+                    EventRow(
+                        incident_id=row.id,
+                        at=now,
+                        actor="opsbook",
+                        kind="page",
+                        text=f"Nobody to page at level {level.number}: nobody is on call now "
+                        f"({level.reason})",
+                        data={"level": level.number},
+                    )
+                )
             row.escalation_done = level.number + 1
         row.next_escalation_at = next_due(levels, opened_at=opened, done=row.escalation_done)
     else:

@@ -41,7 +41,7 @@ async def notify_role(
 ) -> list[Attempt]:
     """Send the message to a role's contact (or backup) by email and to every webhook."""
     email, webhook = channels_for(settings)
-    who = recipient(runbook, role, backup=backup)
+    who = recipient(runbook, role, backup=backup, at=clock())
     jobs = []
     if email is not None and who is not None:
         jobs += [
@@ -58,6 +58,8 @@ async def notify_role(
         ]
     if webhook is not None:
         named = f"{who.name} ({who.role}{', backup' if backup else ''})" if who else role
+        if who is not None and who.why:
+            named += f"; {who.why}"
         addressed = Message(
             message.subject,
             f"For {named}: {message.text}",

@@ -168,3 +168,41 @@ def _add_version_row(lines: list[str], blocks: list[_Block], row: VersionRow, ne
     cells = [_cell(values.get(name, "")) for name in header]
     lines.insert(table.end, "| " + " | ".join(cells) + " |" + newline)
     return version
+
+
+def insert_lines(
+    path: Path, *, after: int, expected: str, new_lines: list[str], row: VersionRow
+) -> Edit:
+    """Insert lines after line `after` (1-based; it must still read `expected`), with a
+    Version History row; refused as `set_row_cells` refuses."""
+    lock = unsaved_change(path)
+    if lock is not None:
+        raise EditRefused(
+            f"{path} has unsaved changes in an editor ({lock.name} exists); "
+            "save or close it, then try again"
+        )
+    original = path.read_bytes()
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        text = original[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EditRefused(f"{path} is not UTF-8 text: {exc}") from None
+    if text and not text.endswith(("\n", "\r")):
+        raise EditRefused("the file does not end with a newline; add one and try again")
+    lines = _LINES.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not 0 < after <= len(lines) or lines[after - 1].rstrip("\r\n") != expected:
+        raise EditRefused(f"line {after} is no longer what opsbook read; a person changed it")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    # The Version History row first: it comes after the insertion, whose lines would
+    # shift the blocks found in the text as read.
+    version = _add_version_row(lines, _blocks(text), row, newline)
+    lines[after:after] = [line + newline for line in new_lines]
+    updated = bom + "".join(lines).encode("utf-8")
+    try:
+        parse_runbook(updated[len(bom) :].decode("utf-8"), str(path))
+    except RunbookError as exc:
+        raise EditRefused(f"the edited runbook would not parse: {exc}") from None
+    _replace(path, original, updated)
+    return Edit(path, version, ())

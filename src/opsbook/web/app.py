@@ -34,6 +34,7 @@ from opsbook.web.routes import (
     evidence,
     login,
     maintenance,
+    oncall,
     pages,
     run_pages,
     token_pages,
@@ -115,6 +116,7 @@ def routers() -> list[APIRouter]:
         backups,
         maintenance,
         deploy,
+        oncall,
     )
     return [m.router for m in modules]
 

@@ -1,4 +1,4 @@
-"""Overview panels: alerts, incidents, metrics, maintenance, backups, deployed versions.
+"""Overview panels: on call, alerts, incidents, metrics, maintenance, backups, deployed versions.
 
 Each later domain registers a provider for its panel; until one does, the overview shows
 a clearly labelled placeholder built from what the runbook declares.
@@ -31,7 +31,7 @@ class Panel:
 
 
 PanelProvider = Callable[[AppState], Panel]
-ORDER = ("alerts", "incidents", "metrics", "maintenance", "backup", "deployments")
+ORDER = ("oncall", "alerts", "incidents", "metrics", "maintenance", "backup", "deployments")
 _providers: dict[str, PanelProvider] = {}
 
 

@@ -27,6 +27,7 @@ from opsbook.web.graceful_server import GracefulServer
 from opsbook.web.incidents_view import incident_tasks
 from opsbook.web.maintenance_view import maintenance_tasks
 from opsbook.web.monitoring_worker import monitoring_tasks
+from opsbook.web.oncall_worker import oncall_tasks
 from opsbook.web.runbook_source import RunbookSource
 from opsbook.web.runs.driver import register
 from opsbook.web.state import AppState, utc_now
@@ -79,6 +80,7 @@ def build_state(path: Path, db: Database, *, clock: Callable[[], object] = utc_n
     state.worker.periodic.extend(backup_tasks(state))
     state.worker.periodic.extend(maintenance_tasks(state))
     state.worker.periodic.extend(deploy_tasks(state))
+    state.worker.periodic.extend(oncall_tasks(state))
     return state
 
 

@@ -18,6 +18,7 @@ from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
 from opsbook.moments import aware, exact, relative
 from opsbook.runbook.redact import is_secret_parameter
+from opsbook.web.oncall_view import on_call_now
 from opsbook.web.state import app_state
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -125,5 +126,6 @@ def page(
         "source": state.source,
         "path": request.url.path,
         "now": state.clock(),
+        "on_call_now": on_call_now(state),
     }
     return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
