@@ -8,7 +8,7 @@ changes neither, and is shown as the last attempt).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,11 +26,11 @@ class DeployRun:
     procedure: str
     host_filter: str | None
     status: str
-    params: dict[str, object]
+    params: Mapping[str, object]
     started_at: datetime
 
 
-def version_of(params: dict[str, object]) -> str | None:
+def version_of(params: Mapping[str, object]) -> str | None:
     """Return the version a run deployed (its VERSION parameter), or None: not a deployment."""
     for name, value in params.items():
         if name.upper() in VERSION_NAMES and isinstance(value, str) and value:

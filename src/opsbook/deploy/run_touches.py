@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from opsbook.deploy.attribution import SLACK_BEFORE, StepTouch
 from opsbook.deploy.deployed import DeployRun
+from opsbook.procedures.stores.reader import readable_params
 from opsbook.procedures.stores.tables import AttemptRow, RunRow
 from opsbook.store.timestamps import utc
 
@@ -54,7 +55,13 @@ def deploy_runs(session: Session, limit: int = MAX_TOUCHES) -> list[DeployRun]:
         assert started is not None
         out.append(
             DeployRun(
-                row.id, row.procedure, row.host_filter, row.status, dict(row.params or {}), started
+                # readable: a row stored before the input checks may hold a lone surrogate
+                row.id,
+                row.procedure,
+                row.host_filter,
+                row.status,
+                readable_params(row.params),
+                started,
             )
         )
     return out
