@@ -96,9 +96,9 @@ def test_the_wheel_installs_alone_and_reads_runbooks_outside_the_repository(
 
     assert opsbook("--version").stdout.strip() == f"opsbook {_version()}"
     shutil.copy(REPO / "RUNBOOK.md", outside / "RUNBOOK.md")
-    checked = opsbook("check", "RUNBOOK.md")
+    checked = opsbook("check", "RUNBOOK.md", "--json")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "warning" not in checked.stdout.lower()
+    assert json.loads(checked.stdout)["warnings"] == []
     started = opsbook("init", "starter/RUNBOOK.md")  # the packaged starter
     assert started.returncode == 0, started.stderr
     assert opsbook("check", "starter/RUNBOOK.md").returncode == 0
@@ -226,8 +226,62 @@ def test_runbook_procedures_operate_an_installed_opsbook_end_to_end(
         assert max(p.stem for p in VERSIONS.glob("0*.py")) in schema["applied"]
         assert "probe" in token_names()
 
+        # The live database put back from a backup of the previous release, migrated at start.
+        put_back = procedure("restore")
+        assert put_back.returncode == 0, put_back.stdout + put_back.stderr
+        assert "probe" in token_names()
+
+        # Token rotation: the new token is active, the old one revoked.
+        old = run(
+            "token", "create", "--name", "alertmanager", "--role", "ingest", "-f", str(served),
+            "--json", OPSBOOK_HOME=str(state),
+        )  # fmt: skip
+        old_id = json.loads(old.stdout)["id"]
+        rotated = procedure("token-rotation", "TOKEN_NAME=alertmanager", f"OLD_TOKEN_ID={old_id}")
+        assert rotated.returncode == 0, rotated.stdout + rotated.stderr
+        listed = run(
+            "token", "list", "--all", "--json", "-f", str(served), OPSBOOK_HOME=str(state)
+        )  # fmt: skip
+        webhook = [t for t in json.loads(listed.stdout) if t["name"] == "alertmanager"]
+        assert sorted((t["id"] == old_id, t["active"]) for t in webhook) == [
+            (False, True),
+            (True, False),
+        ]
+
+        # Each troubleshooting issue's diagnosis only looks, and runs by itself.
+        for issue in (
+            "database-is-locked",
+            "migrations-pending",
+            "a-worker-is-stuck",
+            "alertmanager-posts-with-a-wrong-token",
+            "smtp-server-refuses-mail",
+        ):
+            looked = procedure(f"{issue}:diagnosis")
+            assert looked.returncode == 0, looked.stdout + looked.stderr
+
         stopped = procedure("shutdown")
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
         assert ctl("status", "--stopped").returncode == 0
     finally:
         ctl("stop", "--timeout", "20")
+
+
+def test_the_shipped_systemd_unit_verifies(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("systemd-analyze is missing (apt-get install systemd)")
+        pytest.skip("systemd-analyze is not installed")
+    # The unit as installed by the RUNBOOK's Installation notes, its venv this one.
+    unit = (REPO / "deploy/opsbook.service").read_text()
+    venv = Path(sys.executable).parent.parent
+    assert "ExecStart=/opt/opsbook/venv/bin/opsbook serve" in unit
+    (tmp_path / "opsbook.service").write_text(unit.replace("/opt/opsbook/venv", str(venv)))
+    done = subprocess.run(
+        [analyze, "verify", str(tmp_path / "opsbook.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "KillSignal=SIGTERM" in unit
