@@ -201,6 +201,9 @@ def test_runbook_procedures_operate_an_installed_opsbook_end_to_end(
         proof = ctl("compare", latest, str(tmp_path / "restore-test/opsbook.db"))
         assert proof.returncode == 0 and json.loads(proof.stdout)["differ"] == []
         assert json.loads(proof.stdout)["rows"] > 0
+        # The same copy in opsbook's own backup catalogue, proven by a restore drill.
+        catalogue = json.loads(run("backup", "list", "opsbook-db", "--json").stdout)
+        assert [(b["state"], b["drilled"]) for b in catalogue] == [("ok", "passed")]
 
         # The previous release runs the previous schema: the newest migration is pending.
         assert ctl("schema", "--at-heads").returncode == 0
