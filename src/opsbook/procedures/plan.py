@@ -120,7 +120,9 @@ def build_plan(
     phases = list(chosen.phases)
     if chosen.procedure is not None:
         phases.append((Phase.ROLLBACK, chosen.procedure.rollback))
-    base_dir = str(Path(runbook.path).resolve().parent)
+    # Steps run beside the runbook; a served folder of runbooks (`serve DIR`) in that folder.
+    where = Path(runbook.path).resolve()
+    base_dir = str(where if where.is_dir() else where.parent)
     items: list[PlanItem] = []
     for phase, steps in phases:
         items += _items(runbook, phase, steps, host, base_dir, "")
