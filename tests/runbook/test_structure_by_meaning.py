@@ -216,3 +216,13 @@ def test_a_wrapped_paragraph_of_meaning_is_one_symptom() -> None:
     )
     [issue] = parse_runbook(text, "memory.md").troubleshooting
     assert issue.symptoms == ("The daemons use more memory than reserved.",)
+
+
+def test_a_paragraph_after_a_frequency_label_is_a_note_not_part_of_the_schedule() -> None:
+    text = (
+        "# R\n\n## Backup Procedure\n\n**Frequency**: Daily\n\n"
+        "For SQLite the online backup is used.\n\n**Steps**:\n1. Go: `true`\n"
+    )
+    [proc] = parse_runbook(text).procedures
+    assert proc.frequency is not None and proc.frequency.every_seconds == 86400
+    assert proc.notes == "For SQLite the online backup is used."

@@ -339,10 +339,15 @@ class _Reader:
             try:
                 if kind == "objective":
                     draft.objective = text
-                elif kind == "frequency":
-                    draft.frequency = sections.read_schedule(text)
-                elif kind == "restore_test_schedule":
-                    draft.restore_test_schedule = sections.read_schedule(text)
+                elif kind in ("frequency", "restore_test_schedule"):
+                    # `**Frequency**: Daily` then a paragraph: the label's line is the
+                    # schedule, the paragraph a note (not "Daily\n\nFor SQLite...").
+                    inline = strip_emphasis(part.inline)
+                    setattr(draft, kind, sections.read_schedule(inline or text))
+                    if inline and part.blocks:
+                        self.keep_note(
+                            draft, Part(label="", inline="", line=part.line, blocks=part.blocks)
+                        )
                 elif kind == "parameters":
                     draft.parameters.extend(sections.read_parameters(part.blocks))
                 elif kind in ("prerequisites", "steps", "validation", "rollback"):
