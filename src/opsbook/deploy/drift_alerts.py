@@ -18,7 +18,7 @@ from opsbook.deploy.file_state import FileState
 from opsbook.deploy.views import DriftView
 
 if TYPE_CHECKING:
-    from opsbook.monitoring.alertmanager import AmAlert, AmPayload
+    from opsbook.monitoring.alertmanager import AmAlert
 
 ALERT_NAME = "ConfigDrift"
 RECEIVER = "opsbook-deploy"
@@ -57,19 +57,4 @@ def drift_alert(view: DriftView, started: datetime, now: datetime, *, firing: bo
         startsAt=started,
         endsAt=None if firing else now,
         fingerprint="config-drift:" + hashlib.sha256(view.key.encode()).hexdigest()[:24],
-    )
-
-
-def payload_of(alerts: list[AmAlert]) -> AmPayload:
-    """Return the alerts as one notification of the ConfigDrift group."""
-    from opsbook.monitoring.alertmanager import AmPayload
-
-    firing = any(a.status == "firing" for a in alerts)
-    return AmPayload(
-        version="4",
-        groupKey=f"{{}}:{{alertname={ALERT_NAME!r}}}",
-        status="firing" if firing else "resolved",
-        receiver=RECEIVER,
-        groupLabels={"alertname": ALERT_NAME},
-        alerts=alerts,
     )

@@ -22,7 +22,7 @@ from opsbook.deploy.baselines import (
 )
 from opsbook.deploy.config_targets import ConfigTarget
 from opsbook.deploy.deployed import deployed
-from opsbook.deploy.drift_alerts import digest, drift_alert, payload_of
+from opsbook.deploy.drift_alerts import ALERT_NAME, RECEIVER, digest, drift_alert
 from opsbook.deploy.drift_rules import changes, unified_diff
 from opsbook.deploy.file_state import FileReader, FileState
 from opsbook.deploy.masking import Masker, copy_allowed
@@ -266,7 +266,8 @@ def _mark_alert(
 
 def _store_alerts(session: Session, runbook: Runbook, alerts: list[AmAlert], now: datetime) -> None:
     # lazy: the monitoring domain is loaded only where alerts are written
-    from opsbook.monitoring.ingest import store_notifications
-    from opsbook.monitoring.queries import active_silences
+    from opsbook.monitoring.ingest import store_own_alerts
 
-    store_notifications(session, [payload_of(alerts)], runbook, active_silences(session, now), now)
+    store_own_alerts(
+        session, alerts=alerts, name=ALERT_NAME, receiver=RECEIVER, runbook=runbook, now=now
+    )

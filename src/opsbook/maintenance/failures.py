@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from opsbook.maintenance.overdue import payload_of
+from opsbook.maintenance.overdue import RECEIVER
 from opsbook.maintenance.rows import naive
 from opsbook.maintenance.run_states import RunState
 from opsbook.maintenance.tables import TaskStateRow
@@ -34,8 +34,7 @@ def settle_failure(
     *, db: Database, runbook: Runbook, spec: TaskSpec, run: RunView, now: datetime
 ) -> str | None:
     """Raise, repeat or resolve the task's failure alert after a run; return what it did."""
-    from opsbook.monitoring.ingest import store_notifications
-    from opsbook.monitoring.queries import active_silences
+    from opsbook.monitoring.ingest import store_own_alerts
 
     failed = run.state == RunState.FAILED
     succeeded = run.state == RunState.SUCCEEDED and not run.detail.startswith("dry run")
@@ -66,8 +65,8 @@ def settle_failure(
             said = "resolved"
         assert since is not None
         alert = _alert(spec, run, since, now, firing=failed)
-        store_notifications(
-            session, [payload_of([alert], ALERT_NAME)], runbook, active_silences(session, now), now
+        store_own_alerts(
+            session, alerts=[alert], name=ALERT_NAME, receiver=RECEIVER, runbook=runbook, now=now
         )
     return said
 

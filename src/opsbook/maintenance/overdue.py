@@ -27,7 +27,7 @@ from opsbook.store.timestamps import utc
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from opsbook.monitoring.alertmanager import AmAlert, AmPayload
+    from opsbook.monitoring.alertmanager import AmAlert
     from opsbook.store.database import Database
 
 ALERT_NAME = "MaintenanceOverdue"
@@ -40,8 +40,7 @@ def check_overdue(
     """Raise an alert for each task newly overdue; resolve those of tasks done since."""
     # lazy: the monitoring domain is loaded only where alerts are written
     from opsbook.maintenance.service import sync_tasks
-    from opsbook.monitoring.ingest import store_notifications
-    from opsbook.monitoring.queries import active_silences
+    from opsbook.monitoring.ingest import store_own_alerts
 
     sync_tasks(db=db, specs=specs, now=now)
     raised: list[str] = []
@@ -73,8 +72,9 @@ def check_overdue(
                 alerts.append(_alert(spec, late_for, now, firing=True))
                 raised.append(spec.key)
         if alerts:
-            payload = payload_of(alerts)
-            store_notifications(session, [payload], runbook, active_silences(session, now), now)
+            store_own_alerts(
+                session, alerts=alerts, name=ALERT_NAME, receiver=RECEIVER, runbook=runbook, now=now
+            )
     return OverdueView(tuple(raised), tuple(resolved))
 
 
@@ -113,21 +113,6 @@ def _alert(spec: TaskSpec, due: datetime, now: datetime, *, firing: bool) -> AmA
         startsAt=due,
         endsAt=None if firing else now,
         fingerprint=f"maintenance:{spec.key}",
-    )
-
-
-def payload_of(alerts: list[AmAlert], name: str = ALERT_NAME) -> AmPayload:
-    """Return alerts as one notification of the group `name`, as Alertmanager sends one."""
-    from opsbook.monitoring.alertmanager import AmPayload
-
-    firing = any(a.status == "firing" for a in alerts)
-    return AmPayload(
-        version="4",
-        groupKey=f"{{}}:{{alertname={name!r}}}",
-        status="firing" if firing else "resolved",
-        receiver=RECEIVER,
-        groupLabels={"alertname": name},
-        alerts=alerts,
     )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from opsbook.monitoring.alertmanager import AmAlert, AmPayload, severity_of
 from opsbook.monitoring.lifecycle import ALERTS, AlertEvent, AlertState
 from opsbook.monitoring.linking import Link, link_alert
-from opsbook.monitoring.queries import naive
+from opsbook.monitoring.queries import active_silences, naive
 from opsbook.monitoring.silences import Silence, silenced_by
 from opsbook.monitoring.views import IngestResult
 from opsbook.runbook.model import Runbook
@@ -265,3 +265,27 @@ def _new_row(
         silence.id if silence else None,
         False,
     ]
+
+
+def store_own_alerts(
+    session: Session,
+    *,
+    alerts: list[AmAlert],
+    name: str,
+    receiver: str,
+    runbook: Runbook,
+    now: datetime,
+) -> list[IngestResult]:
+    """Store alerts opsbook raises itself (overdue maintenance, config drift) as one
+    notification of the group `name`, as Alertmanager sends one: silences, dedup and the
+    runbook's actions apply as to any alert."""
+    firing = any(a.status == "firing" for a in alerts)
+    payload = AmPayload(
+        version="4",
+        groupKey=f"{{}}:{{alertname={name!r}}}",
+        status="firing" if firing else "resolved",
+        receiver=receiver,
+        groupLabels={"alertname": name},
+        alerts=alerts,
+    )
+    return store_notifications(session, [payload], runbook, active_silences(session, now), now)
