@@ -53,23 +53,7 @@ def set_row_cells(
     row: VersionRow,
 ) -> Edit:
     """Set cells of the row whose `key_column` is `key`, in the first table of `section`."""
-    lock = unsaved_change(path)
-    if lock is not None:
-        raise EditRefused(
-            f"{path} has unsaved changes in an editor ({lock.name} exists); "
-            "save or close it, then try again"
-        )
-    original = path.read_bytes()
-    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
-    try:
-        text = original[len(bom) :].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise EditRefused(f"{path} is not UTF-8 text: {exc}") from None
-    if text and not text.endswith(("\n", "\r")):
-        raise EditRefused("the file does not end with a newline; add one and try again")
-    lines = _LINES.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
+    original, bom, text, lines = _open_for_edit(path)
     newline = "\r\n" if "\r\n" in text else "\n"
     blocks = _blocks(text)
     at, header = _find_row(lines, blocks, section, key_column, key)
@@ -175,6 +159,26 @@ def insert_lines(
 ) -> Edit:
     """Insert lines after line `after` (1-based; it must still read `expected`), with a
     Version History row; refused as `set_row_cells` refuses."""
+    original, bom, text, lines = _open_for_edit(path)
+    if not 0 < after <= len(lines) or lines[after - 1].rstrip("\r\n") != expected:
+        raise EditRefused(f"line {after} is no longer what opsbook read; a person changed it")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    # The Version History row first: it comes after the insertion, whose lines would
+    # shift the blocks found in the text as read.
+    version = _add_version_row(lines, _blocks(text), row, newline)
+    lines[after:after] = [line + newline for line in new_lines]
+    updated = bom + "".join(lines).encode("utf-8")
+    try:
+        parse_runbook(updated[len(bom) :].decode("utf-8"), str(path))
+    except RunbookError as exc:
+        raise EditRefused(f"the edited runbook would not parse: {exc}") from None
+    _replace(path, original, updated)
+    return Edit(path, version, ())
+
+
+def _open_for_edit(path: Path) -> tuple[bytes, bytes, str, list[str]]:
+    """Read a runbook to edit: its bytes, BOM, text and lines; EditRefused when a person has
+    it open with unsaved changes, or it is not UTF-8 text ending in a newline."""
     lock = unsaved_change(path)
     if lock is not None:
         raise EditRefused(
@@ -192,17 +196,4 @@ def insert_lines(
     lines = _LINES.split(text)
     if lines and lines[-1] == "":
         lines.pop()
-    if not 0 < after <= len(lines) or lines[after - 1].rstrip("\r\n") != expected:
-        raise EditRefused(f"line {after} is no longer what opsbook read; a person changed it")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    # The Version History row first: it comes after the insertion, whose lines would
-    # shift the blocks found in the text as read.
-    version = _add_version_row(lines, _blocks(text), row, newline)
-    lines[after:after] = [line + newline for line in new_lines]
-    updated = bom + "".join(lines).encode("utf-8")
-    try:
-        parse_runbook(updated[len(bom) :].decode("utf-8"), str(path))
-    except RunbookError as exc:
-        raise EditRefused(f"the edited runbook would not parse: {exc}") from None
-    _replace(path, original, updated)
-    return Edit(path, version, ())
+    return original, bom, text, lines
