@@ -15,7 +15,7 @@ import pytest
 
 from opsbook.procedures.confirm import AutoConfirmer
 from opsbook.procedures.engine import Plan, RunStatus
-from opsbook.procedures.executors.fanout import run_on_hosts
+from opsbook.procedures.executors.fanout import HostFinished, run_on_hosts
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
 from opsbook.procedures.guard import Override
@@ -55,7 +55,11 @@ class NamedLocalHosts:
         self.calls: list[tuple[tuple[str, ...], int]] = []
 
     async def run(
-        self, hosts: Sequence[str], spec: CommandSpec, limit: int
+        self,
+        hosts: Sequence[str],
+        spec: CommandSpec,
+        limit: int,
+        on_result: HostFinished | None = None,
     ) -> dict[str, CommandResult]:
         self.calls.append((tuple(hosts), limit))
         executors = []
@@ -63,7 +67,7 @@ class NamedLocalHosts:
             executor = LocalExecutor({"OPSBOOK_TEST_HOST": name, "PATH": "/usr/bin:/bin"})
             executor.host = name
             executors.append(executor)
-        return await run_on_hosts(executors, spec, limit=limit)
+        return await run_on_hosts(executors, spec, limit=limit, on_result=on_result)
 
     async def close(self) -> None:
         return None

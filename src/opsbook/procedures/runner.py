@@ -83,8 +83,14 @@ class HostRunner(Protocol):
     """Runs one command on several named hosts with a concurrency limit."""
 
     async def run(
-        self, hosts: Sequence[str], spec: CommandSpec, limit: int
-    ) -> dict[str, CommandResult]: ...
+        self,
+        hosts: Sequence[str],
+        spec: CommandSpec,
+        limit: int,
+        on_result: Callable[[str, CommandResult], None] | None = None,
+    ) -> dict[str, CommandResult]:
+        """Run on every host; tell `on_result` of each host's result as it comes."""
+        ...
 
     async def close(self) -> None: ...
 

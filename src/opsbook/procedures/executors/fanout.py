@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 
+# Told of each host's result as it comes, so a person watching sees a fan-out progress.
+HostFinished = Callable[[str, CommandResult], None]
+
 
 async def run_on_hosts(
-    executors: Sequence[Executor], spec: CommandSpec, *, limit: int
+    executors: Sequence[Executor],
+    spec: CommandSpec,
+    *,
+    limit: int,
+    on_result: HostFinished | None = None,
 ) -> dict[str, CommandResult]:
     """Run spec on every executor's host, `limit` at a time; return results by host name."""
     if limit < 1:
@@ -25,14 +32,17 @@ async def run_on_hosts(
         async with gate:
             started = time.monotonic()
             try:
-                return await executor.run(spec)
+                result = await executor.run(spec)
             except Exception as exc:
                 # One broken host must not take the others' results down with it.
-                return CommandResult(
+                result = CommandResult(
                     exit_code=None,
                     duration=time.monotonic() - started,
                     error=f"{type(exc).__name__}: {exc}",
                 )
+        if on_result is not None:
+            on_result(executor.host, result)
+        return result
 
     results = await asyncio.gather(*(one(executor) for executor in executors))
     return dict(zip(names, results, strict=True))

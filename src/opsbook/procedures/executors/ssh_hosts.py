@@ -7,7 +7,7 @@ machine never loads asyncssh.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
@@ -40,12 +40,21 @@ class SshHosts:
         return self.executors[name]
 
     async def run(
-        self, hosts: Sequence[str], spec: CommandSpec, limit: int
+        self,
+        hosts: Sequence[str],
+        spec: CommandSpec,
+        limit: int,
+        on_result: Callable[[str, CommandResult], None] | None = None,
     ) -> dict[str, CommandResult]:
-        """Run on every host, at most `limit` at once; per-host results."""
+        """Run on every host, at most `limit` at once; per-host results.
+
+        `on_result` is told of each host's result as soon as it comes.
+        """
         fanout = importlib.import_module("opsbook.procedures.executors.fanout")
         executors = [self.executor(name) for name in hosts]
-        results: dict[str, CommandResult] = await fanout.run_on_hosts(executors, spec, limit=limit)
+        results: dict[str, CommandResult] = await fanout.run_on_hosts(
+            executors, spec, limit=limit, on_result=on_result
+        )
         return results
 
     async def close(self) -> None:
