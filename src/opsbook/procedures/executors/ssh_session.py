@@ -56,7 +56,7 @@ from opsbook.runbook.model import Host
 # After a timeout, how long the host may take to stop the step and send what it wrote:
 # TERM, two seconds, KILL, and a margin for a slow link.
 STOP_GRACE = 6.0
-# How long closing waits for each host's shell to end cleanly before dropping the channel.
+# How long closing waits for the goodbye to leave before dropping the channel.
 CLOSE_GRACE = 2.0
 READ_CHUNK = 65536
 Process = asyncssh.SSHClientProcess[bytes]
@@ -212,10 +212,11 @@ class SshSession:
         """End the shell cleanly (daemons the steps started keep running); disconnect."""
         process, self.process = self.process, None
         if process is not None and not process.is_closing():
+            # The shell ends on its own once the goodbye arrives; no need to wait for it.
             try:
                 process.stdin.write(encode_bye(self.end))
                 process.stdin.write_eof()
-                await asyncio.wait_for(process.wait_closed(), CLOSE_GRACE)
+                await asyncio.wait_for(process.stdin.drain(), CLOSE_GRACE)
             except (TimeoutError, OSError, asyncssh.Error):
                 process.close()
         if self.per_step is None:

@@ -149,14 +149,14 @@ step_groups() {
 }
 gone() {
   n=$2
-  while [ "$n" -gt 0 ]; do eval "$1" || return 0; sleep 0.1; n=$((n - 1)); done
+  while [ "$n" -gt 0 ]; do eval "$1" || return 0; sleep 0.05; n=$((n - 1)); done
   return 1
 }
 alive() { [ -n "$(step_groups)" ]; }
 stop() {
   exec >&-
-  p=$(cat "$d/pid" 2>/dev/null)
-  gone "kill -0 $p 2>/dev/null" 5 && [ -e "$d/done" ] && { rm -rf "$d"; return; }
+  IFS= read -r p <"$d/pid" 2>/dev/null
+  gone "kill -0 $p 2>/dev/null" 10 && [ -e "$d/done" ] && { rm -rf "$d"; return; }
   set -- $(sed "s/.*) //" /proc/$$/stat)
   sid=$4 own=$3
   # The jobs earlier steps left running; read before the shell's last reply rewrites them.
@@ -164,10 +164,10 @@ stop() {
   kill -s USR1 "$p" 2>/dev/null
   for s in TERM KILL; do
     for g in $(step_groups); do kill -s "$s" -- "-$g" 2>/dev/null; done
-    gone alive 20 && break
+    gone alive 40 && break
   done
   for s in TERM KILL; do
-    gone "kill -0 $p 2>/dev/null" 10 && break
+    gone "kill -0 $p 2>/dev/null" 20 && break
     kill -s "$s" "$p" 2>/dev/null
   done
   rm -rf "$d"
