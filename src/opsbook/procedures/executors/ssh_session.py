@@ -56,7 +56,7 @@ from opsbook.runbook.model import Host
 # After a timeout, how long the host may take to stop the step and send what it wrote:
 # TERM, two seconds, KILL, and a margin for a slow link.
 STOP_GRACE = 6.0
-# How long closing waits for the goodbye to leave before dropping the channel.
+# How long closing waits for the shell to answer the goodbye before dropping the channel.
 CLOSE_GRACE = 2.0
 READ_CHUNK = 65536
 Process = asyncssh.SSHClientProcess[bytes]
@@ -212,12 +212,13 @@ class SshSession:
         """End the shell cleanly (daemons the steps started keep running); disconnect."""
         process, self.process = self.process, None
         if process is not None and not process.is_closing():
-            # The shell ends on its own once the goodbye arrives; no need to wait for it.
+            # Once the shell has answered the goodbye, the host knows the run ended cleanly
+            # and leaves what the steps started; its clean-up needs nothing more from here.
             try:
                 process.stdin.write(encode_bye(self.end))
+                await asyncio.wait_for(_reply(process, StepReplyReader(1)), CLOSE_GRACE)
                 process.stdin.write_eof()
-                await asyncio.wait_for(process.stdin.drain(), CLOSE_GRACE)
-            except (TimeoutError, OSError, asyncssh.Error):
+            except (TimeoutError, MalformedReply, OSError, asyncssh.Error):
                 process.close()
         if self.per_step is None:
             await self.connection.close()

@@ -22,9 +22,10 @@ two output frames, stdout then stderr: a line with the output's size, then the o
 whole if it is at most 2 x CAP bytes, else its first and its last CAP bytes.
 
 When the channel's stdin ends (the run closed it, a timeout, the connection dropped) the
-`cat` ends and the stage script cleans up: after a clean end (`BYE` was sent) it only
-removes the directory; otherwise it stops every process group the steps started in this
-SSH session (TERM, then KILL two seconds later), sparing background jobs the steps left
+`cat` ends and the stage script cleans up: after a clean end (the driver answered the
+run's goodbye, `encode_bye`) it only removes the directory; otherwise it stops every
+process group the steps started in this SSH session (TERM, then KILL two seconds later),
+sparing background jobs the steps left
 (daemons, as `jobs -p` reported them), then the shell itself if it is still busy. So a
 timed-out step, or a crashed opsbook, leaves nothing running that a step did not mean to.
 """
@@ -62,30 +63,47 @@ __opsbook_dir=$1
 set --
 exec {__opsbook_in}<&0 </dev/null
 IFS= read -r -u "$__opsbook_in" -d '' __opsbook_end || exit 125
-printf '%d\n' "$$" >"$__opsbook_dir/pid"
+printf '%d\n' "$$" >|"$__opsbook_dir/pid"
 # Each step starts in its cwd=, else where sshd started the shell (the user's home).
 __opsbook_home=$PWD
 __opsbook_k=0
 __opsbook_o=
+# How many bytes went through the step's descriptor $1 (its offset; Linux /proc), else
+# how big file $2 is. No program is started for it: on a fleet every process counts.
+__opsbook_size() {
+  local k v
+  while read -r k v; do
+    if [[ $k == pos: ]]; then __opsbook_bytes=$v; return; fi
+  done <"/proc/$$/fdinfo/$1" 2>/dev/null
+  __opsbook_bytes=$(wc -c <"$2")
+  __opsbook_bytes=${__opsbook_bytes//[!0-9]/}
+}
+# One output frame: the size, then the bytes, whole or `cap` from each end. dd pads a
+# short read with NULs, so that the frame holds even if a step truncated its own output
+# (`> /dev/stdout`).
+__opsbook_frame() {
+  __opsbook_size "$1" "$2"
+  if [[ ! -s $2 ]]; then __opsbook_bytes=0; fi
+  printf '%d\n' "$__opsbook_bytes"
+  if (( __opsbook_bytes == 0 )); then return; fi
+  if (( __opsbook_bytes <= 2 * __opsbook_cap )); then
+    dd if="$2" bs="$__opsbook_bytes" count=1 iflag=fullblock conv=sync status=none
+  else
+    dd if="$2" bs="$__opsbook_cap" count=1 iflag=fullblock conv=sync status=none
+    dd if="$2" bs="$__opsbook_cap" count=1 skip="$((__opsbook_bytes - __opsbook_cap))" \
+      iflag=skip_bytes,fullblock conv=sync status=none
+    rm -f -- "$2"
+  fi
+}
 # Reply to a step: its background jobs, `=STATUS` (`=eSTATUS` when the step ended the
-# shell), then the size and bytes of its stdout and of its stderr.
+# shell), then the frames of its stdout and of its stderr.
 __opsbook_send() {
-  jobs -p >"$__opsbook_dir/jobs"
+  jobs -p >|"$__opsbook_dir/jobs"
   while IFS= read -r __opsbook_j; do printf '%s\n' "$__opsbook_j"; done <"$__opsbook_dir/jobs"
   printf '=%s%d\n' "$2" "$1"
-  for __opsbook_f in "$__opsbook_o.out" "$__opsbook_o.err"; do
-    if [[ ! -s $__opsbook_f ]]; then printf '0\n'; continue; fi
-    __opsbook_size=$(wc -c <"$__opsbook_f")
-    __opsbook_size=${__opsbook_size//[!0-9]/}
-    printf '%d\n' "$__opsbook_size"
-    if (( __opsbook_size <= 2 * __opsbook_cap )); then
-      head -c "$__opsbook_size" -- "$__opsbook_f"
-    else
-      head -c "$__opsbook_cap" -- "$__opsbook_f"
-      tail -c "$__opsbook_cap" -- "$__opsbook_f"
-    fi
-  done
-  rm -f -- "$__opsbook_o.out" "$__opsbook_o.err"
+  __opsbook_frame "$__opsbook_fo" "$__opsbook_o.out"
+  __opsbook_frame "$__opsbook_fe" "$__opsbook_o.err"
+  exec {__opsbook_fo}>&- {__opsbook_fe}>&-
   __opsbook_o=
 }
 # A step that ends the shell (`exit 3`, a failure under `set -e`) is still answered. On a
@@ -115,7 +133,11 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   fi
   __opsbook_cap=${__opsbook_cap#"$__opsbook_end"/}
   if [[ ! $__opsbook_cap =~ ^[1-9][0-9]{0,9}$ ]]; then printf '=badrequest\n'; exit 125; fi
-  if [[ $__opsbook_cmd == "$__opsbook_end" ]]; then : >"$__opsbook_dir/done"; exit 0; fi
+  if [[ $__opsbook_cmd == "$__opsbook_end" ]]; then
+    printf 'done\n' >>"$__opsbook_dir/pid"
+    printf '=bye\n'
+    exit 0
+  fi
   if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
   __opsbook_cwd=${__opsbook_cwd:-$__opsbook_home}
   if [[ $__opsbook_cwd != "$PWD" ]] &&
@@ -125,7 +147,10 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   fi
   __opsbook_k=$((__opsbook_k + 1))
   __opsbook_o=$__opsbook_dir/$__opsbook_k
-  eval "$__opsbook_cmd" >"$__opsbook_o.out" 2>"$__opsbook_o.err"
+  # The step's output goes to files of its own (a daemon it starts may hold them open);
+  # small ones stay until the run ends, removing each would cost a program per step.
+  exec {__opsbook_fo}>|"$__opsbook_o.out" {__opsbook_fe}>|"$__opsbook_o.err"
+  eval "$__opsbook_cmd" >&"$__opsbook_fo" 2>&"$__opsbook_fe"
   __opsbook_rc=$?
   case $- in *[efux]*) set +efux ;; esac
   if [[ -o pipefail ]]; then set +o pipefail; fi
@@ -147,29 +172,32 @@ step_groups() {
     echo "$3"
   done | sort -u
 }
+# gone CONDITION TRIES PAUSE: wait until CONDITION fails; say whether it did in time.
 gone() {
   n=$2
-  while [ "$n" -gt 0 ]; do eval "$1" || return 0; sleep 0.05; n=$((n - 1)); done
+  while [ "$n" -gt 0 ]; do eval "$1" || return 0; sleep "$3"; n=$((n - 1)); done
   return 1
 }
 alive() { [ -n "$(step_groups)" ]; }
 stop() {
   exec >&-
-  IFS= read -r p <"$d/pid" 2>/dev/null
-  gone "kill -0 $p 2>/dev/null" 10 && [ -e "$d/done" ] && { rm -rf "$d"; return; }
-  set -- $(sed "s/.*) //" /proc/$$/stat)
-  sid=$4 own=$3
-  # The jobs earlier steps left running; read before the shell's last reply rewrites them.
-  spare=" $(tr "\n" " " <"$d/jobs" 2>/dev/null) "
-  kill -s USR1 "$p" 2>/dev/null
-  for s in TERM KILL; do
-    for g in $(step_groups); do kill -s "$s" -- "-$g" 2>/dev/null; done
-    gone alive 40 && break
-  done
-  for s in TERM KILL; do
-    gone "kill -0 $p 2>/dev/null" 20 && break
-    kill -s "$s" "$p" 2>/dev/null
-  done
+  { IFS= read -r p; IFS= read -r state; } <"$d/pid" 2>/dev/null
+  if [ "$state" != done ]; then
+    IFS= read -r l </proc/$$/stat
+    set -- ${l##*) }
+    sid=$4 own=$3
+    # The jobs earlier steps left running; read before the shell's last reply rewrites them.
+    spare=" $(tr "\n" " " <"$d/jobs" 2>/dev/null) "
+    kill -s USR1 "$p" 2>/dev/null
+    for s in TERM KILL; do
+      for g in $(step_groups); do kill -s "$s" -- "-$g" 2>/dev/null; done
+      gone alive 10 0.2 && break
+    done
+    for s in TERM KILL; do
+      gone "kill -0 $p 2>/dev/null" 20 0.05 && break
+      kill -s "$s" "$p" 2>/dev/null
+    done
+  fi
   rm -rf "$d"
 }
 exec 3>&1 4<&0 >/dev/null 2>&1
@@ -187,15 +215,26 @@ NO_BASH = "nobash"
 NO_TEMP = "notemp"
 # A status: the step's exit status (`e` first when the step ended the shell), a step that
 # could not start, or what the stage script says when it cannot start the shell.
-STATUS_LINE = re.compile(rb"=(?:e?[0-9]{1,3}|nodir|badrequest|nobash|notemp)")
+STATUS_LINE = re.compile(rb"=(?:e?[0-9]{1,3}|nodir|badrequest|nobash|notemp|bye)")
+BYE = "bye"
 # One frame's size line: up to 20 digits.
 _SIZE = re.compile(rb"[0-9]{1,20}")
 
 
+def compact(script: str) -> str:
+    """Return a script without its comment lines, indentation and long names.
+
+    BOOT's `read` takes the stage script a byte at a time; on a fleet every byte counts.
+    """
+    lines = (line.strip() for line in script.splitlines())
+    kept = [line for line in lines if line and not line.startswith("#")]
+    return "\n".join(kept).replace("__opsbook_", "__ob_") + "\n"
+
+
 def stage_script(login: bool) -> bytes:
     """Return what BOOT reads first: the line count, then the stage script with the driver."""
-    body = STAGE.replace("LOGIN", LOGIN_SHELL if login else PLAIN_SHELL)
-    body = f"DRIVER={shlex.quote(DRIVER)}\n{body.lstrip()}"
+    body = compact(STAGE.replace("LOGIN", LOGIN_SHELL if login else PLAIN_SHELL))
+    body = f"DRIVER={shlex.quote(compact(DRIVER))}\n{body}"
     return f"{body.count(chr(10))}\n{body}".encode()
 
 
