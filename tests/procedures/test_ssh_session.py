@@ -240,3 +240,15 @@ async def _fan_out(
         return await run_on_hosts(executors, spec, limit=len(executors), on_result=seen)
     finally:
         await asyncio.gather(*(e.close() for e in executors))
+
+
+def test_a_step_that_truncates_its_own_output_cannot_break_the_frames(sshd: SshServer) -> None:
+    # Opening /dev/stdout again empties the step's output file under the shell's feet.
+    results = run_all(
+        session(sshd),
+        [CommandSpec("echo aaaaaaaa; echo b > /dev/stdout; echo e >&2"), CommandSpec("echo next")],
+    )
+
+    assert results[0].exit_code == 0 and results[0].stdout.startswith("b\n")
+    assert results[0].stderr == "e\n"
+    assert (results[1].exit_code, results[1].stdout) == (0, "next\n")
