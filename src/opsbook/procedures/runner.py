@@ -15,11 +15,14 @@ from typing import Protocol
 from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
 from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide, passed
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
+from opsbook.procedures.rollout import Rollout, rollout_of, tally, within
 from opsbook.procedures.secrets import Masker
 from opsbook.runbook.record import Record
 from opsbook.runbook.shell_words import logical_lines
 
 DEFAULT_PARALLEL = 10
+# The status of a host's attempt in a batch that never started (batch=, max_fail=).
+NOT_RUN = "not-run"
 
 
 class RunLog(Protocol):
@@ -53,6 +56,10 @@ class Reporter(Protocol):
         self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]
     ) -> None: ...
 
+    def host_finished(self, item: PlanItem, host: str, result: CommandResult, ok: bool) -> None:
+        """Tell of one host's attempt as it ends (`ok`: it passed the step's `expect`)."""
+        ...
+
     def step_finished(
         self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
     ) -> None: ...
@@ -67,6 +74,9 @@ class QuietReporter:
         return None
 
     def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        return None
+
+    def host_finished(self, item: PlanItem, host: str, result: CommandResult, ok: bool) -> None:
         return None
 
     def step_finished(
@@ -208,51 +218,113 @@ class Runner:
             secrets=self.masker.values,
         )
         done = self.passed_hosts.get(item.key, set())
-        pending = [h for h in item.hosts if h not in done]
+        rollout = rollout_of(item.hosts, attrs)
         results: dict[str, CommandResult] = {}
-        before = self.attempts_before.get(item.key, 0)
-        for attempt in range(1, attrs.retries + 2):
-            ids = {host: self.log.attempt_started(item, host, before + attempt) for host in pending}
-            got = await self._on_hosts(item, pending, spec)
-            failed: dict[str, CommandResult] = {}
-            for host in pending:
-                result = self._masked(got.get(host) or CommandResult(None, error="no result"))
-                ok = (
-                    result.error is None
-                    and not result.timed_out
-                    and passed(attrs.expect, result.exit_code, result.stdout)
-                )
-                decided = None
-                if len(pending) == 1 and (ok or attempt > attrs.retries):
-                    decided = (item, _outcome(ok, attrs.continue_on_error))
-                    self.recorded.add(item.key)
-                self.log.attempt_finished(ids[host], attempt_status(ok, result), result, decided)
-                results[host] = result
-                if not ok:
-                    failed[host] = result
-            pending = list(failed)
-            if not pending:
-                break
-            if attempt <= attrs.retries:
-                self.reporter.retrying(item, attempt, failed)
-                await self.sleep(attrs.delay)
-        outcome = _outcome(not pending, attrs.continue_on_error)
-        note = "continue_on_error: going on" if outcome is Outcome.IGNORED else ""
-        self.reporter.step_finished(item, outcome, results, note)
+        failed: set[str] = set()
+        not_run: list[str] = []
+        for batch in rollout.batches:
+            pending = [h for h in batch if h not in done]
+            if not within(len(failed), rollout.allowed):
+                # The batches after the first one over the allowance never start.
+                not_run += pending
+            elif pending:
+                failed |= await self._attempts(item, pending, spec, rollout, results)
+        self._not_run(item, not_run)
+        outcome = _outcome(within(len(failed), rollout.allowed), attrs.continue_on_error)
+        notes = [tally(rollout, len(failed), len(not_run)) if len(item.hosts) > 1 else ""]
+        if outcome is Outcome.IGNORED:
+            notes.append("continue_on_error: going on")
+        self.reporter.step_finished(item, outcome, results, "; ".join(n for n in notes if n))
         return outcome
 
+    async def _attempts(
+        self,
+        item: PlanItem,
+        hosts: list[str],
+        spec: CommandSpec,
+        rollout: Rollout,
+        results: dict[str, CommandResult],
+    ) -> set[str]:
+        """Run one batch of hosts, retrying the failed ones; return the hosts that failed."""
+        attrs = item.step.attrs
+        before = self.attempts_before.get(item.key, 0)
+        pending = hosts
+        for attempt in range(1, attrs.retries + 2):
+            ids = {host: self.log.attempt_started(item, host, before + attempt) for host in pending}
+            last = attempt > attrs.retries
+            round_ = _Round(self, item, rollout, ids, last, results)
+            got = await self._on_hosts(item, pending, spec, round_.finished)
+            for host in list(ids):
+                # A host the fan-out gave no word of, as it ended, is recorded now.
+                round_.finished(host, got.get(host) or CommandResult(None, error="no result"))
+            pending = list(round_.failed)
+            if not pending:
+                break
+            if not last:
+                self.reporter.retrying(item, attempt, round_.failed)
+                await self.sleep(attrs.delay)
+        return set(pending)
+
+    def _not_run(self, item: PlanItem, hosts: list[str]) -> None:
+        number = self.attempts_before.get(item.key, 0) + 1
+        for host in hosts:
+            self.log.attempt_finished(self.log.attempt_started(item, host, number), NOT_RUN, None)
+
     async def _on_hosts(
-        self, item: PlanItem, hosts: list[str], spec: CommandSpec
+        self,
+        item: PlanItem,
+        hosts: list[str],
+        spec: CommandSpec,
+        on_result: Callable[[str, CommandResult], None],
     ) -> dict[str, CommandResult]:
         if item.local:
-            return {item.hosts[0]: await self.local.run(spec)}
+            result = await self.local.run(spec)
+            on_result(item.hosts[0], result)
+            return {item.hosts[0]: result}
         limit = item.step.attrs.parallel or DEFAULT_PARALLEL
-        return await self.remote.run(hosts, spec, limit)
+        return await self.remote.run(hosts, spec, limit, on_result)
 
     def _masked(self, result: CommandResult) -> CommandResult:
         mask = self.masker.mask
         error = mask(result.error) if result.error else None
         return replace(result, stdout=mask(result.stdout), stderr=mask(result.stderr), error=error)
+
+
+@dataclass
+class _Round:
+    """One attempt of a step on some hosts, recorded and reported host by host as each ends."""
+
+    runner: Runner
+    item: PlanItem
+    rollout: Rollout
+    ids: dict[str, int]  # attempt ids of the hosts not yet ended
+    last: bool
+    results: dict[str, CommandResult]
+    failed: dict[str, CommandResult] = field(default_factory=dict)
+
+    def finished(self, host: str, got: CommandResult) -> None:
+        """Record and report one host's result (the fan-out's `on_result`)."""
+        if host not in self.ids:
+            return
+        runner, item, attrs = self.runner, self.item, self.item.step.attrs
+        result = runner._masked(got)
+        ok = (
+            result.error is None
+            and not result.timed_out
+            and passed(attrs.expect, result.exit_code, result.stdout)
+        )
+        decided = None
+        if len(item.hosts) == 1 and (ok or self.last):
+            # A step on one host records its outcome with its last attempt, in one write.
+            step_ok = within(0 if ok else 1, self.rollout.allowed)
+            decided = (item, _outcome(step_ok, attrs.continue_on_error))
+            runner.recorded.add(item.key)
+        # Recorded as each host ends: a run killed mid-fan-out keeps its finished hosts.
+        runner.log.attempt_finished(self.ids.pop(host), attempt_status(ok, result), result, decided)
+        self.results[host] = result
+        if not ok:
+            self.failed[host] = result
+        runner.reporter.host_finished(item, host, result, ok)
 
 
 def fail_fast(command: str) -> str:
