@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from opsbook.procedures.confirm import AutoConfirmer
-from opsbook.procedures.engine import Outcome, PlanItem, RunStatus
+from opsbook.procedures.engine import Outcome, Plan, PlanItem, RunStatus
 from opsbook.procedures.executors.local import LocalExecutor
 from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.plan import build_plan
@@ -63,11 +63,18 @@ def now() -> datetime:
 
 
 def run(
-    tmp_path: Path, text: str, reporter: Reporter | None = None
+    tmp_path: Path,
+    text: str,
+    reporter: Reporter | None = None,
+    db_file: Path | None = None,
+    on_plan: Callable[[Plan], Reporter] | None = None,
 ) -> tuple[RunStatus, RunDetailView, NamedLocalHosts, Database]:
+    """Run the deploy procedure of `text` with each host a local shell; its end and record."""
     runbook = parse_runbook(text, str(tmp_path / "RUNBOOK.md"))
     plan = build_plan(runbook, target="deploy", params={}, environ={})
-    db = open_database(f"sqlite:///{tmp_path / 'runs.db'}")
+    if on_plan is not None:
+        reporter = on_plan(plan)
+    db = open_database(f"sqlite:///{db_file or tmp_path / 'runs.db'}")
     me = Me("alice", "test-machine", 1, 0.0)
     run_id = start_run(db=db, plan=plan, me=me, now=now, guard=AnyRunMayGo())
     hosts = NamedLocalHosts()

@@ -7,7 +7,7 @@ grouped by identical output: the output once, under the hosts that printed it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from opsbook.cli.lines import Piece
@@ -75,14 +75,24 @@ def live_line(counts: FleetCounts, text: str, elapsed: float) -> RenderableType:
     line.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
     line.add_column(no_wrap=True, width=24)
     line.add_column(no_wrap=True)
-    bar = ProgressBar(total=counts.total, completed=len(counts.ended), width=24)
+    done = "yellow" if counts.failed else "green"
+    bar = ProgressBar(
+        total=counts.total,
+        completed=len(counts.ended),
+        width=24,
+        complete_style=done,
+        finished_style=done,
+    )
     line.add_row(text, bar, f"{counts.summary()}  {elapsed:.1f}s")
     return line
 
 
-def failure_lines(results: Mapping[str, CommandResult], counts: FleetCounts) -> list[list[Piece]]:
+def failure_lines(
+    hosts: Sequence[str], results: Mapping[str, CommandResult], counts: FleetCounts
+) -> list[list[Piece]]:
     """Return the lines that show a fleet step's failed hosts, grouped by identical output."""
-    failed = [(h, "failed", r) for h, r in results.items() if counts.ended.get(h) is False]
+    # In the runbook's host order, not the order the hosts happened to end in.
+    failed = [(h, "failed", results[h]) for h in hosts if counts.ended.get(h) is False]
     lines: list[list[Piece]] = []
     for group in grouped(failed):
         result = group.sample

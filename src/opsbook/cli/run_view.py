@@ -167,7 +167,7 @@ class StepView:
             if not ended.get(h, r.exit_code == 0 and r.error is None)
         }
         if is_fleet(item):
-            self._fleet_finished(item, outcome, results, " ".join(p for p in (took, note) if p))
+            self._fleet_finished(item, outcome, results, note)
             return
         detail = note
         if str(outcome) in ("failed", "failed-ignored") and bad:
@@ -192,23 +192,26 @@ class StepView:
                     self.print(("      ", ""), (f"│ {prefix}{text}", "dim"))
 
     def _fleet_finished(
-        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], after: str
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
     ) -> None:
         counts = self.counts
         said = f"{counts.total} hosts: {counts.ok} ok, {counts.failed} failed"
         if len(counts.ended) < counts.total:
             said += f", {counts.total - len(counts.ended)} not run"
-        line: list[Piece] = [
+        # The step's own time: its hosts ran side by side, in batches.
+        took = f"{time.monotonic() - self.started:.2f}s"
+        self.print(
             ("  ", ""),
             MARKS.get(str(outcome), ("?", "")),
             (f" {item.label} {item.step.text}", ""),
-            (" ", ""),
+            ("  ", ""),
             (f"({said})", "dim"),
-        ]
-        if after:
-            line += [("  ", ""), (after, "dim")]
-        self.print(*line)
-        for pieces in failure_lines(results, counts):
+            ("  ", ""),
+            (took, "dim"),
+        )
+        if note:
+            self.print(("      ", ""), (note, "dim"))
+        for pieces in failure_lines(item.hosts, results, counts):
             self.print(*pieces)
 
     @contextmanager

@@ -186,7 +186,7 @@ def show(
         )
     for tried in tries(data.attempts):
         if tried.fanned:
-            _print_fanned(out, tried)
+            _print_fanned(out, tried, data.steps.get(tried.first.step, tried.status))
         else:
             _print_attempt(out, tried.first)
     for c in data.confirmations:
@@ -214,11 +214,11 @@ def _print_attempt(out: Console, attempt: AttemptView) -> None:
         markup=True,
     )
     if attempt.status not in _QUIET:
-        _print_output(out, attempt, 12)
+        _print_output(out, attempt, 12, 14)
 
 
-def _print_fanned(out: Console, tried: Try[AttemptView]) -> None:
-    """Print one try of a step on many hosts: hosts grouped by identical output."""
+def _print_fanned(out: Console, tried: Try[AttemptView], outcome: str) -> None:
+    """Print one try of a step on many hosts (and the step's outcome), hosts grouped by output."""
     # lazy: off the start-up of a plain `opsbook run`: rich, ...
     from rich.markup import escape
 
@@ -228,7 +228,8 @@ def _print_fanned(out: Console, tried: Try[AttemptView]) -> None:
     first = tried.first
     what = f"{Phase(first.phase).singular} {first.number}"
     retry = f", attempt {first.attempt}" if first.attempt > 1 else ""
-    worst = tried.status
+    # The step's outcome, not its hosts': a step may pass with failed hosts (max_fail=).
+    worst = outcome
     out.print(
         f"  [{_ATTEMPT_STYLE.get(worst, 'red')}]{worst:>11}[/] {what} {escape(first.text)} "
         f"[dim]@{tried.hosts} hosts{retry}: {tried.counts()}[/]",
@@ -239,17 +240,18 @@ def _print_fanned(out: Console, tried: Try[AttemptView]) -> None:
         code = f" exit {sample.exit_code}" if sample.exit_code not in (None, 0) else ""
         gstyle = _ATTEMPT_STYLE.get(group.status, "red")
         out.print(
-            f"  {'':>11}   [{gstyle}]{group.status}[/] [bold]{len(group.hosts)}[/]: "
+            f"  {'':>11}   [{gstyle}]{group.status:>8}[/] {len(group.hosts):>4} "
+            f"{'host ' if len(group.hosts) == 1 else 'hosts'}  "
             f"{escape(folded(group.hosts))}[dim]{code}[/]",
             markup=True,
         )
-        _print_output(out, sample, 12 if group.status not in _QUIET else 4)
+        _print_output(out, sample, 12 if group.status not in _QUIET else 4, 18)
 
 
-def _print_output(out: Console, attempt: AttemptView, lines: int) -> None:
+def _print_output(out: Console, attempt: AttemptView, lines: int, indent: int) -> None:
     # lazy: off the start-up of a plain `opsbook run`: rich, ...
     from rich.markup import escape
 
     text = "\n".join(t for t in (attempt.stdout, attempt.stderr, attempt.error or "") if t.strip())
     for line in text.splitlines()[-lines:]:
-        out.print(f"              [dim]│ {escape(line)}[/]", markup=True)
+        out.print(f"{'':{indent}}[dim]│ {escape(line)}[/]", markup=True)
