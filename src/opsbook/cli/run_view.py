@@ -185,7 +185,8 @@ class StepView:
             if part:
                 line += [("  ", ""), (part, "dim")]
         self.print(*line)
-        if str(outcome) in ("failed", "failed-ignored"):
+        # A step may pass with failed hosts (max_fail=): their output shows all the same.
+        if bad:
             for host, result in bad.items():
                 prefix = "" if item.local else f"{host}: "
                 for text in tail(result):

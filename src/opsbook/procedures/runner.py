@@ -13,16 +13,15 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
-from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide, passed
+from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
+from opsbook.procedures.host_round import NOT_RUN, HostRound, outcome_of
 from opsbook.procedures.rollout import Rollout, rollout_of, tally, within
 from opsbook.procedures.secrets import Masker
 from opsbook.runbook.record import Record
 from opsbook.runbook.shell_words import logical_lines
 
 DEFAULT_PARALLEL = 10
-# The status of a host's attempt in a batch that never started (batch=, max_fail=).
-NOT_RUN = "not-run"
 
 
 class RunLog(Protocol):
@@ -118,15 +117,6 @@ class Waiting(Record):
     """The run stopped at a step that waits for a person."""
 
     item: PlanItem
-
-
-def attempt_status(ok: bool, result: CommandResult) -> str:
-    """Name an attempt's end for the record: passed, failed, timed-out or error."""
-    if ok:
-        return "passed"
-    if result.timed_out:
-        return "timed-out"
-    return "error" if result.error else "failed"
 
 
 @dataclass
@@ -230,7 +220,7 @@ class Runner:
             elif pending:
                 failed |= await self._attempts(item, pending, spec, rollout, results)
         self._not_run(item, not_run)
-        outcome = _outcome(within(len(failed), rollout.allowed), attrs.continue_on_error)
+        outcome = outcome_of(within(len(failed), rollout.allowed), attrs.continue_on_error)
         notes = [tally(rollout, len(failed), len(not_run)) if len(item.hosts) > 1 else ""]
         if outcome is Outcome.IGNORED:
             notes.append("continue_on_error: going on")
@@ -252,7 +242,17 @@ class Runner:
         for attempt in range(1, attrs.retries + 2):
             ids = {host: self.log.attempt_started(item, host, before + attempt) for host in pending}
             last = attempt > attrs.retries
-            round_ = _Round(self, item, rollout, ids, last, results)
+            round_ = HostRound(
+                self.log,
+                self.reporter,
+                self._masked,
+                self.recorded,
+                item,
+                rollout.allowed,
+                ids,
+                last,
+                results,
+            )
             got = await self._on_hosts(item, pending, spec, round_.finished)
             for host in list(ids):
                 # A host the fan-out gave no word of, as it ended, is recorded now.
@@ -290,43 +290,6 @@ class Runner:
         return replace(result, stdout=mask(result.stdout), stderr=mask(result.stderr), error=error)
 
 
-@dataclass
-class _Round:
-    """One attempt of a step on some hosts, recorded and reported host by host as each ends."""
-
-    runner: Runner
-    item: PlanItem
-    rollout: Rollout
-    ids: dict[str, int]  # attempt ids of the hosts not yet ended
-    last: bool
-    results: dict[str, CommandResult]
-    failed: dict[str, CommandResult] = field(default_factory=dict)
-
-    def finished(self, host: str, got: CommandResult) -> None:
-        """Record and report one host's result (the fan-out's `on_result`)."""
-        if host not in self.ids:
-            return
-        runner, item, attrs = self.runner, self.item, self.item.step.attrs
-        result = runner._masked(got)
-        ok = (
-            result.error is None
-            and not result.timed_out
-            and passed(attrs.expect, result.exit_code, result.stdout)
-        )
-        decided = None
-        if len(item.hosts) == 1 and (ok or self.last):
-            # A step on one host records its outcome with its last attempt, in one write.
-            step_ok = within(0 if ok else 1, self.rollout.allowed)
-            decided = (item, _outcome(step_ok, attrs.continue_on_error))
-            runner.recorded.add(item.key)
-        # Recorded as each host ends: a run killed mid-fan-out keeps its finished hosts.
-        runner.log.attempt_finished(self.ids.pop(host), attempt_status(ok, result), result, decided)
-        self.results[host] = result
-        if not ok:
-            self.failed[host] = result
-        runner.reporter.host_finished(item, host, result, ok)
-
-
 def fail_fast(command: str) -> str:
     """Return a block of several commands so that it fails when any of them fails.
 
@@ -337,9 +300,3 @@ def fail_fast(command: str) -> str:
     if len(logical_lines(command)) < 2:
         return command
     return "set -e\n" + command
-
-
-def _outcome(ok: bool, continue_on_error: bool) -> Outcome:
-    if ok:
-        return Outcome.PASSED
-    return Outcome.IGNORED if continue_on_error else Outcome.FAILED
