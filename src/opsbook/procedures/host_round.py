@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from opsbook.procedures.engine import Outcome, PlanItem, passed
 from opsbook.procedures.executors.protocol import CommandResult
 from opsbook.procedures.rollout import within
 
-if TYPE_CHECKING:
-    from opsbook.procedures.runner import Reporter, RunLog
+# RunLog.attempt_finished and Reporter.host_finished (runner.py), passed in as they are.
+RecordEnd = Callable[[int, str, CommandResult | None, tuple[PlanItem, Outcome] | None], None]
+TellEnd = Callable[[PlanItem, str, CommandResult, bool], None]
 
 # The status of a host's attempt in a batch that never started (batch=, max_fail=).
 NOT_RUN = "not-run"
@@ -42,8 +42,8 @@ def outcome_of(ok: bool, continue_on_error: bool) -> Outcome:
 class HostRound:
     """One try of a step on some hosts; `failed` holds the hosts that failed it."""
 
-    log: RunLog
-    reporter: Reporter
+    record: RecordEnd
+    tell: TellEnd
     mask: Callable[[CommandResult], CommandResult]
     # Steps whose outcome went to the log with their last attempt (the runner's set).
     recorded: set[str]
@@ -71,8 +71,8 @@ class HostRound:
             step_ok = within(0 if ok else 1, self.allowed)
             decided = (item, outcome_of(step_ok, attrs.continue_on_error))
             self.recorded.add(item.key)
-        self.log.attempt_finished(self.ids.pop(host), attempt_status(ok, result), result, decided)
+        self.record(self.ids.pop(host), attempt_status(ok, result), result, decided)
         self.results[host] = result
         if not ok:
             self.failed[host] = result
-        self.reporter.host_finished(item, host, result, ok)
+        self.tell(item, host, result, ok)

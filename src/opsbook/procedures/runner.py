@@ -243,8 +243,8 @@ class Runner:
             ids = {host: self.log.attempt_started(item, host, before + attempt) for host in pending}
             last = attempt > attrs.retries
             round_ = HostRound(
-                self.log,
-                self.reporter,
+                self.log.attempt_finished,
+                self.reporter.host_finished,
                 self._masked,
                 self.recorded,
                 item,
