@@ -8,6 +8,7 @@ contender, with host keys verified. Contenders, alternating round by round:
 
 - opsbook run: the whole `opsbook run RUNBOOK fleet --yes --json` in a new process, one
   step `{host=fleet parallel=N}`: a session per host, worker processes from 48 hosts.
+- opsbook run, workers: 0: the same with every connection in the run's process.
 - opsbook run, shell per step, one process: the same with `ssh: {shell: per-step}`, which
   is what opsbook did before issue 20 (its "today").
 - parallel-ssh -p N: Debian's pssh (`apt-get install pssh`), the same key and known_hosts.
@@ -41,20 +42,19 @@ START, END = markers("ssh_fleet")
 Round = Callable[[], float]
 
 
-def opsbook_run(server: SshServer, hosts: int, work: Path, per_step: bool) -> Round:
+def opsbook_run(server: SshServer, hosts: int, work: Path, ssh_extra: str) -> Round:
     """Return a round of `opsbook run` over a runbook whose one step runs on every host."""
     names = [f"h{i:03d}" for i in range(hosts)]
     inventory = "\n".join(
         f"  {n}: {{address: {server.address}, user: {server.user}, port: {server.port}}}"
         for n in names
     )
-    shell = "  shell: per-step\n" if per_step else ""
     work.mkdir(parents=True, exist_ok=True)
     runbook = work / "RUNBOOK.md"
     runbook.write_text(
         f"---\nhosts:\n{inventory}\ngroups:\n  fleet: [{', '.join(names)}]\n"
         f"ssh:\n  known_hosts: {server.known_hosts}\n  client_keys: [{server.client_key}]\n"
-        f"{shell}---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
+        f"{ssh_extra}---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
         f"1. Run on every host: `hostname` {{host=fleet parallel={hosts}}}\n"
     )
     exe = Path(sys.executable).parent / "opsbook"
@@ -151,9 +151,12 @@ def main() -> None:
         try:
             for hosts in counts:
                 rounds = {
-                    "opsbook run": opsbook_run(server, hosts, work / f"s{hosts}", False),
+                    "opsbook run": opsbook_run(server, hosts, work / f"s{hosts}", ""),
+                    "opsbook run, workers: 0": opsbook_run(
+                        server, hosts, work / f"w{hosts}", "  workers: 0\n"
+                    ),
                     "opsbook run, shell per step, one process (before)": opsbook_run(
-                        server, hosts, work / f"p{hosts}", True
+                        server, hosts, work / f"p{hosts}", "  shell: per-step\n"
                     ),
                     "parallel-ssh": parallel_ssh(server, hosts, work),
                     f"{hosts} OpenSSH clients ({SAME_KEX})": lambda h=hosts: openssh_clients(

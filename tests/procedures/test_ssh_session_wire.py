@@ -6,11 +6,10 @@ import pytest
 
 from opsbook.procedures.executors.session_wire import MalformedReply, WireError
 from opsbook.procedures.executors.ssh_session_wire import (
-    BOOT,
     Output,
     StepReplyReader,
+    command_line,
     encode_step,
-    stage_script,
 )
 
 REPLY = b"4242\n17\n=3\n5\nhello10\n0123456789"
@@ -59,14 +58,8 @@ def test_a_field_with_a_nul_is_refused_before_anything_is_sent() -> None:
         encode_step("true", None, {"X": "a\0b"}, "end", 10)
 
 
-def test_the_command_line_is_one_line_without_single_quotes_inside() -> None:
-    inside = BOOT.removeprefix("sh -c '").removesuffix("'")
+def test_the_command_line_holds_the_driver_and_says_which_start_up_files_run() -> None:
+    plain, login = command_line(login=False), command_line(login=True)
 
-    assert "\n" not in BOOT and "'" not in inside
-
-
-def test_the_stage_script_says_how_many_lines_follow() -> None:
-    count, _, body = stage_script(login=False).partition(b"\n")
-
-    assert int(count) == body.count(b"\n") and b"--noprofile --norc" in body
-    assert b"--login --norc" in stage_script(login=True)
+    assert plain.startswith("sh -c '") and "__ob_end" in plain
+    assert "--noprofile --norc" in plain and "--login --norc" in login

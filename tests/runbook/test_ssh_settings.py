@@ -21,11 +21,14 @@ def test_every_key_is_read() -> None:
                 "connect_timeout": "30s",
                 "login": True,
                 "shell": "per-step",
+                "workers": 0,
             }
         }
     )
 
-    assert settings == SshSettings("~/.ssh/fleet_hosts", ("~/.ssh/deploy",), 30.0, True, "per-step")
+    assert settings == SshSettings(
+        "~/.ssh/fleet_hosts", ("~/.ssh/deploy",), 30.0, True, "per-step", workers=0
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,6 +43,8 @@ def test_every_key_is_read() -> None:
         ({"shell": "tmux"}, "not a shell mode"),
         ({"client_keys": "~/.ssh/id"}, "list of key files"),
         ({"known_hosts": ""}, "must be a file path"),
+        ({"workers": -1}, "`auto` or a number from 0 to 64"),
+        ({"workers": "many"}, "`auto` or a number from 0 to 64"),
     ],
 )
 def test_a_bad_value_is_refused_with_what_to_write(ssh: object, says: str) -> None:

@@ -6,10 +6,14 @@
       connect_timeout: 10s                    # connect, key exchange and authentication
       login: false                            # true: the run's shell is a login shell
       shell: session                          # or per-step: a new remote shell per step
+      workers: auto                           # processes for big fan-outs, or a number
 
 `login`: with `false` (the default) a host's user start-up files run as they do for
 `ssh host command` (bash: ~/.bashrc), once per host per run; with `true` the profile
 files (/etc/profile, ~/.bash_profile or ~/.profile) run too, once per host per run.
+
+`workers`: how many processes set up connections for a step on many hosts
+(`ssh_pool.py`); `auto` is one per core, `0` keeps every connection in the run's process.
 """
 
 from __future__ import annotations
@@ -21,7 +25,17 @@ from opsbook.runbook.durations import parse_duration
 from opsbook.runbook.problems import ValueProblem
 
 SESSION, PER_STEP = "session", "per-step"
-KEYS = ("known_hosts", "client_keys", "identity_files", "connect_timeout", "login", "shell")
+KEYS = (
+    "known_hosts",
+    "client_keys",
+    "identity_files",
+    "connect_timeout",
+    "login",
+    "shell",
+    "workers",
+)
+AUTO = "auto"
+MAX_WORKERS = 64
 # A connect timeout shorter than this fails on any real network; longer waits are absurd.
 MIN_CONNECT_TIMEOUT, MAX_CONNECT_TIMEOUT = 0.5, 600.0
 
@@ -35,6 +49,8 @@ class SshSettings:
     connect_timeout: float = 10.0
     login: bool = False
     shell: str = SESSION
+    # None: one per core (`auto`).
+    workers: int | None = None
 
 
 def read_ssh_settings(settings: Mapping[str, object]) -> SshSettings:
@@ -71,6 +87,7 @@ def read_ssh_settings(settings: Mapping[str, object]) -> SshSettings:
         connect_timeout=_connect_timeout(raw.get("connect_timeout", 10.0)),
         login=_flag(raw.get("login", False)),
         shell=_shell(raw.get("shell", SESSION)),
+        workers=_workers(raw.get("workers", AUTO)),
     )
 
 
@@ -105,3 +122,14 @@ def _shell(value: object) -> str:
             "write `session` (one remote shell per host per run, the default) or `per-step`",
         )
     return str(value)
+
+
+def _workers(value: object) -> int | None:
+    if value == AUTO:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_WORKERS:
+        return value
+    raise ValueProblem(
+        f"`ssh: workers: {value}` is not `auto` or a number from 0 to {MAX_WORKERS}",
+        "write `auto` (one per core), or 0 to keep every connection in the run's process",
+    )

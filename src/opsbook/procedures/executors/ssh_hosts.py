@@ -24,7 +24,8 @@ class SshHosts:
     def __init__(self, runbook: Runbook, *, cores: int | None = None) -> None:
         self.runbook = runbook
         self.executors: dict[str, Executor] = {}
-        # Worker processes for big fan-outs (ssh_pool.py); `cores`: how many, else one a core.
+        # Worker processes for big fan-outs (ssh_pool.py): as the front matter says, else
+        # `cores` of them, else one per core.
         self.cores = cores
         self.pool: WorkerPool | None = None
 
@@ -76,13 +77,14 @@ class SshHosts:
         """Start worker processes when this step reaches more new hosts than one core serves."""
         if self.pool is not None:
             return
-        if read_ssh_settings(self.runbook.settings).shell == PER_STEP:
+        ssh = read_ssh_settings(self.runbook.settings)
+        if ssh.shell == PER_STEP:
             return
         pool = importlib.import_module("opsbook.procedures.executors.ssh_pool")
-        cores = self.cores if self.cores is not None else pool.usable_cores()
+        workers = ssh.workers if ssh.workers is not None else self.cores or pool.usable_cores()
         new = [name for name in hosts if name not in self.executors]
-        if cores > 1 and len(new) >= pool.WORKERS_FROM:
-            self.pool = pool.WorkerPool(read_ssh_settings(self.runbook.settings), cores)
+        if workers > 1 and len(new) >= pool.WORKERS_FROM:
+            self.pool = pool.WorkerPool(ssh, workers)
 
     async def close(self) -> None:
         """Close every connection opened during the run, all hosts at once."""

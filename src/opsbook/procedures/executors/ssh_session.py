@@ -38,15 +38,14 @@ from opsbook.procedures.executors.ssh_connection import (
     SshConnection,
 )
 from opsbook.procedures.executors.ssh_session_wire import (
-    BOOT,
     NO_BASH,
     NO_TEMP,
     Output,
     StepReply,
     StepReplyReader,
+    command_line,
     encode_bye,
     encode_step,
-    stage_script,
     start_of_run,
 )
 from opsbook.procedures.secrets import StreamMasker
@@ -56,7 +55,7 @@ from opsbook.runbook.model import Host
 # After a timeout, how long the host may take to stop the step and send what it wrote:
 # TERM, two seconds, KILL, and a margin for a slow link.
 STOP_GRACE = 6.0
-# How long closing waits for the shell to answer the goodbye before dropping the channel.
+# How long closing waits for the goodbye to leave before dropping the channel.
 CLOSE_GRACE = 2.0
 READ_CHUNK = 65536
 Process = asyncssh.SSHClientProcess[bytes]
@@ -181,9 +180,10 @@ class SshSession:
         if self.process is not None and not self.process.is_closing():
             return self.process
         conn = await self.connection.open()
-        process = await conn.create_process(BOOT, encoding=None, stderr=asyncssh.DEVNULL)
+        command = command_line(self.login)
+        process = await conn.create_process(command, encoding=None, stderr=asyncssh.DEVNULL)
         self.end = os.urandom(8).hex()
-        process.stdin.write(stage_script(self.login) + start_of_run(self.end))
+        process.stdin.write(start_of_run(self.end))
         self.process = process
         return process
 
@@ -212,13 +212,13 @@ class SshSession:
         """End the shell cleanly (daemons the steps started keep running); disconnect."""
         process, self.process = self.process, None
         if process is not None and not process.is_closing():
-            # Once the shell has answered the goodbye, the host knows the run ended cleanly
-            # and leaves what the steps started; its clean-up needs nothing more from here.
+            # The host's side sees the goodbye before the end of input, so it knows the run
+            # ended cleanly and leaves what the steps started; nothing more is needed here.
             try:
                 process.stdin.write(encode_bye(self.end))
-                await asyncio.wait_for(_reply(process, StepReplyReader(1)), CLOSE_GRACE)
                 process.stdin.write_eof()
-            except (TimeoutError, MalformedReply, OSError, asyncssh.Error):
+                await asyncio.wait_for(process.stdin.drain(), CLOSE_GRACE)
+            except (TimeoutError, OSError, asyncssh.Error):
                 process.close()
         if self.per_step is None:
             await self.connection.close()

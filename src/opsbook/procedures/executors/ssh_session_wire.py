@@ -2,14 +2,14 @@
 
 Pure: no connections, no I/O. `ssh_session.py` moves these bytes over one SSH channel.
 
-The command line sshd hands to the user's login shell is the fixed `BOOT` (one line, no
-single quotes, so any login shell passes it through): it reads a line count and that many
-lines of POSIX sh from stdin and evaluates them. Those lines (`stage_script`) make a
-private directory for the steps' output and start the run's bash with `DRIVER`, fed by a
-`cat` of the rest of stdin. Nothing of a step's, and no secret, is ever in a command line.
+The command line sshd hands to the user's login shell (`command_line`) is `sh -c` and the
+stage script: it makes a private directory for the steps' output and starts the run's
+bash with `DRIVER`, fed by a `cat` of the channel's stdin. It is the same for every run
+(no value, no secret: the end mark and every request come on stdin), and long (a few
+KiB) rather than read from stdin a byte at a time, which cost more on a fleet.
 
-The user's start-up files: the login shell that runs `BOOT` reads what it reads for any
-`ssh host command` (bash: ~/.bashrc), once per channel; the run's bash starts with
+The user's start-up files: the login shell that runs the command line reads what it reads
+for any `ssh host command` (bash: ~/.bashrc), once per channel; the run's bash starts with
 `--noprofile --norc`, or as a login shell (/etc/profile, ~/.bash_profile or ~/.profile)
 when the front matter says `ssh: {login: true}`. One channel serves the whole run, so
 they run once per host per run (again only after a step ended the shell, or timed out).
@@ -22,11 +22,11 @@ two output frames, stdout then stderr: a line with the output's size, then the o
 whole if it is at most 2 x CAP bytes, else its first and its last CAP bytes.
 
 When the channel's stdin ends (the run closed it, a timeout, the connection dropped) the
-`cat` ends and the stage script cleans up: after a clean end (the driver answered the
-run's goodbye, `encode_bye`) it only removes the directory; otherwise it stops every
-process group the steps started in this SSH session (TERM, then KILL two seconds later),
-sparing background jobs the steps left
-(daemons, as `jobs -p` reported them), then the shell itself if it is still busy. So a
+`cat` ends and the stage script cleans up: after a clean end (the driver read the run's
+goodbye, `encode_bye`) it only removes the directory; otherwise it stops every process
+group the steps started in this SSH session (TERM, then KILL two seconds later), sparing
+background jobs the steps left (daemons, as `jobs -p` reported them), then the shell
+itself if it is still busy. So a
 timed-out step, or a crashed opsbook, leaves nothing running that a step did not mean to.
 """
 
@@ -42,18 +42,6 @@ from opsbook.procedures.executors.session_wire import (
     MalformedReply,
     Reply,
     encode_request,
-)
-
-# POSIX sh, one line and no single quotes. `read` takes a byte at a time from a pipe, so
-# nothing past the script is consumed: the rest of stdin is left for the run's requests.
-BOOT = (
-    "sh -c '"
-    "IFS= read -r n || exit 125; s=; "
-    'case $n in ""|*[!0-9]*) exit 125;; esac; '
-    'nl=$(printf "\\nx"); nl=${nl%x}; '
-    'while [ "$n" -gt 0 ]; do IFS= read -r l || exit 125; s="$s$l$nl"; n=$((n - 1)); done; '
-    'eval "$s"'
-    "'"
 )
 
 # bash; `__opsbook_` names keep the driver's variables out of the steps' way.
@@ -158,7 +146,7 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
 done
 """
 
-# POSIX sh, run once per channel by BOOT. fd 3 is the channel's stdout, kept for the
+# POSIX sh, the command line's script. fd 3 is the channel's stdout, kept for the
 # driver alone: when the driver ends, its output ends, whatever else still runs.
 STAGE = r"""
 d=$(mktemp -d "${TMPDIR:-/tmp}/opsbook-steps-XXXXXXXX" 2>/dev/null) || { echo =notemp; exit 125; }
@@ -181,6 +169,9 @@ gone() {
 alive() { [ -n "$(step_groups)" ]; }
 stop() {
   exec >&-
+  # The driver ends by itself at a goodbye, or when its input ends between steps.
+  IFS= read -r p <"$d/pid" 2>/dev/null
+  gone "kill -0 $p 2>/dev/null" 20 0.05
   { IFS= read -r p; IFS= read -r state; } <"$d/pid" 2>/dev/null
   if [ "$state" != done ]; then
     IFS= read -r l </proc/$$/stat
@@ -222,20 +213,20 @@ _SIZE = re.compile(rb"[0-9]{1,20}")
 
 
 def compact(script: str) -> str:
-    """Return a script without its comment lines, indentation and long names.
-
-    BOOT's `read` takes the stage script a byte at a time; on a fleet every byte counts.
-    """
+    """Return a script without its comment lines, indentation and long names."""
     lines = (line.strip() for line in script.splitlines())
     kept = [line for line in lines if line and not line.startswith("#")]
     return "\n".join(kept).replace("__opsbook_", "__ob_") + "\n"
 
 
-def stage_script(login: bool) -> bytes:
-    """Return what BOOT reads first: the line count, then the stage script with the driver."""
+def command_line(login: bool) -> str:
+    """Return the command sshd hands to the user's login shell: the stage script for sh.
+
+    Quoted the POSIX way (`'...'\\''...'`), which sh, bash, zsh, ksh and fish all read.
+    It holds no value and no secret; the end mark and every request come on stdin.
+    """
     body = compact(STAGE.replace("LOGIN", LOGIN_SHELL if login else PLAIN_SHELL))
-    body = f"DRIVER={shlex.quote(compact(DRIVER))}\n{body}"
-    return f"{body.count(chr(10))}\n{body}".encode()
+    return "sh -c " + shlex.quote(f"DRIVER={shlex.quote(compact(DRIVER))}\n{body}")
 
 
 def start_of_run(end: str) -> bytes:
