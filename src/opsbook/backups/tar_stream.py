@@ -21,19 +21,23 @@ from opsbook.backups.manifest import ManifestEntry
 
 BLOCK = 512
 RECORD = 20 * BLOCK
-_CHUNK = 1 << 20
-_FLUSH = 1 << 20
+_BUFFER = 1 << 20  # as large as the pipe to zstd: one write fills it while the next is read
 _HEADER = struct.Struct("100s8s8s8s12s12s8sc100s6s2s32s32s8s8s155s12x")
 _USTAR_MAX_SIZE = 8**11 - 1
 
 
 class TarWriter:
-    """Writes tar members to a file descriptor; `close` writes the end of the archive."""
+    """Writes tar members to a file descriptor; `close` writes the end of the archive.
+
+    Every byte goes through one buffer: a file is read straight into it, hashed there and
+    written from there, so no byte of a file is copied in Python (a third of the bytes of
+    a backup of many small files was, before)."""
 
     def __init__(self, descriptor: int) -> None:
         self.descriptor = descriptor
-        self.buffer = bytearray()
-        self.chunk = bytearray(_CHUNK)
+        self.out = bytearray(_BUFFER)
+        self.view = memoryview(self.out)
+        self.fill = 0
         self.written = 0
 
     def add(self, path: str | Path, name: str) -> ManifestEntry | None:
@@ -68,28 +72,27 @@ class TarWriter:
     def close(self) -> None:
         """Write the two zero blocks that end an archive, padded to a whole record."""
         end = 2 * BLOCK
-        total = self.written + len(self.buffer) + end
-        self.buffer += bytes(end + (-total) % RECORD)
+        total = self.written + self.fill + end
+        self._put(bytes(end + (-total) % RECORD))
         self._flush()
 
     def _copy(self, descriptor: int, size: int, name: str) -> str:
+        """Read the file into the buffer, hash it there, and pad it to a whole block."""
         digest = hashlib.sha256()
-        view = memoryview(self.chunk)
         left = size
         while left > 0:
-            count = os.readv(descriptor, [view[: min(left, _CHUNK)]])
+            if self.fill == _BUFFER:
+                self._flush()
+            part = self.view[self.fill : self.fill + min(left, _BUFFER - self.fill)]
+            count = os.readv(descriptor, [part])
             if count == 0:
                 raise OSError(f"{name} shrank while it was read")
-            part = view[:count]
-            digest.update(part)
-            if len(self.buffer) + count > _FLUSH:
-                self._flush()
-            if count >= _FLUSH:
-                self._write(part)
-            else:
-                self.buffer += part
+            digest.update(part[:count])
+            self.fill += count
             left -= count
-        self.buffer += bytes(-size % BLOCK)
+        pad = -size % BLOCK
+        if pad:
+            self._put(bytes(pad))
         return digest.hexdigest()
 
     def _header(
@@ -102,16 +105,23 @@ class TarWriter:
             or not (name + link).isascii()
             or size > _USTAR_MAX_SIZE
         ):
-            self.buffer += _pax_header(name, info, kind, size, link)
+            self._put(_pax_header(name, info, kind, size, link))
         else:
-            self.buffer += _ustar(encoded, info, kind, size, target)
-        if len(self.buffer) > _FLUSH:
+            self._put(_ustar(encoded, info, kind, size, target))
+
+    def _put(self, data: bytes) -> None:
+        if self.fill + len(data) > _BUFFER:
             self._flush()
+        if len(data) > _BUFFER:
+            self._write(memoryview(data))
+            return
+        self.out[self.fill : self.fill + len(data)] = data
+        self.fill += len(data)
 
     def _flush(self) -> None:
-        if self.buffer:
-            self._write(memoryview(self.buffer))
-            self.buffer = bytearray()
+        if self.fill:
+            self._write(self.view[: self.fill])
+            self.fill = 0
 
     def _write(self, data: memoryview) -> None:
         while data:

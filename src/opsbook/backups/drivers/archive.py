@@ -3,7 +3,8 @@ archiving.
 
 `tar_stream.TarWriter` writes the archive into `zstd`'s standard input and hashes every
 file's bytes as it writes them, so the manifest's SHA-256 is of the very bytes archived,
-each file read once. The
+each file read once. zstd writes the archive file itself, and `growing_hash` hashes it
+as it grows (the archive's recorded SHA-256, with no second read after zstd ends). The
 archive is written under a `.partial` name, fsynced, then renamed: a file with the final
 name is always whole. zstd adds its own checksum of the content, which a restore checks.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from opsbook.backups.drivers.base import DriverFailed, Restored, Stored, Written
 from opsbook.backups.durable import fsync_directory
-from opsbook.backups.hashed_pipe import HashedCopy
+from opsbook.backups.growing_hash import GrowingFileHash
 from opsbook.backups.manifest import ManifestEntry, file_sha256
 from opsbook.backups.settings import BackupSpec
 from opsbook.backups.tar_stream import TarWriter
@@ -46,17 +47,21 @@ class ArchiveDriver:
         # Made owner-only before a byte is in it: a backup holds the data.
         target = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            zstd = subprocess.Popen(
-                ["zstd", f"-{spec.level}", "-T0", "-q", "-c"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            hashed = GrowingFileHash(partial)
         except BaseException:
             os.close(target)
             raise
-        assert zstd.stdout is not None
-        copy = HashedCopy(zstd.stdout.fileno(), target)
+        try:
+            # zstd writes the archive itself: it never waits on Python to take its output.
+            zstd = subprocess.Popen(
+                ["zstd", f"-{spec.level}", "-T0", "-q", "-c"],
+                stdin=subprocess.PIPE,
+                stdout=target,
+                stderr=subprocess.PIPE,
+            )
+        except BaseException:
+            _close(hashed, target)
+            raise
         assert zstd.stdin is not None
         _widen(zstd.stdin.fileno())
         manifest: list[ManifestEntry] = []
@@ -74,20 +79,20 @@ class ArchiveDriver:
         except BaseException:
             zstd.kill()
             zstd.wait()
-            _close(copy, target)
+            _close(hashed, target)
             partial.unlink(missing_ok=True)
             raise
         said = zstd.stderr.read().decode(errors="replace") if zstd.stderr else ""
         code = zstd.wait()
         try:
-            digest = copy.finish()
+            digest = hashed.finish()  # zstd has ended: all it wrote is in the file
             os.fsync(target)
         finally:
-            _close(copy, target)
+            _close(hashed, target)
         if code != 0:
             partial.unlink(missing_ok=True)
             raise DriverFailed(f"zstd failed: {said.strip() or code}")
-        size = copy.size
+        size = hashed.size
         os.replace(partial, final)
         fsync_directory(folder)
         return Written(location=final.name, sha256=digest, size=size, manifest=tuple(manifest))
@@ -205,8 +210,8 @@ def _extract(archive: Path, scratch: Path, listing: Path) -> list[str]:
     return problems
 
 
-def _close(copy: HashedCopy, target: int) -> None:
-    copy.thread.join()
+def _close(hashed: GrowingFileHash, target: int) -> None:
+    hashed.stop()
     os.close(target)
 
 
