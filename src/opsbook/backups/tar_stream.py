@@ -1,10 +1,10 @@
-"""A tar archive written straight to a file descriptor, each file hashed on its way in.
+"""A tar archive written to a sink (the compressor), each file hashed on its way in.
 
 Python's tarfile spends most of a backup of many small files building headers and copying
 through its stream buffer (bench/backups.py); this writer builds a POSIX ustar header with
 one `struct.pack`, falls back to tarfile's own PAX header only where ustar cannot say it
 (a long or non-ASCII name, a file of 8 GiB or more), and writes the data in large blocks,
-so the compressor at the other end of the pipe is what sets the pace. What it writes is an
+so the compressor it writes to is what sets the pace. What it writes is an
 ordinary tar: GNU tar and Python's tarfile read it.
 """
 
@@ -16,25 +16,32 @@ import stat
 import struct
 import tarfile
 from pathlib import Path
+from typing import Protocol
 
 from opsbook.backups.manifest import ManifestEntry
 
 BLOCK = 512
 RECORD = 20 * BLOCK
-_BUFFER = 1 << 20  # as large as the pipe to zstd: one write fills it while the next is read
+_BUFFER = 1 << 20  # what zstd is given at a time
 _HEADER = struct.Struct("100s8s8s8s12s12s8sc100s6s2s32s32s8s8s155s12x")
 _USTAR_MAX_SIZE = 8**11 - 1
 
 
+class Sink(Protocol):
+    """Where the tar bytes go: it takes all of `data` (a view of a buffer reused after)."""
+
+    def write(self, data: memoryview, /) -> object: ...
+
+
 class TarWriter:
-    """Writes tar members to a file descriptor; `close` writes the end of the archive.
+    """Writes tar members to a sink; `close` writes the end of the archive.
 
     Every byte goes through one buffer: a file is read straight into it, hashed there and
     written from there, so no byte of a file is copied in Python (a third of the bytes of
     a backup of many small files was, before)."""
 
-    def __init__(self, descriptor: int) -> None:
-        self.descriptor = descriptor
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
         self.out = bytearray(_BUFFER)
         self.view = memoryview(self.out)
         self.fill = 0
@@ -124,10 +131,8 @@ class TarWriter:
             self.fill = 0
 
     def _write(self, data: memoryview) -> None:
-        while data:
-            count = os.write(self.descriptor, data)
-            data = data[count:]
-            self.written += count
+        self.sink.write(data)
+        self.written += len(data)
 
 
 def _ustar(name: bytes, info: os.stat_result, kind: bytes, size: int, link: bytes) -> bytes:
