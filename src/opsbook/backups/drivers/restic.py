@@ -14,17 +14,19 @@ one per line among status lines that are not all JSON objects of one kind.
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import subprocess
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from opsbook.backups.drivers.archive import walk
 from opsbook.backups.drivers.base import DriverFailed, Restored, Stored, Written
 from opsbook.backups.manifest import ManifestEntry, file_sha256
-from opsbook.backups.settings import BackupSpec
+from opsbook.backups.settings import BackupSpec, Retention
 
 _INCLUDES_PER_CALL = 400  # restic 0.14's restore takes no file of includes
 _SAID = 2000
@@ -39,7 +41,8 @@ class ResticDriver:
         if not (spec.repository / "config").exists():
             spec.repository.parent.mkdir(parents=True, exist_ok=True)
             _restic(spec, env, "init")
-        argv = [*_base(spec), "backup", "--json", "--tag", f"opsbook:{spec.name}", *spec.paths]
+        argv = [*_base(spec), "backup", "--json", "--tag", _tag(spec), "--time", _local(stamp)]
+        argv += spec.paths
         process = subprocess.Popen(
             argv,
             cwd=spec.base,
@@ -103,6 +106,67 @@ class ResticDriver:
         ids = [b.location for b in backups if b.location]
         if ids:
             _restic(spec, _env(spec), "forget", "--prune", *ids)
+
+    def forget(self, spec: BackupSpec) -> list[str]:
+        """Forget the set's snapshots its keep-* policy does not keep, by restic's own rules,
+        prune their data; return the ids of the snapshots restic removed."""
+        policy = keep_options(spec.keep)
+        if not policy:
+            return []  # restic forgets nothing without a policy; neither does opsbook
+        said = _restic(
+            spec, _env(spec), "forget", "--json", "--prune", "--tag", _tag(spec), *policy
+        )
+        return removed_snapshots(said)
+
+
+def keep_options(keep: Retention) -> list[str]:
+    """Return restic's keep-* options for a retention policy.
+
+    restic's --keep-within counts back from the newest snapshot, in whole hours here
+    (rounded up: it keeps at least what was asked)."""
+    options = []
+    for flag, count in (
+        ("--keep-last", keep.last),
+        ("--keep-daily", keep.daily),
+        ("--keep-weekly", keep.weekly),
+        ("--keep-monthly", keep.monthly),
+    ):
+        if count is not None:
+            options += [flag, str(count)]
+    if keep.within_seconds is not None:
+        options += ["--keep-within", f"{max(1, math.ceil(keep.within_seconds / 3600))}h"]
+    return options
+
+
+def removed_snapshots(output: str) -> list[str]:
+    """Return the full ids of the snapshots `forget --json` says it removed.
+
+    0.14 prints one JSON list of groups, each with `keep` and `remove` (null when empty)."""
+    for line in output.splitlines():
+        try:
+            groups = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(groups, list):
+            return [
+                str(snapshot["id"])
+                for group in groups
+                if isinstance(group, dict)
+                for snapshot in group.get("remove") or []
+                if isinstance(snapshot, dict) and snapshot.get("id")
+            ]
+    raise DriverFailed(f"restic forget printed no list of what it removed: {_tail(output)}")
+
+
+def _tag(spec: BackupSpec) -> str:
+    return f"opsbook:{spec.name}"
+
+
+def _local(stamp: str) -> str:
+    """Return the backup's UTC stamp as restic's --time takes it (local time): the snapshot's
+    time is the one opsbook records, and what restic's daily/weekly/monthly rules count."""
+    moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _base(spec: BackupSpec) -> list[str]:
