@@ -1,7 +1,8 @@
 """The restic driver: Debian's restic (0.14) makes, checks, restores and forgets snapshots.
 
 restic hashes content chunks, not files, so opsbook keeps its own manifest: it hashes each
-file while restic backs up (the same bytes, from the page cache). A file whose size or
+file while restic backs up (the same bytes, from the page cache), on a niced thread that
+takes only the CPU restic leaves. A file whose size or
 modification time moved between opsbook's hash and restic's end changed during the backup:
 which bytes restic kept is unknown, so it is left out of the manifest, with a note.
 
@@ -13,11 +14,13 @@ one per line among status lines that are not all JSON objects of one kind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import stat
 import subprocess
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +33,7 @@ from opsbook.backups.settings import BackupSpec, Retention
 
 _INCLUDES_PER_CALL = 400  # restic 0.14's restore takes no file of includes
 _SAID = 2000
+_NICE = 10
 
 
 class ResticDriver:
@@ -51,13 +55,14 @@ class ResticDriver:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        hashing = _Hashing(spec)  # meanwhile, at a lower priority: restic sets the pace
         try:
-            hashed = _hash_files(spec)  # meanwhile: the files are read once, into the cache
             out, err = process.communicate()
         except BaseException:
             process.kill()
             process.wait()
             raise
+        hashed = hashing.result()
         if process.returncode != 0:
             raise DriverFailed(f"restic backup exited {process.returncode}: {_tail(err)}")
         summary = _summary(out.decode(errors="replace"))
@@ -230,6 +235,33 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_size, info.st_mtime_ns
+
+
+class _Hashing:
+    """`_hash_files` on a thread of its own, niced (Linux: a thread's own priority), so the
+    hashing takes only what CPU restic leaves and does not slow the backup it runs beside."""
+
+    def __init__(self, spec: BackupSpec) -> None:
+        self.spec = spec
+        self.hashed: dict[str, tuple[ManifestEntry, tuple[int, int]]] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="restic-manifest", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICE)
+        try:
+            self.hashed = _hash_files(self.spec)
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc
+
+    def result(self) -> dict[str, tuple[ManifestEntry, tuple[int, int]]]:
+        """Wait for the hashing; return its entries (or raise what it raised)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.hashed
 
 
 def _hash_files(spec: BackupSpec) -> dict[str, tuple[ManifestEntry, tuple[int, int]]]:
