@@ -3,23 +3,27 @@
 Compression runs in this process, in libzstd's worker threads (the `zstandard` package),
 beside the thread that reads and hashes the files: no pipe to a `zstd` program, whose two
 copies of every byte (into the pipe and out of it) and re-read of its output to hash it
-cost more CPU than the two SHA-256s on a 2-core machine (bench/backups.py). Each compressed
-piece is hashed as it is written, so the archive's SHA-256 is known when the frame ends.
-Every 64 MiB written, a thread asks the kernel to write the file to disk (fdatasync), so the
-disk works while zstd does and the final fsync, which the backup waits for, has little left
-(it was ~0.5 s for a 730 MiB archive here).
+cost more CPU than the two SHA-256s on a 2-core machine (bench/backups.py). A writer thread
+takes each compressed piece, hashes it and writes it, so the archive's SHA-256 is known when
+the frame ends and the thread reading the files does neither. Every 64 MiB written, it asks
+the kernel to write the file to disk (fdatasync), so the disk works while zstd does and the
+final fsync, which the backup waits for, has little left (it was ~0.5 s for a 730 MiB
+archive here).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
+import queue
 import threading
 
 import zstandard
 
+from opsbook.backups.drivers.base import DriverFailed
+
 _WRITEBACK_EVERY = 64 << 20
+_QUEUED = 16  # compressed pieces waiting for the writer, at most (zstd's are ≤ a few MiB)
 
 
 class ArchiveFile:
@@ -32,58 +36,58 @@ class ArchiveFile:
         self.stream = compressor.compressobj()
         self.digest = hashlib.sha256()
         self.size = 0
-        self.unsynced = 0
-        self.writeback = _Writeback(descriptor)
+        self.error: OSError | None = None
+        self.pieces: queue.Queue[bytes | None] = queue.Queue(_QUEUED)
+        self.thread = threading.Thread(target=self._write, name="archive-writer", daemon=True)
+        self.thread.start()
 
     def write(self, data: memoryview, /) -> None:
-        """Compress these bytes; write and hash whatever compressed bytes zstd hands back."""
-        self._out(self.stream.compress(data))
+        """Compress these bytes; hand whatever compressed bytes zstd gives back to the writer.
+
+        Raises DriverFailed if writing the archive failed."""
+        if self.error is not None:
+            raise DriverFailed(f"cannot write the archive: {self.error.strerror or self.error}")
+        piece = self.stream.compress(data)
+        if piece:
+            self.pieces.put(piece)
 
     def finish(self) -> str:
         """End the frame, write it, fsync the file; return the archive's SHA-256."""
-        self._out(self.stream.flush())
-        self.writeback.stop()
+        self.pieces.put(self.stream.flush())
+        self._stop()
+        if self.error is not None:
+            raise DriverFailed(f"cannot write the archive: {self.error.strerror or self.error}")
         os.fsync(self.descriptor)
         return self.digest.hexdigest()
 
     def abandon(self) -> None:
-        """Stop the writeback thread: the archive will not be finished."""
-        self.writeback.stop()
+        """Stop the writer: the archive will not be finished."""
+        self.error = self.error or OSError("abandoned")
+        while True:  # make room for the end mark, if the writer is stuck or gone
+            try:
+                self.pieces.get_nowait()
+            except queue.Empty:
+                break
+        self._stop()
 
-    def _out(self, data: bytes) -> None:
-        if not data:
-            return
-        self.digest.update(data)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.descriptor, view) :]
-        self.size += len(data)
-        self.unsynced += len(data)
-        if self.unsynced >= _WRITEBACK_EVERY:
-            self.writeback.due.set()
-            self.unsynced = 0
-
-
-class _Writeback:
-    """A thread that fdatasyncs the file each time it is asked, until stopped."""
-
-    def __init__(self, descriptor: int) -> None:
-        self.descriptor = descriptor
-        self.due = threading.Event()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._run, name="archive-writeback", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self.due.wait()
-            self.due.clear()
-            if self.stopping:
-                return
-            with contextlib.suppress(OSError):  # the final fsync reports what went wrong
-                os.fdatasync(self.descriptor)
-
-    def stop(self) -> None:
-        self.stopping = True
-        self.due.set()
+    def _stop(self) -> None:
+        self.pieces.put(None)
         self.thread.join()
+
+    def _write(self) -> None:
+        unsynced = 0
+        while (piece := self.pieces.get()) is not None:
+            if self.error is not None:
+                continue  # drain until the end mark
+            try:
+                self.digest.update(piece)
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(self.descriptor, view) :]
+                self.size += len(piece)
+                unsynced += len(piece)
+                if unsynced >= _WRITEBACK_EVERY:
+                    os.fdatasync(self.descriptor)
+                    unsynced = 0
+            except OSError as exc:
+                self.error = exc
