@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--keep", type=Path, help="build the data here and keep it")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
 
     from opsbook.backups.drivers.archive import ArchiveDriver
     from opsbook.backups.drivers.base import Stored
@@ -247,7 +248,7 @@ def main() -> None:
     )
     results["restore"] = {"drill restore (zstd -d, tar, whole archive)": restore_times}
 
-    text = report(files, size, archive_size, results, args)
+    text = report(files, size, archive_size, results, args, load_at_start)
     print(text)
     if args.write:
         replace_section(START, END, text)
@@ -261,6 +262,7 @@ def report(
     archive_size: int,
     results: dict[str, dict[str, list[float]]],
     args: argparse.Namespace,
+    load_at_start: float,
 ) -> str:
     med = {k: {n: statistics.median(v) for n, v in r.items()} for k, r in results.items()}
     best = {k: {n: min(v) for n, v in r.items()} for k, r in results.items()}
@@ -295,7 +297,8 @@ def report(
         "30% small files of both), read from the page cache; the archive is "
         f"{archive_size / MIB:,.0f} MiB.",
         "Each pair runs alternately in one run; median of the runs, then every run. Load average",
-        f"at the end: {os.getloadavg()[0]:.1f} (the machine is shared).",
+        f"(1 min) at the start: {load_at_start:.1f}, at the end: {os.getloadavg()[0]:.1f} "
+        "(the machine is shared).",
         "",
         "| side | median | best | throughput (median) | runs |",
         "|---|---|---|---|---|",
