@@ -66,7 +66,7 @@ def generate_key(path: Path) -> str:
     return f"{kind} {key}"
 
 
-def _config(directory: Path, port: int) -> Path:
+def _config(directory: Path, port: int, setenv: str) -> Path:
     config = directory / "sshd_config"
     config.write_text(
         "\n".join(
@@ -88,7 +88,8 @@ def _config(directory: Path, port: int) -> Path:
                 "LogLevel VERBOSE",
                 # bash sources ~/.bashrc for commands run by sshd unless it is a nested
                 # shell; a developer's .bashrc (pyenv init...) would add ~0.6 s per session.
-                "SetEnv SHLVL=1",
+                # (A test of start-up files sets HOME instead, to a home of its own.)
+                f"SetEnv {setenv}",
                 "",
             ]
         )
@@ -109,12 +110,12 @@ def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None
     raise RuntimeError(f"sshd did not listen on port {port} within 10 s: {log.read_text()}")
 
 
-def _start(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _start(directory: Path, setenv: str) -> tuple[subprocess.Popen[bytes], int]:
     """Start sshd on a free port; retry if another process took the port meanwhile."""
     problem: Exception | None = None
     for _ in range(5):
         port = _free_port()
-        config = _config(directory, port)
+        config = _config(directory, port, setenv)
         log = directory / "sshd.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -134,14 +135,19 @@ def _start(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError(f"could not start sshd: {problem}")
 
 
-def start_server(directory: Path) -> tuple[subprocess.Popen[bytes], SshServer]:
-    """Start sshd with fresh keys kept in directory; return its process and how to reach it."""
+def start_server(
+    directory: Path, setenv: str = "SHLVL=1"
+) -> tuple[subprocess.Popen[bytes], SshServer]:
+    """Start sshd with fresh keys kept in directory; return its process and how to reach it.
+
+    `setenv`: the environment sshd gives every session (`SetEnv`), as NAME=VALUE words.
+    """
     if os.getuid() == 0 and not PRIVSEP_DIR.is_dir():
         PRIVSEP_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
     host_key_line = generate_key(directory / "host_ed25519")
     client_key = directory / "client_ed25519"
     (directory / "authorized_keys").write_text(generate_key(client_key) + "\n")
-    proc, port = _start(directory)
+    proc, port = _start(directory, setenv)
     server = SshServer(
         address="127.0.0.1",
         port=port,

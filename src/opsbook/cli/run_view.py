@@ -13,8 +13,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from opsbook.cli.fleet_view import FleetCounts, failure_lines, is_fleet, live_line
 from opsbook.cli.lines import Lines, Piece
 from opsbook.cli.output import visible
+from opsbook.procedures.attempt_groups import host_list
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -61,12 +63,18 @@ class _Current:
         self.spinner = Spinner("dots")
         self.text = ""
         self.started = time.monotonic()
+        # The counts of a step on many hosts: it shows as one line with a progress bar.
+        self.fleet: FleetCounts | None = None
 
     def __rich__(self) -> RenderableType:
         # lazy: keeps rich off the start-up of a plain `opsbook run`
         from rich.text import Text
 
-        self.spinner.text = Text(f"{self.text}  {time.monotonic() - self.started:.1f}s")
+        elapsed = time.monotonic() - self.started
+        if self.fleet is not None:
+            self.spinner.text = live_line(self.fleet, self.text, elapsed)
+            return self.spinner
+        self.spinner.text = Text(f"{self.text}  {elapsed:.1f}s")
         return self.spinner
 
 
@@ -79,6 +87,7 @@ class StepView:
         self.phase = ""
         self.started = time.monotonic()
         self.running: PlanItem | None = None
+        self.counts = FleetCounts(0)
         self.current: _Current | None = None
         self.live: Live | None = None
         if lines.is_terminal:
@@ -100,21 +109,40 @@ class StepView:
             self.print((self.phase.capitalize(), "bold"), (source, ""))
         self.running = item
         self.started = time.monotonic()
+        self.counts = FleetCounts(len(item.hosts))
+        fleet = is_fleet(item)
         if self.live is not None and self.current is not None:
             # One line only: a wrapped spinner line is erased wrongly when the next one starts.
             room = max(self.lines.console.width - 16, 20)
             text = visible(f"{item.label} {item.step.text}")  # a Text: Rich does not escape it
             self.current.text = text if len(text) <= room else text[: room - 1] + "…"
             self.current.started = self.started
+            self.current.fleet = self.counts if fleet else None
             self.live.start()
         elif not item.local or item.step.attrs.timeout or item.needs_person:
             # Off a terminal only the slow kinds say they started; the rest print one line.
             where: list[Piece] = []
-            if not item.local:
+            if fleet:
+                hosts = f"on {len(item.hosts)} hosts: {host_list(item.hosts)}"
+                where = [(" ", ""), (hosts, "dim")]
+            elif not item.local:
                 where = [(" ", ""), (f"on {', '.join(item.hosts) or 'no host'}", "dim")]
             self.print(("  ", ""), ("…", "dim"), (f" {item.label} {item.step.text}", ""), *where)
 
+    def host_finished(self, item: PlanItem, host: str, result: CommandResult, ok: bool) -> None:
+        self.counts.ended_on(host, ok)
+
     def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        self.counts.retried(list(failed))
+        if is_fleet(item):
+            delay = item.step.attrs.delay
+            hosts = f"{len(failed)} hosts ({host_list(list(failed))})"
+            self.print(
+                ("    ", ""),
+                ("↻", "yellow"),
+                (f" attempt {attempt} failed on {hosts}; retrying in {delay:g}s", ""),
+            )
+            return
         why = "; ".join(
             f"{h}: {_why(r)}" if len(failed) > 1 else _why(r) for h, r in failed.items()
         )
@@ -132,7 +160,15 @@ class StepView:
             self.live.stop()
         self.running = None
         took = _duration(results)
-        bad = {h: r for h, r in results.items() if not (r.exit_code == 0 and r.error is None)}
+        ended = self.counts.ended
+        bad = {
+            h: r
+            for h, r in results.items()
+            if not ended.get(h, r.exit_code == 0 and r.error is None)
+        }
+        if is_fleet(item):
+            self._fleet_finished(item, outcome, results, note)
+            return
         detail = note
         if str(outcome) in ("failed", "failed-ignored") and bad:
             detail = "; ".join(
@@ -149,11 +185,35 @@ class StepView:
             if part:
                 line += [("  ", ""), (part, "dim")]
         self.print(*line)
-        if str(outcome) in ("failed", "failed-ignored"):
+        # A step may pass with failed hosts (max_fail=): their output shows all the same.
+        if bad:
             for host, result in bad.items():
                 prefix = "" if item.local else f"{host}: "
                 for text in tail(result):
                     self.print(("      ", ""), (f"│ {prefix}{text}", "dim"))
+
+    def _fleet_finished(
+        self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
+    ) -> None:
+        counts = self.counts
+        said = f"{counts.total} hosts: {counts.ok} ok, {counts.failed} failed"
+        if len(counts.ended) < counts.total:
+            said += f", {counts.total - len(counts.ended)} not run"
+        # The step's own time: its hosts ran side by side, in batches.
+        took = f"{time.monotonic() - self.started:.2f}s"
+        self.print(
+            ("  ", ""),
+            MARKS.get(str(outcome), ("?", "")),
+            (f" {item.label} {item.step.text}", ""),
+            ("  ", ""),
+            (f"({said})", "dim"),
+            ("  ", ""),
+            (took, "dim"),
+        )
+        if note:
+            self.print(("      ", ""), (note, "dim"))
+        for pieces in failure_lines(item.hosts, results, counts):
+            self.print(*pieces)
 
     @contextmanager
     def asking(self) -> Iterator[None]:

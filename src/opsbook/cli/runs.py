@@ -14,7 +14,10 @@ from opsbook.cli.options import json_option, runbook_option, since_option, since
 from opsbook.cli.output import EXIT_BAD_INPUT, console, fail, print_json, when
 
 if TYPE_CHECKING:
-    from opsbook.procedures.views import RunDetailView, RunView
+    from rich.console import Console
+
+    from opsbook.procedures.attempt_groups import Try
+    from opsbook.procedures.views import AttemptView, RunDetailView, RunView
     from opsbook.store.database import Database
 
 RUNBOOK_OPT = runbook_option("Runbook whose state holds the runs.")
@@ -29,6 +32,15 @@ STATUS_STYLE = {
     "waiting": "yellow",
     "interrupted": "magenta",
 }
+_ATTEMPT_STYLE = {
+    "passed": "green",
+    "confirmed": "green",
+    "running": "cyan",
+    "not-run": "yellow",
+    "skipped": "yellow",
+}
+# Attempts whose output is not shown in full: nothing went wrong in them.
+_QUIET = ("passed", "confirmed", "skipped", "running", "not-run")
 
 
 def register(app: typer.Typer) -> None:
@@ -153,7 +165,7 @@ def show(
     # lazy: off the start-up of a plain `opsbook run`: rich, ...
     from rich.markup import escape
 
-    from opsbook.procedures.engine import Phase
+    from opsbook.procedures.attempt_groups import tries
 
     out = console()
     style = STATUS_STYLE.get(data.status, "")
@@ -172,28 +184,74 @@ def show(
             "  params: " + escape(", ".join(f"{k}={v}" for k, v in data.params.items())),
             markup=True,
         )
-    for attempt in data.attempts:
-        astyle = {"passed": "green", "confirmed": "green", "running": "cyan"}.get(
-            attempt.status, "red"
-        )
-        retry = f" (attempt {attempt.attempt})" if attempt.attempt > 1 else ""
-        took = f" {attempt.duration:.2f}s" if attempt.duration is not None else ""
-        code = f" exit {attempt.exit_code}" if attempt.exit_code not in (None, 0) else ""
-        what = f"{Phase(attempt.phase).singular} {attempt.number}"
-        out.print(
-            f"  [{astyle}]{attempt.status:>11}[/] {what} "
-            f"{escape(attempt.text)} [dim]@{escape(attempt.host)}{retry}{code}{took}[/]",
-            markup=True,
-        )
-        if attempt.status not in ("passed", "confirmed", "skipped", "running"):
-            text = "\n".join(
-                t for t in (attempt.stdout, attempt.stderr, attempt.error or "") if t.strip()
-            )
-            for line in text.splitlines()[-12:]:
-                out.print(f"              [dim]│ {escape(line)}[/]", markup=True)
+    for tried in tries(data.attempts):
+        if tried.fanned:
+            _print_fanned(out, tried, data.steps.get(tried.first.step, tried.status))
+        else:
+            _print_attempt(out, tried.first)
     for c in data.confirmations:
         who = f" by {c.by}" if c.by else ""
         out.print(
             f"  confirmation {c.step}: {c.decision}{escape(who)}{' via ' + c.via if c.via else ''}",
             markup=True,
         )
+
+
+def _print_attempt(out: Console, attempt: AttemptView) -> None:
+    # lazy: off the start-up of a plain `opsbook run`: rich, ...
+    from rich.markup import escape
+
+    from opsbook.procedures.engine import Phase
+
+    astyle = _ATTEMPT_STYLE.get(attempt.status, "red")
+    retry = f" (attempt {attempt.attempt})" if attempt.attempt > 1 else ""
+    took = f" {attempt.duration:.2f}s" if attempt.duration is not None else ""
+    code = f" exit {attempt.exit_code}" if attempt.exit_code not in (None, 0) else ""
+    what = f"{Phase(attempt.phase).singular} {attempt.number}"
+    out.print(
+        f"  [{astyle}]{attempt.status:>11}[/] {what} "
+        f"{escape(attempt.text)} [dim]@{escape(attempt.host)}{retry}{code}{took}[/]",
+        markup=True,
+    )
+    if attempt.status not in _QUIET:
+        _print_output(out, attempt, 12, 14)
+
+
+def _print_fanned(out: Console, tried: Try[AttemptView], outcome: str) -> None:
+    """Print one try of a step on many hosts (and the step's outcome), hosts grouped by output."""
+    # lazy: off the start-up of a plain `opsbook run`: rich, ...
+    from rich.markup import escape
+
+    from opsbook.procedures.engine import Phase
+    from opsbook.procedures.host_ranges import folded
+
+    first = tried.first
+    what = f"{Phase(first.phase).singular} {first.number}"
+    retry = f", attempt {first.attempt}" if first.attempt > 1 else ""
+    # The step's outcome, not its hosts': a step may pass with failed hosts (max_fail=).
+    worst = outcome
+    out.print(
+        f"  [{_ATTEMPT_STYLE.get(worst, 'red')}]{worst:>11}[/] {what} {escape(first.text)} "
+        f"[dim]@{tried.hosts} hosts{retry}: {tried.counts()}[/]",
+        markup=True,
+    )
+    for group in tried.groups:
+        sample = group.sample
+        code = f" exit {sample.exit_code}" if sample.exit_code not in (None, 0) else ""
+        gstyle = _ATTEMPT_STYLE.get(group.status, "red")
+        out.print(
+            f"  {'':>11}   [{gstyle}]{group.status:>8}[/] {len(group.hosts):>4} "
+            f"{'host ' if len(group.hosts) == 1 else 'hosts'}  "
+            f"{escape(folded(group.hosts))}[dim]{code}[/]",
+            markup=True,
+        )
+        _print_output(out, sample, 12 if group.status not in _QUIET else 4, 18)
+
+
+def _print_output(out: Console, attempt: AttemptView, lines: int, indent: int) -> None:
+    # lazy: off the start-up of a plain `opsbook run`: rich, ...
+    from rich.markup import escape
+
+    text = "\n".join(t for t in (attempt.stdout, attempt.stderr, attempt.error or "") if t.strip())
+    for line in text.splitlines()[-lines:]:
+        out.print(f"{'':{indent}}[dim]│ {escape(line)}[/]", markup=True)

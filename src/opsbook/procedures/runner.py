@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from opsbook.procedures.confirm import Confirmation, Confirmer, Decision
-from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide, passed
+from opsbook.procedures.engine import Finish, Outcome, Plan, PlanItem, RunItem, decide
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
+from opsbook.procedures.host_round import NOT_RUN, HostRound, outcome_of
+from opsbook.procedures.rollout import Rollout, rollout_of, tally, within
 from opsbook.procedures.secrets import Masker
 from opsbook.runbook.record import Record
 from opsbook.runbook.shell_words import logical_lines
@@ -53,6 +55,10 @@ class Reporter(Protocol):
         self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]
     ) -> None: ...
 
+    def host_finished(self, item: PlanItem, host: str, result: CommandResult, ok: bool) -> None:
+        """Tell of one host's attempt as it ends (`ok`: it passed the step's `expect`)."""
+        ...
+
     def step_finished(
         self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
     ) -> None: ...
@@ -67,6 +73,9 @@ class QuietReporter:
         return None
 
     def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
+        return None
+
+    def host_finished(self, item: PlanItem, host: str, result: CommandResult, ok: bool) -> None:
         return None
 
     def step_finished(
@@ -108,15 +117,6 @@ class Waiting(Record):
     """The run stopped at a step that waits for a person."""
 
     item: PlanItem
-
-
-def attempt_status(ok: bool, result: CommandResult) -> str:
-    """Name an attempt's end for the record: passed, failed, timed-out or error."""
-    if ok:
-        return "passed"
-    if result.timed_out:
-        return "timed-out"
-    return "error" if result.error else "failed"
 
 
 @dataclass
@@ -208,46 +208,81 @@ class Runner:
             secrets=self.masker.values,
         )
         done = self.passed_hosts.get(item.key, set())
-        pending = [h for h in item.hosts if h not in done]
+        rollout = rollout_of(item.hosts, attrs)
         results: dict[str, CommandResult] = {}
-        before = self.attempts_before.get(item.key, 0)
-        for attempt in range(1, attrs.retries + 2):
-            ids = {host: self.log.attempt_started(item, host, before + attempt) for host in pending}
-            got = await self._on_hosts(item, pending, spec)
-            failed: dict[str, CommandResult] = {}
-            for host in pending:
-                result = self._masked(got.get(host) or CommandResult(None, error="no result"))
-                ok = (
-                    result.error is None
-                    and not result.timed_out
-                    and passed(attrs.expect, result.exit_code, result.stdout)
-                )
-                decided = None
-                if len(pending) == 1 and (ok or attempt > attrs.retries):
-                    decided = (item, _outcome(ok, attrs.continue_on_error))
-                    self.recorded.add(item.key)
-                self.log.attempt_finished(ids[host], attempt_status(ok, result), result, decided)
-                results[host] = result
-                if not ok:
-                    failed[host] = result
-            pending = list(failed)
-            if not pending:
-                break
-            if attempt <= attrs.retries:
-                self.reporter.retrying(item, attempt, failed)
-                await self.sleep(attrs.delay)
-        outcome = _outcome(not pending, attrs.continue_on_error)
-        note = "continue_on_error: going on" if outcome is Outcome.IGNORED else ""
-        self.reporter.step_finished(item, outcome, results, note)
+        failed: set[str] = set()
+        not_run: list[str] = []
+        for batch in rollout.batches:
+            pending = [h for h in batch if h not in done]
+            if not within(len(failed), rollout.allowed):
+                # The batches after the first one over the allowance never start.
+                not_run += pending
+            elif pending:
+                failed |= await self._attempts(item, pending, spec, rollout, results)
+        self._not_run(item, not_run)
+        outcome = outcome_of(within(len(failed), rollout.allowed), attrs.continue_on_error)
+        notes = [tally(rollout, len(failed), len(not_run)) if len(item.hosts) > 1 else ""]
+        if outcome is Outcome.IGNORED:
+            notes.append("continue_on_error: going on")
+        self.reporter.step_finished(item, outcome, results, "; ".join(n for n in notes if n))
         return outcome
 
+    async def _attempts(
+        self,
+        item: PlanItem,
+        hosts: list[str],
+        spec: CommandSpec,
+        rollout: Rollout,
+        results: dict[str, CommandResult],
+    ) -> set[str]:
+        """Run one batch of hosts, retrying the failed ones; return the hosts that failed."""
+        attrs = item.step.attrs
+        before = self.attempts_before.get(item.key, 0)
+        pending = hosts
+        for attempt in range(1, attrs.retries + 2):
+            ids = {host: self.log.attempt_started(item, host, before + attempt) for host in pending}
+            last = attempt > attrs.retries
+            round_ = HostRound(
+                self.log.attempt_finished,
+                self.reporter.host_finished,
+                self._masked,
+                self.recorded,
+                item,
+                rollout.allowed,
+                ids,
+                last,
+                results,
+            )
+            got = await self._on_hosts(item, pending, spec, round_.finished)
+            for host in list(ids):
+                # A host the fan-out gave no word of, as it ended, is recorded now.
+                round_.finished(host, got.get(host) or CommandResult(None, error="no result"))
+            pending = list(round_.failed)
+            if not pending:
+                break
+            if not last:
+                self.reporter.retrying(item, attempt, round_.failed)
+                await self.sleep(attrs.delay)
+        return set(pending)
+
+    def _not_run(self, item: PlanItem, hosts: list[str]) -> None:
+        number = self.attempts_before.get(item.key, 0) + 1
+        for host in hosts:
+            self.log.attempt_finished(self.log.attempt_started(item, host, number), NOT_RUN, None)
+
     async def _on_hosts(
-        self, item: PlanItem, hosts: list[str], spec: CommandSpec
+        self,
+        item: PlanItem,
+        hosts: list[str],
+        spec: CommandSpec,
+        on_result: Callable[[str, CommandResult], None],
     ) -> dict[str, CommandResult]:
         if item.local:
-            return {item.hosts[0]: await self.local.run(spec)}
+            result = await self.local.run(spec)
+            on_result(item.hosts[0], result)
+            return {item.hosts[0]: result}
         limit = item.step.attrs.parallel or DEFAULT_PARALLEL
-        return await self.remote.run(hosts, spec, limit)
+        return await self.remote.run(hosts, spec, limit, on_result)
 
     def _masked(self, result: CommandResult) -> CommandResult:
         mask = self.masker.mask
@@ -265,9 +300,3 @@ def fail_fast(command: str) -> str:
     if len(logical_lines(command)) < 2:
         return command
     return "set -e\n" + command
-
-
-def _outcome(ok: bool, continue_on_error: bool) -> Outcome:
-    if ok:
-        return Outcome.PASSED
-    return Outcome.IGNORED if continue_on_error else Outcome.FAILED

@@ -8,6 +8,7 @@ import shlex
 from typing import Any
 
 from opsbook.runbook.durations import format_duration, parse_duration
+from opsbook.runbook.host_share import parse_share
 from opsbook.runbook.model import Attrs
 from opsbook.runbook.problems import ValueProblem
 
@@ -23,6 +24,8 @@ KNOWN_KEYS = (
     "name",
     "continue_on_error",
     "parallel",
+    "max_fail",
+    "batch",
     "unattended",
 )
 _TRUE = {"true", "yes", "1", "on"}
@@ -87,6 +90,8 @@ def _typed(raw: dict[str, Any]) -> Attrs:
             values[key] = float(value) if isinstance(value, int | float) else parse_duration(text)
         elif key in ("retries", "approvals", "parallel"):
             values[key] = _integer(key, text)
+        elif key in ("max_fail", "batch"):
+            values[key] = str(parse_share(key, text))
         elif key in ("confirm", "continue_on_error", "unattended"):
             values[key] = _boolean(key, value)
         else:

@@ -8,6 +8,7 @@ from typing import Any
 from opsbook.runbook.alert_routes import alert_routes
 from opsbook.runbook.model import Host
 from opsbook.runbook.problems import ValueProblem
+from opsbook.runbook.ssh_settings import read_ssh_settings
 
 # Front matter `shell:` values: the run's local steps in one bash (the default), or a bash
 # for every step.
@@ -77,6 +78,7 @@ def read_front_matter(
             raise
     try:
         alert_routes(settings)
+        read_ssh_settings(settings)
     except ValueProblem as exc:
         raise ValueProblem(exc.message, exc.hint, line=first_line) from None
     return settings, hosts, groups

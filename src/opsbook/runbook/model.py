@@ -33,6 +33,10 @@ class Attrs(Record):
     name: str | None = None
     continue_on_error: bool = False
     parallel: int | None = None
+    # How many of the step's hosts may fail while it still passes: "3" or "10%" (host_share).
+    max_fail: str | None = None
+    # Run the step's hosts a batch at a time, in the runbook's order: "5" or "10%".
+    batch: str | None = None
     # The runbook means this step to run without a person although it changes things.
     unattended: bool = False
 

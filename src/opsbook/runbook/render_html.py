@@ -109,6 +109,10 @@ def attr_badges(step: Step) -> list[tuple[str, str]]:
         out.append(("continues on error", ""))
     if a.parallel:
         out.append((f"{a.parallel} at a time", ""))
+    if a.batch:
+        out.append((f"in batches of {a.batch}", ""))
+    if a.max_fail:
+        out.append((f"{a.max_fail} {'of hosts' if '%' in a.max_fail else 'hosts'} may fail", ""))
     if a.name:
         out.append((f"“{a.name}”", ""))
     out.extend((f"needs <{p}>", "param") for p in step.placeholders)

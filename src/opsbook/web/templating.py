@@ -17,6 +17,8 @@ from opsbook import __version__
 from opsbook.access.model import Principal
 from opsbook.access.roles import Role, allows
 from opsbook.moments import aware, exact, relative
+from opsbook.procedures.attempt_groups import tries
+from opsbook.procedures.host_ranges import folded
 from opsbook.runbook.redact import is_secret_parameter
 from opsbook.web.oncall_view import on_call_now
 from opsbook.web.state import app_state
@@ -40,6 +42,9 @@ TONES = {
     "interrupted": "warn",
     "aborted": "bad",
     "failed-ignored": "warn",
+    "not-run": "muted",
+    "timed-out": "bad",
+    "error": "bad",
 }
 
 # A metric's or an alert's severity by the line crossed: ok, warning, critical.
@@ -100,6 +105,9 @@ TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.globals["attr_text"] = _attr
 TEMPLATES.env.filters["duration"] = _duration
 TEMPLATES.env.filters["md"] = _markdown
+# A run's attempts as tries of a step, hosts grouped by identical output; hosts folded.
+TEMPLATES.env.filters["tries"] = tries
+TEMPLATES.env.filters["folded"] = folded
 TEMPLATES.env.filters["level_tone"] = lambda level: LEVEL_TONES.get(str(level), "muted")
 TEMPLATES.env.filters["tone"] = lambda status: TONES.get(str(status), "muted")
 TEMPLATES.env.globals["version"] = __version__

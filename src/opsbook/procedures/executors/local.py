@@ -61,10 +61,15 @@ class BoundedOutput:
                 self.dropped += extra
 
     @classmethod
-    def read(cls, stream: BinaryIO, limit: int, secrets: Iterable[str] = ()) -> BoundedOutput:
-        """Keep a file's head and tail the same way, reading only those two parts."""
+    def read(
+        cls, stream: BinaryIO, limit: int, secrets: Iterable[str] = (), size: int | None = None
+    ) -> BoundedOutput:
+        """Keep a file's head and tail the same way, reading only those two parts.
+
+        `size`: the stream's length, for a stream that is not a file (`OutputEnds`).
+        """
         kept = cls(limit, secrets)
-        size = os.fstat(stream.fileno()).st_size
+        size = os.fstat(stream.fileno()).st_size if size is None else size
         if kept.masker is not None and size > 4 * kept.half:
             return kept._read_masked(stream, size, kept.masker)
         if kept.masker is not None:  # small enough to mask whole, then cut as it streams

@@ -77,10 +77,10 @@ MAX_VARIABLES = 9999
 # A reply is a few short lines; more than this without one is not a reply.
 MAX_REPLY = 64 * 1024
 FIELDS = ("the command", "the cwd", "the variable count")
-_JOB = re.compile(rb"[0-9]{1,10}")
-_STATUS = re.compile(rb"=(?:[0-9]{1,3}|nodir|badrequest)")
+JOB_LINE = re.compile(rb"[0-9]{1,10}")
+STATUS_LINE = re.compile(rb"=(?:[0-9]{1,3}|nodir|badrequest)")
 # What may stand before a reply line's end: the start of a job's id or of a status.
-_PARTIAL = re.compile(rb"[0-9]{0,10}|=[0-9a-z]{0,10}")
+PARTIAL_LINE = re.compile(rb"[0-9]{0,10}|=[0-9a-z]{0,10}")
 
 
 class WireError(ValueError):
@@ -148,9 +148,9 @@ class ReplyReader:
         *lines, rest = self.buffer.split(b"\n")
         for index, line in enumerate(lines):
             last = index == len(lines) - 1 and not rest
-            if not (_JOB.fullmatch(line) or (_STATUS.fullmatch(line) and last)):
+            if not (JOB_LINE.fullmatch(line) or (STATUS_LINE.fullmatch(line) and last)):
                 raise MalformedReply(f"the session shell wrote {line[:80]!r}, not a reply")
-        if len(self.buffer) > MAX_REPLY or not _PARTIAL.fullmatch(rest):
+        if len(self.buffer) > MAX_REPLY or not PARTIAL_LINE.fullmatch(rest):
             raise MalformedReply(f"the session shell wrote {rest[:80]!r}, not a reply")
         if rest or not lines or not lines[-1].startswith(b"="):
             return None

@@ -1,10 +1,8 @@
 """Run a command on a host of the front matter over SSH (asyncssh).
 
-Trust: host keys are checked against known_hosts (the file given, else the one named by
-~/.ssh/config, else ~/.ssh/known_hosts). A host that is missing from it, or whose key has
-changed, is refused with a message saying which and what to do; nothing is accepted
-silently. ~/.ssh/config (User, Port, HostName, IdentityFile, ProxyJump...) and the SSH
-agent are honoured through asyncssh's own support.
+A shell per step: what runs a step where the host has no bash for a run-long session
+(`ssh_session.py`), or where the front matter asks for it (`ssh: {shell: per-step}`).
+Trust and connections are `ssh_connection.py`'s.
 
 Environment: values never appear in the command line. asyncssh's `env=` sends "env"
 requests without asking for a reply, and sshd drops every variable not listed in its
@@ -27,18 +25,13 @@ the whole remote process tree. The same happens if the connection drops, so a cr
 opsbook leaves no remote commands behind. A step whose shell exits while a background
 child still holds its output (it started a daemon) is finished PIPE_GRACE later, as a
 local step is; the child keeps running.
-
-Connections: one per executor (one host), opened on first use, reused by every step and
-closed by `close()`; a broken connection is reopened on the next step.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import shlex
 import time
-from pathlib import Path
 from typing import Any
 
 import asyncssh
@@ -46,10 +39,14 @@ import asyncssh
 from opsbook.inputs import text_problem
 from opsbook.procedures.executors.local import BoundedOutput
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
+from opsbook.procedures.executors.ssh_connection import (
+    DEFAULT_CONNECT_TIMEOUT,
+    ConnectFailed,
+    SshConnection,
+)
 from opsbook.procedures.shellvars import is_variable_name
 from opsbook.runbook.model import Host
 
-DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 # After stdin closes the watcher sends TERM, then KILL two seconds later.
 KILL_GRACE = 4.0
 # Once the remote shell has exited, how long to wait for output still held open by its
@@ -98,20 +95,8 @@ def stdin_script(spec: CommandSpec) -> bytes:
     return f"{body.count(chr(10))}\n{body}".encode()
 
 
-def known_hosts_entries(paths: list[str], host: str, address: str, port: int) -> int:
-    """Count the keys known_hosts files list for a host (0 if none or unreadable)."""
-    readable = [p for p in (str(Path(x).expanduser()) for x in paths) if Path(p).is_file()]
-    if not readable:
-        return 0
-    try:
-        keys = asyncssh.read_known_hosts(readable).match(host, address, port)[0]
-    except (OSError, ValueError, asyncssh.Error):
-        return 0
-    return len(keys)
-
-
 class SshExecutor:
-    """Runs commands on one host over a single reused SSH connection."""
+    """Runs each command on one host in a shell of its own, over one reused connection."""
 
     def __init__(
         self,
@@ -119,101 +104,28 @@ class SshExecutor:
         *,
         known_hosts: str | None = None,
         client_keys: list[str] | None = None,
-        connect_timeout: float = 10.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
         self.host = host.name
-        self._target = host
-        self._known_hosts = known_hosts
-        self._client_keys = client_keys
-        self._connect_timeout = connect_timeout
-        self._conn: asyncssh.SSHClientConnection | None = None
-        self._lock = asyncio.Lock()
+        self.connection = SshConnection(
+            host,
+            known_hosts=known_hosts,
+            client_keys=client_keys,
+            connect_timeout=connect_timeout,
+        )
+
+    @classmethod
+    def sharing(cls, connection: SshConnection) -> SshExecutor:
+        """Return an executor that runs its steps over a connection already made."""
+        executor = cls.__new__(cls)
+        executor.host = connection.host
+        executor.connection = connection
+        return executor
 
     @property
     def where(self) -> str:
         """Return the address and port as people write them: host:port."""
-        return f"{self._target.address}:{self._target.port}"
-
-    def _options(self) -> asyncssh.SSHClientConnectionOptions:
-        extra: dict[str, Any] = {}
-        if self._target.user:
-            extra["username"] = self._target.user
-        if self._target.port != 22:
-            extra["port"] = self._target.port
-        if self._client_keys is not None:
-            extra["client_keys"] = self._client_keys
-        known: Any = self._known_hosts if self._known_hosts is not None else ()
-        options = asyncssh.SSHClientConnectionOptions(
-            known_hosts=known, connect_timeout=self._connect_timeout, **extra
-        )
-        if options.known_hosts is None:
-            # "UserKnownHostsFile none" in ssh config would disable checking: refuse that.
-            options = asyncssh.SSHClientConnectionOptions(
-                options=options, known_hosts=str(Path(DEFAULT_KNOWN_HOSTS).expanduser())
-            )
-        return options
-
-    def _known_hosts_paths(self, options: asyncssh.SSHClientConnectionOptions) -> list[str]:
-        known = options.known_hosts
-        if isinstance(known, str):
-            return [known]
-        if isinstance(known, list | tuple) and known and all(isinstance(k, str) for k in known):
-            return [str(k) for k in known]
-        return [DEFAULT_KNOWN_HOSTS]
-
-    def _host_key_error(self, options: asyncssh.SSHClientConnectionOptions) -> str:
-        address, port = self._target.address, self._target.port
-        paths = self._known_hosts_paths(options)
-        names = ", ".join(paths)
-        scan = f"ssh-keyscan -p {port} {address}" if port != 22 else f"ssh-keyscan {address}"
-        entry = f"'[{address}]:{port}'" if port != 22 else address
-        if known_hosts_entries(paths, address, address, port):
-            return (
-                f"host key of {self.host} ({self.where}) has CHANGED: it does not match the "
-                f"key recorded in {names}; this may be a man-in-the-middle attack. If the host "
-                "was rebuilt, check its new fingerprint, then replace the old line "
-                f"(ssh-keygen -R {entry}; {scan} >> known_hosts)"
-            )
-        return (
-            f"host key of {self.host} ({self.where}) is unknown: it is not in {names}; "
-            f"check the host's fingerprint, then add it ({scan} >> known_hosts) and retry"
-        )
-
-    async def _connection(self) -> asyncssh.SSHClientConnection:
-        async with self._lock:
-            if self._conn is not None and not self._conn.is_closed():
-                return self._conn
-            if self._known_hosts is not None and not os.access(self._known_hosts, os.R_OK):
-                raise ConnectFailed(
-                    f"known_hosts file {self._known_hosts} for {self.host} cannot be read; "
-                    "create it with the host's key (ssh-keyscan) or fix the path"
-                )
-            options = self._options()
-            try:
-                self._conn = await asyncssh.connect(self._target.address, options=options)
-            except asyncssh.HostKeyNotVerifiable:
-                raise ConnectFailed(self._host_key_error(options)) from None
-            except asyncssh.PermissionDenied as exc:
-                raise ConnectFailed(
-                    f"authentication to {self.host} ({self.where}) failed: {exc.reason}; "
-                    "check the user, the SSH agent and the keys in ~/.ssh/config"
-                ) from None
-            except TimeoutError:
-                raise ConnectFailed(
-                    f"cannot reach {self.host} ({self.where}): no answer within "
-                    f"{self._connect_timeout:g} s"
-                ) from None
-            except OSError as exc:
-                # asyncio words refusals as "Connect call failed"; say what happened.
-                reason = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else str(exc)
-                raise ConnectFailed(
-                    f"cannot connect to {self.host} ({self.where}): {reason}"
-                ) from None
-            except asyncssh.Error as exc:
-                raise ConnectFailed(
-                    f"cannot connect to {self.host} ({self.where}): {exc}"
-                ) from None
-            return self._conn
+        return self.connection.where
 
     async def run(self, spec: CommandSpec) -> CommandResult:
         """Run the command on the host; report failures to connect in `error`."""
@@ -223,14 +135,14 @@ class SshExecutor:
         except ValueError as exc:
             return CommandResult(exit_code=None, error=str(exc))
         try:
-            conn = await self._connection()
+            conn = await self.connection.open()
             return await self._run_on(conn, spec, script, started)
         except ConnectFailed as exc:
             return CommandResult(
                 exit_code=None, duration=time.monotonic() - started, error=str(exc)
             )
         except (OSError, asyncssh.Error) as exc:
-            self._forget_connection()
+            self.connection.forget()
             return CommandResult(
                 exit_code=None,
                 duration=time.monotonic() - started,
@@ -289,21 +201,9 @@ class SshExecutor:
             error=error,
         )
 
-    def _forget_connection(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        self._conn = None
-
     async def close(self) -> None:
         """Close the connection, if one is open."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-            await conn.wait_closed()
-
-
-class ConnectFailed(Exception):
-    """The host could not be reached, trusted or logged into; the message says which."""
+        await self.connection.close()
 
 
 async def _until_exit(

@@ -1,4 +1,4 @@
-"""Steps with `host=`: one SSH executor per host, reused for the whole run, fanned out.
+"""Steps with `host=`: one SSH session per host, kept for the whole run, fanned out.
 
 `ssh.py` and `fanout.py` are imported on first use, so a run that never leaves this
 machine never loads asyncssh.
@@ -7,36 +7,51 @@ machine never loads asyncssh.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 from opsbook.runbook.model import Runbook
+from opsbook.runbook.ssh_settings import PER_STEP, read_ssh_settings
+
+if TYPE_CHECKING:
+    from opsbook.procedures.executors.ssh_pool import WorkerPool
 
 
 class SshHosts:
     """Runs a command on named hosts of the runbook's front matter over SSH."""
 
-    def __init__(self, runbook: Runbook) -> None:
+    def __init__(self, runbook: Runbook, *, cores: int | None = None) -> None:
         self.runbook = runbook
         self.executors: dict[str, Executor] = {}
-
-    def _ssh_settings(self) -> Mapping[str, Any]:
-        settings = self.runbook.settings.get("ssh")
-        return settings if isinstance(settings, Mapping) else {}
+        # Worker processes for big fan-outs (ssh_pool.py): as the front matter says, else
+        # `cores` of them, else one per core.
+        self.cores = cores
+        self.pool: WorkerPool | None = None
 
     def executor(self, name: str) -> Executor:
-        """Return the (cached) executor for a host name."""
+        """Return the (cached) executor for a host name: a session, or a shell per step."""
         if name not in self.executors:
-            ssh_executor = importlib.import_module("opsbook.procedures.executors.ssh").SshExecutor
-            ssh = self._ssh_settings()
-            known_hosts = ssh.get("known_hosts")
-            keys = ssh.get("client_keys") or ssh.get("identity_files")
-            self.executors[name] = ssh_executor(
-                self.runbook.hosts[name],
-                known_hosts=str(known_hosts) if known_hosts else None,
-                client_keys=[str(k) for k in keys] if isinstance(keys, list) else None,
-            )
+            ssh = read_ssh_settings(self.runbook.settings)
+            host = self.runbook.hosts[name]
+            known = ssh.known_hosts
+            keys = list(ssh.client_keys) if ssh.client_keys is not None else None
+            if self.pool is not None and ssh.shell != PER_STEP:
+                self.executors[name] = self.pool.host(host)
+            elif ssh.shell == PER_STEP:
+                module = importlib.import_module("opsbook.procedures.executors.ssh")
+                self.executors[name] = module.SshExecutor(
+                    host, known_hosts=known, client_keys=keys, connect_timeout=ssh.connect_timeout
+                )
+            else:
+                module = importlib.import_module("opsbook.procedures.executors.ssh_session")
+                self.executors[name] = module.SshSession(
+                    host,
+                    known_hosts=known,
+                    client_keys=keys,
+                    connect_timeout=ssh.connect_timeout,
+                    login=ssh.login,
+                )
         return self.executors[name]
 
     async def run(
@@ -51,14 +66,36 @@ class SshHosts:
         `on_result` is told of each host's result as soon as it comes.
         """
         fanout = importlib.import_module("opsbook.procedures.executors.fanout")
+        self._pool_for(hosts)
         executors = [self.executor(name) for name in hosts]
         results: dict[str, CommandResult] = await fanout.run_on_hosts(
             executors, spec, limit=limit, on_result=on_result
         )
         return results
 
+    def _pool_for(self, hosts: Sequence[str]) -> None:
+        """Start worker processes when this step reaches more new hosts than one core serves."""
+        if self.pool is not None:
+            return
+        ssh = read_ssh_settings(self.runbook.settings)
+        if ssh.shell == PER_STEP:
+            return
+        pool = importlib.import_module("opsbook.procedures.executors.ssh_pool")
+        workers = ssh.workers if ssh.workers is not None else self.cores or pool.usable_cores()
+        new = [name for name in hosts if name not in self.executors]
+        if workers > 1 and len(new) >= pool.WORKERS_FROM:
+            self.pool = pool.WorkerPool(ssh, workers)
+
     async def close(self) -> None:
-        """Close every connection opened during the run."""
-        for executor in self.executors.values():
-            await executor.close()
+        """Close every connection opened during the run, all hosts at once."""
+        if not self.executors:
+            return
+        # lazy: a run that never leaves this machine never loads asyncio
+        import asyncio
+
+        executors = list(self.executors.values())
         self.executors.clear()
+        await asyncio.gather(*(executor.close() for executor in executors))
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            await pool.close()

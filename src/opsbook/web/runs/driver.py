@@ -40,6 +40,9 @@ class MetricsReporter:
     def retrying(self, item: PlanItem, attempt: int, failed: Mapping[str, CommandResult]) -> None:
         """Nothing to show: each attempt is in the run's record."""
 
+    def host_finished(self, item: PlanItem, host: str, result: CommandResult, ok: bool) -> None:
+        """Nothing to show: each host's attempt is in the run's record as it ends."""
+
     def step_finished(
         self, item: PlanItem, outcome: Outcome, results: Mapping[str, CommandResult], note: str
     ) -> None:

@@ -1,0 +1,198 @@
+"""One step on 20 and on 200 hosts: `opsbook run` vs parallel-ssh vs N OpenSSH clients.
+
+Run: .venv/bin/python bench/ssh_fleet.py [--hosts 20,200] [--repeat 5] [--write]
+
+A real OpenSSH sshd on a loopback port (as the test fixtures start it); the N "hosts" are
+N inventory names for it. Every round opens fresh connections for every host, for every
+contender, with host keys verified. Contenders, alternating round by round:
+
+- opsbook run: the whole `opsbook run RUNBOOK fleet --yes --json` in a new process, one
+  step `{host=fleet parallel=N}`: a session per host, worker processes from 48 hosts.
+- opsbook run, workers: 0: the same with every connection in the run's process.
+- opsbook run, shell per step, one process: the same with `ssh: {shell: per-step}`, which
+  is what opsbook did before issue 20 (its "today").
+- parallel-ssh -p N: Debian's pssh (`apt-get install pssh`), the same key and known_hosts.
+- N OpenSSH clients: N `ssh` processes at once, with the key exchange asyncssh uses.
+
+--write replaces this benchmark's section of docs/benchmarks.md (between its markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from doc_section import markers, replace_section  # noqa: E402
+from ssh_fanout import SAME_KEX, machine, openssh_clients  # noqa: E402
+from tests.e2e.sshd import SshServer, start_server, stop_server  # noqa: E402
+
+START, END = markers("ssh_fleet")
+Round = Callable[[], float]
+
+
+def opsbook_run(server: SshServer, hosts: int, work: Path, ssh_extra: str) -> Round:
+    """Return a round of `opsbook run` over a runbook whose one step runs on every host."""
+    names = [f"h{i:03d}" for i in range(hosts)]
+    inventory = "\n".join(
+        f"  {n}: {{address: {server.address}, user: {server.user}, port: {server.port}}}"
+        for n in names
+    )
+    work.mkdir(parents=True, exist_ok=True)
+    runbook = work / "RUNBOOK.md"
+    runbook.write_text(
+        f"---\nhosts:\n{inventory}\ngroups:\n  fleet: [{', '.join(names)}]\n"
+        f"ssh:\n  known_hosts: {server.known_hosts}\n  client_keys: [{server.client_key}]\n"
+        f"{ssh_extra}---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
+        f"1. Run on every host: `hostname` {{host=fleet parallel={hosts}}}\n"
+    )
+    exe = Path(sys.executable).parent / "opsbook"
+    env = {**os.environ, "OPSBOOK_HOME": str(work / "state"), "NO_COLOR": "1"}
+
+    def once() -> float:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [str(exe), "run", str(runbook), "fleet", "--yes", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"opsbook run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        return elapsed
+
+    return once
+
+
+def parallel_ssh(server: SshServer, hosts: int, work: Path) -> Round:
+    """Return a round of parallel-ssh -p N over N host names."""
+    host_file = work / f"pssh-hosts-{hosts}"
+    host_file.write_text(
+        "".join(f"{server.user}@{server.address}:{server.port}\n" for _ in range(hosts))
+    )
+    command = [
+        "parallel-ssh",
+        "-p",
+        str(hosts),
+        "-h",
+        str(host_file),
+        "-x",
+        f"-i {server.client_key} -o UserKnownHostsFile={server.known_hosts} "
+        f"-o KexAlgorithms={SAME_KEX} -o BatchMode=yes",
+        "hostname",
+    ]
+
+    def once() -> float:
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"parallel-ssh failed:\n{done.stdout[-2000:]}{done.stderr}")
+        return elapsed
+
+    return once
+
+
+def measure(rounds: dict[str, Round], repeat: int) -> dict[str, list[float]]:
+    """Run every contender once to warm up, then `repeat` alternating rounds."""
+    for once in rounds.values():
+        once()
+    times: dict[str, list[float]] = {name: [] for name in rounds}
+    for _ in range(repeat):
+        for name, once in rounds.items():
+            times[name].append(once())
+    for name, got in times.items():
+        print(f"{name}: median {statistics.median(got):.2f} s {got}", file=sys.stderr)
+    return times
+
+
+def table(hosts: int, times: dict[str, list[float]]) -> list[str]:
+    pssh = statistics.median(times["parallel-ssh"])
+    lines = [
+        f"**{hosts} hosts**",
+        "",
+        "| what | median | best | runs | / parallel-ssh |",
+        "|---|---|---|---|---|",
+    ]
+    for name, got in times.items():
+        med = statistics.median(got)
+        runs = ", ".join(f"{t:.2f}" for t in got)
+        lines.append(f"| {name} | {med:.2f} s | {min(got):.2f} s | {runs} | {med / pssh:.2f}x |")
+    return [*lines, ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--hosts", default="20,200")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    if shutil.which("parallel-ssh") is None:
+        raise SystemExit("parallel-ssh is not installed: apt-get install pssh")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    counts = [int(n) for n in args.hosts.split(",")]
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="opsbook-fleet-") as tmp:
+        work = Path(tmp)
+        (work / "sshd").mkdir()
+        proc, server = start_server(work / "sshd")
+        try:
+            for hosts in counts:
+                rounds = {
+                    "opsbook run": opsbook_run(server, hosts, work / f"s{hosts}", ""),
+                    "opsbook run, workers: 0": opsbook_run(
+                        server, hosts, work / f"w{hosts}", "  workers: 0\n"
+                    ),
+                    "opsbook run, shell per step, one process (before)": opsbook_run(
+                        server, hosts, work / f"p{hosts}", "  shell: per-step\n"
+                    ),
+                    "parallel-ssh": parallel_ssh(server, hosts, work),
+                    f"{hosts} OpenSSH clients ({SAME_KEX})": lambda h=hosts: openssh_clients(
+                        server, h, "hostname", SAME_KEX
+                    ),
+                }
+                lines += table(hosts, measure(rounds, args.repeat))
+        finally:
+            stop_server(proc)
+    end_load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    section = "\n".join(
+        [
+            START,
+            "## A step on a fleet: 20 and 200 hosts over SSH (issue 20)",
+            "",
+            "Goal: at 200 hosts no slower than `parallel-ssh`; at 20 no slower than before.",
+            "",
+            f"Command: `.venv/bin/python bench/ssh_fleet.py --hosts {args.hosts} "
+            f"--repeat {args.repeat}`",
+            "",
+            f"Machine: {machine()}. Load average (1/5/15 min) at the start: {load}; "
+            f"at the end: {end_load}.",
+            "",
+            "One sshd on 127.0.0.1; every host name points at it, so the server's side of "
+            "every key exchange shares the same two cores as the clients'. Wall clock of "
+            "the whole command, new process included; contenders alternate round by round "
+            "after one warm-up round each.",
+            "",
+            *lines,
+            END,
+        ]
+    )
+    print(section)
+    if args.write:
+        replace_section(START, END, section)
+
+
+if __name__ == "__main__":
+    main()
