@@ -3,11 +3,11 @@
 Pure: no connections, no I/O. `ssh_session.py` moves these bytes over one SSH channel.
 
 The command line sshd hands to the user's login shell (`command_line`) is `bash -c` and
-the run's script (`SCRIPT`): it makes a private directory for the steps' output, starts a
+the run's script (`SCRIPT`): it makes private files for the steps' output, starts a
 copier that passes the channel's stdin on, and reads requests. It is the same for every
 run (no value, no secret: the end mark and every request come on stdin). Every program
-it starts counts on a fleet, so it starts few: on a one-step run, mktemp, one dd per
-stream the step wrote to, and rm at the end. A host without bash answers 127 at once.
+it starts counts on a fleet, so it starts few: none but the steps' own for a step whose
+output is short, and rm at the end. A host without bash answers 127 at once.
 
 The user's start-up files: the login shell that runs the command line reads what it reads
 for any `ssh host command` (bash: ~/.bashrc), once per channel; the run's bash starts with
@@ -50,8 +50,26 @@ from opsbook.procedures.executors.session_wire import (
 # requests on and notices when the channel's input ends. Only this shell holds the
 # channel's stdout, so when it ends the run sees the end of its output.
 SCRIPT = r"""
-__opsbook_dir=$(mktemp -d "${TMPDIR:-/tmp}/opsbook-steps-XXXXXXXX" 2>/dev/null) ||
+# This shell's files: NAME.jobs and a pair per step, in $TMPDIR, readable by this user
+# only and made with O_EXCL (set -C) under names nobody can guess, so no one else's file
+# is ever used. (No mktemp: a program less per host.)
+__opsbook_umask=$(umask)
+__opsbook_new() {
+  local c=$- i
+  umask 077
+  set -C
+  for i in 1 2 3; do
+    __opsbook_name=$1-${SRANDOM:-$RANDOM$RANDOM}
+    if eval "$2"; then break; fi
+    __opsbook_name=
+  done 2>/dev/null
+  [[ $c == *C* ]] || set +C
+  umask "$__opsbook_umask"
+  [[ -n $__opsbook_name ]]
+}
+__opsbook_new "${TMPDIR:-/tmp}/opsbook-$$" ': >"$__opsbook_name.jobs"' ||
   { echo =notemp; exit 125; }
+__opsbook_dir=$__opsbook_name
 # The process groups in this SSH session that the steps started, but the jobs to spare.
 # The session is the channel's own when this shell leads it (sshd starts each channel in
 # a new session, and sh, bash, zsh and ksh exec the command); else only this shell's
@@ -80,13 +98,13 @@ __opsbook_gone() {
 # opsbook): stop the step's processes, then this shell if it is still busy.
 __opsbook_stop() {
   exec >&-
-  __opsbook_gone "kill -0 $$ 2>/dev/null" 10 0.05 && { rm -rf "$__opsbook_dir"; return; }
+  __opsbook_gone "kill -0 $$ 2>/dev/null" 10 0.05 && { rm -f -- "$__opsbook_dir".*; return; }
   local l s g
   IFS= read -r l </proc/$$/stat
   l=(${l##*) })
   __opsbook_sid=${l[3]} __opsbook_own=${l[2]}
   # The jobs earlier steps left running; read before the shell's last reply rewrites them.
-  __opsbook_spare=" $(<"$__opsbook_dir/jobs") " 2>/dev/null
+  __opsbook_spare=" $(<"$__opsbook_dir.jobs") " 2>/dev/null
   __opsbook_spare=${__opsbook_spare//$'\n'/ }
   kill -s USR1 $$ 2>/dev/null
   for s in TERM KILL; do
@@ -97,9 +115,8 @@ __opsbook_stop() {
     __opsbook_gone "kill -0 $$ 2>/dev/null" 20 0.05 && break
     kill -s "$s" $$ 2>/dev/null
   done
-  rm -rf "$__opsbook_dir"
+  rm -f -- "$__opsbook_dir".*
 }
-: >"$__opsbook_dir/jobs"
 exec 2>/dev/null 4<&0 </dev/null
 exec {__opsbook_in}< <(
   while IFS= read -r -d '' __opsbook_f <&4; do printf '%s\0' "$__opsbook_f"; done
@@ -152,8 +169,8 @@ __opsbook_frame() {
 # Reply to a step: its background jobs, `=STATUS` (`=eSTATUS` when the step ended the
 # shell), then the frames of its stdout and of its stderr.
 __opsbook_send() {
-  jobs -p >|"$__opsbook_dir/jobs"
-  while IFS= read -r __opsbook_j; do printf '%s\n' "$__opsbook_j"; done <"$__opsbook_dir/jobs"
+  jobs -p >|"$__opsbook_dir.jobs"
+  while IFS= read -r __opsbook_j; do printf '%s\n' "$__opsbook_j"; done <"$__opsbook_dir.jobs"
   printf '=%s%d\n' "$2" "$1"
   __opsbook_frame "$__opsbook_fo" "$__opsbook_o.out"
   __opsbook_frame "$__opsbook_fe" "$__opsbook_o.err"
@@ -190,7 +207,7 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   if [[ $__opsbook_cmd == "$__opsbook_end" ]]; then
     # The goodbye: a clean end. What the steps started keeps running.
     kill "$__opsbook_copier" 2>/dev/null
-    rm -rf "$__opsbook_dir"
+    rm -f -- "$__opsbook_dir".*
     exit 0
   fi
   if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
@@ -201,10 +218,14 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
     continue
   fi
   __opsbook_k=$((__opsbook_k + 1))
-  __opsbook_o=$__opsbook_dir/$__opsbook_k
   # The step's output goes to files of its own (a daemon it starts may hold them open);
   # small ones stay until the run ends, removing each would cost a program per step.
-  exec {__opsbook_fo}>|"$__opsbook_o.out" {__opsbook_fe}>|"$__opsbook_o.err"
+  if ! __opsbook_new "$__opsbook_dir.$__opsbook_k" \
+    'exec {__opsbook_fo}>"$__opsbook_name.out" {__opsbook_fe}>"$__opsbook_name.err"'; then
+    printf '=notemp\n'
+    continue
+  fi
+  __opsbook_o=$__opsbook_name
   eval "$__opsbook_cmd" >&"$__opsbook_fo" 2>&"$__opsbook_fe"
   __opsbook_rc=$?
   case $- in *[efux]*) set +efux ;; esac
