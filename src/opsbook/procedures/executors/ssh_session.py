@@ -44,7 +44,6 @@ from opsbook.procedures.executors.ssh_session_wire import (
     StepReply,
     StepReplyReader,
     command_line,
-    encode_bye,
     encode_step,
     start_of_run,
 )
@@ -55,8 +54,6 @@ from opsbook.runbook.model import Host
 # After a timeout, how long the host may take to stop the step and send what it wrote:
 # TERM, two seconds, KILL, and a margin for a slow link.
 STOP_GRACE = 6.0
-# How long closing waits for the goodbye to leave before dropping the channel.
-CLOSE_GRACE = 2.0
 READ_CHUNK = 65536
 Process = asyncssh.SSHClientProcess[bytes]
 
@@ -210,17 +207,11 @@ class SshSession:
             process.close()
 
     async def close(self) -> None:
-        """End the shell cleanly (daemons the steps started keep running); disconnect."""
-        process, self.process = self.process, None
-        if process is not None and not process.is_closing():
-            # The host's side sees the goodbye before the end of input, so it knows the run
-            # ended cleanly and leaves what the steps started; nothing more is needed here.
-            try:
-                process.stdin.write(encode_bye(self.end))
-                process.stdin.write_eof()
-                await asyncio.wait_for(process.stdin.drain(), CLOSE_GRACE)
-            except (TimeoutError, OSError, asyncssh.Error):
-                process.close()
+        """Disconnect; the shell ends (daemons the steps started keep running)."""
+        # Disconnecting ends the shell's input; between steps it ends by itself and leaves
+        # what the steps started running. Nothing more is sent or waited for: on a fleet
+        # every packet and every wait counts.
+        self.process = None
         if self.per_step is None:
             await self.connection.close()
         else:

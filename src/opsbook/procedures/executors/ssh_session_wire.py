@@ -22,13 +22,13 @@ Replies are the local session's too (job ids, `=status`), followed for a step th
 two output frames, stdout then stderr: a line with the output's size, then the output
 whole if it is at most 2 x CAP bytes, else its first and its last CAP bytes.
 
-At the run's goodbye (`encode_bye`) the shell removes its directory and ends, leaving
-what the steps started running. When the channel's stdin ends without one (a timeout, a
-dropped connection, a killed opsbook) the copier stops every process group the steps
-started in this SSH session (TERM, then KILL two seconds later), sparing background jobs
-the steps left (daemons, as `jobs -p` reported them), then the shell itself if it is
-still busy. So a timed-out step, or a crashed opsbook, leaves nothing running that a
-step did not mean to.
+When the channel's input ends (the run closed the connection, or a timeout, or the
+connection dropped, or opsbook was killed) the copier closes the shell's requests. A shell
+between steps ends on its own, and what the steps started keeps running; a shell still in
+a step after half a second is stopped, with every process group the step started in this
+SSH session (TERM, then KILL two seconds later), sparing background jobs the steps left
+(daemons, as `jobs -p` reported them). So a timed-out step, or a crashed opsbook, leaves
+nothing running that a step did not mean to.
 """
 
 from __future__ import annotations
@@ -94,8 +94,9 @@ __opsbook_gone() {
   while (( n-- > 0 )); do eval "$1" || return 0; sleep "$3"; done
   return 1
 }
-# The channel's input ended without a goodbye (a timeout, a dropped connection, a killed
-# opsbook): stop the step's processes, then this shell if it is still busy.
+# The channel's input ended. Between steps (the run closed it, or died) the shell ends
+# on its own and what the steps started keeps running. In a step (a timeout, a dropped
+# connection, a killed opsbook), stop the step's processes, then this shell.
 __opsbook_stop() {
   exec >&-
   __opsbook_gone "kill -0 $$ 2>/dev/null" 10 0.05 && { rm -f -- "$__opsbook_dir".*; return; }
@@ -122,7 +123,6 @@ exec {__opsbook_in}< <(
   while IFS= read -r -d '' __opsbook_f <&4; do printf '%s\0' "$__opsbook_f"; done
   __opsbook_stop
 )
-__opsbook_copier=$!
 exec 4<&-
 set -m
 IFS= read -r -u "$__opsbook_in" -d '' __opsbook_end || exit 125
@@ -204,12 +204,6 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   fi
   __opsbook_cap=${__opsbook_cap#"$__opsbook_end"/}
   if [[ ! $__opsbook_cap =~ ^[1-9][0-9]{0,9}$ ]]; then printf '=badrequest\n'; exit 125; fi
-  if [[ $__opsbook_cmd == "$__opsbook_end" ]]; then
-    # The goodbye: a clean end. What the steps started keeps running.
-    kill "$__opsbook_copier" 2>/dev/null
-    rm -f -- "$__opsbook_dir".*
-    exit 0
-  fi
   if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
   __opsbook_cwd=${__opsbook_cwd:-$__opsbook_home}
   if [[ $__opsbook_cwd != "$PWD" ]] &&
@@ -235,14 +229,12 @@ done
 """
 LOGIN_SHELL = "--login --norc"
 PLAIN_SHELL = "--noprofile --norc"
-NO_BASH = "nobash"
 # What a POSIX shell answers for a program it cannot find.
 NOT_FOUND = 127
 NO_TEMP = "notemp"
 # A status: the step's exit status (`e` first when the step ended the shell), a step that
 # could not start, or what the stage script says when it cannot start the shell.
-STATUS_LINE = re.compile(rb"=(?:e?[0-9]{1,3}|nodir|badrequest|nobash|notemp|bye)")
-BYE = "bye"
+STATUS_LINE = re.compile(rb"=(?:e?[0-9]{1,3}|nodir|badrequest|notemp)")
 # One frame's size line: up to 20 digits.
 _SIZE = re.compile(rb"[0-9]{1,20}")
 
@@ -272,11 +264,6 @@ def start_of_run(end: str) -> bytes:
 def encode_step(command: str, cwd: str | None, env: dict[str, str], end: str, cap: int) -> bytes:
     """Return one step's request (raises session_wire.WireError for what cannot be sent)."""
     return encode_request(command, cwd, f"/{cap}", env, end)
-
-
-def encode_bye(end: str) -> bytes:
-    """Return the request that ends the shell cleanly: daemons the steps started live on."""
-    return encode_request(end, None, "/1", {}, end)
 
 
 @dataclass(frozen=True)
