@@ -67,10 +67,10 @@ def test_runs_show_groups_hosts_by_identical_output(tmp_path: Path) -> None:
     # The step passed (4 failures are within max_fail=5); its hosts did not all pass.
     head = lines.index("       passed step 1 Deploy @20 hosts: 16 passed, 4 failed")
     assert lines[head + 1 : head + 7] == [
-        "                  passed   16 hosts  web[01-02,04-06,08-10,12-14,16-20]",
-        "                  │ ok",
         "                  failed    3 hosts  web[03,07,11] exit 1",
         "                  │ disk full: /var",
         "                  failed    1 host   web15 exit 2",
         "                  │ no route to repo",
+        "                  passed   16 hosts  web[01-02,04-06,08-10,12-14,16-20]",
+        "                  │ ok",
     ]

@@ -21,7 +21,7 @@ class Seen:
     error: str | None = None
 
 
-def test_hosts_with_identical_output_form_one_group_biggest_first() -> None:
+def test_hosts_with_identical_output_form_one_group_failures_first() -> None:
     ok = CommandResult(0, stdout="done\n")
     bad = CommandResult(1, stderr="disk full\n")
     groups = grouped(
@@ -34,10 +34,10 @@ def test_hosts_with_identical_output_form_one_group_biggest_first() -> None:
         ]
     )
     assert [(g.status, g.hosts) for g in groups] == [
-        ("passed", ("web2", "web3", "web5")),
         ("failed", ("web1", "web4")),
+        ("passed", ("web2", "web3", "web5")),
     ]
-    assert groups[1].sample.stderr == "disk full\n"
+    assert groups[0].sample.stderr == "disk full\n"
 
 
 def test_same_output_but_another_status_or_stream_is_another_group() -> None:
@@ -75,8 +75,8 @@ def test_tries_gather_a_steps_hosts_by_attempt_number() -> None:
     ]
     fanned = found[1]
     assert [(g.status, g.hosts) for g in fanned.groups] == [
-        ("passed", ("web1", "web3")),
         ("failed", ("web2",)),
+        ("passed", ("web1", "web3")),
         ("not-run", ("web4",)),
     ]
     assert fanned.status == "failed"

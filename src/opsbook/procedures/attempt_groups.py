@@ -1,9 +1,10 @@
 """Hosts of a fan-out step grouped by identical output, as people read fan-out results.
 
 Two hosts belong together when their attempts ended the same way: same status, stdout and
-stderr (and exit code and error). The biggest group comes first; hosts keep their order
-within a group. The terminal, `runs show` and the run page all group by this one rule; the
-record keeps every host's attempt.
+stderr (and exit code and error). Failures come first (they are what a person on call
+reads the page for), then the biggest groups; hosts keep their order within a group. The
+terminal, `runs show` and the run page all group by this one rule; the record keeps every
+host's attempt.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class Ended(Protocol):
 
 
 A = TypeVar("A", bound=Ended)
+# Where a group's status puts it: anything that went wrong first (0), then what passed,
+# then the hosts a stopped rollout never reached.
+_RANK = {"passed": 1, "not-run": 2}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Group(Generic[A]):
 
 
 def grouped(attempts: Iterable[tuple[str, str, A]]) -> list[Group[A]]:
-    """Group (host, status, attempt) by status and output, biggest group first."""
+    """Group (host, status, attempt) by status and output: failures, then biggest first."""
     by_key: dict[tuple[str, int | None, str, str, str], list[tuple[str, A]]] = {}
     for host, status, attempt in attempts:
         key = (status, attempt.exit_code, attempt.stdout, attempt.stderr, attempt.error or "")
@@ -51,8 +55,8 @@ def grouped(attempts: Iterable[tuple[str, str, A]]) -> list[Group[A]]:
         Group(key[0], tuple(host for host, _ in members), members[0][1])
         for key, members in by_key.items()
     ]
-    # Stable sort: groups of one size stay in the order their first host came.
-    return sorted(groups, key=lambda g: -len(g.hosts))
+    # Stable sort: groups of one rank and size stay in the order their first host came.
+    return sorted(groups, key=lambda g: (_RANK.get(g.status, 0), -len(g.hosts)))
 
 
 def host_list(hosts: Sequence[str], shown: int = 5) -> str:
