@@ -95,7 +95,6 @@ def _deploy(admin: Any, lena: Any, version: str, shots: str) -> str:
     lena.goto(run_url)
     lena.get_by_role("button", name="Approve as lena.vogel").click()
     expect(lena.locator("section.gate")).to_have_count(0)
-    _confirm(admin, "Put the release's code and label in place")
     _confirm(admin, "Restart onto the new release")
     return run_url
 
