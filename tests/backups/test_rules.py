@@ -101,6 +101,9 @@ def test_front_matter_backups_are_read_and_bad_ones_named_by_field(tmp_path: Pat
     assert specs["data"].repository == tmp_path / ".opsbook/backups/data"
     assert specs["db"].driver == "command"
     assert backup_specs({}, tmp_path) == {}
+    restic = {"driver": "restic", "paths": ["x"], "keep": {"daily": 7, "monthly": 12}}
+    kept = backup_specs({"backups": {"r": restic}}, tmp_path)["r"].keep
+    assert kept == Retention(daily=7, monthly=12) and not kept.keeps_all
     bad = [
         ({"data": {"driver": "tape", "paths": ["x"]}}, "backups.data.driver"),
         ({"data": {"paths": ["../etc"]}}, "backups.data.paths"),
@@ -109,6 +112,12 @@ def test_front_matter_backups_are_read_and_bad_ones_named_by_field(tmp_path: Pat
         ({"data": {"paths": ["x"], "keep": {"last": 0}}}, "backups.data.keep.last"),
         ({"data": {"paths": ["x"], "colour": "red"}}, "backups.data.colour"),
         ({"Bad Name": {"paths": ["x"]}}, "backups.Bad Name"),
+        ({"data": {"paths": ["x"], "keep": {"daily": 7}}}, "backups.data.keep.daily"),
+        ({"data": {"paths": ["x"], "keep": {"hourly": 7}}}, "backups.data.keep"),
+        (
+            {"data": {"driver": "restic", "paths": ["x"], "keep": {"weekly": "4"}}},
+            "backups.data.keep.weekly",
+        ),
     ]
     for raw, field in bad:
         with pytest.raises(BadInput) as caught:

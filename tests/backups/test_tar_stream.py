@@ -34,13 +34,10 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _archive(root: Path, out: Path) -> dict[str, str]:
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        writer = TarWriter(descriptor)
+    with out.open("wb") as file:
+        writer = TarWriter(file)
         entries = [writer.add(path, name) for path, name in walk(root, ["d"])]
         writer.close()
-    finally:
-        os.close(descriptor)
     return {e.path: e.sha256 for e in entries if e is not None}
 
 

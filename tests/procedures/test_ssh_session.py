@@ -252,3 +252,20 @@ def test_a_step_that_truncates_its_own_output_cannot_break_the_frames(sshd: SshS
     assert results[0].exit_code == 0 and results[0].stdout.startswith("b\n")
     assert results[0].stderr == "e\n"
     assert (results[1].exit_code, results[1].stdout) == (0, "next\n")
+
+
+def test_a_host_without_bash_gets_a_new_sh_for_each_step(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    bin_dir = tmp_path_factory.mktemp("no-bash-bin")
+    (bin_dir / "sh").symlink_to("/bin/sh")
+    directory = tmp_path_factory.mktemp("sshd-no-bash")
+    proc, sshd = start_server(directory, setenv=f"SHLVL=1 PATH={bin_dir}")
+    try:
+        results = run_all(
+            session(sshd), [CommandSpec("X=1; echo one"), CommandSpec("echo ${X:-unset}")]
+        )
+    finally:
+        stop_server(proc)
+
+    assert [(r.exit_code, r.stdout) for r in results] == [(0, "one\n"), (0, "unset\n")]

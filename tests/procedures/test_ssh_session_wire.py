@@ -61,5 +61,5 @@ def test_a_field_with_a_nul_is_refused_before_anything_is_sent() -> None:
 def test_the_command_line_holds_the_driver_and_says_which_start_up_files_run() -> None:
     plain, login = command_line(login=False), command_line(login=True)
 
-    assert plain.startswith("sh -c '") and "__ob_end" in plain
-    assert "--noprofile --norc" in plain and "--login --norc" in login
+    assert plain.startswith("bash --noprofile --norc -c '") and "__ob_end" in plain
+    assert login.startswith("bash --login --norc -c '")

@@ -3,7 +3,8 @@
 A backup is kept if it is one of the newest `last` good ones, or younger than `within`
 (either rule keeps it, as restic's keep-* options do). Backups that failed or were
 interrupted hold nothing worth keeping once a newer good one exists; the newest good
-backup is never removed, whatever the policy says.
+backup is never removed, whatever the policy says. (restic's good snapshots are kept or
+forgotten by restic's own `forget --keep-*`; only `leftovers` applies to them.)
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ def to_remove(backups: Sequence[Candidate], keep: Retention, now: datetime) -> l
         kept.update(
             b.id for b in good if (now - b.started_at).total_seconds() <= keep.within_seconds
         )
-    bad = [b for b in backups if not b.good and b.started_at < newest.started_at]
-    gone = [b for b in good if b.id not in kept] + bad
+    gone = [b for b in good if b.id not in kept] + _bad_before(backups, newest)
     return [b.id for b in sorted(gone, key=lambda b: (b.started_at, b.id))]
+
+
+def leftovers(backups: Sequence[Candidate]) -> list[int]:
+    """Return the ids of the failed or interrupted backups older than the newest good one."""
+    good = [b for b in backups if b.good]
+    if not good:
+        return []
+    newest = max(good, key=lambda b: (b.started_at, b.id))
+    bad = _bad_before(backups, newest)
+    return [b.id for b in sorted(bad, key=lambda b: (b.started_at, b.id))]
+
+
+def _bad_before(backups: Sequence[Candidate], newest: Candidate) -> list[Candidate]:
+    return [b for b in backups if not b.good and b.started_at < newest.started_at]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from opsbook.backups.drivers.base import BackupDriver, DriverFailed
+from opsbook.backups.drivers.base import BackupDriver, DriverFailed, ForgetsByPolicy
 from opsbook.backups.drivers.by_name import driver_for
 from opsbook.backups.records import (
     backup_view,
@@ -25,7 +25,7 @@ from opsbook.backups.records import (
     stored,
     write_manifest,
 )
-from opsbook.backups.retention import Candidate, to_remove
+from opsbook.backups.retention import Candidate, leftovers, to_remove
 from opsbook.backups.settings import BackupSpec
 from opsbook.backups.states import BACKUPS, BackupEvent, BackupState
 from opsbook.backups.tables import BackupRow
@@ -124,8 +124,12 @@ def show_backup(*, db: Database, backup_id: int) -> BackupView:
 def prune(
     *, db: Database, spec: BackupSpec, now: datetime, driver: BackupDriver | None = None
 ) -> PrunedView:
-    """Remove the backups the set's retention policy no longer keeps; their records stay."""
+    """Remove the backups the set's retention policy no longer keeps; their records stay.
+
+    A driver whose tool keeps by policy itself (restic's `forget --keep-*`) decides which
+    good backups go; opsbook marks pruned the ones whose data the tool says it removed."""
     driver = driver or driver_for(spec)
+    by_tool = isinstance(driver, ForgetsByPolicy)
     with db.transaction() as session:
         rows = list(
             session.scalars(
@@ -140,9 +144,14 @@ def prune(
         candidates = [
             Candidate(r.id, utc(r.started_at) or now, r.state == BackupState.OK) for r in rows
         ]
-        gone = set(to_remove(candidates, spec.keep, now))
+        gone = set(leftovers(candidates) if by_tool else to_remove(candidates, spec.keep, now))
         doomed = [stored(r) for r in rows if r.id in gone]
-    driver.remove(spec, [d for d in doomed if d.location])
+        located = {r.id: r.location for r in rows if r.state == BackupState.OK and r.location}
+    if isinstance(driver, ForgetsByPolicy):
+        removed = driver.forget(spec)
+        gone |= {i for i, at in located.items() if any(full.startswith(at) for full in removed)}
+    else:
+        driver.remove(spec, [d for d in doomed if d.location])
     with db.transaction() as session:
         for ident in sorted(gone):
             row = session.get_one(BackupRow, ident)

@@ -6,7 +6,7 @@ backups:
     driver: archive              # archive | restic | command
     paths: [var/data]            # archive, restic: what to back up, beside the runbook
     repository: var/backups      # where archives, the restic repository or dumps live
-    keep: {last: 14, within: 30 days}
+    keep: {last: 14, within: 30 days}   # restic also: daily, weekly, monthly
     drill: {files: 20, cover_within: 4}
     password_file: restic.pw     # restic only
     command: pg_dump -Fc -f "$OPSBOOK_BACKUP_OUTPUT" app       # command only
@@ -48,16 +48,24 @@ _KNOWN = frozenset(
 
 @dataclass(frozen=True)
 class Retention:
-    """How many backups to keep: the newest `last`, and every one younger than `within_seconds`.
+    """How many backups to keep: the newest `last`, and every one younger than `within_seconds`;
+    for restic also the newest of each of the last `daily` days, `weekly` weeks and `monthly`
+    months (restic's own keep-* rules).
 
-    Either alone, or both (a backup either keeps is kept); neither keeps every backup."""
+    Any of them (a backup any rule keeps is kept); none keeps every backup."""
 
     last: int | None = None
     within_seconds: float | None = None
+    daily: int | None = None
+    weekly: int | None = None
+    monthly: int | None = None
 
     @property
     def keeps_all(self) -> bool:
-        return self.last is None and self.within_seconds is None
+        return all(
+            rule is None
+            for rule in (self.last, self.within_seconds, self.daily, self.weekly, self.monthly)
+        )
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,7 @@ def _spec(name: str, raw: Any, base: Path) -> BackupSpec:
         base=base,
         repository=base / str(repository),
         paths=tuple(paths),
-        keep=_retention(raw.get("keep"), where),
+        keep=_retention(raw.get("keep"), where, driver),
         drill=_drill(raw.get("drill"), where),
         password_file=base / str(password) if password else None,
         command=command,
@@ -160,14 +168,30 @@ def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
     return value
 
 
-def _retention(raw: Any, where: str) -> Retention:
+_COUNTS = ("last", "daily", "weekly", "monthly")
+_BY_CALENDAR = ("daily", "weekly", "monthly")  # restic's buckets; opsbook's own rules count
+
+
+def _retention(raw: Any, where: str, driver: str) -> Retention:
     if raw is None:
         return Retention()
-    if not isinstance(raw, dict) or set(map(str, raw)) - {"last", "within"}:
-        raise _bad(f"{where}.keep", "write `{last: 14, within: 30 days}` (either or both)")
-    last = raw.get("last")
-    if last is not None and (not isinstance(last, int) or last < 1):
-        raise _bad(f"{where}.keep.last", "must be a whole number of backups, at least 1")
+    if not isinstance(raw, dict) or set(map(str, raw)) - {*_COUNTS, "within"}:
+        raise _bad(
+            f"{where}.keep",
+            "write `{last: 14, within: 30 days}` (either or both; restic also takes "
+            "daily, weekly and monthly: `{last: 3, daily: 7, weekly: 4, monthly: 12}`)",
+        )
+    counts: dict[str, int | None] = {}
+    for key in _COUNTS:
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise _bad(f"{where}.keep.{key}", "must be a whole number of backups, at least 1")
+        if value is not None and key in _BY_CALENDAR and driver != "restic":
+            raise _bad(
+                f"{where}.keep.{key}",
+                f"is restic's policy; the {driver} driver keeps by `last` and `within`",
+            )
+        counts[key] = value
     within = raw.get("within")
     seconds = None
     if within is not None:
@@ -175,7 +199,13 @@ def _retention(raw: Any, where: str) -> Retention:
             seconds = parse_duration(str(within))
         except ValueProblem as exc:
             raise _bad(f"{where}.keep.within", exc.message) from None
-    return Retention(last=last, within_seconds=seconds)
+    return Retention(
+        last=counts["last"],
+        within_seconds=seconds,
+        daily=counts["daily"],
+        weekly=counts["weekly"],
+        monthly=counts["monthly"],
+    )
 
 
 def _drill(raw: Any, where: str) -> DrillPlan:

@@ -1,10 +1,10 @@
-"""A tar archive written straight to a file descriptor, each file hashed on its way in.
+"""A tar archive written to a sink (the compressor), each file hashed on its way in.
 
 Python's tarfile spends most of a backup of many small files building headers and copying
 through its stream buffer (bench/backups.py); this writer builds a POSIX ustar header with
 one `struct.pack`, falls back to tarfile's own PAX header only where ustar cannot say it
 (a long or non-ASCII name, a file of 8 GiB or more), and writes the data in large blocks,
-so the compressor at the other end of the pipe is what sets the pace. What it writes is an
+so the compressor it writes to is what sets the pace. What it writes is an
 ordinary tar: GNU tar and Python's tarfile read it.
 """
 
@@ -16,24 +16,35 @@ import stat
 import struct
 import tarfile
 from pathlib import Path
+from typing import Protocol
 
 from opsbook.backups.manifest import ManifestEntry
 
 BLOCK = 512
 RECORD = 20 * BLOCK
-_CHUNK = 1 << 20
-_FLUSH = 1 << 20
+_BUFFER = 1 << 20  # what zstd is given at a time
 _HEADER = struct.Struct("100s8s8s8s12s12s8sc100s6s2s32s32s8s8s155s12x")
 _USTAR_MAX_SIZE = 8**11 - 1
 
 
-class TarWriter:
-    """Writes tar members to a file descriptor; `close` writes the end of the archive."""
+class Sink(Protocol):
+    """Where the tar bytes go: it takes all of `data` (a view of a buffer reused after)."""
 
-    def __init__(self, descriptor: int) -> None:
-        self.descriptor = descriptor
-        self.buffer = bytearray()
-        self.chunk = bytearray(_CHUNK)
+    def write(self, data: memoryview, /) -> object: ...
+
+
+class TarWriter:
+    """Writes tar members to a sink; `close` writes the end of the archive.
+
+    Every byte goes through one buffer: a file is read straight into it, hashed there and
+    written from there, so no byte of a file is copied in Python (a third of the bytes of
+    a backup of many small files was, before)."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.out = bytearray(_BUFFER)
+        self.view = memoryview(self.out)
+        self.fill = 0
         self.written = 0
 
     def add(self, path: str | Path, name: str) -> ManifestEntry | None:
@@ -68,28 +79,27 @@ class TarWriter:
     def close(self) -> None:
         """Write the two zero blocks that end an archive, padded to a whole record."""
         end = 2 * BLOCK
-        total = self.written + len(self.buffer) + end
-        self.buffer += bytes(end + (-total) % RECORD)
+        total = self.written + self.fill + end
+        self._put(bytes(end + (-total) % RECORD))
         self._flush()
 
     def _copy(self, descriptor: int, size: int, name: str) -> str:
+        """Read the file into the buffer, hash it there, and pad it to a whole block."""
         digest = hashlib.sha256()
-        view = memoryview(self.chunk)
         left = size
         while left > 0:
-            count = os.readv(descriptor, [view[: min(left, _CHUNK)]])
+            if self.fill == _BUFFER:
+                self._flush()
+            part = self.view[self.fill : self.fill + min(left, _BUFFER - self.fill)]
+            count = os.readv(descriptor, [part])
             if count == 0:
                 raise OSError(f"{name} shrank while it was read")
-            part = view[:count]
-            digest.update(part)
-            if len(self.buffer) + count > _FLUSH:
-                self._flush()
-            if count >= _FLUSH:
-                self._write(part)
-            else:
-                self.buffer += part
+            digest.update(part[:count])
+            self.fill += count
             left -= count
-        self.buffer += bytes(-size % BLOCK)
+        pad = -size % BLOCK
+        if pad:
+            self._put(bytes(pad))
         return digest.hexdigest()
 
     def _header(
@@ -102,22 +112,27 @@ class TarWriter:
             or not (name + link).isascii()
             or size > _USTAR_MAX_SIZE
         ):
-            self.buffer += _pax_header(name, info, kind, size, link)
+            self._put(_pax_header(name, info, kind, size, link))
         else:
-            self.buffer += _ustar(encoded, info, kind, size, target)
-        if len(self.buffer) > _FLUSH:
+            self._put(_ustar(encoded, info, kind, size, target))
+
+    def _put(self, data: bytes) -> None:
+        if self.fill + len(data) > _BUFFER:
             self._flush()
+        if len(data) > _BUFFER:
+            self._write(memoryview(data))
+            return
+        self.out[self.fill : self.fill + len(data)] = data
+        self.fill += len(data)
 
     def _flush(self) -> None:
-        if self.buffer:
-            self._write(memoryview(self.buffer))
-            self.buffer = bytearray()
+        if self.fill:
+            self._write(self.view[: self.fill])
+            self.fill = 0
 
     def _write(self, data: memoryview) -> None:
-        while data:
-            count = os.write(self.descriptor, data)
-            data = data[count:]
-            self.written += count
+        self.sink.write(data)
+        self.written += len(data)
 
 
 def _ustar(name: bytes, info: os.stat_result, kind: bytes, size: int, link: bytes) -> bytes:

@@ -1,17 +1,17 @@
-"""The built-in driver: a tar archive compressed by Debian's `zstd`, its manifest taken while
-archiving.
+"""The built-in driver: a tar archive compressed with zstd, its manifest taken while
+archiving; Debian's `zstd` and GNU tar read it back.
 
-`tar_stream.TarWriter` writes the archive into `zstd`'s standard input and hashes every
-file's bytes as it writes them, so the manifest's SHA-256 is of the very bytes archived,
-each file read once. The
-archive is written under a `.partial` name, fsynced, then renamed: a file with the final
-name is always whole. zstd adds its own checksum of the content, which a restore checks.
+`tar_stream.TarWriter` hashes every file's bytes as it hands them to the compressor, so the
+manifest's SHA-256 is of the very bytes archived, each file read once; `archive_file`
+compresses them in this process (libzstd's threads) and hashes the archive as it writes it
+(the archive's recorded SHA-256, with no second read). The archive is written under a
+`.partial` name, fsynced, then renamed: a file with the final name is always whole. zstd
+adds its own checksum of the content, which a restore checks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import posixpath
 import stat
@@ -20,9 +20,11 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import zstandard
+
+from opsbook.backups.archive_file import ArchiveFile
 from opsbook.backups.drivers.base import DriverFailed, Restored, Stored, Written
 from opsbook.backups.durable import fsync_directory
-from opsbook.backups.hashed_pipe import HashedCopy
 from opsbook.backups.manifest import ManifestEntry, file_sha256
 from opsbook.backups.settings import BackupSpec
 from opsbook.backups.tar_stream import TarWriter
@@ -30,7 +32,6 @@ from opsbook.store.private import private_directory
 
 SUFFIX = ".tar.zst"
 PARTIAL = ".partial"
-_BUFFER = 1 << 20
 
 
 class ArchiveDriver:
@@ -45,23 +46,11 @@ class ArchiveDriver:
         partial = final.with_name(final.name + PARTIAL)
         # Made owner-only before a byte is in it: a backup holds the data.
         target = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            zstd = subprocess.Popen(
-                ["zstd", f"-{spec.level}", "-T0", "-q", "-c"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except BaseException:
-            os.close(target)
-            raise
-        assert zstd.stdout is not None
-        copy = HashedCopy(zstd.stdout.fileno(), target)
-        assert zstd.stdin is not None
-        _widen(zstd.stdin.fileno())
         manifest: list[ManifestEntry] = []
+        archive = None
         try:
-            writer = TarWriter(zstd.stdin.fileno())
+            archive = ArchiveFile(target, spec.level)
+            writer = TarWriter(archive)
             for path, name in walk(spec.base, spec.paths):
                 try:
                     entry = writer.add(path, name)
@@ -70,27 +59,19 @@ class ArchiveDriver:
                 if entry is not None:
                     manifest.append(entry)
             writer.close()
-            zstd.stdin.close()
+            digest = archive.finish()
+        except zstandard.ZstdError as exc:
+            _abandon(archive, target, partial)
+            raise DriverFailed(f"zstd failed: {exc}") from None
         except BaseException:
-            zstd.kill()
-            zstd.wait()
-            _close(copy, target)
-            partial.unlink(missing_ok=True)
+            _abandon(archive, target, partial)
             raise
-        said = zstd.stderr.read().decode(errors="replace") if zstd.stderr else ""
-        code = zstd.wait()
-        try:
-            digest = copy.finish()
-            os.fsync(target)
-        finally:
-            _close(copy, target)
-        if code != 0:
-            partial.unlink(missing_ok=True)
-            raise DriverFailed(f"zstd failed: {said.strip() or code}")
-        size = copy.size
+        os.close(target)
         os.replace(partial, final)
         fsync_directory(folder)
-        return Written(location=final.name, sha256=digest, size=size, manifest=tuple(manifest))
+        return Written(
+            location=final.name, sha256=digest, size=archive.size, manifest=tuple(manifest)
+        )
 
     def restore(
         self, spec: BackupSpec, backup: Stored, paths: Sequence[str], scratch: Path, rotation: int
@@ -205,12 +186,8 @@ def _extract(archive: Path, scratch: Path, listing: Path) -> list[str]:
     return problems
 
 
-def _close(copy: HashedCopy, target: int) -> None:
-    copy.thread.join()
+def _abandon(archive: ArchiveFile | None, target: int, partial: Path) -> None:
+    if archive is not None:
+        archive.abandon()
     os.close(target)
-
-
-def _widen(descriptor: int) -> None:
-    """Give the pipe to zstd 1 MiB (Linux), so archiving and compressing overlap."""
-    with contextlib.suppress(OSError, AttributeError):
-        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, _BUFFER)
+    partial.unlink(missing_ok=True)

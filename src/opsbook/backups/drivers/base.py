@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from opsbook.backups.manifest import ManifestEntry
 from opsbook.backups.settings import BackupSpec
@@ -62,4 +62,13 @@ class BackupDriver(Protocol):
 
     def remove(self, spec: BackupSpec, backups: Sequence[Stored]) -> None:
         """Remove the data of these backups (retention); their records stay."""
+        ...
+
+
+@runtime_checkable
+class ForgetsByPolicy(Protocol):
+    """A driver whose tool applies the keep-* policy itself (restic's `forget --keep-*`)."""
+
+    def forget(self, spec: BackupSpec) -> list[str]:
+        """Apply the spec's retention with the tool's own rules; return the ids it removed."""
         ...

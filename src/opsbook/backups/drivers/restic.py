@@ -1,7 +1,8 @@
 """The restic driver: Debian's restic (0.14) makes, checks, restores and forgets snapshots.
 
 restic hashes content chunks, not files, so opsbook keeps its own manifest: it hashes each
-file while restic backs up (the same bytes, from the page cache). A file whose size or
+file while restic backs up (the same bytes, from the page cache), on a niced thread that
+takes only the CPU restic leaves. A file whose size or
 modification time moved between opsbook's hash and restic's end changed during the backup:
 which bytes restic kept is unknown, so it is left out of the manifest, with a note.
 
@@ -13,21 +14,26 @@ one per line among status lines that are not all JSON objects of one kind.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import stat
 import subprocess
+import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from opsbook.backups.drivers.archive import walk
 from opsbook.backups.drivers.base import DriverFailed, Restored, Stored, Written
 from opsbook.backups.manifest import ManifestEntry, file_sha256
-from opsbook.backups.settings import BackupSpec
+from opsbook.backups.settings import BackupSpec, Retention
 
 _INCLUDES_PER_CALL = 400  # restic 0.14's restore takes no file of includes
 _SAID = 2000
+_NICE = 10
 
 
 class ResticDriver:
@@ -39,7 +45,8 @@ class ResticDriver:
         if not (spec.repository / "config").exists():
             spec.repository.parent.mkdir(parents=True, exist_ok=True)
             _restic(spec, env, "init")
-        argv = [*_base(spec), "backup", "--json", "--tag", f"opsbook:{spec.name}", *spec.paths]
+        argv = [*_base(spec), "backup", "--json", "--tag", _tag(spec), "--time", _local(stamp)]
+        argv += spec.paths
         process = subprocess.Popen(
             argv,
             cwd=spec.base,
@@ -48,13 +55,14 @@ class ResticDriver:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        hashing = _Hashing(spec)  # meanwhile, at a lower priority: restic sets the pace
         try:
-            hashed = _hash_files(spec)  # meanwhile: the files are read once, into the cache
             out, err = process.communicate()
         except BaseException:
             process.kill()
             process.wait()
             raise
+        hashed = hashing.result()
         if process.returncode != 0:
             raise DriverFailed(f"restic backup exited {process.returncode}: {_tail(err)}")
         summary = _summary(out.decode(errors="replace"))
@@ -103,6 +111,67 @@ class ResticDriver:
         ids = [b.location for b in backups if b.location]
         if ids:
             _restic(spec, _env(spec), "forget", "--prune", *ids)
+
+    def forget(self, spec: BackupSpec) -> list[str]:
+        """Forget the set's snapshots its keep-* policy does not keep, by restic's own rules,
+        prune their data; return the ids of the snapshots restic removed."""
+        policy = keep_options(spec.keep)
+        if not policy:
+            return []  # restic forgets nothing without a policy; neither does opsbook
+        said = _restic(
+            spec, _env(spec), "forget", "--json", "--prune", "--tag", _tag(spec), *policy
+        )
+        return removed_snapshots(said)
+
+
+def keep_options(keep: Retention) -> list[str]:
+    """Return restic's keep-* options for a retention policy.
+
+    restic's --keep-within counts back from the newest snapshot, in whole hours here
+    (rounded up: it keeps at least what was asked)."""
+    options = []
+    for flag, count in (
+        ("--keep-last", keep.last),
+        ("--keep-daily", keep.daily),
+        ("--keep-weekly", keep.weekly),
+        ("--keep-monthly", keep.monthly),
+    ):
+        if count is not None:
+            options += [flag, str(count)]
+    if keep.within_seconds is not None:
+        options += ["--keep-within", f"{max(1, math.ceil(keep.within_seconds / 3600))}h"]
+    return options
+
+
+def removed_snapshots(output: str) -> list[str]:
+    """Return the full ids of the snapshots `forget --json` says it removed.
+
+    0.14 prints one JSON list of groups, each with `keep` and `remove` (null when empty)."""
+    for line in output.splitlines():
+        try:
+            groups = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(groups, list):
+            return [
+                str(snapshot["id"])
+                for group in groups
+                if isinstance(group, dict)
+                for snapshot in group.get("remove") or []
+                if isinstance(snapshot, dict) and snapshot.get("id")
+            ]
+    raise DriverFailed(f"restic forget printed no list of what it removed: {_tail(output)}")
+
+
+def _tag(spec: BackupSpec) -> str:
+    return f"opsbook:{spec.name}"
+
+
+def _local(stamp: str) -> str:
+    """Return the backup's UTC stamp as restic's --time takes it (local time): the snapshot's
+    time is the one opsbook records, and what restic's daily/weekly/monthly rules count."""
+    moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _base(spec: BackupSpec) -> list[str]:
@@ -166,6 +235,33 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_size, info.st_mtime_ns
+
+
+class _Hashing:
+    """`_hash_files` on a thread of its own, niced (Linux: a thread's own priority), so the
+    hashing takes only what CPU restic leaves and does not slow the backup it runs beside."""
+
+    def __init__(self, spec: BackupSpec) -> None:
+        self.spec = spec
+        self.hashed: dict[str, tuple[ManifestEntry, tuple[int, int]]] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="restic-manifest", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICE)
+        try:
+            self.hashed = _hash_files(self.spec)
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc
+
+    def result(self) -> dict[str, tuple[ManifestEntry, tuple[int, int]]]:
+        """Wait for the hashing; return its entries (or raise what it raised)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.hashed
 
 
 def _hash_files(spec: BackupSpec) -> dict[str, tuple[ManifestEntry, tuple[int, int]]]:

@@ -38,8 +38,8 @@ from opsbook.procedures.executors.ssh_connection import (
     SshConnection,
 )
 from opsbook.procedures.executors.ssh_session_wire import (
-    NO_BASH,
     NO_TEMP,
+    NOT_FOUND,
     Output,
     StepReply,
     StepReplyReader,
@@ -119,6 +119,7 @@ class SshSession:
 
     async def _run(self, spec: CommandSpec, started: float) -> CommandResult | None:
         cap = output_cap(spec)
+        fresh = self.process is None or self.process.is_closing()
         process = await self._shell()
         try:
             request = encode_step(spec.command, spec.cwd, dict(spec.env), self.end, cap)
@@ -153,10 +154,10 @@ class SshSession:
             self._drop()
             raise
         if got is None:
-            return await self._ended(process, started)
+            ended = await self._ended(process, started)
+            # No bash there: the login shell could not start the run's shell at all.
+            return None if fresh and ended.exit_code == NOT_FOUND else ended
         status = got.reply.status
-        if status == NO_BASH:
-            return None
         if status in (NO_TEMP, BAD_REQUEST):
             self._drop()
             what = (

@@ -2,11 +2,12 @@
 
 Pure: no connections, no I/O. `ssh_session.py` moves these bytes over one SSH channel.
 
-The command line sshd hands to the user's login shell (`command_line`) is `sh -c` and the
-stage script: it makes a private directory for the steps' output and starts the run's
-bash with `DRIVER`, fed by a `cat` of the channel's stdin. It is the same for every run
-(no value, no secret: the end mark and every request come on stdin), and long (a few
-KiB) rather than read from stdin a byte at a time, which cost more on a fleet.
+The command line sshd hands to the user's login shell (`command_line`) is `bash -c` and
+the run's script (`SCRIPT`): it makes private files for the steps' output, starts a
+copier that passes the channel's stdin on, and reads requests. It is the same for every
+run (no value, no secret: the end mark and every request come on stdin). Every program
+it starts counts on a fleet, so it starts few: none but the steps' own for a step whose
+output is short, and rm at the end. A host without bash answers 127 at once.
 
 The user's start-up files: the login shell that runs the command line reads what it reads
 for any `ssh host command` (bash: ~/.bashrc), once per channel; the run's bash starts with
@@ -15,19 +16,19 @@ when the front matter says `ssh: {login: true}`. One channel serves the whole ru
 they run once per host per run (again only after a step ended the shell, or timed out).
 
 Requests are the local session's (`session_wire.encode_request`: NUL-ended fields, checked
-on both ends, the last one marked with a random end mark the driver reads first); the
+on both ends, the last one marked with a random end mark the shell reads first); the
 prefix field carries `/CAP`, how many bytes of each end of a big output to send back.
 Replies are the local session's too (job ids, `=status`), followed for a step that ran by
 two output frames, stdout then stderr: a line with the output's size, then the output
 whole if it is at most 2 x CAP bytes, else its first and its last CAP bytes.
 
-When the channel's stdin ends (the run closed it, a timeout, the connection dropped) the
-`cat` ends and the stage script cleans up: after a clean end (the driver read the run's
-goodbye, `encode_bye`) it only removes the directory; otherwise it stops every process
-group the steps started in this SSH session (TERM, then KILL two seconds later), sparing
-background jobs the steps left (daemons, as `jobs -p` reported them), then the shell
-itself if it is still busy. So a
-timed-out step, or a crashed opsbook, leaves nothing running that a step did not mean to.
+At the run's goodbye (`encode_bye`) the shell removes its directory and ends, leaving
+what the steps started running. When the channel's stdin ends without one (a timeout, a
+dropped connection, a killed opsbook) the copier stops every process group the steps
+started in this SSH session (TERM, then KILL two seconds later), sparing background jobs
+the steps left (daemons, as `jobs -p` reported them), then the shell itself if it is
+still busy. So a timed-out step, or a crashed opsbook, leaves nothing running that a
+step did not mean to.
 """
 
 from __future__ import annotations
@@ -44,14 +45,87 @@ from opsbook.procedures.executors.session_wire import (
     encode_request,
 )
 
-# bash; `__opsbook_` names keep the driver's variables out of the steps' way.
-DRIVER = r"""
+# bash, the run's shell on the host; `__opsbook_` names keep its variables out of the
+# steps' way. Its stdin is the channel's: a copier (a subshell, `<(...)`) passes the
+# requests on and notices when the channel's input ends. Only this shell holds the
+# channel's stdout, so when it ends the run sees the end of its output.
+SCRIPT = r"""
+# This shell's files: NAME.jobs and a pair per step, in $TMPDIR, readable by this user
+# only and made with O_EXCL (set -C) under names nobody can guess, so no one else's file
+# is ever used. (No mktemp: a program less per host.)
+__opsbook_umask=$(umask)
+__opsbook_new() {
+  local c=$- i
+  umask 077
+  set -C
+  for i in 1 2 3; do
+    __opsbook_name=$1-${SRANDOM:-$RANDOM$RANDOM}
+    if eval "$2"; then break; fi
+    __opsbook_name=
+  done 2>/dev/null
+  [[ $c == *C* ]] || set +C
+  umask "$__opsbook_umask"
+  [[ -n $__opsbook_name ]]
+}
+__opsbook_new "${TMPDIR:-/tmp}/opsbook-$$" ': >"$__opsbook_name.jobs"' ||
+  { echo =notemp; exit 125; }
+__opsbook_dir=$__opsbook_name
+# The process groups in this SSH session that the steps started, but the jobs to spare.
+# The session is the channel's own when this shell leads it (sshd starts each channel in
+# a new session, and sh, bash, zsh and ksh exec the command); else only this shell's
+# children are the steps'.
+__opsbook_groups() {
+  local l f stat
+  declare -A seen=()
+  for f in /proc/[0-9]*/stat; do
+    IFS= read -r l <"$f" 2>/dev/null || continue
+    stat=(${l##*) })
+    [[ ${stat[2]} != "$__opsbook_own" ]] || continue
+    [[ $__opsbook_sid == "$$" && ${stat[3]} == "$__opsbook_sid" || ${stat[1]} == "$$" ]] ||
+      continue
+    [[ $__opsbook_spare == *" ${stat[2]} "* || -n ${seen[${stat[2]}]} ]] && continue
+    seen[${stat[2]}]=1
+    echo "${stat[2]}"
+  done
+}
+# __opsbook_gone CONDITION TRIES PAUSE: wait until CONDITION fails; say if it did in time.
+__opsbook_gone() {
+  local n=$2
+  while (( n-- > 0 )); do eval "$1" || return 0; sleep "$3"; done
+  return 1
+}
+# The channel's input ended without a goodbye (a timeout, a dropped connection, a killed
+# opsbook): stop the step's processes, then this shell if it is still busy.
+__opsbook_stop() {
+  exec >&-
+  __opsbook_gone "kill -0 $$ 2>/dev/null" 10 0.05 && { rm -f -- "$__opsbook_dir".*; return; }
+  local l s g
+  IFS= read -r l </proc/$$/stat
+  l=(${l##*) })
+  __opsbook_sid=${l[3]} __opsbook_own=${l[2]}
+  # The jobs earlier steps left running; read before the shell's last reply rewrites them.
+  __opsbook_spare=" $(<"$__opsbook_dir.jobs") " 2>/dev/null
+  __opsbook_spare=${__opsbook_spare//$'\n'/ }
+  kill -s USR1 $$ 2>/dev/null
+  for s in TERM KILL; do
+    for g in $(__opsbook_groups); do kill -s "$s" -- "-$g" 2>/dev/null; done
+    __opsbook_gone '[[ -n $(__opsbook_groups) ]]' 10 0.2 && break
+  done
+  for s in TERM KILL; do
+    __opsbook_gone "kill -0 $$ 2>/dev/null" 20 0.05 && break
+    kill -s "$s" $$ 2>/dev/null
+  done
+  rm -f -- "$__opsbook_dir".*
+}
+exec 2>/dev/null 4<&0 </dev/null
+exec {__opsbook_in}< <(
+  while IFS= read -r -d '' __opsbook_f <&4; do printf '%s\0' "$__opsbook_f"; done
+  __opsbook_stop
+)
+__opsbook_copier=$!
+exec 4<&-
 set -m
-__opsbook_dir=$1
-set --
-exec {__opsbook_in}<&0 </dev/null
 IFS= read -r -u "$__opsbook_in" -d '' __opsbook_end || exit 125
-printf '%d\n' "$$" >|"$__opsbook_dir/pid"
 # Each step starts in its cwd=, else where sshd started the shell (the user's home).
 __opsbook_home=$PWD
 __opsbook_k=0
@@ -74,6 +148,15 @@ __opsbook_frame() {
   if [[ ! -s $2 ]]; then __opsbook_bytes=0; fi
   printf '%d\n' "$__opsbook_bytes"
   if (( __opsbook_bytes == 0 )); then return; fi
+  # A short output without NULs (most are) is read by the shell itself; no program.
+  if (( __opsbook_bytes <= 4096 )); then
+    local LC_ALL=C __opsbook_text
+    IFS= read -r -d '' -N "$__opsbook_bytes" __opsbook_text <"$2"
+    if (( ${#__opsbook_text} == __opsbook_bytes )); then
+      printf '%s' "$__opsbook_text"
+      return
+    fi
+  fi
   if (( __opsbook_bytes <= 2 * __opsbook_cap )); then
     dd if="$2" bs="$__opsbook_bytes" count=1 iflag=fullblock conv=sync status=none
   else
@@ -86,8 +169,8 @@ __opsbook_frame() {
 # Reply to a step: its background jobs, `=STATUS` (`=eSTATUS` when the step ended the
 # shell), then the frames of its stdout and of its stderr.
 __opsbook_send() {
-  jobs -p >|"$__opsbook_dir/jobs"
-  while IFS= read -r __opsbook_j; do printf '%s\n' "$__opsbook_j"; done <"$__opsbook_dir/jobs"
+  jobs -p >|"$__opsbook_dir.jobs"
+  while IFS= read -r __opsbook_j; do printf '%s\n' "$__opsbook_j"; done <"$__opsbook_dir.jobs"
   printf '=%s%d\n' "$2" "$1"
   __opsbook_frame "$__opsbook_fo" "$__opsbook_o.out"
   __opsbook_frame "$__opsbook_fe" "$__opsbook_o.err"
@@ -95,7 +178,7 @@ __opsbook_send() {
   __opsbook_o=
 }
 # A step that ends the shell (`exit 3`, a failure under `set -e`) is still answered. On a
-# timeout the host's side sends USR1 before it stops the step's processes: the shell ends
+# timeout the copier sends USR1 before it stops the step's processes: the shell ends
 # after the command it is in, rather than going on with the rest of the step.
 __opsbook_ended() {
   set +efux +o pipefail
@@ -122,8 +205,9 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   __opsbook_cap=${__opsbook_cap#"$__opsbook_end"/}
   if [[ ! $__opsbook_cap =~ ^[1-9][0-9]{0,9}$ ]]; then printf '=badrequest\n'; exit 125; fi
   if [[ $__opsbook_cmd == "$__opsbook_end" ]]; then
-    printf 'done\n' >>"$__opsbook_dir/pid"
-    printf '=bye\n'
+    # The goodbye: a clean end. What the steps started keeps running.
+    kill "$__opsbook_copier" 2>/dev/null
+    rm -f -- "$__opsbook_dir".*
     exit 0
   fi
   if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
@@ -134,10 +218,14 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
     continue
   fi
   __opsbook_k=$((__opsbook_k + 1))
-  __opsbook_o=$__opsbook_dir/$__opsbook_k
   # The step's output goes to files of its own (a daemon it starts may hold them open);
   # small ones stay until the run ends, removing each would cost a program per step.
-  exec {__opsbook_fo}>|"$__opsbook_o.out" {__opsbook_fe}>|"$__opsbook_o.err"
+  if ! __opsbook_new "$__opsbook_dir.$__opsbook_k" \
+    'exec {__opsbook_fo}>"$__opsbook_name.out" {__opsbook_fe}>"$__opsbook_name.err"'; then
+    printf '=notemp\n'
+    continue
+  fi
+  __opsbook_o=$__opsbook_name
   eval "$__opsbook_cmd" >&"$__opsbook_fo" 2>&"$__opsbook_fe"
   __opsbook_rc=$?
   case $- in *[efux]*) set +efux ;; esac
@@ -145,64 +233,11 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   __opsbook_send "$__opsbook_rc" ""
 done
 """
-
-# POSIX sh, the command line's script. fd 3 is the channel's stdout, kept for the
-# driver alone: when the driver ends, its output ends, whatever else still runs.
-STAGE = r"""
-d=$(mktemp -d "${TMPDIR:-/tmp}/opsbook-steps-XXXXXXXX" 2>/dev/null) || { echo =notemp; exit 125; }
-command -v bash >/dev/null 2>&1 || { rm -rf "$d"; echo =nobash; exit 125; }
-step_groups() {
-  for f in /proc/[0-9]*/stat; do
-    IFS= read -r l <"$f" 2>/dev/null || continue
-    set -- ${l##*) }
-    [ "$4" = "$sid" ] && [ "$3" != "$own" ] || continue
-    case $spare in *" $3 "*) continue ;; esac
-    echo "$3"
-  done | sort -u
-}
-# gone CONDITION TRIES PAUSE: wait until CONDITION fails; say whether it did in time.
-gone() {
-  n=$2
-  while [ "$n" -gt 0 ]; do eval "$1" || return 0; sleep "$3"; n=$((n - 1)); done
-  return 1
-}
-alive() { [ -n "$(step_groups)" ]; }
-stop() {
-  exec >&-
-  # The driver ends by itself at a goodbye, or when its input ends between steps.
-  IFS= read -r p <"$d/pid" 2>/dev/null
-  gone "kill -0 $p 2>/dev/null" 20 0.05
-  { IFS= read -r p; IFS= read -r state; } <"$d/pid" 2>/dev/null
-  if [ "$state" != done ]; then
-    IFS= read -r l </proc/$$/stat
-    set -- ${l##*) }
-    sid=$4 own=$3
-    # The jobs earlier steps left running; read before the shell's last reply rewrites them.
-    spare=" $(tr "\n" " " <"$d/jobs" 2>/dev/null) "
-    kill -s USR1 "$p" 2>/dev/null
-    for s in TERM KILL; do
-      for g in $(step_groups); do kill -s "$s" -- "-$g" 2>/dev/null; done
-      gone alive 10 0.2 && break
-    done
-    for s in TERM KILL; do
-      gone "kill -0 $p 2>/dev/null" 20 0.05 && break
-      kill -s "$s" "$p" 2>/dev/null
-    done
-  fi
-  rm -rf "$d"
-}
-exec 3>&1 4<&0 >/dev/null 2>&1
-{ exec 3>&-; cat <&4; exec 4<&-; stop; } |
-  bash LOGIN -c "$DRIVER" opsbook-session "$d" >&3 2>/dev/null 3>&- 4<&- &
-exec 3>&- 4<&-
-wait "$!"
-r=$?
-wait
-exit "$r"
-"""
 LOGIN_SHELL = "--login --norc"
 PLAIN_SHELL = "--noprofile --norc"
 NO_BASH = "nobash"
+# What a POSIX shell answers for a program it cannot find.
+NOT_FOUND = 127
 NO_TEMP = "notemp"
 # A status: the step's exit status (`e` first when the step ended the shell), a step that
 # could not start, or what the stage script says when it cannot start the shell.
@@ -220,13 +255,13 @@ def compact(script: str) -> str:
 
 
 def command_line(login: bool) -> str:
-    """Return the command sshd hands to the user's login shell: the stage script for sh.
+    """Return the command sshd hands to the user's login shell: bash and the run's script.
 
     Quoted the POSIX way (`'...'\\''...'`), which sh, bash, zsh, ksh and fish all read.
     It holds no value and no secret; the end mark and every request come on stdin.
     """
-    body = compact(STAGE.replace("LOGIN", LOGIN_SHELL if login else PLAIN_SHELL))
-    return "sh -c " + shlex.quote(f"DRIVER={shlex.quote(compact(DRIVER))}\n{body}")
+    options = LOGIN_SHELL if login else PLAIN_SHELL
+    return f"bash {options} -c {shlex.quote(compact(SCRIPT))}"
 
 
 def start_of_run(end: str) -> bytes:
