@@ -26,7 +26,7 @@ system-deps:
 PORT ?= 8080
 run: setup
 	$(BIN)/opsbook check $(RUNBOOK)
-	$(BIN)/opsbook serve $(RUNBOOK) --port $(PORT) --bootstrap-admin make-run
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/opsbook serve $(RUNBOOK) --port $(PORT) --bootstrap-admin make-run
 
 test: setup system-deps
 	$(BIN)/python -m pytest -q

@@ -142,3 +142,32 @@ def test_the_api_and_the_overview_show_current_and_previous_version(
     assert again.status_code == 409
     assert client.post("/api/v1/gate-decisions/999", json=body,
                        headers=bearer(tokens["operator"])).status_code == 404  # fmt: skip
+
+
+@pytest.mark.process
+def test_the_run_page_lets_a_holder_approve_a_gate_and_tells_others_to_ask_one(
+    served: tuple[TestClient, AppState], tokens: dict[str, str], tmp_path: Path
+) -> None:
+    client, state = served
+    _deploy(state.db, tmp_path / "RUNBOOK.md", "1.0")
+    anyone = ask_person(db=state.db, run_id=1, step="prerequisites:1", gate="1 approval",
+                        reason="approval asked", now=datetime.now(UTC),
+                        within=timedelta(minutes=5))  # fmt: skip
+    of_role = ask_person(db=state.db, run_id=1, step="prerequisites:2",
+                         gate="1 approval of Operations Lead", reason="approval asked",
+                         now=datetime.now(UTC), within=timedelta(minutes=5),
+                         role="Operations Lead", allowed=frozenset({"lena.vogel"}))  # fmt: skip
+    csrf = sign_in(client, tokens["operator"])
+    page = client.get("/runs/1", headers={"accept": "text/html"}).text
+    assert f'action="/runs/1/gates/{anyone.id}"' in page
+    assert f'action="/runs/1/gates/{of_role.id}"' not in page
+    assert "do not hold the Operations Lead role" in page
+    refused = client.post(f"/runs/1/gates/{of_role.id}",
+                          data={"csrf_token": csrf, "answer": "approve"})  # fmt: skip
+    assert refused.status_code == 403
+    approved = client.post(f"/runs/1/gates/{anyone.id}",
+                           data={"csrf_token": csrf, "answer": "approve"},
+                           follow_redirects=False)  # fmt: skip
+    assert approved.status_code == 303
+    waiting = client.get("/api/v1/gate-decisions", headers=bearer(tokens["viewer"])).json()
+    assert [d["id"] for d in waiting] == [of_role.id]

@@ -41,18 +41,26 @@ class Served:
         return self.process.wait(timeout=timeout)
 
 
-def serve_example(tmp: Path) -> Served:
-    """Copy the example system, start `opsbook serve` on it, return its URL and admin token."""
+def serve_example(tmp: Path, *, point_at_tinyweb: bool = False) -> Served:
+    """Copy the example system, start `opsbook serve` on it, return its URL and admin token.
+
+    With point_at_tinyweb the copy's runbook names this tinyweb's port instead of 8765 (its
+    metrics and gates reach it), and steps find `opsbook` on their PATH, as `make run` does.
+    """
     home = tmp / "tinyweb"
     shutil.copytree(EXAMPLE, home, ignore=shutil.ignore_patterns("var", "__pycache__"))
-    port = free_port()
+    port, tinyweb_port = free_port(), free_port()
     env = {
         **os.environ,
         "OPSBOOK_HOME": str(tmp / "state"),
-        "TINYWEB_PORT": str(free_port()),
+        "TINYWEB_PORT": str(tinyweb_port),
         "NO_COLOR": "1",
         "COLUMNS": "200",
     }
+    if point_at_tinyweb:
+        book = home / "RUNBOOK.md"
+        book.write_text(book.read_text().replace("127.0.0.1:8765", f"127.0.0.1:{tinyweb_port}"))
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("OPSBOOK_DATABASE_URL", None)
     opsbook = str(Path(sys.executable).parent / "opsbook")
     process = subprocess.Popen(

@@ -140,9 +140,14 @@ def decision_state(*, db: Database, decision_id: int, now: datetime) -> Decision
         return _view(row, _approvers(session, decision_id))
 
 
-def list_decisions(*, db: Database, open_only: bool, limit: int = 100) -> list[DecisionView]:
-    """Return the gate questions, newest first (only those waiting, with `open_only`)."""
+def list_decisions(
+    *, db: Database, open_only: bool, limit: int = 100, run_id: int | None = None
+) -> list[DecisionView]:
+    """Return the gate questions, newest first (only those waiting, with `open_only`;
+    only a run's, with `run_id`)."""
     query = select(GateDecisionRow).order_by(GateDecisionRow.id.desc()).limit(limit)
+    if run_id is not None:
+        query = query.where(GateDecisionRow.run_id == run_id)
     if open_only:
         query = query.where(GateDecisionRow.state == DecisionState.OPEN.value)
     with db.transaction() as session:

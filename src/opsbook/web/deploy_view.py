@@ -65,7 +65,7 @@ def deployments_panel(state: AppState) -> Panel:
     items = [
         PanelItem(
             f"Gate waiting: run {d.run_id}" if d.run_id else "Gate waiting",
-            f"{d.gate}: opsbook gate decide {d.id} --let-pass | --stop",
+            f"{d.gate}: answer on the run's page, or opsbook gate decide {d.id} --let-pass",
             tone="bad",
             href=f"/runs/{d.run_id}" if d.run_id else "",
         )

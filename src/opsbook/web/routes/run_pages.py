@@ -8,6 +8,9 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from opsbook.access.model import Principal
+from opsbook.deploy import decisions
+from opsbook.deploy.approvers import holders, may_approve
+from opsbook.errors import BadInput
 from opsbook.inputs import check_text
 from opsbook.procedures.confirm import Decision
 from opsbook.procedures.plan import PlanError
@@ -88,16 +91,56 @@ def _run_or_404(request: Request, run_id: int) -> WatchedRunView:
     return data
 
 
+def _gates(request: Request, run_id: int, principal: Principal) -> list[tuple[object, bool]]:
+    """Return the run's gates waiting for people, each with whether this person may answer."""
+    state = app_state(request)
+    out: list[tuple[object, bool]] = []
+    for gate in decisions.list_decisions(db=state.db, open_only=True, run_id=run_id, limit=10):
+        try:
+            allowed = holders(state.source.runbook, gate.role) if gate.role else frozenset()
+        except BadInput:  # the role left the runbook since: only the CLI can answer now
+            allowed = frozenset({""})
+        out.append((gate, may_approve(allowed, principal.name)))
+    return out
+
+
 @router.get("/runs/{run_id}")
 def run(run_id: ItemId, request: Request, principal: Principal = Depends(viewer)) -> Response:
     """Show a run: its status, the step it waits at, and every step's output."""
-    return page(request, "run.html", principal, run=_run_or_404(request, run_id))
+    found = _run_or_404(request, run_id)
+    return page(request, "run.html", principal, run=found,
+                gates=_gates(request, run_id, principal))  # fmt: skip
 
 
 @router.get("/runs/{run_id}/live")
 def run_live(run_id: ItemId, request: Request, principal: Principal = Depends(viewer)) -> Response:
     """Return the live part of a run's page (polled by htmx while the run is going)."""
-    return page(request, "partials/run_live.html", principal, run=_run_or_404(request, run_id))
+    found = _run_or_404(request, run_id)
+    return page(request, "partials/run_live.html", principal, run=found,
+                gates=_gates(request, run_id, principal))  # fmt: skip
+
+
+@router.post("/runs/{run_id}/gates/{decision_id}")
+async def answer_gate(
+    run_id: ItemId, decision_id: ItemId, request: Request, principal: Principal = Depends(operator)
+) -> Response:
+    """Approve (let pass) or stop a gate of the run that waits for people."""
+    form = await request.form()
+    answer = str(form.get("answer", ""))
+    if answer not in ("approve", "stop"):
+        raise HTTPException(422, "Choose approve or stop.")
+    state = app_state(request)
+    await run_in_threadpool(
+        lambda: decisions.decide(
+            db=state.db,
+            decision_id=decision_id,
+            let_pass=answer == "approve",
+            actor=principal.name,
+            note=_field(form, "note", decisions.MAX_TEXT),
+            now=state.clock(),
+        )
+    )
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
 def _step(form: FormData) -> str | None:
