@@ -24,7 +24,8 @@ def fleet(sshd: SshServer, count: int) -> SshHosts:
     )
     text = (
         f"---\nhosts:\n{inventory}groups:\n  fleet: [{', '.join(names)}]\n"
-        f"ssh:\n  known_hosts: {sshd.known_hosts}\n  client_keys: [{sshd.client_key}]\n---\n"
+        f"ssh:\n  known_hosts: {sshd.known_hosts}\n  client_keys: [{sshd.client_key}]\n"
+        "  workers: auto\n---\n"
         "# Fleet\n"
     )
     return SshHosts(parse_runbook(text), cores=2)

@@ -8,8 +8,11 @@ from opsbook.runbook.problems import ValueProblem
 from opsbook.runbook.ssh_settings import SshSettings, read_ssh_settings
 
 
-def test_no_ssh_mapping_means_one_session_per_host_no_login_ten_seconds() -> None:
-    assert read_ssh_settings({}) == SshSettings(connect_timeout=10.0, login=False, shell="session")
+def test_no_ssh_mapping_means_one_session_per_host_no_login_ten_seconds_no_workers() -> None:
+    assert read_ssh_settings({}) == SshSettings(
+        connect_timeout=10.0, login=False, shell="session", workers=0
+    )
+    assert read_ssh_settings({"ssh": {"workers": "auto"}}).workers is None
 
 
 def test_every_key_is_read() -> None:

@@ -6,14 +6,16 @@
       connect_timeout: 10s                    # connect, key exchange and authentication
       login: false                            # true: the run's shell is a login shell
       shell: session                          # or per-step: a new remote shell per step
-      workers: auto                           # processes for big fan-outs, or a number
+      workers: 0                              # processes for big fan-outs (auto: a core each)
 
 `login`: with `false` (the default) a host's user start-up files run as they do for
 `ssh host command` (bash: ~/.bashrc), once per host per run; with `true` the profile
 files (/etc/profile, ~/.bash_profile or ~/.profile) run too, once per host per run.
 
 `workers`: how many processes set up connections for a step on many hosts
-(`ssh_pool.py`); `auto` is one per core, `0` keeps every connection in the run's process.
+(`ssh_pool.py`); `auto` is one per core. The default, 0, keeps every connection in the
+run's process: on the 2-core machine we measure on, the workers made a 200-host step
+slower, not faster (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class SshSettings:
     login: bool = False
     shell: str = SESSION
     # None: one per core (`auto`).
-    workers: int | None = None
+    workers: int | None = 0
 
 
 def read_ssh_settings(settings: Mapping[str, object]) -> SshSettings:
@@ -87,7 +89,7 @@ def read_ssh_settings(settings: Mapping[str, object]) -> SshSettings:
         connect_timeout=_connect_timeout(raw.get("connect_timeout", 10.0)),
         login=_flag(raw.get("login", False)),
         shell=_shell(raw.get("shell", SESSION)),
-        workers=_workers(raw.get("workers", AUTO)),
+        workers=_workers(raw.get("workers", 0)),
     )
 
 

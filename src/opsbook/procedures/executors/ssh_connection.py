@@ -150,6 +150,12 @@ class SshConnection:
             self._conn.close()
         self._conn = None
 
+    def abort(self) -> None:
+        """Drop the connection at once, sending nothing (the host sees it end)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.abort()
+
     async def close(self) -> None:
         """Close the connection, if one is open."""
         conn, self._conn = self._conn, None
