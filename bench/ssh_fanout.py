@@ -99,18 +99,24 @@ def opsbook_new_process(server: SshServer, hosts: int, command: str) -> float:
     return time.perf_counter() - started
 
 
-def opsbook_cli(server: SshServer, hosts: int, command: str, work: Path) -> Callable[[], float]:
-    """Return a round of the whole `opsbook run` over a runbook whose one step runs on a group."""
+def opsbook_cli(
+    server: SshServer, hosts: int, command: str, work: Path, ssh_extra: str = ""
+) -> Callable[[], float]:
+    """Return a round of the whole `opsbook run` over a runbook whose one step runs on a group.
+
+    `ssh_extra`: more lines for the front matter's `ssh:` mapping (`  workers: 0\n`).
+    """
     names = [f"h{i:02d}" for i in range(hosts)]
     inventory = "\n".join(
         f"  {n}: {{address: {server.address}, user: {server.user}, port: {server.port}}}"
         for n in names
     )
+    work.mkdir(parents=True, exist_ok=True)
     runbook = work / "RUNBOOK.md"
     runbook.write_text(
         f"---\nhosts:\n{inventory}\ngroups:\n  fleet: [{', '.join(names)}]\n"
         f"ssh:\n  known_hosts: {server.known_hosts}\n  client_keys: [{server.client_key}]\n"
-        "---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
+        f"{ssh_extra}---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
         f"1. Run on every host: `{command}` {{host=fleet parallel={hosts}}}\n"
     )
     exe = Path(sys.executable).parent / "opsbook"

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from doc_section import markers, replace_section  # noqa: E402
-from ssh_fanout import SAME_KEX, machine, openssh_clients  # noqa: E402
+from ssh_fanout import SAME_KEX, machine, openssh_clients, opsbook_cli  # noqa: E402
 from tests.e2e.sshd import SshServer, start_server, stop_server  # noqa: E402
 
 START, END = markers("ssh_fleet")
@@ -44,36 +44,7 @@ Round = Callable[[], float]
 
 def opsbook_run(server: SshServer, hosts: int, work: Path, ssh_extra: str) -> Round:
     """Return a round of `opsbook run` over a runbook whose one step runs on every host."""
-    names = [f"h{i:03d}" for i in range(hosts)]
-    inventory = "\n".join(
-        f"  {n}: {{address: {server.address}, user: {server.user}, port: {server.port}}}"
-        for n in names
-    )
-    work.mkdir(parents=True, exist_ok=True)
-    runbook = work / "RUNBOOK.md"
-    runbook.write_text(
-        f"---\nhosts:\n{inventory}\ngroups:\n  fleet: [{', '.join(names)}]\n"
-        f"ssh:\n  known_hosts: {server.known_hosts}\n  client_keys: [{server.client_key}]\n"
-        f"{ssh_extra}---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
-        f"1. Run on every host: `hostname` {{host=fleet parallel={hosts}}}\n"
-    )
-    exe = Path(sys.executable).parent / "opsbook"
-    env = {**os.environ, "OPSBOOK_HOME": str(work / "state"), "NO_COLOR": "1"}
-
-    def once() -> float:
-        started = time.perf_counter()
-        done = subprocess.run(
-            [str(exe), "run", str(runbook), "fleet", "--yes", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        elapsed = time.perf_counter() - started
-        if done.returncode != 0:
-            raise SystemExit(f"opsbook run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-        return elapsed
-
-    return once
+    return opsbook_cli(server, hosts, "hostname", work, ssh_extra)
 
 
 def parallel_ssh(server: SshServer, hosts: int, work: Path) -> Round:

@@ -44,6 +44,18 @@ class CommandResult(Record):
         return self.exit_code == 0 and not self.timed_out and self.error is None
 
 
+def timed_out(spec: CommandSpec, stdout: str, stderr: str, duration: float) -> CommandResult:
+    """Return the result of a command stopped at its timeout, with its output so far."""
+    return CommandResult(
+        None,
+        stdout,
+        stderr,
+        duration,
+        timed_out=True,
+        error=f"timed out after {spec.timeout:g}s; its process tree was killed",
+    )
+
+
 class Executor(Protocol):
     """Runs one command on one machine."""
 

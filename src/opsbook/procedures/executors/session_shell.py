@@ -37,7 +37,12 @@ from typing import TYPE_CHECKING
 
 from opsbook.procedures.executors.lifeline import Lifeline
 from opsbook.procedures.executors.local import KILL_GRACE, BoundedOutput, LocalExecutor
-from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
+from opsbook.procedures.executors.protocol import (
+    CommandResult,
+    CommandSpec,
+    Executor,
+    timed_out,
+)
 from opsbook.procedures.executors.session_wire import (
     BAD_REQUEST,
     DRIVER,
@@ -191,14 +196,7 @@ class SessionShell:
     ) -> CommandResult:
         out, err = self._output(prefix, spec)
         if reply is None:
-            return CommandResult(
-                None,
-                out,
-                err,
-                time.monotonic() - started,
-                timed_out=True,
-                error=f"timed out after {spec.timeout:g}s; its process tree was killed",
-            )
+            return timed_out(spec, out, err, time.monotonic() - started)
         if reply.status == NO_DIRECTORY:
             where = f"cannot start the command in {spec.cwd}"
             return CommandResult(None, error=f"{where}: no such directory")

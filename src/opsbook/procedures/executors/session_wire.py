@@ -33,12 +33,11 @@ from dataclasses import dataclass
 from opsbook.inputs import text_problem
 from opsbook.runbook.record import Record
 
-# `__opsbook_` names keep the driver's variables out of the steps' way.
-DRIVER = r"""
-set -m
-__opsbook_end=$1
-set --
-exec {__opsbook_in}<&0 </dev/null
+# One request, read whole before anything of it is used: the command, the cwd, the
+# variables into `__opsbook_vars`, and the marked last field into `__opsbook_out`, or
+# `=badrequest` and the end. The SSH session's driver (`ssh_session_wire.py`) reads its
+# requests with these same lines.
+READ_REQUEST = r"""
 while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
       IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cwd &&
       IFS= read -r -u "$__opsbook_in" -d '' __opsbook_n; do
@@ -55,6 +54,15 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
     printf '=badrequest\n'
     exit 125
   fi
+"""
+
+# `__opsbook_` names keep the driver's variables out of the steps' way.
+DRIVER = r"""
+set -m
+__opsbook_end=$1
+set --
+exec {__opsbook_in}<&0 </dev/null
+READ_REQUEST_HERE
   __opsbook_out=${__opsbook_out#"$__opsbook_end"}
   if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
   if [[ -n $__opsbook_cwd && $__opsbook_cwd != "$PWD" ]] &&
@@ -69,7 +77,7 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   jobs -p
   printf '=%d\n' "$__opsbook_rc"
 done
-"""
+""".replace("READ_REQUEST_HERE\n", READ_REQUEST.lstrip("\n"))
 NO_DIRECTORY = "nodir"
 BAD_REQUEST = "badrequest"
 # The most variables one request may carry (the driver reads at most four digits).

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 from opsbook.runbook.model import Runbook
-from opsbook.runbook.ssh_settings import PER_STEP, read_ssh_settings
+from opsbook.runbook.ssh_settings import PER_STEP, SshSettings, read_ssh_settings
 
 if TYPE_CHECKING:
     from opsbook.procedures.executors.ssh_pool import WorkerPool
@@ -29,10 +30,15 @@ class SshHosts:
         self.cores = cores
         self.pool: WorkerPool | None = None
 
+    @cached_property
+    def ssh(self) -> SshSettings:
+        """Return the front matter's `ssh:` settings (read once, on the first remote step)."""
+        return read_ssh_settings(self.runbook.settings)
+
     def executor(self, name: str) -> Executor:
         """Return the (cached) executor for a host name: a session, or a shell per step."""
         if name not in self.executors:
-            ssh = read_ssh_settings(self.runbook.settings)
+            ssh = self.ssh
             host = self.runbook.hosts[name]
             known = ssh.known_hosts
             keys = list(ssh.client_keys) if ssh.client_keys is not None else None
@@ -77,8 +83,8 @@ class SshHosts:
         """Start worker processes when this step reaches more new hosts than one core serves."""
         if self.pool is not None:
             return
-        ssh = read_ssh_settings(self.runbook.settings)
-        if ssh.shell == PER_STEP:
+        ssh = self.ssh
+        if ssh.shell == PER_STEP or ssh.workers == 0:
             return
         pool = importlib.import_module("opsbook.procedures.executors.ssh_pool")
         workers = ssh.workers if ssh.workers is not None else self.cores or pool.usable_cores()

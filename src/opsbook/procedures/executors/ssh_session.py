@@ -24,7 +24,7 @@ from typing import BinaryIO, cast
 import asyncssh
 
 from opsbook.procedures.executors.local import BoundedOutput
-from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
+from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, timed_out
 from opsbook.procedures.executors.session_wire import (
     BAD_REQUEST,
     NO_DIRECTORY,
@@ -132,14 +132,7 @@ class SshSession:
             got = await _late_reply(process, reader)
             process.close()
             out, err = _texts(got, spec)
-            return CommandResult(
-                None,
-                out,
-                err,
-                time.monotonic() - started,
-                timed_out=True,
-                error=f"timed out after {spec.timeout:g}s; its process tree was killed",
-            )
+            return timed_out(spec, out, err, time.monotonic() - started)
         except MalformedReply as exc:
             self._drop()
             return CommandResult(

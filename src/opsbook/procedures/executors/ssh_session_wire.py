@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from opsbook.procedures.executors.session_wire import (
     JOB_LINE,
     PARTIAL_LINE,
+    READ_REQUEST,
     MalformedReply,
     Reply,
     encode_request,
@@ -186,23 +187,8 @@ __opsbook_ended() {
 }
 trap '__opsbook_ended "$?"' EXIT
 trap 'exit 124' USR1
-while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
-      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cwd &&
-      IFS= read -r -u "$__opsbook_in" -d '' __opsbook_n; do
-  case $__opsbook_n in
-    [0-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) ;;
-    *) printf '=badrequest\n'; exit 125 ;;
-  esac
-  __opsbook_vars=()
-  while (( __opsbook_n-- > 0 )); do
-    IFS= read -r -u "$__opsbook_in" -d '' __opsbook_kv && __opsbook_vars+=("$__opsbook_kv")
-  done
-  if ! IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cap ||
-     [[ $__opsbook_cap != "$__opsbook_end"/* ]]; then
-    printf '=badrequest\n'
-    exit 125
-  fi
-  __opsbook_cap=${__opsbook_cap#"$__opsbook_end"/}
+READ_REQUEST_HERE
+  __opsbook_cap=${__opsbook_out#"$__opsbook_end"/}
   if [[ ! $__opsbook_cap =~ ^[1-9][0-9]{0,9}$ ]]; then printf '=badrequest\n'; exit 125; fi
   if (( ${#__opsbook_vars[@]} )); then export -- "${__opsbook_vars[@]}"; fi
   __opsbook_cwd=${__opsbook_cwd:-$__opsbook_home}
@@ -226,7 +212,7 @@ while IFS= read -r -u "$__opsbook_in" -d '' __opsbook_cmd &&
   if [[ -o pipefail ]]; then set +o pipefail; fi
   __opsbook_send "$__opsbook_rc" ""
 done
-"""
+""".replace("READ_REQUEST_HERE\n", READ_REQUEST.lstrip("\n"))
 LOGIN_SHELL = "--login --norc"
 PLAIN_SHELL = "--noprofile --norc"
 # What a POSIX shell answers for a program it cannot find.
