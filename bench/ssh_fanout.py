@@ -100,11 +100,17 @@ def opsbook_new_process(server: SshServer, hosts: int, command: str) -> float:
 
 
 def opsbook_cli(
-    server: SshServer, hosts: int, command: str, work: Path, ssh_extra: str = ""
+    server: SshServer,
+    hosts: int,
+    command: str,
+    work: Path,
+    ssh_extra: str = "",
+    source: Path | None = None,
 ) -> Callable[[], float]:
     """Return a round of the whole `opsbook run` over a runbook whose one step runs on a group.
 
     `ssh_extra`: more lines for the front matter's `ssh:` mapping (`  workers: 0\n`).
+    `source`: run the opsbook in this `src` directory (an earlier version) instead.
     """
     names = [f"h{i:02d}" for i in range(hosts)]
     inventory = "\n".join(
@@ -119,13 +125,16 @@ def opsbook_cli(
         f"{ssh_extra}---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
         f"1. Run on every host: `{command}` {{host=fleet parallel={hosts}}}\n"
     )
-    exe = Path(sys.executable).parent / "opsbook"
+    exe = [str(Path(sys.executable).parent / "opsbook")]
     env = {**os.environ, "OPSBOOK_HOME": str(work / "state"), "NO_COLOR": "1"}
+    if source is not None:
+        exe = [sys.executable, "-c", "from opsbook.cli.app import main; main()"]
+        env["PYTHONPATH"] = str(source)
 
     def once() -> float:
         started = time.perf_counter()
         done = subprocess.run(
-            [str(exe), "run", str(runbook), "fleet", "--yes", "--json"],
+            [*exe, "run", str(runbook), "fleet", "--yes", "--json"],
             env=env,
             capture_output=True,
             text=True,

@@ -1,6 +1,6 @@
 """One step on 20 and on 200 hosts: `opsbook run` vs parallel-ssh vs N OpenSSH clients.
 
-Run: .venv/bin/python bench/ssh_fleet.py [--hosts 20,200] [--repeat 5] [--write]
+Run: .venv/bin/python bench/ssh_fleet.py [--hosts 20,200] [--repeat 5] [--before REF] [--write]
 
 A real OpenSSH sshd on a loopback port (as the test fixtures start it); the N "hosts" are
 N inventory names for it. Every round opens fresh connections for every host, for every
@@ -9,8 +9,10 @@ contender, with host keys verified. Contenders, alternating round by round:
 - opsbook run: the whole `opsbook run RUNBOOK fleet --yes --json` in a new process, one
   step `{host=fleet parallel=N}`: a session per host, all in the run's process.
 - opsbook run, workers: auto: the same with a worker process per core from 48 hosts.
-- opsbook run, shell per step, one process: the same with `ssh: {shell: per-step}`, which
-  is what opsbook did before issue 20 (its "today").
+- opsbook run, ssh: {shell: per-step}: the same with a new remote shell for every step.
+- opsbook before issue 20: the same command run by opsbook as it was at `--before`
+  (default 958de7b, the commit before issue 20's work; a shell per step and a connection
+  per host, all in one process), taken from this repository with `git archive`.
 - parallel-ssh -p N: Debian's pssh (`apt-get install pssh`), the same key and known_hosts.
 - N OpenSSH clients: N `ssh` processes at once, with the key exchange asyncssh uses.
 
@@ -39,12 +41,28 @@ from ssh_fanout import SAME_KEX, machine, openssh_clients, opsbook_cli  # noqa: 
 from tests.e2e.sshd import SshServer, start_server, stop_server  # noqa: E402
 
 START, END = markers("ssh_fleet")
+# The last commit before issue 20's work (SSH sessions, fleet output, rollouts).
+BEFORE = "958de7b"
 Round = Callable[[], float]
 
 
-def opsbook_run(server: SshServer, hosts: int, work: Path, ssh_extra: str) -> Round:
+def opsbook_run(
+    server: SshServer, hosts: int, work: Path, ssh_extra: str = "", source: Path | None = None
+) -> Round:
     """Return a round of `opsbook run` over a runbook whose one step runs on every host."""
-    return opsbook_cli(server, hosts, "hostname", work, ssh_extra)
+    return opsbook_cli(server, hosts, "hostname", work, ssh_extra, source)
+
+
+def earlier_source(ref: str, work: Path) -> Path:
+    """Unpack the `src` directory of an earlier commit of this repository; return its path."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "src"],
+        capture_output=True,
+        check=True,
+    )
+    (work / "before").mkdir()
+    subprocess.run(["tar", "-x", "-C", str(work / "before")], input=archive.stdout, check=True)
+    return work / "before" / "src"
 
 
 def parallel_ssh(server: SshServer, hosts: int, work: Path) -> Round:
@@ -126,6 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--hosts", default="20,200")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", default=BEFORE, help="the commit to compare with")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
     if shutil.which("parallel-ssh") is None:
@@ -136,16 +155,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="opsbook-fleet-") as tmp:
         work = Path(tmp)
         (work / "sshd").mkdir()
+        before = earlier_source(args.before, work)
         proc, server = start_server(work / "sshd")
         try:
             for hosts in counts:
                 rounds = {
-                    "opsbook run": opsbook_run(server, hosts, work / f"s{hosts}", ""),
+                    "opsbook run": opsbook_run(server, hosts, work / f"s{hosts}"),
                     "opsbook run, workers: auto": opsbook_run(
                         server, hosts, work / f"w{hosts}", "  workers: auto\n"
                     ),
-                    "opsbook run, shell per step, one process (before)": opsbook_run(
+                    "opsbook run, ssh: {shell: per-step}": opsbook_run(
                         server, hosts, work / f"p{hosts}", "  shell: per-step\n"
+                    ),
+                    f"opsbook before issue 20 ({args.before})": opsbook_run(
+                        server, hosts, work / f"b{hosts}", source=before
                     ),
                     "parallel-ssh": parallel_ssh(server, hosts, work),
                     f"{hosts} OpenSSH clients ({SAME_KEX})": lambda h=hosts: openssh_clients(
@@ -164,7 +187,7 @@ def main() -> None:
             "Goal: at 200 hosts no slower than `parallel-ssh`; at 20 no slower than before.",
             "",
             f"Command: `.venv/bin/python bench/ssh_fleet.py --hosts {args.hosts} "
-            f"--repeat {args.repeat}`",
+            f"--repeat {args.repeat} --before {args.before}`",
             "",
             f"Machine: {machine()}. Load average (1/5/15 min) at the start: {load}; "
             f"at the end: {end_load}.",

@@ -92,10 +92,27 @@ def test_a_ten_step_run_runs_the_start_up_file_once(
     assert [r.stdout for r in results] == [f"step {n}\n" for n in range(10)]
     assert counts(home) == (1, 0)
     # A shell per step pays the start-up file on every step: the count above is the session's.
+    run_all(per_step(sshd), steps)
+    assert counts(home) == (10, 0)
+
+
+def per_step(sshd: SshServer, *, login: bool = False) -> SshExecutor:
     host = Host("web1", sshd.address, sshd.user, sshd.port)
     keys = [str(sshd.client_key)]
-    run_all(SshExecutor(host, known_hosts=str(sshd.known_hosts), client_keys=keys), steps)
-    assert counts(home)[0] >= 10
+    return SshExecutor(host, known_hosts=str(sshd.known_hosts), client_keys=keys, login=login)
+
+
+@pytest.mark.parametrize("login", [False, True])
+def test_a_shell_for_one_step_reads_the_start_up_files_as_a_session_does(
+    counted_home: tuple[SshServer, Path], login: bool
+) -> None:
+    # A host with one command in the run gets such a shell (ssh_hosts.py); a bash started
+    # from sshd reads ~/.bashrc, so the wrapper's own bash must not read it a second time.
+    sshd, home = counted_home
+
+    run_all(per_step(sshd, login=login), [CommandSpec("true")])
+
+    assert counts(home) == (1, 1 if login else 0)
 
 
 def test_login_true_runs_the_profile_once_too(counted_home: tuple[SshServer, Path]) -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import time
+
+import psutil
 import pytest
 
 from opsbook.procedures.executors.session_wire import MalformedReply, WireError
 from opsbook.procedures.executors.ssh_session_wire import (
+    SCRIPT,
     Output,
     StepReplyReader,
     command_line,
@@ -63,3 +69,29 @@ def test_the_command_line_holds_the_driver_and_says_which_start_up_files_run() -
 
     assert plain.startswith("bash --noprofile --norc -c '") and "__ob_end" in plain
     assert login.startswith("bash --login --norc -c '")
+
+
+def alive(pid: int) -> bool:
+    """Ask the script's own `__opsbook_alive` (run by bash) whether pid still runs."""
+    found = re.search(r"^__opsbook_alive\(\) \{\n.*?^\}\n", SCRIPT, re.S | re.M)
+    assert found is not None
+    check = subprocess.run(["bash", "-c", f'{found.group(0)}__opsbook_alive "$1"', "-", str(pid)])
+    return check.returncode == 0
+
+
+@pytest.mark.process
+def test_a_shell_that_ended_counts_as_gone_even_before_it_is_reaped() -> None:
+    # sshd may end before the run's shell, which then waits for init to reap it: `kill -0`
+    # calls such a zombie alive, and the copier went on to stop steps that had ended.
+    running = subprocess.Popen(["sleep", "30"])
+    ended = subprocess.Popen(["true"])  # not waited for: a zombie until we do
+    try:
+        while psutil.Process(ended.pid).status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.01)
+        assert alive(running.pid)
+        assert not alive(ended.pid)
+    finally:
+        running.kill()
+        running.wait()
+        ended.wait()
+    assert not alive(ended.pid)

@@ -92,7 +92,7 @@ def drive_run(
         confirmer=_confirmer(yes, who.user, in_thread=not loop_free),
         reporter=QuietReporter() if view is None else view,
         local=local,
-        remote=SshHosts(runbook),
+        remote=SshHosts(runbook, plan=plan),
         sleep=blocking_sleep if loop_free else loop_sleep,
         **state,
     )

@@ -76,7 +76,7 @@ class EngineStarter:
                 confirmer=NobodyConfirmer(),
                 reporter=QuietReporter(),
                 local=local_executor(runbook.settings),
-                remote=SshHosts(runbook),
+                remote=SshHosts(runbook, plan=plan),
                 now=self.clock,
             )
         except Exception:

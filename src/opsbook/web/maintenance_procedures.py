@@ -65,7 +65,7 @@ class ServerPerformer:
                 confirmer=NobodyConfirmer(),
                 reporter=QuietReporter(),
                 local=local_executor(runbook.settings),
-                remote=SshHosts(runbook),
+                remote=SshHosts(runbook, plan=plan),
                 now=self.state.clock,
             )
         )

@@ -44,6 +44,7 @@ from opsbook.procedures.executors.ssh_connection import (
     ConnectFailed,
     SshConnection,
 )
+from opsbook.procedures.executors.ssh_session_wire import shell_options
 from opsbook.procedures.shellvars import is_variable_name
 from opsbook.runbook.model import Host
 
@@ -66,9 +67,18 @@ WRAPPER = (
     "<&3 >/dev/null 2>&1 & "
     'w=$!; (eval "$s") </dev/null 3<&-; r=$?; kill -KILL "$w" 2>/dev/null; exit "$r"'
 )
-COMMAND_LINE = (
-    f"sh -c 'command -v bash >/dev/null 2>&1 && exec bash -c \"$0\"; exec sh -c \"$0\"' '{WRAPPER}'"
-)
+
+
+def command_line(login: bool) -> str:
+    """Return the command sshd hands to the login shell: the wrapper, under bash if there.
+
+    bash starts as the session's does (`ssh_session_wire.shell_options`): the login
+    shell sshd starts has read its start-up file (~/.bashrc) already, and a plain
+    `bash -c` would read it a second time (bash reads it when started from sshd).
+    """
+    bash = f"bash {shell_options(login)} -c"
+    pick = f'command -v bash >/dev/null 2>&1 && exec {bash} "$0"; exec sh -c "$0"'
+    return f"sh -c '{pick}' '{WRAPPER}'"
 
 
 def stdin_script(spec: CommandSpec) -> bytes:
@@ -105,6 +115,7 @@ class SshExecutor:
         known_hosts: str | None = None,
         client_keys: list[str] | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        login: bool = False,
     ) -> None:
         self.host = host.name
         self.connection = SshConnection(
@@ -113,6 +124,7 @@ class SshExecutor:
             client_keys=client_keys,
             connect_timeout=connect_timeout,
         )
+        self.login = login
 
     @classmethod
     def sharing(cls, connection: SshConnection) -> SshExecutor:
@@ -120,6 +132,7 @@ class SshExecutor:
         executor = cls.__new__(cls)
         executor.host = connection.host
         executor.connection = connection
+        executor.login = False  # used where the host has no bash: nothing to log in to
         return executor
 
     @property
@@ -156,7 +169,7 @@ class SshExecutor:
         script: bytes,
         started: float,
     ) -> CommandResult:
-        process = await conn.create_process(COMMAND_LINE, encoding=None)
+        process = await conn.create_process(command_line(self.login), encoding=None)
         out = BoundedOutput(spec.output_limit, spec.secrets)
         err = BoundedOutput(spec.output_limit, spec.secrets)
         process.stdin.write(script)

@@ -95,12 +95,22 @@ __opsbook_gone() {
   while (( n-- > 0 )); do eval "$1" || return 0; sleep "$3"; done
   return 1
 }
+# Whether process $1 (this shell) still runs. A zombie does not: when the connection drops, sshd may
+# end before this shell, which then waits for an init that can be slow to reap it, and
+# `kill -0` would call it alive (on a 200-host run that sent every copier into the stop
+# below, scanning /proc again and again).
+__opsbook_alive() {
+  local l
+  { IFS= read -r l </proc/$1/stat; } 2>/dev/null || { kill -0 "$1"; return; } 2>/dev/null
+  l=(${l##*) })
+  [[ ${l[0]} != [ZX] ]]
+}
 # The channel's input ended. Between steps (the run closed it, or died) the shell ends
 # on its own and what the steps started keeps running. In a step (a timeout, a dropped
 # connection, a killed opsbook), stop the step's processes, then this shell.
 __opsbook_stop() {
   exec >&-
-  __opsbook_gone "kill -0 $$ 2>/dev/null" 10 0.05 && { rm -f -- "$__opsbook_dir".*; return; }
+  __opsbook_gone "__opsbook_alive $$" 10 0.05 && { rm -f -- "$__opsbook_dir".*; return; }
   local l s g
   IFS= read -r l </proc/$$/stat
   l=(${l##*) })
@@ -114,7 +124,7 @@ __opsbook_stop() {
     __opsbook_gone '[[ -n $(__opsbook_groups) ]]' 10 0.2 && break
   done
   for s in TERM KILL; do
-    __opsbook_gone "kill -0 $$ 2>/dev/null" 20 0.05 && break
+    __opsbook_gone "__opsbook_alive $$" 20 0.05 && break
     kill -s "$s" $$ 2>/dev/null
   done
   rm -f -- "$__opsbook_dir".*
@@ -232,14 +242,18 @@ def compact(script: str) -> str:
     return "\n".join(kept).replace("__opsbook_", "__ob_") + "\n"
 
 
+def shell_options(login: bool) -> str:
+    """Return how the run's bash starts: as a login shell or not, never reading ~/.bashrc."""
+    return LOGIN_SHELL if login else PLAIN_SHELL
+
+
 def command_line(login: bool) -> str:
     """Return the command sshd hands to the user's login shell: bash and the run's script.
 
     Quoted the POSIX way (`'...'\\''...'`), which sh, bash, zsh, ksh and fish all read.
     It holds no value and no secret; the end mark and every request come on stdin.
     """
-    options = LOGIN_SHELL if login else PLAIN_SHELL
-    return f"bash {options} -c {shlex.quote(compact(SCRIPT))}"
+    return f"bash {shell_options(login)} -c {shlex.quote(compact(SCRIPT))}"
 
 
 def start_of_run(end: str) -> bytes:

@@ -98,7 +98,7 @@ async def drive(state: AppState, job: Job) -> None:
             confirmer=NobodyConfirmer(),
             reporter=MetricsReporter(state.metrics, plan.target),
             local=local_executor(runbook.settings, state.environ),
-            remote=SshHosts(runbook),
+            remote=SshHosts(runbook, plan=plan),
             now=state.clock,
             outcomes=outcomes,
             passed_hosts=passed_hosts,
