@@ -57,15 +57,18 @@ PIPE_GRACE = 0.2
 EXIT_POLL = 0.05
 
 # POSIX sh, one line and no single quotes so any login shell passes it through unchanged.
+# Under bash (nearly always) the newline comes from `printf -v`, not from `$(...)`: a
+# command substitution forks, and a fork per host was 20% of the wrapper's CPU on a fleet.
 # fd 3 keeps the channel's stdin for the watcher: an asynchronous list would get /dev/null.
 WRAPPER = (
     "exec 3<&0; IFS= read -r n || exit 125; "
     'case $n in ""|*[!0-9]*) exit 125;; esac; '
-    'nl=$(printf "\\nx"); nl=${nl%x}; s=; '
+    'if [ -n "$BASH_VERSION" ]; then printf -v nl "\\n"; else nl=$(printf "\\nx"); nl=${nl%x}; fi; '
+    "s=; "
     'while [ "$n" -gt 0 ]; do IFS= read -r l || exit 125; s="$s$l$nl"; n=$((n - 1)); done; '
-    '(trap "" TERM; while read -r _; do :; done; kill -TERM 0; sleep 2; kill -KILL 0) '
-    "<&3 >/dev/null 2>&1 & "
-    'w=$!; (eval "$s") </dev/null 3<&-; r=$?; kill -KILL "$w" 2>/dev/null; exit "$r"'
+    '(trap "" TERM; while read -r _; do :; done; kill -0 $$ 2>/dev/null || exit 0; '
+    "kill -TERM 0; sleep 2; kill -KILL 0) <&3 >/dev/null 2>&1 & "
+    'exec </dev/null 3<&-; eval "$s"'
 )
 
 
