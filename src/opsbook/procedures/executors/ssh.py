@@ -34,9 +34,8 @@ import shlex
 import time
 from typing import Any
 
-import asyncssh
-
 from opsbook.inputs import text_problem
+from opsbook.procedures.executors.asyncssh_loaded import asyncssh
 from opsbook.procedures.executors.local import BoundedOutput
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec
 from opsbook.procedures.executors.ssh_connection import (

@@ -17,8 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import asyncssh
-
+from opsbook.procedures.executors.asyncssh_loaded import asyncssh
 from opsbook.runbook.model import Host
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"

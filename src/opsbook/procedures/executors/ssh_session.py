@@ -21,8 +21,7 @@ import os
 import time
 from typing import BinaryIO, cast
 
-import asyncssh
-
+from opsbook.procedures.executors.asyncssh_loaded import asyncssh
 from opsbook.procedures.executors.local import BoundedOutput
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, timed_out
 from opsbook.procedures.executors.session_wire import (
