@@ -52,6 +52,35 @@ def test_same_output_but_another_status_or_stream_is_another_group() -> None:
     assert len(groups) == 4
 
 
+def test_errors_that_differ_only_in_the_hosts_name_and_address_form_one_group() -> None:
+    def refused(host: str, address: str) -> CommandResult:
+        return CommandResult(
+            None, error=f"cannot connect to {host} ({address}): Connection refused"
+        )
+
+    groups = grouped(
+        [
+            ("web1", "error", refused("web1", "10.0.0.1:22")),
+            ("web10", "error", refused("web10", "10.0.0.10:22")),
+            (
+                "web2",
+                "error",
+                CommandResult(None, error="cannot connect to web2 (10.0.0.2:22): timeout"),
+            ),
+            ("db1", "error", refused("db1", "10.0.1.1:2222")),
+        ]
+    )
+
+    assert [(g.hosts, g.error) for g in groups] == [
+        (
+            ("web1", "web10", "db1"),
+            "cannot connect to <host> (<address>): Connection refused",
+        ),
+        # Alone in its group: its own words, name and address.
+        (("web2",), "cannot connect to web2 (10.0.0.2:22): timeout"),
+    ]
+
+
 def test_host_list_names_a_few_and_counts_the_rest() -> None:
     hosts = ["web003", "web017", "web020", "web021", "web044", "web050", "web051"]
     assert host_list(hosts[:2]) == "web003, web017"

@@ -96,7 +96,7 @@ def failure_lines(
     lines: list[list[Piece]] = []
     for group in grouped(failed):
         result = group.sample
-        why = result.error or ("timed out" if result.timed_out else f"exit {result.exit_code}")
+        why = group.error or ("timed out" if result.timed_out else f"exit {result.exit_code}")
         lines.append([("      ", ""), ("✗", "red"), (f" {host_list(group.hosts)}: {why}", "")])
         text = "\n".join(t.rstrip("\n") for t in (result.stdout, result.stderr) if t.strip())
         lines += [[("        ", ""), (f"│ {t}", "dim")] for t in text.splitlines()[-GROUP_TAIL:]]

@@ -214,7 +214,7 @@ def _print_attempt(out: Console, attempt: AttemptView) -> None:
         markup=True,
     )
     if attempt.status not in _QUIET:
-        _print_output(out, attempt, 12, 14)
+        _print_output(out, attempt, 12, 14, attempt.error)
 
 
 def _print_fanned(out: Console, tried: Try[AttemptView], outcome: str) -> None:
@@ -245,13 +245,15 @@ def _print_fanned(out: Console, tried: Try[AttemptView], outcome: str) -> None:
             f"{escape(folded(group.hosts))}[dim]{code}[/]",
             markup=True,
         )
-        _print_output(out, sample, 12 if group.status not in _QUIET else 4, 18)
+        _print_output(out, sample, 12 if group.status not in _QUIET else 4, 18, group.error)
 
 
-def _print_output(out: Console, attempt: AttemptView, lines: int, indent: int) -> None:
+def _print_output(
+    out: Console, attempt: AttemptView, lines: int, indent: int, error: str | None
+) -> None:
     # lazy: off the start-up of a plain `opsbook run`: rich, ...
     from rich.markup import escape
 
-    text = "\n".join(t for t in (attempt.stdout, attempt.stderr, attempt.error or "") if t.strip())
+    text = "\n".join(t for t in (attempt.stdout, attempt.stderr, error or "") if t.strip())
     for line in text.splitlines()[-lines:]:
         out.print(f"{'':{indent}}[dim]│ {escape(line)}[/]", markup=True)

@@ -1,14 +1,17 @@
 """Hosts of a fan-out step grouped by identical output, as people read fan-out results.
 
 Two hosts belong together when their attempts ended the same way: same status, stdout and
-stderr (and exit code and error). Failures come first (they are what a person on call
-reads the page for), then the biggest groups; hosts keep their order within a group. The
-terminal, `runs show` and the run page all group by this one rule; the record keeps every
-host's attempt.
+stderr (and exit code and error). opsbook's own error names the host and its address
+("cannot connect to web017 (10.0.0.17:22): ..."), so errors are compared with those as
+placeholders, and a group of several hosts shows the error that way. Failures come first
+(they are what a person on call reads the page for), then the biggest groups; hosts keep
+their order within a group. The terminal, `runs show` and the run page all group by this
+one rule; the record keeps every host's attempt.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -43,20 +46,40 @@ class Group(Generic[A]):
     status: str
     hosts: tuple[str, ...]
     sample: A
+    # The sample's error; for several hosts with their names and addresses as placeholders.
+    error: str | None = None
 
 
 def grouped(attempts: Iterable[tuple[str, str, A]]) -> list[Group[A]]:
     """Group (host, status, attempt) by status and output: failures, then biggest first."""
     by_key: dict[tuple[str, int | None, str, str, str], list[tuple[str, A]]] = {}
     for host, status, attempt in attempts:
-        key = (status, attempt.exit_code, attempt.stdout, attempt.stderr, attempt.error or "")
+        error = any_host(attempt.error or "", host)
+        key = (status, attempt.exit_code, attempt.stdout, attempt.stderr, error)
         by_key.setdefault(key, []).append((host, attempt))
     groups = [
-        Group(key[0], tuple(host for host, _ in members), members[0][1])
+        Group(
+            key[0],
+            tuple(host for host, _ in members),
+            members[0][1],
+            (key[4] if len(members) > 1 else members[0][1].error) or None,
+        )
         for key, members in by_key.items()
     ]
     # Stable sort: groups of one rank and size stay in the order their first host came.
     return sorted(groups, key=lambda g: (_RANK.get(g.status, 0), -len(g.hosts)))
+
+
+def any_host(error: str, host: str) -> str:
+    """Write an error about one host as about any: its name and address as placeholders.
+
+    >>> any_host("cannot connect to web017 (10.0.0.17:22): Connection refused", "web017")
+    'cannot connect to <host> (<address>): Connection refused'
+    """
+    if not host or host not in error:
+        return error
+    own = re.compile(rf"(?<![\w.-]){re.escape(host)}(?![\w.-])( \([^()\s]+\))?")
+    return own.sub(lambda m: "<host>" + (" (<address>)" if m.group(1) else ""), error)
 
 
 def host_list(hosts: Sequence[str], shown: int = 5) -> str:
