@@ -81,6 +81,23 @@ def test_errors_that_differ_only_in_the_hosts_name_and_address_form_one_group() 
     ]
 
 
+def test_an_unknown_host_key_on_a_fleet_is_one_group_with_one_advice() -> None:
+    def unknown(host: str, address: str) -> CommandResult:
+        return CommandResult(
+            None,
+            error=f"host key of {host} ({address}:2222) is unknown: it is not in known_hosts; "
+            f"add it (ssh-keyscan -p 2222 {address} >> known_hosts) and retry",
+        )
+
+    (group,) = grouped([(f"web{i}", "error", unknown(f"web{i}", f"10.0.0.{i}")) for i in (1, 2)])
+
+    assert group.hosts == ("web1", "web2")
+    assert group.error == (
+        "host key of <host> (<address>) is unknown: it is not in known_hosts; "
+        "add it (ssh-keyscan -p 2222 <address> >> known_hosts) and retry"
+    )
+
+
 def test_host_list_names_a_few_and_counts_the_rest() -> None:
     hosts = ["web003", "web017", "web020", "web021", "web044", "web050", "web051"]
     assert host_list(hosts[:2]) == "web003, web017"

@@ -73,13 +73,22 @@ def grouped(attempts: Iterable[tuple[str, str, A]]) -> list[Group[A]]:
 def any_host(error: str, host: str) -> str:
     """Write an error about one host as about any: its name and address as placeholders.
 
+    The address is the one the error gives after the name, `web017 (10.0.0.17:22)`; it
+    is replaced wherever else the error names it too (`ssh-keyscan 10.0.0.17`).
+
     >>> any_host("cannot connect to web017 (10.0.0.17:22): Connection refused", "web017")
     'cannot connect to <host> (<address>): Connection refused'
     """
     if not host or host not in error:
         return error
-    own = re.compile(rf"(?<![\w.-]){re.escape(host)}(?![\w.-])( \([^()\s]+\))?")
-    return own.sub(lambda m: "<host>" + (" (<address>)" if m.group(1) else ""), error)
+    named = re.compile(rf"(?<![\w.-]){re.escape(host)}(?![\w.-])(?: \(([^()\s]+)\))?")
+    found = named.search(error)
+    address = found.group(1) if found is not None else None
+    error = named.sub(lambda m: "<host>" + (" (<address>)" if m.group(1) else ""), error)
+    if address:
+        bare = address.rsplit(":", 1)[0] if address.count(":") == 1 else address
+        error = re.sub(rf"(?<![\w.:-]){re.escape(bare)}(?![\w.:-])", "<address>", error)
+    return error
 
 
 def host_list(hosts: Sequence[str], shown: int = 5) -> str:
