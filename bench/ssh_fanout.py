@@ -106,11 +106,13 @@ def opsbook_cli(
     work: Path,
     ssh_extra: str = "",
     source: Path | None = None,
+    steps: int = 1,
 ) -> Callable[[], float]:
-    """Return a round of the whole `opsbook run` over a runbook whose one step runs on a group.
+    """Return a round of the whole `opsbook run` over a runbook whose steps run on a group.
 
     `ssh_extra`: more lines for the front matter's `ssh:` mapping (`  workers: 0\n`).
     `source`: run the opsbook in this `src` directory (an earlier version) instead.
+    `steps`: how many steps the procedure has, each running `command` on every host.
     """
     names = [f"h{i:02d}" for i in range(hosts)]
     inventory = "\n".join(
@@ -123,7 +125,10 @@ def opsbook_cli(
         f"---\nhosts:\n{inventory}\ngroups:\n  fleet: [{', '.join(names)}]\n"
         f"ssh:\n  known_hosts: {server.known_hosts}\n  client_keys: [{server.client_key}]\n"
         f"{ssh_extra}---\n# Fleet Runbook\n\n## Fleet Procedure\n\n### Steps\n\n"
-        f"1. Run on every host: `{command}` {{host=fleet parallel={hosts}}}\n"
+        + "".join(
+            f"{n}. Run on every host: `{command}` {{host=fleet parallel={hosts}}}\n"
+            for n in range(1, steps + 1)
+        )
     )
     exe = [str(Path(sys.executable).parent / "opsbook")]
     env = {**os.environ, "OPSBOOK_HOME": str(work / "state"), "NO_COLOR": "1"}

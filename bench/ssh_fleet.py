@@ -1,6 +1,7 @@
 """One step on 20 and on 200 hosts: `opsbook run` vs parallel-ssh vs N OpenSSH clients.
 
-Run: .venv/bin/python bench/ssh_fleet.py [--hosts 20,200] [--repeat 5] [--before REF] [--write]
+Run: .venv/bin/python bench/ssh_fleet.py [--hosts 20,200] [--repeat 5] [--steps 1]
+     [--before REF] [--write]
 
 A real OpenSSH sshd on a loopback port (as the test fixtures start it); the N "hosts" are
 N inventory names for it. Every round opens fresh connections for every host, for every
@@ -16,7 +17,11 @@ contender, with host keys verified. Contenders, alternating round by round:
 - parallel-ssh -p N: Debian's pssh (`apt-get install pssh`), the same key and known_hosts.
 - N OpenSSH clients: N `ssh` processes at once, with the key exchange asyncssh uses.
 
---write replaces this benchmark's section of docs/benchmarks.md (between its markers).
+--steps N gives the procedure N steps, each `hostname` on every host: opsbook runs them
+in one run; parallel-ssh and the OpenSSH clients run N times in a row, as a person would.
+
+--write replaces this benchmark's section of docs/benchmarks.md (between its markers);
+with --steps above 1 it is a section of its own.
 """
 
 from __future__ import annotations
@@ -40,17 +45,21 @@ from doc_section import markers, replace_section  # noqa: E402
 from ssh_fanout import SAME_KEX, machine, openssh_clients, opsbook_cli  # noqa: E402
 from tests.e2e.sshd import SshServer, start_server, stop_server  # noqa: E402
 
-START, END = markers("ssh_fleet")
 # The last commit before issue 20's work (SSH sessions, fleet output, rollouts).
 BEFORE = "958de7b"
 Round = Callable[[], float]
 
 
 def opsbook_run(
-    server: SshServer, hosts: int, work: Path, ssh_extra: str = "", source: Path | None = None
+    server: SshServer,
+    hosts: int,
+    work: Path,
+    ssh_extra: str = "",
+    source: Path | None = None,
+    steps: int = 1,
 ) -> Round:
-    """Return a round of `opsbook run` over a runbook whose one step runs on every host."""
-    return opsbook_cli(server, hosts, "hostname", work, ssh_extra, source)
+    """Return a round of `opsbook run` over a runbook whose steps run on every host."""
+    return opsbook_cli(server, hosts, "hostname", work, ssh_extra, source, steps)
 
 
 def earlier_source(ref: str, work: Path) -> Path:
@@ -65,8 +74,8 @@ def earlier_source(ref: str, work: Path) -> Path:
     return work / "before" / "src"
 
 
-def parallel_ssh(server: SshServer, hosts: int, work: Path) -> Round:
-    """Return a round of parallel-ssh -p N over N host names."""
+def parallel_ssh(server: SshServer, hosts: int, work: Path, steps: int = 1) -> Round:
+    """Return a round of parallel-ssh -p N over N host names, `steps` times in a row."""
     host_file = work / f"pssh-hosts-{hosts}"
     host_file.write_text(
         "".join(f"{server.user}@{server.address}:{server.port}\n" for _ in range(hosts))
@@ -85,11 +94,11 @@ def parallel_ssh(server: SshServer, hosts: int, work: Path) -> Round:
 
     def once() -> float:
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        if done.returncode != 0:
-            raise SystemExit(f"parallel-ssh failed:\n{done.stdout[-2000:]}{done.stderr}")
-        return elapsed
+        for _ in range(steps):
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"parallel-ssh failed:\n{done.stdout[-2000:]}{done.stderr}")
+        return time.perf_counter() - started
 
     return once
 
@@ -144,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--hosts", default="20,200")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=1, help="steps in the procedure")
     parser.add_argument("--before", default=BEFORE, help="the commit to compare with")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
@@ -159,35 +169,50 @@ def main() -> None:
         proc, server = start_server(work / "sshd")
         try:
             for hosts in counts:
+                steps: int = args.steps
                 rounds = {
-                    "opsbook run": opsbook_run(server, hosts, work / f"s{hosts}"),
+                    "opsbook run": opsbook_run(server, hosts, work / f"s{hosts}", steps=steps),
                     "opsbook run, workers: auto": opsbook_run(
-                        server, hosts, work / f"w{hosts}", "  workers: auto\n"
+                        server, hosts, work / f"w{hosts}", "  workers: auto\n", steps=steps
                     ),
                     "opsbook run, ssh: {shell: per-step}": opsbook_run(
-                        server, hosts, work / f"p{hosts}", "  shell: per-step\n"
+                        server, hosts, work / f"p{hosts}", "  shell: per-step\n", steps=steps
                     ),
                     f"opsbook before issue 20 ({args.before})": opsbook_run(
-                        server, hosts, work / f"b{hosts}", source=before
+                        server, hosts, work / f"b{hosts}", source=before, steps=steps
                     ),
-                    "parallel-ssh": parallel_ssh(server, hosts, work),
-                    f"{hosts} OpenSSH clients ({SAME_KEX})": lambda h=hosts: openssh_clients(
-                        server, h, "hostname", SAME_KEX
+                    "parallel-ssh": parallel_ssh(server, hosts, work, steps),
+                    f"{hosts} OpenSSH clients ({SAME_KEX})": lambda h=hosts, n=steps: sum(
+                        openssh_clients(server, h, "hostname", SAME_KEX) for _ in range(n)
                     ),
                 }
                 lines += table(hosts, measure(rounds, args.repeat, proc))
         finally:
             stop_server(proc)
     end_load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    section = "\n".join(
+    start, end = markers("ssh_fleet" if args.steps == 1 else "ssh_fleet_steps")
+    heading = (
         [
-            START,
             "## A step on a fleet: 20 and 200 hosts over SSH (issue 20)",
             "",
             "Goal: at 200 hosts no slower than `parallel-ssh`; at 20 no slower than before.",
+        ]
+        if args.steps == 1
+        else [
+            f"## A procedure of {args.steps} steps on a fleet over SSH",
+            "",
+            f"Each step runs `hostname` on every host. opsbook: one run; parallel-ssh and "
+            f"the OpenSSH clients: {args.steps} times in a row.",
+        ]
+    )
+    steps_flag = f" --steps {args.steps}" if args.steps != 1 else ""
+    section = "\n".join(
+        [
+            start,
+            *heading,
             "",
             f"Command: `.venv/bin/python bench/ssh_fleet.py --hosts {args.hosts} "
-            f"--repeat {args.repeat} --before {args.before}`",
+            f"--repeat {args.repeat}{steps_flag} --before {args.before}`",
             "",
             f"Machine: {machine()}. Load average (1/5/15 min) at the start: {load}; "
             f"at the end: {end_load}.",
@@ -199,12 +224,12 @@ def main() -> None:
             "session of the one before.",
             "",
             *lines,
-            END,
+            end,
         ]
     )
     print(section)
     if args.write:
-        replace_section(START, END, section)
+        replace_section(start, end, section)
 
 
 if __name__ == "__main__":
