@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from opsbook.cli.fleet_view import SHOWN_GROUPS, FleetCounts, failure_lines
 from opsbook.cli.lines import Lines
 from opsbook.cli.run_view import StepView
 from opsbook.procedures.engine import Plan, RunStatus
+from opsbook.procedures.executors.protocol import CommandResult
 from tests.procedures.cli_support import OPSBOOK, cli_env
 from tests.procedures.test_rollout_steps import book, run
 
@@ -74,3 +76,24 @@ def test_runs_show_groups_hosts_by_identical_output(tmp_path: Path) -> None:
         "                  passed   16 hosts  web[01-02,04-06,08-10,12-14,16-20]",
         "                  │ ok",
     ]
+
+
+def test_a_fleet_failing_many_ways_shows_the_biggest_groups_then_counts_the_rest() -> None:
+    hosts = [f"web{i:02d}" for i in range(40)]
+    results = {h: CommandResult(1, stderr=f"disk {i % 25} full\n") for i, h in enumerate(hosts)}
+    counts = FleetCounts(len(hosts))
+    for h in hosts:
+        counts.ended_on(h, False)
+
+    lines = [
+        "".join(text for text, _ in pieces) for pieces in failure_lines(hosts, results, counts)
+    ]
+
+    heads = [line for line in lines if line.startswith("      ✗ ")]
+    assert len(heads) == SHOWN_GROUPS
+    # 25 ways of failing: 15 of them twice (the biggest, shown first), 10 once.
+    assert heads[0] == "      ✗ web00, web25: exit 1"
+    assert lines[-1] == (
+        "      … and 20 more failed hosts in 15 other groups: "
+        "`opsbook runs show` has every host's output"
+    )

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 FLEET = 5
 # How many lines of a failure group's output to show (the record keeps all of it).
 GROUP_TAIL = 8
+# How many failure groups to show; past them one line counts the rest. A fleet whose hosts
+# fail each their own way would otherwise fill the terminal with one group per host.
+SHOWN_GROUPS = 10
 
 
 def is_fleet(item: PlanItem) -> bool:
@@ -94,10 +97,19 @@ def failure_lines(
     # In the runbook's host order, not the order the hosts happened to end in.
     failed = [(h, "failed", results[h]) for h in hosts if counts.ended.get(h) is False]
     lines: list[list[Piece]] = []
-    for group in grouped(failed):
+    groups = grouped(failed)
+    for group in groups[:SHOWN_GROUPS]:
         result = group.sample
         why = group.error or ("timed out" if result.timed_out else f"exit {result.exit_code}")
         lines.append([("      ", ""), ("✗", "red"), (f" {host_list(group.hosts)}: {why}", "")])
         text = "\n".join(t.rstrip("\n") for t in (result.stdout, result.stderr) if t.strip())
         lines += [[("        ", ""), (f"│ {t}", "dim")] for t in text.splitlines()[-GROUP_TAIL:]]
+    rest = groups[SHOWN_GROUPS:]
+    if rest:
+        left = sum(len(group.hosts) for group in rest)
+        more = (
+            f"… and {left} more failed host{'s' if left > 1 else ''} in {len(rest)} other "
+            f"group{'s' if len(rest) > 1 else ''}: `opsbook runs show` has every host's output"
+        )
+        lines.append([("      ", ""), (more, "dim")])
     return lines
