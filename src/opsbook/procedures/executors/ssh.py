@@ -1,7 +1,8 @@
 """Run a command on a host of the front matter over SSH (asyncssh).
 
 A shell per step: what runs a step where the host has no bash for a run-long session
-(`ssh_session.py`), or where the front matter asks for it (`ssh: {shell: per-step}`).
+(`ssh_session.py`), where the front matter asks for it (`ssh: {shell: per-step}`), and
+on a host the run gives one command (`ssh_hosts.hosts_run_once`).
 Trust and connections are `ssh_connection.py`'s.
 
 Environment: values never appear in the command line. asyncssh's `env=` sends "env"
@@ -12,17 +13,18 @@ by `sh`, re-executed under bash where the host has it). The client writes to its
 line count, then `export NAME='value'` lines (names checked, values shell-quoted), an
 optional `cd`, and the step's command; text that `read` could not carry whole (a NUL, a
 lone surrogate) is refused before anything is sent. The wrapper reads exactly those lines
-(a count that is not a number ends it with 125, running nothing), evaluates
-them in a subshell whose stdin is /dev/null, and exits with the command's status. No
-value is ever part of the command line that sshd hands to the login shell, and a value
-such as `$(touch /tmp/x)` stays an inert string.
+(a count that is not a number ends it with 125, running nothing), then evaluates them
+with stdin on /dev/null, so its exit status is the command's. No value is ever part of
+the command line that sshd hands to the login shell, and a value such as
+`$(touch /tmp/x)` stays an inert string.
 
 Timeouts: signals over SSH are not dependable (OpenSSH refuses them for root logins and
 older servers ignore them), so the wrapper keeps a watcher reading the rest of stdin. On a
 timeout the client closes stdin; the watcher then sends TERM, and two seconds later KILL,
 to the session's process group (sshd starts every session in a new one), which takes down
 the whole remote process tree. The same happens if the connection drops, so a crashed
-opsbook leaves no remote commands behind. A step whose shell exits while a background
+opsbook leaves no remote commands behind. Once the step's shell has ended, the end of
+input stops nothing (the watcher looks first). A step whose shell exits while a background
 child still holds its output (it started a daemon) is finished PIPE_GRACE later, as a
 local step is; the child keeps running.
 """
