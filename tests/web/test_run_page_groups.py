@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from opsbook.store.database import Database
 from tests.cli.test_fleet_output import broken_book
-from tests.procedures.test_rollout_steps import run
+from tests.procedures.test_rollout_steps import book, run
 from tests.web.test_pages import sign_in
 
 pytestmark = pytest.mark.process
@@ -36,3 +36,19 @@ def test_run_page_shows_each_output_once_with_its_hosts_folded(
     assert fanned.count('<pre class="out err">no route to repo\n</pre>') == 1
     assert fanned.count('<pre class="out">ok\n</pre>') == 1
     assert "16 passed, 4 failed" in fanned
+
+
+def test_a_fleet_failing_every_way_opens_only_the_ten_biggest_failure_groups(
+    tmp_path: Path, db: Database, client: TestClient, tokens: dict[str, str]
+) -> None:
+    text = book("max_fail=100%", []).replace(
+        "echo ok", 'echo "broken on $OPSBOOK_TEST_HOST"; exit 1'
+    )
+    run(tmp_path / "ran", text, db_file=tmp_path / "state" / "opsbook.db")
+    sign_in(client, tokens["viewer"])
+    page = client.get("/runs/1").text
+    fanned = page[page.index('data-hosts="20"') :]
+    fanned = fanned[: fanned.index("</ul>")]
+
+    details = re.findall(r'data-status="failed">.*?<details ?(open)?>', fanned, re.S)
+    assert details == ["open"] * 10 + [""] * 10
