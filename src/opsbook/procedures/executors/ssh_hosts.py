@@ -11,16 +11,17 @@ machine never loads asyncssh.
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from opsbook.procedures.engine import Plan
 from opsbook.procedures.executors.protocol import CommandResult, CommandSpec, Executor
 from opsbook.runbook.model import Runbook
 from opsbook.runbook.ssh_settings import PER_STEP, SshSettings, read_ssh_settings
 
 if TYPE_CHECKING:
+    from opsbook.procedures.engine import Plan
     from opsbook.procedures.executors.ssh_pool import WorkerPool
 
 
@@ -122,10 +123,9 @@ class SshHosts:
 
 def hosts_run_once(plan: Plan) -> frozenset[str]:
     """Return the hosts the plan runs one command on, once (no other item, no retries)."""
-    commands: dict[str, int] = {}
+    commands: Counter[str] = Counter()
     for item in plan.items:
-        if item.command is None or item.local:
-            continue
-        for host in item.hosts:
-            commands[host] = commands.get(host, 0) + 1 + item.step.attrs.retries
+        if item.command is not None and not item.local:
+            for host in item.hosts:
+                commands[host] += 1 + item.step.attrs.retries
     return frozenset(host for host, count in commands.items() if count == 1)

@@ -95,10 +95,10 @@ __opsbook_gone() {
   while (( n-- > 0 )); do eval "$1" || return 0; sleep "$3"; done
   return 1
 }
-# Whether process $1 (this shell) still runs. A zombie does not: when the connection drops, sshd may
-# end before this shell, which then waits for an init that can be slow to reap it, and
-# `kill -0` would call it alive (on a 200-host run that sent every copier into the stop
-# below, scanning /proc again and again).
+# Whether process $1 (this shell) still runs. A zombie does not: when the connection
+# drops, sshd may end before this shell, which then waits for an init that can be slow to
+# reap it, and `kill -0` would call it alive (on a 200-host run that sent every copier
+# into the stop below, scanning /proc again and again).
 __opsbook_alive() {
   local l
   { IFS= read -r l </proc/$1/stat; } 2>/dev/null || { kill -0 "$1"; return; } 2>/dev/null
