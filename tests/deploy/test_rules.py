@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsbook.deploy.attribution import StepTouch, cause_of
+from opsbook.deploy.attribution import StepTouch, cause_of, changed_since
 from opsbook.deploy.config_targets import LOCAL, config_targets, find_targets
 from opsbook.deploy.drift_rules import changes, unified_diff
 from opsbook.deploy.environment import check_environment
@@ -156,6 +156,14 @@ def test_cause_is_the_step_running_on_the_host_when_the_file_changed() -> None:
     assert cause(9, "web1") == 3
     assert cause(60) is None  # after every step: by hand
     assert cause(-30) is None
+
+
+def test_a_change_read_in_whole_seconds_still_counts_after_its_baseline() -> None:
+    baseline = T0 + timedelta(seconds=5, milliseconds=300)
+    # Written at 5.8 s, read over SSH as 5 s (stat %Z): still after the baseline.
+    assert changed_since(T0 + timedelta(seconds=5), baseline)
+    assert changed_since(T0 + timedelta(seconds=6), baseline)
+    assert not changed_since(T0 + timedelta(seconds=4), baseline)
 
 
 def test_environment_check_reports_missing_defaults_formats_and_never_a_secret() -> None:

@@ -42,6 +42,15 @@ class Cause:
     names_file: bool
 
 
+def changed_since(changed_at: datetime, recorded: datetime) -> bool:
+    """Say whether a file changed at or after its baseline was recorded.
+
+    Compared in whole seconds: a host's change time comes in whole seconds (`stat %Z`),
+    so a change half a second after the baseline reads as up to a second before it.
+    """
+    return changed_at >= recorded.replace(microsecond=0)
+
+
 def cause_of(
     *,
     host: str,

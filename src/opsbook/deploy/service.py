@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from opsbook.deploy.attribution import StepTouch, cause_of
+from opsbook.deploy.attribution import StepTouch, cause_of, changed_since
 from opsbook.deploy.baselines import (
     add_version,
     baseline_view,
@@ -220,11 +220,12 @@ def _drift_view(
     )
     recorded = utc(row.recorded_at)
     cause = None
-    if state.changed_at is not None and recorded is not None and state.changed_at >= recorded:
+    changed_at = state.changed_at
+    if changed_at is not None and recorded is not None and changed_since(changed_at, recorded):
         cause = cause_of(
             host=target.host,
             path=target.path,
-            changed_at=state.changed_at,
+            changed_at=changed_at,
             touches=touches,
             now=now,
         )
